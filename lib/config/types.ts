@@ -1,0 +1,96 @@
+// Shared configuration types. The parser (localconf.ts) produces a LocalConf;
+// resolve.ts turns it plus the settings table and the environment into a StackConfig.
+
+/** Where a line came from, so every error can say `file:line`. */
+export interface SourcePos {
+  file: string;
+  line: number;
+}
+
+/** Types a setting may have; each has a validator in settings.ts. */
+export type SettingType =
+  | 'string'
+  | 'bool' // devstack's trueorfalse: 1 yes Yes YES true True TRUE / 0 no No NO false False FALSE
+  | 'int'
+  | 'path'
+  | 'url'
+  | 'cidr'
+  | 'ip'
+  | 'list' // comma separated
+  | 'password'
+  | 'enum';
+
+/** One row of the settings table: the single source of truth for --help, `config` and the README. */
+export interface Setting {
+  name: string;
+  type: SettingType;
+  /**
+   * A literal default, or a shell-style template expanded against the other
+   * settings (`${DEST}/data`), or a function for computed defaults (HOST_IP).
+   */
+  default: string | ((get: (name: string) => string) => string);
+  /** How the default is described in docs when it is computed. */
+  defaultDoc?: string;
+  description: string;
+  /** Grouping for --help and the README (paths, network, services, passwords...). */
+  group: string;
+  choices?: readonly string[];
+  /** Secrets are masked everywhere (config output, logs, errors). */
+  secret?: boolean;
+}
+
+/** One `[[phase|file]]` block other than local|localrc, kept for the service modules to merge. */
+export interface MetaSection {
+  phase: MetaPhase;
+  /** The target file with variables expanded (`$NOVA_CONF` -> /etc/nova/nova.conf). */
+  file: string;
+  /** The file name as written in local.conf, before expansion. */
+  rawFile: string;
+  pos: SourcePos;
+  /** INI content: section -> ordered options; a key repeated in a section has several values. */
+  sections: IniSection[];
+}
+
+export type MetaPhase = 'local' | 'post-config' | 'extra' | 'post-extra' | 'test-config';
+
+export interface IniSection {
+  name: string;
+  options: IniOption[];
+}
+
+export interface IniOption {
+  key: string;
+  /** One value normally; several when the key was repeated (a multi-valued option). */
+  values: string[];
+  pos: SourcePos;
+}
+
+/** `enable_plugin NAME URL [REF]`, recorded for later. */
+export interface PluginSpec {
+  name: string;
+  url: string;
+  ref: string;
+  pos: SourcePos;
+}
+
+/** A variable set in local.conf that the settings table does not know (plugins read these). */
+export interface UnknownVariable {
+  name: string;
+  value: string;
+  pos: SourcePos;
+}
+
+/** The fully resolved configuration: every setting has a validated value. */
+export interface StackConfig {
+  /** Resolved string value of every known setting and every unknown variable. */
+  values: Readonly<Record<string, string>>;
+  /** Enabled service short names in order, after enable/disable/negation. */
+  enabledServices: readonly string[];
+  plugins: readonly PluginSpec[];
+  metaSections: readonly MetaSection[];
+  unknownVariables: readonly UnknownVariable[];
+  /** The local.conf that was read, or undefined when none exists. */
+  localConfPath?: string;
+  /** Where each value came from, for `./stack.ts config`. */
+  origins: Readonly<Record<string, 'default' | 'local.conf' | 'environment' | 'password-file' | 'generated'>>;
+}

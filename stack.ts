@@ -1,0 +1,8 @@
+#!/bin/sh
+':' //; d=$(dirname "$(readlink -f "$0")"); [ -e "$d/node_modules/tsx" ] || { echo "tstack: dependencies missing; run 'npm ci' in $d first" >&2; exit 1; }; exec node --import "file://$d/node_modules/tsx/dist/loader.mjs" "$0" "$@"
+// ./stack.ts: bring up a single-host OpenStack from local.conf, or manage the
+// running one (status, restart, logs, attach...). The logic is in lib/cli/stack.ts.
+import { main } from './lib/cli/stack.ts';
+import { exitWith } from './lib/cli/exit.ts';
+
+exitWith(main(process.argv.slice(2)));
