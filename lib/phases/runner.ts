@@ -1,0 +1,199 @@
+// The phase runner: devstack's stack.sh order as data.
+//
+// Phases run one after another; the steps of one phase run concurrently as
+// far as their `after` edges allow (bounded by `concurrency`). A step whose
+// fingerprint matches the one recorded by the last successful run is skipped
+// (resume), unless `force`. The first failure stops new steps from starting,
+// lets the running ones settle, and surfaces as a StepError naming the phase.
+
+import type { PhaseName, StackContext, Step } from '../services/types.ts';
+import { StepError } from '../util/errors.ts';
+import { StepJournal } from './journal.ts';
+import type { Reporter } from './reporter.ts';
+
+export interface PhasePlan {
+  name: PhaseName;
+  steps: Step[];
+}
+
+export interface StepTiming {
+  phase: PhaseName;
+  id: string;
+  title: string;
+  status: 'done' | 'skipped' | 'failed' | 'not-run';
+  ms: number;
+}
+
+export interface RunReport {
+  phases: { name: PhaseName; ms: number; steps: number; skipped: number }[];
+  steps: StepTiming[];
+  totalMs: number;
+}
+
+export interface RunnerOptions {
+  journal: StepJournal;
+  reporter: Reporter;
+  force?: boolean;
+  /** Maximum steps running at once within a phase (2 cores: keep it small). */
+  concurrency?: number;
+  /** Checked before each step starts; set by the SIGINT handler. */
+  aborted?: () => boolean;
+}
+
+export class InterruptedError extends Error {
+  constructor() {
+    super('interrupted');
+    this.name = 'InterruptedError';
+  }
+}
+
+/** Validate the step graph of one phase: unique ids, known `after` targets, no cycles. */
+export function checkGraph(phase: PhaseName, steps: Step[]): void {
+  const ids = new Set<string>();
+  for (const s of steps) {
+    if (ids.has(s.id)) throw new Error(`phase ${phase}: duplicate step id '${s.id}'`);
+    ids.add(s.id);
+  }
+  for (const s of steps) {
+    for (const a of s.after ?? []) {
+      if (!ids.has(a)) throw new Error(`phase ${phase}: step '${s.id}' waits for unknown step '${a}'`);
+    }
+  }
+  const state = new Map<string, 'visiting' | 'done'>();
+  const byId = new Map(steps.map((s) => [s.id, s]));
+  const visit = (id: string, path: string[]): void => {
+    const st = state.get(id);
+    if (st === 'done') return;
+    if (st === 'visiting') throw new Error(`phase ${phase}: dependency cycle ${[...path, id].join(' -> ')}`);
+    state.set(id, 'visiting');
+    for (const a of byId.get(id)!.after ?? []) visit(a, [...path, id]);
+    state.set(id, 'done');
+  };
+  for (const s of steps) visit(s.id, []);
+}
+
+/** A counting semaphore, so concurrency stays bounded however wide the graph is. */
+class Semaphore {
+  private waiters: (() => void)[] = [];
+  constructor(private free: number) {}
+  async acquire(): Promise<void> {
+    if (this.free > 0) {
+      this.free--;
+      return;
+    }
+    await new Promise<void>((r) => this.waiters.push(r));
+  }
+  release(): void {
+    const next = this.waiters.shift();
+    if (next) next();
+    else this.free++;
+  }
+}
+
+export async function runPhases(phases: PhasePlan[], ctx: StackContext, opts: RunnerOptions): Promise<RunReport> {
+  for (const p of phases) checkGraph(p.name, p.steps);
+  const started = Date.now();
+  const report: RunReport = { phases: [], steps: [], totalMs: 0 };
+  const aborted = opts.aborted ?? (() => false);
+  try {
+    for (const phase of phases) {
+      if (aborted()) throw new InterruptedError();
+      const t0 = Date.now();
+      await opts.reporter.phaseStart(phase.name, phase.steps);
+      const timings = await runPhase(phase, ctx, opts, aborted);
+      report.steps.push(...timings);
+      const ms = Date.now() - t0;
+      report.phases.push({
+        name: phase.name,
+        ms,
+        steps: phase.steps.length,
+        skipped: timings.filter((t) => t.status === 'skipped').length,
+      });
+      await opts.reporter.phaseDone(phase.name, ms);
+    }
+  } finally {
+    report.totalMs = Date.now() - started;
+  }
+  return report;
+}
+
+async function runPhase(phase: PhasePlan, ctx: StackContext, opts: RunnerOptions, aborted: () => boolean): Promise<StepTiming[]> {
+  const sem = new Semaphore(Math.max(1, opts.concurrency ?? 4));
+  const results = new Map<string, Promise<StepTiming>>();
+  let failure: StepError | InterruptedError | undefined;
+
+  const runOne = async (step: Step): Promise<StepTiming> => {
+    const deps = await Promise.all((step.after ?? []).map((id) => results.get(id)!));
+    const base = { phase: phase.name, id: step.id, title: step.title };
+    if (failure || deps.some((d) => d.status === 'failed' || d.status === 'not-run')) {
+      opts.reporter.stepNotRun(step);
+      return { ...base, status: 'not-run', ms: 0 };
+    }
+    if (!opts.force && step.fingerprint !== undefined && opts.journal.isDone(step.id, step.fingerprint)) {
+      opts.reporter.stepSkipped(step, 'done on an earlier run');
+      return { ...base, status: 'skipped', ms: 0 };
+    }
+    await sem.acquire();
+    try {
+      if (failure || aborted()) {
+        failure ??= new InterruptedError();
+        opts.reporter.stepNotRun(step);
+        return { ...base, status: 'not-run', ms: 0 };
+      }
+      const t0 = Date.now();
+      opts.reporter.stepStart(step);
+      try {
+        await step.run(ctx);
+      } catch (err) {
+        const ms = Date.now() - t0;
+        if (aborted()) failure ??= new InterruptedError();
+        else failure ??= new StepError(phase.name, step.id, err);
+        opts.reporter.stepFailed(step, err, ms);
+        return { ...base, status: 'failed', ms };
+      }
+      const ms = Date.now() - t0;
+      if (step.fingerprint !== undefined) opts.journal.markDone(step.id, step.fingerprint, ms);
+      opts.reporter.stepDone(step, ms);
+      return { ...base, status: 'done', ms };
+    } finally {
+      sem.release();
+    }
+  };
+
+  // Create every promise before awaiting any, so `after` lookups always resolve.
+  const ordered = topoOrder(phase.steps);
+  for (const step of ordered) results.set(step.id, runOne(step));
+  const timings = await Promise.all(ordered.map((s) => results.get(s.id)!));
+  if (failure) throw failure;
+  return timings;
+}
+
+/** Steps ordered so that each comes after everything it waits for (stable otherwise). */
+export function topoOrder(steps: Step[]): Step[] {
+  const byId = new Map(steps.map((s) => [s.id, s]));
+  const out: Step[] = [];
+  const seen = new Set<string>();
+  const visit = (s: Step): void => {
+    if (seen.has(s.id)) return;
+    seen.add(s.id);
+    for (const a of s.after ?? []) visit(byId.get(a)!);
+    out.push(s);
+  };
+  steps.forEach(visit);
+  return out;
+}
+
+/** The timing table printed at the end of a run. */
+export function formatTimings(report: RunReport): string {
+  const rows = report.phases.map((p) => [p.name, (p.ms / 1000).toFixed(1), `${p.steps}`, `${p.skipped}`]);
+  const slow = [...report.steps]
+    .filter((s) => s.status === 'done')
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, 8)
+    .map((s) => [`  ${s.id}`, (s.ms / 1000).toFixed(1), '', '']);
+  const header = ['phase', 'seconds', 'steps', 'skipped'];
+  const all = [header, ...rows, ['slowest steps', '', '', ''], ...slow];
+  const widths = header.map((_, i) => Math.max(...all.map((r) => r[i].length)));
+  const fmt = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return [fmt(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(fmt), ...(slow.length ? ['', fmt(['slowest steps', '', '', '']), ...slow.map(fmt)] : [])].join('\n');
+}

@@ -1,0 +1,158 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkGraph, formatTimings, runPhases, type PhasePlan } from '../../../lib/phases/runner.ts';
+import { StepJournal } from '../../../lib/phases/journal.ts';
+import { PlainReporter } from '../../../lib/phases/reporter.ts';
+import type { StackContext, Step } from '../../../lib/services/types.ts';
+import { CommandError, StepError } from '../../../lib/util/errors.ts';
+import { formatError } from '../../../lib/cli/exit.ts';
+
+const ctx = {} as StackContext;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function journal() {
+  return new StepJournal(join(mkdtempSync(join(tmpdir(), 'tstack-j-')), 'steps.json'));
+}
+
+function recorder() {
+  const lines: string[] = [];
+  return { lines, reporter: new PlainReporter((l) => lines.push(l), 0) };
+}
+
+describe('phase runner', () => {
+  it('runs phases in order and steps after their dependencies', async () => {
+    const events: string[] = [];
+    const step = (id: string, after?: string[], ms = 5): Step => ({
+      id,
+      title: id,
+      after,
+      run: async () => {
+        events.push(`start ${id}`);
+        await sleep(ms);
+        events.push(`end ${id}`);
+      },
+    });
+    const phases: PhasePlan[] = [
+      { name: 'install', steps: [step('b', ['a']), step('a')] },
+      { name: 'init', steps: [step('c')] },
+    ];
+    const { reporter } = recorder();
+    const report = await runPhases(phases, ctx, { journal: journal(), reporter });
+    expect(events.indexOf('end a')).toBeLessThan(events.indexOf('start b'));
+    expect(events.indexOf('end b')).toBeLessThan(events.indexOf('start c'));
+    expect(report.phases.map((p) => p.name)).toEqual(['install', 'init']);
+    expect(report.steps.map((s) => s.status)).toEqual(['done', 'done', 'done']);
+  });
+
+  it('runs independent steps concurrently, bounded by the concurrency limit', async () => {
+    let running = 0;
+    let peak = 0;
+    const steps: Step[] = Array.from({ length: 6 }, (_, i) => ({
+      id: `s${i}`,
+      title: `s${i}`,
+      run: async () => {
+        running++;
+        peak = Math.max(peak, running);
+        await sleep(30);
+        running--;
+      },
+    }));
+    const t0 = Date.now();
+    await runPhases([{ name: 'configure', steps }], ctx, { journal: journal(), reporter: recorder().reporter, concurrency: 3 });
+    expect(peak).toBe(3);
+    // 6 steps of 30 ms, 3 at a time: two waves, far less than 6 sequential steps.
+    expect(Date.now() - t0).toBeLessThan(6 * 30);
+  });
+
+  it('reports a failure with its phase, step, command, exit code and tail, and runs nothing after it', async () => {
+    const ran: string[] = [];
+    const fail: Step = {
+      id: 'keystone:db-sync',
+      title: 'keystone db sync',
+      run: async () => {
+        throw new CommandError('keystone-manage db_sync', 3, ['line 1', 'Access denied for user'], '/opt/stack/logs/stack.log');
+      },
+    };
+    const dependent: Step = { id: 'keystone:bootstrap', title: 'bootstrap', after: ['keystone:db-sync'], run: async () => void ran.push('bootstrap') };
+    const { reporter, lines } = recorder();
+    const err = await runPhases(
+      [
+        { name: 'init', steps: [fail, dependent] },
+        { name: 'start', steps: [{ id: 'x', title: 'x', run: async () => void ran.push('x') }] },
+      ],
+      ctx,
+      { journal: journal(), reporter },
+    ).catch((e) => e);
+    expect(err).toBeInstanceOf(StepError);
+    expect(err.phase).toBe('init');
+    expect(err.step).toBe('keystone:db-sync');
+    expect(ran).toEqual([]);
+    const text = formatError(err);
+    expect(text).toContain("phase 'init'");
+    expect(text).toContain('command: keystone-manage db_sync');
+    expect(text).toContain('exit code: 3');
+    expect(text).toContain('Access denied for user');
+    expect(text).toContain('full log: /opt/stack/logs/stack.log');
+    expect(lines.some((l) => l.includes('bootstrap: not run'))).toBe(true);
+  });
+
+  it('resumes: steps finished with the same fingerprint are skipped, changed ones rerun, --force redoes all', async () => {
+    const j = journal();
+    const count: Record<string, number> = {};
+    const mk = (id: string, fingerprint?: string, failOnce = false): Step => ({
+      id,
+      title: id,
+      fingerprint,
+      run: async () => {
+        count[id] = (count[id] ?? 0) + 1;
+        if (failOnce && count[id] === 1) throw new Error('boom');
+      },
+    });
+    const phases = (fpB = 'v1'): PhasePlan[] => [
+      { name: 'install', steps: [mk('apt', 'pkgs-1'), mk('always')] },
+      { name: 'init', steps: [mk('db', fpB, true)] },
+    ];
+    await expect(runPhases(phases(), ctx, { journal: j, reporter: recorder().reporter })).rejects.toBeInstanceOf(StepError);
+    expect(count).toEqual({ apt: 1, always: 1, db: 1 });
+    // Re-run after the failure: apt is still valid and skipped; the failed step runs again.
+    await runPhases(phases(), ctx, { journal: new StepJournal(j.file), reporter: recorder().reporter });
+    expect(count).toEqual({ apt: 1, always: 2, db: 2 });
+    // Changed inputs invalidate only that step.
+    await runPhases(phases('v2'), ctx, { journal: new StepJournal(j.file), reporter: recorder().reporter });
+    expect(count).toEqual({ apt: 1, always: 3, db: 3 });
+    await runPhases(phases('v2'), ctx, { journal: new StepJournal(j.file), reporter: recorder().reporter, force: true });
+    expect(count).toEqual({ apt: 2, always: 4, db: 4 });
+  });
+
+  it('stops starting steps once aborted (Ctrl-C) and says so', async () => {
+    let abort = false;
+    const ran: string[] = [];
+    const steps: Step[] = [
+      { id: 'a', title: 'a', run: async () => { ran.push('a'); abort = true; } },
+      { id: 'b', title: 'b', after: ['a'], run: async () => void ran.push('b') },
+    ];
+    const err = await runPhases([{ name: 'install', steps }], ctx, { journal: journal(), reporter: recorder().reporter, aborted: () => abort }).catch((e) => e);
+    expect(err.name).toBe('InterruptedError');
+    expect(ran).toEqual(['a']);
+  });
+
+  it('rejects unknown dependencies and cycles before running anything', () => {
+    const s = (id: string, after: string[]): Step => ({ id, title: id, after, run: async () => {} });
+    expect(() => checkGraph('init', [s('a', ['zz'])])).toThrow(/unknown step 'zz'/);
+    expect(() => checkGraph('init', [s('a', ['b']), s('b', ['a'])])).toThrow(/cycle/);
+  });
+
+  it('prints a per-phase timing table', async () => {
+    const report = await runPhases(
+      [{ name: 'install', steps: [{ id: 'apt', title: 'apt', run: () => sleep(20) }] }],
+      ctx,
+      { journal: journal(), reporter: recorder().reporter },
+    );
+    const table = formatTimings(report);
+    expect(table).toMatch(/^phase\s+seconds\s+steps\s+skipped/);
+    expect(table).toMatch(/install\s+0\.\d\s+1\s+0/);
+    expect(table).toContain('apt');
+  });
+});
