@@ -24,6 +24,8 @@ export interface RepoSpec {
   distroPackage?: string;
 }
 
+export type NoteKind = 'info' | 'warning' | 'incomplete';
+
 /** Everything a hook may use. Side effects only through these objects. */
 export interface StackContext {
   plan: Plan;
@@ -33,8 +35,12 @@ export interface StackContext {
   writeFile(path: string, content: string, opts?: { mode?: number; owner?: string; group?: string }): Promise<boolean>;
   /** REST client with one reused admin token; available from the `init` phase on (after keystone is up). */
   openstack(): Promise<OpenStackClient>;
-  /** Record a result for the summary (e.g. image not seeded). */
-  note(kind: 'warning' | 'info', message: string): void;
+  /**
+   * Record a result for the summary. `incomplete` means the stack lacks
+   * something it should have (e.g. the image was not seeded): the summary
+   * marks it and stack.ts exits with EXIT.partial (3).
+   */
+  note(kind: NoteKind, message: string): void;
   /** `--force` was given: redo everything, recreate nothing silently. */
   force: boolean;
 }

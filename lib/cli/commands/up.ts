@@ -1,0 +1,126 @@
+// `./stack.ts` (the `up` command): config -> passwords -> plan -> phases -> summary -> TUI.
+
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from '../stack.ts';
+import { checkFlags, type ParsedArgs } from '../args.ts';
+import { EXIT } from '../exit.ts';
+import { isHeadless } from '../tty.ts';
+import { loadConfig } from '../../config/resolve.ts';
+import { ensurePasswords } from '../../config/passwords.ts';
+import { writeStackEnv } from '../../config/locate.ts';
+import { chooseMethod } from '../../plan/method.ts';
+import { buildPlan } from '../../plan/plan.ts';
+import { formatPlan } from '../../plan/format.ts';
+import type { Plan } from '../../plan/types.ts';
+import { buildPhases, formatPhases, type PhaseSources } from '../../phases/stack-phases.ts';
+import { runPhases, formatTimings, InterruptedError } from '../../phases/runner.ts';
+import { StepJournal } from '../../phases/journal.ts';
+import { PlainReporter, type Reporter } from '../../phases/reporter.ts';
+import { ListrReporter } from '../../phases/listr-reporter.ts';
+import { createContext } from '../../phases/context.ts';
+import { formatSummary } from '../../phases/summary.ts';
+import { SystemShell } from '../../system/exec.ts';
+import { aptInstallStep } from '../../system/apt.ts';
+import { mergeStep } from '../../phases/merge.ts';
+import { sourceSteps } from '../../source/index.ts';
+import { catalogStep, seedSteps, openstackClient } from '../../seed/index.ts';
+import { Supervisor } from '../../proc/supervisor.ts';
+import { PlainLogger } from '../../util/logger.ts';
+import { ExitError, UsageError } from '../../util/errors.ts';
+import { TOP_DIR } from '../../util/paths.ts';
+
+/** Everything a run needs besides the plan; production wiring lives here. */
+function sources(plan: Plan, panes: PhaseSources['panes']): PhaseSources {
+  return {
+    install: [aptInstallStep(plan), ...(plan.method.method === 'source' ? sourceSteps(plan) : [])],
+    catalog: catalogStep(plan),
+    seed: seedSteps(plan),
+    merge: (phase) => mergeStep(plan, phase),
+    panes,
+  };
+}
+
+async function run(args: ParsedArgs): Promise<number> {
+  checkFlags(args, ['config', 'dry-run', 'force', 'no-tui']);
+  const headless = isHeadless();
+  const configPath = typeof args.flags.config === 'string' ? args.flags.config : undefined;
+  if (configPath && !existsSync(configPath)) throw new UsageError(`--config ${configPath}: no such file`);
+  let config = await loadConfig({ configPath, topDir: TOP_DIR, env: process.env });
+
+  if (args.flags['dry-run']) {
+    // Nothing is written: no password is generated or saved, no probe changes anything.
+    const plan = buildPlan(config, await chooseMethod(config));
+    const dummyPanes = { start: async () => undefined, waitReady: async () => undefined };
+    process.stdout.write(formatPlan(plan) + '\n\n' + formatPhases(buildPhases(plan, sources(plan, dummyPanes))) + '\n');
+    return EXIT.ok;
+  }
+
+  if (process.getuid?.() !== 0) {
+    throw new UsageError('./stack.ts installs packages and starts services as their own users: run it as root (or use --dry-run)');
+  }
+
+  // All questions up front, before the first line of progress (devstack's rule too).
+  config = await ensurePasswords(config, { interactive: !headless });
+  const plan = buildPlan(config, await chooseMethod(config));
+  writeStackEnv({
+    dest: plan.dirs.dest,
+    dataDir: plan.dirs.dataDir,
+    logDir: plan.dirs.logDir,
+    stateDir: join(plan.get('SERVICE_DIR')),
+    localConf: config.localConfPath,
+  });
+
+  const sh = new SystemShell(plan.get('LOGFILE'));
+  const log = new PlainLogger(process.stdout);
+  const reporter: Reporter = headless ? new PlainReporter() : new ListrReporter();
+  const supervisor = new Supervisor({ stateDir: plan.get('SERVICE_DIR'), logDir: plan.dirs.logDir });
+  const ctx = createContext({ plan, sh, log, force: Boolean(args.flags.force), openstack: () => openstackClient(plan) });
+  const phases = buildPhases(plan, sources(plan, supervisor));
+
+  log.info(`stack.ts: ${plan.method.method} install (${plan.method.reason}); ${plan.processes.length} panes; log ${plan.get('LOGFILE')}`);
+  let interrupted = false;
+  const onSigint = () => {
+    if (interrupted) return;
+    interrupted = true;
+    process.stderr.write('\nInterrupted: finishing the steps in flight, starting nothing new...\n');
+  };
+  process.on('SIGINT', onSigint);
+  let report;
+  try {
+    report = await runPhases(phases, ctx, {
+      journal: new StepJournal(join(plan.get('SERVICE_DIR'), 'steps.json')),
+      reporter,
+      force: Boolean(args.flags.force),
+      concurrency: 3,
+      aborted: () => interrupted,
+    });
+  } catch (err) {
+    await reporter.close();
+    if (err instanceof InterruptedError) {
+      throw new ExitError(EXIT.interrupted, 'stack.ts interrupted; every started pane is recorded. Run ./stack.ts again to resume, or ./unstack.ts to stop.');
+    }
+    throw err;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+  await reporter.close();
+
+  const status = await supervisor.status();
+  process.stdout.write('\n' + formatSummary(plan, status, ctx.notes) + '\n\n' + formatTimings(report) + '\n');
+  process.stdout.write(`\nstack.ts completed in ${Math.round(report.totalMs / 1000)} seconds.\n`);
+  const code = ctx.notes.some((n) => n.kind === 'incomplete') ? EXIT.partial : EXIT.ok;
+
+  if (!headless && !args.flags['no-tui']) {
+    const { openTui } = await import('../../ui/index.ts');
+    await openTui({ stateDir: plan.get('SERVICE_DIR'), logDir: plan.dirs.logDir });
+  }
+  return code;
+}
+
+export const up: Command = {
+  name: 'up',
+  summary: 'bring up (or converge) the stack described by local.conf',
+  usage: './stack.ts [--config PATH] [--dry-run] [--force] [--no-tui]',
+  run,
+};

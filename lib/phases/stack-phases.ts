@@ -1,0 +1,84 @@
+// Assemble the whole run from the plan: devstack's stack.sh order as data.
+//
+//   pre-install  module hooks
+//   install      apt (or nothing when all installed), source checkouts + venv
+//   configure    every module writes its config files whole
+//   post-config  local.conf [[post-config|file]] merged last
+//   init         databases, db syncs, keystone bootstrap
+//   start        panes in dependency order, each waiting for its probe;
+//                keystone's catalog right after `key`, before the other APIs
+//   extra        seeding (accounts, flavors, networks, images, clouds.yaml, openrc)
+//   post-extra, test-config   module hooks and local.conf merges
+
+import type { Plan } from '../plan/types.ts';
+import type { ProcessSpec } from '../proc/types.ts';
+import { PHASES, type PhaseName, type Step } from '../services/types.ts';
+import type { PhasePlan } from './runner.ts';
+
+/** What starts and waits for a pane; the supervisor in production. */
+export interface PaneStarter {
+  start(spec: ProcessSpec): Promise<unknown>;
+  waitReady(name: string, timeoutSec?: number): Promise<void>;
+}
+
+/** The parts of a run that come from other subsystems, injected so this stays testable. */
+export interface PhaseSources {
+  install: Step[]; // apt + source steps
+  catalog?: Step; // keystone service users and endpoints
+  seed: Step[]; // phase extra
+  /** Merge of local.conf meta-sections for a phase (post-config, extra, post-extra, test-config). */
+  merge?: (phase: 'post-config' | 'extra' | 'post-extra' | 'test-config') => Step | undefined;
+  panes: PaneStarter;
+}
+
+/** Projects whose panes need keystone's catalog before they start. */
+const NEEDS_NO_CATALOG = new Set(['infra', 'keystone']);
+
+export function startSteps(plan: Plan, panes: PaneStarter, catalogId?: string): Step[] {
+  const names = new Set(plan.processes.map((p) => p.name));
+  const timeout = plan.int('SERVICE_TIMEOUT');
+  return plan.processes.map((p) => ({
+    id: `start:${p.name}`,
+    title: `start ${p.name}`,
+    after: [
+      ...(p.after ?? []).filter((a) => names.has(a)).map((a) => `start:${a}`),
+      ...(catalogId && !NEEDS_NO_CATALOG.has(p.project) ? [catalogId] : []),
+    ],
+    run: async () => {
+      await panes.start(p);
+      if (p.probe) await panes.waitReady(p.name, p.readyTimeoutSec ?? timeout);
+    },
+  }));
+}
+
+export function buildPhases(plan: Plan, src: PhaseSources): PhasePlan[] {
+  const byPhase = new Map<PhaseName, Step[]>(PHASES.map((p) => [p, []]));
+  for (const m of plan.services) {
+    const steps = m.steps?.(plan) ?? {};
+    for (const phase of PHASES) byPhase.get(phase)!.push(...(steps[phase] ?? []));
+  }
+  byPhase.get('install')!.unshift(...src.install);
+  const start = byPhase.get('start')!;
+  const catalog = src.catalog && plan.processes.some((p) => p.name === 'key') ? src.catalog : undefined;
+  start.unshift(...startSteps(plan, src.panes, catalog?.id));
+  if (catalog) start.push({ ...catalog, after: [...(catalog.after ?? []), 'start:key'] });
+  byPhase.get('extra')!.push(...src.seed);
+  for (const phase of ['post-config', 'extra', 'post-extra', 'test-config'] as const) {
+    const merge = src.merge?.(phase);
+    if (!merge) continue;
+    // Merges run after everything else of their phase: local.conf wins.
+    const others = byPhase.get(phase)!.map((s) => s.id);
+    byPhase.get(phase)!.push({ ...merge, after: [...(merge.after ?? []), ...others] });
+  }
+  return PHASES.map((name) => ({ name, steps: byPhase.get(name)! }));
+}
+
+/** `--dry-run`: the phases and step titles that would run. */
+export function formatPhases(phases: PhasePlan[]): string {
+  const lines: string[] = ['Phases:'];
+  for (const p of phases) {
+    lines.push(`  ${p.name} (${p.steps.length} step${p.steps.length === 1 ? '' : 's'})`);
+    for (const s of p.steps) lines.push(`    - ${s.title}${s.after?.length ? `  [after ${s.after.join(', ')}]` : ''}`);
+  }
+  return lines.join('\n');
+}

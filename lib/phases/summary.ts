@@ -1,0 +1,44 @@
+// The end-of-run summary: where to point a client, who can log in, where
+// the secrets are, what runs, and anything the run could not do.
+
+import { join } from 'node:path';
+import type { Plan } from '../plan/types.ts';
+import type { PaneStatus } from '../proc/types.ts';
+import type { Note } from './context.ts';
+
+export function keystoneUrl(plan: Plan): string {
+  return `${plan.get('SERVICE_PROTOCOL')}://${plan.get('SERVICE_HOST')}:5000/v3`;
+}
+
+export function formatSummary(plan: Plan, panes: PaneStatus[], notes: Note[]): string {
+  const lines: string[] = [];
+  const localConfDir = plan.config.localConfPath ? join(plan.config.localConfPath, '..') : plan.dirs.topDir;
+  if (plan.isEnabled('key')) {
+    lines.push(`Keystone:   ${keystoneUrl(plan)}`);
+  }
+  if (plan.isEnabled('horizon')) lines.push(`Horizon:    http://${plan.get('SERVICE_HOST')}:${plan.get('HORIZON_PORT') || '8080'}/`);
+  if (plan.isEnabled('key')) {
+    lines.push('Users:      admin, demo, alt_demo, demo_reader, alt_demo_member, alt_demo_reader (password: ADMIN_PASSWORD)');
+    lines.push(`Passwords:  ${join(localConfDir, '.localrc.password')} and local.conf`);
+    lines.push(`clouds.yaml: /etc/openstack/clouds.yaml (OS_CLOUD=devstack, devstack-admin, devstack-alt, ...)`);
+    lines.push(`openrc:     source ${join(plan.dirs.topDir, 'openrc')} [user] [project]`);
+  }
+  lines.push(`Logs:       ${plan.dirs.logDir}/<pane>.log   State: ${plan.get('SERVICE_DIR')}`);
+  lines.push('');
+  const byName = new Map(panes.map((p) => [p.name, p]));
+  const rows = plan.processes.map((spec) => {
+    const st = byName.get(spec.name);
+    return [spec.name, spec.project, st?.state ?? 'not started', spec.port ? String(spec.port) : '', spec.codeFrom ?? 'package'];
+  });
+  const header = ['pane', 'project', 'state', 'port', 'code'];
+  const widths = header.map((_, i) => Math.max(header[i].length, ...rows.map((r) => r[i].length)));
+  const fmt = (r: string[]) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  lines.push(fmt(header), ...rows.map(fmt));
+  const issues = notes.filter((n) => n.kind !== 'info');
+  if (issues.length) {
+    lines.push('');
+    for (const n of issues) lines.push(`${n.kind === 'incomplete' ? 'NOT DONE' : 'WARNING'}: ${n.message}`);
+  }
+  lines.push('', 'Manage panes: ./stack.ts status | restart NAME | logs NAME -f | attach;  tear down: ./unstack.ts');
+  return lines.join('\n');
+}

@@ -1,0 +1,44 @@
+// Writing whole files the way config management should: only when the
+// content changed, atomically, with the mode and owner asked for.
+
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+function lookupId(file: string, name: string): number {
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const f = line.split(':');
+    if (f[0] === name) return Number(f[2]);
+  }
+  throw new Error(`no such ${file.endsWith('group') ? 'group' : 'user'}: ${name}`);
+}
+
+export const uidOf = (user: string): number => (/^\d+$/.test(user) ? Number(user) : lookupId('/etc/passwd', user));
+export const gidOf = (group: string): number => (/^\d+$/.test(group) ? Number(group) : lookupId('/etc/group', group));
+
+export interface WriteOptions {
+  mode?: number;
+  owner?: string;
+  group?: string;
+}
+
+/** Write `content` to `path`; returns true when the file's content changed. */
+export function writeFileIfChanged(path: string, content: string, opts: WriteOptions = {}): boolean {
+  const mode = opts.mode ?? 0o644;
+  mkdirSync(dirname(path), { recursive: true });
+  const same = existsSync(path) && readFileSync(path, 'utf8') === content;
+  if (!same) {
+    const tmp = `${path}.tstack-tmp`;
+    writeFileSync(tmp, content, { mode });
+    renameSync(tmp, path);
+  }
+  // Mode and owner are enforced even when the content is unchanged: a package
+  // upgrade may have reset them.
+  if ((statSync(path).mode & 0o7777) !== mode) chmodSync(path, mode);
+  if (opts.owner || opts.group) {
+    const st = statSync(path);
+    const uid = opts.owner ? uidOf(opts.owner) : st.uid;
+    const gid = opts.group ? gidOf(opts.group) : st.gid;
+    if (st.uid !== uid || st.gid !== gid) chownSync(path, uid, gid);
+  }
+  return !same;
+}
