@@ -1,0 +1,127 @@
+// Service users and the service catalog, through keystone's REST API, right
+// after `key` is ready and before the other API panes start (they
+// authenticate as their service user on their first request).
+// devstack's create_service_user + get_or_create_service/endpoint, idempotent.
+
+import type { OpenStackClient } from '../openstack/client.ts';
+import type { Plan } from '../plan/types.ts';
+import type { CatalogEntry, Step } from '../services/types.ts';
+import { addSecret } from '../util/secrets.ts';
+import { KeystoneDirectory } from './keystone.ts';
+import { mapLimit, regionName, setting } from './settings.ts';
+
+export const SERVICE_PROJECT = 'service';
+export const SERVICE_ROLE = 'service';
+export const INTERFACES = ['public', 'internal', 'admin'] as const;
+
+export interface CatalogSpec {
+  region: string;
+  servicePassword: string;
+  serviceProject: string;
+  entries: CatalogEntry[];
+  /** Re-set existing service users' passwords (--force), for a changed SERVICE_PASSWORD. */
+  resetPasswords?: boolean;
+}
+
+/** What the enabled modules declare, in registry order. */
+export function catalogSpec(plan: Plan): CatalogSpec {
+  const servicePassword = setting(plan, 'SERVICE_PASSWORD');
+  addSecret(servicePassword);
+  return {
+    region: regionName(plan),
+    servicePassword,
+    serviceProject: setting(plan, 'SERVICE_PROJECT_NAME', SERVICE_PROJECT),
+    entries: plan.services.flatMap((s) => s.catalog?.(plan) ?? []),
+  };
+}
+
+export interface CatalogResult {
+  usersCreated: number;
+  servicesCreated: number;
+  endpointsCreated: number;
+  endpointsUpdated: number;
+  grantsAdded: number;
+}
+
+interface Service {
+  id: string;
+  name: string;
+  type: string;
+}
+interface Endpoint {
+  id: string;
+  service_id: string;
+  interface: string;
+  region_id?: string | null;
+  url: string;
+}
+
+export async function ensureCatalog(client: OpenStackClient, spec: CatalogSpec, dir = new KeystoneDirectory(client)): Promise<CatalogResult> {
+  const result: CatalogResult = { usersCreated: 0, servicesCreated: 0, endpointsCreated: 0, endpointsUpdated: 0, grantsAdded: 0 };
+  const projectId = await dir.project(spec.serviceProject, 'Service Project');
+  // Roles first, so concurrent users never race to create the same role.
+  const roleNames = [...new Set([SERVICE_ROLE, ...spec.entries.flatMap((e) => e.extraRoles ?? [])])];
+  for (const r of roleNames) await dir.role(r);
+
+  const withUsers = [...new Map(spec.entries.filter((e) => e.user).map((e) => [e.user, e])).values()];
+  await mapLimit(withUsers, 4, async (e) => {
+    const userId = await dir.user(e.user, spec.servicePassword, { resetPassword: spec.resetPasswords });
+    const roles = [SERVICE_ROLE, ...(e.extraRoles ?? [])];
+    result.grantsAdded += await dir.grant({ user: userId }, roles.map((role) => ({ scope: { project: projectId }, role })));
+  });
+
+  result.usersCreated = dir.created.filter((c) => c.startsWith('user:')).length;
+
+  const catalogued = spec.entries.filter((e) => e.service);
+  if (catalogued.length === 0) return result;
+  await ensureRegion(client, spec.region);
+  const services = (await client.get<{ services: Service[] }>('identity', '/services')).services;
+  const endpoints = (await client.get<{ endpoints: Endpoint[] }>('identity', '/endpoints')).endpoints;
+  for (const e of catalogued) {
+    const svc = e.service!;
+    let service = services.find((s) => s.type === svc.type && s.name === svc.name);
+    if (!service) {
+      const body = { service: { name: svc.name, type: svc.type, enabled: true, ...(svc.description ? { description: svc.description } : {}) } };
+      service = (await client.post<{ service: Service }>('identity', '/services', body)).service;
+      services.push(service);
+      result.servicesCreated++;
+    }
+    if (!e.url) continue;
+    for (const iface of INTERFACES) {
+      const mine = endpoints.filter((p) => p.service_id === service.id && p.interface === iface && p.region_id === spec.region);
+      if (mine.some((p) => p.url === e.url)) continue;
+      if (mine.length > 0) {
+        // The URL moved (SERVICE_HOST changed): fix it in place rather than adding a second endpoint.
+        await client.patch('identity', `/endpoints/${mine[0].id}`, { endpoint: { url: e.url } });
+        mine[0].url = e.url;
+        result.endpointsUpdated++;
+        continue;
+      }
+      const body = { endpoint: { service_id: service.id, interface: iface, region_id: spec.region, url: e.url, enabled: true } };
+      endpoints.push((await client.post<{ endpoint: Endpoint }>('identity', '/endpoints', body)).endpoint);
+      result.endpointsCreated++;
+    }
+  }
+  return result;
+}
+
+/** keystone-manage bootstrap creates REGION_NAME; a region changed later needs creating. */
+async function ensureRegion(client: OpenStackClient, region: string): Promise<void> {
+  const regions = (await client.get<{ regions: { id: string }[] }>('identity', '/regions')).regions;
+  if (!regions.some((r) => r.id === region)) await client.post('identity', '/regions', { region: { id: region } });
+}
+
+export function catalogStep(plan: Plan): Step {
+  return {
+    id: 'keystone:catalog',
+    title: 'service users and catalog',
+    async run(ctx) {
+      const spec = { ...catalogSpec(plan), resetPasswords: ctx.force };
+      const r = await ensureCatalog(await ctx.openstack(), spec);
+      ctx.log.info(
+        `catalog: ${spec.entries.length} entries; created ${r.usersCreated} users, ${r.servicesCreated} services, ` +
+          `${r.endpointsCreated} endpoints (${r.endpointsUpdated} updated), ${r.grantsAdded} role grants`,
+      );
+    },
+  };
+}

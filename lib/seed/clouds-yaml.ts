@@ -1,0 +1,100 @@
+// /etc/openstack/clouds.yaml with devstack's cloud entries (write_clouds_yaml),
+// so `openstack --os-cloud devstack-admin ...` works as it does on devstack.
+// Every string is emitted double-quoted with JSON escaping, which YAML reads
+// back verbatim: a password may hold any printable character.
+
+import { readFile } from 'node:fs/promises';
+import type { Plan } from '../plan/types.ts';
+import type { StackContext, Step } from '../services/types.ts';
+import { addSecret } from '../util/secrets.ts';
+import { imageNameFromUrl, parseImageUrls } from './images.ts';
+import type { SeedReport } from './report.ts';
+import { keystoneUrl, regionName, setting } from './settings.ts';
+
+export const CLOUDS_YAML_PATH = '/etc/openstack/clouds.yaml';
+export const CLOUDS_YAML_MARKER = '# Written by tstack (./stack.ts); re-written on every run.';
+
+export interface CloudEntry {
+  name: string;
+  username: string;
+  /** A project name, or system scope `all`. */
+  scope: { project: string } | { system: 'all' };
+}
+
+/** devstack's entries, in its order. */
+export const DEVSTACK_CLOUDS: readonly CloudEntry[] = [
+  { name: 'devstack', username: 'demo', scope: { project: 'demo' } },
+  { name: 'devstack-alt', username: 'alt_demo', scope: { project: 'alt_demo' } },
+  { name: 'devstack-alt-member', username: 'alt_demo_member', scope: { project: 'alt_demo' } },
+  { name: 'devstack-alt-reader', username: 'alt_demo_reader', scope: { project: 'alt_demo' } },
+  { name: 'devstack-admin', username: 'admin', scope: { project: 'admin' } },
+  { name: 'devstack-admin-demo', username: 'admin', scope: { project: 'demo' } },
+  { name: 'devstack-reader', username: 'demo_reader', scope: { project: 'demo' } },
+  { name: 'devstack-system-admin', username: 'admin', scope: { system: 'all' } },
+  { name: 'devstack-system-member', username: 'system_member', scope: { system: 'all' } },
+  { name: 'devstack-system-reader', username: 'system_reader', scope: { system: 'all' } },
+];
+
+export interface CloudsYamlInput {
+  authUrl: string;
+  region: string;
+  password: string;
+  cacert?: string;
+  /** For the SDK's functional tests (devstack writes `functional: image_name:`). */
+  defaultImageName?: string;
+  clouds?: readonly CloudEntry[];
+}
+
+const str = (s: string) => JSON.stringify(s);
+
+export function renderCloudsYaml(input: CloudsYamlInput): string {
+  const lines = [CLOUDS_YAML_MARKER, 'clouds:'];
+  for (const c of input.clouds ?? DEVSTACK_CLOUDS) {
+    lines.push(
+      `  ${str(c.name)}:`,
+      `    region_name: ${str(input.region)}`,
+      `    identity_api_version: "3"`,
+      `    volume_api_version: "3"`,
+      ...(input.cacert ? [`    cacert: ${str(input.cacert)}`] : []),
+      `    auth:`,
+      `      auth_url: ${str(input.authUrl)}`,
+      `      username: ${str(c.username)}`,
+      `      password: ${str(input.password)}`,
+      `      user_domain_id: "default"`,
+    );
+    if ('project' in c.scope) lines.push(`      project_name: ${str(c.scope.project)}`, `      project_domain_id: "default"`);
+    else lines.push(`      system_scope: ${str(c.scope.system)}`);
+  }
+  if (input.defaultImageName) lines.push('functional:', `  image_name: ${str(input.defaultImageName)}`);
+  return lines.join('\n') + '\n';
+}
+
+export function cloudsYamlInput(plan: Plan): CloudsYamlInput {
+  const password = setting(plan, 'ADMIN_PASSWORD');
+  addSecret(password);
+  const first = parseImageUrls(setting(plan, 'IMAGE_URLS'))[0];
+  return {
+    authUrl: keystoneUrl(plan),
+    region: regionName(plan),
+    password,
+    defaultImageName: setting(plan, 'DEFAULT_IMAGE_NAME', first ? imageNameFromUrl(first) : ''),
+  };
+}
+
+export function cloudsYamlStep(plan: Plan, report: SeedReport, path = setting(plan, 'CLOUDS_YAML', CLOUDS_YAML_PATH)): Step {
+  return {
+    id: 'seed:clouds-yaml',
+    title: 'clouds.yaml',
+    async run(ctx: StackContext) {
+      const content = renderCloudsYaml(cloudsYamlInput(plan));
+      const previous = await readFile(path, 'utf8').catch(() => undefined);
+      // A clouds.yaml we did not write may hold the user's other clouds: keep it beside ours.
+      if (previous !== undefined && !previous.startsWith(CLOUDS_YAML_MARKER)) {
+        await ctx.writeFile(`${path}.orig`, previous, { mode: 0o600 });
+        ctx.note('info', `the previous ${path} was kept as ${path}.orig`);
+      }
+      await ctx.writeFile(path, content, { mode: 0o600 });
+      report.cloudsYaml = path;
+    },
+  };
+}
