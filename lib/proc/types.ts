@@ -48,6 +48,8 @@ export interface ProcessRecord {
   pgid: number;
   startedAt: string; // ISO time
   logFile: string;
+  /** Size of the log when this start began: log probes and "lines since start" read from here. */
+  logOffset?: number;
   /** Order of start, so unstack stops in reverse. */
   seq: number;
   /** Set when the supervisor saw readiness. */

@@ -1,0 +1,87 @@
+// How a pane's command line is wrapped before it is spawned (pure).
+//
+// The group leader is a small /bin/sh that runs the real command as its
+// child and, when the command exits on its own (not because we stopped the
+// pane), writes `<status> <time>` to panes/<pane>.exit. So a crash is recorded
+// with its exit code even though no tstack process stays alive to wait() for
+// it. sh rather than node: it costs well under a megabyte per pane.
+
+import { asUser } from '../system/exec.ts';
+import type { ProcessSpec } from './types.ts';
+
+/**
+ * The wrapper. `trap` catches TERM/INT/HUP so a stop does not count as a
+ * crash; a caught signal is reset to the default in the child on exec, so the
+ * command still dies of SIGTERM normally. The command runs in the foreground
+ * (not `&`): a non-interactive sh would make a background job ignore SIGINT.
+ */
+export const WRAPPER_SCRIPT = [
+  'exitfile=$1; shift',
+  "trap 'stopped=1' TERM INT HUP",
+  '"$@"',
+  'status=$?',
+  'if [ -z "$stopped" ]; then',
+  '  printf \'%s %s\\n\' "$status" "$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)" > "$exitfile.tmp" && mv -f "$exitfile.tmp" "$exitfile"',
+  'fi',
+  'exit $status',
+].join('\n');
+
+/** Environment variable every process of a pane inherits; finds daemons that left the group. */
+export const PANE_MARKER_VAR = 'TSTACK_PANE';
+
+/** Unique per state dir, pane and start, so two stacks (or two test runs) never touch each other's processes. */
+export function paneMarker(stateDir: string, name: string, startedAt: string): string {
+  return `${stateDir}/panes/${name}@${startedAt}`;
+}
+
+/** argv0 shown by sh in its own error messages (`tstack:n-api: 1: /usr/bin/x: not found`). */
+export function wrapperName(name: string): string {
+  return `tstack:${name}`;
+}
+
+export function launchArgv(spec: ProcessSpec, exitFile: string): string[] {
+  return ['/bin/sh', '-c', WRAPPER_SCRIPT, wrapperName(spec.name), exitFile, ...asUser(spec.argv, spec.user)];
+}
+
+/** True when a process's cmdline is this pane's wrapper (guards against pid reuse). */
+export function isWrapperCmdline(cmdline: string[], name: string, exitFile: string): boolean {
+  return cmdline[0] === '/bin/sh' && cmdline[1] === '-c' && cmdline[3] === wrapperName(name) && cmdline[4] === exitFile;
+}
+
+export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/**
+ * A pane's environment is built from scratch, not inherited from whichever
+ * terminal ran `./stack.ts` or `restart`: the same pane gets the same
+ * environment on every (re)start. PYTHONUNBUFFERED because python buffers
+ * stdout when it is a file, which would delay log lines, log probes and the TUI.
+ */
+export function paneEnv(spec: ProcessSpec, marker: string, home: string): Record<string, string> {
+  const user = spec.user ?? 'root';
+  return {
+    PATH: DEFAULT_PATH,
+    LANG: 'C.UTF-8',
+    HOME: home,
+    USER: user,
+    LOGNAME: user,
+    PYTHONUNBUFFERED: '1',
+    ...spec.env,
+    [PANE_MARKER_VAR]: marker,
+  };
+}
+
+/** Stable comparison of two specs (key order does not matter), for "already running with this spec". */
+export function sameSpec(a: ProcessSpec, b: ProcessSpec): boolean {
+  return canonical(a) === canonical(b);
+}
+
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const entries = Object.entries(v as Record<string, unknown>)
+      .filter(([, x]) => x !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonical(x)}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
