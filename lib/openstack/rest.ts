@@ -187,6 +187,7 @@ export class RestClient implements OpenStackClient {
     };
     const url = `${a.authUrl.replace(/\/+$/, '')}/auth/tokens`;
     const res = await this.send('POST', url, body, {}, false);
+    if (!res.ok) throw new OpenStackApiError('POST', url, res.status, errorMessage(await res.text().catch(() => '')));
     const token = res.headers.get('x-subject-token');
     if (!token) throw new OpenStackApiError('POST', url, res.status, 'no X-Subject-Token in the answer');
     addSecret(token);

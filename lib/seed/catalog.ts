@@ -67,7 +67,9 @@ export async function ensureCatalog(client: OpenStackClient, spec: CatalogSpec, 
   await mapLimit(withUsers, 4, async (e) => {
     const userId = await dir.user(e.user, spec.servicePassword, { resetPassword: spec.resetPasswords });
     const roles = [SERVICE_ROLE, ...(e.extraRoles ?? [])];
-    result.grantsAdded += await dir.grant({ user: userId }, roles.map((role) => ({ scope: { project: projectId }, role })));
+    // Not `x += await`: that reads x before awaiting, and concurrent users would overwrite each other's counts.
+    const added = await dir.grant({ user: userId }, roles.map((role) => ({ scope: { project: projectId }, role })));
+    result.grantsAdded += added;
   });
 
   result.usersCreated = dir.created.filter((c) => c.startsWith('user:')).length;

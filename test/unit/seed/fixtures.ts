@@ -1,0 +1,53 @@
+// A Plan built from a values record, and a StackContext that records what the
+// steps do, for the seeding tests (no root, no services).
+
+import type { Plan } from '../../../lib/plan/types.ts';
+import type { OpenStackClient } from '../../../lib/openstack/client.ts';
+import type { ServiceModule, StackContext } from '../../../lib/services/types.ts';
+import type { Shell } from '../../../lib/system/exec.ts';
+
+export function fakePlan(values: Record<string, string>, opts: { enabled?: string[]; services?: ServiceModule[]; topDir?: string; filesDir?: string } = {}): Plan {
+  const enabled = opts.enabled ?? ['key', 'n-api', 'q-svc', 'g-api'];
+  return {
+    config: { values, enabledServices: enabled, plugins: [], metaSections: [], unknownVariables: [], origins: {} },
+    get: (n) => values[n] ?? '',
+    bool: (n) => /^(1|yes|true)$/i.test(values[n] ?? ''),
+    int: (n) => Number(values[n]),
+    isEnabled: (s) => enabled.includes(s),
+    method: { method: 'distro', reason: 'test' },
+    dirs: { dest: '/opt/stack', dataDir: '/opt/stack/data', logDir: '/opt/stack/logs', stateDir: '/opt/stack/data/tstack', filesDir: opts.filesDir ?? '/nonexistent/files', topDir: opts.topDir ?? '/nonexistent' },
+    services: opts.services ?? [],
+    processes: [],
+    repos: [],
+    packages: [],
+  };
+}
+
+export interface RecordingContext extends StackContext {
+  notes: { kind: 'warning' | 'info'; message: string }[];
+  lines: string[];
+  written: { path: string; content: string; mode?: number }[];
+}
+
+export function recordingContext(plan: Plan, client: () => Promise<OpenStackClient>, sh: Shell, opts: { force?: boolean } = {}): RecordingContext {
+  const ctx: RecordingContext = {
+    plan,
+    sh,
+    notes: [],
+    lines: [],
+    written: [],
+    log: { info: (m) => ctx.lines.push(m), warn: (m) => ctx.lines.push(`WARNING: ${m}`), debug: () => {} },
+    async writeFile(path, content, o) {
+      const { writeFile, mkdir } = await import('node:fs/promises');
+      const { dirname } = await import('node:path');
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, content, { mode: o?.mode });
+      ctx.written.push({ path, content, mode: o?.mode });
+      return true;
+    },
+    openstack: client,
+    note: (kind, message) => ctx.notes.push({ kind, message }),
+    force: opts.force ?? false,
+  };
+  return ctx;
+}
