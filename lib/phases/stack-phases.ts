@@ -42,6 +42,8 @@ export function startSteps(plan: Plan, panes: PaneStarter, catalogId?: string): 
     title: `start ${p.name}`,
     after: [
       ...(p.after ?? []).filter((a) => names.has(a)).map((a) => `start:${a}`),
+      // entries with a ':' are start-phase step ids (db sync, bootstrap) the pane needs first
+      ...(p.after ?? []).filter((a) => a.includes(':')),
       ...(catalogId && !NEEDS_NO_CATALOG.has(p.project) ? [catalogId] : []),
     ],
     run: async () => {

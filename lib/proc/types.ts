@@ -27,7 +27,10 @@ export interface ProcessSpec {
   probe?: Probe;
   /** Seconds to wait for the probe (default: SERVICE_TIMEOUT). */
   readyTimeoutSec?: number;
-  /** Panes that must be ready before this one starts (start order only; restarts do not cascade). */
+  /**
+   * Panes that must be ready before this one starts (start order only; restarts do not cascade).
+   * An entry containing ':' names a start-phase step instead (`keystone:bootstrap`, `nova:db-sync`).
+   */
   after?: string[];
   /** Main listening port, shown by `status`. */
   port?: number;

@@ -1,0 +1,388 @@
+// The one settings table: every variable tstack understands, with its type,
+// default and description. Validation, `./stack.ts config`, `--help` and the
+// README's reference section are all generated from SETTINGS.
+//
+// To add a setting: append a row in the right group. A default is a literal,
+// a `${OTHER}` template, or a function of the other settings and the host.
+
+import { isIP } from 'node:net';
+import type { HostFacts, Setting, SettingType } from './types.ts';
+import { ConfigError } from '../util/errors.ts';
+import { cidrContains, parseCidr, parseIpv4 } from './ipv4.ts';
+
+/** Groups in the order --help and the README show them. */
+export const SETTING_GROUPS = [
+  'paths',
+  'host',
+  'services',
+  'install',
+  'source',
+  'images',
+  'network',
+  'database and messaging',
+  'passwords',
+  'tuning',
+  'config files',
+] as const;
+
+export type SettingGroup = (typeof SETTING_GROUPS)[number];
+
+type Row = Omit<Setting, 'group'>;
+
+function group(name: SettingGroup, rows: Row[]): Setting[] {
+  return rows.map((r) => ({ ...r, group: name }));
+}
+
+/** tstack's default service set: devstack's ML2/OVS era set plus memcached (OVN and etcd3 are not implemented). */
+export const DEFAULT_ENABLED_SERVICES = [
+  'mysql',
+  'rabbit',
+  'memcached',
+  'key',
+  'g-api',
+  'placement-api',
+  'placement-client',
+  'n-api',
+  'n-api-meta',
+  'n-cond',
+  'n-sch',
+  'n-cpu',
+  'ovsdb-server',
+  'ovs-vswitchd',
+  'q-svc',
+  'q-agt',
+  'q-dhcp',
+  'q-l3',
+  'q-meta',
+  'c-api',
+  'c-sch',
+  'c-vol',
+  'horizon',
+] as const;
+
+/** The projects with a `<NAME>_REPO`/`<NAME>_BRANCH` pair, and their repository names. */
+export const PROJECT_REPOS: Readonly<Record<string, string>> = {
+  KEYSTONE: 'keystone',
+  GLANCE: 'glance',
+  NOVA: 'nova',
+  PLACEMENT: 'placement',
+  NEUTRON: 'neutron',
+  CINDER: 'cinder',
+  HORIZON: 'horizon',
+  REQUIREMENTS: 'requirements',
+};
+
+/**
+ * devstack computes `max(2, nproc/4)` API workers for 8-vCPU gate nodes. On a
+ * 2-core machine that is 2 uwsgi workers per API, which doubles the memory of
+ * every API for no gain, so tstack uses 1 up to 2 cores and devstack's formula above.
+ */
+export function apiWorkersFor(cpus: number): number {
+  return cpus <= 2 ? 1 : Math.max(2, Math.floor(cpus / 4));
+}
+
+/**
+ * devstack's get_default_host_ip: the first IPv4 address of the default-route
+ * interface that is not inside FIXED_RANGE or FLOATING_RANGE (a bridge may
+ * carry a floating address after a previous run).
+ */
+export function defaultHostIp(get: (name: string) => string, host: HostFacts): string {
+  const iface = get('HOST_IP_IFACE');
+  const ranges = [get('FIXED_RANGE'), get('FLOATING_RANGE')].map((r) => parseCidr(r)).filter((r) => r !== undefined);
+  const candidates = iface ? host.ipv4Addresses(iface) : [];
+  const ip = candidates.find((a) => {
+    const n = parseIpv4(a);
+    return n !== undefined && !ranges.some((r) => cidrContains(r, n));
+  });
+  if (!ip) {
+    throw new ConfigError(
+      `could not determine the host IP address (interface ${iface || '(no default route)'}` +
+        `${candidates.length ? `, addresses ${candidates.join(' ')} are inside FIXED_RANGE/FLOATING_RANGE` : ''}); ` +
+        'set HOST_IP in local.conf',
+    );
+  }
+  return ip;
+}
+
+const CIRROS_URL =
+  'https://github.com/cirros-dev/cirros/releases/download/${CIRROS_VERSION}/cirros-${CIRROS_VERSION}-${CIRROS_ARCH}-disk.img';
+
+/** The default image URL, with the current CIRROS_VERSION/CIRROS_ARCH. */
+export function defaultImageUrl(get: (name: string) => string): string {
+  return CIRROS_URL.replace(/\$\{(\w+)\}/g, (_, n: string) => get(n));
+}
+
+function repoRows(): Row[] {
+  const rows: Row[] = [];
+  for (const [prefix, repo] of Object.entries(PROJECT_REPOS)) {
+    rows.push(
+      {
+        name: `${prefix}_REPO`,
+        type: 'url',
+        default: `\${GIT_BASE}/openstack/${repo}.git`,
+        description: `Git repository of ${repo} (a URL or a local path).`,
+      },
+      {
+        name: `${prefix}_BRANCH`,
+        type: 'string',
+        default: '${TARGET_BRANCH}',
+        description: `Branch, tag, sha or refs/changes/... of ${repo} to check out.`,
+      },
+    );
+  }
+  return rows;
+}
+
+export const SETTINGS: Setting[] = [
+  ...group('paths', [
+    { name: 'DEST', type: 'path', default: '/opt/stack', description: 'Where source checkouts live; parent of the data, log and status directories.' },
+    { name: 'DATA_DIR', type: 'path', default: '${DEST}/data', description: 'Service data, the source venv, the image cache.' },
+    { name: 'LOGDIR', type: 'path', default: '${DEST}/logs', description: 'One log per pane (`<pane>.log`) and the stack log.' },
+    { name: 'LOGFILE', type: 'path', default: '${LOGDIR}/stack.log', description: 'Log of every command stack.ts runs (masked).' },
+    { name: 'SERVICE_DIR', type: 'path', default: '${DEST}/status', description: 'State directory: `panes/<pane>.json` and the finished steps (`steps.json`).' },
+    { name: 'STACK_USER', type: 'string', default: 'stack', description: 'Unprivileged user that owns $DEST and the checkouts (tstack itself runs as root).' },
+  ]),
+  ...group('host', [
+    {
+      name: 'HOST_IP_IFACE',
+      type: 'string',
+      default: (_get, host) => host.defaultRouteInterface() ?? '',
+      defaultDoc: 'interface of the IPv4 default route',
+      description: 'Interface HOST_IP is taken from.',
+    },
+    {
+      name: 'HOST_IP',
+      type: 'ip',
+      default: defaultHostIp,
+      defaultDoc: 'first address of HOST_IP_IFACE outside FIXED_RANGE and FLOATING_RANGE',
+      description: "This host's address, used for endpoints and the compute host.",
+    },
+    {
+      name: 'SERVICE_HOST',
+      type: 'string',
+      // devstack uses HOST_IP; a single-host tstack keeps every service on loopback (eth0 may not be usable)
+      default: '${SERVICE_LOCAL_HOST}',
+      description: 'Host (name or address) the services listen on and the catalog names; the controller on a subnode. devstack defaults to HOST_IP; tstack to loopback.',
+    },
+    { name: 'SERVICE_LOCAL_HOST', type: 'ip', default: '127.0.0.1', description: 'Loopback address for services that are only reached locally.' },
+    { name: 'SERVICE_LISTEN_ADDRESS', type: 'ip', default: '0.0.0.0', description: 'Address the API services bind to.' },
+    { name: 'SERVICE_PROTOCOL', type: 'enum', choices: ['http', 'https'], default: 'http', description: 'Protocol of the service endpoints.' },
+    { name: 'REGION_NAME', type: 'string', default: 'RegionOne', description: 'Keystone region of every endpoint.' },
+  ]),
+  ...group('services', [
+    {
+      name: 'ENABLED_SERVICES',
+      type: 'list',
+      default: DEFAULT_ENABLED_SERVICES.join(','),
+      description:
+        'Enabled service short names. Change with enable_service/disable_service/disable_all_services, or `-name` entries to remove one.',
+    },
+    {
+      name: 'VIRT_DRIVER',
+      type: 'enum',
+      choices: ['fake', 'libvirt'],
+      default: (_get, host) => (host.kvmUsable() && host.libvirtInstalled() ? 'libvirt' : 'fake'),
+      defaultDoc: 'libvirt when /dev/kvm is usable and libvirt is installed, else fake',
+      description: 'Nova compute driver: real guests with libvirt, or nova\'s fake driver (no guests, instant boots).',
+    },
+    { name: 'LIBVIRT_TYPE', type: 'enum', choices: ['kvm', 'qemu'], default: 'kvm', description: 'libvirt domain type (qemu when there is no KVM).' },
+    {
+      name: 'CINDER_ENABLED_BACKENDS',
+      type: 'list',
+      default: 'lvm:lvmdriver-1',
+      description: 'Cinder backends as `type:name`. tstack falls back to the fake backend when the kernel has no device-mapper (LVM cannot work).',
+    },
+    { name: 'VOLUME_BACKING_FILE_SIZE', type: 'string', default: '30G', description: 'Size of the sparse file behind the LVM volume group.' },
+    { name: 'Q_AGENT', type: 'enum', choices: ['openvswitch'], default: 'openvswitch', description: 'Neutron L2 agent; tstack implements ML2/OVS.' },
+  ]),
+  ...group('install', [
+    {
+      name: 'INSTALL_METHOD',
+      type: 'enum',
+      choices: ['', 'source', 'distro'],
+      default: '',
+      defaultDoc: '(empty: chosen automatically)',
+      description:
+        'source: git checkouts under $DEST installed editable; distro: the distribution\'s OpenStack packages; empty: source when GIT_BASE and a Python package index answer, else distro when the distribution ships OpenStack.',
+    },
+    {
+      name: 'SOURCE_DEPS',
+      type: 'enum',
+      choices: ['pip', 'distro'],
+      default: 'pip',
+      description: 'With the source method, where the Python dependencies come from: pip (upper-constraints) or the distribution\'s packages.',
+    },
+    { name: 'OFFLINE', type: 'bool', default: 'False', description: 'Run without network access (needs a previous online run).' },
+  ]),
+  ...group('source', [
+    { name: 'GIT_BASE', type: 'url', default: 'https://opendev.org', description: 'Base of every default *_REPO.' },
+    { name: 'TARGET_BRANCH', type: 'string', default: 'master', description: 'Default of every *_BRANCH.' },
+    ...repoRows(),
+    { name: 'GIT_DEPTH', type: 'int', default: '0', description: 'Shallow clone depth; 0 clones the full history.' },
+    { name: 'RECLONE', type: 'bool', default: 'False', description: 'Fetch and reset existing checkouts to *_BRANCH (destroys local commits on that branch).' },
+    { name: 'ERROR_ON_CLONE', type: 'bool', default: 'False', description: 'Fail instead of cloning a missing checkout.' },
+    { name: 'LIBS_FROM_GIT', type: 'list', default: '', description: 'Libraries installed from git checkouts instead of packages (comma list, or ALL).' },
+    {
+      name: 'PIP_UPPER_CONSTRAINTS_FILE',
+      type: 'string',
+      default: '${DEST}/requirements/upper-constraints.txt',
+      description: 'pip constraints for the source method (a path or URL).',
+    },
+  ]),
+  ...group('images', [
+    { name: 'DOWNLOAD_DEFAULT_IMAGES', type: 'bool', default: 'True', description: 'Add the CirrOS image to IMAGE_URLS.' },
+    { name: 'CIRROS_VERSION', type: 'string', default: '0.6.3', description: 'CirrOS release of the default image.' },
+    {
+      name: 'CIRROS_ARCH',
+      type: 'string',
+      default: (_get, host) => host.machine(),
+      defaultDoc: '`uname -m`',
+      description: 'Architecture of the default image.',
+    },
+    {
+      name: 'IMAGE_URLS',
+      type: 'list',
+      default: '',
+      defaultDoc: `${CIRROS_URL.replace(/\$\{CIRROS_VERSION\}/g, '0.6.3').replace('${CIRROS_ARCH}', 'x86_64')} when DOWNLOAD_DEFAULT_IMAGES`,
+      description:
+        'Images uploaded to glance (comma list). As in devstack, the CirrOS URL is appended to your list while DOWNLOAD_DEFAULT_IMAGES is True.',
+    },
+    { name: 'DEFAULT_IMAGE_NAME', type: 'string', default: 'cirros-${CIRROS_VERSION}-${CIRROS_ARCH}-disk', description: 'Glance name of the default image.' },
+  ]),
+  ...group('network', [
+    { name: 'FLOATING_RANGE', type: 'cidr', default: '172.24.4.0/24', description: 'Subnet of the public (external) network.' },
+    { name: 'IPV4_ADDRS_SAFE_TO_USE', type: 'cidr', default: '10.0.0.0/22', description: 'Range tenant subnets are allocated from.' },
+    { name: 'FIXED_RANGE', type: 'cidr', default: '${IPV4_ADDRS_SAFE_TO_USE}', description: 'Range of the private network.' },
+    { name: 'NETWORK_GATEWAY', type: 'ip', default: '', description: 'Gateway of the private subnet (empty: neutron picks the first address).' },
+    { name: 'PUBLIC_NETWORK_GATEWAY', type: 'ip', default: '172.24.4.1', description: 'Gateway of the public subnet, configured on PUBLIC_BRIDGE.' },
+    { name: 'PUBLIC_NETWORK_NAME', type: 'string', default: 'public', description: 'Name of the external network.' },
+    { name: 'PRIVATE_NETWORK_NAME', type: 'string', default: 'private', description: 'Name of the demo project\'s network.' },
+    { name: 'Q_ROUTER_NAME', type: 'string', default: 'router1', description: 'Router between the private and public networks.' },
+    { name: 'PUBLIC_BRIDGE', type: 'string', default: 'br-ex', description: 'OVS bridge of the external network.' },
+    { name: 'PUBLIC_PHYSICAL_NETWORK', type: 'string', default: 'public', description: 'Physical network name mapped to PUBLIC_BRIDGE.' },
+    { name: 'USE_SUBNETPOOL', type: 'bool', default: 'True', description: 'Allocate the private subnet from a default subnet pool.' },
+    { name: 'SUBNETPOOL_NAME_V4', type: 'string', default: 'shared-default-subnetpool-v4', description: 'Name of the IPv4 subnet pool.' },
+    { name: 'SUBNETPOOL_PREFIX_V4', type: 'cidr', default: '${IPV4_ADDRS_SAFE_TO_USE}', description: 'Prefix of the IPv4 subnet pool.' },
+    { name: 'SUBNETPOOL_SIZE_V4', type: 'int', default: '26', description: 'Prefix length of subnets allocated from the pool.' },
+    { name: 'NEUTRON_CREATE_INITIAL_NETWORKS', type: 'bool', default: 'True', description: 'Create the private and public networks and the router.' },
+  ]),
+  ...group('database and messaging', [
+    { name: 'DATABASE_TYPE', type: 'enum', choices: ['mysql'], default: 'mysql', description: 'Database backend (MariaDB on Debian).' },
+    { name: 'DATABASE_HOST', type: 'string', default: '${SERVICE_LOCAL_HOST}', description: 'Database server (MYSQL_HOST is an alias); the controller on a subnode.' },
+    { name: 'DATABASE_USER', type: 'string', default: 'root', description: 'Database user of every service (MYSQL_USER is an alias).' },
+    { name: 'RABBIT_HOST', type: 'string', default: '${SERVICE_LOCAL_HOST}', description: 'RabbitMQ server (devstack defaults to SERVICE_HOST; tstack keeps rabbit on loopback); the controller on a subnode.' },
+    { name: 'RABBIT_USERID', type: 'string', default: 'stackrabbit', description: 'RabbitMQ user of every service.' },
+    { name: 'MEMCACHE_SERVERS', type: 'string', default: '${SERVICE_LOCAL_HOST}:11211', description: 'memcached for keystone tokens and the services\' caches.' },
+  ]),
+  ...group('passwords', [
+    { name: 'DATABASE_PASSWORD', type: 'password', secret: true, default: '', description: 'Database password (MYSQL_PASSWORD is an alias). Asked, or generated without a TTY.' },
+    { name: 'RABBIT_PASSWORD', type: 'password', secret: true, default: '', description: 'Password of RABBIT_USERID. Asked, or generated without a TTY.' },
+    { name: 'SERVICE_PASSWORD', type: 'password', secret: true, default: '', description: 'Password of every service user (nova, glance...). Asked, or generated without a TTY.' },
+    { name: 'ADMIN_PASSWORD', type: 'password', secret: true, default: '', description: 'Password of admin and the demo users (Horizon login). Asked, or generated without a TTY.' },
+  ]),
+  ...group('tuning', [
+    {
+      name: 'API_WORKERS',
+      type: 'int',
+      default: (_get, host) => String(apiWorkersFor(host.cpuCount())),
+      defaultDoc: '1 up to 2 CPUs, else max(2, nproc/4) as in devstack',
+      description: 'Worker processes per API service.',
+    },
+    { name: 'SERVICE_TIMEOUT', type: 'int', default: '60', description: 'Seconds to wait for a service to become ready.' },
+    { name: 'ENABLE_DEBUG_LOG_LEVEL', type: 'bool', default: 'True', description: 'Services log at DEBUG.' },
+    { name: 'LOGDAYS', type: 'int', default: '7', description: 'Days of old logs kept.' },
+    { name: 'RECREATE_DATABASES', type: 'bool', default: 'False', description: 'Drop and recreate the service databases (tstack never does unless asked).' },
+    { name: 'UNSTACK_ALL', type: 'bool', default: 'False', description: 'unstack.ts also stops mysql and rabbit (like -a).' },
+  ]),
+  ...group('config files', [
+    { name: 'KEYSTONE_CONF', type: 'path', default: '/etc/keystone/keystone.conf', description: 'keystone.conf (for [[post-config|$KEYSTONE_CONF]]).' },
+    { name: 'GLANCE_API_CONF', type: 'path', default: '/etc/glance/glance-api.conf', description: 'glance-api.conf.' },
+    { name: 'PLACEMENT_CONF', type: 'path', default: '/etc/placement/placement.conf', description: 'placement.conf.' },
+    { name: 'NOVA_CONF', type: 'path', default: '/etc/nova/nova.conf', description: 'nova.conf of the control services.' },
+    { name: 'NOVA_CPU_CONF', type: 'path', default: '/etc/nova/nova-compute.conf', description: 'Extra config of nova-compute (devstack: nova-cpu.conf; Debian: nova-compute.conf).' },
+    { name: 'NEUTRON_CONF', type: 'path', default: '/etc/neutron/neutron.conf', description: 'neutron.conf.' },
+    {
+      name: 'Q_PLUGIN_CONF_FILE',
+      type: 'string',
+      default: 'etc/neutron/plugins/ml2/ml2_conf.ini',
+      description: 'ML2 config, relative to / as in devstack: write [[post-config|/$Q_PLUGIN_CONF_FILE]].',
+    },
+    { name: 'Q_OVS_AGENT_CONF_FILE', type: 'path', default: '/etc/neutron/plugins/ml2/openvswitch_agent.ini', description: 'Open vSwitch agent config (Debian keeps it apart from ml2_conf.ini).' },
+    { name: 'Q_DHCP_CONF_FILE', type: 'path', default: '/etc/neutron/dhcp_agent.ini', description: 'DHCP agent config.' },
+    { name: 'Q_L3_CONF_FILE', type: 'path', default: '/etc/neutron/l3_agent.ini', description: 'L3 agent config.' },
+    { name: 'Q_META_CONF_FILE', type: 'path', default: '/etc/neutron/metadata_agent.ini', description: 'Metadata agent config.' },
+    { name: 'CINDER_CONF', type: 'path', default: '/etc/cinder/cinder.conf', description: 'cinder.conf.' },
+    { name: 'HORIZON_SETTINGS', type: 'path', default: '/etc/openstack-dashboard/local_settings.py', description: 'Horizon settings (Debian path).' },
+    { name: 'TEMPEST_CONFIG', type: 'path', default: '${DEST}/tempest/etc/tempest.conf', description: 'tempest.conf, target of [[test-config|$TEMPEST_CONFIG]] (tempest is not implemented).' },
+  ]),
+];
+
+/** Legacy names devstack still honours; the value goes to the canonical setting. */
+export const SETTING_ALIASES: Readonly<Record<string, string>> = {
+  MYSQL_PASSWORD: 'DATABASE_PASSWORD',
+  MYSQL_HOST: 'DATABASE_HOST',
+  MYSQL_USER: 'DATABASE_USER',
+};
+
+const BY_NAME = new Map(SETTINGS.map((s) => [s.name, s]));
+
+export function getSetting(name: string): Setting | undefined {
+  return BY_NAME.get(name);
+}
+
+/** Unknown variables that look like credentials are masked too (LDAP_PASSWORD, SWIFT_HASH...). */
+export function looksSecret(name: string): boolean {
+  const s = getSetting(name);
+  if (s) return s.secret === true;
+  return /(PASSWORD|SECRET|TOKEN|_HASH|_KEY)$/.test(name);
+}
+
+/** devstack's trueorfalse spellings; undefined when the value is neither. */
+export function trueOrFalse(value: string): boolean | undefined {
+  if (['1', 'yes', 'Yes', 'YES', 'true', 'True', 'TRUE'].includes(value)) return true;
+  if (['0', 'no', 'No', 'NO', 'false', 'False', 'FALSE'].includes(value)) return false;
+  return undefined;
+}
+
+// Printable: no C0 controls and no DEL. Passwords may contain anything else.
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+type Validator = (value: string, setting: Setting) => string | undefined;
+
+/** Per type: undefined when valid, else what is expected. */
+const VALIDATORS: Record<SettingType, Validator> = {
+  string: (v) => (CONTROL.test(v) ? 'control characters are not allowed' : undefined),
+  password: (v) => (CONTROL.test(v) ? 'only printable characters are allowed' : undefined),
+  bool: (v) => (trueOrFalse(v) === undefined ? 'expected True or False (also 1/0, yes/no, true/false)' : undefined),
+  int: (v) => (/^\d+$/.test(v) ? undefined : 'expected a whole number'),
+  path: (v) => (v === '' || v.startsWith('/') ? undefined : 'expected an absolute path'),
+  url: (v) =>
+    v === '' || /^[a-z][a-z0-9+.-]*:\/\/\S+$/i.test(v) || v.startsWith('/') || /^[\w.-]+@[\w.-]+:\S+$/.test(v)
+      ? undefined
+      : 'expected a URL (https://..., git://..., file://...), user@host:path or an absolute path',
+  cidr: (v) => (v === '' || parseCidr(v) ? undefined : 'expected an IPv4 CIDR like 10.0.0.0/22'),
+  ip: (v) => (v === '' || isIP(v) !== 0 ? undefined : 'expected an IP address'),
+  list: (v) => (CONTROL.test(v) ? 'control characters are not allowed' : undefined),
+  enum: (v, s) => (s.choices?.includes(v) ? undefined : `expected one of: ${(s.choices ?? []).map((c) => c || '(empty)').join(', ')}`),
+};
+
+/** undefined when `value` is valid for `setting`, else a message naming what is expected. */
+export function validateValue(setting: Setting, value: string): string | undefined {
+  return VALIDATORS[setting.type](value, setting);
+}
+
+/** The canonical spelling of a valid value (bools become True/False). */
+export function normalizeValue(setting: Setting, value: string): string {
+  if (setting.type === 'bool') {
+    const b = trueOrFalse(value);
+    return b === undefined ? value : b ? 'True' : 'False';
+  }
+  return value;
+}
+
+/** The default as documentation shows it (never host-specific). */
+export function describeDefault(setting: Setting): string {
+  if (setting.defaultDoc !== undefined) return setting.defaultDoc;
+  if (typeof setting.default === 'function') return '(computed)';
+  return setting.default;
+}

@@ -1,0 +1,243 @@
+// Pieces every OpenStack service module shares: where the services listen,
+// connection URLs, the keystone_authtoken-style auth sections, the uwsgi
+// ini for APIs, the db-sync/daemon pane shapes, and the post-config merge.
+
+import type { IniSection } from '../config/types.ts';
+import type { Plan } from '../plan/types.ts';
+import { binPath, venvDir } from '../plan/paths.ts';
+import type { ProcessSpec } from '../proc/types.ts';
+import { addSecret } from '../util/secrets.ts';
+import { iniDoc, mergeIni, renderIni, type IniDoc, type IniSpec } from '../util/ini.ts';
+import type { StackContext, Step } from './types.ts';
+import { ensureDatabase } from '../system/mysql.ts';
+
+/** A setting that may be missing from the table (optional knobs); `fallback` otherwise. */
+export function opt(plan: Plan, name: string, fallback: string): string {
+  const v = plan.config.values[name];
+  return v === undefined || v === '' ? fallback : v;
+}
+
+function optBool(plan: Plan, name: string, fallback: boolean): boolean {
+  const v = plan.config.values[name];
+  if (v === undefined || v === '') return fallback;
+  return /^(1|yes|true|on)$/i.test(v);
+}
+
+/**
+ * The address services listen on and advertise: SERVICE_HOST, which tstack
+ * defaults to loopback (devstack: HOST_IP, eth0 here). Debian's postinst
+ * writes eth0 into configs, one reason we never keep its files.
+ */
+export function serviceHost(plan: Plan): string {
+  return plan.get('SERVICE_HOST');
+}
+
+export function databaseHost(plan: Plan): string {
+  return plan.get('DATABASE_HOST');
+}
+
+export function rabbitHost(plan: Plan): string {
+  return plan.get('RABBIT_HOST');
+}
+
+export function keystoneUrl(plan: Plan): string {
+  return `http://${serviceHost(plan)}:5000`;
+}
+
+export function regionName(plan: Plan): string {
+  return opt(plan, 'REGION_NAME', 'RegionOne');
+}
+
+/** API workers: devstack's API_WORKERS; on 2 cores the table's default is 1. */
+export function apiWorkers(plan: Plan): number {
+  const v = Number(opt(plan, 'API_WORKERS', '1'));
+  return Number.isInteger(v) && v > 0 ? v : 1;
+}
+
+export function debug(plan: Plan): boolean {
+  return optBool(plan, 'ENABLE_DEBUG_LOG_LEVEL', true);
+}
+
+export function secret(plan: Plan, name: string): string {
+  const v = plan.get(name);
+  addSecret(v);
+  return v;
+}
+
+/** `mysql+pymysql://user:<encoded>@host/db?charset=utf8` */
+export function databaseUrl(plan: Plan, db: string, user: string): string {
+  const pw = secret(plan, 'DATABASE_PASSWORD');
+  return `mysql+pymysql://${encodeURIComponent(user)}:${encodeURIComponent(pw)}@${databaseHost(plan)}/${db}?charset=utf8`;
+}
+
+/** `rabbit://stackrabbit:<encoded>@host:5672/` */
+export function transportUrl(plan: Plan): string {
+  const pw = secret(plan, 'RABBIT_PASSWORD');
+  const user = opt(plan, 'RABBIT_USERID', 'stackrabbit');
+  return `rabbit://${encodeURIComponent(user)}:${encodeURIComponent(pw)}@${rabbitHost(plan)}:5672/`;
+}
+
+export function memcacheServers(plan: Plan): string {
+  return opt(plan, 'MEMCACHE_SERVERS', `${serviceHost(plan)}:11211`);
+}
+
+/** Password auth as a service user on project `service` (the [keystone_authtoken], [nova], [placement]... shape). */
+export function serviceAuth(plan: Plan, username: string): Record<string, string> {
+  return {
+    auth_url: keystoneUrl(plan),
+    auth_type: 'password',
+    project_domain_name: 'Default',
+    user_domain_name: 'Default',
+    project_name: opt(plan, 'SERVICE_PROJECT_NAME', 'service'),
+    username,
+    password: secret(plan, 'SERVICE_PASSWORD'),
+    region_name: regionName(plan),
+  };
+}
+
+export function keystoneAuthtoken(plan: Plan, username: string): Record<string, string> {
+  return {
+    www_authenticate_uri: keystoneUrl(plan),
+    ...serviceAuth(plan, username),
+    memcached_servers: memcacheServers(plan),
+  };
+}
+
+/**
+ * uwsgi for an API. `add-header = Connection: close` is not optional: uwsgi's
+ * http-socket closes after each response while python-requests pools the
+ * connection, and clients then see ConnectionResetError.
+ */
+export function uwsgiIni(plan: Plan, o: { wsgiFile: string; port: number; chdir: string; name: string; threads?: number }): IniDoc {
+  const spec: IniSpec = {
+    uwsgi: {
+      plugins: 'python3',
+      'http-socket': `${serviceHost(plan)}:${o.port}`,
+      'wsgi-file': o.wsgiFile,
+      virtualenv: plan.method.method === 'source' ? venvDir(plan) : undefined,
+      chdir: o.chdir,
+      master: true,
+      processes: apiWorkers(plan),
+      threads: o.threads ?? 4,
+      'enable-threads': true,
+      'lazy-apps': true,
+      'die-on-term': true,
+      'exit-on-reload': false,
+      'thunder-lock': true,
+      'buffer-size': 65535,
+      'add-header': 'Connection: close',
+      'procname-prefix': `${o.name}-`,
+      // uwsgi otherwise swallows chunked uploads (glance images, large bodies)
+      'http-chunked-input': true,
+      'http-raw-body': true,
+    },
+  };
+  return iniDoc(spec);
+}
+
+/** The uwsgi binary (uwsgi-core; the python3 plugin is loaded by `plugins = python3`). */
+export const UWSGI = '/usr/bin/uwsgi';
+
+/** An API pane served by uwsgi, started directly as the service user (no uid/gid switch in the ini). */
+export function uwsgiPane(o: {
+  name: string;
+  user: string;
+  project: string;
+  ini: string;
+  port: number;
+  host: string;
+  probePath?: string;
+  after?: string[];
+  timeoutSec?: number;
+}): ProcessSpec {
+  return {
+    name: o.name,
+    project: o.project,
+    argv: [UWSGI, '--ini', o.ini],
+    user: o.user,
+    probe: { kind: 'http', url: `http://${o.host}:${o.port}${o.probePath ?? '/'}` },
+    port: o.port,
+    after: o.after,
+    readyTimeoutSec: o.timeoutSec,
+    codeFrom: 'package',
+  };
+}
+
+/**
+ * Write a generated config file with local.conf's [[post-config|path]] blocks
+ * already merged (local.conf wins), so the file is written once per run and a
+ * re-run that changes nothing rewrites nothing. Owner root:<service group>,
+ * 0640, because these files hold passwords.
+ */
+export function writeConf(ctx: StackContext, path: string, doc: IniDoc, group: string, mode = 0o640): Promise<boolean> {
+  const merged = mergeIni(doc, metaSectionsFor(ctx.plan, path));
+  return ctx.writeFile(path, renderIni(merged, 'Written by tstack; local.conf [[post-config|...]] blocks are merged in.'), {
+    mode,
+    owner: 'root',
+    group,
+  });
+}
+
+/** The local.conf sections of a phase that target `file`. */
+export function metaSectionsFor(plan: Plan, file: string, phase: 'post-config' | 'extra' | 'post-extra' | 'test-config' = 'post-config'): IniSection[] {
+  return plan.config.metaSections.filter((m) => m.phase === phase && m.file === file).flatMap((m) => m.sections);
+}
+
+/** Run an OpenStack *-manage command as the service user (its log files must belong to it). */
+export function manage(plan: Plan, script: string, args: string[]): string[] {
+  return [binPath(plan, script), ...args];
+}
+
+/** `mkdir -p` + chown for the state/lock directories a service writes to. */
+export async function ensureDirs(ctx: StackContext, user: string, dirs: string[]): Promise<void> {
+  await ctx.sh.run(['install', '-d', '-o', user, '-g', user, '-m', '0750', ...dirs]);
+}
+
+/**
+ * `after` entries for a start-phase step that needs a pane, only for panes
+ * that are enabled (a step may not wait for a step that does not exist).
+ */
+export function afterPanes(plan: Plan, ...panes: string[]): string[] {
+  return panes.filter((p) => plan.isEnabled(p)).map((p) => `start:${p}`);
+}
+
+/** Only the panes whose service is enabled. */
+export function enabledPanes(plan: Plan, specs: ProcessSpec[]): ProcessSpec[] {
+  return specs.filter((s) => plan.isEnabled(s.name));
+}
+
+/**
+ * A start-phase step creating a module's databases and DB user once MariaDB
+ * is up. Existing data is kept unless RECREATE_DATABASES or --force.
+ */
+export function databaseStep(plan: Plan, module: string, user: string, dbs: string[]): Step {
+  return {
+    id: `${module}:db`,
+    title: `database${dbs.length > 1 ? 's' : ''} ${dbs.join(', ')} and user ${user}`,
+    after: afterPanes(plan, 'mysql'),
+    async run(ctx) {
+      const recreate = optBool(ctx.plan, 'RECREATE_DATABASES', false) || ctx.force;
+      const password = secret(ctx.plan, 'DATABASE_PASSWORD');
+      for (const name of dbs) {
+        const r = await ensureDatabase(ctx.sh, { name, user, password }, recreate);
+        ctx.log.info(`database ${name}: ${r}`);
+      }
+    },
+  };
+}
+
+/** A step running `*-manage` as the service user, timed in the log. */
+export function manageStep(o: { id: string; title: string; after: string[]; user: string; argv: (plan: Plan) => string[][] }): Step {
+  return {
+    id: o.id,
+    title: o.title,
+    after: o.after,
+    async run(ctx) {
+      for (const argv of o.argv(ctx.plan)) {
+        const t0 = Date.now();
+        await ctx.sh.run(argv, { user: o.user, cwd: '/' });
+        ctx.log.info(`${argv.slice(0, 3).map((a) => a.replace(/^.*\//, '')).join(' ')}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      }
+    },
+  };
+}

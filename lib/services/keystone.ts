@@ -1,0 +1,130 @@
+// Keystone under uwsgi (pane `key`). Its database is synced and bootstrapped
+// (admin user, admin project, RegionOne, the identity endpoint) before the
+// pane starts, so the catalog step can log in the moment `key` is ready.
+
+import type { Plan } from '../plan/types.ts';
+import { binPath } from '../plan/paths.ts';
+import { iniDoc, type IniDoc } from '../util/ini.ts';
+import type { ServiceModule } from './types.ts';
+import {
+  databaseStep,
+  databaseUrl,
+  debug,
+  keystoneUrl,
+  manageStep,
+  memcacheServers,
+  regionName,
+  secret,
+  serviceHost,
+  uwsgiIni,
+  uwsgiPane,
+  writeConf,
+} from './common.ts';
+
+export const KEYSTONE_CONF = '/etc/keystone/keystone.conf';
+export const KEYSTONE_UWSGI = '/etc/keystone/tstack-uwsgi.ini';
+const FERNET = '/etc/keystone/fernet-keys/';
+const CREDENTIAL = '/etc/keystone/credential-keys/';
+
+export function keystoneConf(plan: Plan): IniDoc {
+  return iniDoc({
+    // no log_file/log_dir: oslo.log then writes to stdout, which is the pane's log
+    DEFAULT: { debug: debug(plan) },
+    database: { connection: databaseUrl(plan, 'keystone', 'keystone') },
+    token: { provider: 'fernet' },
+    cache: { enabled: true, backend: 'dogpile.cache.memcached', memcache_servers: memcacheServers(plan) },
+    fernet_tokens: { key_repository: FERNET },
+    credential: { key_repository: CREDENTIAL },
+    oslo_policy: { policy_dirs: '/etc/keystone/policy.d' },
+  });
+}
+
+/** `keystone-manage bootstrap` argv: admin, RegionOne and the identity endpoint on SERVICE_HOST (not eth0). */
+export function bootstrapArgv(plan: Plan): string[] {
+  const url = `${keystoneUrl(plan)}/v3`;
+  return [
+    binPath(plan, 'keystone-manage'),
+    'bootstrap',
+    '--bootstrap-password',
+    secret(plan, 'ADMIN_PASSWORD'),
+    '--bootstrap-username',
+    'admin',
+    '--bootstrap-project-name',
+    'admin',
+    '--bootstrap-role-name',
+    'admin',
+    '--bootstrap-service-name',
+    'keystone',
+    '--bootstrap-region-id',
+    regionName(plan),
+    '--bootstrap-admin-url',
+    url,
+    '--bootstrap-public-url',
+    url,
+    '--bootstrap-internal-url',
+    url,
+  ];
+}
+
+export const keystoneModule: ServiceModule = {
+  name: 'keystone',
+  project: 'keystone',
+  shortNames: ['key'],
+  configFiles: () => [KEYSTONE_CONF, KEYSTONE_UWSGI],
+  steps: (plan) => ({
+    configure: [
+      {
+        id: 'keystone:configure',
+        title: 'keystone.conf and uwsgi',
+        async run(ctx) {
+          await writeConf(ctx, KEYSTONE_CONF, keystoneConf(ctx.plan), 'keystone');
+          const ini = uwsgiIni(ctx.plan, { wsgiFile: binPath(ctx.plan, 'keystone-wsgi-public'), port: 5000, chdir: '/var/lib/keystone', name: 'keystone' });
+          await writeConf(ctx, KEYSTONE_UWSGI, ini, 'keystone', 0o644);
+          await ctx.sh.run(['install', '-d', '-o', 'keystone', '-g', 'keystone', '-m', '0750', '/var/lib/keystone']);
+        },
+      },
+    ],
+    init: [
+      {
+        id: 'keystone:keys',
+        title: 'fernet and credential key repositories',
+        async run(ctx) {
+          // both commands leave an existing repository alone, so tokens survive re-runs
+          const m = binPath(ctx.plan, 'keystone-manage');
+          await ctx.sh.run([m, 'fernet_setup', '--keystone-user', 'keystone', '--keystone-group', 'keystone']);
+          await ctx.sh.run([m, 'credential_setup', '--keystone-user', 'keystone', '--keystone-group', 'keystone']);
+        },
+      },
+    ],
+    start: [
+      databaseStep(plan, 'keystone', 'keystone', ['keystone']),
+      manageStep({
+        id: 'keystone:db-sync',
+        title: 'keystone-manage db_sync',
+        after: ['keystone:db'],
+        user: 'keystone',
+        argv: (p) => [[binPath(p, 'keystone-manage'), 'db_sync']],
+      }),
+      manageStep({
+        id: 'keystone:bootstrap',
+        title: 'keystone-manage bootstrap (admin, RegionOne, identity endpoint)',
+        after: ['keystone:db-sync'],
+        user: 'keystone',
+        argv: (p) => [bootstrapArgv(p)],
+      }),
+    ],
+  }),
+  processes: (plan) => [
+    uwsgiPane({
+      name: 'key',
+      project: 'keystone',
+      user: 'keystone',
+      ini: KEYSTONE_UWSGI,
+      port: 5000,
+      host: serviceHost(plan),
+      probePath: '/v3',
+      after: ['mysql', 'memcached', 'keystone:bootstrap'],
+    }),
+  ],
+};
+

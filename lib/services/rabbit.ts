@@ -1,0 +1,77 @@
+// RabbitMQ as a pane, bound to loopback and named rabbit@localhost so it does
+// not depend on the host name. The stackrabbit user is made once the broker
+// answers; `guest` is deleted.
+
+import type { Plan } from '../plan/types.ts';
+import { ensureRabbitUser, RABBITMQCTL } from '../system/rabbit.ts';
+import type { ServiceModule } from './types.ts';
+import { afterPanes, opt, rabbitHost, secret } from './common.ts';
+
+export const RABBITMQ_ENV_CONF = '/etc/rabbitmq/rabbitmq-env.conf';
+const HOME = '/var/lib/rabbitmq';
+
+function erlIp(host: string): string {
+  return `{${host.split('.').join(',')}}`;
+}
+
+/** rabbitmq-env.conf: read by the server and by rabbitmqctl, so both agree on the node name. */
+export function rabbitmqEnvConf(plan: Plan): string {
+  const host = rabbitHost(plan);
+  const dist = /^\d+\.\d+\.\d+\.\d+$/.test(host) ? erlIp(host) : '{127,0,0,1}';
+  return [
+    '# Written by tstack',
+    'NODENAME=rabbit@localhost',
+    `NODE_IP_ADDRESS=${host}`,
+    'NODE_PORT=5672',
+    `export ERL_EPMD_ADDRESS=${host}`,
+    `SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface ${dist}"`,
+    `CTL_ERL_ARGS="-kernel inet_dist_use_interface ${dist}"`,
+    '',
+  ].join('\n');
+}
+
+export const rabbitModule: ServiceModule = {
+  name: 'rabbit',
+  project: 'infra',
+  shortNames: ['rabbit'],
+  configFiles: () => [RABBITMQ_ENV_CONF],
+  steps: (plan) => ({
+    configure: [
+      {
+        id: 'rabbit:configure',
+        title: 'RabbitMQ node settings',
+        async run(ctx) {
+          await ctx.writeFile(RABBITMQ_ENV_CONF, rabbitmqEnvConf(ctx.plan), { mode: 0o644 });
+          await ctx.sh.run(['install', '-d', '-o', 'rabbitmq', '-g', 'rabbitmq', '-m', '0750', '/var/log/rabbitmq', HOME]);
+        },
+      },
+    ],
+    start: [
+      {
+        id: 'rabbit:user',
+        title: 'RabbitMQ user (guest removed)',
+        after: afterPanes(plan, 'rabbit'),
+        async run(ctx) {
+          const user = opt(ctx.plan, 'RABBIT_USERID', 'stackrabbit');
+          const r = await ensureRabbitUser(ctx.sh, user, secret(ctx.plan, 'RABBIT_PASSWORD'));
+          ctx.log.info(`rabbit user ${user}: ${r}`);
+        },
+      },
+    ],
+  }),
+  processes: (plan) => [
+    {
+      name: 'rabbit',
+      project: 'infra',
+      // the /usr/sbin wrapper redirects output to a startup_log when run as rabbitmq; the real script logs to the pane
+      argv: ['/usr/lib/rabbitmq/bin/rabbitmq-server'],
+      user: 'rabbitmq',
+      cwd: HOME,
+      env: { HOME, ERL_EPMD_ADDRESS: rabbitHost(plan), RABBITMQ_LOGS: '-' },
+      probe: { kind: 'command', argv: [RABBITMQCTL, '-q', 'await_startup', '--timeout', '5'] },
+      port: 5672,
+      codeFrom: 'package',
+      stopGraceSec: 30,
+    },
+  ],
+};

@@ -1,0 +1,72 @@
+// Databases and their users on the local MariaDB. root reaches the server
+// through the unix socket (Debian's root@localhost uses unix_socket auth), so
+// no root password is ever handled. SQL goes through stdin: it holds the
+// password and stdin is never logged.
+
+import type { Shell } from './exec.ts';
+
+export interface DatabaseSpec {
+  /** Database name (nova_api, keystone...). */
+  name: string;
+  /** The service's DB user; granted everything on the database. */
+  user: string;
+  password: string;
+}
+
+/** Quote a string literal for MariaDB (backslash and quote escaped). */
+export function sqlString(s: string): string {
+  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/** Quote an identifier (database name). */
+export function sqlIdent(s: string): string {
+  return '`' + s.replace(/`/g, '``') + '`';
+}
+
+/** Hosts the service users connect from: the socket (localhost) and TCP on loopback. */
+export const DB_USER_HOSTS = ['localhost', '127.0.0.1', '%'] as const;
+
+/**
+ * SQL that makes the database and user exist with the given password,
+ * idempotently. `recreate` drops the database first (RECREATE_DATABASES or
+ * --force); without it existing data is kept. ALTER USER makes a changed
+ * password converge on a re-run.
+ */
+export function ensureDatabaseSql(db: DatabaseSpec, recreate: boolean): string {
+  const lines: string[] = [];
+  if (recreate) lines.push(`DROP DATABASE IF EXISTS ${sqlIdent(db.name)};`);
+  lines.push(`CREATE DATABASE IF NOT EXISTS ${sqlIdent(db.name)} CHARACTER SET utf8;`);
+  for (const host of DB_USER_HOSTS) {
+    const who = `${sqlString(db.user)}@${sqlString(host)}`;
+    lines.push(`CREATE USER IF NOT EXISTS ${who} IDENTIFIED BY ${sqlString(db.password)};`);
+    lines.push(`ALTER USER ${who} IDENTIFIED BY ${sqlString(db.password)};`);
+    lines.push(`GRANT ALL PRIVILEGES ON ${sqlIdent(db.name)}.* TO ${who};`);
+  }
+  lines.push('FLUSH PRIVILEGES;');
+  return lines.join('\n') + '\n';
+}
+
+/** SQL for `unstack --clean`: the database and, when asked, its user. */
+export function dropDatabaseSql(dbName: string, user?: string): string {
+  const lines = [`DROP DATABASE IF EXISTS ${sqlIdent(dbName)};`];
+  if (user) for (const host of DB_USER_HOSTS) lines.push(`DROP USER IF EXISTS ${sqlString(user)}@${sqlString(host)};`);
+  return lines.join('\n') + '\n';
+}
+
+const MYSQL = ['mysql', '--protocol=socket', '-uroot', '--batch', '--skip-column-names'];
+
+export async function databaseExists(sh: Shell, name: string): Promise<boolean> {
+  const r = await sh.run([...MYSQL, '-e', `SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ${sqlString(name)}`]);
+  return r.stdout.trim() === name;
+}
+
+/** Create (or keep) the database and its user; returns what happened. */
+export async function ensureDatabase(sh: Shell, db: DatabaseSpec, recreate: boolean): Promise<'created' | 'kept' | 'recreated'> {
+  const existed = await databaseExists(sh, db.name);
+  await sh.run(MYSQL, { input: ensureDatabaseSql(db, recreate) });
+  return !existed ? 'created' : recreate ? 'recreated' : 'kept';
+}
+
+export async function dropDatabase(sh: Shell, dbName: string, user?: string): Promise<void> {
+  await sh.run(MYSQL, { input: dropDatabaseSql(dbName, user) });
+}
