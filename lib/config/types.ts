@@ -20,6 +20,24 @@ export type SettingType =
   | 'password'
   | 'enum';
 
+/**
+ * Facts about this machine that computed defaults need (HOST_IP, VIRT_DRIVER,
+ * API_WORKERS). Behind an interface so resolution is testable anywhere.
+ */
+export interface HostFacts {
+  /** Interface of the first IPv4 default route (`ip -f inet route`), if any. */
+  defaultRouteInterface(): string | undefined;
+  /** IPv4 addresses configured on `iface`, in the kernel's order. */
+  ipv4Addresses(iface: string): string[];
+  cpuCount(): number;
+  /** /dev/kvm exists and can be opened read-write. */
+  kvmUsable(): boolean;
+  /** A libvirt daemon is installed (libvirtd or virtqemud). */
+  libvirtInstalled(): boolean;
+  /** `uname -m`. */
+  machine(): string;
+}
+
 /** One row of the settings table: the single source of truth for --help, `config` and the README. */
 export interface Setting {
   name: string;
@@ -28,7 +46,7 @@ export interface Setting {
    * A literal default, or a shell-style template expanded against the other
    * settings (`${DEST}/data`), or a function for computed defaults (HOST_IP).
    */
-  default: string | ((get: (name: string) => string) => string);
+  default: string | ((get: (name: string) => string, host: HostFacts) => string);
   /** How the default is described in docs when it is computed. */
   defaultDoc?: string;
   description: string;

@@ -1,0 +1,212 @@
+// Shell-word handling for the [[local|localrc]] section: split a line into
+// words the way sh does (quotes, escapes, `${...}`, comments), then expand
+// `$VAR`, `${VAR}`, `${VAR:-default}` (also `-`, `:+`, `+`) with sh's quoting
+// rules: double quotes expand, single quotes do not, backslash escapes.
+// Command substitution and other shell syntax are rejected, not executed.
+
+import type { SourcePos } from './types.ts';
+import { ConfigError } from '../util/errors.ts';
+
+/** Value of a variable, or undefined when unset. */
+export type Lookup = (name: string) => string | undefined;
+
+export interface Tokens {
+  /** Raw words (quotes and `$` still in them), ready for expandWord(). */
+  words: string[];
+  /** The quote character still open at the end of the text: the statement continues on the next line. */
+  open?: '"' | "'";
+  /** The text ended with a backslash: the statement continues on the next line. */
+  continued?: boolean;
+}
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
+const UNSUPPORTED = new Set([';', '&', '|', '<', '>', '(', ')', '`']);
+
+function unsupported(what: string, pos: SourcePos): ConfigError {
+  return new ConfigError(`unsupported shell syntax ${what}: local.conf's localrc section takes assignments and the devstack functions only`, pos);
+}
+
+/** Index just past the `}` that closes the `${` at `start` (which points at `$`). */
+function closeBrace(text: string, start: number, pos: SourcePos): number {
+  let depth = 0;
+  for (let i = start + 1; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\\') i++;
+    else if (c === "'") {
+      const end = text.indexOf("'", i + 1);
+      if (end < 0) return -1;
+      i = end;
+    } else if (c === '{') depth++;
+    else if (c === '}') {
+      depth--;
+      if (depth === 0) return i + 1;
+    }
+  }
+  throw new ConfigError(`unterminated \${ in: ${text.slice(start).split('\n')[0]}`, pos);
+}
+
+/** Split one statement into raw words. Comments end the statement. */
+export function tokenize(text: string, pos: SourcePos): Tokens {
+  const words: string[] = [];
+  let word = '';
+  let inWord = false;
+  let i = 0;
+  const end = () => {
+    if (inWord) words.push(word);
+    word = '';
+    inWord = false;
+  };
+  while (i < text.length) {
+    const c = text[i];
+    if (c === ' ' || c === '\t' || c === '\n') {
+      end();
+      i++;
+    } else if (c === '#' && !inWord) {
+      break;
+    } else if (c === '\\') {
+      if (i + 1 >= text.length) {
+        end();
+        return { words, continued: true };
+      }
+      if (text[i + 1] === '\n') {
+        i += 2; // line continuation
+        continue;
+      }
+      word += text.slice(i, i + 2);
+      inWord = true;
+      i += 2;
+    } else if (c === "'") {
+      const close = text.indexOf("'", i + 1);
+      if (close < 0) return { words, open: "'" };
+      word += text.slice(i, close + 1);
+      inWord = true;
+      i = close + 1;
+    } else if (c === '"') {
+      let j = i + 1;
+      for (; j < text.length; j++) {
+        if (text[j] === '\\') j++;
+        else if (text[j] === '"') break;
+        else if (text[j] === '`' || (text[j] === '$' && text[j + 1] === '(')) throw unsupported('(command substitution)', pos);
+      }
+      if (j >= text.length) return { words, open: '"' };
+      word += text.slice(i, j + 1);
+      inWord = true;
+      i = j + 1;
+    } else if (c === '$' && text[i + 1] === '{') {
+      const close = closeBrace(text, i, pos);
+      if (close < 0) return { words, open: "'" };
+      word += text.slice(i, close);
+      inWord = true;
+      i = close;
+    } else if (c === '$' && text[i + 1] === '(') {
+      throw unsupported('(command substitution)', pos);
+    } else if (UNSUPPORTED.has(c)) {
+      throw unsupported(`'${c}'`, pos);
+    } else {
+      word += c;
+      inWord = true;
+      i++;
+    }
+  }
+  end();
+  return { words };
+}
+
+type Mode = 'unquoted' | 'double' | 'body';
+
+/**
+ * Expand one raw word: quote removal plus parameter expansion. Unset
+ * variables expand to the empty string, as in sh.
+ */
+export function expandWord(raw: string, lookup: Lookup, pos: SourcePos): string {
+  return walk(raw, 'unquoted', lookup, pos);
+}
+
+/**
+ * Expand `$VAR` forms in text that is not shell-quoted (a meta-section file
+ * name, an INI value): quotes are literal, `\$` keeps a dollar.
+ */
+export function expandText(text: string, lookup: Lookup, pos: SourcePos): string {
+  return walk(text, 'body', lookup, pos);
+}
+
+function walk(text: string, mode: Mode, lookup: Lookup, pos: SourcePos): string {
+  let out = '';
+  let i = 0;
+  let state: Mode = mode;
+  while (i < text.length) {
+    const c = text[i];
+    if (c === '\\') {
+      const next = text[i + 1];
+      if (next === undefined) {
+        out += '\\';
+        i++;
+      } else if (state === 'unquoted') {
+        out += next;
+        i += 2;
+      } else if ('$`"\\'.includes(next) && !(state === 'body' && next === '"')) {
+        out += next;
+        i += 2;
+      } else {
+        out += c;
+        i++;
+      }
+    } else if (c === "'" && state === 'unquoted') {
+      const close = text.indexOf("'", i + 1);
+      if (close < 0) throw new ConfigError('unterminated single quote', pos);
+      out += text.slice(i + 1, close);
+      i = close + 1;
+    } else if (c === '"' && state === 'unquoted') {
+      state = 'double';
+      i++;
+    } else if (c === '"' && state === 'double') {
+      state = 'unquoted';
+      i++;
+    } else if (c === '$') {
+      const [value, next] = parameter(text, i, lookup, pos);
+      out += value;
+      i = next;
+    } else if (c === '~' && i === 0 && state === 'unquoted' && (text.length === 1 || text[1] === '/')) {
+      out += lookup('HOME') ?? '~';
+      i++;
+    } else {
+      out += c;
+      i++;
+    }
+  }
+  if (state === 'double') throw new ConfigError('unterminated double quote', pos);
+  return out;
+}
+
+/** Expand the parameter at text[i] === '$'; returns the value and the index after it. */
+function parameter(text: string, i: number, lookup: Lookup, pos: SourcePos): [string, number] {
+  const rest = text.slice(i + 1);
+  if (rest.startsWith('(') || rest.startsWith('`')) throw unsupported('(command substitution)', pos);
+  if (rest.startsWith('{')) {
+    const close = closeBrace(text, i, pos);
+    if (close < 0) throw new ConfigError('unterminated quote inside ${...}', pos);
+    const inner = text.slice(i + 2, close - 1);
+    const m = NAME.exec(inner);
+    if (!m) throw new ConfigError(`bad substitution: \${${inner}}`, pos);
+    const name = m[0];
+    const op = inner.slice(name.length);
+    const value = lookup(name);
+    if (op === '') return [value ?? '', close];
+    const opm = /^(:?[-+])([\s\S]*)$/.exec(op);
+    if (!opm) throw new ConfigError(`unsupported substitution \${${inner}} (supported: \${VAR}, \${VAR:-default}, \${VAR-default}, \${VAR:+alt})`, pos);
+    const [, kind, word] = opm;
+    const set = kind.startsWith(':') ? value !== undefined && value !== '' : value !== undefined;
+    const useWord = kind.endsWith('-') ? !set : set;
+    if (!useWord) return [kind.endsWith('-') ? (value ?? '') : '', close];
+    return [walk(word, 'unquoted', lookup, pos), close];
+  }
+  const m = NAME.exec(rest);
+  if (m) return [lookup(m[0]) ?? '', i + 1 + m[0].length];
+  // `$` not followed by a name is a literal dollar, as in sh.
+  return ['$', i + 1];
+}
+
+/** A variable name for an assignment, or undefined. */
+export function isName(text: string): boolean {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(text);
+}

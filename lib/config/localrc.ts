@@ -1,0 +1,160 @@
+// Evaluate the [[local|localrc]] section the way bash sources it in devstack,
+// without running a shell: assignments (`VAR=`, `VAR+=`, `export VAR=`),
+// devstack's service functions and enable_plugin. Anything else is an error
+// with file:line, so nothing in local.conf is silently ignored.
+
+import type { PluginSpec, SourcePos } from './types.ts';
+import type { RawLine } from './localconf.ts';
+import { ConfigError } from '../util/errors.ts';
+import { expandWord, isName, tokenize, type Lookup } from './expand.ts';
+import { SETTING_ALIASES, getSetting, validateValue } from './settings.ts';
+
+export interface Assignment {
+  value: string;
+  pos: SourcePos;
+}
+
+/** A service name as written in local.conf, for validation once the file is read. */
+export interface ServiceRef {
+  name: string;
+  pos: SourcePos;
+}
+
+export interface LocalrcResult {
+  /** Every variable local.conf set, by canonical name (aliases resolved), with its final value. */
+  vars: Map<string, Assignment>;
+  plugins: PluginSpec[];
+  /** Every service name mentioned (enable/disable/ENABLED_SERVICES), for "did you mean". */
+  serviceRefs: ServiceRef[];
+}
+
+const COMMANDS = ['enable_service', 'disable_service', 'disable_all_services', 'enable_plugin', 'export'];
+
+/** Split a service list; devstack tolerates spaces and empty entries. */
+export function splitList(value: string): string[] {
+  return value
+    .split(/[,\s]+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/**
+ * @param outside the value of a variable local.conf has not set (yet):
+ *   saved passwords, then the environment, then the defaults.
+ */
+export function evaluateLocalrc(lines: readonly RawLine[], outside: Lookup): LocalrcResult {
+  const vars = new Map<string, Assignment>();
+  const plugins: PluginSpec[] = [];
+  const serviceRefs: ServiceRef[] = [];
+  // Aliases stay readable as themselves too (`$MYSQL_PASSWORD`).
+  const aliasValues = new Map<string, string>();
+  const lookup: Lookup = (name) => vars.get(name)?.value ?? aliasValues.get(name) ?? outside(name);
+
+  const assign = (name: string, value: string, pos: SourcePos) => {
+    const canonical = SETTING_ALIASES[name] ?? name;
+    if (canonical !== name) aliasValues.set(name, value);
+    const setting = getSetting(canonical);
+    if (setting && value !== '') {
+      const problem = validateValue(setting, value);
+      if (problem) {
+        const shown = setting.secret ? `${name}=<secret>` : `${name}=${value}`;
+        throw new ConfigError(`${shown}: ${problem}`, pos);
+      }
+    }
+    if (canonical === 'ENABLED_SERVICES') {
+      for (const n of splitList(value)) serviceRefs.push({ name: n.replace(/^-/, ''), pos });
+    }
+    vars.set(canonical, { value, pos });
+  };
+
+  const services = () => splitList(lookup('ENABLED_SERVICES') ?? '');
+
+  const run = (words: string[], pos: SourcePos) => {
+    // Leading assignments; `export` is a prefix to them.
+    let rest = words[0] === 'export' ? words.slice(1) : words;
+    const isExport = words[0] === 'export';
+    let assigned = false;
+    while (rest.length > 0) {
+      const m = /^([A-Za-z_][A-Za-z0-9_]*)(\+?)=([\s\S]*)$/.exec(rest[0]);
+      if (!m) break;
+      const [, name, plus, rhs] = m;
+      const value = expandWord(rhs, lookup, pos);
+      assign(name, plus ? (lookup(name) ?? '') + value : value, pos);
+      rest = rest.slice(1);
+      assigned = true;
+    }
+    if (isExport) {
+      // `export NAME` with no value only marks it for export: nothing to do.
+      for (const w of rest) if (!isName(w)) throw new ConfigError(`export: '${w}' is not a variable name`, pos);
+      return;
+    }
+    if (rest.length === 0) return;
+    if (assigned) {
+      throw new ConfigError(`unexpected '${rest[0]}' after an assignment: quote values that contain spaces`, pos);
+    }
+    const [command, ...rawArgs] = rest;
+    const args = rawArgs.flatMap((a) => splitList(expandWord(a, lookup, pos)));
+    switch (command) {
+      case 'enable_service': {
+        if (args.length === 0) throw new ConfigError('enable_service needs at least one service name', pos);
+        const list = services();
+        for (const a of args) {
+          serviceRefs.push({ name: a, pos });
+          if (!list.includes(a)) list.push(a);
+        }
+        assign('ENABLED_SERVICES', list.join(','), pos);
+        return;
+      }
+      case 'disable_service': {
+        if (args.length === 0) throw new ConfigError('disable_service needs at least one service name', pos);
+        for (const a of args) serviceRefs.push({ name: a, pos });
+        assign('ENABLED_SERVICES', services().filter((s) => !args.includes(s)).join(','), pos);
+        return;
+      }
+      case 'disable_all_services':
+        if (args.length > 0) throw new ConfigError('disable_all_services takes no arguments', pos);
+        assign('ENABLED_SERVICES', '', pos);
+        return;
+      case 'enable_plugin': {
+        if (args.length < 2 || args.length > 3) throw new ConfigError('usage: enable_plugin NAME URL [REF]', pos);
+        const [name, url, ref = 'master'] = args;
+        const previous = plugins.find((p) => p.name === name);
+        if (previous) {
+          throw new ConfigError(`plugin '${name}' is already enabled at ${previous.pos.file}:${previous.pos.line}`, pos);
+        }
+        plugins.push({ name, url, ref, pos });
+        return;
+      }
+      default:
+        throw new ConfigError(
+          `unknown command '${command}': the localrc section takes VAR=value, VAR+=value, export VAR=value and ${COMMANDS.filter((c) => c !== 'export').join(', ')}`,
+          pos,
+        );
+    }
+  };
+
+  let buffer = '';
+  let joiner = '\n';
+  let start: SourcePos | undefined;
+  for (const line of lines) {
+    buffer = start ? `${buffer}${joiner}${line.text}` : line.text;
+    start ??= line.pos;
+    const tokens = tokenize(buffer, start);
+    if (tokens.open || tokens.continued) {
+      // A backslash-newline disappears; a newline inside quotes is kept.
+      if (tokens.continued) buffer = buffer.slice(0, -1);
+      joiner = tokens.continued ? '' : '\n';
+      continue;
+    }
+    if (tokens.words.length > 0) run(tokens.words, start);
+    buffer = '';
+    start = undefined;
+  }
+  if (start) {
+    const open = tokenize(buffer, start).open;
+    if (open) throw new ConfigError(`unterminated ${open === '"' ? 'double' : 'single'} quote`, start);
+    const tokens = tokenize(buffer, start);
+    if (tokens.words.length > 0) run(tokens.words, start);
+  }
+  return { vars, plugins, serviceRefs };
+}

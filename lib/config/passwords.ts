@@ -1,0 +1,158 @@
+// The four devstack passwords, asked once before any work starts and saved to
+// `.localrc.password` beside local.conf (mode 0600) so they are never asked
+// again. Only passwords an enabled service needs are asked, and only when
+// local.conf, the saved file and the environment all leave them unset.
+//
+// Headless (no TTY, or CI=true) nothing is asked: missing passwords are
+// generated and saved, and the output names them (never their values).
+// enquirer never resolves without a TTY, so it is never called headless.
+
+import { randomBytes } from 'node:crypto';
+import Enquirer from 'enquirer';
+import type { StackConfig } from './types.ts';
+import { ExitError } from '../util/errors.ts';
+import { addSecret } from '../util/secrets.ts';
+import { deriveConfig, loadConfig, loadOptionsOf, passwordFilePath, type LoadConfigOptions } from './resolve.ts';
+import { readPasswordFile, writePasswordFile } from './password-file.ts';
+
+export interface PasswordSpec {
+  name: string;
+  /** Enabled services that need it. */
+  neededBy: readonly string[];
+  prompt: string;
+}
+
+/**
+ * Asked in this order. ADMIN_PASSWORD comes first because the documented
+ * minimal local.conf derives the others from it (`SERVICE_PASSWORD=$ADMIN_PASSWORD`):
+ * once it is saved, those resolve and are not asked.
+ */
+export const PASSWORDS: readonly PasswordSpec[] = [
+  { name: 'ADMIN_PASSWORD', neededBy: ['key'], prompt: 'Password of admin and the demo users (Horizon, clouds.yaml)' },
+  { name: 'DATABASE_PASSWORD', neededBy: ['mysql'], prompt: 'Password for the database' },
+  { name: 'RABBIT_PASSWORD', neededBy: ['rabbit'], prompt: 'Password for RabbitMQ' },
+  { name: 'SERVICE_PASSWORD', neededBy: ['key'], prompt: 'Password of the service users (nova, glance, ...)' },
+];
+
+/** Passwords the enabled services need, in asking order. */
+export function neededPasswords(enabledServices: readonly string[]): string[] {
+  return PASSWORDS.filter((p) => p.neededBy.some((s) => enabledServices.includes(s))).map((p) => p.name);
+}
+
+/** Needed passwords with no value yet. */
+export function missingPasswords(config: StackConfig): string[] {
+  return neededPasswords(config.enabledServices).filter((n) => !config.values[n]);
+}
+
+/** 20 hex characters, as devstack's generate_hex_string 10. */
+export function generatePassword(): string {
+  return randomBytes(10).toString('hex');
+}
+
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+export interface PasswordPrompter {
+  /** Ask for one password; '' means "generate one". */
+  ask(spec: PasswordSpec, file: string): Promise<string>;
+}
+
+/** enquirer's password prompt on the given streams (fake TTY streams in tests). */
+export function enquirerPrompter(stdin: NodeJS.ReadStream = process.stdin, stdout: NodeJS.WriteStream = process.stdout): PasswordPrompter {
+  return {
+    async ask(spec, file) {
+      stdout.write(`\n${spec.prompt} (${spec.name}).\nSaved to ${file} and not asked again. Any printable characters; leave empty for a random one.\n`);
+      try {
+        const answer = (await Enquirer.prompt({
+          type: 'password',
+          name: 'value',
+          message: spec.name,
+          stdin,
+          stdout,
+          validate: (v: string) => (CONTROL.test(v) ? 'only printable characters, please' : true),
+        })) as { value?: string };
+        return answer.value ?? '';
+      } catch {
+        // enquirer rejects on Ctrl-C.
+        throw new ExitError(130, 'cancelled: no password was saved');
+      }
+    },
+  };
+}
+
+export interface EnsurePasswordsOptions {
+  /** The caller's view (not headless). Even when true, nothing is asked without a TTY on both streams or with CI=true. */
+  interactive?: boolean;
+  stdin?: NodeJS.ReadStream;
+  stdout?: NodeJS.WriteStream;
+  /** Replaces the enquirer prompt (tests, other front ends). */
+  prompter?: PasswordPrompter;
+  /** Where "generated ..." notices go (default stderr). */
+  log?: (line: string) => void;
+  generate?: () => string;
+}
+
+export interface PasswordOutcome {
+  config: StackConfig;
+  asked: string[];
+  generated: string[];
+  file: string;
+}
+
+function isCi(env: NodeJS.ProcessEnv): boolean {
+  const ci = (env.CI ?? '').toLowerCase();
+  return ci === 'true' || ci === '1';
+}
+
+/** Like ensurePasswords, with what happened. */
+export async function ensurePasswordsDetailed(config: StackConfig, opts: EnsurePasswordsOptions = {}): Promise<PasswordOutcome> {
+  const load: LoadConfigOptions = loadOptionsOf(config) ?? { configPath: config.localConfPath };
+  const env = load.env ?? process.env;
+  const file = passwordFilePath(config.localConfPath, load.topDir);
+  const stdin = opts.stdin ?? process.stdin;
+  const stdout = opts.stdout ?? process.stdout;
+  const canAsk = (opts.interactive ?? true) && Boolean(stdin.isTTY) && Boolean(stdout.isTTY) && !isCi(env);
+  const prompter = opts.prompter ?? (canAsk ? enquirerPrompter(stdin, stdout) : undefined);
+  const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  const generate = opts.generate ?? generatePassword;
+
+  const asked: string[] = [];
+  const generated: string[] = [];
+  let current = config;
+  for (;;) {
+    const name = missingPasswords(current)[0];
+    if (!name) break;
+    if (asked.includes(name) || generated.includes(name)) {
+      // Saved, yet still empty: local.conf sets it to an empty expansion.
+      throw new ExitError(1, `${name} is set to an empty value in ${config.localConfPath}; set it or remove the line`);
+    }
+    const spec = PASSWORDS.find((p) => p.name === name)!;
+    let value = prompter ? await prompter.ask(spec, file) : '';
+    if (value === '') {
+      value = generate();
+      generated.push(name);
+    } else asked.push(name);
+    addSecret(value);
+    const saved = readPasswordFile(file);
+    saved[name] = value;
+    writePasswordFile(file, saved);
+    // Re-resolve so values derived from this one (SERVICE_PASSWORD=$ADMIN_PASSWORD) follow it.
+    current = loadConfig({ ...load, env });
+  }
+  if (generated.length > 0) {
+    const why = prompter ? 'empty answer' : isCi(env) ? 'CI=true, nothing is asked' : 'no TTY, nothing is asked';
+    log(`Generated ${generated.join(', ')} (${why}); saved to ${file} (mode 0600).`);
+    const origins = { ...current.origins };
+    for (const n of generated) origins[n] = 'generated';
+    current = deriveConfig(current, { origins });
+  }
+  return { config: current, asked, generated, file };
+}
+
+/**
+ * Make sure every password an enabled service needs has a value: ask on a
+ * TTY, generate headless, save to `.localrc.password`. Returns the config
+ * resolved again with the saved values.
+ */
+export async function ensurePasswords(config: StackConfig, opts: EnsurePasswordsOptions = {}): Promise<StackConfig> {
+  return (await ensurePasswordsDetailed(config, opts)).config;
+}

@@ -1,0 +1,278 @@
+// local.conf + saved passwords + environment + the settings table -> StackConfig.
+//
+// Precedence, as in devstack (stackrc sources .localrc.password and then the
+// localrc section on top of the environment): local.conf wins, then the saved
+// password file, then the environment, then the table's defaults. Defaults
+// are evaluated last, against the final values, so `HOST_IP=...` in
+// local.conf moves SERVICE_HOST with it.
+//
+// Nothing here prompts: passwords.ts asks for missing passwords separately,
+// so `status`, `restart` and `config` never block on a question.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve as resolvePath } from 'node:path';
+import type { HostFacts, MetaSection, SourcePos, StackConfig, UnknownVariable } from './types.ts';
+import { ConfigError } from '../util/errors.ts';
+import { addSecret } from '../util/secrets.ts';
+import { TOP_DIR } from '../util/paths.ts';
+import { expandText, type Lookup } from './expand.ts';
+import { localrcLines, parseIni, parseLocalConf, type LocalConf } from './localconf.ts';
+import { evaluateLocalrc, splitList, type ServiceRef } from './localrc.ts';
+import { SETTINGS, SETTING_ALIASES, defaultImageUrl, getSetting, looksSecret, normalizeValue, validateValue } from './settings.ts';
+import { serviceName, suggestService } from './service-names.ts';
+import { SystemHostFacts } from './host.ts';
+import { readPasswordFile } from './password-file.ts';
+import type { Setting } from './types.ts';
+
+export type Origin = StackConfig['origins'][string];
+
+export interface LoadConfigOptions {
+  /** `--config PATH`; default `<topDir>/local.conf` (a missing default file means all defaults). */
+  configPath?: string;
+  /** Where stack.ts lives (devstack's TOP_DIR). */
+  topDir?: string;
+  env?: NodeJS.ProcessEnv;
+  host?: HostFacts;
+}
+
+export const PASSWORD_FILE_NAME = '.localrc.password';
+
+/** `.localrc.password` beside local.conf (or in topDir when there is no local.conf). */
+export function passwordFilePath(localConfPath: string | undefined, topDir = TOP_DIR): string {
+  return join(localConfPath ? dirname(localConfPath) : topDir, PASSWORD_FILE_NAME);
+}
+
+/** The local.conf to read: --config, else `<topDir>/local.conf` when it exists. */
+export function localConfPathFor(opts: LoadConfigOptions): string | undefined {
+  if (opts.configPath) return resolvePath(opts.configPath);
+  const candidate = join(opts.topDir ?? TOP_DIR, 'local.conf');
+  return existsSync(candidate) ? candidate : undefined;
+}
+
+export function readLocalConf(path: string | undefined): LocalConf | undefined {
+  if (!path) return undefined;
+  if (!existsSync(path)) throw new ConfigError(`${path}: no such file`);
+  return parseLocalConf(readFileSync(path, 'utf8'), path);
+}
+
+/** Explicit value of a variable and where it came from. */
+interface Explicit {
+  value: string;
+  origin: Origin;
+  pos?: SourcePos;
+}
+
+/** Empty means "unset" for these types: the default (or the password prompt) applies. */
+function emptyMeansDefault(s: Setting): boolean {
+  return s.type === 'bool' || s.type === 'int' || s.type === 'password' || (s.type === 'enum' && !s.choices?.includes(''));
+}
+
+/**
+ * Values of settings: explicit when set, else the default computed against
+ * the other values. No caching, so it always reflects the current explicit state.
+ */
+export class SettingResolver {
+  private stack: string[] = [];
+
+  constructor(
+    private readonly explicit: (name: string) => Explicit | undefined,
+    private readonly host: HostFacts,
+  ) {}
+
+  /** An explicit value that counts (an empty bool/int/enum/password does not). */
+  explicitFor(name: string): Explicit | undefined {
+    const e = this.explicit(name);
+    const s = getSetting(name);
+    if (e && s && e.value === '' && emptyMeansDefault(s)) return undefined;
+    return e;
+  }
+
+  /** Value of any variable: settings get their default; other names are undefined when unset. */
+  lookup: Lookup = (name) => {
+    const e = this.explicitFor(name);
+    if (e) return e.value;
+    const s = getSetting(name);
+    return s ? this.defaultOf(s) : undefined;
+  };
+
+  get(name: string): string {
+    return this.lookup(name) ?? '';
+  }
+
+  defaultOf(s: Setting): string {
+    if (this.stack.includes(s.name)) {
+      throw new ConfigError(`the defaults of ${[...this.stack, s.name].join(' -> ')} depend on each other; set one of them in local.conf`);
+    }
+    this.stack.push(s.name);
+    try {
+      if (typeof s.default === 'function') return s.default((n) => this.get(n), this.host);
+      return expandText(s.default, this.lookup, { file: 'settings table', line: 0 });
+    } finally {
+      this.stack.pop();
+    }
+  }
+}
+
+export interface ResolveInput {
+  localConf?: LocalConf;
+  env: NodeJS.ProcessEnv;
+  host: HostFacts;
+  /** Values from the saved password file. */
+  savedPasswords: Readonly<Record<string, string>>;
+}
+
+function envExplicit(env: NodeJS.ProcessEnv, name: string): Explicit | undefined {
+  const v = env[name];
+  if (v !== undefined) return { value: v, origin: 'environment' };
+  // devstack honours the legacy names in the environment too.
+  for (const [alias, canonical] of Object.entries(SETTING_ALIASES)) {
+    if (canonical === name && env[alias] !== undefined) return { value: env[alias]!, origin: 'environment' };
+  }
+  return undefined;
+}
+
+/** Pure: everything read from disk is in `input`. */
+export function resolveConfig(input: ResolveInput): StackConfig {
+  const { localConf, env, host, savedPasswords } = input;
+  const outsideExplicit = (name: string): Explicit | undefined => {
+    const saved = savedPasswords[name];
+    if (saved !== undefined && saved !== '') return { value: saved, origin: 'password-file' };
+    return envExplicit(env, name);
+  };
+
+  // 1. The localrc section, line by line, seeing earlier lines, then the outside.
+  const during = new SettingResolver(outsideExplicit, host);
+  const outsideLookup: Lookup = (name) => (getSetting(name) ? during.lookup(name) : (outsideExplicit(name)?.value ?? env[name]));
+  const localrc = localConf
+    ? evaluateLocalrc(localrcLines(localConf), outsideLookup)
+    : { vars: new Map(), plugins: [], serviceRefs: [] as ServiceRef[] };
+
+  // 2. Final values: local.conf, then outside, then defaults against the final state.
+  const explicit = (name: string): Explicit | undefined => {
+    const a = localrc.vars.get(name);
+    if (a) return { value: a.value, origin: 'local.conf', pos: a.pos };
+    return outsideExplicit(name);
+  };
+  const final = new SettingResolver(explicit, host);
+  const values: Record<string, string> = {};
+  const origins: Record<string, Origin> = {};
+  for (const s of SETTINGS) {
+    const e = final.explicitFor(s.name);
+    let value = e ? e.value : final.defaultOf(s);
+    if (e && e.origin !== 'local.conf' && value !== '') {
+      // local.conf values were checked line by line; the others are checked here.
+      const problem = validateValue(s, value);
+      if (problem) {
+        const where = e.origin === 'environment' ? `environment variable ${s.name}` : `${s.name} in the saved password file`;
+        throw new ConfigError(`${where}${s.secret ? '' : `=${value}`}: ${problem}`);
+      }
+    }
+    if (!e && value !== '') {
+      const problem = validateValue(s, value);
+      if (problem) throw new ConfigError(`default of ${s.name} (${value}): ${problem}`);
+    }
+    value = normalizeValue(s, value);
+    values[s.name] = value;
+    origins[s.name] = e ? e.origin : 'default';
+    if (s.secret) addSecret(value);
+  }
+
+  // devstack appends the CirrOS URL to the user's list while DOWNLOAD_DEFAULT_IMAGES is on.
+  if (values.DOWNLOAD_DEFAULT_IMAGES === 'True') {
+    const url = defaultImageUrl((n) => values[n] ?? '');
+    const list = splitList(values.IMAGE_URLS);
+    if (!list.includes(url)) values.IMAGE_URLS = [...list, url].join(',');
+  }
+
+  // 3. Services: `-name` entries remove the name (devstack's disable_negated_services).
+  const listed = splitList(values.ENABLED_SERVICES);
+  const negated = new Set(listed.filter((n) => n.startsWith('-')).map((n) => n.slice(1)));
+  const enabledServices = [...new Set(listed.filter((n) => !n.startsWith('-') && !negated.has(n)))];
+  values.ENABLED_SERVICES = enabledServices.join(',');
+  checkServiceNames(localrc.serviceRefs, listed, origins.ENABLED_SERVICES, localrc.plugins.length > 0);
+
+  // 4. Unknown variables: kept (plugins read them), listed by `config` so typos show.
+  const unknownVariables: UnknownVariable[] = [];
+  for (const [name, a] of localrc.vars) {
+    if (getSetting(name)) continue;
+    unknownVariables.push({ name, value: a.value, pos: a.pos });
+    values[name] = a.value;
+    origins[name] = 'local.conf';
+    if (looksSecret(name)) addSecret(a.value);
+  }
+
+  // 5. The other meta-sections, with file names and values expanded against the final values.
+  const finalLookup: Lookup = (name) => values[name] ?? env[name];
+  const metaSections: MetaSection[] = (localConf?.sections ?? [])
+    .filter((s) => s.phase !== 'local')
+    .map((s) => {
+      const file = expandText(s.rawFile, finalLookup, s.pos);
+      if (!file.startsWith('/')) {
+        throw new ConfigError(
+          `[[${s.phase}|${s.rawFile}]] names '${file}', not an absolute path` +
+            (s.rawFile.includes('Q_PLUGIN_CONF_FILE') ? ' (write /$Q_PLUGIN_CONF_FILE, as in devstack)' : ''),
+          s.pos,
+        );
+      }
+      const sections = parseIni(s.lines).map((sec) => ({
+        name: sec.name,
+        options: sec.options.map((o) => ({ ...o, values: o.values.map((v) => expandText(v, finalLookup, o.pos)) })),
+      }));
+      return { phase: s.phase, file, rawFile: s.rawFile, pos: s.pos, sections };
+    });
+
+  return {
+    values,
+    enabledServices,
+    plugins: localrc.plugins,
+    metaSections,
+    unknownVariables,
+    localConfPath: localConf?.file,
+    origins,
+  };
+}
+
+/**
+ * Unknown service names are typos unless a plugin may define them: with
+ * enable_plugin present, a name far from every known one is accepted.
+ */
+function checkServiceNames(refs: readonly ServiceRef[], listed: readonly string[], origin: Origin, plugins: boolean): void {
+  const check = (name: string, pos?: SourcePos) => {
+    if (serviceName(name)) return;
+    const suggestion = suggestService(name);
+    if (!suggestion && plugins) return;
+    const hint = suggestion ? `; did you mean '${suggestion}'?` : ' (see lib/config/service-names.ts for the known names)';
+    throw new ConfigError(`unknown service '${name}'${pos ? '' : ` in ENABLED_SERVICES from the ${origin}`}${hint}`, pos);
+  };
+  for (const r of refs) check(r.name, r.pos);
+  if (origin !== 'local.conf') for (const n of listed) check(n.replace(/^-/, ''));
+}
+
+// Remembered per config so ensurePasswords() can re-resolve after saving answers.
+const loadOptions = new WeakMap<StackConfig, LoadConfigOptions & { env: NodeJS.ProcessEnv; host: HostFacts }>();
+
+export function loadOptionsOf(config: StackConfig): (LoadConfigOptions & { env: NodeJS.ProcessEnv; host: HostFacts }) | undefined {
+  return loadOptions.get(config);
+}
+
+/** A copy of `config` with some fields replaced, still re-loadable by ensurePasswords(). */
+export function deriveConfig(config: StackConfig, patch: Partial<StackConfig>): StackConfig {
+  const next = { ...config, ...patch };
+  const opts = loadOptions.get(config);
+  if (opts) loadOptions.set(next, opts);
+  return next;
+}
+
+/** Read local.conf (if any), the saved passwords and the environment; never prompts. */
+export function loadConfig(opts: LoadConfigOptions = {}): StackConfig {
+  const env = opts.env ?? process.env;
+  const host = opts.host ?? new SystemHostFacts();
+  const path = localConfPathFor(opts);
+  const localConf = readLocalConf(path);
+  const pwFile = passwordFilePath(path, opts.topDir);
+  const savedPasswords = readPasswordFile(pwFile);
+  for (const v of Object.values(savedPasswords)) addSecret(v);
+  const config = resolveConfig({ localConf, env, host, savedPasswords });
+  loadOptions.set(config, { ...opts, env, host });
+  return config;
+}

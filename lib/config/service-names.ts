@@ -1,0 +1,176 @@
+// Every service short name devstack (and its common plugins) accepts in
+// ENABLED_SERVICES, with the project it belongs to and whether tstack runs it.
+// Used to reject typos with a "did you mean" and to warn about names tstack
+// accepts but does not implement.
+
+export interface ServiceName {
+  name: string;
+  /** OpenStack project (or infra piece) the name belongs to. */
+  project: string;
+  /** tstack has a service module for it. */
+  implemented: boolean;
+  description: string;
+}
+
+function names(project: string, implemented: boolean, rows: [string, string][]): ServiceName[] {
+  return rows.map(([name, description]) => ({ name, project, implemented, description }));
+}
+
+export const SERVICE_NAMES: readonly ServiceName[] = [
+  ...names('infra', true, [
+    ['mysql', 'MariaDB database'],
+    ['rabbit', 'RabbitMQ message broker'],
+    ['memcached', 'memcached (keystone tokens, caches)'],
+  ]),
+  ...names('infra', false, [
+    ['postgresql', 'PostgreSQL database'],
+    ['etcd3', 'etcd coordination service'],
+    ['tls-proxy', 'TLS termination in front of the APIs'],
+    ['ldap', 'OpenLDAP identity backend'],
+    ['dstat', 'dstat resource logger'],
+    ['atop', 'atop resource logger'],
+    ['tcpdump', 'packet capture'],
+    ['memory_tracker', 'memory usage logger'],
+    ['file_tracker', 'open files logger'],
+    ['openstack-cli-server', 'long-running openstack CLI server'],
+  ]),
+  ...names('keystone', true, [['key', 'keystone identity API']]),
+  ...names('glance', true, [['g-api', 'glance image API']]),
+  ...names('glance', false, [['g-reg', 'glance registry (removed upstream)']]),
+  ...names('placement', true, [
+    ['placement-api', 'placement API'],
+    ['placement-client', 'marker: configure nova-compute for placement'],
+  ]),
+  ...names('nova', true, [
+    ['n-api', 'nova compute API'],
+    ['n-api-meta', 'nova metadata API'],
+    ['n-cond', 'nova-conductor'],
+    ['n-sch', 'nova-scheduler'],
+    ['n-cpu', 'nova-compute'],
+  ]),
+  ...names('nova', false, [
+    ['n-novnc', 'noVNC console proxy'],
+    ['n-spice', 'SPICE console proxy'],
+    ['n-sproxy', 'serial console proxy'],
+    ['n-net', 'nova-network (removed upstream)'],
+    ['n-cauth', 'console auth (removed upstream)'],
+  ]),
+  ...names('neutron', true, [
+    ['q-svc', 'neutron-server'],
+    ['q-agt', 'Open vSwitch agent'],
+    ['q-dhcp', 'DHCP agent'],
+    ['q-l3', 'L3 agent'],
+    ['q-meta', 'metadata agent'],
+    ['ovsdb-server', 'Open vSwitch database'],
+    ['ovs-vswitchd', 'Open vSwitch switch daemon'],
+  ]),
+  ...names('neutron', false, [
+    ['q-metering', 'metering agent'],
+    ['q-ovn-agent', 'OVN agent'],
+    ['q-ovn-metadata-agent', 'OVN metadata agent (replaced by q-ovn-agent)'],
+    ['q-qos', 'QoS service plugin'],
+    ['q-trunk', 'trunk service plugin'],
+    ['q-segments', 'routed networks service plugin'],
+    ['q-port-forwarding', 'floating IP port forwarding'],
+    ['q-dns', 'DNS integration'],
+    ['q-log', 'security group logging'],
+    ['ovn-northd', 'OVN central daemon'],
+    ['ovn-controller', 'OVN chassis controller'],
+    ['neutron-api', 'neutron API (new-style name)'],
+    ['neutron-agent', 'L2 agent (new-style name)'],
+    ['neutron-dhcp', 'DHCP agent (new-style name)'],
+    ['neutron-l3', 'L3 agent (new-style name)'],
+    ['neutron-metadata-agent', 'metadata agent (new-style name)'],
+  ]),
+  ...names('cinder', true, [
+    ['c-api', 'cinder volume API'],
+    ['c-sch', 'cinder-scheduler'],
+    ['c-vol', 'cinder-volume'],
+  ]),
+  ...names('cinder', false, [['c-bak', 'cinder-backup']]),
+  ...names('horizon', true, [['horizon', 'Horizon dashboard']]),
+  ...names('swift', false, [
+    ['s-proxy', 'swift proxy'],
+    ['s-object', 'swift object server'],
+    ['s-container', 'swift container server'],
+    ['s-account', 'swift account server'],
+  ]),
+  ...names('tempest', false, [['tempest', 'tempest (install and configure)']]),
+  // Names that plugins (enable_plugin) define; accepted so their local.conf files parse.
+  ...names('heat', false, [
+    ['h-eng', 'heat engine'],
+    ['h-api', 'heat API'],
+    ['h-api-cfn', 'heat CloudFormation API'],
+    ['h-api-cw', 'heat CloudWatch API'],
+  ]),
+  ...names('octavia', false, [
+    ['octavia', 'octavia'],
+    ['o-api', 'octavia API'],
+    ['o-cw', 'octavia worker'],
+    ['o-hk', 'octavia housekeeping'],
+    ['o-hm', 'octavia health manager'],
+    ['o-da', 'octavia driver agent'],
+  ]),
+  ...names('barbican', false, [
+    ['barbican', 'barbican'],
+    ['barbican-svc', 'barbican API'],
+    ['barbican-keystone-listener', 'barbican keystone listener'],
+  ]),
+  ...names('designate', false, [
+    ['designate', 'designate'],
+    ['designate-central', 'designate central'],
+    ['designate-api', 'designate API'],
+    ['designate-worker', 'designate worker'],
+    ['designate-producer', 'designate producer'],
+    ['designate-mdns', 'designate mini-DNS'],
+  ]),
+  ...names('ironic', false, [
+    ['ir-api', 'ironic API'],
+    ['ir-cond', 'ironic conductor'],
+    ['ir-neutronagt', 'ironic neutron agent'],
+  ]),
+  ...names('manila', false, [
+    ['m-api', 'manila API'],
+    ['m-sch', 'manila scheduler'],
+    ['m-shr', 'manila share'],
+    ['m-dat', 'manila data'],
+  ]),
+];
+
+const BY_NAME = new Map(SERVICE_NAMES.map((s) => [s.name, s]));
+
+export function serviceName(name: string): ServiceName | undefined {
+  return BY_NAME.get(name);
+}
+
+/** Levenshtein distance, for suggestions. */
+export function editDistance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0];
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = prev[j];
+      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = up;
+    }
+  }
+  return prev[b.length];
+}
+
+/** The closest known name, if it is close enough to be a typo. */
+export function suggestService(name: string): string | undefined {
+  let best: { name: string; d: number } | undefined;
+  for (const s of SERVICE_NAMES) {
+    const d = editDistance(name.toLowerCase(), s.name);
+    if (!best || d < best.d) best = { name: s.name, d };
+  }
+  if (!best) return undefined;
+  const limit = Math.max(2, Math.floor(name.length / 3));
+  return best.d <= limit ? best.name : undefined;
+}
+
+/** Enabled names tstack accepts but does not run (shown as warnings). */
+export function unimplementedServices(enabled: readonly string[]): ServiceName[] {
+  return enabled.map((n) => serviceName(n)).filter((s): s is ServiceName => s !== undefined && !s.implemented);
+}
