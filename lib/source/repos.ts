@@ -1,0 +1,118 @@
+// Which git repositories the source method checks out, and where from.
+//
+// Services declare theirs through ServiceModule.repos(plan) (use serviceRepo()
+// below); this module adds the requirements repo (for upper-constraints) and
+// the libraries named in LIBS_FROM_GIT.
+
+import { join } from 'node:path';
+import type { Plan } from '../plan/types.ts';
+import type { RepoSpec } from '../services/types.ts';
+import { sourceSettings, valueOf } from './settings.ts';
+
+/**
+ * Libraries LIBS_FROM_GIT may name: devstack's override prefix
+ * (`OSLOCFG_REPO`, `OSLOCFG_BRANCH`) and the Debian package that ships the
+ * same code (checked on Debian 12 with `dpkg -S`).
+ */
+export const LIBRARIES: Readonly<Record<string, { prefix: string; distroPackage: string }>> = {
+  automaton: { prefix: 'AUTOMATON', distroPackage: 'python3-automaton' },
+  castellan: { prefix: 'CASTELLAN', distroPackage: 'python3-castellan' },
+  cliff: { prefix: 'CLIFF', distroPackage: 'python3-cliff' },
+  debtcollector: { prefix: 'DEBTCOLLECTOR', distroPackage: 'python3-debtcollector' },
+  futurist: { prefix: 'FUTURIST', distroPackage: 'python3-futurist' },
+  glance_store: { prefix: 'GLANCE_STORE', distroPackage: 'python3-glance-store' },
+  keystoneauth1: { prefix: 'KEYSTONEAUTH', distroPackage: 'python3-keystoneauth1' },
+  keystonemiddleware: { prefix: 'KEYSTONEMIDDLEWARE', distroPackage: 'python3-keystonemiddleware' },
+  'neutron-lib': { prefix: 'NEUTRON_LIB', distroPackage: 'python3-neutron-lib' },
+  openstacksdk: { prefix: 'OPENSTACKSDK', distroPackage: 'python3-openstacksdk' },
+  'os-brick': { prefix: 'OS_BRICK', distroPackage: 'python3-os-brick' },
+  'os-resource-classes': { prefix: 'OS_RESOURCE_CLASSES', distroPackage: 'python3-os-resource-classes' },
+  'os-traits': { prefix: 'OS_TRAITS', distroPackage: 'python3-os-traits' },
+  'os-vif': { prefix: 'OS_VIF', distroPackage: 'python3-os-vif' },
+  'osc-lib': { prefix: 'OSC_LIB', distroPackage: 'python3-osc-lib' },
+  'oslo.cache': { prefix: 'OSLOCACHE', distroPackage: 'python3-oslo.cache' },
+  'oslo.concurrency': { prefix: 'OSLOCON', distroPackage: 'python3-oslo.concurrency' },
+  'oslo.config': { prefix: 'OSLOCFG', distroPackage: 'python3-oslo.config' },
+  'oslo.context': { prefix: 'OSLOCTX', distroPackage: 'python3-oslo.context' },
+  'oslo.db': { prefix: 'OSLODB', distroPackage: 'python3-oslo.db' },
+  'oslo.i18n': { prefix: 'OSLOI18N', distroPackage: 'python3-oslo.i18n' },
+  'oslo.log': { prefix: 'OSLOLOG', distroPackage: 'python3-oslo.log' },
+  'oslo.messaging': { prefix: 'OSLOMSG', distroPackage: 'python3-oslo.messaging' },
+  'oslo.middleware': { prefix: 'OSLOMID', distroPackage: 'python3-oslo.middleware' },
+  'oslo.policy': { prefix: 'OSLOPOLICY', distroPackage: 'python3-oslo.policy' },
+  'oslo.privsep': { prefix: 'OSLOPRIVSEP', distroPackage: 'python3-oslo.privsep' },
+  'oslo.reports': { prefix: 'OSLOREPORTS', distroPackage: 'python3-oslo.reports' },
+  'oslo.rootwrap': { prefix: 'OSLORWRAP', distroPackage: 'python3-oslo.rootwrap' },
+  'oslo.serialization': { prefix: 'OSLOSERIALIZATION', distroPackage: 'python3-oslo.serialization' },
+  'oslo.service': { prefix: 'OSLOSERVICE', distroPackage: 'python3-oslo.service' },
+  'oslo.upgradecheck': { prefix: 'OSLOUPGRADECHECK', distroPackage: 'python3-oslo.upgradecheck' },
+  'oslo.utils': { prefix: 'OSLOUTILS', distroPackage: 'python3-oslo.utils' },
+  'oslo.versionedobjects': { prefix: 'OSLOVERSIONEDOBJECTS', distroPackage: 'python3-oslo.versionedobjects' },
+  osprofiler: { prefix: 'OSPROFILER', distroPackage: 'python3-osprofiler' },
+  pycadf: { prefix: 'PYCADF', distroPackage: 'python3-pycadf' },
+  'python-cinderclient': { prefix: 'CINDERCLIENT', distroPackage: 'python3-cinderclient' },
+  'python-glanceclient': { prefix: 'GLANCECLIENT', distroPackage: 'python3-glanceclient' },
+  'python-keystoneclient': { prefix: 'KEYSTONECLIENT', distroPackage: 'python3-keystoneclient' },
+  'python-neutronclient': { prefix: 'NEUTRONCLIENT', distroPackage: 'python3-neutronclient' },
+  'python-novaclient': { prefix: 'NOVACLIENT', distroPackage: 'python3-novaclient' },
+  'python-openstackclient': { prefix: 'OPENSTACKCLIENT', distroPackage: 'python3-openstackclient' },
+  stevedore: { prefix: 'STEVEDORE', distroPackage: 'python3-stevedore' },
+  taskflow: { prefix: 'TASKFLOW', distroPackage: 'python3-taskflow' },
+  tooz: { prefix: 'TOOZ', distroPackage: 'python3-tooz' },
+};
+
+/** `keystone` -> KEYSTONE, `glance_store` -> GLANCE_STORE: the prefix of <X>_REPO / <X>_BRANCH. */
+export function repoVarPrefix(name: string): string {
+  return LIBRARIES[name]?.prefix ?? name.toUpperCase().replace(/[^A-Z0-9]+/g, '_');
+}
+
+type PlanView = Pick<Plan, 'config' | 'dirs'>;
+
+/**
+ * The RepoSpec of a project: `<PREFIX>_REPO` (default $GIT_BASE/openstack/<name>.git)
+ * at `<PREFIX>_BRANCH` (default TARGET_BRANCH) in $DEST/<name>.
+ * Service modules call this from repos(plan), e.g. serviceRepo(plan, 'keystone', { distroPackage: 'python3-keystone' }).
+ */
+export function serviceRepo(plan: PlanView, name: string, opts: { distroPackage?: string; prefix?: string } = {}): RepoSpec {
+  const s = sourceSettings(plan);
+  const prefix = opts.prefix ?? repoVarPrefix(name);
+  return {
+    name,
+    url: valueOf(plan, `${prefix}_REPO`, `${s.gitBase}/openstack/${name}.git`),
+    ref: valueOf(plan, `${prefix}_BRANCH`, s.targetBranch),
+    dir: join(s.dest, name),
+    distroPackage: opts.distroPackage,
+  };
+}
+
+/** Libraries named in LIBS_FROM_GIT (`ALL` = every library in LIBRARIES). Unknown names are taken as python3-<name>. */
+export function libraryRepos(plan: PlanView): RepoSpec[] {
+  const names = sourceSettings(plan).libsFromGit;
+  const wanted = names.includes('ALL') ? Object.keys(LIBRARIES) : names;
+  return [...new Set(wanted)].map((n) =>
+    serviceRepo(plan, n, { distroPackage: LIBRARIES[n]?.distroPackage ?? `python3-${n.replace(/^python-/, '')}` }),
+  );
+}
+
+/** openstack/requirements, for upper-constraints.txt (only needed when pip resolves dependencies). */
+export function requirementsRepo(plan: PlanView): RepoSpec {
+  const s = sourceSettings(plan);
+  return { name: 'requirements', url: s.requirementsRepo, ref: s.requirementsBranch, dir: join(s.dest, 'requirements') };
+}
+
+export interface SourceRepos {
+  /** Cloned but not installed (requirements). */
+  dataRepos: RepoSpec[];
+  /** Installed editable, libraries first so the services' dependencies resolve to them. */
+  installRepos: RepoSpec[];
+}
+
+/** Everything the source method checks out: the plan's service repos plus requirements and LIBS_FROM_GIT. */
+export function sourceRepos(plan: Pick<Plan, 'config' | 'dirs' | 'repos'>): SourceRepos {
+  const s = sourceSettings(plan);
+  const seen = new Set<string>();
+  const uniq = (r: RepoSpec): boolean => (seen.has(r.dir) ? false : (seen.add(r.dir), true));
+  const dataRepos = s.sourceDeps === 'pip' ? [requirementsRepo(plan)].filter(uniq) : [];
+  const installRepos = [...libraryRepos(plan), ...plan.repos].filter(uniq);
+  return { dataRepos, installRepos };
+}
