@@ -226,6 +226,8 @@ export interface SeedImageDeps {
 /** One IMAGE_URLS entry end to end. Never throws: the outcome says what happened. */
 export async function seedImage(url: string, deps: SeedImageDeps): Promise<ImageOutcome> {
   let name = url;
+  // Only a source that cannot be read is fixed by changing IMAGE_URLS; a glance failure is not.
+  let stage: 'source' | 'glance' = 'source';
   try {
     name = imageNameFromUrl(url);
     if (COMPRESSED.test(name)) throw new Error(`compressed images are not supported (${basename(name)}): decompress it and point IMAGE_URLS at the file`);
@@ -246,12 +248,13 @@ export async function seedImage(url: string, deps: SeedImageDeps): Promise<Image
       }
     }
     const diskFormat = await detectDiskFormat(deps.sh, path);
+    stage = 'glance';
     const r = await ensureGlanceImage(deps.client, { name, path, diskFormat, properties: deps.properties });
     deps.log(`${name}: ${r.uploaded ? `uploaded as ${diskFormat}` : 'already in glance'} (${r.id})`);
     return { url, name, status: r.uploaded ? 'uploaded' : 'present', imageId: r.id, diskFormat };
   } catch (err) {
     const reason = mask(err instanceof Error ? err.message : String(err));
-    return { url, name, status: 'failed', error: reason, remedy: IMAGE_REMEDY };
+    return { url, name, status: 'failed', error: reason, remedy: stage === 'source' ? IMAGE_REMEDY : "see g-api's log (./stack.ts logs g-api)" };
   }
 }
 
@@ -267,7 +270,7 @@ export function imagesStep(plan: Plan, report: SeedReport): Step {
       for (const url of urls) {
         const outcome = await seedImage(url, { client, sh: ctx.sh, log: (l) => ctx.log.info(l), dirs: plan.dirs, properties });
         report.images.push(outcome);
-        if (outcome.status === 'failed') ctx.note('warning', `image ${outcome.name} not seeded: ${outcome.error}; ${IMAGE_REMEDY}`);
+        if (outcome.status === 'failed') ctx.note('warning', `image ${outcome.name} not seeded: ${outcome.error}; ${outcome.remedy}`);
       }
     },
   };

@@ -143,7 +143,7 @@ export class FakeOpenStack {
     if (service === 'identity') return this.identity(req.method!, segs.slice(1), q, body, res);
     if (service === 'compute') return this.compute(req.method!, segs.slice(1), q, body, res);
     if (service === 'network') return this.network(req.method!, segs.slice(1), q, body, res);
-    if (service === 'image') return this.image(req.method!, segs.slice(1), q, body, raw.length, res);
+    if (service === 'image') return this.image(req.method!, segs, q, body, raw.length, res);
     this.send(res, 404, { error: { message: 'not found' } });
   }
 
