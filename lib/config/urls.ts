@@ -1,0 +1,51 @@
+// Connection URLs with credentials. Passwords may hold any printable
+// character, so user and password are percent-encoded (RFC 3986, strictly:
+// also ! ' ( ) *, which encodeURIComponent leaves alone and which confuse
+// shell quoting and some URL parsers). SQLAlchemy and kombu decode them.
+
+import { isIP } from 'node:net';
+import type { StackConfig } from './types.ts';
+import type { Plan } from '../plan/types.ts';
+import { addSecret } from '../util/secrets.ts';
+
+/** A Plan or a StackConfig: anything the values can be read from. */
+export type ValueSource = Pick<Plan, 'config'> | StackConfig;
+
+function valueOf(source: ValueSource, name: string): string {
+  const values = 'values' in source ? source.values : source.config.values;
+  return values[name] ?? '';
+}
+
+/** Percent-encode for the userinfo part of a URL. */
+export function encodeUserinfo(text: string): string {
+  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/** IPv6 literals need brackets in a URL authority. */
+export function urlHost(host: string): string {
+  return isIP(host) === 6 ? `[${host}]` : host;
+}
+
+/**
+ * `mysql+pymysql://user:<encoded>@DATABASE_HOST/<db>?charset=utf8`.
+ * user and password default to DATABASE_USER and DATABASE_PASSWORD.
+ */
+export function databaseUrl(source: ValueSource, dbName: string, user?: string, password?: string): string {
+  const u = user ?? valueOf(source, 'DATABASE_USER');
+  const pw = password ?? valueOf(source, 'DATABASE_PASSWORD');
+  addSecret(pw);
+  const host = urlHost(valueOf(source, 'DATABASE_HOST'));
+  return `mysql+pymysql://${encodeUserinfo(u)}:${encodeUserinfo(pw)}@${host}/${encodeURIComponent(dbName)}?charset=utf8`;
+}
+
+/**
+ * oslo.messaging's `rabbit://user:<encoded>@RABBIT_HOST:5672/`.
+ * user and password default to RABBIT_USERID and RABBIT_PASSWORD.
+ */
+export function transportUrl(source: ValueSource, user?: string, password?: string, vhost = ''): string {
+  const u = user ?? valueOf(source, 'RABBIT_USERID');
+  const pw = password ?? valueOf(source, 'RABBIT_PASSWORD');
+  addSecret(pw);
+  const host = urlHost(valueOf(source, 'RABBIT_HOST'));
+  return `rabbit://${encodeUserinfo(u)}:${encodeUserinfo(pw)}@${host}:5672/${encodeURIComponent(vhost)}`;
+}

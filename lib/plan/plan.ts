@@ -1,0 +1,132 @@
+// StackConfig + method + service modules -> Plan: which modules run, their
+// panes in start order, the checkouts and the distro packages. Reads only
+// the files/debs lists; changes nothing.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { StackConfig } from '../config/types.ts';
+import type { ProcessSpec } from '../proc/types.ts';
+import type { RepoSpec, ServiceModule } from '../services/types.ts';
+import { SERVICE_MODULES } from '../services/registry.ts';
+import { trueOrFalse } from '../config/settings.ts';
+import { TOP_DIR } from '../util/paths.ts';
+import type { MethodChoice, Plan, PlanDirs } from './types.ts';
+
+export interface BuildPlanOptions {
+  /** Where stack.ts lives; files/debs is read from here. */
+  topDir?: string;
+}
+
+/** A devstack package list: one package per line, `#` comments and blank lines ignored. */
+export function parsePackageList(text: string): string[] {
+  return text
+    .split('\n')
+    .map((l) => l.replace(/#.*/, '').trim())
+    .filter(Boolean)
+    .flatMap((l) => l.split(/\s+/));
+}
+
+export function readPackageList(topDir: string, moduleName: string): string[] {
+  const file = join(topDir, 'files', 'debs', moduleName);
+  return existsSync(file) ? parsePackageList(readFileSync(file, 'utf8')) : [];
+}
+
+/**
+ * Start order: each pane after the panes in its `after` list, otherwise in
+ * registry order. `after` names that are not in the plan (a disabled
+ * service) impose nothing.
+ */
+export function orderProcesses(specs: readonly ProcessSpec[]): ProcessSpec[] {
+  const names = new Set(specs.map((s) => s.name));
+  const done = new Set<string>();
+  const out: ProcessSpec[] = [];
+  const pending = [...specs];
+  while (pending.length > 0) {
+    const i = pending.findIndex((s) => (s.after ?? []).every((a) => !names.has(a) || done.has(a)));
+    if (i < 0) {
+      throw new Error(`panes wait for each other: ${pending.map((s) => `${s.name} (after ${(s.after ?? []).join(', ')})`).join('; ')}`);
+    }
+    const [next] = pending.splice(i, 1);
+    out.push(next);
+    done.add(next.name);
+  }
+  return out;
+}
+
+function unique<T>(items: T[], key: (t: T) => string): T[] {
+  const seen = new Set<string>();
+  return items.filter((t) => {
+    const k = key(t);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+export function buildPlan(
+  config: StackConfig,
+  method: MethodChoice,
+  modules: readonly ServiceModule[] = SERVICE_MODULES,
+  opts: BuildPlanOptions = {},
+): Plan {
+  const topDir = opts.topDir ?? TOP_DIR;
+  const get = (name: string): string => {
+    const v = config.values[name];
+    if (v === undefined) throw new Error(`setting ${name} is not in the settings table (lib/config/settings.ts)`);
+    return v;
+  };
+  const enabled = new Set(config.enabledServices);
+  const dirs: PlanDirs = {
+    dest: get('DEST'),
+    dataDir: get('DATA_DIR'),
+    logDir: get('LOGDIR'),
+    stateDir: get('SERVICE_DIR'),
+    filesDir: join(topDir, 'files'),
+    topDir,
+  };
+  const plan: Plan = {
+    config,
+    get,
+    bool(name) {
+      const b = trueOrFalse(get(name));
+      if (b === undefined) throw new Error(`setting ${name}=${get(name)} is not a boolean`);
+      return b;
+    },
+    int(name) {
+      const v = get(name);
+      if (!/^-?\d+$/.test(v)) throw new Error(`setting ${name}=${v} is not a whole number`);
+      return Number(v);
+    },
+    isEnabled: (shortName) => enabled.has(shortName),
+    method,
+    dirs,
+    services: modules.filter((m) => m.shortNames.some((n) => enabled.has(n))),
+    processes: [],
+    repos: [],
+    packages: [],
+  };
+
+  // A module's pane named after one of its short names runs only when that name is enabled
+  // (n-cpu off on a controller-only node); other panes follow the module.
+  const specs = plan.services.flatMap((m) =>
+    m.processes(plan).filter((p) => !m.shortNames.includes(p.name) || enabled.has(p.name)),
+  );
+  const duplicate = specs.find((s, i) => specs.findIndex((t) => t.name === s.name) !== i);
+  if (duplicate) throw new Error(`two panes are named '${duplicate.name}'`);
+  plan.processes = orderProcesses(specs);
+
+  if (method.method === 'source') {
+    const repos: RepoSpec[] = plan.services.flatMap((m) => m.repos?.(plan) ?? []);
+    if (repos.length > 0 && !repos.some((r) => r.name === 'requirements')) {
+      // upper-constraints for every pip install, as devstack clones it first.
+      repos.unshift({ name: 'requirements', url: get('REQUIREMENTS_REPO'), ref: get('REQUIREMENTS_BRANCH'), dir: join(dirs.dest, 'requirements') });
+    }
+    plan.repos = unique(repos, (r) => r.name);
+  }
+
+  plan.packages = unique(
+    plan.services.flatMap((m) => [...readPackageList(topDir, m.name), ...(m.extraPackages?.(plan) ?? [])]),
+    (p) => p,
+  );
+  return plan;
+}
