@@ -2,5 +2,24 @@
 // here plus files/debs/<name>.
 
 import type { ServiceModule } from './types.ts';
+import { mysqlModule } from './mysql.ts';
+import { rabbitModule } from './rabbit.ts';
+import { memcachedModule } from './memcached.ts';
+import { keystoneModule } from './keystone.ts';
+import { glanceModule } from './glance.ts';
+import { placementModule } from './placement.ts';
+import { ovsModule } from './ovs.ts';
+import { neutronModule } from './neutron.ts';
+import { novaModule } from './nova.ts';
 
-export const SERVICE_MODULES: ServiceModule[] = [];
+export const SERVICE_MODULES: ServiceModule[] = [
+  mysqlModule,
+  rabbitModule,
+  memcachedModule,
+  keystoneModule,
+  glanceModule,
+  placementModule,
+  ovsModule,
+  neutronModule,
+  novaModule,
+];

@@ -1,0 +1,271 @@
+// Neutron ML2/OVS: q-svc, and the OVS, DHCP, L3 and metadata agents, on the
+// userspace OVS datapath (datapath_type=netdev): this kernel has no OVS
+// module, but netdev bridges with tap ports forward, route and NAT fine.
+// The agents run as neutron and escalate through Debian's sudoers entry for
+// neutron-rootwrap (and privsep through it).
+
+import type { Plan } from '../plan/types.ts';
+import { binPath } from '../plan/paths.ts';
+import type { ProcessSpec } from '../proc/types.ts';
+import { iniDoc, type IniDoc } from '../util/ini.ts';
+import type { ServiceModule, StackContext, Step } from './types.ts';
+import {
+  afterPanes,
+  apiWorkers,
+  databaseStep,
+  databaseUrl,
+  debug,
+  enabledPanes,
+  ensureDirs,
+  keystoneAuthtoken,
+  opt,
+  serviceAuth,
+  serviceHost,
+  transportUrl,
+  writeConf,
+} from './common.ts';
+import { metadataSecret } from './nova.ts';
+import { OVS_DB_SOCK } from './ovs.ts';
+
+const STATE = '/var/lib/neutron';
+const OVSDB_TCP = (plan: Plan) => `tcp:${serviceHost(plan)}:6640`;
+
+export interface NeutronFiles {
+  neutron: string;
+  ml2: string;
+  ovsAgent: string;
+  dhcp: string;
+  l3: string;
+  metadata: string;
+}
+
+export function neutronFiles(plan: Plan): NeutronFiles {
+  return {
+    neutron: opt(plan, 'NEUTRON_CONF', '/etc/neutron/neutron.conf'),
+    ml2: '/' + opt(plan, 'Q_PLUGIN_CONF_FILE', 'etc/neutron/plugins/ml2/ml2_conf.ini').replace(/^\/+/, ''),
+    ovsAgent: opt(plan, 'Q_OVS_AGENT_CONF_FILE', '/etc/neutron/plugins/ml2/openvswitch_agent.ini'),
+    dhcp: opt(plan, 'Q_DHCP_CONF_FILE', '/etc/neutron/dhcp_agent.ini'),
+    l3: opt(plan, 'Q_L3_CONF_FILE', '/etc/neutron/l3_agent.ini'),
+    metadata: opt(plan, 'Q_META_CONF_FILE', '/etc/neutron/metadata_agent.ini'),
+  };
+}
+
+export const publicBridge = (plan: Plan): string => opt(plan, 'PUBLIC_BRIDGE', 'br-ex');
+export const publicPhysnet = (plan: Plan): string => opt(plan, 'PUBLIC_PHYSICAL_NETWORK', 'public');
+/** Userspace datapath unless local.conf says otherwise (a kernel with the OVS module may use `system`). */
+export const ovsDatapath = (plan: Plan): string => opt(plan, 'OVS_DATAPATH_TYPE', 'netdev');
+
+export function neutronConf(plan: Plan): IniDoc {
+  const w = apiWorkers(plan);
+  return iniDoc({
+    DEFAULT: {
+      debug: debug(plan),
+      bind_host: serviceHost(plan),
+      bind_port: 9696,
+      core_plugin: 'ml2',
+      service_plugins: 'router',
+      auth_strategy: 'keystone',
+      transport_url: transportUrl(plan),
+      notify_nova_on_port_status_changes: true,
+      notify_nova_on_port_data_changes: true,
+      api_workers: w,
+      rpc_workers: w,
+      rpc_state_report_workers: w,
+      state_path: STATE,
+      interface_driver: 'openvswitch',
+    },
+    agent: {
+      root_helper: 'sudo /usr/bin/neutron-rootwrap /etc/neutron/rootwrap.conf',
+      root_helper_daemon: 'sudo /usr/bin/neutron-rootwrap-daemon /etc/neutron/rootwrap.conf',
+    },
+    database: { connection: databaseUrl(plan, 'neutron', 'neutron') },
+    keystone_authtoken: keystoneAuthtoken(plan, 'neutron'),
+    nova: serviceAuth(plan, 'nova'),
+    placement: serviceAuth(plan, 'placement'),
+    oslo_concurrency: { lock_path: `${STATE}/lock` },
+    oslo_policy: { policy_dirs: '/etc/neutron/policy.d' },
+  });
+}
+
+export function ml2Conf(plan: Plan): IniDoc {
+  return iniDoc({
+    ml2: {
+      type_drivers: 'flat,vlan,vxlan',
+      tenant_network_types: opt(plan, 'Q_ML2_TENANT_NETWORK_TYPE', 'vxlan'),
+      mechanism_drivers: 'openvswitch',
+      extension_drivers: 'port_security',
+    },
+    ml2_type_flat: { flat_networks: publicPhysnet(plan) },
+    ml2_type_vlan: { network_vlan_ranges: publicPhysnet(plan) },
+    ml2_type_vxlan: { vni_ranges: '1:1000' },
+    securitygroup: { enable_security_group: true, enable_ipset: true },
+  });
+}
+
+export function ovsAgentConf(plan: Plan): IniDoc {
+  return iniDoc({
+    ovs: {
+      datapath_type: ovsDatapath(plan),
+      integration_bridge: 'br-int',
+      tunnel_bridge: 'br-tun',
+      local_ip: serviceHost(plan),
+      bridge_mappings: `${publicPhysnet(plan)}:${publicBridge(plan)}`,
+      ovsdb_connection: OVSDB_TCP(plan),
+    },
+    agent: { tunnel_types: 'vxlan', l2_population: false },
+    securitygroup: { firewall_driver: 'openvswitch', enable_security_group: true },
+  });
+}
+
+export function dhcpAgentConf(plan: Plan): IniDoc {
+  return iniDoc({
+    DEFAULT: {
+      debug: debug(plan),
+      interface_driver: 'openvswitch',
+      dhcp_driver: 'neutron.agent.linux.dhcp.Dnsmasq',
+      enable_isolated_metadata: true,
+    },
+    ovs: { ovsdb_connection: OVSDB_TCP(plan) },
+  });
+}
+
+export function l3AgentConf(plan: Plan): IniDoc {
+  return iniDoc({
+    DEFAULT: { debug: debug(plan), interface_driver: 'openvswitch', agent_mode: 'legacy' },
+    ovs: { ovsdb_connection: OVSDB_TCP(plan) },
+  });
+}
+
+export function metadataAgentConf(plan: Plan): IniDoc {
+  return iniDoc({
+    DEFAULT: {
+      debug: debug(plan),
+      nova_metadata_host: serviceHost(plan),
+      nova_metadata_port: 8775,
+      metadata_proxy_shared_secret: metadataSecret(plan),
+      metadata_workers: apiWorkers(plan),
+    },
+  });
+}
+
+export const neutronModule: ServiceModule = {
+  name: 'neutron',
+  project: 'neutron',
+  shortNames: ['q-svc', 'q-agt', 'q-dhcp', 'q-l3', 'q-meta'],
+  configFiles: (plan) => Object.values(neutronFiles(plan)),
+  steps: (plan) => ({
+    configure: [
+      {
+        id: 'neutron:configure',
+        title: 'neutron.conf, ML2 and the agents',
+        async run(ctx) {
+          const p = ctx.plan;
+          const f = neutronFiles(p);
+          await writeConf(ctx, f.neutron, neutronConf(p), 'neutron');
+          await writeConf(ctx, f.ml2, ml2Conf(p), 'neutron');
+          await writeConf(ctx, f.ovsAgent, ovsAgentConf(p), 'neutron');
+          await writeConf(ctx, f.dhcp, dhcpAgentConf(p), 'neutron');
+          await writeConf(ctx, f.l3, l3AgentConf(p), 'neutron');
+          await writeConf(ctx, f.metadata, metadataAgentConf(p), 'neutron');
+          await ensureDirs(ctx, 'neutron', [STATE, `${STATE}/lock`]);
+        },
+      },
+    ],
+    start: [
+      ...(plan.isEnabled('q-svc')
+        ? ([
+            databaseStep(plan, 'neutron', 'neutron', ['neutron']),
+            {
+              id: 'neutron:db-sync',
+              title: 'neutron-db-manage upgrade heads',
+              after: ['neutron:db'],
+              async run(ctx: StackContext) {
+                const f = neutronFiles(ctx.plan);
+                const t0 = Date.now();
+                await ctx.sh.run([binPath(ctx.plan, 'neutron-db-manage'), '--config-file', f.neutron, '--config-file', f.ml2, 'upgrade', 'heads'], {
+                  user: 'neutron',
+                  cwd: '/',
+                });
+                ctx.log.info(`neutron-db-manage upgrade heads: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+              },
+            },
+          ] satisfies Step[])
+        : []),
+      ...(plan.isEnabled('q-agt')
+        ? ([
+            {
+              id: 'neutron:br-ex',
+              title: `${publicBridge(plan)} on the ${ovsDatapath(plan)} datapath`,
+              // --no-wait: only ovsdb is needed; the OVS agent wants the bridge of bridge_mappings to exist
+              after: afterPanes(plan, 'ovsdb-server', 'ovs-vswitchd'),
+              async run(ctx: StackContext) {
+                const br = publicBridge(ctx.plan);
+                await ctx.sh.run([
+                  'ovs-vsctl',
+                  `--db=unix:${OVS_DB_SOCK}`,
+                  '--may-exist',
+                  'add-br',
+                  br,
+                  '--',
+                  'set',
+                  'bridge',
+                  br,
+                  `datapath_type=${ovsDatapath(ctx.plan)}`,
+                ]);
+              },
+            },
+          ] satisfies Step[])
+        : []),
+    ],
+  }),
+  processes(plan) {
+    const f = neutronFiles(plan);
+    const codeFrom = plan.method.method === 'source' ? ('checkout' as const) : ('package' as const);
+    const rabbit = plan.isEnabled('rabbit') ? ['rabbit', 'rabbit:user'] : [];
+    const agent = (name: string, script: string, ini: string, pattern: string, after: string[]): ProcessSpec => ({
+      name,
+      project: 'neutron',
+      argv: [binPath(plan, script), '--config-file', f.neutron, '--config-file', ini],
+      user: 'neutron',
+      cwd: STATE,
+      probe: { kind: 'log', pattern },
+      after: ['q-svc', ...after],
+      codeFrom,
+    });
+    return enabledPanes(plan, [
+      {
+        name: 'q-svc',
+        project: 'neutron',
+        argv: [binPath(plan, 'neutron-server'), '--config-file', f.neutron, '--config-file', f.ml2],
+        user: 'neutron',
+        cwd: STATE,
+        probe: { kind: 'http', url: `http://${serviceHost(plan)}:9696/` },
+        port: 9696,
+        after: ['key', ...rabbit, 'neutron:db-sync'],
+        codeFrom,
+      },
+      agent('q-agt', 'neutron-openvswitch-agent', f.ovsAgent, 'Agent initialized successfully', ['ovs-vswitchd', 'neutron:br-ex']),
+      agent('q-dhcp', 'neutron-dhcp-agent', f.dhcp, 'DHCP agent started', ['q-agt']),
+      agent('q-l3', 'neutron-l3-agent', f.l3, 'L3 agent started', ['q-agt']),
+      {
+        ...agent('q-meta', 'neutron-metadata-agent', f.metadata, '', []),
+        // it serves the metadata proxies on a unix socket; a connect proves it listens (a stale file refuses)
+        probe: {
+          kind: 'command',
+          argv: ['/usr/bin/python3', '-c', 'import socket,sys; socket.socket(socket.AF_UNIX).connect(sys.argv[1])', `${STATE}/metadata_proxy`],
+        },
+      },
+    ]);
+  },
+  catalog: (plan) =>
+    plan.isEnabled('q-svc')
+      ? [
+          {
+            user: 'neutron',
+            extraRoles: ['admin'],
+            service: { name: 'neutron', type: 'network', description: 'Neutron Service' },
+            url: `http://${serviceHost(plan)}:9696`,
+          },
+        ]
+      : [],
+};

@@ -1,0 +1,279 @@
+// Nova: n-api and n-api-meta under uwsgi, n-cond, n-sch and n-cpu as
+// daemons, cell0/cell1 as devstack sets them up, and discover_hosts once the
+// compute service is up.
+//
+// n-cpu without the nova-compute package: Debian's nova-compute depends on
+// nova-compute-kvm -> libvirt, qemu-system and (through libguestfs) a kernel
+// image. The compute service's code is in python3-nova; the package only adds
+// /usr/bin/nova-compute, a three-line wrapper around nova.cmd.compute:main.
+// So with the fake driver n-cpu runs that entry point with the system python,
+// and nothing of a hypervisor is installed. VIRT_DRIVER=libvirt installs
+// nova-compute-<type> (extraPackages) and uses the real wrapper.
+
+import type { Plan } from '../plan/types.ts';
+import { binPath, pythonPath } from '../plan/paths.ts';
+import type { ProcessSpec } from '../proc/types.ts';
+import { iniDoc, type IniDoc, type IniSpec } from '../util/ini.ts';
+import type { ServiceModule, StackContext, Step } from './types.ts';
+import {
+  afterPanes,
+  apiWorkers,
+  databaseStep,
+  databaseUrl,
+  debug,
+  enabledPanes,
+  ensureDirs,
+  keystoneAuthtoken,
+  manageStep,
+  opt,
+  secret,
+  serviceAuth,
+  serviceHost,
+  transportUrl,
+  uwsgiIni,
+  uwsgiPane,
+  writeConf,
+} from './common.ts';
+
+export const NOVA_API_UWSGI = '/etc/nova/tstack-api-uwsgi.ini';
+export const NOVA_METADATA_UWSGI = '/etc/nova/tstack-metadata-uwsgi.ini';
+const STATE = '/var/lib/nova';
+
+export const novaConfPath = (plan: Plan): string => opt(plan, 'NOVA_CONF', '/etc/nova/nova.conf');
+/** n-cpu's only config file: like nova.conf but without database credentials (compute reaches the DB through conductor). */
+export const novaCpuConfPath = (plan: Plan): string => opt(plan, 'NOVA_CPU_CONF', '/etc/nova/nova-compute.conf');
+
+export type VirtDriver = 'fake' | 'libvirt';
+
+export function virtDriver(plan: Plan): VirtDriver {
+  return opt(plan, 'VIRT_DRIVER', 'fake') === 'libvirt' ? 'libvirt' : 'fake';
+}
+
+export function metadataSecret(plan: Plan): string {
+  // devstack shares SERVICE_PASSWORD-class secrets; a dedicated setting wins when present
+  const v = opt(plan, 'METADATA_PROXY_SHARED_SECRET', '') || secret(plan, 'SERVICE_PASSWORD');
+  return v;
+}
+
+/** Sections common to nova.conf and the compute config. */
+function commonSections(plan: Plan): IniSpec {
+  const host = serviceHost(plan);
+  return {
+    DEFAULT: {
+      debug: debug(plan),
+      // Debian's postinst writes the eth0 address here; the stack lives on SERVICE_HOST
+      my_ip: host,
+      state_path: STATE,
+      transport_url: transportUrl(plan),
+      osapi_compute_workers: apiWorkers(plan),
+      metadata_workers: apiWorkers(plan),
+      osapi_compute_listen: host,
+      metadata_listen: host,
+      // nova's default would be the fqdn; `instance_name_template` etc. stay nova's
+    },
+    api: { auth_strategy: 'keystone' },
+    keystone_authtoken: keystoneAuthtoken(plan, 'nova'),
+    service_user: { send_service_user_token: true, ...serviceAuth(plan, 'nova') },
+    placement: serviceAuth(plan, 'placement'),
+    // Without a [neutron] section (and a network endpoint) nova-api answers 500 on every server show/list.
+    neutron: {
+      ...serviceAuth(plan, 'neutron'),
+      service_metadata_proxy: true,
+      metadata_proxy_shared_secret: metadataSecret(plan),
+    },
+    oslo_concurrency: { lock_path: `${STATE}/tmp` },
+    oslo_policy: { policy_dirs: '/etc/nova/policy.d' },
+    vnc: { enabled: false },
+    wsgi: { api_paste_config: '/etc/nova/api-paste.ini' },
+  };
+}
+
+/** nova.conf: n-api, n-api-meta, n-cond, n-sch and nova-manage. */
+export function novaConf(plan: Plan): IniDoc {
+  const c = commonSections(plan);
+  return iniDoc({
+    ...c,
+    api_database: { connection: databaseUrl(plan, 'nova_api', 'nova') },
+    database: { connection: databaseUrl(plan, 'nova', 'nova') },
+    conductor: { workers: apiWorkers(plan) },
+    scheduler: { workers: apiWorkers(plan) },
+  });
+}
+
+/** The virt driver part of the compute config (devstack's hypervisor-fake / hypervisor-libvirt). */
+export function virtSections(plan: Plan): IniSpec {
+  if (virtDriver(plan) === 'fake') {
+    return { DEFAULT: { compute_driver: 'fake.FakeDriver' } };
+  }
+  const type = opt(plan, 'LIBVIRT_TYPE', 'kvm');
+  const cpuMode = opt(plan, 'LIBVIRT_CPU_MODE', 'custom');
+  return {
+    DEFAULT: { compute_driver: 'libvirt.LibvirtDriver', default_ephemeral_format: 'ext4' },
+    libvirt: {
+      virt_type: type,
+      cpu_mode: cpuMode,
+      // devstack pins a model old enough for any host (and for nested qemu in the gate)
+      cpu_models: cpuMode === 'custom' ? opt(plan, 'LIBVIRT_CPU_MODEL', 'Nehalem') : undefined,
+      live_migration_uri: 'qemu+ssh://stack@%s/system',
+    },
+    os_vif_ovs: { ovsdb_connection: 'unix:/var/run/openvswitch/db.sock' },
+  };
+}
+
+/** The compute config: nova.conf's common part without DB credentials, plus the virt driver. */
+export function novaCpuConf(plan: Plan): IniDoc {
+  const c = commonSections(plan);
+  const v = virtSections(plan);
+  const merged: IniSpec = { ...c };
+  for (const [name, opts] of Object.entries(v)) merged[name] = { ...(merged[name] ?? {}), ...opts };
+  merged.DEFAULT = { ...merged.DEFAULT, instances_path: `${STATE}/instances` };
+  return iniDoc(merged);
+}
+
+/** `cell_v2 list_cells` output -> does a cell of that name exist? */
+export function hasCell(listCellsOutput: string, name: string): boolean {
+  return listCellsOutput.split('\n').some((l) => l.split('|').map((c) => c.trim())[1] === name);
+}
+
+/** `cell_v2 list_hosts` output -> host names mapped to a cell. */
+export function mappedHosts(listHostsOutput: string): string[] {
+  const out: string[] = [];
+  for (const l of listHostsOutput.split('\n')) {
+    const cols = l.split('|').map((c) => c.trim());
+    // | Cell Name | Cell UUID | Hostname |
+    if (cols.length >= 4 && cols[3] && cols[3] !== 'Hostname') out.push(cols[3]);
+  }
+  return out;
+}
+
+function computeArgv(plan: Plan): string[] {
+  const conf = ['--config-file', novaCpuConfPath(plan)];
+  if (plan.method.method === 'source' || virtDriver(plan) === 'libvirt') return [binPath(plan, 'nova-compute'), ...conf];
+  // argv[0] set so oslo.config and the logs call it nova-compute
+  const code = "import sys; sys.argv[0] = 'nova-compute'; from nova.cmd.compute import main; sys.exit(main())";
+  return [pythonPath(plan), '-c', code, ...conf];
+}
+
+const SYNC_AFTER = ['nova:db-sync'];
+
+export const novaModule: ServiceModule = {
+  name: 'nova',
+  project: 'nova',
+  shortNames: ['n-api', 'n-api-meta', 'n-cond', 'n-sch', 'n-cpu'],
+  extraPackages(plan) {
+    if (!plan.isEnabled('n-cpu') || virtDriver(plan) !== 'libvirt') return [];
+    return [opt(plan, 'LIBVIRT_TYPE', 'kvm') === 'qemu' ? 'nova-compute-qemu' : 'nova-compute-kvm', 'libvirt-clients'];
+  },
+  configFiles: (plan) => [novaConfPath(plan), novaCpuConfPath(plan), NOVA_API_UWSGI, NOVA_METADATA_UWSGI],
+  steps: (plan) => ({
+    configure: [
+      {
+        id: 'nova:configure',
+        title: 'nova.conf, the compute config and uwsgi',
+        async run(ctx) {
+          const p = ctx.plan;
+          await writeConf(ctx, novaConfPath(p), novaConf(p), 'nova');
+          await writeConf(ctx, novaCpuConfPath(p), novaCpuConf(p), 'nova');
+          const api = uwsgiIni(p, { wsgiFile: binPath(p, 'nova-api-wsgi'), port: 8774, chdir: STATE, name: 'nova-api' });
+          await writeConf(ctx, NOVA_API_UWSGI, api, 'nova', 0o644);
+          const meta = uwsgiIni(p, { wsgiFile: binPath(p, 'nova-metadata-wsgi'), port: 8775, chdir: STATE, name: 'nova-metadata' });
+          await writeConf(ctx, NOVA_METADATA_UWSGI, meta, 'nova', 0o644);
+          await ensureDirs(ctx, 'nova', [STATE, `${STATE}/tmp`, `${STATE}/instances`]);
+        },
+      },
+    ],
+    start: [
+      databaseStep(plan, 'nova', 'nova', ['nova_api', 'nova', 'nova_cell0']),
+      {
+        id: 'nova:db-sync',
+        title: 'nova-manage api_db sync, cell0/cell1, db sync',
+        after: ['nova:db'],
+        async run(ctx) {
+          const m = binPath(ctx.plan, 'nova-manage');
+          const conf = ['--config-file', novaConfPath(ctx.plan)];
+          const run = async (args: string[]) => {
+            const t0 = Date.now();
+            const r = await ctx.sh.run([m, ...conf, ...args], { user: 'nova', cwd: '/' });
+            ctx.log.info(`nova-manage ${args.join(' ')}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+            return r;
+          };
+          await run(['api_db', 'sync']);
+          await run(['cell_v2', 'map_cell0']);
+          const cells = await run(['cell_v2', 'list_cells']);
+          if (!hasCell(cells.stdout, 'cell1')) await run(['cell_v2', 'create_cell', '--name', 'cell1']);
+          await run(['db', 'sync']);
+        },
+      },
+      ...(plan.isEnabled('n-cpu')
+        ? ([
+            {
+              id: 'nova:discover-hosts',
+              title: 'nova-manage cell_v2 discover_hosts (map the compute host)',
+              after: afterPanes(plan, 'n-cpu'),
+              async run(ctx: StackContext) {
+                // the compute node record appears a few seconds after n-cpu starts; map it once it is there
+                const m = binPath(ctx.plan, 'nova-manage');
+                const conf = ['--config-file', novaConfPath(ctx.plan)];
+                const deadline = Date.now() + ctx.plan.int('SERVICE_TIMEOUT') * 2000;
+                for (;;) {
+                  await ctx.sh.run([m, ...conf, 'cell_v2', 'discover_hosts', '--verbose'], { user: 'nova', cwd: '/' });
+                  const hosts = mappedHosts((await ctx.sh.run([m, ...conf, 'cell_v2', 'list_hosts'], { user: 'nova', cwd: '/' })).stdout);
+                  if (hosts.length > 0) {
+                    ctx.log.info(`compute hosts mapped to cells: ${hosts.join(', ')}`);
+                    return;
+                  }
+                  if (Date.now() > deadline) throw new Error('no compute host registered: see the n-cpu pane log');
+                  await new Promise((r) => setTimeout(r, 2000));
+                }
+              },
+            },
+          ] satisfies Step[])
+        : []),
+    ],
+  }),
+  processes(plan) {
+    const host = serviceHost(plan);
+    const conf = ['--config-file', novaConfPath(plan)];
+    const codeFrom = plan.method.method === 'source' ? ('checkout' as const) : ('package' as const);
+    const daemon = (name: string, script: string, topic: string, after: string[]): ProcessSpec => ({
+      name,
+      project: 'nova',
+      argv: [binPath(plan, script), ...conf],
+      user: 'nova',
+      cwd: STATE,
+      // oslo.service logs this once the service is set up
+      probe: { kind: 'log', pattern: `Starting ${topic} node` },
+      after,
+      codeFrom,
+    });
+    const rabbit = plan.isEnabled('rabbit') ? ['rabbit', 'rabbit:user'] : [];
+    return enabledPanes(plan, [
+      { ...uwsgiPane({ name: 'n-api', project: 'nova', user: 'nova', ini: NOVA_API_UWSGI, port: 8774, host, after: ['key', ...SYNC_AFTER] }), codeFrom },
+      { ...uwsgiPane({ name: 'n-api-meta', project: 'nova', user: 'nova', ini: NOVA_METADATA_UWSGI, port: 8775, host, after: ['key', ...SYNC_AFTER] }), codeFrom },
+      daemon('n-cond', 'nova-conductor', 'conductor', [...rabbit, ...SYNC_AFTER]),
+      daemon('n-sch', 'nova-scheduler', 'scheduler', [...rabbit, ...SYNC_AFTER, 'placement-api']),
+      {
+        name: 'n-cpu',
+        project: 'nova',
+        argv: computeArgv(plan),
+        user: 'nova',
+        cwd: STATE,
+        probe: { kind: 'log', pattern: 'Starting compute node' },
+        // compute registers through conductor and reports to placement; ports bind through neutron's agent
+        after: ['n-cond', 'placement-api', 'q-agt'],
+        codeFrom,
+      },
+    ]);
+  },
+  catalog: (plan) =>
+    plan.isEnabled('n-api')
+      ? [
+          {
+            user: 'nova',
+            extraRoles: ['admin'],
+            service: { name: 'nova', type: 'compute', description: 'Nova Compute Service' },
+            url: `http://${serviceHost(plan)}:8774/v2.1`,
+          },
+        ]
+      : [],
+};

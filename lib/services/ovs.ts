@@ -1,0 +1,77 @@
+// Open vSwitch in userspace: ovsdb-server and ovs-vswitchd as panes (root:
+// vswitchd opens tap devices and raw sockets). This kernel has no openvswitch
+// module, so every bridge uses datapath_type=netdev; the init script is never
+// used (it would try to load the module).
+
+import { existsSync } from 'node:fs';
+import type { ServiceModule } from './types.ts';
+import { afterPanes, enabledPanes } from './common.ts';
+
+export const OVS_RUN_DIR = '/var/run/openvswitch';
+export const OVS_DB = '/etc/openvswitch/conf.db';
+export const OVS_DB_SOCK = `${OVS_RUN_DIR}/db.sock`;
+const SCHEMA = '/usr/share/openvswitch/vswitch.ovsschema';
+
+export const ovsModule: ServiceModule = {
+  name: 'ovs',
+  project: 'neutron',
+  shortNames: ['ovsdb-server', 'ovs-vswitchd'],
+  steps: (plan) => ({
+    configure: [
+      {
+        id: 'ovs:db',
+        title: 'Open vSwitch database',
+        async run(ctx) {
+          await ctx.sh.run(['install', '-d', '-m', '0755', OVS_RUN_DIR, '/var/log/openvswitch', '/var/lib/openvswitch']);
+          // Debian points /etc/openvswitch/conf.db at /var/lib/openvswitch/conf.db but only its init script creates it
+          if (!existsSync(OVS_DB)) await ctx.sh.run(['ovsdb-tool', 'create', OVS_DB, SCHEMA]);
+          else {
+            const r = await ctx.sh.run(['ovsdb-tool', 'needs-conversion', OVS_DB, SCHEMA]);
+            if (r.stdout.trim() === 'yes') await ctx.sh.run(['ovsdb-tool', 'convert', OVS_DB, SCHEMA]);
+          }
+        },
+      },
+    ],
+    start: plan.isEnabled('ovsdb-server')
+      ? [
+          {
+            id: 'ovs:init',
+            title: 'initialise the Open vSwitch table',
+            after: afterPanes(plan, 'ovsdb-server'),
+            async run(ctx) {
+              const host = (await ctx.sh.run(['hostname'])).stdout.trim();
+              await ctx.sh.run(['ovs-vsctl', '--no-wait', 'init']);
+              await ctx.sh.run(['ovs-vsctl', '--no-wait', 'set', 'Open_vSwitch', '.', `external-ids:system-id=${host}`, `external-ids:hostname=${host}`]);
+            },
+          },
+        ]
+      : [],
+  }),
+  processes: (plan) =>
+    enabledPanes(plan, [
+      {
+        name: 'ovsdb-server',
+        project: 'neutron',
+        argv: [
+          '/usr/sbin/ovsdb-server',
+          OVS_DB,
+          `--remote=punix:${OVS_DB_SOCK}`,
+          '--remote=db:Open_vSwitch,Open_vSwitch,manager_options',
+          `--pidfile=${OVS_RUN_DIR}/ovsdb-server.pid`,
+          '-vconsole:info',
+          '-vsyslog:off',
+        ],
+        probe: { kind: 'command', argv: ['/usr/bin/ovsdb-client', 'list-dbs', `unix:${OVS_DB_SOCK}`] },
+        codeFrom: 'package',
+      },
+      {
+        name: 'ovs-vswitchd',
+        project: 'neutron',
+        argv: ['/usr/sbin/ovs-vswitchd', `unix:${OVS_DB_SOCK}`, `--pidfile=${OVS_RUN_DIR}/ovs-vswitchd.pid`, '-vconsole:info', '-vsyslog:off'],
+        // answers on its control socket (found through the pidfile) once running
+        probe: { kind: 'command', argv: ['/usr/bin/ovs-appctl', '-t', 'ovs-vswitchd', 'version'] },
+        after: ['ovsdb-server', 'ovs:init'],
+        codeFrom: 'package',
+      },
+    ]),
+};
