@@ -193,6 +193,7 @@ export const SETTINGS: Setting[] = [
       description: 'Cinder backends as `type:name`. tstack falls back to the fake backend when the kernel has no device-mapper (LVM cannot work).',
     },
     { name: 'VOLUME_BACKING_FILE_SIZE', type: 'string', default: '30G', description: 'Size of the sparse file behind the LVM volume group.' },
+    { name: 'HORIZON_PORT', type: 'int', default: '8080', description: 'Port of the dashboard (uwsgi serves it and its static files; no apache).' },
     { name: 'Q_AGENT', type: 'enum', choices: ['openvswitch'], default: 'openvswitch', description: 'Neutron L2 agent; tstack implements ML2/OVS.' },
   ]),
   ...group('install', [

@@ -267,13 +267,13 @@ export function cinderConf(plan: Plan, backends: readonly CinderBackend[]): IniD
 
 /**
  * What nova.conf needs so nova uses this cinder (attach, boot from volume):
- * the region to pick the volumev3 endpoint in, and service credentials for the
- * calls nova makes without a user token. For the nova module's [cinder] section.
+ * the region to pick the volumev3 endpoint in, and credentials for the calls
+ * nova makes without a user token: devstack uses the nova user there because it
+ * holds `admin`. For the nova module's [cinder] section.
  */
 export function novaCinderSection(plan: Plan): Record<string, string> {
   return {
     os_region_name: regionName(plan),
-    catalog_info: 'volumev3::publicURL',
     ...serviceAuth(plan, 'nova'),
   };
 }

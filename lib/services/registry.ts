@@ -11,6 +11,8 @@ import { placementModule } from './placement.ts';
 import { ovsModule } from './ovs.ts';
 import { neutronModule } from './neutron.ts';
 import { novaModule } from './nova.ts';
+import { cinderModule } from './cinder.ts';
+import { horizonModule } from './horizon.ts';
 
 export const SERVICE_MODULES: ServiceModule[] = [
   mysqlModule,
@@ -22,4 +24,6 @@ export const SERVICE_MODULES: ServiceModule[] = [
   ovsModule,
   neutronModule,
   novaModule,
+  cinderModule,
+  horizonModule,
 ];
