@@ -17,8 +17,9 @@ export interface StackEnv {
   localConf?: string;
 }
 
-export function stackEnvPath(topDir = TOP_DIR): string {
-  return join(topDir, '.stackenv');
+/** `TSTACK_STACKENV` overrides the location (tests point it at a temp stack). */
+export function stackEnvPath(topDir = TOP_DIR, env: NodeJS.ProcessEnv = process.env): string {
+  return env.TSTACK_STACKENV || join(topDir, '.stackenv');
 }
 
 export function writeStackEnv(env: StackEnv, topDir = TOP_DIR): void {
@@ -28,7 +29,7 @@ export function writeStackEnv(env: StackEnv, topDir = TOP_DIR): void {
 export function locateStack(opts: { topDir?: string; env?: NodeJS.ProcessEnv } = {}): StackEnv {
   const topDir = opts.topDir ?? TOP_DIR;
   const env = opts.env ?? process.env;
-  const file = stackEnvPath(topDir);
+  const file = stackEnvPath(topDir, env);
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as StackEnv;
   const dest = env.DEST || '/opt/stack';
   const dataDir = env.DATA_DIR || join(dest, 'data');
