@@ -1,0 +1,116 @@
+// --help texts. Static on purpose: help must not load the commands (blessed,
+// listr2). The settings reference is generated from the settings table.
+
+import { SETTINGS, SETTING_GROUPS, describeDefault } from '../config/settings.ts';
+
+interface CommandHelp {
+  name: string;
+  usage: string;
+  summary: string;
+  options?: [string, string][];
+}
+
+const CONFIG_OPTION: [string, string] = ['--config PATH', 'read PATH instead of local.conf beside stack.ts'];
+
+export const STACK_COMMANDS: readonly CommandHelp[] = [
+  {
+    name: 'up',
+    usage: './stack.ts [up] [--config PATH] [--dry-run] [--force] [--no-tui]',
+    summary: 'bring up (or resume) the stack described by local.conf (the default command)',
+    options: [
+      CONFIG_OPTION,
+      ['--dry-run', 'print the plan and the phases that would run; change nothing'],
+      ['--force', 'redo every step, also those finished by an earlier run'],
+      ['--no-tui', 'do not open the pane view at the end'],
+    ],
+  },
+  {
+    name: 'config',
+    usage: './stack.ts config [--config PATH]',
+    summary: 'print every resolved setting (secrets masked) with its origin, unknown variables, and meta-sections',
+    options: [CONFIG_OPTION],
+  },
+  { name: 'status', usage: './stack.ts status', summary: 'list the panes: state, pid, uptime, port, memory' },
+  { name: 'restart', usage: './stack.ts restart NAME|GLOB...', summary: "restart panes, e.g. 'n-*' or q-svc" },
+  { name: 'stop', usage: './stack.ts stop NAME...', summary: 'stop panes (SIGTERM to the group, then SIGKILL)' },
+  { name: 'start', usage: './stack.ts start NAME...', summary: 'start stopped panes again' },
+  {
+    name: 'logs',
+    usage: './stack.ts logs NAME [-f] [-n N]',
+    summary: "print a pane's log",
+    options: [
+      ['-f, --follow', 'keep printing new lines'],
+      ['-n, --lines N', 'print the last N lines'],
+    ],
+  },
+  { name: 'attach', usage: './stack.ts attach', summary: 'open the pane view (TUI) of the running stack' },
+];
+
+function columns(rows: [string, string][], indent = '  '): string {
+  const w = Math.max(...rows.map(([a]) => a.length));
+  return rows.map(([a, b]) => `${indent}${a.padEnd(w)}  ${b}`).join('\n');
+}
+
+/** The settings reference as plain text, grouped as in the table. */
+export function settingsReferenceText(): string {
+  const out: string[] = [];
+  for (const group of SETTING_GROUPS) {
+    const rows = SETTINGS.filter((s) => s.group === group);
+    if (rows.length === 0) continue;
+    out.push(`  ${group}:`);
+    for (const s of rows) {
+      const def = describeDefault(s);
+      out.push(`    ${s.name}${def ? ` (default: ${def})` : ''}`, `        ${s.description}`);
+    }
+  }
+  const ungrouped = SETTINGS.filter((s) => !(SETTING_GROUPS as readonly string[]).includes(s.group));
+  if (ungrouped.length) {
+    out.push('  other:');
+    for (const s of ungrouped) out.push(`    ${s.name} (default: ${describeDefault(s)})`, `        ${s.description}`);
+  }
+  return out.join('\n');
+}
+
+export function stackHelp(command?: string): string {
+  const c = command ? STACK_COMMANDS.find((x) => x.name === command) : undefined;
+  if (c) {
+    return [`Usage: ${c.usage}`, '', `${c.summary}.`, ...(c.options ? ['', 'Options:', columns(c.options)] : []), ''].join('\n');
+  }
+  return [
+    'Usage: ./stack.ts [command] [options]',
+    '',
+    'tstack: devstack rebuilt in TypeScript. Reads local.conf (devstack format), installs and',
+    'configures a single-host OpenStack, runs every service in a named pane.',
+    '',
+    'Commands:',
+    columns(STACK_COMMANDS.map((x) => [x.usage.replace('./stack.ts ', ''), x.summary])),
+    '',
+    'Options:',
+    columns([...(STACK_COMMANDS[0].options ?? []), ['-h, --help', 'this text; `./stack.ts COMMAND --help` for one command']]),
+    '',
+    'Environment: CI=true (or no TTY) means no prompts, no TUI, plain progress lines.',
+    'Missing passwords are then generated and saved to .localrc.password beside local.conf.',
+    '',
+    'Settings (set them in [[local|localrc]] of local.conf or in the environment; local.conf wins):',
+    settingsReferenceText(),
+    '',
+  ].join('\n');
+}
+
+export function unstackHelp(): string {
+  return [
+    'Usage: ./unstack.ts [-a|--all] [--clean] [--config PATH]',
+    '',
+    'Stop the panes of the stack (in reverse start order). mysql and rabbit keep running',
+    'unless -a is given, as in devstack.',
+    '',
+    'Options:',
+    columns([
+      ['-a, --all', 'also stop mysql and rabbit (UNSTACK_ALL=True does the same)'],
+      ['--clean', 'also remove what the stack made: databases, configs, data and state'],
+      CONFIG_OPTION,
+      ['-h, --help', 'this text'],
+    ]),
+    '',
+  ].join('\n');
+}
