@@ -107,12 +107,18 @@ export interface SourceRepos {
   installRepos: RepoSpec[];
 }
 
-/** Everything the source method checks out: the plan's service repos plus requirements and LIBS_FROM_GIT. */
+/**
+ * Everything the source method checks out: the plan's service repos plus
+ * LIBS_FROM_GIT, and the requirements repo only when pip resolves
+ * dependencies (with SOURCE_DEPS=distro nothing reads upper-constraints, and
+ * an offline GIT_BASE may not even have it).
+ */
 export function sourceRepos(plan: Pick<Plan, 'config' | 'dirs' | 'repos'>): SourceRepos {
   const s = sourceSettings(plan);
+  const isRequirements = (r: RepoSpec) => r.name === 'requirements';
   const seen = new Set<string>();
   const uniq = (r: RepoSpec): boolean => (seen.has(r.dir) ? false : (seen.add(r.dir), true));
-  const dataRepos = s.sourceDeps === 'pip' ? [requirementsRepo(plan)].filter(uniq) : [];
-  const installRepos = [...libraryRepos(plan), ...plan.repos].filter(uniq);
+  const dataRepos = s.sourceDeps === 'pip' ? [plan.repos.find(isRequirements) ?? requirementsRepo(plan)].filter(uniq) : [];
+  const installRepos = [...libraryRepos(plan), ...plan.repos.filter((r) => !isRequirements(r))].filter(uniq);
   return { dataRepos, installRepos };
 }
