@@ -7,6 +7,7 @@ import type { Plan } from '../plan/types.ts';
 import { binPath, venvDir } from '../plan/paths.ts';
 import type { ProcessSpec } from '../proc/types.ts';
 import { addSecret } from '../util/secrets.ts';
+import * as urls from '../config/urls.ts';
 import { iniDoc, mergeIni, renderIni, type IniDoc, type IniSpec } from '../util/ini.ts';
 import type { StackContext, Step } from './types.ts';
 import { ensureDatabase } from '../system/mysql.ts';
@@ -64,17 +65,23 @@ export function secret(plan: Plan, name: string): string {
   return v;
 }
 
-/** `mysql+pymysql://user:<encoded>@host/db?charset=utf8` */
+/** `mysql+pymysql://<service user>:<encoded DATABASE_PASSWORD>@DATABASE_HOST/db?charset=utf8` */
 export function databaseUrl(plan: Plan, db: string, user: string): string {
-  const pw = secret(plan, 'DATABASE_PASSWORD');
-  return `mysql+pymysql://${encodeURIComponent(user)}:${encodeURIComponent(pw)}@${databaseHost(plan)}/${db}?charset=utf8`;
+  return osloEscape(urls.databaseUrl(plan, db, user, secret(plan, 'DATABASE_PASSWORD')));
 }
 
-/** `rabbit://stackrabbit:<encoded>@host:5672/` */
+/** `rabbit://RABBIT_USERID:<encoded>@RABBIT_HOST:5672/` */
 export function transportUrl(plan: Plan): string {
-  const pw = secret(plan, 'RABBIT_PASSWORD');
-  const user = opt(plan, 'RABBIT_USERID', 'stackrabbit');
-  return `rabbit://${encodeURIComponent(user)}:${encodeURIComponent(pw)}@${rabbitHost(plan)}:5672/`;
+  secret(plan, 'RABBIT_PASSWORD');
+  return osloEscape(urls.transportUrl(plan));
+}
+
+/**
+ * oslo.config expands `$name` in values; a literal dollar is written `$$`.
+ * Passwords may contain one, so every value carrying a secret goes through this.
+ */
+export function osloEscape(value: string): string {
+  return value.replace(/\$/g, '$$$$');
 }
 
 export function memcacheServers(plan: Plan): string {
@@ -90,7 +97,7 @@ export function serviceAuth(plan: Plan, username: string): Record<string, string
     user_domain_name: 'Default',
     project_name: opt(plan, 'SERVICE_PROJECT_NAME', 'service'),
     username,
-    password: secret(plan, 'SERVICE_PASSWORD'),
+    password: osloEscape(secret(plan, 'SERVICE_PASSWORD')),
     region_name: regionName(plan),
   };
 }

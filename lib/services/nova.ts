@@ -13,6 +13,7 @@
 import type { Plan } from '../plan/types.ts';
 import { binPath, pythonPath } from '../plan/paths.ts';
 import type { ProcessSpec } from '../proc/types.ts';
+import { addSecret } from '../util/secrets.ts';
 import { iniDoc, type IniDoc, type IniSpec } from '../util/ini.ts';
 import type { ServiceModule, StackContext, Step } from './types.ts';
 import {
@@ -26,6 +27,7 @@ import {
   keystoneAuthtoken,
   manageStep,
   opt,
+  osloEscape,
   secret,
   serviceAuth,
   serviceHost,
@@ -52,7 +54,8 @@ export function virtDriver(plan: Plan): VirtDriver {
 export function metadataSecret(plan: Plan): string {
   // devstack shares SERVICE_PASSWORD-class secrets; a dedicated setting wins when present
   const v = opt(plan, 'METADATA_PROXY_SHARED_SECRET', '') || secret(plan, 'SERVICE_PASSWORD');
-  return v;
+  addSecret(v);
+  return osloEscape(v);
 }
 
 /** Sections common to nova.conf and the compute config. */

@@ -1,0 +1,208 @@
+import { describe, expect, it } from 'vitest';
+import { getOption, renderIni, parseIni, type IniDoc } from '../../../lib/util/ini.ts';
+import { keystoneConf, bootstrapArgv } from '../../../lib/services/keystone.ts';
+import { glanceApiConf } from '../../../lib/services/glance.ts';
+import { placementConf } from '../../../lib/services/placement.ts';
+import { novaConf, novaCpuConf, hasCell, mappedHosts, novaModule } from '../../../lib/services/nova.ts';
+import { neutronConf, ml2Conf, ovsAgentConf, dhcpAgentConf, l3AgentConf, metadataAgentConf, neutronFiles } from '../../../lib/services/neutron.ts';
+import { uwsgiIni, osloEscape } from '../../../lib/services/common.ts';
+import { mariadbCnf } from '../../../lib/services/mysql.ts';
+import { rabbitmqEnvConf } from '../../../lib/services/rabbit.ts';
+import { makePlan, PASSWORDS } from './fixture.ts';
+
+const one = (doc: IniDoc, s: string, k: string): string | undefined => getOption(doc, s, k)?.[0];
+
+/** Every DB URL must decode back to the configured password. */
+function passwordOf(url: string): string {
+  return decodeURIComponent(new URL(url.replace(/^mysql\+pymysql:/, 'mysql:').replace(/\$\$/g, '$')).password);
+}
+
+describe('no eth0, no sqlite, no log files', () => {
+  const plan = makePlan();
+  const docs: Record<string, IniDoc> = {
+    keystone: keystoneConf(plan),
+    glance: glanceApiConf(plan),
+    placement: placementConf(plan),
+    nova: novaConf(plan),
+    novaCpu: novaCpuConf(plan),
+    neutron: neutronConf(plan),
+  };
+  for (const [name, doc] of Object.entries(docs)) {
+    it(`${name}: loopback only, no log_file/log_dir (logs go to the pane)`, () => {
+      const text = renderIni(doc);
+      expect(text).not.toMatch(/192\.0\.2\.|sqlite/);
+      expect(getOption(doc, 'DEFAULT', 'log_file')).toBeUndefined();
+      expect(getOption(doc, 'DEFAULT', 'log_dir')).toBeUndefined();
+    });
+  }
+});
+
+describe('connection URLs', () => {
+  const plan = makePlan();
+  it('encode the database password and use the service user', () => {
+    const url = one(novaConf(plan), 'database', 'connection')!;
+    expect(url.startsWith('mysql+pymysql://nova:')).toBe(true);
+    expect(url.endsWith('@127.0.0.1/nova?charset=utf8')).toBe(true);
+    expect(passwordOf(url)).toBe(PASSWORDS.DATABASE_PASSWORD);
+    expect(one(novaConf(plan), 'api_database', 'connection')).toMatch(/\/nova_api\?charset=utf8$/);
+    expect(one(keystoneConf(plan), 'database', 'connection')).toMatch(/^mysql\+pymysql:\/\/keystone:.*\/keystone\?charset=utf8$/);
+    expect(one(placementConf(plan), 'placement_database', 'connection')).toMatch(/\/placement\?charset=utf8$/);
+  });
+
+  it('encode the rabbit password in transport_url', () => {
+    const url = one(novaConf(plan), 'DEFAULT', 'transport_url')!;
+    const u = new URL(url);
+    expect(u.protocol).toBe('rabbit:');
+    expect(u.username).toBe('stackrabbit');
+    expect(decodeURIComponent(u.password)).toBe(PASSWORDS.RABBIT_PASSWORD);
+    expect(u.host).toBe('127.0.0.1:5672');
+  });
+
+  it('double a literal $ in plain values so oslo.config does not expand it', () => {
+    expect(osloEscape('a$b')).toBe('a$$b');
+    expect(one(glanceApiConf(plan), 'keystone_authtoken', 'password')).toBe('svc$$pass');
+  });
+});
+
+describe('keystone', () => {
+  const plan = makePlan();
+  it('uses fernet tokens and memcached', () => {
+    const d = keystoneConf(plan);
+    expect(one(d, 'token', 'provider')).toBe('fernet');
+    expect(one(d, 'cache', 'memcache_servers')).toBe('127.0.0.1:11211');
+  });
+  it('bootstraps admin in RegionOne with the identity endpoint on SERVICE_HOST', () => {
+    const argv = bootstrapArgv(plan);
+    expect(argv[0]).toBe('/usr/bin/keystone-manage');
+    const at = (flag: string) => argv[argv.indexOf(flag) + 1];
+    expect(at('--bootstrap-password')).toBe(PASSWORDS.ADMIN_PASSWORD);
+    expect(at('--bootstrap-region-id')).toBe('RegionOne');
+    expect(at('--bootstrap-public-url')).toBe('http://127.0.0.1:5000/v3');
+    expect(at('--bootstrap-internal-url')).toBe('http://127.0.0.1:5000/v3');
+  });
+  it('uses the venv script with the source method', () => {
+    expect(bootstrapArgv(makePlan({}, { method: 'source' }))[0]).toBe('/opt/stack/data/venv/bin/keystone-manage');
+  });
+});
+
+describe('uwsgi', () => {
+  it('closes connections, runs API_WORKERS processes, adds the venv only for source', () => {
+    const ini = uwsgiIni(makePlan({ API_WORKERS: '1' }), { wsgiFile: '/usr/bin/keystone-wsgi-public', port: 5000, chdir: '/var/lib/keystone', name: 'keystone' });
+    expect(one(ini, 'uwsgi', 'add-header')).toBe('Connection: close');
+    expect(one(ini, 'uwsgi', 'http-socket')).toBe('127.0.0.1:5000');
+    expect(one(ini, 'uwsgi', 'processes')).toBe('1');
+    expect(one(ini, 'uwsgi', 'plugins')).toBe('python3');
+    expect(one(ini, 'uwsgi', 'virtualenv')).toBeUndefined();
+    const src = uwsgiIni(makePlan({}, { method: 'source' }), { wsgiFile: 'x', port: 5000, chdir: '/', name: 'k' });
+    expect(one(src, 'uwsgi', 'virtualenv')).toBe('/opt/stack/data/venv');
+  });
+});
+
+describe('nova', () => {
+  it('fake driver: FakeDriver in the compute config, which carries no DB credentials', () => {
+    const plan = makePlan({ VIRT_DRIVER: 'fake' });
+    const cpu = novaCpuConf(plan);
+    expect(one(cpu, 'DEFAULT', 'compute_driver')).toBe('fake.FakeDriver');
+    expect(getOption(cpu, 'database', 'connection')).toBeUndefined();
+    expect(getOption(cpu, 'api_database', 'connection')).toBeUndefined();
+    expect(one(cpu, 'DEFAULT', 'my_ip')).toBe('127.0.0.1');
+    expect(getOption(cpu, 'libvirt', 'virt_type')).toBeUndefined();
+  });
+
+  it('libvirt: devstack config (virt_type from LIBVIRT_TYPE, custom Nehalem CPU)', () => {
+    const plan = makePlan({ VIRT_DRIVER: 'libvirt', LIBVIRT_TYPE: 'qemu' });
+    const cpu = novaCpuConf(plan);
+    expect(one(cpu, 'DEFAULT', 'compute_driver')).toBe('libvirt.LibvirtDriver');
+    expect(one(cpu, 'libvirt', 'virt_type')).toBe('qemu');
+    expect(one(cpu, 'libvirt', 'cpu_mode')).toBe('custom');
+    expect(one(cpu, 'libvirt', 'cpu_models')).toBe('Nehalem');
+    expect(one(cpu, 'DEFAULT', 'my_ip')).toBe('127.0.0.1');
+    expect(novaModule.extraPackages!(plan)).toContain('nova-compute-qemu');
+    expect(novaModule.extraPackages!(makePlan({ VIRT_DRIVER: 'libvirt', LIBVIRT_TYPE: 'kvm' }))).toContain('nova-compute-kvm');
+    expect(novaModule.extraPackages!(makePlan({ VIRT_DRIVER: 'fake' }))).toEqual([]);
+  });
+
+  it('fake n-cpu runs nova.cmd.compute from python3-nova; libvirt uses the packaged wrapper', () => {
+    const fake = makePlan({ VIRT_DRIVER: 'fake' }).processes.find((p) => p.name === 'n-cpu')!;
+    expect(fake.argv.slice(0, 2)).toEqual(['/usr/bin/python3', '-c']);
+    expect(fake.argv[2]).toContain('from nova.cmd.compute import main');
+    expect(fake.argv.slice(-2)).toEqual(['--config-file', '/etc/nova/nova-compute.conf']);
+    expect(fake.user).toBe('nova');
+    const lv = makePlan({ VIRT_DRIVER: 'libvirt' }).processes.find((p) => p.name === 'n-cpu')!;
+    expect(lv.argv[0]).toBe('/usr/bin/nova-compute');
+  });
+
+  it('has the [neutron], [placement] and [service_user] sections nova-api needs', () => {
+    const d = novaConf(makePlan());
+    expect(one(d, 'neutron', 'username')).toBe('neutron');
+    expect(one(d, 'neutron', 'service_metadata_proxy')).toBe('true');
+    expect(one(d, 'placement', 'username')).toBe('placement');
+    expect(one(d, 'service_user', 'send_service_user_token')).toBe('true');
+    expect(one(d, 'DEFAULT', 'osapi_compute_workers')).toBe('1');
+  });
+
+  it('parses nova-manage cell and host listings', () => {
+    const cells = [
+      '+-------+--------------------------------------+',
+      '|  Name |                 UUID                 |',
+      '+-------+--------------------------------------+',
+      '| cell0 | 00000000-0000-0000-0000-000000000000 |',
+      '| cell1 | 2c1f7ad4-2c5c-4b4c-9e1e-1f7c1c7e9d8a |',
+      '+-------+--------------------------------------+',
+    ].join('\n');
+    expect(hasCell(cells, 'cell1')).toBe(true);
+    expect(hasCell(cells, 'cell2')).toBe(false);
+    const hosts = '+-----------+--------------------------------------+----------+\n| Cell Name |              Cell UUID               | Hostname |\n+-----------+--------------------------------------+----------+\n|   cell1   | 2c1f7ad4-2c5c-4b4c-9e1e-1f7c1c7e9d8a |    vm    |\n+-----------+--------------------------------------+----------+\n';
+    expect(mappedHosts(hosts)).toEqual(['vm']);
+    expect(mappedHosts('+---+\n| Cell Name | Cell UUID | Hostname |\n+---+\n')).toEqual([]);
+  });
+});
+
+describe('neutron', () => {
+  const plan = makePlan();
+  it('ML2/OVS with vxlan tenant networks and the flat public physnet', () => {
+    expect(one(neutronConf(plan), 'DEFAULT', 'core_plugin')).toBe('ml2');
+    expect(one(neutronConf(plan), 'DEFAULT', 'service_plugins')).toBe('router');
+    expect(one(neutronConf(plan), 'nova', 'username')).toBe('nova');
+    expect(one(neutronConf(plan), 'placement', 'username')).toBe('placement');
+    expect(one(ml2Conf(plan), 'ml2', 'mechanism_drivers')).toBe('openvswitch');
+    expect(one(ml2Conf(plan), 'ml2', 'tenant_network_types')).toBe('vxlan');
+    expect(one(ml2Conf(plan), 'ml2_type_flat', 'flat_networks')).toBe('public');
+  });
+  it('OVS agent on the userspace datapath with br-ex mapped', () => {
+    const a = ovsAgentConf(plan);
+    expect(one(a, 'ovs', 'datapath_type')).toBe('netdev');
+    expect(one(a, 'ovs', 'bridge_mappings')).toBe('public:br-ex');
+    expect(one(a, 'ovs', 'local_ip')).toBe('127.0.0.1');
+    expect(one(a, 'securitygroup', 'firewall_driver')).toBe('openvswitch');
+  });
+  it('agents: OVS interface driver, isolated metadata, metadata secret shared with nova', () => {
+    expect(one(dhcpAgentConf(plan), 'DEFAULT', 'interface_driver')).toBe('openvswitch');
+    expect(one(dhcpAgentConf(plan), 'DEFAULT', 'enable_isolated_metadata')).toBe('true');
+    expect(one(l3AgentConf(plan), 'DEFAULT', 'agent_mode')).toBe('legacy');
+    expect(one(metadataAgentConf(plan), 'DEFAULT', 'nova_metadata_port')).toBe('8775');
+    expect(one(metadataAgentConf(plan), 'DEFAULT', 'metadata_proxy_shared_secret')).toBe(one(novaConf(plan), 'neutron', 'metadata_proxy_shared_secret'));
+  });
+  it('Q_PLUGIN_CONF_FILE is relative to / as in devstack', () => {
+    expect(neutronFiles(plan).ml2).toBe('/etc/neutron/plugins/ml2/ml2_conf.ini');
+  });
+});
+
+describe('infra', () => {
+  const plan = makePlan();
+  it('MariaDB binds to the database host', () => {
+    expect(mariadbCnf(plan)).toContain('bind-address = 127.0.0.1');
+  });
+  it('RabbitMQ is rabbit@localhost on loopback', () => {
+    const env = rabbitmqEnvConf(plan);
+    expect(env).toContain('NODENAME=rabbit@localhost');
+    expect(env).toContain('inet_dist_use_interface {127,0,0,1}');
+  });
+});
+
+describe('rendered files parse back', () => {
+  it('nova.conf round-trips through the INI parser', () => {
+    const d = novaConf(makePlan());
+    expect(parseIni(renderIni(d))).toEqual(d);
+  });
+});
