@@ -77,7 +77,8 @@ export function cloudsYamlInput(plan: Plan): CloudsYamlInput {
     authUrl: keystoneUrl(plan),
     region: regionName(plan),
     password,
-    defaultImageName: setting(plan, 'DEFAULT_IMAGE_NAME', first ? imageNameFromUrl(first) : ''),
+    // The image actually uploaded first; DEFAULT_IMAGE_NAME names CirrOS even when IMAGE_URLS points elsewhere.
+    defaultImageName: first ? imageNameFromUrl(first) : setting(plan, 'DEFAULT_IMAGE_NAME'),
   };
 }
 

@@ -5,8 +5,9 @@
 //
 // An image that cannot be fetched must not take the stack down: the default
 // CirrOS URL is on GitHub, which many lab machines (this one included) cannot
-// reach. The failure is reported fast, with the remedy, and recorded in the
-// SeedReport so the summary and exit code say so.
+// reach. The failure is reported fast, with the remedy, noted as `incomplete`
+// (the summary says NOT DONE, the exit code is EXIT.partial) and recorded in
+// the SeedReport.
 
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
@@ -270,7 +271,7 @@ export function imagesStep(plan: Plan, report: SeedReport): Step {
       for (const url of urls) {
         const outcome = await seedImage(url, { client, sh: ctx.sh, log: (l) => ctx.log.info(l), dirs: plan.dirs, properties });
         report.images.push(outcome);
-        if (outcome.status === 'failed') ctx.note('warning', `image ${outcome.name} not seeded: ${outcome.error}; ${outcome.remedy}`);
+        if (outcome.status === 'failed') ctx.note('incomplete', `image ${outcome.name} not seeded: ${outcome.error}; ${outcome.remedy}`);
       }
     },
   };

@@ -3,7 +3,7 @@
 
 import type { Plan } from '../../../lib/plan/types.ts';
 import type { OpenStackClient } from '../../../lib/openstack/client.ts';
-import type { ServiceModule, StackContext } from '../../../lib/services/types.ts';
+import type { NoteKind, ServiceModule, StackContext } from '../../../lib/services/types.ts';
 import type { Shell } from '../../../lib/system/exec.ts';
 
 export function fakePlan(values: Record<string, string>, opts: { enabled?: string[]; services?: ServiceModule[]; topDir?: string; filesDir?: string } = {}): Plan {
@@ -24,7 +24,7 @@ export function fakePlan(values: Record<string, string>, opts: { enabled?: strin
 }
 
 export interface RecordingContext extends StackContext {
-  notes: { kind: 'warning' | 'info'; message: string }[];
+  notes: { kind: NoteKind; message: string }[];
   lines: string[];
   written: { path: string; content: string; mode?: number }[];
 }
@@ -38,10 +38,11 @@ export function recordingContext(plan: Plan, client: () => Promise<OpenStackClie
     written: [],
     log: { info: (m) => ctx.lines.push(m), warn: (m) => ctx.lines.push(`WARNING: ${m}`), debug: () => {} },
     async writeFile(path, content, o) {
-      const { writeFile, mkdir } = await import('node:fs/promises');
+      const { writeFile, mkdir, chmod } = await import('node:fs/promises');
       const { dirname } = await import('node:path');
       await mkdir(dirname(path), { recursive: true });
       await writeFile(path, content, { mode: o?.mode });
+      if (o?.mode !== undefined) await chmod(path, o.mode); // like the real writeFile, also on an existing file
       ctx.written.push({ path, content, mode: o?.mode });
       return true;
     },

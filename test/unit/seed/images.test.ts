@@ -198,6 +198,6 @@ describe('seeding images into the fake glance', () => {
       ['missing', 'failed'],
     ]);
     expect(imagesSeeded(report)).toBe(false);
-    expect(ctx.notes).toEqual([{ kind: 'warning', message: `image missing not seeded: cannot download ${bad}: HTTP 404; ${IMAGE_REMEDY}` }]);
+    expect(ctx.notes).toEqual([{ kind: 'incomplete', message: `image missing not seeded: cannot download ${bad}: HTTP 404; ${IMAGE_REMEDY}` }]);
   });
 });

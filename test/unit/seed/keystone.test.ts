@@ -105,7 +105,7 @@ describe('seeding keystone', () => {
     );
     expect(r1.created.filter((c) => c.startsWith('group:'))).toEqual(['group:admins', 'group:nonadmins']);
 
-    const id = (list: { id: string; name: string }[], n: string) => list.find((x) => x.name === n)!.id;
+    const id = (list: { id: string; name: string }[] | Record<string, any>[], n: string) => list.find((x) => x.name === n)!.id;
     const roleName = (rid: string) => os.roles.find((r) => r.id === rid)!.name;
     const projName = (pid: string) => os.projects.find((p) => p.id === pid)!.name;
     const grantsOf = (actor: { user?: string; group?: string }) =>

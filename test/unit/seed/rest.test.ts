@@ -4,6 +4,11 @@ import { RestClient, OpenStackApiError, OpenStackConnectionError, errorMessage, 
 import { clearSecrets } from '../../../lib/util/secrets.ts';
 import { FakeOpenStack } from './fake-openstack.ts';
 
+/** A call that should have failed did not. */
+const unexpected = (): never => {
+  throw new Error('expected a failure');
+};
+
 describe('RestClient against the fake keystone', () => {
   let os: FakeOpenStack;
   beforeEach(async () => {
@@ -50,14 +55,14 @@ describe('RestClient against the fake keystone', () => {
   it('gives up after the retries and names method, URL, status and the message, without secrets', async () => {
     const c = await login({ retries: 2 });
     os.failNext.push({ prefix: '/v3/roles', count: 10, status: 503 });
-    const err = await c.get('identity', '/roles').catch((e) => e);
+    const err = await c.get('identity', '/roles').then(unexpected, (e: unknown) => e as OpenStackApiError);
     expect(err).toBeInstanceOf(OpenStackApiError);
     expect(err.message).toBe(`GET ${os.authUrl}/roles failed: HTTP 503: Service Unavailable`);
     expect(os.requests.filter((x) => x.path === '/v3/roles').length).toBe(3);
   });
 
   it('reports keystone errors with their message and never the password', async () => {
-    const err = await RestClient.login({ authUrl: os.authUrl, username: 'admin', password: 'wrong-password', projectName: 'admin', region: 'RegionOne' }).catch((e) => e);
+    const err = await RestClient.login({ authUrl: os.authUrl, username: 'admin', password: 'wrong-password', projectName: 'admin', region: 'RegionOne' }).then(unexpected, (e: unknown) => e as OpenStackApiError);
     expect(err).toBeInstanceOf(OpenStackApiError);
     expect(err.status).toBe(401);
     expect(err.message).toContain('POST');
@@ -69,7 +74,7 @@ describe('RestClient against the fake keystone', () => {
   it('does not retry a 409 and shows nova-style messages', async () => {
     const c = await login();
     await c.post('compute', '/flavors', { flavor: { id: '1', name: 'm1.tiny', ram: 1, disk: 1, vcpus: 1 } });
-    const err = await c.post('compute', '/flavors', { flavor: { id: '1', name: 'm1.tiny', ram: 1, disk: 1, vcpus: 1 } }).catch((e) => e);
+    const err = await c.post('compute', '/flavors', { flavor: { id: '1', name: 'm1.tiny', ram: 1, disk: 1, vcpus: 1 } }).then(unexpected, (e: unknown) => e as OpenStackApiError);
     expect(err.status).toBe(409);
     expect(err.message).toMatch(/^POST http:.*\/compute\/v2\.1\/flavors failed: HTTP 409: Flavor with name m1.tiny already exists\.$/);
     expect(os.requests.filter((r) => r.method === 'POST' && r.path === '/v2.1/flavors').length).toBe(2);
@@ -95,7 +100,7 @@ describe('RestClient connection failures', () => {
     const err = await RestClient.login(
       { authUrl: `http://127.0.0.1:${port}/v3`, username: 'admin', password: 'secret-pw', projectName: 'admin', region: 'RegionOne' },
       { retries: 3, backoffMs: 20 },
-    ).catch((e) => e);
+    ).then(unexpected, (e: unknown) => e as OpenStackApiError);
     expect(err).toBeInstanceOf(OpenStackConnectionError);
     expect(err.message).toBe(`POST http://127.0.0.1:${port}/v3/auth/tokens failed: ECONNREFUSED after 4 attempts`);
     // 20 + 40 + 80 ms of backoff
@@ -110,7 +115,7 @@ describe('RestClient connection failures', () => {
     const err = await RestClient.login(
       { authUrl: `http://127.0.0.1:${port}/v3`, username: 'admin', password: 'secret-pw', projectName: 'admin', region: 'RegionOne' },
       { timeoutMs: 300, retries: 0 },
-    ).catch((e) => e);
+    ).then(unexpected, (e: unknown) => e as OpenStackApiError);
     sockets.forEach((s) => s.destroy());
     await new Promise<void>((r) => srv.close(() => r()));
     expect(err.message).toBe(`POST http://127.0.0.1:${port}/v3/auth/tokens failed: timed out`);
