@@ -1,11 +1,12 @@
 // Find a running (or last) stack's directories without prompting for
 // anything: `status`, `restart`, `attach` and `unstack.ts` start here.
-// `up` writes .stackenv beside stack.ts; without it we fall back to the
-// defaults ($DEST from the environment, else /opt/stack).
+// `up` writes .stackenv beside stack.ts; without it the directories come
+// from local.conf, the environment and the defaults (never a prompt).
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TOP_DIR } from '../util/paths.ts';
+import { loadSettings, localConfPathFor } from './resolve.ts';
 
 export interface StackEnv {
   dest: string;
@@ -26,17 +27,18 @@ export function writeStackEnv(env: StackEnv, topDir = TOP_DIR): void {
   writeFileSync(stackEnvPath(topDir), JSON.stringify(env, null, 2) + '\n');
 }
 
-export function locateStack(opts: { topDir?: string; env?: NodeJS.ProcessEnv } = {}): StackEnv {
+export function locateStack(opts: { topDir?: string; env?: NodeJS.ProcessEnv; configPath?: string } = {}): StackEnv {
   const topDir = opts.topDir ?? TOP_DIR;
   const env = opts.env ?? process.env;
   const file = stackEnvPath(topDir, env);
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as StackEnv;
-  const dest = env.DEST || '/opt/stack';
-  const dataDir = env.DATA_DIR || join(dest, 'data');
+  // No record of a run: the directories local.conf (or the environment, or the defaults) names.
+  const v = loadSettings(['DEST', 'DATA_DIR', 'LOGDIR', 'SERVICE_DIR'], { topDir, env, configPath: opts.configPath });
   return {
-    dest,
-    dataDir,
-    logDir: env.LOGDIR || join(dest, 'logs'),
-    stateDir: env.SERVICE_DIR || join(dest, 'status'),
+    dest: v.DEST,
+    dataDir: v.DATA_DIR,
+    logDir: v.LOGDIR,
+    stateDir: v.SERVICE_DIR,
+    localConf: localConfPathFor({ topDir, configPath: opts.configPath }),
   };
 }

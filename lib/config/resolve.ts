@@ -255,6 +255,28 @@ export function loadOptionsOf(config: StackConfig): (LoadConfigOptions & { env: 
   return loadOptions.get(config);
 }
 
+/**
+ * Only the named settings, without validating the rest of the table or
+ * probing anything the names do not need (no HOST_IP detection for DEST).
+ * For `status`, `restart` and `unstack.ts`, which must not fail on, or ask
+ * about, anything unrelated to finding the state directory.
+ */
+export function loadSettings(names: readonly string[], opts: LoadConfigOptions = {}): Record<string, string> {
+  const env = opts.env ?? process.env;
+  const host = opts.host ?? new SystemHostFacts();
+  const path = localConfPathFor(opts);
+  const localConf = readLocalConf(path);
+  const outside = (name: string): Explicit | undefined => envExplicit(env, name);
+  const during = new SettingResolver(outside, host);
+  const outsideLookup: Lookup = (name) => (getSetting(name) ? during.lookup(name) : env[name]);
+  const vars = localConf ? evaluateLocalrc(localrcLines(localConf), outsideLookup).vars : new Map<string, { value: string }>();
+  const final = new SettingResolver((name) => {
+    const a = vars.get(name);
+    return a ? { value: a.value, origin: 'local.conf' } : outside(name);
+  }, host);
+  return Object.fromEntries(names.map((n) => [n, final.get(n)]));
+}
+
 /** A copy of `config` with some fields replaced, still re-loadable by ensurePasswords(). */
 export function deriveConfig(config: StackConfig, patch: Partial<StackConfig>): StackConfig {
   const next = { ...config, ...patch };
