@@ -72,8 +72,8 @@ export class LogFollower {
     }
     const backlog = opts.backlogBytes ?? 0;
     this.offset = opts.fromEnd ? Math.max(0, size - backlog) : 0;
-    // Starting mid-file: drop the first, probably partial, line.
-    this.skipFirstLine = this.offset > 0;
+    // Starting mid-line: drop that first, partial, line.
+    this.skipFirstLine = this.offset > 0 && !afterNewline(file, this.offset);
   }
 
   read(): FollowChunk {
@@ -100,7 +100,7 @@ export class LogFollower {
         this.offset += out.skippedBytes;
         pending = this.maxBytesPerRead;
         this.partial = '';
-        this.skipFirstLine = true;
+        this.skipFirstLine = !afterNewline(this.file, this.offset);
       }
       const buf = Buffer.alloc(pending);
       const n = readSync(fd, buf, 0, pending, this.offset);
@@ -116,5 +116,21 @@ export class LogFollower {
     } finally {
       closeSync(fd);
     }
+  }
+}
+
+/** True when the byte before `offset` is a newline, i.e. `offset` starts a line. */
+function afterNewline(file: string, offset: number): boolean {
+  if (offset === 0) return true;
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      const b = Buffer.alloc(1);
+      return readSync(fd, b, 0, 1, offset - 1) === 1 && b[0] === 0x0a;
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false;
   }
 }
