@@ -190,6 +190,10 @@ export class FakeOpenStack {
       list.push(obj);
       return this.send(res, 201, { [singular]: obj });
     }
+    if (method === 'DELETE' && s.length === 2) {
+      list.splice(list.findIndex((x) => x.id === s[1]), 1);
+      return this.send(res, 204);
+    }
     if (method === 'PATCH' && s.length === 2) {
       const obj = list.find((x) => x.id === s[1]);
       if (!obj) return this.send(res, 404, { error: { message: 'not found' } });
@@ -201,7 +205,12 @@ export class FakeOpenStack {
 
   private compute(method: string, s: string[], _q: URLSearchParams, body: any, res: ServerResponse) {
     if (s[0] !== 'flavors') return this.send(res, 404, { itemNotFound: { message: 'nope', code: 404 } });
-    if (method === 'GET' && s[1] === 'detail') return this.send(res, 200, { flavors: this.flavors });
+    if (method === 'GET' && (s[1] === 'detail' || s.length === 1)) return this.send(res, 200, { flavors: this.flavors });
+    if (method === 'GET' && s.length === 2) return this.send(res, 200, { flavor: this.flavors.find((f) => f.id === s[1]) });
+    if (method === 'DELETE' && s.length === 2) {
+      this.flavors = this.flavors.filter((f) => f.id !== s[1]);
+      return this.send(res, 202);
+    }
     if (method === 'POST' && s.length === 1) {
       const f = { ...body.flavor, extra_specs: {} };
       if (this.flavors.some((x) => x.id === f.id || x.name === f.name)) return this.send(res, 409, { conflictingRequest: { code: 409, message: `Flavor with name ${f.name} already exists.` } });
@@ -264,6 +273,10 @@ export class FakeOpenStack {
       const port = { id: randomUUID(), device_id: s[1], network_id: this.subnets.find((x) => x.id === body.subnet_id)?.network_id, fixed_ips: [{ subnet_id: body.subnet_id }] };
       this.ports.push(port);
       return this.send(res, 200, { id: s[1], subnet_id: body.subnet_id, port_id: port.id });
+    }
+    if (method === 'DELETE' && s.length === 2) {
+      list.splice(list.findIndex((x) => x.id === s[1]), 1);
+      return this.send(res, 204);
     }
     if (method === 'PUT' && s.length === 2) {
       const obj = list.find((x) => x.id === s[1]);
