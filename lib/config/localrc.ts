@@ -57,7 +57,7 @@ export function evaluateLocalrc(lines: readonly RawLine[], outside: Lookup): Loc
     if (setting && value !== '') {
       const problem = validateValue(setting, value);
       if (problem) {
-        const shown = setting.secret ? `${name}=<secret>` : `${name}=${value}`;
+        const shown = setting.secret ? `${name} (value not shown)` : `${name}=${value}`;
         throw new ConfigError(`${shown}: ${problem}`, pos);
       }
     }

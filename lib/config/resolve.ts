@@ -19,7 +19,7 @@ import { expandText, type Lookup } from './expand.ts';
 import { localrcLines, parseIni, parseLocalConf, type LocalConf } from './localconf.ts';
 import { evaluateLocalrc, splitList, type ServiceRef } from './localrc.ts';
 import { SETTINGS, SETTING_ALIASES, defaultImageUrl, getSetting, looksSecret, normalizeValue, validateValue } from './settings.ts';
-import { serviceName, suggestService } from './service-names.ts';
+import { editDistance, serviceName, suggestService } from './service-names.ts';
 import { SystemHostFacts } from './host.ts';
 import { readPasswordFile } from './password-file.ts';
 import type { Setting } from './types.ts';
@@ -189,7 +189,7 @@ export function resolveConfig(input: ResolveInput): StackConfig {
   const negated = new Set(listed.filter((n) => n.startsWith('-')).map((n) => n.slice(1)));
   const enabledServices = [...new Set(listed.filter((n) => !n.startsWith('-') && !negated.has(n)))];
   values.ENABLED_SERVICES = enabledServices.join(',');
-  checkServiceNames(localrc.serviceRefs, listed, origins.ENABLED_SERVICES, localrc.plugins.length > 0);
+  checkServiceNames(localrc.serviceRefs, listed, origins.ENABLED_SERVICES, localrc.plugins.map((p: { name: string }) => p.name));
 
   // 4. Unknown variables: kept (plugins read them), listed by `config` so typos show.
   const unknownVariables: UnknownVariable[] = [];
@@ -236,12 +236,15 @@ export function resolveConfig(input: ResolveInput): StackConfig {
  * Unknown service names are typos unless a plugin may define them: with
  * enable_plugin present, a name far from every known one is accepted.
  */
-function checkServiceNames(refs: readonly ServiceRef[], listed: readonly string[], origin: Origin, plugins: boolean): void {
+function checkServiceNames(refs: readonly ServiceRef[], listed: readonly string[], origin: Origin, plugins: readonly string[]): void {
   const check = (name: string, pos?: SourcePos) => {
     if (serviceName(name)) return;
+    if (plugins.some((p) => name === p || name.startsWith(`${p}-`))) return;
     const suggestion = suggestService(name);
-    if (!suggestion && plugins) return;
-    const hint = suggestion ? `; did you mean '${suggestion}'?` : ' (see lib/config/service-names.ts for the known names)';
+    // With plugins enabled, only a near miss is taken for a typo: plugins bring their own names.
+    const typo = suggestion !== undefined && (plugins.length === 0 || editDistance(name, suggestion) <= 1);
+    if (!typo && plugins.length > 0) return;
+    const hint = typo ? `; did you mean '${suggestion}'?` : ' (see lib/config/service-names.ts for the known names)';
     throw new ConfigError(`unknown service '${name}'${pos ? '' : ` in ENABLED_SERVICES from the ${origin}`}${hint}`, pos);
   };
   for (const r of refs) check(r.name, r.pos);
