@@ -63,10 +63,17 @@ export async function ensureCatalog(client: OpenStackClient, spec: CatalogSpec, 
   const roleNames = [...new Set([SERVICE_ROLE, ...spec.entries.flatMap((e) => e.extraRoles ?? [])])];
   for (const r of roleNames) await dir.role(r);
 
-  const withUsers = [...new Map(spec.entries.filter((e) => e.user).map((e) => [e.user, e])).values()];
+  // A user may back several catalog services (cinder: volumev3 and block-storage): one user, the union of roles.
+  const userRoles = new Map<string, Set<string>>();
+  for (const e of spec.entries.filter((x) => x.user)) {
+    const roles = userRoles.get(e.user) ?? new Set([SERVICE_ROLE]);
+    for (const r of e.extraRoles ?? []) roles.add(r);
+    userRoles.set(e.user, roles);
+  }
+  const withUsers = [...userRoles].map(([user, roles]) => ({ user, roles: [...roles] }));
   await mapLimit(withUsers, 4, async (e) => {
     const userId = await dir.user(e.user, spec.servicePassword, { resetPassword: spec.resetPasswords });
-    const roles = [SERVICE_ROLE, ...(e.extraRoles ?? [])];
+    const roles = e.roles;
     // Not `x += await`: that reads x before awaiting, and concurrent users would overwrite each other's counts.
     const added = await dir.grant({ user: userId }, roles.map((role) => ({ scope: { project: projectId }, role })));
     result.grantsAdded += added;

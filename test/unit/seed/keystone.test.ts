@@ -17,7 +17,11 @@ const MODULES: ServiceModule[] = [
   module('glance', () => [{ user: 'glance', extraRoles: ['admin'], service: { name: 'glance', type: 'image', description: 'Glance Image Service' }, url: 'http://127.0.0.1:9292' }]),
   module('nova', () => [{ user: 'nova', extraRoles: ['admin'], service: { name: 'nova', type: 'compute' }, url: 'http://127.0.0.1:8774/v2.1' }]),
   module('neutron', () => [{ user: 'neutron', service: { name: 'neutron', type: 'network' }, url: 'http://127.0.0.1:9696' }]),
-  module('cinder', () => [{ user: 'cinder', extraRoles: ['admin'], service: { name: 'cinderv3', type: 'volumev3' }, url: 'http://127.0.0.1:8776/v3/%(project_id)s' }]),
+  // One user behind two catalog services, as cinder declares it.
+  module('cinder', () => [
+    { user: 'cinder', extraRoles: ['admin'], service: { name: 'cinderv3', type: 'volumev3' }, url: 'http://127.0.0.1:8776/v3/%(project_id)s' },
+    { user: 'cinder', extraRoles: ['admin'], service: { name: 'cinder', type: 'block-storage' }, url: 'http://127.0.0.1:8776/v3/%(project_id)s' },
+  ]),
 ];
 
 describe('seeding keystone', () => {
@@ -37,9 +41,10 @@ describe('seeding keystone', () => {
 
   it('creates the service project, service role, service users, services and endpoints; a re-run only reads', async () => {
     const spec = catalogSpec(plan());
-    expect(spec.entries.map((e) => e.user)).toEqual(['glance', 'nova', 'neutron', 'cinder']);
+    expect(spec.entries.map((e) => e.user)).toEqual(['glance', 'nova', 'neutron', 'cinder', 'cinder']);
     const r1 = await ensureCatalog(client, spec);
-    expect(r1).toEqual({ usersCreated: 4, servicesCreated: 4, endpointsCreated: 12, endpointsUpdated: 0, grantsAdded: 7 });
+    expect(r1).toEqual({ usersCreated: 4, servicesCreated: 5, endpointsCreated: 15, endpointsUpdated: 0, grantsAdded: 7 });
+    expect(os.users.filter((u) => u.name === 'cinder').length).toBe(1);
 
     const service = os.projects.find((p) => p.name === 'service')!;
     expect(service.description).toBe('Service Project');
@@ -93,7 +98,7 @@ describe('seeding keystone', () => {
     const step = catalogStep(plan());
     expect(step.id).toBe('keystone:catalog');
     await step.run(ctx);
-    expect(ctx.lines.join('\n')).toContain('created 4 users, 4 services, 12 endpoints (0 updated), 7 role grants');
+    expect(ctx.lines.join('\n')).toContain('created 4 users, 5 services, 15 endpoints (0 updated), 7 role grants');
   });
 
   it("creates devstack's accounts with its role assignments; a re-run only reads", async () => {
