@@ -1,6 +1,6 @@
 // `./stack.ts` (the `up` command): config -> passwords -> plan -> phases -> summary -> TUI.
 
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from '../stack.ts';
 import { checkFlags, type ParsedArgs } from '../args.ts';
@@ -71,6 +71,7 @@ async function run(args: ParsedArgs): Promise<number> {
     localConf: config.localConfPath,
   });
 
+  mkdirSync(plan.get('SERVICE_DIR'), { recursive: true });
   const sh = new SystemShell(plan.get('LOGFILE'));
   const log = new PlainLogger(process.stdout);
   const reporter: Reporter = headless ? new PlainReporter() : new ListrReporter();
@@ -81,9 +82,14 @@ async function run(args: ParsedArgs): Promise<number> {
   log.info(`stack.ts: ${plan.method.method} install (${plan.method.reason}); ${plan.processes.length} panes; log ${plan.get('LOGFILE')}`);
   let interrupted = false;
   const onSigint = () => {
-    if (interrupted) return;
+    if (interrupted) {
+      // Second Ctrl-C: the user means it. Panes already started are recorded
+      // (the supervisor writes the record right after spawning).
+      process.stderr.write('\nstack.ts aborted; ./stack.ts resumes, ./unstack.ts stops what was started.\n');
+      process.exit(EXIT.interrupted);
+    }
     interrupted = true;
-    process.stderr.write('\nInterrupted: finishing the steps in flight, starting nothing new...\n');
+    process.stderr.write('\nInterrupted: letting the steps in flight settle, starting nothing new (Ctrl-C again to abort now)...\n');
   };
   process.on('SIGINT', onSigint);
   let report;
@@ -106,6 +112,11 @@ async function run(args: ParsedArgs): Promise<number> {
   }
   await reporter.close();
 
+  // Machine-readable record of the run, for bench/ and for people comparing runs.
+  writeFileSync(
+    join(plan.get('SERVICE_DIR'), 'last-run.json'),
+    JSON.stringify({ finishedAt: new Date().toISOString(), method: plan.method, report, notes: ctx.notes }, null, 2) + '\n',
+  );
   const status = await supervisor.status();
   process.stdout.write('\n' + formatSummary(plan, status, ctx.notes) + '\n\n' + formatTimings(report) + '\n');
   process.stdout.write(`\nstack.ts completed in ${Math.round(report.totalMs / 1000)} seconds.\n`);

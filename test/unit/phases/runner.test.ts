@@ -146,7 +146,7 @@ describe('phase runner', () => {
 
   it('prints a per-phase timing table', async () => {
     const report = await runPhases(
-      [{ name: 'install', steps: [{ id: 'apt', title: 'apt', run: () => sleep(20) }] }],
+      [{ name: 'install', steps: [{ id: 'apt', title: 'apt', run: async () => { await sleep(20); } }] }],
       ctx,
       { journal: journal(), reporter: recorder().reporter },
     );
