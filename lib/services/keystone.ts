@@ -6,6 +6,7 @@ import type { Plan } from '../plan/types.ts';
 import { binPath } from '../plan/paths.ts';
 import { iniDoc, type IniDoc } from '../util/ini.ts';
 import type { ServiceModule } from './types.ts';
+import { codeFrom, serviceRepo } from '../source/index.ts';
 import {
   databaseStep,
   databaseUrl,
@@ -71,6 +72,7 @@ export const keystoneModule: ServiceModule = {
   project: 'keystone',
   shortNames: ['key'],
   configFiles: () => [KEYSTONE_CONF, KEYSTONE_UWSGI],
+  repos: (plan) => [serviceRepo(plan, 'keystone', { distroPackage: 'python3-keystone' })],
   steps: (plan) => ({
     configure: [
       {
@@ -115,16 +117,19 @@ export const keystoneModule: ServiceModule = {
     ],
   }),
   processes: (plan) => [
-    uwsgiPane({
-      name: 'key',
-      project: 'keystone',
-      user: 'keystone',
-      ini: KEYSTONE_UWSGI,
-      port: 5000,
-      host: serviceHost(plan),
-      probePath: '/v3',
-      after: ['mysql', 'memcached', 'keystone:bootstrap'],
-    }),
+    {
+      ...uwsgiPane({
+        name: 'key',
+        project: 'keystone',
+        user: 'keystone',
+        ini: KEYSTONE_UWSGI,
+        port: 5000,
+        host: serviceHost(plan),
+        probePath: '/v3',
+        after: ['mysql', 'memcached', 'keystone:bootstrap'],
+      }),
+      codeFrom: codeFrom(plan),
+    },
   ],
 };
 

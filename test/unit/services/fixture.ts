@@ -40,6 +40,8 @@ export function makePlan(values: Record<string, string> = {}, opts: { services?:
     NOVA_CPU_CONF: '/etc/nova/nova-compute.conf',
     NEUTRON_CONF: '/etc/neutron/neutron.conf',
     Q_PLUGIN_CONF_FILE: 'etc/neutron/plugins/ml2/ml2_conf.ini',
+    REQUIREMENTS_REPO: 'https://opendev.org/openstack/requirements.git',
+    REQUIREMENTS_BRANCH: 'master',
     ...PASSWORDS,
     ...values,
   };
