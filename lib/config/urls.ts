@@ -16,6 +16,12 @@ function valueOf(source: ValueSource, name: string): string {
   return values[name] ?? '';
 }
 
+/** Register a password and the exact form it takes in our URLs (mask() knows encodeURIComponent's, not this stricter one). */
+function secret(pw: string): void {
+  addSecret(pw);
+  addSecret(encodeUserinfo(pw));
+}
+
 /** Percent-encode for the userinfo part of a URL. */
 export function encodeUserinfo(text: string): string {
   return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
@@ -33,7 +39,7 @@ export function urlHost(host: string): string {
 export function databaseUrl(source: ValueSource, dbName: string, user?: string, password?: string): string {
   const u = user ?? valueOf(source, 'DATABASE_USER');
   const pw = password ?? valueOf(source, 'DATABASE_PASSWORD');
-  addSecret(pw);
+  secret(pw);
   const host = urlHost(valueOf(source, 'DATABASE_HOST'));
   return `mysql+pymysql://${encodeUserinfo(u)}:${encodeUserinfo(pw)}@${host}/${encodeURIComponent(dbName)}?charset=utf8`;
 }
@@ -45,7 +51,7 @@ export function databaseUrl(source: ValueSource, dbName: string, user?: string, 
 export function transportUrl(source: ValueSource, user?: string, password?: string, vhost = ''): string {
   const u = user ?? valueOf(source, 'RABBIT_USERID');
   const pw = password ?? valueOf(source, 'RABBIT_PASSWORD');
-  addSecret(pw);
+  secret(pw);
   const host = urlHost(valueOf(source, 'RABBIT_HOST'));
   return `rabbit://${encodeUserinfo(u)}:${encodeUserinfo(pw)}@${host}:5672/${encodeURIComponent(vhost)}`;
 }
