@@ -14,6 +14,7 @@ import type { Plan } from '../plan/types.ts';
 import { binPath, pythonPath } from '../plan/paths.ts';
 import type { ProcessSpec } from '../proc/types.ts';
 import { addSecret } from '../util/secrets.ts';
+import { queryColumn } from '../system/mysql.ts';
 import { iniDoc, type IniDoc, type IniSpec } from '../util/ini.ts';
 import type { ServiceModule, StackContext, Step } from './types.ts';
 import {
@@ -133,22 +134,6 @@ export function novaCpuConf(plan: Plan): IniDoc {
   return iniDoc(merged);
 }
 
-/** `cell_v2 list_cells` output -> does a cell of that name exist? */
-export function hasCell(listCellsOutput: string, name: string): boolean {
-  return listCellsOutput.split('\n').some((l) => l.split('|').map((c) => c.trim())[1] === name);
-}
-
-/** `cell_v2 list_hosts` output -> host names mapped to a cell. */
-export function mappedHosts(listHostsOutput: string): string[] {
-  const out: string[] = [];
-  for (const l of listHostsOutput.split('\n')) {
-    const cols = l.split('|').map((c) => c.trim());
-    // | Cell Name | Cell UUID | Hostname |
-    if (cols.length >= 4 && cols[3] && cols[3] !== 'Hostname') out.push(cols[3]);
-  }
-  return out;
-}
-
 function computeArgv(plan: Plan): string[] {
   const conf = ['--config-file', novaCpuConfPath(plan)];
   if (plan.method.method === 'source' || virtDriver(plan) === 'libvirt') return [binPath(plan, 'nova-compute'), ...conf];
@@ -201,9 +186,10 @@ export const novaModule: ServiceModule = {
             return r;
           };
           await run(['api_db', 'sync']);
-          await run(['cell_v2', 'map_cell0']);
-          const cells = await run(['cell_v2', 'list_cells']);
-          if (!hasCell(cells.stdout, 'cell1')) await run(['cell_v2', 'create_cell', '--name', 'cell1']);
+          // each nova-manage call costs seconds of python start-up; the mappings are one query away
+          const cells = await queryColumn(ctx.sh, 'SELECT name FROM nova_api.cell_mappings');
+          if (!cells.includes('cell0')) await run(['cell_v2', 'map_cell0']);
+          if (!cells.includes('cell1')) await run(['cell_v2', 'create_cell', '--name', 'cell1']);
           await run(['db', 'sync']);
         },
       },
@@ -214,19 +200,24 @@ export const novaModule: ServiceModule = {
               title: 'nova-manage cell_v2 discover_hosts (map the compute host)',
               after: afterPanes(plan, 'n-cpu'),
               async run(ctx: StackContext) {
-                // the compute node record appears a few seconds after n-cpu starts; map it once it is there
+                // The compute node record appears a few seconds after n-cpu starts; map it once it is
+                // there. Queries rather than nova-manage calls while waiting: each call is seconds of start-up.
                 const m = binPath(ctx.plan, 'nova-manage');
                 const conf = ['--config-file', novaConfPath(ctx.plan)];
                 const deadline = Date.now() + ctx.plan.int('SERVICE_TIMEOUT') * 2000;
                 for (;;) {
-                  await ctx.sh.run([m, ...conf, 'cell_v2', 'discover_hosts', '--verbose'], { user: 'nova', cwd: '/' });
-                  const hosts = mappedHosts((await ctx.sh.run([m, ...conf, 'cell_v2', 'list_hosts'], { user: 'nova', cwd: '/' })).stdout);
-                  if (hosts.length > 0) {
-                    ctx.log.info(`compute hosts mapped to cells: ${hosts.join(', ')}`);
+                  const computes = await queryColumn(ctx.sh, 'SELECT DISTINCT host FROM nova.compute_nodes WHERE deleted = 0');
+                  const mapped = await queryColumn(ctx.sh, 'SELECT host FROM nova_api.host_mappings');
+                  const unmapped = computes.filter((h) => !mapped.includes(h));
+                  if (computes.length > 0 && unmapped.length === 0) {
+                    ctx.log.info(`compute hosts mapped to cells: ${computes.join(', ')}`);
                     return;
                   }
-                  if (Date.now() > deadline) throw new Error('no compute host registered: see the n-cpu pane log');
-                  await new Promise((r) => setTimeout(r, 2000));
+                  if (Date.now() > deadline) {
+                    throw new Error(computes.length === 0 ? 'no compute host registered: see the n-cpu pane log' : `discover_hosts did not map ${unmapped.join(', ')}`);
+                  }
+                  if (unmapped.length > 0) await ctx.sh.run([m, ...conf, 'cell_v2', 'discover_hosts', '--verbose'], { user: 'nova', cwd: '/' });
+                  else await new Promise((r) => setTimeout(r, 1000));
                 }
               },
             },

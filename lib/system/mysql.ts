@@ -70,3 +70,9 @@ export async function ensureDatabase(sh: Shell, db: DatabaseSpec, recreate: bool
 export async function dropDatabase(sh: Shell, dbName: string, user?: string): Promise<void> {
   await sh.run(MYSQL, { input: dropDatabaseSql(dbName, user) });
 }
+
+/** One column of a query's rows (root over the socket); for cheap checks such as cell mappings. */
+export async function queryColumn(sh: Shell, sql: string): Promise<string[]> {
+  const r = await sh.run([...MYSQL, '-e', sql]);
+  return r.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+}

@@ -3,7 +3,7 @@ import { getOption, renderIni, parseIni, type IniDoc } from '../../../lib/util/i
 import { keystoneConf, bootstrapArgv } from '../../../lib/services/keystone.ts';
 import { glanceApiConf } from '../../../lib/services/glance.ts';
 import { placementConf } from '../../../lib/services/placement.ts';
-import { novaConf, novaCpuConf, hasCell, mappedHosts, novaModule } from '../../../lib/services/nova.ts';
+import { novaConf, novaCpuConf, novaModule } from '../../../lib/services/nova.ts';
 import { neutronConf, ml2Conf, ovsAgentConf, dhcpAgentConf, l3AgentConf, metadataAgentConf, neutronFiles } from '../../../lib/services/neutron.ts';
 import { uwsgiIni, osloEscape } from '../../../lib/services/common.ts';
 import { mariadbCnf } from '../../../lib/services/mysql.ts';
@@ -139,22 +139,6 @@ describe('nova', () => {
     expect(one(d, 'placement', 'username')).toBe('placement');
     expect(one(d, 'service_user', 'send_service_user_token')).toBe('true');
     expect(one(d, 'DEFAULT', 'osapi_compute_workers')).toBe('1');
-  });
-
-  it('parses nova-manage cell and host listings', () => {
-    const cells = [
-      '+-------+--------------------------------------+',
-      '|  Name |                 UUID                 |',
-      '+-------+--------------------------------------+',
-      '| cell0 | 00000000-0000-0000-0000-000000000000 |',
-      '| cell1 | 2c1f7ad4-2c5c-4b4c-9e1e-1f7c1c7e9d8a |',
-      '+-------+--------------------------------------+',
-    ].join('\n');
-    expect(hasCell(cells, 'cell1')).toBe(true);
-    expect(hasCell(cells, 'cell2')).toBe(false);
-    const hosts = '+-----------+--------------------------------------+----------+\n| Cell Name |              Cell UUID               | Hostname |\n+-----------+--------------------------------------+----------+\n|   cell1   | 2c1f7ad4-2c5c-4b4c-9e1e-1f7c1c7e9d8a |    vm    |\n+-----------+--------------------------------------+----------+\n';
-    expect(mappedHosts(hosts)).toEqual(['vm']);
-    expect(mappedHosts('+---+\n| Cell Name | Cell UUID | Hostname |\n+---+\n')).toEqual([]);
   });
 });
 
