@@ -220,7 +220,7 @@ export const SETTINGS: Setting[] = [
     { name: 'TARGET_BRANCH', type: 'string', default: 'master', description: 'Default of every *_BRANCH.' },
     ...repoRows(),
     { name: 'GIT_DEPTH', type: 'int', default: '0', description: 'Shallow clone depth; 0 clones the full history.' },
-    { name: 'RECLONE', type: 'bool', default: 'False', description: 'Fetch and reset existing checkouts to *_BRANCH (destroys local commits on that branch).' },
+    { name: 'RECLONE', type: 'bool', default: 'False', description: 'Fetch and update existing checkouts to *_BRANCH; a checkout with uncommitted changes or unpushed commits is left alone with a warning naming them.' },
     { name: 'ERROR_ON_CLONE', type: 'bool', default: 'False', description: 'Fail instead of cloning a missing checkout.' },
     { name: 'LIBS_FROM_GIT', type: 'list', default: '', description: 'Libraries installed from git checkouts instead of packages (comma list, or ALL).' },
     {
