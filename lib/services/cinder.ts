@@ -166,6 +166,16 @@ export function fallbackMessages(backends: readonly CinderBackend[]): string[] {
     .map((b) => `cinder backend ${b.name}: ${b.requested} requested, using the fake driver instead (${FAKE_DRIVER}): ${b.fallbackReason}`);
 }
 
+/**
+ * The `volume_backend_name` the scheduler will see for a backend. The fake
+ * driver ignores the configured one and always reports `fake`
+ * (fake_driver.py sets self.backend_name = 'fake' in __init__), so a volume
+ * type must ask for `fake` or no backend ever matches ("No valid backend").
+ */
+export function volumeBackendName(b: Pick<CinderBackend, 'name' | 'type'>): string {
+  return b.type === 'fake' ? 'fake' : b.name;
+}
+
 // ---------------------------------------------------------------- LVM
 
 /** devstack's names: VG `stack-volumes-<name>`, backing file `$DATA_DIR/<vg>-backing-file`. */
@@ -227,11 +237,12 @@ export async function removeLvmVolumeGroup(sh: Shell, l: LvmLayout): Promise<str
 // ---------------------------------------------------------------- config
 
 function backendSection(plan: Plan, b: CinderBackend): IniSpec[string] {
-  if (b.type === 'fake') return { volume_driver: FAKE_DRIVER, volume_backend_name: b.name };
+  // written as the driver will report it, so the file does not promise a name the scheduler never sees
+  if (b.type === 'fake') return { volume_driver: FAKE_DRIVER, volume_backend_name: volumeBackendName(b) };
   return {
     volume_driver: LVM_DRIVER,
     volume_group: lvmLayout(plan, b.name).volumeGroup,
-    volume_backend_name: b.name,
+    volume_backend_name: volumeBackendName(b),
     lvm_type: 'auto',
     // LIO needs CONFIG_TARGET_CORE; tgt is userspace and works on any kernel
     target_helper: 'tgtadm',
@@ -293,23 +304,26 @@ export interface VolumeTypesResult {
 }
 
 /**
- * One volume type per backend, named after it, with `volume_backend_name` so
- * the scheduler places its volumes there (devstack's create_volume_types).
+ * One volume type per backend, named after it, with the `volume_backend_name`
+ * its driver reports, so the scheduler places its volumes there (devstack's
+ * create_volume_types).
  * Existing types are looked up first: a re-run creates nothing twice, and a
  * type whose property drifted is corrected in place.
  */
-export async function ensureVolumeTypes(client: OpenStackClient, backends: readonly Pick<CinderBackend, 'name'>[]): Promise<VolumeTypesResult> {
+export async function ensureVolumeTypes(client: OpenStackClient, backends: readonly Pick<CinderBackend, 'name' | 'type'>[]): Promise<VolumeTypesResult> {
   const result: VolumeTypesResult = { created: [], updated: [], kept: [] };
   // is_public=None: an admin sees private types too, so a private one of the same name is not duplicated
   const existing = (await client.get<{ volume_types: VolumeType[] }>('volumev3', '/types?is_public=None')).volume_types;
   for (const b of backends) {
     const found = existing.find((t) => t.name === b.name);
+    const backendName = volumeBackendName(b);
     if (!found) {
-      const body = { volume_type: { name: b.name, 'os-volume-type-access:is_public': true, extra_specs: { volume_backend_name: b.name } } };
+      const body = { volume_type: { name: b.name, 'os-volume-type-access:is_public': true, extra_specs: { volume_backend_name: backendName } } };
       await client.post('volumev3', '/types', body);
       result.created.push(b.name);
-    } else if (found.extra_specs?.volume_backend_name !== b.name) {
-      await client.post('volumev3', `/types/${found.id}/extra_specs`, { extra_specs: { volume_backend_name: b.name } });
+    } else if (found.extra_specs?.volume_backend_name !== backendName) {
+      // e.g. a type made by an LVM run, now served by the fake fallback
+      await client.post('volumev3', `/types/${found.id}/extra_specs`, { extra_specs: { volume_backend_name: backendName } });
       result.updated.push(b.name);
     } else {
       result.kept.push(b.name);

@@ -29,6 +29,7 @@ import {
   parseLosetupJ,
   removeLvmVolumeGroup,
   resolveBackends,
+  volumeBackendName,
   type DeviceMapperProbe,
 } from '../../../lib/services/cinder.ts';
 import { makePlan, PASSWORDS } from './fixture.ts';
@@ -138,6 +139,12 @@ describe('device-mapper detection and the LVM fallback', () => {
     expect(fallbackMessages(kept)).toEqual([]);
   });
 
+  it("asks volume types for the name the driver reports: the fake driver always says 'fake'", () => {
+    expect(volumeBackendName({ name: 'lvmdriver-1', type: 'lvm' })).toBe('lvmdriver-1');
+    expect(volumeBackendName({ name: 'lvmdriver-1', type: 'fake' })).toBe('fake');
+    expect(volumeBackendName({ name: 'fake-2', type: 'fake' })).toBe('fake');
+  });
+
   it('does not look at the kernel when no LVM backend is asked for', () => {
     let asked = 0;
     const probe: DeviceMapperProbe = { check: () => (asked++, noDm.check()) };
@@ -180,7 +187,8 @@ describe('cinder.conf', () => {
     expect(getOption(fake, 'DEFAULT', 'enabled_backends')).toEqual(['lvmdriver-1']);
     expect(getOption(fake, 'DEFAULT', 'default_volume_type')).toEqual(['lvmdriver-1']);
     expect(getOption(fake, 'lvmdriver-1', 'volume_driver')).toEqual([FAKE_DRIVER]);
-    expect(getOption(fake, 'lvmdriver-1', 'volume_backend_name')).toEqual(['lvmdriver-1']);
+    // the fake driver reports `fake` whatever the file says; the file says the same
+    expect(getOption(fake, 'lvmdriver-1', 'volume_backend_name')).toEqual(['fake']);
     expect(getOption(fake, 'lvmdriver-1', 'volume_group')).toBeUndefined();
 
     const planYes = cinderPlan({ CINDER_ENABLED_BACKENDS: 'lvm:lvmdriver-1,fake:fake' }, withDm);
@@ -188,6 +196,7 @@ describe('cinder.conf', () => {
     expect(getOption(lvm, 'DEFAULT', 'enabled_backends')).toEqual(['lvmdriver-1,fake']);
     expect(getOption(lvm, 'DEFAULT', 'default_volume_type')).toEqual(['lvmdriver-1']);
     expect(getOption(lvm, 'lvmdriver-1', 'volume_driver')).toEqual([LVM_DRIVER]);
+    expect(getOption(lvm, 'lvmdriver-1', 'volume_backend_name')).toEqual(['lvmdriver-1']);
     expect(getOption(lvm, 'lvmdriver-1', 'volume_group')).toEqual(['stack-volumes-lvmdriver-1']);
     expect(getOption(lvm, 'lvmdriver-1', 'target_helper')).toEqual(['tgtadm']);
     expect(getOption(lvm, 'fake', 'volume_driver')).toEqual([FAKE_DRIVER]);
@@ -427,7 +436,10 @@ describe('volume types through the volumev3 API (in-process HTTP server)', () =>
     types = [{ id: 'id-default', name: '__DEFAULT__', extra_specs: {} }];
     requests.length = 0;
     const c = await client();
-    const backends = [{ name: 'lvmdriver-1' }, { name: 'fake' }];
+    const backends = [
+      { name: 'lvmdriver-1', type: 'lvm' as const },
+      { name: 'fake', type: 'fake' as const },
+    ];
     expect(await ensureVolumeTypes(c, backends)).toEqual({ created: ['lvmdriver-1', 'fake'], updated: [], kept: [] });
     const posts = requests.filter((r) => r.method === 'POST' && r.path.includes('/types'));
     expect(posts.map((p) => p.body)).toEqual([
@@ -442,15 +454,16 @@ describe('volume types through the volumev3 API (in-process HTTP server)', () =>
     expect(types).toHaveLength(3);
   });
 
-  it('corrects a type whose volume_backend_name drifted instead of adding a second one', async () => {
-    types = [{ id: 'id-lvm', name: 'lvmdriver-1', extra_specs: { volume_backend_name: 'old' } }];
+  it('corrects a type whose volume_backend_name drifted (an LVM run, now the fake fallback) instead of adding a second one', async () => {
+    types = [{ id: 'id-lvm', name: 'lvmdriver-1', extra_specs: { volume_backend_name: 'lvmdriver-1' } }];
     requests.length = 0;
     const c = await client();
-    expect(await ensureVolumeTypes(c, [{ name: 'lvmdriver-1' }])).toEqual({ created: [], updated: ['lvmdriver-1'], kept: [] });
+    const [fallen] = resolveBackends(parseBackends('lvm:lvmdriver-1'), noDm.check());
+    expect(await ensureVolumeTypes(c, [fallen])).toEqual({ created: [], updated: ['lvmdriver-1'], kept: [] });
     expect(requests.filter((r) => r.method === 'POST' && r.path.includes('/types')).map((r) => [r.path.replace(/^.*\/types/, '/types'), r.body])).toEqual([
-      ['/types/id-lvm/extra_specs', { extra_specs: { volume_backend_name: 'lvmdriver-1' } }],
+      ['/types/id-lvm/extra_specs', { extra_specs: { volume_backend_name: 'fake' } }],
     ]);
-    expect(types).toEqual([{ id: 'id-lvm', name: 'lvmdriver-1', extra_specs: { volume_backend_name: 'lvmdriver-1' } }]);
+    expect(types).toEqual([{ id: 'id-lvm', name: 'lvmdriver-1', extra_specs: { volume_backend_name: 'fake' } }]);
   });
 
   it('the extra-phase step goes through the context client', async () => {
@@ -460,8 +473,9 @@ describe('volume types through the volumev3 API (in-process HTTP server)', () =>
     const { ctx } = recordingContext(plan);
     const c = await client();
     await step.run({ ...ctx, openstack: async () => c });
+    // lvmdriver-1 fell back to the fake driver (this test's kernel has no device-mapper), which reports `fake`
     expect(types.map((t) => [t.name, t.extra_specs.volume_backend_name])).toEqual([
-      ['lvmdriver-1', 'lvmdriver-1'],
+      ['lvmdriver-1', 'fake'],
       ['fake', 'fake'],
     ]);
   });
