@@ -155,7 +155,8 @@ export class Supervisor {
     const deadline = Date.now() + timeout * 1000;
     const attempt = spec.probe ? prober(spec.probe, rec.logFile, rec.logOffset ?? 0) : undefined;
     let detail = '';
-    let pause = 50;
+    // Short first pauses: most restarts are ready within a few hundred ms.
+    let pause = 10;
     for (;;) {
       if (attempt) {
         const r = await attempt();
@@ -235,8 +236,10 @@ export class Supervisor {
     signalAll(rec.pgid, first, 'SIGTERM');
     const deadline = Date.now() + graceSec * 1000;
     let left = first;
+    let pause = 10;
     while (Date.now() < deadline) {
-      await sleep(50);
+      await sleep(pause);
+      pause = Math.min(100, pause * 2);
       left = this.members(rec);
       if (left.length === 0) return result;
       // Children forked after the first signal still get SIGTERM.
