@@ -134,9 +134,13 @@ export function horizonSnippet(plan: Plan, o: { secretKeyFile?: string } = {}): 
   return lines.join('\n');
 }
 
+/** Options of the API ini meant for large API bodies (image uploads); the dashboard ran without them. */
+const NOT_FOR_HORIZON = new Set(['http-chunked-input', 'http-raw-body']);
+
 /** uwsgi for the dashboard: the API shape plus static files, served by uwsgi itself. */
 export function horizonUwsgiIni(plan: Plan, layout: HorizonLayout): IniDoc {
-  const doc = uwsgiIni(plan, { wsgiFile: layout.wsgiFile, port: horizonPort(plan), chdir: layout.chdir, name: 'horizon' });
+  const api = uwsgiIni(plan, { wsgiFile: layout.wsgiFile, port: horizonPort(plan), chdir: layout.chdir, name: 'horizon' });
+  const doc = api.map((s) => ({ name: s.name, options: s.options.filter((o) => !NOT_FOR_HORIZON.has(o.key)) }));
   return setOption(doc, 'uwsgi', 'static-map', [`/static=${layout.staticRoot}`]);
 }
 

@@ -148,6 +148,9 @@ describe('the horizon module', () => {
     expect(getOption(ini, 'uwsgi', 'static-map')).toEqual(['/static=/var/lib/openstack-dashboard/static']);
     expect(getOption(ini, 'uwsgi', 'add-header')).toEqual(['Connection: close']);
     expect(getOption(ini, 'uwsgi', 'virtualenv')).toBeUndefined();
+    // the recipe that served the dashboard on this machine had no raw-body/chunked-input handling
+    expect(getOption(ini, 'uwsgi', 'http-raw-body')).toBeUndefined();
+    expect(getOption(ini, 'uwsgi', 'http-chunked-input')).toBeUndefined();
   });
 
   it('writes the snippet after Debian\'s and the uwsgi ini in configure', async () => {
