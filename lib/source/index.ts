@@ -132,8 +132,16 @@ async function installStep(ctx: StackContext, repos: RepoSpec[], s: SourceSettin
   }
 }
 
-/** The install-phase steps of the source method. */
-export function sourceSteps(plan: Plan): Step[] {
+/**
+ * The install-phase steps of the source method. `packagesStep` is the id of
+ * the step that installs Debian packages (apt:install): the venv needs
+ * python3-venv and the installs need the distro packages, so they wait for
+ * it; the checkouts run alongside it (both are network-bound) unless git
+ * itself still has to be installed.
+ */
+export function sourceSteps(plan: Plan, opts: { packagesStep?: string; gitInstalled?: boolean } = {}): Step[] {
+  const packagesStep = opts.packagesStep ?? 'apt:install';
+  const gitInstalled = opts.gitInstalled ?? existsSync('/usr/bin/git');
   const s = sourceSettings(plan);
   const { dataRepos, installRepos } = sourceRepos(plan);
   const all = [...dataRepos, ...installRepos];
@@ -142,11 +150,13 @@ export function sourceSteps(plan: Plan): Step[] {
     {
       id: 'source:checkouts',
       title: `git checkouts in ${s.dest}: ${all.map((r) => r.name).join(', ') || 'none'}${s.offline ? ' (OFFLINE)' : ''}`,
+      after: gitInstalled ? [] : [packagesStep],
       run: (ctx) => checkoutsStep(ctx, all, s),
     },
     {
       id: 'source:venv',
       title: `venv ${venv} (${s.sourceDeps === 'distro' ? 'with system site-packages' : 'isolated'})`,
+      after: [packagesStep],
       async run(ctx) {
         const v = await ensureVenv(ctx.sh, venv, s.sourceDeps);
         if (v.verdict === 'recreate') ctx.log.warn(`remade ${venv}: ${v.why}`);
@@ -155,7 +165,7 @@ export function sourceSteps(plan: Plan): Step[] {
     {
       id: 'source:install',
       title: `editable installs (SOURCE_DEPS=${s.sourceDeps}): ${installRepos.map((r) => r.name).join(', ') || 'none'}`,
-      after: ['source:checkouts', 'source:venv'],
+      after: ['source:checkouts', 'source:venv', packagesStep],
       run: (ctx) => installStep(ctx, installRepos, s, venv),
     },
   ];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { libraryRepos, requirementsRepo, serviceRepo, sourceRepos } from '../../../lib/source/repos.ts';
 import { sourceSettings } from '../../../lib/source/settings.ts';
-import { codeFrom, sourcePackages } from '../../../lib/source/index.ts';
+import { codeFrom, sourcePackages, sourceSteps } from '../../../lib/source/index.ts';
 import { fakePlan } from './planfixture.ts';
 
 describe('source settings and repos', () => {
@@ -74,5 +74,16 @@ describe('source settings and repos', () => {
     expect(sourcePackages(fakePlan({}, { dest: '/d', repos: [keystone] }))).toEqual(['git', 'python3-venv', 'python3-dev', 'gcc']);
     expect(codeFrom(fakePlan({}, { dest: '/d' }))).toBe('checkout');
     expect(codeFrom(fakePlan({}, { dest: '/d', method: 'distro' }))).toBe('package');
+  });
+
+  it('orders the steps: venv and installs wait for the Debian packages, checkouts run alongside unless git is missing', () => {
+    const plan = fakePlan({ SOURCE_DEPS: 'distro' }, { dest: '/d', repos: [{ name: 'keystone', url: 'u', ref: 'master', dir: '/d/keystone' }] });
+    const edges = (gitInstalled: boolean) => sourceSteps(plan, { gitInstalled }).map((s) => [s.id, s.after ?? []]);
+    expect(edges(true)).toEqual([
+      ['source:checkouts', []],
+      ['source:venv', ['apt:install']],
+      ['source:install', ['source:checkouts', 'source:venv', 'apt:install']],
+    ]);
+    expect(edges(false)[0]).toEqual(['source:checkouts', ['apt:install']]);
   });
 });
