@@ -62,8 +62,7 @@ async function main(): Promise<void> {
   const stateDir = join(dest, 'status');
   const logDir = join(dest, 'logs');
   const sup = new Supervisor({ stateDir, logDir });
-  const socket = `tstack-bench-${process.pid}`;
-  const tmux = (...a: string[]) => execFileSync('/usr/bin/tmux', ['-L', socket, ...a], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const tmux = (...a: string[]) => execFileSync('/usr/bin/tmux', ['-S', join(dest, 'tmux.sock'), ...a], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   try {
     // 1. TUI under load.
     for (let i = 0; i < PANES; i++) {

@@ -11,11 +11,9 @@ import { fixture, killMarked, markedProcesses, pidAlive, REPO, spec, tempStack, 
 const TMUX = '/usr/bin/tmux';
 let t: TempStack;
 let sup: Supervisor;
-// A private tmux server, so nobody else's sessions are touched.
-const socket = `tstack-test-${process.pid}`;
-
 function tmux(...args: string[]): string {
-  return execFileSync(TMUX, ['-L', socket, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  // A private tmux server (socket in the temp stack), so nobody else's sessions are touched.
+  return execFileSync(TMUX, ['-S', join(t.dest, 'tmux.sock'), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 function capture(): string {
