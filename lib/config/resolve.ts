@@ -150,7 +150,9 @@ export function resolveConfig(input: ResolveInput): StackConfig {
   // 2. Final values: local.conf, then outside, then defaults against the final state.
   const explicit = (name: string): Explicit | undefined => {
     const a = localrc.vars.get(name);
-    if (a) return { value: a.value, origin: 'local.conf', pos: a.pos };
+    const s = getSetting(name);
+    // `ADMIN_PASSWORD=` or `RECLONE=` in local.conf leaves the value to the next source.
+    if (a && !(a.value === '' && s && emptyMeansDefault(s))) return { value: a.value, origin: 'local.conf', pos: a.pos };
     return outsideExplicit(name);
   };
   const final = new SettingResolver(explicit, host);

@@ -5,7 +5,8 @@
 import type { Command } from '../stack.ts';
 import { checkFlags, type ParsedArgs } from '../args.ts';
 import type { StackConfig } from '../../config/types.ts';
-import { loadConfig } from '../../config/resolve.ts';
+import { existsSync } from 'node:fs';
+import { loadConfig, passwordFilePath } from '../../config/resolve.ts';
 import { SETTINGS, SETTING_GROUPS, looksSecret } from '../../config/settings.ts';
 import { serviceName, unimplementedServices } from '../../config/service-names.ts';
 import { MASK, mask } from '../../util/secrets.ts';
@@ -16,9 +17,11 @@ function shown(name: string, value: string): string {
   return value === '' ? '(empty)' : value;
 }
 
-export function formatConfig(config: StackConfig): string {
+export function formatConfig(config: StackConfig, topDir = TOP_DIR): string {
   const lines: string[] = [];
+  const pwFile = passwordFilePath(config.localConfPath, topDir);
   lines.push(`local.conf: ${config.localConfPath ?? '(none: defaults only)'}`);
+  lines.push(`Saved passwords: ${pwFile}${existsSync(pwFile) ? '' : ' (not written yet)'}`);
   lines.push('Precedence: local.conf > saved passwords (.localrc.password) > environment > defaults.', '');
   const nameWidth = Math.max(...SETTINGS.map((s) => s.name.length));
   const groups = [...SETTING_GROUPS, ...new Set(SETTINGS.map((s) => s.group).filter((g) => !(SETTING_GROUPS as readonly string[]).includes(g)))];

@@ -26,7 +26,7 @@ describe('./stack.ts config', () => {
     const r = await stack(['config', '--config', fixture('multinode-subnode.conf')], { LOGDAYS: '4' });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain(`local.conf: ${fixture('multinode-subnode.conf')}`);
+    expect(r.stdout).toContain(`local.conf: ${fixture('multinode-subnode.conf')}\nSaved passwords: ${fixture('.localrc.password')} (not written yet)\n`);
     expect(r.stdout).toMatch(/\n  HOST_IP +192\.168\.42\.12  \(local\.conf\)\n/);
     expect(r.stdout).toMatch(/\n  DATABASE_HOST +192\.168\.42\.11  \(local\.conf\)\n/);
     expect(r.stdout).toMatch(/\n  LOGDAYS +4  \(environment\)\n/);

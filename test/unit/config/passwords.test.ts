@@ -103,6 +103,15 @@ describe('headless: nothing is asked', () => {
     expect(again.config.origins.RABBIT_PASSWORD).toBe('password-file');
   });
 
+  it('an empty assignment in local.conf counts as unset: generated once, then read from the saved file', async () => {
+    const dir = temp();
+    const { conf, config } = loadIn(dir, 'disable_all_services\nenable_service key\nADMIN_PASSWORD=\nSERVICE_PASSWORD=s');
+    const out = await ensurePasswordsDetailed(config, { interactive: false, log: () => undefined });
+    expect(out.generated).toEqual(['ADMIN_PASSWORD']);
+    const again = loadConfig({ configPath: conf, env: {}, host: fakeHost() });
+    expect([again.values.ADMIN_PASSWORD, again.origins.ADMIN_PASSWORD]).toEqual([out.config.values.ADMIN_PASSWORD, 'password-file']);
+  });
+
   it('CI=true wins over a terminal', async () => {
     const dir = temp();
     const { config } = loadIn(dir, 'disable_all_services\nenable_service mysql', { CI: 'true' });
