@@ -23,6 +23,7 @@ daemons it spawned are stopped too.
 `;
 
 function describe(r: StopResult): string {
+  if (r.survivors?.length) return `  ${r.name}: processes survived SIGKILL: ${r.survivors.join(' ')}`;
   if (r.signalled === 0) return `  ${r.name}: was not running`;
   return `  ${r.name}: stopped (${r.signalled} process${r.signalled === 1 ? '' : 'es'}${r.forced ? ', SIGKILL after the grace period' : ''})`;
 }
@@ -49,5 +50,5 @@ export async function main(argv: string[]): Promise<number> {
   if (keep.length) {
     process.stdout.write(`left running: ${keep.join(', ')} (as devstack does; ./unstack.ts -a stops them too)\n`);
   }
-  return EXIT.ok;
+  return results.some((r) => r.survivors?.length) ? EXIT.failure : EXIT.ok;
 }

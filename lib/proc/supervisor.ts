@@ -46,9 +46,13 @@ export interface StopResult {
   signalled: number;
   /** SIGKILL was needed after the grace period. */
   forced: boolean;
+  /** stopAll only: processes that survived SIGKILL (the error is not thrown, so the other panes still stop). */
+  survivors?: number[];
 }
 
 const TAIL_LINES = 20;
+/** A pane without a probe counts as started once it has stayed up this long (catches "not found", bad flags). */
+const MIN_UPTIME_MS = 500;
 
 export class Supervisor {
   readonly store: PaneStore;
@@ -163,6 +167,10 @@ export class Supervisor {
         if (r.ready) break;
         detail = r.detail ?? '';
       }
+      if (!attempt) {
+        const wait = Date.parse(rec.startedAt) + MIN_UPTIME_MS - Date.now();
+        if (wait > 0) await sleep(wait);
+      }
       if (!this.isRunning(rec)) throw await this.exitedError(rec);
       if (!attempt) return;
       if (Date.now() >= deadline) {
@@ -276,7 +284,12 @@ export class Supervisor {
     const out: StopResult[] = [];
     for (const rec of this.records().reverse()) {
       if (opts.keep && matchesAny(rec.spec.name, opts.keep)) continue;
-      out.push(await this.stop(rec.spec.name, opts.graceSec));
+      try {
+        out.push(await this.stop(rec.spec.name, opts.graceSec));
+      } catch (err) {
+        if (!(err instanceof StopError)) throw err;
+        out.push({ name: rec.spec.name, signalled: err.survivors.length, forced: true, survivors: err.survivors });
+      }
     }
     return out;
   }

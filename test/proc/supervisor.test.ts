@@ -237,3 +237,13 @@ describe('stopAll', () => {
     expect(statSync(`${t.logDir}/n-cpu.log`).size).toBeGreaterThan(0);
   });
 });
+
+describe('a pane without a probe', () => {
+  it('must stay up briefly: a command that is not found fails waitReady with exit 127', async () => {
+    await sup.start(spec('typo', [`${t.dest}/no-such-binary`]));
+    const err = (await sup.waitReady('typo', 5).catch((e: unknown) => e)) as ReadinessError;
+    expect(err).toBeInstanceOf(ReadinessError);
+    expect(err.message).toBe('typo exited with code 127 while waiting for it to be ready');
+    expect(err.tail.join('\n')).toMatch(/tstack:typo: \d+: .*no-such-binary: not found/);
+  });
+});
