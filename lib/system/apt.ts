@@ -4,28 +4,9 @@
 // tstack rewrites the files it owns anyway).
 
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Plan } from '../plan/types.ts';
 import type { StackContext, Step } from '../services/types.ts';
 import type { Shell } from './exec.ts';
-
-/** Parse a files/debs list: one package per line, `#` comments, blank lines ignored. */
-export function parseDebList(text: string): string[] {
-  const out: string[] = [];
-  for (const raw of text.split('\n')) {
-    const line = raw.replace(/#.*/, '').trim();
-    if (!line) continue;
-    // devstack lists may carry a `# testonly`-style tail or several names on a line
-    for (const name of line.split(/\s+/)) if (!out.includes(name)) out.push(name);
-  }
-  return out;
-}
-
-/** The package list of one service module (files/debs/<name>); empty when there is none. */
-export function debListFor(filesDir: string, module: string): string[] {
-  const path = join(filesDir, 'debs', module);
-  return existsSync(path) ? parseDebList(readFileSync(path, 'utf8')) : [];
-}
 
 /**
  * debconf answers. Debian's OpenStack packages default these to false anyway

@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import type { RunOptions, RunResult, Shell } from '../../../lib/system/exec.ts';
+import {
+  AptProgress,
+  DEBCONF_PRESEED,
+  aptInstallArgv,
+  aptInstallStep,
+  countSimulatedInstalls,
+  missingFromDpkgQuery,
+} from '../../../lib/system/apt.ts';
+import { dropDatabaseSql, ensureDatabase, ensureDatabaseSql, sqlIdent, sqlString } from '../../../lib/system/mysql.ts';
+import { ensureRabbitUser, parseUserList } from '../../../lib/system/rabbit.ts';
+import type { StackContext } from '../../../lib/services/types.ts';
+import { makePlan } from '../services/fixture.ts';
+
+/** A Shell that records commands and answers from a script. */
+class RecordingShell implements Shell {
+  calls: { argv: string[]; opts: RunOptions }[] = [];
+  constructor(private readonly answer: (argv: string[], opts: RunOptions) => Partial<RunResult> = () => ({})) {}
+  async run(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
+    this.calls.push({ argv, opts });
+    const a = this.answer(argv, opts);
+    return { code: a.code ?? 0, stdout: a.stdout ?? '', stderr: a.stderr ?? '' };
+  }
+}
+
+describe('apt', () => {
+  it('finds the packages dpkg does not report as installed', () => {
+    const out = 'keystone install ok installed\nglance-api deinstall ok config-files\nlibfoo:amd64 install ok installed\n';
+    expect(missingFromDpkgQuery(['keystone', 'glance-api', 'libfoo', 'nova-common'], out)).toEqual(['glance-api', 'nova-common']);
+  });
+
+  it('keeps local config edits and never prompts', () => {
+    const argv = aptInstallArgv(['keystone']);
+    expect(argv).toContain('Dpkg::Options::=--force-confold');
+    expect(argv).toContain('-y');
+    expect(argv[argv.length - 1]).toBe('keystone');
+  });
+
+  it('preseeds every configure_db question to false', () => {
+    const dbQuestions = DEBCONF_PRESEED.filter((l) => /configure_db/.test(l));
+    expect(dbQuestions.length).toBeGreaterThanOrEqual(6);
+    for (const l of dbQuestions) expect(l).toMatch(/ boolean false$/);
+  });
+
+  it('counts simulated installs and reports progress every N packages', () => {
+    expect(countSimulatedInstalls('Inst a (1 x)\nConf a (1 x)\nInst b (2 y)\n')).toBe(2);
+    const shown: string[] = [];
+    const p = new AptProgress(4, (m) => shown.push(m), 3);
+    for (const l of ['Fetched 243 MB in 17s (14 MB/s)', 'Unpacking a', 'Unpacking b', 'Setting up a', 'Setting up b', 'noise']) p.line(l);
+    expect(shown).toEqual(['apt: Fetched 243 MB in 17s (14 MB/s)', 'apt: 2 unpacked, 1 set up (of about 4)']);
+    expect(p.configured).toBe(2);
+  });
+
+  it('the install step is fingerprinted by the package list and skips when all is installed', async () => {
+    const plan = makePlan();
+    plan.packages = ['nova-common', 'keystone'];
+    const step = aptInstallStep(plan);
+    expect(step.fingerprint).toBe('apt:keystone,nova-common');
+    const sh = new RecordingShell((argv) => (argv[0] === 'dpkg-query' ? { stdout: 'keystone install ok installed\nnova-common install ok installed\n' } : {}));
+    const logged: string[] = [];
+    const ctx = { plan, sh, log: { info: (m: string) => logged.push(m), warn() {}, debug() {} } } as unknown as StackContext;
+    await step.run(ctx);
+    expect(sh.calls.map((c) => c.argv[0])).toEqual(['dpkg-query']);
+    expect(logged[0]).toMatch(/already installed/);
+  });
+});
+
+describe('mysql', () => {
+  it('quotes strings and identifiers', () => {
+    expect(sqlString("it's a \\ test")).toBe("'it\\'s a \\\\ test'");
+    expect(sqlIdent('we`ird')).toBe('`we``ird`');
+  });
+
+  it('creates idempotently, converges the password, and drops only when asked', () => {
+    const spec = { name: 'nova_api', user: 'nova', password: "p'w" };
+    const keep = ensureDatabaseSql(spec, false);
+    expect(keep).not.toMatch(/DROP/);
+    expect(keep).toContain('CREATE DATABASE IF NOT EXISTS `nova_api` CHARACTER SET utf8;');
+    expect(keep).toContain("CREATE USER IF NOT EXISTS 'nova'@'127.0.0.1' IDENTIFIED BY 'p\\'w';");
+    expect(keep).toContain("ALTER USER 'nova'@'localhost' IDENTIFIED BY 'p\\'w';");
+    expect(keep).toContain("GRANT ALL PRIVILEGES ON `nova_api`.* TO 'nova'@'%';");
+    expect(ensureDatabaseSql(spec, true).startsWith('DROP DATABASE IF EXISTS `nova_api`;')).toBe(true);
+    expect(dropDatabaseSql('nova', 'nova')).toContain("DROP USER IF EXISTS 'nova'@'localhost';");
+  });
+
+  it('sends SQL with the password on stdin, never on the command line', async () => {
+    const sh = new RecordingShell((argv) => (argv.includes('-e') ? { stdout: '' } : {}));
+    const r = await ensureDatabase(sh, { name: 'glance', user: 'glance', password: 'topsecret' }, false);
+    expect(r).toBe('created');
+    for (const c of sh.calls) expect(c.argv.join(' ')).not.toContain('topsecret');
+    expect(sh.calls[1].opts.input).toContain("IDENTIFIED BY 'topsecret'");
+  });
+});
+
+describe('rabbit', () => {
+  it('parses list_users', () => {
+    expect(parseUserList('user\ttags\nguest\t[administrator]\nstackrabbit\t[]\n')).toEqual(['guest', 'stackrabbit']);
+  });
+
+  it('adds stackrabbit with full permissions and deletes guest', async () => {
+    const sh = new RecordingShell((argv) => (argv.includes('list_users') ? { stdout: 'user\ttags\nguest\t[administrator]\n' } : {}));
+    expect(await ensureRabbitUser(sh, 'stackrabbit', 'pw')).toBe('created');
+    const cmds = sh.calls.map((c) => c.argv.slice(1).join(' '));
+    expect(cmds).toEqual(['-q list_users', 'add_user stackrabbit pw', 'set_permissions -p / stackrabbit .* .* .*', 'delete_user guest']);
+  });
+
+  it('converges the password of an existing user and leaves an absent guest alone', async () => {
+    const sh = new RecordingShell((argv) => (argv.includes('list_users') ? { stdout: 'stackrabbit\t[]\n' } : {}));
+    expect(await ensureRabbitUser(sh, 'stackrabbit', 'new')).toBe('updated');
+    expect(sh.calls.map((c) => c.argv[1])).toEqual(['-q', 'change_password', 'set_permissions']);
+  });
+});
