@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aptCandidate, chooseMethod, parseOsRelease, pipIndexUrl, type MethodProbes } from '../../../lib/plan/method.ts';
+import { aptCandidate, chooseMethod, parseOsRelease, pipIndexUrl, systemProbes, type MethodProbes } from '../../../lib/plan/method.ts';
 import { parseLocalConf } from '../../../lib/config/localconf.ts';
 import { resolveConfig } from '../../../lib/config/resolve.ts';
 import { fakeHost, tempDir, writeConf } from './helpers.ts';
@@ -92,6 +92,20 @@ describe('the real probes (local parts)', () => {
       expect(pipIndexUrl({ PIP_INDEX_URL: 'https://x/simple' }, [a])).toEqual({ url: 'https://x/simple', from: 'PIP_INDEX_URL' });
       expect(pipIndexUrl({}, [a, b])).toEqual({ url: 'https://mirror.example/simple', from: a });
       expect(pipIndexUrl({}, [b])).toEqual({ url: 'https://pypi.org/simple/', from: 'pip default' });
+    } finally {
+      t.cleanup();
+    }
+  });
+
+  it('a local GIT_BASE and a file:// index answer without any network', async () => {
+    const t = tempDir();
+    try {
+      const p = systemProbes({ PIP_INDEX_URL: `file://${t.dir}` });
+      expect(await p.gitBase(t.dir, `${t.dir}/openstack/requirements.git`, 1000)).toEqual({ ok: true, detail: 'local path' });
+      expect(await p.gitBase(`${t.dir}/absent`, '', 1000)).toEqual({ ok: false, detail: `${t.dir}/absent does not exist` });
+      expect(await p.pipIndex(1000)).toEqual({ ok: true, detail: `package index file://${t.dir} (PIP_INDEX_URL) answers` });
+      const m = await chooseMethod(config(`GIT_BASE=${t.dir}`), p);
+      expect(m.method).toBe('source');
     } finally {
       t.cleanup();
     }
