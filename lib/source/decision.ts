@@ -174,6 +174,21 @@ function protectWork(
   };
 }
 
+/** Move to (or stay at) a ref the checkout already has, without the remote. */
+function useLocalTarget(
+  repo: RepoSpec,
+  local: Extract<LocalCheckout, { state: 'present' }>,
+  to: { ref: string; sha: string },
+  changed: boolean,
+  cause: string,
+  label: string,
+): CheckoutAction {
+  if (local.head === to.sha) return { action: 'keep', summary: `using ${where(local)} (${label})` };
+  const guarded = protectWork(repo, local, `${repo.ref} (${short(to.sha)})`, cause);
+  if (guarded) return guarded;
+  return { action: 'update', from: local.head, to: to.sha, localRef: to.ref, why: changed ? 'ref-changed' : 'behind', fetched: false };
+}
+
 export function decideCheckout(obs: Observation, s: CloneSettings): CheckoutAction {
   const { repo, local, remote } = obs;
 
@@ -216,11 +231,7 @@ export function decideCheckout(obs: Observation, s: CloneSettings): CheckoutActi
         warning: `${repo.name}: OFFLINE=True and '${repo.ref}' is not in ${repo.dir}; using ${where(local)} as it is`,
       };
     }
-    const to = local.localTarget;
-    if (local.head === to.sha) return { action: 'keep', summary: `using ${where(local)} (OFFLINE)` };
-    const guarded = protectWork(repo, local, `${repo.ref} (${short(to.sha)})`, cause);
-    if (guarded) return guarded;
-    return { action: 'update', from: local.head, to: to.sha, localRef: to.ref, why: changed ? 'ref-changed' : 'behind', fetched: false };
+    return useLocalTarget(repo, local, local.localTarget, changed, cause, 'OFFLINE');
   }
 
   if (remote.state === 'unreachable') {
@@ -231,6 +242,8 @@ export function decideCheckout(obs: Observation, s: CloneSettings): CheckoutActi
     };
   }
   if (remote.state === 'no-such-ref') {
+    // A branch the developer made in the checkout and never pushed is theirs to run.
+    if (local.localTarget?.ref.startsWith('refs/heads/')) return useLocalTarget(repo, local, local.localTarget, changed, cause, 'local branch');
     return { action: 'fail', message: `${repo.name}: ${repo.url} has no branch, tag or ref '${repo.ref}'` };
   }
   if (remote.state === 'not-contacted' || remote.target.sha === undefined) {

@@ -75,7 +75,11 @@ describe('decideCheckout', () => {
   it('unreachable remote keeps the checkout with a warning; an unknown ref fails', () => {
     const r = decide(present(), { state: 'unreachable', error: 'fatal: unable to access' }, { reclone: true });
     expect(r).toMatchObject({ action: 'keep', warning: expect.stringMatching(/could not be fetched \(fatal: unable to access\)/) });
-    expect(decide(present(), { state: 'no-such-ref' }, { reclone: true })).toMatchObject({ action: 'fail' });
+    expect(decide(present({ localTarget: undefined }), { state: 'no-such-ref' }, { reclone: true })).toMatchObject({ action: 'fail' });
+    // unless the checkout has it as a local branch: the developer's own, never pushed
+    expect(decide(present(), { state: 'no-such-ref' }, { reclone: true })).toMatchObject({ action: 'keep', summary: expect.stringMatching(/local branch/) });
+    const tag = present({ localTarget: { ref: 'refs/tags/1.0', sha: B } });
+    expect(decide(tag, { state: 'no-such-ref' }, { reclone: true })).toMatchObject({ action: 'fail' });
   });
 
   it('an unusable directory fails; a foreign origin is left alone', () => {

@@ -216,6 +216,19 @@ describe('existing checkout', () => {
     expect(branch()).toBe('master');
   });
 
+  it('a branch that exists only in the checkout is checked out from there, and kept under RECLONE', async () => {
+    git(repo.dir, 'checkout', '-q', '-b', 'my-feature');
+    git(repo.dir, 'commit', '-q', '--allow-empty', '-m', 'My feature');
+    const mine = head();
+    git(repo.dir, 'checkout', '-q', 'master');
+    const r = await syncCheckout(sh, { ...repo, ref: 'my-feature' }, base);
+    expect(r.action).toMatchObject({ action: 'update', fetched: false, to: mine, localRef: 'refs/heads/my-feature' });
+    expect(branch()).toBe('my-feature');
+    const again = await syncCheckout(sh, { ...repo, ref: 'my-feature' }, { ...base, reclone: true });
+    expect(again.action).toMatchObject({ action: 'keep', summary: expect.stringMatching(/local branch/) });
+    expect(head()).toBe(mine);
+  });
+
   it('OFFLINE: behind the remote, RECLONE uses what is there and touches no network', async () => {
     remote.commit('version.py', "VERSION = '1.2'\n", 'Bump to 1.2');
     remote.push('master');
