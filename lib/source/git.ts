@@ -137,8 +137,9 @@ async function commitOf(sh: Shell, dir: string, rev: string): Promise<string | u
 
 /** Shas reachable from `tips` that no remote-tracking ref, no tag and none of `exclude` contains. */
 async function unpublished(sh: Shell, dir: string, tips: string[], exclude: string[]): Promise<string[]> {
-  const out = await gitOut(sh, dir, ['rev-list', ...tips, '--not', '--remotes', '--tags', ...exclude]);
-  return out ? out.split('\n').filter(Boolean) : [];
+  // Strict on purpose: if git cannot tell, the checkout fails rather than being treated as having nothing to lose.
+  const r = await git(sh, dir, ['rev-list', ...tips, '--not', '--remotes', '--tags', ...exclude]);
+  return r.stdout.split('\n').filter(Boolean);
 }
 
 async function describeCommits(sh: Shell, dir: string, shas: string[]): Promise<Commit[]> {
