@@ -14,7 +14,8 @@ import type { Plan } from '../plan/types.ts';
 import { binPath, pythonPath } from '../plan/paths.ts';
 import type { ProcessSpec } from '../proc/types.ts';
 import { addSecret } from '../util/secrets.ts';
-import { queryColumn } from '../system/mysql.ts';
+import { execSql, queryColumn, sqlString } from '../system/mysql.ts';
+import * as urls from '../config/urls.ts';
 import { iniDoc, type IniDoc, type IniSpec } from '../util/ini.ts';
 import type { ServiceModule, StackContext, Step } from './types.ts';
 import {
@@ -134,6 +135,21 @@ export function novaCpuConf(plan: Plan): IniDoc {
   return iniDoc(merged);
 }
 
+/**
+ * SQL that points cell0 and cell1 at this run's URLs (what map_cell0 and
+ * create_cell store, unescaped: nova reads them from the DB, not oslo.config).
+ */
+export function cellMappingsSql(plan: Plan): string {
+  const pw = secret(plan, 'DATABASE_PASSWORD');
+  secret(plan, 'RABBIT_PASSWORD');
+  const q = (v: string) => sqlString(v);
+  return [
+    `UPDATE nova_api.cell_mappings SET database_connection = ${q(urls.databaseUrl(plan, 'nova_cell0', 'nova', pw))} WHERE name = 'cell0';`,
+    `UPDATE nova_api.cell_mappings SET database_connection = ${q(urls.databaseUrl(plan, 'nova', 'nova', pw))}, transport_url = ${q(urls.transportUrl(plan))} WHERE name = 'cell1';`,
+    '',
+  ].join('\n');
+}
+
 function computeArgv(plan: Plan): string[] {
   const conf = ['--config-file', novaCpuConfPath(plan)];
   if (plan.method.method === 'source' || virtDriver(plan) === 'libvirt') return [binPath(plan, 'nova-compute'), ...conf];
@@ -190,6 +206,9 @@ export const novaModule: ServiceModule = {
           const cells = await queryColumn(ctx.sh, 'SELECT name FROM nova_api.cell_mappings');
           if (!cells.includes('cell0')) await run(['cell_v2', 'map_cell0']);
           if (!cells.includes('cell1')) await run(['cell_v2', 'create_cell', '--name', 'cell1']);
+          // The mappings hold DB and transport URLs with the passwords of the run that made them;
+          // after a password change they must follow, or every cell access is "Access denied".
+          await execSql(ctx.sh, cellMappingsSql(ctx.plan));
           await run(['db', 'sync']);
         },
       },

@@ -73,6 +73,11 @@ export async function dropDatabase(sh: Shell, dbName: string, user?: string): Pr
 
 /** One column of a query's rows (root over the socket); for cheap checks such as cell mappings. */
 export async function queryColumn(sh: Shell, sql: string): Promise<string[]> {
-  const r = await sh.run([...MYSQL, '-e', sql]);
+  const r = await sh.run(MYSQL, { input: sql });
   return r.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+}
+
+/** Run SQL as root through stdin (never logged: it may carry credentials). */
+export async function execSql(sh: Shell, sql: string): Promise<void> {
+  await sh.run(MYSQL, { input: sql });
 }

@@ -3,7 +3,7 @@ import { getOption, renderIni, parseIni, type IniDoc } from '../../../lib/util/i
 import { keystoneConf, bootstrapArgv } from '../../../lib/services/keystone.ts';
 import { glanceApiConf } from '../../../lib/services/glance.ts';
 import { placementConf } from '../../../lib/services/placement.ts';
-import { novaConf, novaCpuConf, novaModule } from '../../../lib/services/nova.ts';
+import { novaConf, novaCpuConf, novaModule, cellMappingsSql } from '../../../lib/services/nova.ts';
 import { neutronConf, ml2Conf, ovsAgentConf, dhcpAgentConf, l3AgentConf, metadataAgentConf, neutronFiles } from '../../../lib/services/neutron.ts';
 import { uwsgiIni, osloEscape } from '../../../lib/services/common.ts';
 import { mariadbCnf } from '../../../lib/services/mysql.ts';
@@ -139,6 +139,18 @@ describe('nova', () => {
     expect(one(d, 'placement', 'username')).toBe('placement');
     expect(one(d, 'service_user', 'send_service_user_token')).toBe('true');
     expect(one(d, 'DEFAULT', 'osapi_compute_workers')).toBe('1');
+  });
+});
+
+describe('nova cell mappings', () => {
+  it('repoints cell0 and cell1 at the current, unescaped URLs', () => {
+    const sql = cellMappingsSql(makePlan());
+    const cell0 = /database_connection = '([^']*)' WHERE name = 'cell0'/.exec(sql)![1];
+    expect(cell0).toMatch(/^mysql\+pymysql:\/\/nova:.*@127\.0\.0\.1\/nova_cell0\?charset=utf8$/);
+    // stored in the DB, not read by oslo.config: no $$ escaping
+    expect(cell0).not.toContain('$$');
+    expect(decodeURIComponent(new URL(cell0.replace('mysql+pymysql:', 'mysql:')).password)).toBe(PASSWORDS.DATABASE_PASSWORD);
+    expect(sql).toMatch(/transport_url = 'rabbit:\/\/stackrabbit:[^']*@127\.0\.0\.1:5672\/' WHERE name = 'cell1'/);
   });
 });
 
