@@ -10,6 +10,8 @@ import type { RepoSpec, ServiceModule } from '../services/types.ts';
 import { SERVICE_MODULES } from '../services/registry.ts';
 import { trueOrFalse } from '../config/settings.ts';
 import { TOP_DIR } from '../util/paths.ts';
+import { sourceRepos } from '../source/repos.ts';
+import { sourcePackages } from '../source/index.ts';
 import type { MethodChoice, Plan, PlanDirs } from './types.ts';
 
 export interface BuildPlanOptions {
@@ -116,16 +118,18 @@ export function buildPlan(
   plan.processes = orderProcesses(specs);
 
   if (method.method === 'source') {
-    const repos: RepoSpec[] = plan.services.flatMap((m) => m.repos?.(plan) ?? []);
-    if (repos.length > 0 && !repos.some((r) => r.name === 'requirements')) {
-      // upper-constraints for every pip install, as devstack clones it first.
-      repos.unshift({ name: 'requirements', url: get('REQUIREMENTS_REPO'), ref: get('REQUIREMENTS_BRANCH'), dir: join(dirs.dest, 'requirements') });
-    }
-    plan.repos = unique(repos, (r) => r.name);
+    // The service repos, plus LIBS_FROM_GIT, plus requirements only when pip
+    // resolves dependencies (lib/source/repos.ts decides; one source of truth).
+    plan.repos = unique(plan.services.flatMap((m) => m.repos?.(plan) ?? []), (r) => r.name);
+    const { dataRepos, installRepos } = sourceRepos(plan);
+    plan.repos = [...dataRepos, ...installRepos];
   }
 
   plan.packages = unique(
-    plan.services.flatMap((m) => [...readPackageList(topDir, m.name), ...(m.extraPackages?.(plan) ?? [])]),
+    [
+      ...plan.services.flatMap((m) => [...readPackageList(topDir, m.name), ...(m.extraPackages?.(plan) ?? [])]),
+      ...(method.method === 'source' ? sourcePackages(plan) : []),
+    ],
     (p) => p,
   );
   return plan;
