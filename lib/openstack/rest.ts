@@ -231,7 +231,26 @@ export class RestClient implements OpenStackClient {
     await this.json('DELETE', serviceType, path, undefined, {});
   }
 
+  /**
+   * The catalog step adds endpoints after this token was issued, and a
+   * token's catalog is a snapshot; keystone serves the current one for the
+   * same token (GET /v3/auth/catalog), so a missing service costs one request.
+   */
+  private async refreshCatalog(): Promise<void> {
+    const url = `${this.auth.authUrl.replace(/\/+$/, '')}/auth/catalog`;
+    const res = await this.send('GET', url, undefined, {}, true);
+    if (!res.ok) {
+      await res.body?.cancel();
+      return;
+    }
+    const json = (await res.json()) as { catalog?: CatalogService[] };
+    if (json.catalog) this.catalog = json.catalog;
+  }
+
   private async json<T>(method: string, serviceType: string, path: string, body: unknown, opts: RequestOptions = {}): Promise<T> {
+    if (serviceType !== 'identity' && !/^https?:\/\//.test(path) && !findEndpoint(this.catalog, serviceType, this.auth.region, this.projectId)) {
+      await this.refreshCatalog();
+    }
     const url = this.url(serviceType, path);
     let res = await this.send(method, url, body, opts.headers ?? {}, true);
     if (res.status === 401 && !isStreamBody(body)) {

@@ -12,7 +12,7 @@
 //      stack, and /etc/resolv.conf byte-identical.
 
 import { execFile } from 'node:child_process';
-import { createReadStream, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, createReadStream, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -29,6 +29,7 @@ const STACK_PORTS = [3306, 5672, 11211, 5000, 9292, 8778, 8774, 8775, 9696];
 let root: string;
 let server: Server;
 let localConf: string;
+let freshConf: string;
 let resolvBefore: Buffer;
 
 async function tstack(script: 'stack.ts' | 'unstack.ts', args: string[], timeoutMs = 40 * 60_000): Promise<{ out: string; seconds: number }> {
@@ -112,18 +113,24 @@ describe.runIf(process.getuid?.() === 0)('distro stack, end to end (issue 4)', (
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as AddressInfo).port;
-    localConf = join(root, 'local.conf');
-    writeFileSync(
-      localConf,
+    const conf = (extra: string[]) =>
       [
         '[[local|localrc]]',
         // issue 4's set; cinder and horizon belong to the next E2E
         'disable_service c-api c-sch c-vol horizon',
         'DOWNLOAD_DEFAULT_IMAGES=False',
         `IMAGE_URLS=http://127.0.0.1:${port}/e2e-tiny.qcow2`,
+        ...extra,
         '',
-      ].join('\n'),
-    );
+      ].join('\n');
+    // Fresh: this test generates its own passwords (.localrc.password beside its local.conf), so the
+    // databases of an earlier stack on this machine, with users made under other passwords, are
+    // recreated on the first run. The converge run uses the same file without it.
+    freshConf = join(root, 'local.conf');
+    localConf = join(root, 'converge', 'local.conf');
+    mkdirSync(join(root, 'converge'));
+    writeFileSync(freshConf, conf(['RECREATE_DATABASES=True']));
+    writeFileSync(localConf, conf([]));
     // a fresh start: whatever an earlier run left is stopped first
     await tstack('unstack.ts', ['-a']).catch(() => undefined);
   });
@@ -134,7 +141,9 @@ describe.runIf(process.getuid?.() === 0)('distro stack, end to end (issue 4)', (
   });
 
   it('a fresh ./stack.ts brings the stack up and seeds it', async () => {
-    const { out, seconds } = await tstack('stack.ts', ['--config', localConf]);
+    const { out, seconds } = await tstack('stack.ts', ['--config', freshConf]);
+    // the converge run must use the passwords this run generated
+    copyFileSync(join(root, '.localrc.password'), join(root, 'converge', '.localrc.password'));
     console.log(`cold ./stack.ts: ${seconds.toFixed(0)} s\n${out.slice(out.lastIndexOf('phase  '))}`);
     for (const pane of ['mysql', 'rabbit', 'memcached', 'key', 'g-api', 'placement-api', 'n-api', 'n-api-meta', 'n-cond', 'n-sch', 'n-cpu', 'ovsdb-server', 'ovs-vswitchd', 'q-svc', 'q-agt', 'q-dhcp', 'q-l3', 'q-meta']) {
       expect(out).toMatch(new RegExp(`^${pane}\\s+\\S+\\s+ready`, 'm'));
