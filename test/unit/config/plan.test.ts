@@ -127,7 +127,8 @@ describe('formatPlan', () => {
     expect(text).toContain('plugins (recorded, not run): heat https://x/heat master');
     expect(text).toMatch(/NAME\s+PROJECT\s+PORT\s+CODE\s+AFTER\n\s+mysql\s+infra\s+3306\s+package\s+-\n\s+key\s+keystone\s+5000\s+-\s+mysql,keystone:db-sync/);
     expect(text).toContain('SERVICE_DIR  /opt/stack/status (pane records, finished steps)');
-    expect(text).toContain('Distro packages: 1');
+    // mariadb-server, plus what the source method needs with pip deps: git, python3-venv, python3-dev, gcc.
+    expect(text).toContain('Distro packages: 5');
     expect(text).toContain('Checkouts (3): requirements@master, keystone@master, nova@master');
     expect(text).toContain('Phases: pre-install -> install -> configure -> post-config -> init -> start -> extra -> post-extra -> test-config');
     expect(text).not.toContain('Sup3rS3cret');
