@@ -10,7 +10,7 @@ import { addSecret } from '../util/secrets.ts';
 import * as urls from '../config/urls.ts';
 import { iniDoc, mergeIni, renderIni, type IniDoc, type IniSpec } from '../util/ini.ts';
 import type { StackContext, Step } from './types.ts';
-import { ensureDatabase } from '../system/mysql.ts';
+import { dropDatabase, ensureDatabase } from '../system/mysql.ts';
 
 /** A setting that may be missing from the table (optional knobs); `fallback` otherwise. */
 export function opt(plan: Plan, name: string, fallback: string): string {
@@ -247,4 +247,20 @@ export function manageStep(o: { id: string; title: string; after: string[]; user
       }
     },
   };
+}
+
+/**
+ * `unstack --clean` for a module's databases: drops them and the DB user.
+ * Needs MariaDB running, so the hooks run before mysql's pane is stopped.
+ */
+export async function dropDatabases(ctx: StackContext, user: string, dbs: string[]): Promise<void> {
+  for (const [i, db] of dbs.entries()) {
+    await dropDatabase(ctx.sh, db, i === dbs.length - 1 ? user : undefined);
+    ctx.log.info(`database ${db} dropped${i === dbs.length - 1 ? `, user ${user} removed` : ''}`);
+  }
+}
+
+/** Remove data directories a module made (never a config dir: those are listed in configFiles). */
+export async function removeDirs(ctx: StackContext, dirs: string[]): Promise<void> {
+  await ctx.sh.run(['rm', '-rf', '--one-file-system', ...dirs]);
 }

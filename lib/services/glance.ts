@@ -6,7 +6,7 @@ import type { Plan } from '../plan/types.ts';
 import { binPath } from '../plan/paths.ts';
 import { iniDoc, type IniDoc } from '../util/ini.ts';
 import type { ServiceModule } from './types.ts';
-import { apiWorkers, databaseStep, databaseUrl, debug, ensureDirs, keystoneAuthtoken, manageStep, serviceHost, writeConf } from './common.ts';
+import { apiWorkers, databaseStep, databaseUrl, debug, ensureDirs, keystoneAuthtoken, manageStep, serviceHost, writeConf, dropDatabases, removeDirs } from './common.ts';
 
 export const GLANCE_API_CONF = '/etc/glance/glance-api.conf';
 const STATE = '/var/lib/glance';
@@ -52,6 +52,10 @@ export const glanceModule: ServiceModule = {
       manageStep({ id: 'glance:db-sync', title: 'glance-manage db_sync', after: ['glance:db'], user: 'glance', argv: (p) => [[binPath(p, 'glance-manage'), 'db_sync']] }),
     ],
   }),
+  async clean(ctx) {
+    await dropDatabases(ctx, 'glance', ['glance']);
+    await removeDirs(ctx, [`${STATE}/images`, `${STATE}/tasks_work_dir`, `${STATE}/staging`]);
+  },
   processes: (plan) => [
     {
       name: 'g-api',

@@ -20,6 +20,8 @@ import {
   uwsgiIni,
   uwsgiPane,
   writeConf,
+  dropDatabases,
+  removeDirs,
 } from './common.ts';
 
 export const KEYSTONE_CONF = '/etc/keystone/keystone.conf';
@@ -116,6 +118,11 @@ export const keystoneModule: ServiceModule = {
       }),
     ],
   }),
+  async clean(ctx) {
+    await dropDatabases(ctx, 'keystone', ['keystone']);
+    // fernet and credential keys only sign tokens of the dropped database
+    await removeDirs(ctx, [FERNET, CREDENTIAL]);
+  },
   processes: (plan) => [
     {
       ...uwsgiPane({

@@ -23,6 +23,8 @@ import {
   serviceHost,
   transportUrl,
   writeConf,
+  dropDatabases,
+  removeDirs,
 } from './common.ts';
 import { metadataSecret } from './nova.ts';
 import { OVS_DB_SOCK } from './ovs.ts';
@@ -48,6 +50,14 @@ export function neutronFiles(plan: Plan): NeutronFiles {
     l3: opt(plan, 'Q_L3_CONF_FILE', '/etc/neutron/l3_agent.ini'),
     metadata: opt(plan, 'Q_META_CONF_FILE', '/etc/neutron/metadata_agent.ini'),
   };
+}
+
+/** Namespaces neutron's agents make (`ip netns list` output; ids may be followed by `(id: N)`). */
+export function neutronNamespaces(ipNetnsList: string): string[] {
+  return ipNetnsList
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/)[0])
+    .filter((n) => /^(qrouter|qdhcp|snat|fip)-[0-9a-f-]+$/.test(n));
 }
 
 export const publicBridge = (plan: Plan): string => opt(plan, 'PUBLIC_BRIDGE', 'br-ex');
@@ -218,6 +228,13 @@ export const neutronModule: ServiceModule = {
         : []),
     ],
   }),
+  async clean(ctx) {
+    await dropDatabases(ctx, 'neutron', ['neutron']);
+    // the routers' and networks' namespaces (their taps vanish with ovs-vswitchd, the namespaces do not)
+    const list = await ctx.sh.run(['ip', 'netns', 'list']);
+    for (const ns of neutronNamespaces(list.stdout)) await ctx.sh.run(['ip', 'netns', 'delete', ns], { allowFailure: true });
+    await removeDirs(ctx, [`${STATE}/dhcp`, `${STATE}/external`, `${STATE}/ha_confs`, `${STATE}/lock`]);
+  },
   processes(plan) {
     const f = neutronFiles(plan);
     const codeFrom = plan.method.method === 'source' ? ('checkout' as const) : ('package' as const);

@@ -37,6 +37,8 @@ import {
   uwsgiIni,
   uwsgiPane,
   writeConf,
+  dropDatabases,
+  removeDirs,
 } from './common.ts';
 
 export const NOVA_API_UWSGI = '/etc/nova/tstack-api-uwsgi.ini';
@@ -244,6 +246,10 @@ export const novaModule: ServiceModule = {
         : []),
     ],
   }),
+  async clean(ctx) {
+    await dropDatabases(ctx, 'nova', ['nova_api', 'nova', 'nova_cell0']);
+    await removeDirs(ctx, [`${STATE}/instances`, `${STATE}/tmp`]);
+  },
   processes(plan) {
     const host = serviceHost(plan);
     const conf = ['--config-file', novaConfPath(plan)];

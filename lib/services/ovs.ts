@@ -47,6 +47,10 @@ export const ovsModule: ServiceModule = {
         ]
       : [],
   }),
+  async clean(ctx) {
+    // every bridge and port lives in this database; configure creates it again
+    await ctx.sh.run(['rm', '-f', OVS_DB, `${OVS_RUN_DIR}/ovsdb-server.pid`, `${OVS_RUN_DIR}/ovs-vswitchd.pid`]);
+  },
   processes: (plan) =>
     enabledPanes(plan, [
       {

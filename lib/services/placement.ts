@@ -4,7 +4,7 @@ import type { Plan } from '../plan/types.ts';
 import { binPath } from '../plan/paths.ts';
 import { iniDoc, type IniDoc } from '../util/ini.ts';
 import type { ServiceModule } from './types.ts';
-import { databaseStep, databaseUrl, debug, keystoneAuthtoken, manageStep, serviceHost, uwsgiIni, uwsgiPane, writeConf } from './common.ts';
+import { databaseStep, databaseUrl, debug, keystoneAuthtoken, manageStep, serviceHost, uwsgiIni, uwsgiPane, writeConf, dropDatabases } from './common.ts';
 
 export const PLACEMENT_CONF = '/etc/placement/placement.conf';
 export const PLACEMENT_UWSGI = '/etc/placement/tstack-uwsgi.ini';
@@ -45,6 +45,9 @@ export const placementModule: ServiceModule = {
         ]
       : [],
   }),
+  async clean(ctx) {
+    await dropDatabases(ctx, 'placement', ['placement']);
+  },
   processes: (plan) =>
     plan.isEnabled('placement-api')
       ? [

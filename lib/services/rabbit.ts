@@ -3,7 +3,7 @@
 // answers; `guest` is deleted.
 
 import type { Plan } from '../plan/types.ts';
-import { ensureRabbitUser, RABBITMQCTL } from '../system/rabbit.ts';
+import { deleteRabbitUser, ensureRabbitUser, RABBITMQCTL } from '../system/rabbit.ts';
 import type { ServiceModule } from './types.ts';
 import { afterPanes, opt, rabbitHost, secret } from './common.ts';
 
@@ -59,6 +59,9 @@ export const rabbitModule: ServiceModule = {
       },
     ],
   }),
+  async clean(ctx) {
+    await deleteRabbitUser(ctx.sh, opt(ctx.plan, 'RABBIT_USERID', 'stackrabbit'));
+  },
   processes: (plan) => [
     {
       name: 'rabbit',

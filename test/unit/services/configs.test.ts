@@ -4,7 +4,7 @@ import { keystoneConf, bootstrapArgv } from '../../../lib/services/keystone.ts';
 import { glanceApiConf } from '../../../lib/services/glance.ts';
 import { placementConf } from '../../../lib/services/placement.ts';
 import { novaConf, novaCpuConf, novaModule, cellMappingsSql } from '../../../lib/services/nova.ts';
-import { neutronConf, ml2Conf, ovsAgentConf, dhcpAgentConf, l3AgentConf, metadataAgentConf, neutronFiles } from '../../../lib/services/neutron.ts';
+import { neutronNamespaces, neutronConf, ml2Conf, ovsAgentConf, dhcpAgentConf, l3AgentConf, metadataAgentConf, neutronFiles } from '../../../lib/services/neutron.ts';
 import { uwsgiIni, osloEscape } from '../../../lib/services/common.ts';
 import { mariadbCnf } from '../../../lib/services/mysql.ts';
 import { rabbitmqEnvConf } from '../../../lib/services/rabbit.ts';
@@ -178,6 +178,10 @@ describe('neutron', () => {
     expect(one(l3AgentConf(plan), 'DEFAULT', 'agent_mode')).toBe('legacy');
     expect(one(metadataAgentConf(plan), 'DEFAULT', 'nova_metadata_port')).toBe('8775');
     expect(one(metadataAgentConf(plan), 'DEFAULT', 'metadata_proxy_shared_secret')).toBe(one(novaConf(plan), 'neutron', 'metadata_proxy_shared_secret'));
+  });
+  it('--clean picks only the namespaces neutron made', () => {
+    const list = 'qrouter-0c7f2b6e-1b2a-4c3d-9e8f-123456789abc (id: 1)\nqdhcp-9a8b7c6d-0000-4c3d-9e8f-123456789abc (id: 0)\nvm-fake-net1\nmy-ns (id: 3)\n';
+    expect(neutronNamespaces(list)).toEqual(['qrouter-0c7f2b6e-1b2a-4c3d-9e8f-123456789abc', 'qdhcp-9a8b7c6d-0000-4c3d-9e8f-123456789abc']);
   });
   it('Q_PLUGIN_CONF_FILE is relative to / as in devstack', () => {
     expect(neutronFiles(plan).ml2).toBe('/etc/neutron/plugins/ml2/ml2_conf.ini');
