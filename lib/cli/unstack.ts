@@ -7,6 +7,9 @@ import { checkFlags, parseArgs } from './args.ts';
 import { EXIT } from './exit.ts';
 import { openSupervisor } from '../proc/open.ts';
 import type { StopResult } from '../proc/supervisor.ts';
+import { SERVICE_MODULES } from '../services/registry.ts';
+import { SystemShell } from '../system/exec.ts';
+import { PlainLogger } from '../util/logger.ts';
 
 /** Panes unstack leaves running without -a (devstack: mysql, postgresql, rabbitmq-server). */
 export const KEPT_WITHOUT_ALL = ['mysql', 'postgresql', 'rabbit'];
@@ -47,6 +50,13 @@ export async function main(argv: string[]): Promise<number> {
   process.stdout.write(`unstack: stopping ${recorded.length - keep.length} pane(s) in reverse start order\n`);
   const results = await sup.stopAll({ keep });
   for (const r of results) process.stdout.write(describe(r) + '\n');
+  // What the panes left outside their groups (neutron's dnsmasq/haproxy, epmd), for modules stopped whole.
+  const stopped = new Set(results.map((r) => r.name).filter((n) => !keep.includes(n)));
+  for (const m of SERVICE_MODULES) {
+    if (m.stop && m.shortNames.some((n) => stopped.has(n)) && !m.shortNames.some((n) => keep.includes(n))) {
+      await m.stop({ sh: new SystemShell(), log: new PlainLogger(process.stdout) });
+    }
+  }
   if (keep.length) {
     process.stdout.write(`left running: ${keep.join(', ')} (as devstack does; ./unstack.ts -a stops them too)\n`);
   }

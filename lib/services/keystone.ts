@@ -2,6 +2,7 @@
 // (admin user, admin project, RegionOne, the identity endpoint) before the
 // pane starts, so the catalog step can log in the moment `key` is ready.
 
+import { existsSync } from 'node:fs';
 import type { Plan } from '../plan/types.ts';
 import { binPath } from '../plan/paths.ts';
 import { iniDoc, type IniDoc } from '../util/ini.ts';
@@ -93,7 +94,12 @@ export const keystoneModule: ServiceModule = {
         id: 'keystone:keys',
         title: 'fernet and credential key repositories',
         async run(ctx) {
-          // both commands leave an existing repository alone, so tokens survive re-runs
+          // both commands leave an existing repository alone, so tokens survive re-runs; when both
+          // repositories have their first key, skip the two python start-ups (~4 s) altogether
+          if (existsSync(`${FERNET}0`) && existsSync(`${CREDENTIAL}0`)) {
+            ctx.log.info('keystone: fernet and credential keys present');
+            return;
+          }
           const m = binPath(ctx.plan, 'keystone-manage');
           await ctx.sh.run([m, 'fernet_setup', '--keystone-user', 'keystone', '--keystone-group', 'keystone']);
           await ctx.sh.run([m, 'credential_setup', '--keystone-user', 'keystone', '--keystone-group', 'keystone']);

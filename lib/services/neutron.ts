@@ -60,6 +60,15 @@ export function neutronNamespaces(ipNetnsList: string): string[] {
     .filter((n) => /^(qrouter|qdhcp|snat|fip)-[0-9a-f-]+$/.test(n));
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const publicBridge = (plan: Plan): string => opt(plan, 'PUBLIC_BRIDGE', 'br-ex');
 export const publicPhysnet = (plan: Plan): string => opt(plan, 'PUBLIC_PHYSICAL_NETWORK', 'public');
 /** Userspace datapath unless local.conf says otherwise (a kernel with the OVS module may use `system`). */
@@ -228,6 +237,22 @@ export const neutronModule: ServiceModule = {
         : []),
     ],
   }),
+  async stop(ctx) {
+    // dnsmasq (as nobody) and haproxy are started through rootwrap, daemonise and lose the pane
+    // marker; they are exactly the processes inside neutron's namespaces
+    const list = await ctx.sh.run(['ip', 'netns', 'list']);
+    const pids: number[] = [];
+    for (const ns of neutronNamespaces(list.stdout)) {
+      const r = await ctx.sh.run(['ip', 'netns', 'pids', ns], { allowFailure: true });
+      pids.push(...r.stdout.split(/\s+/).filter((p) => /^\d+$/.test(p)).map(Number));
+    }
+    if (pids.length === 0) return;
+    await ctx.sh.run(['kill', '-TERM', ...pids.map(String)], { allowFailure: true });
+    for (let i = 0; i < 50 && pids.some(alive); i++) await new Promise((r) => setTimeout(r, 100));
+    const left = pids.filter(alive);
+    if (left.length) await ctx.sh.run(['kill', '-KILL', ...left.map(String)], { allowFailure: true });
+    ctx.log.info(`neutron: stopped ${pids.length} process(es) in its namespaces (dnsmasq, haproxy)`);
+  },
   async clean(ctx) {
     await dropDatabases(ctx, 'neutron', ['neutron']);
     // the routers' and networks' namespaces (their taps vanish with ovs-vswitchd, the namespaces do not)

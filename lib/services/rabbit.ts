@@ -59,6 +59,12 @@ export const rabbitModule: ServiceModule = {
       },
     ],
   }),
+  async stop(ctx) {
+    // epmd is started by the first Erlang node on the host (the broker, or rabbitmqctl run by a
+    // probe) and daemonises; with no node registered any more it exits on request
+    const r = await ctx.sh.run(['/usr/bin/epmd', '-kill'], { allowFailure: true, env: { ERL_EPMD_ADDRESS: '127.0.0.1' } });
+    if (r.code === 0) ctx.log.info('rabbit: epmd stopped');
+  },
   async clean(ctx) {
     await deleteRabbitUser(ctx.sh, opt(ctx.plan, 'RABBIT_USERID', 'stackrabbit'));
   },

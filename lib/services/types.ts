@@ -113,6 +113,13 @@ export interface ServiceModule {
   processes(plan: Plan): ProcessSpec[];
   /** Keystone service users and catalog entries. */
   catalog?(plan: Plan): CatalogEntry[];
+  /**
+   * After unstack stopped this module's panes: end what they left outside
+   * their process groups and without the pane marker (daemons started through
+   * sudo or that daemonise: neutron's dnsmasq and haproxy in namespaces,
+   * RabbitMQ's epmd). Gets only a shell and a logger: unstack has no plan.
+   */
+  stop?(ctx: { sh: Shell; log: Logger }): Promise<void>;
   /** Teardown beyond stopping panes, for `unstack --clean`. */
   clean?(ctx: StackContext): Promise<void>;
   /** Config files this module writes (post-config targets, removed by --clean). */

@@ -24,7 +24,7 @@ const run = promisify(execFile);
 const OPENSTACK = '/usr/bin/openstack';
 const CLOUDS_YAML = '/etc/openstack/clouds.yaml';
 /** Ports of the panes of the issue-4 service set. */
-const STACK_PORTS = [3306, 5672, 11211, 5000, 9292, 8778, 8774, 8775, 9696];
+const STACK_PORTS = [3306, 4369, 5672, 25672, 11211, 5000, 9292, 8778, 8774, 8775, 9696];
 
 let root: string;
 let server: Server;
@@ -205,6 +205,11 @@ describe.runIf(process.getuid?.() === 0)('distro stack, end to end (issue 4)', (
     await eventually('no tstack process', async () => (tstackProcesses().length === 0 ? true : undefined), 30).catch((e) => {
       throw new Error(`${String(e)}\n${tstackProcesses().join('\n')}`);
     });
+    // dnsmasq and haproxy run inside neutron's namespaces without the pane marker (started through sudo)
+    const netns = await run('ip', ['netns', 'list']);
+    for (const ns of netns.stdout.split('\n').map((l) => l.split(' ')[0]).filter((n) => /^(qrouter|qdhcp)-/.test(n))) {
+      expect((await run('ip', ['netns', 'pids', ns])).stdout.trim(), `processes left in ${ns}`).toBe('');
+    }
     const open = (await listeningPorts()).filter((p) => STACK_PORTS.includes(p));
     expect(open).toEqual([]);
     expect(readFileSync('/etc/resolv.conf').equals(resolvBefore)).toBe(true);
