@@ -4,27 +4,27 @@
 import { existsSync } from 'node:fs';
 import type { Plan } from '../plan/types.ts';
 import type { ServiceModule } from './types.ts';
-import { databaseHost } from './common.ts';
+import { iniDoc, type IniDoc } from '../util/ini.ts';
+import { databaseHost, writeConf } from './common.ts';
 
 export const MARIADB_CNF = '/etc/mysql/mariadb.conf.d/99-tstack.cnf';
 const DATADIR = '/var/lib/mysql';
 
 /** my.cnf fragment: loopback only, enough connections for every service's pool, utf8. */
-export function mariadbCnf(plan: Plan): string {
-  return [
-    '# Written by tstack',
-    '[mysqld]',
-    `bind-address = ${databaseHost(plan)}`,
-    'max_connections = 1024',
-    'default-storage-engine = innodb',
-    'innodb_file_per_table = on',
-    'collation-server = utf8_general_ci',
-    'character-set-server = utf8',
-    'skip-name-resolve',
-    // devstack's MYSQL_REDUCE_MEMORY: a dev stack does not need the 128 MB default pool
-    'innodb_buffer_pool_size = 64M',
-    '',
-  ].join('\n');
+export function mariadbCnf(plan: Plan): IniDoc {
+  return iniDoc({
+    mysqld: {
+      'bind-address': databaseHost(plan),
+      max_connections: 1024,
+      'default-storage-engine': 'innodb',
+      innodb_file_per_table: 'on',
+      'collation-server': 'utf8_general_ci',
+      'character-set-server': 'utf8',
+      skip_name_resolve: 1,
+      // devstack's MYSQL_REDUCE_MEMORY: a dev stack does not need the 128 MB default pool
+      innodb_buffer_pool_size: '64M',
+    },
+  });
 }
 
 export const mysqlModule: ServiceModule = {
@@ -38,7 +38,7 @@ export const mysqlModule: ServiceModule = {
         id: 'mysql:configure',
         title: 'MariaDB settings and run directory',
         async run(ctx) {
-          await ctx.writeFile(MARIADB_CNF, mariadbCnf(ctx.plan), { mode: 0o644 });
+          await writeConf(ctx, MARIADB_CNF, mariadbCnf(ctx.plan), 'root', 0o644);
           await ctx.sh.run(['install', '-d', '-o', 'mysql', '-g', 'root', '-m', '0755', '/run/mysqld']);
           if (!existsSync(`${DATADIR}/mysql`)) {
             // only when the data directory was removed by hand; the package normally initialises it

@@ -191,7 +191,7 @@ describe('neutron', () => {
 describe('infra', () => {
   const plan = makePlan();
   it('MariaDB binds to the database host', () => {
-    expect(mariadbCnf(plan)).toContain('bind-address = 127.0.0.1');
+    expect(renderIni(mariadbCnf(plan))).toContain('[mysqld]\nbind-address = 127.0.0.1\n');
   });
   it('RabbitMQ is rabbit@localhost on loopback', () => {
     const env = rabbitmqEnvConf(plan);
