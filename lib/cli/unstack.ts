@@ -1,10 +1,20 @@
-// `./unstack.ts [-a|--all]`: stop every recorded pane in reverse start order
-// and say what was stopped. Like devstack's unstack.sh, the database and the
-// message queue keep running unless -a: code refreshes do not need them
-// restarted, and their state survives.
+// `./unstack.ts [-a|--all] [--clean]`: stop every recorded pane in reverse
+// start order and say what was stopped. Like devstack's unstack.sh, the
+// database and the message queue keep running unless -a: code refreshes do not
+// need them restarted, and their state survives. --clean then removes what the
+// stack made (lib/phases/clean.ts).
 
 import { checkFlags, parseArgs } from './args.ts';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { EXIT } from './exit.ts';
+import { unstackHelp } from './help.ts';
+import { loadConfig } from '../config/resolve.ts';
+import { trueOrFalse } from '../config/settings.ts';
+import { buildPlan } from '../plan/plan.ts';
+import type { MethodChoice, Plan } from '../plan/types.ts';
+import { CLEAN_NEEDS, cleanStack } from '../phases/clean.ts';
+import { TOP_DIR } from '../util/paths.ts';
 import { openSupervisor } from '../proc/open.ts';
 import type { StopResult } from '../proc/supervisor.ts';
 import { SERVICE_MODULES } from '../services/registry.ts';
@@ -14,16 +24,6 @@ import { PlainLogger } from '../util/logger.ts';
 /** Panes unstack leaves running without -a (devstack: mysql, postgresql, rabbitmq-server). */
 export const KEPT_WITHOUT_ALL = ['mysql', 'postgresql', 'rabbit'];
 
-export const UNSTACK_USAGE = `usage: ./unstack.ts [-a|--all]
-
-Stops every pane of the stack recorded by ./stack.ts, in reverse start order:
-SIGTERM to each pane's process group, SIGKILL after its grace period, and
-daemons it spawned are stopped too.
-
-  -a, --all   also stop mysql and rabbit (by default they keep running, as in
-              devstack: a code refresh does not need them restarted)
-  -h, --help  this text
-`;
 
 function describe(r: StopResult): string {
   if (r.survivors?.length) return `  ${r.name}: processes survived SIGKILL: ${r.survivors.join(' ')}`;
@@ -31,34 +31,58 @@ function describe(r: StopResult): string {
   return `  ${r.name}: stopped (${r.signalled} process${r.signalled === 1 ? '' : 'es'}${r.forced ? ', SIGKILL after the grace period' : ''})`;
 }
 
+/** The plan of the recorded stack, for --clean: local.conf as resolved now, the method of the last run. */
+function planForClean(configPath: string | undefined, stateDir: string): Plan {
+  const config = loadConfig({ configPath, topDir: TOP_DIR, env: process.env });
+  const lastRun = join(stateDir, 'last-run.json');
+  const method: MethodChoice = existsSync(lastRun)
+    ? (JSON.parse(readFileSync(lastRun, 'utf8')) as { method: MethodChoice }).method
+    : { method: 'distro', reason: 'no record of the last run' };
+  return buildPlan(config, method);
+}
+
 export async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
   if (args.flags.help) {
-    process.stdout.write(UNSTACK_USAGE);
+    process.stdout.write(unstackHelp());
     return EXIT.ok;
   }
-  // --clean (remove what the stack made) will be added here, after the panes are stopped.
-  checkFlags(args, ['all']);
-  const all = Boolean(args.flags.all);
+  checkFlags(args, ['all', 'clean', 'config']);
+  const configPath = typeof args.flags.config === 'string' ? args.flags.config : undefined;
+  const clean = Boolean(args.flags.clean);
+  const all = Boolean(args.flags.all) || trueOrFalse(process.env.UNSTACK_ALL ?? 'False');
   const sup = openSupervisor();
   const recorded = sup.records().map((r) => r.spec.name);
+  // --clean stops mysql and rabbit last: the clean hooks drop databases and the rabbit user.
+  const keep = clean ? CLEAN_NEEDS.filter((n) => recorded.includes(n)) : all ? [] : KEPT_WITHOUT_ALL.filter((n) => recorded.includes(n));
+  let failed = false;
   if (recorded.length === 0) {
     process.stdout.write(`unstack: no panes recorded in ${sup.store.dir}; nothing to stop\n`);
-    return EXIT.ok;
-  }
-  const keep = all ? [] : KEPT_WITHOUT_ALL.filter((n) => recorded.includes(n));
-  process.stdout.write(`unstack: stopping ${recorded.length - keep.length} pane(s) in reverse start order\n`);
-  const results = await sup.stopAll({ keep });
-  for (const r of results) process.stdout.write(describe(r) + '\n');
-  // What the panes left outside their groups (neutron's dnsmasq/haproxy, epmd), for modules stopped whole.
-  const stopped = new Set(results.map((r) => r.name).filter((n) => !keep.includes(n)));
-  for (const m of SERVICE_MODULES) {
-    if (m.stop && m.shortNames.some((n) => stopped.has(n)) && !m.shortNames.some((n) => keep.includes(n))) {
-      await m.stop({ sh: new SystemShell(), log: new PlainLogger(process.stdout) });
+  } else {
+    process.stdout.write(`unstack: stopping ${recorded.length - keep.length} pane(s) in reverse start order\n`);
+    const results = await sup.stopAll({ keep });
+    for (const r of results) process.stdout.write(describe(r) + '\n');
+    failed = results.some((r) => r.survivors?.length);
+    // What the panes left outside their groups (neutron's dnsmasq/haproxy, epmd), for modules stopped whole.
+    const stopped = new Set(results.map((r) => r.name).filter((n) => !keep.includes(n)));
+    for (const m of SERVICE_MODULES) {
+      if (m.stop && m.shortNames.some((n) => stopped.has(n)) && !m.shortNames.some((n) => keep.includes(n))) {
+        await m.stop({ sh: new SystemShell(), log: new PlainLogger(process.stdout) });
+      }
     }
   }
-  if (keep.length) {
+  if (clean) {
+    const log = new PlainLogger(process.stdout);
+    const plan = planForClean(configPath, sup.store.dir);
+    process.stdout.write('unstack --clean: removing databases, configs, data, state and logs (packages and checkouts stay)\n');
+    const r = await cleanStack({ plan, sup, sh: new SystemShell(), log });
+    for (const f of r.removed) process.stdout.write(`  removed ${f}\n`);
+    if (r.warnings.length) {
+      process.stdout.write(`unstack --clean finished with ${r.warnings.length} warning(s); see above\n`);
+      failed = true;
+    }
+  } else if (keep.length) {
     process.stdout.write(`left running: ${keep.join(', ')} (as devstack does; ./unstack.ts -a stops them too)\n`);
   }
-  return results.some((r) => r.survivors?.length) ? EXIT.failure : EXIT.ok;
+  return failed ? EXIT.failure : EXIT.ok;
 }

@@ -177,10 +177,11 @@ describe('./unstack.ts', () => {
     expect(markedProcesses(t.stateDir)).toEqual([]);
   });
 
-  it('--help explains -a', async () => {
+  it('--help explains -a and --clean', async () => {
     const r = await run('unstack.ts', ['--help']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^usage: \.\/unstack\.ts \[-a\|--all\]/);
+    expect(r.stdout).toMatch(/^Usage: \.\/unstack\.ts \[-a\|--all\] \[--clean\]/);
+    expect(r.stdout).toMatch(/--clean\s+also remove what the stack made/);
   });
 });
 
