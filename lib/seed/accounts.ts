@@ -6,7 +6,7 @@ import type { OpenStackClient } from '../openstack/client.ts';
 import type { Plan } from '../plan/types.ts';
 import type { Step } from '../services/types.ts';
 import { addSecret } from '../util/secrets.ts';
-import { DEFAULT_DOMAIN, KeystoneDirectory, type Scope } from './keystone.ts';
+import { DEFAULT_DOMAIN, KeystoneDirectory, keystonePasswordCheck, type PasswordCheck, type Scope } from './keystone.ts';
 import { setting } from './settings.ts';
 
 /** A role on a project (by name), on the default domain, or on the system. */
@@ -80,7 +80,7 @@ export interface AccountsResult {
   projectIds: Record<string, string>;
 }
 
-export async function ensureAccounts(client: OpenStackClient, password: string, spec: AccountsSpec = DEVSTACK_ACCOUNTS, opts: { resetPasswords?: boolean } = {}): Promise<AccountsResult> {
+export async function ensureAccounts(client: OpenStackClient, password: string, spec: AccountsSpec = DEVSTACK_ACCOUNTS, opts: { resetPasswords?: boolean; passwordWorks?: PasswordCheck } = {}): Promise<AccountsResult> {
   const dir = new KeystoneDirectory(client);
   for (const r of spec.roles) await dir.role(r);
   const projectIds: Record<string, string> = {};
@@ -96,6 +96,7 @@ export async function ensureAccounts(client: OpenStackClient, password: string, 
     const id = await dir.user(u.name, password, {
       email: `${u.name}@example.com`,
       resetPassword: opts.resetPasswords && u.name !== 'admin',
+      passwordWorks: u.name === 'admin' ? undefined : opts.passwordWorks,
     });
     const grants = await Promise.all(u.grants.map(async (g) => ({ scope: await scopeOf(g), role: g.role })));
     grantsAdded += await dir.grant({ user: id }, grants);
@@ -115,7 +116,11 @@ export function accountsStep(plan: Plan): Step {
     async run(ctx) {
       const password = setting(plan, 'ADMIN_PASSWORD');
       addSecret(password);
-      const r = await ensureAccounts(await ctx.openstack(), password, DEVSTACK_ACCOUNTS, { resetPasswords: ctx.force });
+      const client = await ctx.openstack();
+      const r = await ensureAccounts(client, password, DEVSTACK_ACCOUNTS, {
+        resetPasswords: ctx.force,
+        passwordWorks: keystonePasswordCheck(client.endpoint('identity')),
+      });
       ctx.log.info(`accounts: ${r.created.length ? `created ${r.created.join(', ')}` : 'all present'}; ${r.grantsAdded} role grants added`);
     },
   };

@@ -7,7 +7,7 @@ import type { OpenStackClient } from '../openstack/client.ts';
 import type { Plan } from '../plan/types.ts';
 import type { CatalogEntry, Step } from '../services/types.ts';
 import { addSecret } from '../util/secrets.ts';
-import { KeystoneDirectory } from './keystone.ts';
+import { KeystoneDirectory, keystonePasswordCheck, type PasswordCheck } from './keystone.ts';
 import { mapLimit, regionName, setting } from './settings.ts';
 
 export const SERVICE_PROJECT = 'service';
@@ -21,6 +21,8 @@ export interface CatalogSpec {
   entries: CatalogEntry[];
   /** Re-set existing service users' passwords (--force), for a changed SERVICE_PASSWORD. */
   resetPasswords?: boolean;
+  /** Checks an existing service user's password; a stale one is set again. */
+  passwordWorks?: PasswordCheck;
 }
 
 /** What the enabled modules declare, in registry order. */
@@ -72,7 +74,7 @@ export async function ensureCatalog(client: OpenStackClient, spec: CatalogSpec, 
   }
   const withUsers = [...userRoles].map(([user, roles]) => ({ user, roles: [...roles] }));
   await mapLimit(withUsers, 4, async (e) => {
-    const userId = await dir.user(e.user, spec.servicePassword, { resetPassword: spec.resetPasswords });
+    const userId = await dir.user(e.user, spec.servicePassword, { resetPassword: spec.resetPasswords, passwordWorks: spec.passwordWorks });
     const roles = e.roles;
     // Not `x += await`: that reads x before awaiting, and concurrent users would overwrite each other's counts.
     const added = await dir.grant({ user: userId }, roles.map((role) => ({ scope: { project: projectId }, role })));
@@ -125,8 +127,9 @@ export function catalogStep(plan: Plan): Step {
     id: 'keystone:catalog',
     title: 'service users and catalog',
     async run(ctx) {
-      const spec = { ...catalogSpec(plan), resetPasswords: ctx.force };
-      const r = await ensureCatalog(await ctx.openstack(), spec);
+      const client = await ctx.openstack();
+      const spec = { ...catalogSpec(plan), resetPasswords: ctx.force, passwordWorks: keystonePasswordCheck(client.endpoint('identity')) };
+      const r = await ensureCatalog(client, spec);
       ctx.log.info(
         `catalog: ${spec.entries.length} entries; created ${r.usersCreated} users, ${r.servicesCreated} services, ` +
           `${r.endpointsCreated} endpoints (${r.endpointsUpdated} updated), ${r.grantsAdded} role grants`,

@@ -35,6 +35,29 @@ interface Assignment {
   scope: { project?: { id: string }; domain?: { id: string }; system?: { all?: boolean } };
 }
 
+/** Does `password` log `name` (default domain) in? */
+export type PasswordCheck = (name: string, password: string) => Promise<boolean>;
+
+/**
+ * A PasswordCheck against keystone itself: an unscoped password login. 401
+ * means stale; anything else unexpected is an error, not a reason to reset.
+ */
+export function keystonePasswordCheck(identityUrl: string): PasswordCheck {
+  return async (name, password) => {
+    const body = { auth: { identity: { methods: ['password'], password: { user: { name, domain: { id: DEFAULT_DOMAIN }, password } } } } };
+    const r = await fetch(`${identityUrl.replace(/\/$/, '')}/auth/tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(30_000),
+    });
+    await r.arrayBuffer();
+    if (r.status === 201) return true;
+    if (r.status === 401) return false;
+    throw new Error(`checking ${name}'s password: keystone answered HTTP ${r.status}`);
+  };
+}
+
 export class KeystoneDirectory {
   private roles?: Promise<Map<string, Named>>;
   private projects?: Promise<Map<string, Named>>;
@@ -102,15 +125,26 @@ export class KeystoneDirectory {
   }
 
   /**
-   * A user's id, created with `password` when missing. An existing user keeps
-   * its password unless `resetPassword` (devstack's `--or-show` semantics).
+   * A user's id, created with `password` when missing. An existing user's
+   * password is set again when `resetPassword` (--force), or when
+   * `passwordWorks` says the configured one no longer logs in (a password
+   * changed in local.conf over kept databases: without this every service
+   * would get 401s).
    */
-  user(name: string, password: string, opts: { email?: string; defaultProjectId?: string; resetPassword?: boolean } = {}): Promise<string> {
+  user(
+    name: string,
+    password: string,
+    opts: { email?: string; defaultProjectId?: string; resetPassword?: boolean; passwordWorks?: PasswordCheck } = {},
+  ): Promise<string> {
     return this.once(`user:${name}`, async () => {
       const users = await this.listUsers();
       const found = users.get(name);
       if (found) {
-        if (opts.resetPassword) await this.client.patch('identity', `/users/${found.id}`, { user: { password } });
+        const stale = !opts.resetPassword && opts.passwordWorks ? !(await opts.passwordWorks(name, password)) : false;
+        if (opts.resetPassword || stale) {
+          await this.client.patch('identity', `/users/${found.id}`, { user: { password } });
+          if (stale) this.created.push(`password:${name}`);
+        }
         return found.id;
       }
       const user: Record<string, unknown> = { name, password, domain_id: DEFAULT_DOMAIN, enabled: true };

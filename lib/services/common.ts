@@ -215,7 +215,8 @@ export function enabledPanes(plan: Plan, specs: ProcessSpec[]): ProcessSpec[] {
 
 /**
  * A start-phase step creating a module's databases and DB user once MariaDB
- * is up. Existing data is kept unless RECREATE_DATABASES or --force.
+ * is up. Existing data is kept unless RECREATE_DATABASES=True: --force redoes
+ * steps, it never throws data away unasked.
  */
 export function databaseStep(plan: Plan, module: string, user: string, dbs: string[]): Step {
   return {
@@ -223,7 +224,7 @@ export function databaseStep(plan: Plan, module: string, user: string, dbs: stri
     title: `database${dbs.length > 1 ? 's' : ''} ${dbs.join(', ')} and user ${user}`,
     after: afterPanes(plan, 'mysql'),
     async run(ctx) {
-      const recreate = optBool(ctx.plan, 'RECREATE_DATABASES', false) || ctx.force;
+      const recreate = optBool(ctx.plan, 'RECREATE_DATABASES', false);
       const password = secret(ctx.plan, 'DATABASE_PASSWORD');
       for (const name of dbs) {
         const r = await ensureDatabase(ctx.sh, { name, user, password }, recreate);

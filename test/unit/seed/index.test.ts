@@ -117,9 +117,10 @@ describe('catalog + seeding, run twice against the fake APIs', () => {
 
     const mark = os.requests.length;
     const second = await once();
-    // The new run logs in once (its only POST); nothing else is written.
-    expect(os.writes(mark).map((w) => `${w.method} ${w.path}`)).toEqual(['POST /v3/auth/tokens']);
-    expect(os.tokensIssued).toBe(2);
+    // The new run logs in once, and checks each existing user's password with a
+    // login of that user (nova's, and the 7 accounts other than admin); nothing is written.
+    expect(os.writes(mark).map((w) => `${w.method} ${w.path}`)).toEqual(Array(1 + 1 + 7).fill('POST /v3/auth/tokens'));
+    expect(os.tokensIssued).toBe(1 + 9);
     expect({ users: os.users.length, networks: os.networks.length, images: os.images.length, flavors: os.flavors.length, endpoints: os.endpoints.length }).toEqual(counts);
     expect(second.report.images.map((i) => i.status)).toEqual(['present', 'failed']);
   });

@@ -4,6 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RestClient } from '../../../lib/openstack/rest.ts';
 import { ensureCatalog, catalogSpec, catalogStep } from '../../../lib/seed/catalog.ts';
+import { keystonePasswordCheck } from '../../../lib/seed/keystone.ts';
 import { DEVSTACK_ACCOUNTS, ensureAccounts } from '../../../lib/seed/accounts.ts';
 import type { ServiceModule } from '../../../lib/services/types.ts';
 import { clearSecrets } from '../../../lib/util/secrets.ts';
@@ -91,6 +92,23 @@ describe('seeding keystone', () => {
     expect(os.users.find((u) => u.name === 'nova')!.password).toBe('svc-pw');
     await ensureCatalog(client, { ...spec, resetPasswords: true });
     expect(os.users.find((u) => u.name === 'nova')!.password).toBe('new-pw');
+  });
+
+  it('sets a stale service password again without --force: a login with the configured one fails', async () => {
+    await ensureCatalog(client, catalogSpec(plan()));
+    const check = keystonePasswordCheck(client.endpoint('identity'));
+    // Same password: the check logs in, nothing is written.
+    let mark = os.requests.length;
+    await ensureCatalog(client, { ...catalogSpec(plan()), passwordWorks: check });
+    expect(os.writes(mark).filter((w) => w.method !== 'POST' || !w.path.endsWith('/auth/tokens'))).toEqual([]);
+    // SERVICE_PASSWORD changed in local.conf over kept databases.
+    const changed = catalogSpec(fakePlan({ SERVICE_PASSWORD: 'new-pw' }, { services: MODULES }));
+    mark = os.requests.length;
+    await ensureCatalog(client, { ...changed, passwordWorks: check });
+    expect(os.users.filter((u) => ['glance', 'nova', 'neutron', 'cinder'].includes(u.name)).map((u) => u.password)).toEqual(Array(4).fill('new-pw'));
+    expect(os.writes(mark).filter((w) => w.method === 'PATCH').length).toBe(4);
+    expect(await check('nova', 'new-pw')).toBe(true);
+    expect(await check('nova', 'svc-pw')).toBe(false);
   });
 
   it('runs as a Step through ctx.openstack()', async () => {
