@@ -14,7 +14,8 @@ import type { ProcessSpec } from '../proc/types.ts';
 import type { Shell } from '../system/exec.ts';
 import { ConfigError } from '../util/errors.ts';
 import { iniDoc, type IniDoc, type IniSpec } from '../util/ini.ts';
-import type { PhaseName, RepoSpec, ServiceModule, Step } from './types.ts';
+import { codeFrom, serviceRepo } from '../source/index.ts';
+import type { PhaseName, ServiceModule, Step } from './types.ts';
 import {
   databaseStep,
   databaseUrl,
@@ -334,10 +335,6 @@ export async function ensureVolumeTypes(client: OpenStackClient, backends: reado
 
 // ---------------------------------------------------------------- module
 
-function codeFrom(plan: Plan): 'checkout' | 'package' {
-  return plan.method.method === 'source' ? 'checkout' : 'package';
-}
-
 function daemonPane(plan: Plan, name: string, script: string, probePattern: string, after: string[]): ProcessSpec {
   return {
     name,
@@ -365,15 +362,7 @@ export function createCinderModule(dm: DeviceMapperProbe = systemDeviceMapper): 
     // cinder-volume already depends on lvm2 and thin-provisioning-tools; tgt only
     // when a volume group will really be exported
     extraPackages: (plan) => (plan.isEnabled('c-vol') && lvmBackends(plan).length > 0 ? ['lvm2', 'thin-provisioning-tools', 'tgt'] : []),
-    repos: (plan): RepoSpec[] => [
-      {
-        name: 'cinder',
-        url: opt(plan, 'CINDER_REPO', `${opt(plan, 'GIT_BASE', 'https://opendev.org')}/openstack/cinder.git`),
-        ref: opt(plan, 'CINDER_BRANCH', opt(plan, 'TARGET_BRANCH', 'master')),
-        dir: join(plan.dirs.dest, 'cinder'),
-        distroPackage: 'python3-cinder',
-      },
-    ],
+    repos: (plan) => [serviceRepo(plan, 'cinder', { distroPackage: 'python3-cinder' })],
     configFiles: (plan) => [cinderConfPath(plan), CINDER_UWSGI],
     steps: (plan) => {
       const backends = cinderBackends(plan, dm);

@@ -5,6 +5,7 @@
 import type { Plan } from '../plan/types.ts';
 import { binPath } from '../plan/paths.ts';
 import { iniDoc, type IniDoc } from '../util/ini.ts';
+import { codeFrom, serviceRepo } from '../source/index.ts';
 import type { ServiceModule } from './types.ts';
 import { apiWorkers, databaseStep, databaseUrl, debug, ensureDirs, keystoneAuthtoken, manageStep, serviceHost, writeConf, dropDatabases, removeDirs } from './common.ts';
 
@@ -35,6 +36,7 @@ export const glanceModule: ServiceModule = {
   name: 'glance',
   project: 'glance',
   shortNames: ['g-api'],
+  repos: (plan) => [serviceRepo(plan, 'glance', { distroPackage: 'python3-glance' })],
   configFiles: () => [GLANCE_API_CONF],
   steps: (plan) => ({
     configure: [
@@ -66,7 +68,7 @@ export const glanceModule: ServiceModule = {
       probe: { kind: 'http', url: `http://${serviceHost(plan)}:9292/` },
       port: 9292,
       after: ['key', 'glance:db-sync'],
-      codeFrom: plan.method.method === 'source' ? 'checkout' : 'package',
+      codeFrom: codeFrom(plan),
     },
   ],
   catalog: (plan) => [

@@ -19,7 +19,8 @@ import type { Plan } from '../plan/types.ts';
 import { pythonPath } from '../plan/paths.ts';
 import { ConfigError } from '../util/errors.ts';
 import { setOption, type IniDoc } from '../util/ini.ts';
-import type { RepoSpec, ServiceModule, StackContext } from './types.ts';
+import { codeFrom, serviceRepo } from '../source/index.ts';
+import type { ServiceModule, StackContext } from './types.ts';
 import { enabledPanes, keystoneUrl, memcacheServers, opt, regionName, serviceHost, uwsgiIni, uwsgiPane, writeConf } from './common.ts';
 
 export const HORIZON_USER = 'www-data';
@@ -171,15 +172,7 @@ export const horizonModule: ServiceModule = {
   name: 'horizon',
   project: 'horizon',
   shortNames: ['horizon'],
-  repos: (plan): RepoSpec[] => [
-    {
-      name: 'horizon',
-      url: opt(plan, 'HORIZON_REPO', `${opt(plan, 'GIT_BASE', 'https://opendev.org')}/openstack/horizon.git`),
-      ref: opt(plan, 'HORIZON_BRANCH', opt(plan, 'TARGET_BRANCH', 'master')),
-      dir: join(plan.dirs.dest, 'horizon'),
-      distroPackage: 'python3-django-horizon',
-    },
-  ],
+  repos: (plan) => [serviceRepo(plan, 'horizon', { distroPackage: 'python3-django-horizon' })],
   configFiles: (plan) => {
     const l = horizonLayout(plan);
     return [join(l.snippetDir, SNIPPET_NAME), l.uwsgiIni];
@@ -232,7 +225,7 @@ export const horizonModule: ServiceModule = {
     });
     // the login page renders only when settings, templates and static manifest all work
     pane.probe = { kind: 'http', url: `http://${serviceHost(plan)}:${horizonPort(plan)}/auth/login/`, expectStatus: [200] };
-    pane.codeFrom = plan.method.method === 'source' ? 'checkout' : 'package';
+    pane.codeFrom = codeFrom(plan);
     return enabledPanes(plan, [pane]);
   },
 };

@@ -8,6 +8,7 @@ import type { Plan } from '../plan/types.ts';
 import { binPath } from '../plan/paths.ts';
 import type { ProcessSpec } from '../proc/types.ts';
 import { iniDoc, type IniDoc } from '../util/ini.ts';
+import { codeFrom as paneCodeFrom, serviceRepo } from '../source/index.ts';
 import type { ServiceModule, StackContext, Step } from './types.ts';
 import {
   afterPanes,
@@ -171,6 +172,7 @@ export const neutronModule: ServiceModule = {
   name: 'neutron',
   project: 'neutron',
   shortNames: ['q-svc', 'q-agt', 'q-dhcp', 'q-l3', 'q-meta'],
+  repos: (plan) => [serviceRepo(plan, 'neutron', { distroPackage: 'python3-neutron' })],
   configFiles: (plan) => Object.values(neutronFiles(plan)),
   steps: (plan) => ({
     configure: [
@@ -262,7 +264,7 @@ export const neutronModule: ServiceModule = {
   },
   processes(plan) {
     const f = neutronFiles(plan);
-    const codeFrom = plan.method.method === 'source' ? ('checkout' as const) : ('package' as const);
+    const codeFrom = paneCodeFrom(plan);
     const rabbit = plan.isEnabled('rabbit') ? ['rabbit', 'rabbit:user'] : [];
     const agent = (name: string, script: string, ini: string, pattern: string, after: string[]): ProcessSpec => ({
       name,

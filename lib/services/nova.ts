@@ -17,6 +17,7 @@ import { addSecret } from '../util/secrets.ts';
 import { execSql, queryColumn, sqlString } from '../system/mysql.ts';
 import * as urls from '../config/urls.ts';
 import { iniDoc, type IniDoc, type IniSpec } from '../util/ini.ts';
+import { codeFrom as paneCodeFrom, serviceRepo } from '../source/index.ts';
 import type { ServiceModule, StackContext, Step } from './types.ts';
 import {
   afterPanes,
@@ -166,6 +167,7 @@ export const novaModule: ServiceModule = {
   name: 'nova',
   project: 'nova',
   shortNames: ['n-api', 'n-api-meta', 'n-cond', 'n-sch', 'n-cpu'],
+  repos: (plan) => [serviceRepo(plan, 'nova', { distroPackage: 'python3-nova' })],
   extraPackages(plan) {
     if (!plan.isEnabled('n-cpu') || virtDriver(plan) !== 'libvirt') return [];
     return [opt(plan, 'LIBVIRT_TYPE', 'kvm') === 'qemu' ? 'nova-compute-qemu' : 'nova-compute-kvm', 'libvirt-clients'];
@@ -253,7 +255,7 @@ export const novaModule: ServiceModule = {
   processes(plan) {
     const host = serviceHost(plan);
     const conf = ['--config-file', novaConfPath(plan)];
-    const codeFrom = plan.method.method === 'source' ? ('checkout' as const) : ('package' as const);
+    const codeFrom = paneCodeFrom(plan);
     const daemon = (name: string, script: string, topic: string, after: string[]): ProcessSpec => ({
       name,
       project: 'nova',

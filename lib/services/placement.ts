@@ -3,6 +3,7 @@
 import type { Plan } from '../plan/types.ts';
 import { binPath } from '../plan/paths.ts';
 import { iniDoc, type IniDoc } from '../util/ini.ts';
+import { codeFrom, serviceRepo } from '../source/index.ts';
 import type { ServiceModule } from './types.ts';
 import { databaseStep, databaseUrl, debug, keystoneAuthtoken, manageStep, serviceHost, uwsgiIni, uwsgiPane, writeConf, dropDatabases } from './common.ts';
 
@@ -24,6 +25,7 @@ export const placementModule: ServiceModule = {
   project: 'placement',
   // placement-client is devstack's name for "this host uses placement"; it has no pane
   shortNames: ['placement-api', 'placement-client'],
+  repos: (plan) => [serviceRepo(plan, 'placement', { distroPackage: 'python3-placement' })],
   configFiles: () => [PLACEMENT_CONF, PLACEMENT_UWSGI],
   steps: (plan) => ({
     configure: [
@@ -51,15 +53,18 @@ export const placementModule: ServiceModule = {
   processes: (plan) =>
     plan.isEnabled('placement-api')
       ? [
-          uwsgiPane({
-            name: 'placement-api',
-            project: 'placement',
-            user: 'placement',
-            ini: PLACEMENT_UWSGI,
-            port: 8778,
-            host: serviceHost(plan),
-            after: ['key', 'placement:db-sync'],
-          }),
+          {
+            ...uwsgiPane({
+              name: 'placement-api',
+              project: 'placement',
+              user: 'placement',
+              ini: PLACEMENT_UWSGI,
+              port: 8778,
+              host: serviceHost(plan),
+              after: ['key', 'placement:db-sync'],
+            }),
+            codeFrom: codeFrom(plan),
+          },
         ]
       : [],
   catalog: (plan) =>
