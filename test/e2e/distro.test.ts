@@ -10,12 +10,23 @@
 //   3. A second ./stack.ts converges (its time is printed) without duplicates.
 //   4. ./unstack.ts -a stops everything: no tstack process, no listener of the
 //      stack, and /etc/resolv.conf byte-identical.
+// and issue 5's, in the same stack so CI pays for one bring-up:
+//   - a 1 GB volume becomes available and attaches to the demo server (in-use);
+//   - Horizon in headless Chromium: the login page, a login as demo landing on
+//     the instances page listing the server, a screenshot in test-output/;
+//   - ./unstack.ts --clean leaves nothing: processes, ports, namespaces, OVS
+//     bridges, loop devices, databases; resolv.conf untouched;
+//   - Ctrl-C during the next ./stack.ts (once its start phase begins): exit
+//     130, every live process of the stack belongs to a recorded pane, and a
+//     re-run resumes (finished steps skipped) and brings the stack up.
 
-import { execFile } from 'node:child_process';
-import { copyFileSync, createReadStream, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { chromium } from 'playwright-core';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOP_DIR } from '../../lib/util/paths.ts';
@@ -23,14 +34,23 @@ import { TOP_DIR } from '../../lib/util/paths.ts';
 const run = promisify(execFile);
 const OPENSTACK = '/usr/bin/openstack';
 const CLOUDS_YAML = '/etc/openstack/clouds.yaml';
-/** Ports of the panes of the issue-4 service set. */
-const STACK_PORTS = [3306, 4369, 5672, 25672, 11211, 5000, 9292, 8778, 8774, 8775, 9696];
+/** Ports of the panes of the default service set (OVS's 6640/6633 included). */
+const STACK_PORTS = [3306, 4369, 5672, 25672, 11211, 5000, 9292, 8778, 8774, 8775, 9696, 8776, 8080, 6640, 6633];
+/** Databases the default set makes (MariaDB's datadir is /var/lib/mysql). */
+const STACK_DATABASES = ['keystone', 'glance', 'placement', 'nova', 'nova_api', 'nova_cell0', 'neutron', 'cinder'];
+/** Programs of the stack, by command line: any of them alive after a teardown is a leftover. */
+const STACK_PROGRAM = /(^|\/)(mariadbd|mysqld|beam\.smp|epmd|memcached|uwsgi|ovsdb-server|ovs-vswitchd|nova-[a-z-]+|neutron-[a-z-]+|cinder-[a-z-]+|glance-[a-z-]+|dnsmasq|haproxy)(\s|$)|^(keystone|placement|nova-api|cinder-api|horizon)-/;
+const PANES = ['mysql', 'rabbit', 'memcached', 'key', 'g-api', 'placement-api', 'n-api', 'n-api-meta', 'n-cond', 'n-sch', 'n-cpu', 'ovsdb-server', 'ovs-vswitchd', 'q-svc', 'q-agt', 'q-dhcp', 'q-l3', 'q-meta', 'c-api', 'c-sch', 'c-vol', 'horizon'];
 
 let root: string;
 let server: Server;
 let localConf: string;
 let freshConf: string;
 let resolvBefore: Buffer;
+let horizonUrl: string;
+const adminPassword = `e2e-${randomBytes(9).toString('hex')}`;
+let serverId: string;
+let journalAfterInterrupt: string[] = [];
 
 async function tstack(script: 'stack.ts' | 'unstack.ts', args: string[], timeoutMs = 40 * 60_000): Promise<{ out: string; seconds: number }> {
   const t0 = Date.now();
@@ -88,6 +108,42 @@ function tstackProcesses(): string[] {
   return found;
 }
 
+interface LiveProcess {
+  pid: number;
+  pgid: number;
+  sid: number;
+  ppid: number;
+  /** TSTACK_PANE from its environment, when the supervisor's marker reached it. */
+  pane?: string;
+  cmdline: string;
+}
+
+/** Processes of the stack: those with the pane marker, and the stack's programs by name (sudo drops the marker). */
+function stackProcesses(): LiveProcess[] {
+  const found: LiveProcess[] = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+      const env = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+      const pane = env.find((e) => e.startsWith('TSTACK_PANE='))?.slice('TSTACK_PANE='.length);
+      if (!pane && !STACK_PROGRAM.test(cmdline)) continue;
+      // fields after the command name, which may contain spaces: state ppid pgrp session
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const [, ppid, pgid, sid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      found.push({ pid: Number(pid), ppid: Number(ppid), pgid: Number(pgid), sid: Number(sid), pane, cmdline: cmdline.slice(0, 160) });
+    } catch {
+      // the process exited while we looked
+    }
+  }
+  return found;
+}
+
+/** Network namespaces that Neutron's agents make. */
+async function stackNamespaces(): Promise<string[]> {
+  const netns = await run('ip', ['netns', 'list']);
+  return netns.stdout.split('\n').map((l) => l.split(' ')[0]).filter((n) => /^(qrouter|qdhcp|qlbaas|fip|snat)-/.test(n));
+}
+
 async function listeningPorts(): Promise<number[]> {
   const r = await run('ss', ['-Hltn']);
   return r.stdout
@@ -116,9 +172,10 @@ describe.runIf(process.getuid?.() === 0)('distro stack, end to end (issue 4)', (
     const conf = (extra: string[]) =>
       [
         '[[local|localrc]]',
-        // issue 4's set; cinder and horizon belong to the next E2E
-        'disable_service c-api c-sch c-vol horizon',
+        // the default set: issue 4's services plus cinder (c-api c-sch c-vol) and horizon
         'DOWNLOAD_DEFAULT_IMAGES=False',
+        // set here (the other passwords are generated) so the browser can log in as demo
+        `ADMIN_PASSWORD=${adminPassword}`,
         `IMAGE_URLS=http://127.0.0.1:${port}/e2e-tiny.qcow2`,
         ...extra,
         '',
@@ -145,9 +202,9 @@ describe.runIf(process.getuid?.() === 0)('distro stack, end to end (issue 4)', (
     // the converge run must use the passwords this run generated
     copyFileSync(join(root, '.localrc.password'), join(root, 'converge', '.localrc.password'));
     console.log(`cold ./stack.ts: ${seconds.toFixed(0)} s\n${out.slice(out.lastIndexOf('phase  '))}`);
-    for (const pane of ['mysql', 'rabbit', 'memcached', 'key', 'g-api', 'placement-api', 'n-api', 'n-api-meta', 'n-cond', 'n-sch', 'n-cpu', 'ovsdb-server', 'ovs-vswitchd', 'q-svc', 'q-agt', 'q-dhcp', 'q-l3', 'q-meta']) {
-      expect(out).toMatch(new RegExp(`^${pane}\\s+\\S+\\s+ready`, 'm'));
-    }
+    for (const pane of PANES) expect(out).toMatch(new RegExp(`^${pane}\\s+\\S+\\s+ready`, 'm'));
+    horizonUrl = /^Horizon:\s+(\S+)/m.exec(out)?.[1] ?? '';
+    expect(horizonUrl).toMatch(/^http:\/\/[^/]+:8080\/$/);
   });
 
   it('demo gets a token; the image is active; private, public and router1 exist', async () => {
@@ -174,6 +231,7 @@ describe.runIf(process.getuid?.() === 0)('distro stack, end to end (issue 4)', (
       '--network', 'private', '--wait', 'e2e-fake-server',
     ]);
     expect(created.status).toBe('ACTIVE');
+    serverId = created.id;
     const ports = await os<{ ID: string }[]>('devstack-admin', ['port', 'list', '--server', created.id]);
     expect(ports.length).toBe(1);
     const port = await eventually('port bound', async () => {
@@ -181,6 +239,56 @@ describe.runIf(process.getuid?.() === 0)('distro stack, end to end (issue 4)', (
       return p.binding_vif_type === 'ovs' && p.binding_host_id ? p : undefined;
     }, 60);
     expect(port.binding_vif_type).toBe('ovs');
+  });
+
+  it('a 1 GB volume becomes available and attaches to the demo server (in-use)', async () => {
+    const created = await os<{ id: string; size: number }>('devstack', ['volume', 'create', '--size', '1', 'e2e-volume']);
+    expect(created.size).toBe(1);
+    const available = await eventually('volume available', async () => {
+      const v = await os<{ status: string }>('devstack', ['volume', 'show', created.id]);
+      if (v.status === 'error') throw new Error('volume went to error (see c-vol.log)');
+      return v.status === 'available' ? v : undefined;
+    }, 90);
+    expect(available.status).toBe('available');
+    // attach through nova (by server ID: §8 of the notes), demo owns both
+    await run(OPENSTACK, ['--os-cloud', 'devstack', 'server', 'add', 'volume', serverId, created.id], {
+      env: { ...process.env, OS_CLIENT_CONFIG_FILE: CLOUDS_YAML, OS_COMPUTE_API_VERSION: '2.72' },
+      timeout: 2 * 60_000,
+    });
+    const inUse = await eventually('volume in-use', async () => {
+      const v = await os<{ status: string; attachments: { server_id: string }[] }>('devstack', ['volume', 'show', created.id]);
+      return v.status === 'in-use' ? v : undefined;
+    }, 90);
+    expect(inUse.attachments.map((a) => a.server_id)).toContain(serverId);
+  });
+
+  it('Horizon in headless Chromium: login page, demo lands on the instances page listing the server', async () => {
+    const profile = mkdtempSync('/tmp/tstack-e2e-chromium-');
+    const browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      // Debian's chromium as root, on a machine without network: no sandbox, no background connections
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      const login = await page.goto(horizonUrl, { waitUntil: 'load', timeout: 60_000 });
+      expect(login?.status()).toBe(200);
+      expect(page.url()).toContain('/auth/login/');
+      expect(await page.title()).toMatch(/Login - OpenStack Dashboard/);
+      await page.fill('input[name="username"]', 'demo');
+      await page.fill('input[name="password"]', adminPassword);
+      await Promise.all([page.waitForURL(/\/project\//, { timeout: 90_000 }), page.click('button[type="submit"]')]);
+      expect(new URL(page.url()).pathname).toBe('/project/instances/');
+      expect(await page.title()).toMatch(/Instances - OpenStack Dashboard/);
+      const table = page.locator('table#instances');
+      await expect.poll(async () => (await table.textContent()) ?? '', { timeout: 30_000 }).toContain('e2e-fake-server');
+      mkdirSync(join(TOP_DIR, 'test-output'), { recursive: true });
+      await page.screenshot({ path: join(TOP_DIR, 'test-output', 'horizon-instances.png'), fullPage: true });
+    } finally {
+      await browser.close();
+      rmSync(profile, { recursive: true, force: true });
+    }
   });
 
   it('a second ./stack.ts converges: no duplicates', async () => {
@@ -212,6 +320,92 @@ describe.runIf(process.getuid?.() === 0)('distro stack, end to end (issue 4)', (
     }
     const open = (await listeningPorts()).filter((p) => STACK_PORTS.includes(p));
     expect(open).toEqual([]);
+    expect(readFileSync('/etc/resolv.conf').equals(resolvBefore)).toBe(true);
+  });
+  it('./unstack.ts --clean leaves nothing: processes, ports, namespaces, OVS bridges, loop devices, databases', async () => {
+    const { out } = await tstack('unstack.ts', ['--clean']);
+    console.log(`./unstack.ts --clean:\n${out.slice(-3000)}`);
+    await eventually('no process of the stack', async () => (stackProcesses().length === 0 ? true : undefined), 30).catch((e) => {
+      throw new Error(`${String(e)}\n${stackProcesses().map((p) => `${p.pid} ${p.pane ?? '-'} ${p.cmdline}`).join('\n')}`);
+    });
+    expect((await listeningPorts()).filter((p) => STACK_PORTS.includes(p))).toEqual([]);
+    expect(await stackNamespaces()).toEqual([]);
+    // ovs-vswitchd is stopped (checked above); its bridges and the agents' ports must not linger as links either
+    const links = (await run('ip', ['-o', 'link', 'show'])).stdout.split('\n').map((l) => l.split(': ')[1]?.split('@')[0]).filter(Boolean);
+    expect(links.filter((l) => /^(br-int|br-ex|br-tun|ovs-netdev|ovs-system|tap|qr-|qg-|ns-)/.test(l))).toEqual([]);
+    const loops = (await run('losetup', ['-a'])).stdout;
+    expect(loops.split('\n').filter((l) => /stack-volumes|cinder/.test(l))).toEqual([]);
+    expect(STACK_DATABASES.filter((db) => existsSync(`/var/lib/mysql/${db}`))).toEqual([]);
+    expect(existsSync(join(TOP_DIR, '.stackenv'))).toBe(false);
+    expect(readFileSync('/etc/resolv.conf').equals(resolvBefore)).toBe(true);
+  });
+
+  it('Ctrl-C once the start phase begins: exit 130, and every live process of the stack belongs to a recorded pane', async () => {
+    // A terminal's Ctrl-C goes to the whole foreground process group: stack.ts and the commands its steps run.
+    const child = spawn(join(TOP_DIR, 'stack.ts'), ['--config', localConf], {
+      cwd: TOP_DIR,
+      env: { ...process.env, CI: 'true' },
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    let sentAt = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      // the first step of the start phase is in flight
+      if (!sentAt && /\[start\] (?!phase ).* \.\.\.$/m.test(out)) {
+        sentAt = new Date().toISOString();
+        setTimeout(() => process.kill(-child.pid!, 'SIGINT'), 500);
+      }
+    });
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const killer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 15 * 60_000);
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    clearTimeout(killer);
+    console.log(`interrupted run (SIGINT at ${sentAt}):\n${out.slice(-3000)}\n${err}`);
+    expect(sentAt, 'the start phase never began').not.toBe('');
+    expect(code).toBe(130);
+    expect(err).toMatch(/Interrupted: letting the steps in flight settle/);
+    expect(err).toMatch(/stack\.ts interrupted; every started pane is recorded/);
+    expect(out).not.toMatch(/phase start done/);
+
+    const stateDir = (JSON.parse(readFileSync(join(TOP_DIR, '.stackenv'), 'utf8')) as { stateDir: string }).stateDir;
+    const records = readdirSync(join(stateDir, 'panes'))
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => JSON.parse(readFileSync(join(stateDir, 'panes', f), 'utf8')) as { spec: { name: string }; pid: number; pgid: number; stoppedAt?: string });
+    const live = stackProcesses();
+    expect(records.length, 'no pane was started before the interrupt').toBeGreaterThan(0);
+    expect(live.length).toBeGreaterThan(0);
+    const byPid = new Map(live.map((p) => [p.pid, p]));
+    const unrecorded = live.filter((p) => {
+      const rec = records.find((r) => !r.stoppedAt && (r.pgid === p.pgid || r.pgid === p.sid));
+      if (rec) return p.pane !== undefined && p.pane !== rec.spec.name;
+      // a child that left its pane's group (sudo, daemons): one of its ancestors is a recorded pane
+      for (let q = byPid.get(p.ppid); q; q = byPid.get(q.ppid)) if (records.some((r) => !r.stoppedAt && r.pgid === q!.pgid)) return false;
+      return true;
+    });
+    expect(unrecorded.map((p) => `${p.pid} pgid ${p.pgid} ${p.pane ?? '-'} ${p.cmdline}`)).toEqual([]);
+    journalAfterInterrupt = Object.keys(JSON.parse(readFileSync(join(stateDir, 'steps.json'), 'utf8')) as Record<string, unknown>);
+    expect(journalAfterInterrupt.length).toBeGreaterThan(0);
+  });
+
+  it('a re-run resumes (steps finished before the interrupt are skipped) and brings the stack up again', async () => {
+    const { out, seconds } = await tstack('stack.ts', ['--config', localConf]);
+    console.log(`resumed ./stack.ts after Ctrl-C (after --clean): ${seconds.toFixed(0)} s\n${out.slice(out.lastIndexOf('phase  '))}`);
+    for (const pane of PANES) expect(out).toMatch(new RegExp(`^${pane}\\s+\\S+\\s+ready`, 'm'));
+    const stateDir = (JSON.parse(readFileSync(join(TOP_DIR, '.stackenv'), 'utf8')) as { stateDir: string }).stateDir;
+    const report = (JSON.parse(readFileSync(join(stateDir, 'last-run.json'), 'utf8')) as { report: { steps: { id: string; status: string }[] } }).report;
+    const redone = report.steps.filter((s) => journalAfterInterrupt.includes(s.id) && s.status !== 'skipped');
+    expect(redone.map((s) => `${s.id}: ${s.status}`)).toEqual([]);
+    const token = await os<{ id: string }>('devstack', ['token', 'issue']);
+    expect(token.id.length).toBeGreaterThan(20);
+  });
+
+  it('./unstack.ts --clean at the end leaves no process of the stack behind', async () => {
+    await tstack('unstack.ts', ['--clean']);
+    await eventually('no process of the stack', async () => (stackProcesses().length === 0 ? true : undefined), 30);
+    expect((await listeningPorts()).filter((p) => STACK_PORTS.includes(p))).toEqual([]);
     expect(readFileSync('/etc/resolv.conf').equals(resolvBefore)).toBe(true);
   });
 });
