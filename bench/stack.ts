@@ -1,0 +1,147 @@
+// Figures for a whole stack on this machine, printed (no timed assertions):
+//
+//   npm run bench:stack -- [--config PATH] [--no-cold] [--unstack]
+//
+//   1. cold: `./unstack.ts --clean`, then `./stack.ts` from scratch, with the
+//      time of each phase and of the apt step (from $SERVICE_DIR/last-run.json,
+//      the run's own record). Packages stay installed across --clean, so the
+//      apt figure is an install that finds everything present, unless the
+//      machine is fresh: the bench prints which.
+//   2. warm: `./stack.ts` again on the running stack (a converge).
+//   3. restart-to-ready of `key` and `n-api`: the CLI's wall time
+//      (`./stack.ts restart NAME`, node start-up included) and the
+//      supervisor's (the pane record's startedAt -> readyAt).
+//   4. each pane's RSS and their total (`./stack.ts status --json`), and the
+//      machine's memory in use (`free -b`), everything up.
+//
+// Root, and the machine to itself: run it under the shared lock, e.g.
+//   flock /work/tmp/stack.lock sh -c 'npm run bench:stack; ./unstack.ts -a'
+// The stack is left running (bench:seed runs against it) unless --unstack.
+
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { promisify } from 'node:util';
+import type { PaneStatus, ProcessRecord } from '../lib/proc/types.ts';
+import type { RunReport } from '../lib/phases/runner.ts';
+import { TOP_DIR } from '../lib/util/paths.ts';
+
+const run = promisify(execFile);
+
+const has = (flag: string) => process.argv.includes(`--${flag}`);
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
+}
+
+const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
+
+/** One tstack command, timed; its output is kept for the report when it fails. */
+async function tstack(script: 'stack.ts' | 'unstack.ts', args: string[]): Promise<{ ms: number; out: string }> {
+  const t0 = performance.now();
+  try {
+    const r = await run(join(TOP_DIR, script), args, {
+      cwd: TOP_DIR,
+      env: { ...process.env, CI: 'true' },
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return { ms: performance.now() - t0, out: r.stdout };
+  } catch (e) {
+    const err = e as { code?: number; stdout?: string; stderr?: string };
+    // exit 3 (partial: e.g. an image not seeded) still leaves a stack to measure
+    if (script === 'stack.ts' && err.code === 3) return { ms: performance.now() - t0, out: err.stdout ?? '' };
+    throw new Error(`./${script} ${args.join(' ')} failed (exit ${err.code}):\n${(err.stdout ?? '').slice(-4000)}\n${err.stderr ?? ''}`);
+  }
+}
+
+function stateDir(): string {
+  return (JSON.parse(readFileSync(join(TOP_DIR, '.stackenv'), 'utf8')) as { stateDir: string }).stateDir;
+}
+
+function lastRun(): RunReport {
+  return (JSON.parse(readFileSync(join(stateDir(), 'last-run.json'), 'utf8')) as { report: RunReport }).report;
+}
+
+function printRun(label: string, wallMs: number, report: RunReport): void {
+  console.log(`\n${label}: ${secs(wallMs)} wall (runner total ${secs(report.totalMs)})`);
+  for (const p of report.phases) {
+    if (p.steps === 0) continue;
+    console.log(`  ${p.name.padEnd(12)} ${secs(p.ms).padStart(8)}  ${p.steps} steps, ${p.skipped} skipped`);
+  }
+  for (const s of report.steps.filter((x) => x.id.startsWith('apt:'))) {
+    console.log(`  apt step ${s.id} (${s.title}): ${s.status}, ${secs(s.ms)}`);
+  }
+}
+
+/** The apt module's own line: either everything was installed already, or how many it installed and how long it took. */
+function aptNote(out: string): string {
+  const line = /apt: (all \d+ packages already installed|\d+ package\(s\) installed in \d+ s)/.exec(out)?.[0];
+  return line ?? 'apt: no apt line in the output (step skipped?)';
+}
+
+async function restartToReady(pane: string): Promise<{ cliMs: number; supervisorMs: number }> {
+  const { ms } = await tstack('stack.ts', ['restart', pane]);
+  const rec = JSON.parse(readFileSync(join(stateDir(), 'panes', `${pane}.json`), 'utf8')) as ProcessRecord;
+  if (!rec.readyAt) throw new Error(`${pane}: restarted but not ready`);
+  return { cliMs: ms, supervisorMs: Date.parse(rec.readyAt) - Date.parse(rec.startedAt) };
+}
+
+async function memory(): Promise<void> {
+  const { stdout } = await run(join(TOP_DIR, 'stack.ts'), ['status', '--json'], { cwd: TOP_DIR, env: { ...process.env, CI: 'true' } }).catch(
+    (e: { stdout?: string }) => ({ stdout: e.stdout ?? '[]' }), // exit 4 when a pane is not ready: the rows are still printed
+  );
+  const panes = JSON.parse(stdout) as PaneStatus[];
+  console.log('\npane RSS (./stack.ts status --json; the pane process group):');
+  let total = 0;
+  for (const p of [...panes].sort((a, b) => (b.rssBytes ?? 0) - (a.rssBytes ?? 0))) {
+    total += p.rssBytes ?? 0;
+    console.log(`  ${p.name.padEnd(14)} ${p.state.padEnd(9)} ${mib(p.rssBytes ?? 0).padStart(9)}`);
+  }
+  console.log(`  ${'total'.padEnd(14)} ${''.padEnd(9)} ${mib(total).padStart(9)}  (${panes.length} panes)`);
+  const free = (await run('free', ['-b'])).stdout.split('\n').find((l) => l.startsWith('Mem:'))!.split(/\s+/);
+  console.log(`machine memory (free -b): total ${mib(Number(free[1]))}, used ${mib(Number(free[2]))}, available ${mib(Number(free[6]))}`);
+  console.log('  (the machine is shared: "used" includes whatever else runs on it)');
+}
+
+async function main(): Promise<void> {
+  if (process.getuid?.() !== 0) throw new Error('bench/stack.ts runs ./stack.ts for real: run it as root');
+  const config = arg('config', join(TOP_DIR, 'local.conf'));
+  console.log(`bench/stack.ts: local.conf ${config}; ${new Date().toISOString()}`);
+
+  if (!has('no-cold')) {
+    const clean = await tstack('unstack.ts', ['--clean']).catch((e: Error) => {
+      // nothing recorded yet: a first run on this machine is cold already
+      console.log(`(./unstack.ts --clean: ${e.message.split('\n')[0]})`);
+      return { ms: 0, out: '' };
+    });
+    console.log(`./unstack.ts --clean: ${secs(clean.ms)}`);
+    const cold = await tstack('stack.ts', ['--config', config]);
+    printRun('cold ./stack.ts', cold.ms, lastRun());
+    console.log(`  ${aptNote(cold.out)}`);
+  }
+
+  const warm = await tstack('stack.ts', ['--config', config]);
+  printRun('warm ./stack.ts (converge)', warm.ms, lastRun());
+
+  console.log('\nrestart-to-ready (CLI wall time incl. node start-up / supervisor spawn -> ready):');
+  for (const pane of ['key', 'n-api']) {
+    const r = await restartToReady(pane);
+    console.log(`  ${pane.padEnd(6)} ${secs(r.cliMs).padStart(8)} / ${secs(r.supervisorMs).padStart(8)}`);
+  }
+
+  await memory();
+
+  if (has('unstack')) {
+    const down = await tstack('unstack.ts', ['-a']);
+    console.log(`\n./unstack.ts -a: ${secs(down.ms)}`);
+  } else {
+    console.log('\nThe stack is left running (./unstack.ts -a stops it).');
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : String(e));
+  process.exit(1);
+});
