@@ -140,7 +140,7 @@ export const SETTINGS: Setting[] = [
     { name: 'LOGDIR', type: 'path', default: '${DEST}/logs', description: 'One log per pane (`<pane>.log`) and the stack log.' },
     { name: 'LOGFILE', type: 'path', default: '${LOGDIR}/stack.log', description: 'Log of every command stack.ts runs (masked).' },
     { name: 'SERVICE_DIR', type: 'path', default: '${DEST}/status', description: 'State directory: `panes/<pane>.json` and the finished steps (`steps.json`).' },
-    { name: 'STACK_USER', type: 'string', default: 'stack', description: 'Unprivileged user that owns $DEST and the checkouts (tstack itself runs as root).' },
+    { name: 'STACK_USER', type: 'string', default: 'stack', description: 'Who owns the source checkouts under $DEST, to edit them without root (tstack runs as root; services keep their own users and can read them). Set here or in the environment: that user, created if missing (`root` keeps them root\'s). Unset: the user who ran `sudo ./stack.ts`, else `stack` if it exists, else root.' },
   ]),
   ...group('host', [
     {

@@ -12,6 +12,7 @@ import { describeOutcome, syncCheckouts, type CheckoutProgress } from './checkou
 import { CheckoutError, type CloneSettings } from './git.ts';
 import { installEditable, withoutConstraints } from './pip.ts';
 import { sourceRepos } from './repos.ts';
+import { checkoutOwner, createUserArgv, handOverArgvs, stackUserExplicit, userExists } from './owner.ts';
 import { missingScripts } from './scripts.ts';
 import { sourceSettings, type SourceSettings } from './settings.ts';
 import { ensureVenv } from './venv.ts';
@@ -133,13 +134,33 @@ async function installStep(ctx: StackContext, repos: RepoSpec[], s: SourceSettin
 }
 
 /**
+ * The checkouts go to the developer who edits them (see owner.ts); run after
+ * the installs, since a root `pip install -e` writes into them.
+ */
+async function ownerStep(ctx: StackContext, repos: RepoSpec[], sudoUser: string | undefined): Promise<void> {
+  const stackUser = ctx.plan.config.values.STACK_USER || 'stack';
+  const candidates = [...new Set([stackUser, ...(sudoUser ? [sudoUser] : [])])];
+  const existing = new Set<string>();
+  for (const u of candidates) if (await userExists(ctx.sh, u)) existing.add(u);
+  const owner = checkoutOwner({ stackUser, explicit: stackUserExplicit(ctx.plan), sudoUser, exists: (u) => existing.has(u) });
+  if (!owner.user) {
+    ctx.log.info(`checkouts: ${owner.why}`);
+    return;
+  }
+  if (owner.create) await ctx.sh.run(createUserArgv(owner.user));
+  for (const argv of handOverArgvs(owner.user, repos.map((r) => r.dir))) await ctx.sh.run(argv);
+  ctx.log.info(`checkouts owned by ${owner.user}: ${owner.why}`);
+}
+
+/**
  * The install-phase steps of the source method. `packagesStep` is the id of
  * the step that installs Debian packages (apt:install): the venv needs
  * python3-venv and the installs need the distro packages, so they wait for
  * it; the checkouts run alongside it (both are network-bound) unless git
- * itself still has to be installed.
+ * itself still has to be installed. `sudoUser` is who ran `sudo ./stack.ts`
+ * (default $SUDO_USER; null: nobody).
  */
-export function sourceSteps(plan: Plan, opts: { packagesStep?: string; gitInstalled?: boolean } = {}): Step[] {
+export function sourceSteps(plan: Plan, opts: { packagesStep?: string; gitInstalled?: boolean; sudoUser?: string | null } = {}): Step[] {
   const packagesStep = opts.packagesStep ?? 'apt:install';
   const gitInstalled = opts.gitInstalled ?? existsSync('/usr/bin/git');
   const s = sourceSettings(plan);
@@ -167,6 +188,12 @@ export function sourceSteps(plan: Plan, opts: { packagesStep?: string; gitInstal
       title: `editable installs (SOURCE_DEPS=${s.sourceDeps}): ${installRepos.map((r) => r.name).join(', ') || 'none'}`,
       after: ['source:checkouts', 'source:venv', packagesStep],
       run: (ctx) => installStep(ctx, installRepos, s, venv),
+    },
+    {
+      id: 'source:owner',
+      title: 'checkouts owned by the developer (STACK_USER, else the sudo user)',
+      after: ['source:install'],
+      run: (ctx) => ownerStep(ctx, all, opts.sudoUser === undefined ? process.env.SUDO_USER : (opts.sudoUser ?? undefined)),
     },
   ];
 }

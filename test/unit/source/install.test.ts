@@ -65,8 +65,8 @@ describe('source install phase, SOURCE_DEPS=distro', () => {
     // python3-pbr stands in for "the distro package of the same project": installed, and its version feeds PBR_VERSION.
     const repo = { ...serviceRepo(probe, 'toyservice', { distroPackage: 'python3-pbr' }), url: `file://${remote.bare}` };
     const plan = fakePlan(base, { dest, repos: [repo, { name: 'requirements', url: 'file:///nowhere', ref: 'master', dir: join(dest, 'requirements') }] });
-    const steps = sourceSteps(plan);
-    expect(steps.map((s) => s.id)).toEqual(['source:checkouts', 'source:venv', 'source:install']);
+    const steps = sourceSteps(plan, { sudoUser: null });
+    expect(steps.map((s) => s.id)).toEqual(['source:checkouts', 'source:venv', 'source:install', 'source:owner']);
     expect(steps[0].title).not.toContain('requirements'); // distro dependencies: nothing reads upper-constraints
 
     const logFile = join(remote.root, 'stack.log');

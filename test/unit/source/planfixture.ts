@@ -8,10 +8,13 @@ import type { Logger } from '../../../lib/util/logger.ts';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-export function fakePlan(values: Record<string, string>, o: { dest: string; method?: 'source' | 'distro'; repos?: RepoSpec[] }): Plan {
+export function fakePlan(
+  values: Record<string, string>,
+  o: { dest: string; method?: 'source' | 'distro'; repos?: RepoSpec[]; origins?: Plan['config']['origins'] },
+): Plan {
   const all: Record<string, string> = { DEST: o.dest, DATA_DIR: join(o.dest, 'data'), ...values };
   return {
-    config: { values: all, enabledServices: [], plugins: [], metaSections: [], unknownVariables: [], origins: {} },
+    config: { values: all, enabledServices: [], plugins: [], metaSections: [], unknownVariables: [], origins: o.origins ?? {} },
     get: (n) => {
       if (all[n] === undefined) throw new Error(`no setting ${n}`);
       return all[n];
