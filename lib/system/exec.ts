@@ -51,6 +51,35 @@ export function asUser(argv: string[], user?: string): string[] {
 
 export const TAIL_LINES = 20;
 
+// Commands run in their own process group (detached): a terminal's Ctrl-C goes
+// to the whole foreground group, and would otherwise kill the mysql client, db
+// sync or dpkg of a step in flight, failing it, when the first Ctrl-C means
+// "let the steps in flight settle". The groups in flight are kept here so an
+// abort (second Ctrl-C) or an unexpected exit can still end them.
+const inFlight = new Set<number>();
+
+/** End every command still running (its whole process group); for the abort path. */
+export function killRunningCommands(signal: NodeJS.Signals = 'SIGTERM'): number {
+  let n = 0;
+  for (const pgid of inFlight) {
+    try {
+      process.kill(-pgid, signal);
+      n++;
+    } catch {
+      // already gone
+    }
+  }
+  return n;
+}
+
+let exitHookInstalled = false;
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // execa's own clean-up does not cover detached children
+  process.on('exit', () => killRunningCommands('SIGTERM'));
+}
+
 /** The real shell: execa, logging to `logFile`. */
 export class SystemShell implements Shell {
   constructor(readonly logFile?: string) {
@@ -75,7 +104,11 @@ export class SystemShell implements Shell {
       timeout: opts.timeoutSec ? opts.timeoutSec * 1000 : undefined,
       stripFinalNewline: true,
       lines: false,
+      detached: true,
     });
+    installExitHook();
+    const pgid = child.pid;
+    if (pgid !== undefined) inFlight.add(pgid);
     const lines: string[] = [];
     if (child.all) {
       let partial = '';
@@ -100,7 +133,9 @@ export class SystemShell implements Shell {
         }
       });
     }
-    const r = await child;
+    const r = await child.finally(() => {
+      if (pgid !== undefined) inFlight.delete(pgid);
+    });
     const code = typeof r.exitCode === 'number' ? r.exitCode : r.failed ? 1 : 0;
     if (r.timedOut) lines.push(`(killed after ${opts.timeoutSec}s timeout)`);
     if (r.failed && r.exitCode === undefined && !r.timedOut) lines.push(mask(r.shortMessage ?? 'failed to start'));

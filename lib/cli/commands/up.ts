@@ -20,7 +20,7 @@ import { PlainReporter, type Reporter } from '../../phases/reporter.ts';
 import { ListrReporter } from '../../phases/listr-reporter.ts';
 import { createContext } from '../../phases/context.ts';
 import { formatSummary } from '../../phases/summary.ts';
-import { SystemShell } from '../../system/exec.ts';
+import { SystemShell, killRunningCommands } from '../../system/exec.ts';
 import { aptInstallStep } from '../../system/apt.ts';
 import { mergeStep } from '../../phases/merge.ts';
 import { sourceSteps } from '../../source/index.ts';
@@ -86,6 +86,8 @@ async function run(args: ParsedArgs): Promise<number> {
       // Second Ctrl-C: the user means it. Panes already started are recorded
       // (the supervisor writes the record right after spawning).
       process.stderr.write('\nstack.ts aborted; ./stack.ts resumes, ./unstack.ts stops what was started.\n');
+      // the commands of the steps in flight run in their own groups: they did not get this Ctrl-C
+      killRunningCommands('SIGTERM');
       process.exit(EXIT.interrupted);
     }
     interrupted = true;
