@@ -6,12 +6,17 @@
 //   2. ./stack.ts with INSTALL_METHOD=source, SOURCE_DEPS=distro,
 //      GIT_BASE=file://... and mysql, rabbit, memcached, key.
 //   3. keystone issues a token, and pane `key` runs code from $DEST/keystone.
+//      The checkout belongs to STACK_USER (created by tstack), and the
+//      edits below are made as that user, not as root.
 //   4. A string of the version document is changed in the checkout,
 //      `./stack.ts restart key`, and the change is served over HTTP.
-//   5. ./unstack.ts -a.
+//   5. The remote moves on and ./stack.ts runs again with RECLONE=True: the
+//      uncommitted edit is kept, with a warning naming it.
+//   6. ./unstack.ts -a: no pane process, no listener of the stack,
+//      resolv.conf and .stackenv as they were; the user is removed.
 
 import { execFile } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,17 +30,24 @@ const KEYSTONE = 'http://127.0.0.1:5000';
 /** The version document's `updated` field in keystone/api/discovery.py (Zed: 2020-04-07T00:00:00Z). */
 const DISCOVERY = join('keystone', 'api', 'discovery.py');
 const MARKER = '2099-01-01T00:00:00Z-from-checkout';
+/** The developer: STACK_USER, created by tstack, removed by this test. */
+const DEVELOPER = 'tstack-e2e-dev';
+/** Listeners of mysql, rabbit (epmd, amqp, dist), memcached, keystone. */
+const STACK_PORTS = [3306, 4369, 5672, 25672, 11211, 5000];
+const STACKENV = join(TOP_DIR, '.stackenv');
 
 let root: string;
 let dest: string;
 let remote: KeystoneRemote;
 let stacked = false;
-let passed = false;
+let passed = 0;
+let resolvBefore: Buffer;
+let stackenvBefore: string | undefined;
 
-async function tstack(script: 'stack.ts' | 'unstack.ts', args: string[], timeoutMs = 30 * 60_000) {
+async function tstack(script: 'stack.ts' | 'unstack.ts', args: string[], timeoutMs = 30 * 60_000, env: Record<string, string> = {}) {
   const r = await run(join(TOP_DIR, script), args, {
     cwd: TOP_DIR,
-    env: { ...process.env, CI: 'true' },
+    env: { ...process.env, CI: 'true', ...env },
     timeout: timeoutMs,
     maxBuffer: 64 * 1024 * 1024,
   }).catch((err: { code?: number; stdout?: string; stderr?: string }) => {
@@ -62,6 +74,42 @@ async function issueToken(): Promise<Response> {
   });
 }
 
+/** A command as the developer (STACK_USER), the way they would work in the checkout. */
+async function asDeveloper(argv: string[]): Promise<string> {
+  const r = await run('runuser', ['-u', DEVELOPER, '--', ...argv], { cwd: '/' });
+  return r.stdout;
+}
+
+async function userExists(user: string): Promise<boolean> {
+  return run('getent', ['passwd', user]).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Processes that carry a pane's marker in their environment (the supervisor sets TSTACK_PANE). */
+function paneProcesses(): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').some((e) => e.startsWith('TSTACK_PANE='))) {
+        found.push(`${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').slice(0, 120)}`);
+      }
+    } catch {
+      // exited while we looked
+    }
+  }
+  return found;
+}
+
+async function stackListeners(): Promise<number[]> {
+  const { stdout } = await run('ss', ['-Hltn']);
+  return stdout
+    .split('\n')
+    .map((l) => Number(/:(\d+)$/.exec(l.split(/\s+/)[3] ?? '')?.[1]))
+    .filter((p) => STACK_PORTS.includes(p));
+}
+
 async function eventually<T>(what: string, probe: () => Promise<T>, ok: (t: T) => boolean, timeoutMs = 60_000): Promise<T> {
   const until = Date.now() + timeoutMs;
   let last: unknown;
@@ -78,8 +126,13 @@ async function eventually<T>(what: string, probe: () => Promise<T>, ok: (t: T) =
   throw new Error(`${what}: not true within ${timeoutMs / 1000} s; last: ${String(last).slice(0, 500)}`);
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   expect(process.getuid?.(), 'the source E2E test needs root').toBe(0);
+  expect(await userExists(DEVELOPER), `${DEVELOPER} exists already: a run left it behind?`).toBe(false);
+  resolvBefore = readFileSync('/etc/resolv.conf');
+  stackenvBefore = existsSync(STACKENV) ? readFileSync(STACKENV, 'utf8') : undefined;
+  // a fresh start: whatever an earlier run left up is stopped first (its .stackenv says where)
+  await tstack('unstack.ts', ['-a'], 5 * 60_000).catch(() => undefined);
   root = mkdtempSync('/tmp/tstack-e2e-source-');
   // uwsgi runs as `keystone` and must reach $DEST/keystone and the venv under it.
   chmodSync(root, 0o755);
@@ -97,6 +150,7 @@ beforeAll(() => {
       'SERVICE_HOST=127.0.0.1',
       'INSTALL_METHOD=source',
       'SOURCE_DEPS=distro',
+      `STACK_USER=${DEVELOPER}`,
       `GIT_BASE=${remote.gitBase}`,
       'disable_all_services',
       'enable_service mysql rabbit memcached key',
@@ -107,8 +161,11 @@ beforeAll(() => {
 
 afterAll(async () => {
   if (stacked) await tstack('unstack.ts', ['-a'], 5 * 60_000);
+  if (await userExists(DEVELOPER)) await run('userdel', ['--remove', DEVELOPER]);
+  if (stackenvBefore === undefined) rmSync(STACKENV, { force: true });
+  else writeFileSync(STACKENV, stackenvBefore);
   // Keep the tree for a post-mortem when something failed.
-  if (passed) rmSync(root, { recursive: true, force: true });
+  if (passed === 4) rmSync(root, { recursive: true, force: true });
 });
 
 describe('source method: edit a checkout, restart its pane, the new code runs', () => {
@@ -119,8 +176,9 @@ describe('source method: edit a checkout, restart its pane, the new code runs', 
     console.log(`stack.ts (source, SOURCE_DEPS=distro, mysql rabbit memcached key): ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 
     // The checkout is the remote's master, made by tstack, and the venv was made for distro dependencies.
+    // root reads the developer's checkout as git would for any other user's: with safe.directory
     const checkout = join(dest, 'keystone');
-    const { stdout: head } = await run('git', ['-C', checkout, 'rev-parse', 'HEAD']);
+    const { stdout: head } = await run('git', ['-c', 'safe.directory=*', '-C', checkout, 'rev-parse', 'HEAD']);
     expect(head.trim()).toBe(remote.head);
     const venv = join(dest, 'data', 'venv');
     expect(readFileSync(join(venv, 'pyvenv.cfg'), 'utf8')).toMatch(/include-system-site-packages = true/);
@@ -136,15 +194,20 @@ describe('source method: edit a checkout, restart its pane, the new code runs', 
     const stateDir = join(dest, 'status');
     const record = JSON.parse(readFileSync(join(stateDir, 'panes', 'key.json'), 'utf8')) as ProcessRecord;
     expect(record.spec.codeFrom).toBe('checkout');
+
+    // STACK_USER was created and owns the checkout, .git included; keystone (its own user) reads it
+    const { stdout: uid } = await run('id', ['-u', DEVELOPER]);
+    for (const p of [checkout, join(checkout, '.git', 'HEAD'), join(checkout, DISCOVERY)]) expect(statSync(p).uid, p).toBe(Number(uid));
+    expect(record.spec.user).toBe('keystone');
+    passed++;
   });
 
   it('serves an edit of $DEST/keystone after `./stack.ts restart key`', async () => {
     expect(await versionDocument()).not.toContain(MARKER);
     const file = join(dest, 'keystone', DISCOVERY);
-    const before = readFileSync(file, 'utf8');
-    const updated = /'updated': '([^']+)'/.exec(before);
-    expect(updated, `no 'updated' field in ${file}`).toBeTruthy();
-    writeFileSync(file, before.replace(updated![0], `'updated': '${MARKER}'`));
+    expect(readFileSync(file, 'utf8'), `no 'updated' field in ${file}`).toMatch(/'updated': '[^']+'/);
+    // the developer edits as themselves: sed -i writes a new file in the directory, so it needs ownership
+    await asDeveloper(['sed', '-i', `s|'updated': '[^']*'|'updated': '${MARKER}'|`, file]);
 
     // Not before the restart: the running worker has the old code loaded.
     expect(await versionDocument()).not.toContain(MARKER);
@@ -155,15 +218,37 @@ describe('source method: edit a checkout, restart its pane, the new code runs', 
     expect(JSON.parse(doc).version.updated).toBe(MARKER);
     expect((await issueToken()).status).toBe(201);
 
-    // The edit is the developer's: a re-run of stack.ts must keep it (it is uncommitted work).
-    const { stdout: diff } = await run('git', ['-C', join(dest, 'keystone'), 'diff', '--name-only']);
-    expect(diff.trim()).toBe(DISCOVERY);
+    // git works for the developer in their checkout (no "dubious ownership")
+    expect((await asDeveloper(['git', '-C', join(dest, 'keystone'), 'diff', '--name-only'])).trim()).toBe(DISCOVERY);
+    passed++;
   });
 
-  it('unstacks', async () => {
+  it('keeps the uncommitted edit when the remote moves on and stack.ts runs again with RECLONE=True', async () => {
+    const src = join(root, 'src', 'keystone');
+    writeFileSync(join(src, 'UPSTREAM'), 'a commit the checkout does not have\n');
+    const g = (...args: string[]) => run('git', ['-c', 'user.name=tstack e2e', '-c', 'user.email=e2e@tstack.invalid', '-C', src, ...args]);
+    await g('add', 'UPSTREAM');
+    await g('commit', '-q', '-m', 'Upstream moves on');
+    await g('push', '-q', remote.bare, 'master');
+
+    const t0 = Date.now();
+    const out = await tstack('stack.ts', ['--config', join(root, 'local.conf'), '--no-tui'], 10 * 60_000, { RECLONE: 'True' });
+    console.log(`stack.ts again (RECLONE=True, stack up): ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    expect(out).toMatch(new RegExp(`keystone: RECLONE=True would move .* uncommitted changes in 1 file\\(s\\): ${DISCOVERY.replace(/\./g, '\\.')}`));
+    const { stdout: head } = await run('git', ['-c', 'safe.directory=*', '-C', join(dest, 'keystone'), 'rev-parse', 'HEAD']);
+    expect(head.trim()).toBe(remote.head);
+    expect(readFileSync(join(dest, 'keystone', DISCOVERY), 'utf8')).toContain(MARKER);
+    expect(JSON.parse(await versionDocument()).version.updated).toBe(MARKER);
+    passed++;
+  });
+
+  it('unstacks: no pane process, no listener of the stack, resolv.conf untouched', async () => {
     await tstack('unstack.ts', ['-a'], 5 * 60_000);
     stacked = false;
     await expect(fetch(`${KEYSTONE}/v3`)).rejects.toThrow();
-    passed = true;
+    await eventually('no pane process', async () => paneProcesses(), (p) => p.length === 0, 30_000);
+    expect(await stackListeners()).toEqual([]);
+    expect(readFileSync('/etc/resolv.conf').equals(resolvBefore)).toBe(true);
+    passed++;
   });
 });
