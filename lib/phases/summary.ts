@@ -2,6 +2,7 @@
 // the secrets are, what runs, and anything the run could not do.
 
 import { join } from 'node:path';
+import { venvDir } from '../plan/paths.ts';
 import type { Plan } from '../plan/types.ts';
 import type { PaneStatus } from '../proc/types.ts';
 import type { Note } from './context.ts';
@@ -24,6 +25,10 @@ export function formatSummary(plan: Plan, panes: PaneStatus[], notes: Note[]): s
     lines.push(`openrc:     source ${join(plan.dirs.topDir, 'openrc')} [user] [project]`);
   }
   lines.push(`Logs:       ${plan.dirs.logDir}/<pane>.log   State: ${plan.get('SERVICE_DIR')}`);
+  if (plan.method.method === 'source' && plan.repos.length) {
+    // where a developer edits: the panes marked `checkout` below run this code
+    lines.push(`Checkouts:  ${plan.repos.map((r) => r.dir).join(', ')} (venv ${venvDir(plan)}; edit, then ./stack.ts restart PANE)`);
+  }
   lines.push('');
   const byName = new Map(panes.map((p) => [p.name, p]));
   const rows = plan.processes.map((spec) => {
