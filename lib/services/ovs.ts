@@ -12,6 +12,26 @@ export const OVS_DB = '/etc/openvswitch/conf.db';
 export const OVS_DB_SOCK = `${OVS_RUN_DIR}/db.sock`;
 const SCHEMA = '/usr/share/openvswitch/vswitch.ovsschema';
 
+/** The transaction that lists the interfaces and their types, read offline from the database file. */
+export const INTERFACES_QUERY = JSON.stringify(['Open_vSwitch', { op: 'select', table: 'Interface', where: [], columns: ['name', 'type'] }]);
+
+/**
+ * Host links that vswitchd leaves behind on the netdev datapath: its tap
+ * devices are persistent (they outlive the process, so a restart keeps them),
+ * one per internal interface (each bridge's own port among them) plus the
+ * datapath's `ovs-netdev`. Input: `ovsdb-tool query` output.
+ */
+export function leftoverTaps(queryOutput: string): string[] {
+  const names = new Set<string>(['ovs-netdev']);
+  try {
+    const [result] = JSON.parse(queryOutput) as [{ rows?: { name: string; type: string }[] }];
+    for (const r of result?.rows ?? []) if (r.type === 'internal') names.add(r.name);
+  } catch {
+    // an unreadable database: only the datapath's own device is known
+  }
+  return [...names];
+}
+
 export const ovsModule: ServiceModule = {
   name: 'ovs',
   project: 'neutron',
@@ -48,6 +68,12 @@ export const ovsModule: ServiceModule = {
       : [],
   }),
   async clean(ctx) {
+    // the taps of the bridges outlive vswitchd; only tun devices are removed, never a link that merely shares a name
+    const query = existsSync(OVS_DB) ? (await ctx.sh.run(['ovsdb-tool', 'query', OVS_DB, INTERFACES_QUERY], { allowFailure: true })).stdout : '';
+    for (const name of leftoverTaps(query)) {
+      if (!existsSync(`/sys/class/net/${name}/tun_flags`)) continue;
+      await ctx.sh.run(['ip', 'tuntap', 'del', 'dev', name, 'mode', 'tap'], { allowFailure: true });
+    }
     // every bridge and port lives in this database; configure creates it again
     await ctx.sh.run(['rm', '-f', OVS_DB, `${OVS_RUN_DIR}/ovsdb-server.pid`, `${OVS_RUN_DIR}/ovs-vswitchd.pid`]);
   },

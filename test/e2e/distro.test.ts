@@ -153,6 +153,23 @@ async function listeningPorts(): Promise<number[]> {
     .map(Number);
 }
 
+/** What `./unstack.ts --clean` must leave: nothing of the stack, and the host's resolv.conf as it was. */
+async function expectNothingLeft(): Promise<void> {
+  await eventually('no process of the stack', async () => (stackProcesses().length === 0 ? true : undefined), 30).catch((e) => {
+    throw new Error(`${String(e)}\n${stackProcesses().map((p) => `${p.pid} ${p.pane ?? '-'} ${p.cmdline}`).join('\n')}`);
+  });
+  expect((await listeningPorts()).filter((p) => STACK_PORTS.includes(p))).toEqual([]);
+  expect(await stackNamespaces()).toEqual([]);
+  // ovs-vswitchd is stopped (checked above); its bridges and the agents' ports must not linger as links either
+  const links = (await run('ip', ['-o', 'link', 'show'])).stdout.split('\n').map((l) => l.split(': ')[1]?.split('@')[0]).filter(Boolean);
+  expect(links.filter((l) => /^(br-int|br-ex|br-tun|ovs-netdev|ovs-system|tap|qr-|qg-|ns-)/.test(l))).toEqual([]);
+  const loops = (await run('losetup', ['-a'])).stdout;
+  expect(loops.split('\n').filter((l) => /stack-volumes|cinder/.test(l))).toEqual([]);
+  expect(STACK_DATABASES.filter((db) => existsSync(`/var/lib/mysql/${db}`))).toEqual([]);
+  expect(existsSync(join(TOP_DIR, '.stackenv'))).toBe(false);
+  expect(readFileSync('/etc/resolv.conf').equals(resolvBefore)).toBe(true);
+}
+
 describe.runIf(process.getuid?.() === 0)('distro stack, end to end (issue 4)', () => {
   beforeAll(async () => {
     resolvBefore = readFileSync('/etc/resolv.conf');
@@ -264,14 +281,16 @@ describe.runIf(process.getuid?.() === 0)('distro stack, end to end (issue 4)', (
 
   it('Horizon in headless Chromium: login page, demo lands on the instances page listing the server', async () => {
     const profile = mkdtempSync('/tmp/tstack-e2e-chromium-');
-    const browser = await chromium.launch({
+    // a fresh profile: playwright takes it as userDataDir (it refuses --user-data-dir in args)
+    const browser = await chromium.launchPersistentContext(profile, {
       executablePath: '/usr/bin/chromium',
       // Debian's chromium as root, on a machine without network: no sandbox, no background connections
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`],
+        '--disable-component-update', '--disable-sync'],
+      viewport: { width: 1280, height: 800 },
     });
     try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      const page = browser.pages()[0] ?? (await browser.newPage());
       const login = await page.goto(horizonUrl, { waitUntil: 'load', timeout: 60_000 });
       expect(login?.status()).toBe(200);
       expect(page.url()).toContain('/auth/login/');
@@ -325,19 +344,7 @@ describe.runIf(process.getuid?.() === 0)('distro stack, end to end (issue 4)', (
   it('./unstack.ts --clean leaves nothing: processes, ports, namespaces, OVS bridges, loop devices, databases', async () => {
     const { out } = await tstack('unstack.ts', ['--clean']);
     console.log(`./unstack.ts --clean:\n${out.slice(-3000)}`);
-    await eventually('no process of the stack', async () => (stackProcesses().length === 0 ? true : undefined), 30).catch((e) => {
-      throw new Error(`${String(e)}\n${stackProcesses().map((p) => `${p.pid} ${p.pane ?? '-'} ${p.cmdline}`).join('\n')}`);
-    });
-    expect((await listeningPorts()).filter((p) => STACK_PORTS.includes(p))).toEqual([]);
-    expect(await stackNamespaces()).toEqual([]);
-    // ovs-vswitchd is stopped (checked above); its bridges and the agents' ports must not linger as links either
-    const links = (await run('ip', ['-o', 'link', 'show'])).stdout.split('\n').map((l) => l.split(': ')[1]?.split('@')[0]).filter(Boolean);
-    expect(links.filter((l) => /^(br-int|br-ex|br-tun|ovs-netdev|ovs-system|tap|qr-|qg-|ns-)/.test(l))).toEqual([]);
-    const loops = (await run('losetup', ['-a'])).stdout;
-    expect(loops.split('\n').filter((l) => /stack-volumes|cinder/.test(l))).toEqual([]);
-    expect(STACK_DATABASES.filter((db) => existsSync(`/var/lib/mysql/${db}`))).toEqual([]);
-    expect(existsSync(join(TOP_DIR, '.stackenv'))).toBe(false);
-    expect(readFileSync('/etc/resolv.conf').equals(resolvBefore)).toBe(true);
+    await expectNothingLeft();
   });
 
   it('Ctrl-C once the start phase begins: exit 130, and every live process of the stack belongs to a recorded pane', async () => {
@@ -402,10 +409,8 @@ describe.runIf(process.getuid?.() === 0)('distro stack, end to end (issue 4)', (
     expect(token.id.length).toBeGreaterThan(20);
   });
 
-  it('./unstack.ts --clean at the end leaves no process of the stack behind', async () => {
+  it('./unstack.ts --clean at the end leaves nothing behind either', async () => {
     await tstack('unstack.ts', ['--clean']);
-    await eventually('no process of the stack', async () => (stackProcesses().length === 0 ? true : undefined), 30);
-    expect((await listeningPorts()).filter((p) => STACK_PORTS.includes(p))).toEqual([]);
-    expect(readFileSync('/etc/resolv.conf').equals(resolvBefore)).toBe(true);
+    await expectNothingLeft();
   });
 });
