@@ -20,6 +20,7 @@ import {
   databaseStep,
   databaseUrl,
   debug,
+  dropDatabases,
   enabledPanes,
   ensureDirs,
   keystoneAuthtoken,
@@ -447,6 +448,7 @@ export function createCinderModule(dm: DeviceMapperProbe = systemDeviceMapper): 
       ];
     },
     async clean(ctx) {
+      await dropDatabases(ctx, 'cinder', ['cinder']);
       // every LVM backend asked for, fallback or not: a run on another kernel may have made one
       let requests: BackendRequest[] = [];
       try {

@@ -29,6 +29,7 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { paneMarker } from '../../lib/proc/launch.ts';
 import { TOP_DIR } from '../../lib/util/paths.ts';
 
 const run = promisify(execFile);
@@ -291,13 +292,15 @@ describe.runIf(process.getuid?.() === 0)('distro stack, end to end (issue 4)', (
     });
     try {
       const page = browser.pages()[0] ?? (await browser.newPage());
-      const login = await page.goto(horizonUrl, { waitUntil: 'load', timeout: 60_000 });
+      // the instances page as a bookmark: Horizon sends an anonymous visitor to its login page first
+      // (its own landing after a plain login is /project/, the overview, as in devstack)
+      const login = await page.goto(new URL('project/instances/', horizonUrl).href, { waitUntil: 'load', timeout: 60_000 });
       expect(login?.status()).toBe(200);
       expect(page.url()).toContain('/auth/login/');
       expect(await page.title()).toMatch(/Login - OpenStack Dashboard/);
       await page.fill('input[name="username"]', 'demo');
       await page.fill('input[name="password"]', adminPassword);
-      await Promise.all([page.waitForURL(/\/project\//, { timeout: 90_000 }), page.click('button[type="submit"]')]);
+      await Promise.all([page.waitForURL(/\/project\/instances\/$/, { timeout: 90_000 }), page.click('button[type="submit"]')]);
       expect(new URL(page.url()).pathname).toBe('/project/instances/');
       expect(await page.title()).toMatch(/Instances - OpenStack Dashboard/);
       const table = page.locator('table#instances');
@@ -380,16 +383,19 @@ describe.runIf(process.getuid?.() === 0)('distro stack, end to end (issue 4)', (
     const stateDir = (JSON.parse(readFileSync(join(TOP_DIR, '.stackenv'), 'utf8')) as { stateDir: string }).stateDir;
     const records = readdirSync(join(stateDir, 'panes'))
       .filter((f) => f.endsWith('.json'))
-      .map((f) => JSON.parse(readFileSync(join(stateDir, 'panes', f), 'utf8')) as { spec: { name: string }; pid: number; pgid: number; stoppedAt?: string });
+      .map((f) => JSON.parse(readFileSync(join(stateDir, 'panes', f), 'utf8')) as { spec: { name: string }; pid: number; pgid: number; startedAt: string; stoppedAt?: string });
     const live = stackProcesses();
     expect(records.length, 'no pane was started before the interrupt').toBeGreaterThan(0);
     expect(live.length).toBeGreaterThan(0);
     const byPid = new Map(live.map((p) => [p.pid, p]));
+    const running = records.filter((r) => !r.stoppedAt);
+    // the supervisor's marker names the record exactly (state dir, pane, start time): lib/proc/launch.ts paneMarker
+    const markerOf = (r: (typeof records)[number]) => paneMarker(stateDir, r.spec.name, r.startedAt);
     const unrecorded = live.filter((p) => {
-      const rec = records.find((r) => !r.stoppedAt && (r.pgid === p.pgid || r.pgid === p.sid));
-      if (rec) return p.pane !== undefined && p.pane !== rec.spec.name;
-      // a child that left its pane's group (sudo, daemons): one of its ancestors is a recorded pane
-      for (let q = byPid.get(p.ppid); q; q = byPid.get(q.ppid)) if (records.some((r) => !r.stoppedAt && r.pgid === q!.pgid)) return false;
+      if (p.pane !== undefined) return !running.some((r) => markerOf(r) === p.pane);
+      // no marker (sudo drops it): in a recorded pane's group, or a descendant of one
+      if (running.some((r) => r.pgid === p.pgid || r.pgid === p.sid)) return false;
+      for (let q = byPid.get(p.ppid); q; q = byPid.get(q.ppid)) if (running.some((r) => r.pgid === q!.pgid)) return false;
       return true;
     });
     expect(unrecorded.map((p) => `${p.pid} pgid ${p.pgid} ${p.pane ?? '-'} ${p.cmdline}`)).toEqual([]);
