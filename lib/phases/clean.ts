@@ -49,12 +49,27 @@ export async function cleanStack(opts: { plan: Plan; sup: Supervisor; sh: Shell;
   // 1. The database and the queue, up for the hooks.
   for (const name of CLEAN_NEEDS) {
     const rec = sup.records().find((r) => r.spec.name === name);
-    if (!rec) continue; // never started: nothing of it to clean
-    if (!sup.isRunning(rec)) {
-      log.info(`clean: starting ${name} again for the clean-up`);
-      await sup.startRecorded(name);
+    if (rec) {
+      if (!sup.isRunning(rec)) {
+        log.info(`clean: starting ${name} again for the clean-up`);
+        await sup.startRecorded(name);
+      }
+      await sup.waitReady(name);
+      continue;
     }
-    await sup.waitReady(name);
+    // No record (a second --clean, or a state dir removed by hand): the databases and the rabbit
+    // user of an earlier run may still exist, and the hooks need the server to drop them.
+    const spec = plan.processes?.find((p) => p.name === name);
+    if (!spec) continue;
+    try {
+      log.info(`clean: starting ${name} for the clean-up (no record of it)`);
+      await sup.start(spec);
+      await sup.waitReady(name);
+    } catch (err) {
+      const msg = `clean: ${name} could not be started (${err instanceof Error ? err.message : String(err)}); what lives in it stays`;
+      result.warnings.push(msg);
+      log.warn(msg);
+    }
   }
 
   // 2. Each module's own clean-up, last started first.

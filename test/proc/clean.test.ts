@@ -78,4 +78,34 @@ describe('unstack --clean', () => {
     expect(ran).toEqual(['a']);
     expect(r.warnings).toEqual(['clean b: vg busy']);
   });
+  it('with nothing recorded (a second --clean), starts mysql from the plan for the hooks and stops it again', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'tstack-clean-'));
+    const dirs = { dest: root, dataDir: join(root, 'data'), logDir: join(root, 'logs'), stateDir: join(root, 'status'), filesDir: root, topDir: root };
+    sup = new Supervisor({ stateDir: dirs.stateDir, logDir: dirs.logDir });
+    const seen: string[] = [];
+    const plan = {
+      // a stand-in for MariaDB: a real process
+      processes: [{ name: 'mysql', project: 'infra', argv: ['/bin/sleep', '300'] }],
+      services: [
+        {
+          name: 'db',
+          project: 'db',
+          shortNames: ['db'],
+          processes: () => [],
+          clean: async () => {
+            const rec = sup!.record('mysql');
+            seen.push(rec && sup!.isRunning(rec) ? 'mysql-up' : 'mysql-down');
+          },
+        },
+      ] as ServiceModule[],
+      dirs,
+      get: (n: string) => (n === 'SERVICE_DIR' ? dirs.stateDir : ''),
+    } as unknown as Plan;
+    const r = await cleanStack({ plan, sup, sh: new SystemShell(), log: quiet });
+    expect(seen).toEqual(['mysql-up']);
+    expect(r.warnings).toEqual([]);
+    // stopped again, and its state went with the state dir
+    expect(sup.records().filter((x) => sup!.isRunning(x))).toEqual([]);
+    expect(existsSync(dirs.stateDir)).toBe(false);
+  });
 });
