@@ -6,6 +6,17 @@ import { canOpenTui, createTui, fakeTerminal, type TuiHandle } from '../../lib/u
 import { fixture, killMarked, markedProcesses, pidAlive, spec, tempStack, waitFor, type TempStack } from '../proc/helpers.ts';
 
 let t: TempStack;
+
+async function settledMarked(stateDir: string): Promise<number[]> {
+  let prev = markedProcesses(stateDir).sort();
+  for (let i = 0; i < 25; i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    const now = markedProcesses(stateDir).sort();
+    if (now.join() === prev.join()) return now;
+    prev = now;
+  }
+  throw new Error(`the panes' processes never settled: ${prev.join(' ')}`);
+}
 let sup: Supervisor;
 let ui: TuiHandle | undefined;
 
@@ -112,7 +123,9 @@ describe('TUI headless', () => {
     await ui.refresh();
     expect(ui.model.message).toBe('mysql ready');
     expect(ui.text().split('\n')[0]).toContain(`pid ${after}`);
-    const running = markedProcesses(t.stateDir);
+    // The panes' processes once they have settled: a fixture's short-lived
+    // children (the `sleep 0` of late.sh) must not count as services.
+    const running = await settledMarked(t.stateDir);
     await press(term, 'q');
     await ui.done;
     expect(running.every(pidAlive)).toBe(true);
