@@ -118,6 +118,9 @@ async function installMissing(ctx: StackContext, packages: string[]): Promise<vo
     return;
   }
   log.info(`apt: installing ${missing.length} package(s) and their dependencies: ${missing.join(' ')}`);
+  // An earlier run aborted mid-install (second Ctrl-C) leaves dpkg half-done,
+  // and apt then refuses everything until it is finished; a no-op otherwise.
+  await sh.run(['dpkg', '--configure', '-a'], { env: APT_ENV, timeoutSec: 1800 });
 
   let sim = await sh.run(['apt-get', 'install', '-s', ...missing], { allowFailure: true, env: APT_ENV });
   if (sim.code !== 0) {
