@@ -1,7 +1,7 @@
 // The TTY view of a run: one listr2 task tree per phase. The runner keeps the
 // scheduling (dependencies, resume, concurrency); listr2 only draws it.
 
-import { Listr, PRESET_TIMER, type ListrTaskWrapper } from 'listr2';
+import { Listr, type ListrTaskWrapper } from 'listr2';
 import type { PhaseName, Step } from '../services/types.ts';
 import { mask } from '../util/secrets.ts';
 import type { Reporter } from './reporter.ts';
@@ -11,6 +11,8 @@ interface Handle {
   resolve: () => void;
   reject: (e: unknown) => void;
   pendingSkip?: string;
+  /** A title set before listr handed us the task (steps may start first). */
+  pendingTitle?: string;
 }
 
 export class ListrReporter implements Reporter {
@@ -26,9 +28,12 @@ export class ListrReporter implements Reporter {
       done.catch(() => {}); // the failure is reported by the runner, not as an unhandled rejection
       this.handles.set(step.id, handle);
       return {
-        title: step.title,
+        // listr starts every task at once; the runner decides when a step really
+        // starts, so until then the title says it is waiting for its turn.
+        title: `${step.title} (waiting)`,
         task: async (_ctx: unknown, task: ListrTaskWrapper<unknown, any, any>) => {
           handle.task = task;
+          if (handle.pendingTitle !== undefined) task.title = handle.pendingTitle;
           if (handle.pendingSkip !== undefined) task.skip(handle.pendingSkip);
           await done;
         },
@@ -37,7 +42,7 @@ export class ListrReporter implements Reporter {
     const listr = new Listr([{ title: `${phase}`, task: (_ctx, t) => t.newListr(tasks, { concurrent: true, exitOnError: false }) }], {
       registerSignalListeners: false,
       exitOnError: false,
-      rendererOptions: { collapseSubtasks: false, collapseSkips: false, timer: PRESET_TIMER },
+      rendererOptions: { collapseSubtasks: false, collapseSkips: false },
     });
     this.running = listr.run().catch(() => {});
   }
@@ -46,15 +51,22 @@ export class ListrReporter implements Reporter {
     await this.running;
   }
 
+  private setTitle(id: string, title: string): void {
+    const h = this.handles.get(id);
+    if (!h) return;
+    if (h.task) h.task.title = title;
+    else h.pendingTitle = title;
+  }
   stepStart(step: Step): void {
-    const h = this.handles.get(step.id);
-    if (h?.task) h.task.title = step.title;
+    this.setTitle(step.id, step.title);
   }
   stepOutput(stepId: string, line: string): void {
     const h = this.handles.get(stepId);
     if (h?.task) h.task.output = mask(line);
   }
-  stepDone(step: Step): void {
+  stepDone(step: Step, ms: number): void {
+    // The step's own time, not listr's (which would include the wait for its dependencies).
+    this.setTitle(step.id, `${step.title} [${(ms / 1000).toFixed(1)}s]`);
     this.handles.get(step.id)?.resolve();
   }
   stepSkipped(step: Step, why: string): void {
