@@ -9,6 +9,7 @@ import { isIP } from 'node:net';
 import type { HostFacts, Setting, SettingType } from './types.ts';
 import { ConfigError } from '../util/errors.ts';
 import { cidrContains, parseCidr, parseIpv4 } from './ipv4.ts';
+import { editDistance } from './service-names.ts';
 
 /** Groups in the order --help and the README show them. */
 export const SETTING_GROUPS = [
@@ -386,4 +387,18 @@ export function describeDefault(setting: Setting): string {
   if (setting.defaultDoc !== undefined) return setting.defaultDoc;
   if (typeof setting.default === 'function') return '(computed)';
   return setting.default;
+}
+
+/**
+ * The known setting an unknown variable most likely meant (NOVA_BRANH ->
+ * NOVA_BRANCH), or undefined when nothing is close: plugins' own variables
+ * must not be flagged as typos.
+ */
+export function suggestSetting(name: string): string | undefined {
+  let best: { name: string; d: number } | undefined;
+  for (const s of SETTINGS) {
+    const d = editDistance(name.toUpperCase(), s.name);
+    if (!best || d < best.d) best = { name: s.name, d };
+  }
+  return best && best.d > 0 && best.d <= Math.max(1, Math.floor(name.length / 6)) ? best.name : undefined;
 }

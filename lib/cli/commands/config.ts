@@ -7,7 +7,7 @@ import { checkFlags, type ParsedArgs } from '../args.ts';
 import type { StackConfig } from '../../config/types.ts';
 import { existsSync } from 'node:fs';
 import { loadConfig, passwordFilePath } from '../../config/resolve.ts';
-import { SETTINGS, SETTING_GROUPS, looksSecret } from '../../config/settings.ts';
+import { SETTINGS, SETTING_GROUPS, looksSecret, suggestSetting } from '../../config/settings.ts';
 import { serviceName, unimplementedServices } from '../../config/service-names.ts';
 import { MASK, mask } from '../../util/secrets.ts';
 import { TOP_DIR } from '../../util/paths.ts';
@@ -46,7 +46,10 @@ export function formatConfig(config: StackConfig, topDir = TOP_DIR): string {
 
   lines.push('Unknown variables in local.conf (not tstack settings; plugins may read them, or they are typos):');
   if (config.unknownVariables.length === 0) lines.push('  (none)');
-  for (const u of config.unknownVariables) lines.push(`  ${u.name}=${shown(u.name, u.value)}  (${u.pos.file}:${u.pos.line})`);
+  for (const u of config.unknownVariables) {
+    const meant = suggestSetting(u.name);
+    lines.push(`  ${u.name}=${shown(u.name, u.value)}  (${u.pos.file}:${u.pos.line})${meant ? `  did you mean ${meant}?` : ''}`);
+  }
   lines.push('');
 
   lines.push('Meta-sections:');

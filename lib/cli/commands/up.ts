@@ -7,6 +7,7 @@ import { checkFlags, type ParsedArgs } from '../args.ts';
 import { EXIT } from '../exit.ts';
 import { isHeadless } from '../tty.ts';
 import { loadConfig } from '../../config/resolve.ts';
+import { suggestSetting } from '../../config/settings.ts';
 import { ensurePasswords } from '../../config/passwords.ts';
 import { writeStackEnv } from '../../config/locate.ts';
 import { chooseMethod } from '../../plan/method.ts';
@@ -47,6 +48,11 @@ async function run(args: ParsedArgs): Promise<number> {
   const configPath = typeof args.flags.config === 'string' ? args.flags.config : undefined;
   if (configPath && !existsSync(configPath)) throw new UsageError(`--config ${configPath}: no such file`);
   let config = await loadConfig({ configPath, topDir: TOP_DIR, env: process.env });
+  // Unknown variables are kept (plugins read them), but a near miss of a real setting is almost always a typo.
+  for (const u of config.unknownVariables) {
+    const meant = suggestSetting(u.name);
+    if (meant) process.stderr.write(`warning: ${u.pos.file}:${u.pos.line}: ${u.name} is not a tstack setting; did you mean ${meant}?\n`);
+  }
 
   if (args.flags['dry-run']) {
     // Nothing is written: no password is generated or saved, no probe changes anything.

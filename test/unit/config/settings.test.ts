@@ -161,3 +161,13 @@ describe('computed defaults', () => {
     expect(host.probes).toEqual([]);
   });
 });
+
+describe('suggestSetting', () => {
+  it('names the setting a near miss meant, and stays quiet for plugin variables', async () => {
+    const { suggestSetting } = await import('../../../lib/config/settings.ts');
+    expect(suggestSetting('NOVA_BRANH')).toBe('NOVA_BRANCH');
+    expect(suggestSetting('ADMIN_PASSWROD')).toBe('ADMIN_PASSWORD');
+    expect(suggestSetting('OCTAVIA_AMP_IMAGE_SIZE')).toBeUndefined();
+    expect(suggestSetting('NOVA_BRANCH')).toBeUndefined(); // known: nothing to suggest
+  });
+});
