@@ -7,7 +7,8 @@ import type { Plan } from '../plan/types.ts';
 import type { Step } from '../services/types.ts';
 import { addSecret } from '../util/secrets.ts';
 import { DEFAULT_DOMAIN, KeystoneDirectory, keystonePasswordCheck, type PasswordCheck, type Scope } from './keystone.ts';
-import { setting } from './settings.ts';
+import { valueOr } from '../plan/values.ts';
+
 
 /** A role on a project (by name), on the default domain, or on the system. */
 export type GrantSpec = { role: string } & ({ project: string } | { domain: string } | { system: 'all' });
@@ -114,7 +115,7 @@ export function accountsStep(plan: Plan): Step {
     id: 'seed:accounts',
     title: 'devstack accounts (projects, users, roles)',
     async run(ctx) {
-      const password = setting(plan, 'ADMIN_PASSWORD');
+      const password = valueOr(plan, 'ADMIN_PASSWORD');
       addSecret(password);
       const client = await ctx.openstack();
       const r = await ensureAccounts(client, password, DEVSTACK_ACCOUNTS, {

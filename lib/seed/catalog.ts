@@ -8,7 +8,8 @@ import type { Plan } from '../plan/types.ts';
 import type { CatalogEntry, Step } from '../services/types.ts';
 import { addSecret } from '../util/secrets.ts';
 import { KeystoneDirectory, keystonePasswordCheck, type PasswordCheck } from './keystone.ts';
-import { mapLimit, regionName, setting } from './settings.ts';
+import { mapLimit, regionName } from './settings.ts';
+import { valueOr } from '../plan/values.ts';
 
 export const SERVICE_PROJECT = 'service';
 export const SERVICE_ROLE = 'service';
@@ -27,12 +28,12 @@ export interface CatalogSpec {
 
 /** What the enabled modules declare, in registry order. */
 export function catalogSpec(plan: Plan): CatalogSpec {
-  const servicePassword = setting(plan, 'SERVICE_PASSWORD');
+  const servicePassword = valueOr(plan, 'SERVICE_PASSWORD');
   addSecret(servicePassword);
   return {
     region: regionName(plan),
     servicePassword,
-    serviceProject: setting(plan, 'SERVICE_PROJECT_NAME', SERVICE_PROJECT),
+    serviceProject: valueOr(plan, 'SERVICE_PROJECT_NAME', SERVICE_PROJECT),
     entries: plan.services.flatMap((s) => s.catalog?.(plan) ?? []),
   };
 }

@@ -17,7 +17,8 @@ import { imagesStep } from './images.ts';
 import { networkStep } from './network.ts';
 import { openrcStep } from './openrc.ts';
 import { createSeedReport, type SeedReport } from './report.ts';
-import { keystoneUrl, regionName, setting } from './settings.ts';
+import { keystoneUrl, regionName } from './settings.ts';
+import { valueOr } from '../plan/values.ts';
 
 export { catalogStep } from './catalog.ts';
 export { createSeedReport, imagesSeeded, type SeedReport, type ImageOutcome } from './report.ts';
@@ -38,7 +39,7 @@ const clients = new WeakMap<Plan, Promise<OpenStackClient>>();
 export function openstackClient(plan: Plan): Promise<OpenStackClient> {
   let p = clients.get(plan);
   if (!p) {
-    const password = setting(plan, 'ADMIN_PASSWORD');
+    const password = valueOr(plan, 'ADMIN_PASSWORD');
     addSecret(password);
     p = RestClient.login({
       authUrl: keystoneUrl(plan),

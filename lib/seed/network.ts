@@ -8,7 +8,8 @@ import type { OpenStackClient } from '../openstack/client.ts';
 import type { Plan } from '../plan/types.ts';
 import type { Step } from '../services/types.ts';
 import { DEFAULT_DOMAIN } from './keystone.ts';
-import { setting } from './settings.ts';
+import { valueOr } from '../plan/values.ts';
+
 
 export interface NetworkSpec {
   /** The project that owns `private`, `router1` and the opened security group (demo). */
@@ -29,29 +30,29 @@ export interface SecurityRule {
 }
 
 export function networkSpec(plan: Plan): NetworkSpec {
-  const gw = setting(plan, 'NETWORK_GATEWAY');
-  const pubGw = setting(plan, 'PUBLIC_NETWORK_GATEWAY');
+  const gw = valueOr(plan, 'NETWORK_GATEWAY');
+  const pubGw = valueOr(plan, 'PUBLIC_NETWORK_GATEWAY');
   return {
     projectName: 'demo',
     subnetPool: {
-      name: setting(plan, 'SUBNETPOOL_NAME_V4', 'shared-default-subnetpool-v4'),
-      prefix: setting(plan, 'SUBNETPOOL_PREFIX_V4', setting(plan, 'IPV4_ADDRS_SAFE_TO_USE', '10.0.0.0/22')),
-      defaultPrefixLen: Number(setting(plan, 'SUBNETPOOL_SIZE_V4', '26')),
+      name: valueOr(plan, 'SUBNETPOOL_NAME_V4', 'shared-default-subnetpool-v4'),
+      prefix: valueOr(plan, 'SUBNETPOOL_PREFIX_V4', valueOr(plan, 'IPV4_ADDRS_SAFE_TO_USE', '10.0.0.0/22')),
+      defaultPrefixLen: Number(valueOr(plan, 'SUBNETPOOL_SIZE_V4', '26')),
     },
     private: {
-      network: setting(plan, 'PRIVATE_NETWORK_NAME', 'private'),
-      subnet: setting(plan, 'PRIVATE_SUBNET_NAME', 'private-subnet'),
-      prefixLen: Number(setting(plan, 'SUBNETPOOL_SIZE_V4', '26')),
+      network: valueOr(plan, 'PRIVATE_NETWORK_NAME', 'private'),
+      subnet: valueOr(plan, 'PRIVATE_SUBNET_NAME', 'private-subnet'),
+      prefixLen: Number(valueOr(plan, 'SUBNETPOOL_SIZE_V4', '26')),
       ...(gw ? { gateway: gw } : {}),
     },
     public: {
-      network: setting(plan, 'PUBLIC_NETWORK_NAME', 'public'),
-      subnet: setting(plan, 'PUBLIC_SUBNET_NAME', 'public-subnet'),
-      cidr: setting(plan, 'FLOATING_RANGE', '172.24.4.0/24'),
-      physnet: setting(plan, 'PUBLIC_PHYSICAL_NETWORK', 'public'),
+      network: valueOr(plan, 'PUBLIC_NETWORK_NAME', 'public'),
+      subnet: valueOr(plan, 'PUBLIC_SUBNET_NAME', 'public-subnet'),
+      cidr: valueOr(plan, 'FLOATING_RANGE', '172.24.4.0/24'),
+      physnet: valueOr(plan, 'PUBLIC_PHYSICAL_NETWORK', 'public'),
       ...(pubGw ? { gateway: pubGw } : {}),
     },
-    router: setting(plan, 'Q_ROUTER_NAME', 'router1'),
+    router: valueOr(plan, 'Q_ROUTER_NAME', 'router1'),
     securityRules: [
       { protocol: 'icmp', remote: '0.0.0.0/0' },
       { protocol: 'tcp', portMin: 22, portMax: 22, remote: '0.0.0.0/0' },

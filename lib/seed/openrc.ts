@@ -8,7 +8,8 @@ import type { Plan } from '../plan/types.ts';
 import type { StackContext, Step } from '../services/types.ts';
 import { addSecret } from '../util/secrets.ts';
 import type { SeedReport } from './report.ts';
-import { keystoneUrl, regionName, setting } from './settings.ts';
+import { keystoneUrl, regionName } from './settings.ts';
+import { valueOr } from '../plan/values.ts';
 
 export interface OpenrcInput {
   authUrl: string;
@@ -44,7 +45,7 @@ export function renderOpenrc(input: OpenrcInput): string {
 }
 
 export function openrcInput(plan: Plan): OpenrcInput {
-  const password = setting(plan, 'ADMIN_PASSWORD');
+  const password = valueOr(plan, 'ADMIN_PASSWORD');
   addSecret(password);
   return { authUrl: keystoneUrl(plan), region: regionName(plan), password };
 }

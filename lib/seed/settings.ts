@@ -2,22 +2,17 @@
 // devstack's defaults apply when a value is missing or empty.
 
 import type { Plan } from '../plan/types.ts';
-
-/** A setting's value, or `fallback` when it is unset or empty. */
-export function setting(plan: Plan, name: string, fallback = ''): string {
-  const v = plan.config.values[name];
-  return v !== undefined && v !== '' ? v : fallback;
-}
+import { valueOr } from '../plan/values.ts';
 
 /** Where clients reach keystone: SERVICE_HOST (services listen there), else loopback. */
 export function keystoneUrl(plan: Plan): string {
-  const host = setting(plan, 'SERVICE_HOST', '127.0.0.1');
+  const host = valueOr(plan, 'SERVICE_HOST', '127.0.0.1');
   const h = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-  return `${setting(plan, 'SERVICE_PROTOCOL', 'http')}://${h}:5000/v3`;
+  return `${valueOr(plan, 'SERVICE_PROTOCOL', 'http')}://${h}:5000/v3`;
 }
 
 export function regionName(plan: Plan): string {
-  return setting(plan, 'REGION_NAME', 'RegionOne');
+  return valueOr(plan, 'REGION_NAME', 'RegionOne');
 }
 
 /** Run `fn` over `items` with at most `limit` in flight (keystone's uwsgi has 4 threads). */

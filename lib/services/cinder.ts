@@ -25,7 +25,6 @@ import {
   ensureDirs,
   keystoneAuthtoken,
   manageStep,
-  opt,
   regionName,
   serviceAuth,
   serviceHost,
@@ -34,6 +33,7 @@ import {
   uwsgiPane,
   writeConf,
 } from './common.ts';
+import { valueOr } from '../plan/values.ts';
 
 export const CINDER_API_PORT = 8776;
 export const CINDER_UWSGI = '/etc/cinder/tstack-api-uwsgi.ini';
@@ -45,7 +45,7 @@ export const LVM_DRIVER = 'cinder.volume.drivers.lvm.LVMVolumeDriver';
 export const FAKE_DRIVER = 'cinder.tests.fake_driver.FakeLoggingVolumeDriver';
 
 export function cinderConfPath(plan: Plan): string {
-  return opt(plan, 'CINDER_CONF', '/etc/cinder/cinder.conf');
+  return valueOr(plan, 'CINDER_CONF', '/etc/cinder/cinder.conf');
 }
 
 // ---------------------------------------------------------------- backends
@@ -155,7 +155,7 @@ export function resolveBackends(requests: readonly BackendRequest[], dm: DeviceM
 }
 
 export function cinderBackends(plan: Plan, dm: DeviceMapperProbe = systemDeviceMapper): CinderBackend[] {
-  const requests = parseBackends(opt(plan, 'CINDER_ENABLED_BACKENDS', DEFAULT_BACKENDS));
+  const requests = parseBackends(valueOr(plan, 'CINDER_ENABLED_BACKENDS', DEFAULT_BACKENDS));
   // /proc is only read when an LVM backend is asked for
   if (!requests.some((r) => r.type === 'lvm')) return resolveBackends(requests, { available: true, reason: 'no LVM backend' });
   return resolveBackends(requests, dm.check());
@@ -189,7 +189,7 @@ export interface LvmLayout {
 
 export function lvmLayout(plan: Plan, name: string): LvmLayout {
   const volumeGroup = `stack-volumes-${name}`;
-  return { volumeGroup, backingFile: join(plan.dirs.dataDir, `${volumeGroup}-backing-file`), size: opt(plan, 'VOLUME_BACKING_FILE_SIZE', '30G') };
+  return { volumeGroup, backingFile: join(plan.dirs.dataDir, `${volumeGroup}-backing-file`), size: valueOr(plan, 'VOLUME_BACKING_FILE_SIZE', '30G') };
 }
 
 /** The loop devices attached to `file` (`losetup -j` prints `/dev/loop0: []: (file)`). */
@@ -452,7 +452,7 @@ export function createCinderModule(dm: DeviceMapperProbe = systemDeviceMapper): 
       // every LVM backend asked for, fallback or not: a run on another kernel may have made one
       let requests: BackendRequest[] = [];
       try {
-        requests = parseBackends(opt(ctx.plan, 'CINDER_ENABLED_BACKENDS', DEFAULT_BACKENDS));
+        requests = parseBackends(valueOr(ctx.plan, 'CINDER_ENABLED_BACKENDS', DEFAULT_BACKENDS));
       } catch {
         requests = [{ type: 'lvm', name: 'lvmdriver-1' }];
       }

@@ -11,18 +11,7 @@ import * as urls from '../config/urls.ts';
 import { iniDoc, mergeIni, renderIni, type IniDoc, type IniSpec } from '../util/ini.ts';
 import type { StackContext, Step } from './types.ts';
 import { dropDatabase, ensureDatabase } from '../system/mysql.ts';
-
-/** A setting that may be missing from the table (optional knobs); `fallback` otherwise. */
-export function opt(plan: Plan, name: string, fallback: string): string {
-  const v = plan.config.values[name];
-  return v === undefined || v === '' ? fallback : v;
-}
-
-function optBool(plan: Plan, name: string, fallback: boolean): boolean {
-  const v = plan.config.values[name];
-  if (v === undefined || v === '') return fallback;
-  return /^(1|yes|true|on)$/i.test(v);
-}
+import { valueOr, flagOr } from '../plan/values.ts';
 
 /**
  * The address services listen on and advertise: SERVICE_HOST, which tstack
@@ -46,17 +35,17 @@ export function keystoneUrl(plan: Plan): string {
 }
 
 export function regionName(plan: Plan): string {
-  return opt(plan, 'REGION_NAME', 'RegionOne');
+  return valueOr(plan, 'REGION_NAME', 'RegionOne');
 }
 
 /** API workers: devstack's API_WORKERS; on 2 cores the table's default is 1. */
 export function apiWorkers(plan: Plan): number {
-  const v = Number(opt(plan, 'API_WORKERS', '1'));
+  const v = Number(valueOr(plan, 'API_WORKERS', '1'));
   return Number.isInteger(v) && v > 0 ? v : 1;
 }
 
 export function debug(plan: Plan): boolean {
-  return optBool(plan, 'ENABLE_DEBUG_LOG_LEVEL', true);
+  return flagOr(plan, 'ENABLE_DEBUG_LOG_LEVEL', true);
 }
 
 export function secret(plan: Plan, name: string): string {
@@ -85,7 +74,7 @@ export function osloEscape(value: string): string {
 }
 
 export function memcacheServers(plan: Plan): string {
-  return opt(plan, 'MEMCACHE_SERVERS', `${serviceHost(plan)}:11211`);
+  return valueOr(plan, 'MEMCACHE_SERVERS', `${serviceHost(plan)}:11211`);
 }
 
 /** Password auth as a service user on project `service` (the [keystone_authtoken], [nova], [placement]... shape). */
@@ -95,7 +84,7 @@ export function serviceAuth(plan: Plan, username: string): Record<string, string
     auth_type: 'password',
     project_domain_name: 'Default',
     user_domain_name: 'Default',
-    project_name: opt(plan, 'SERVICE_PROJECT_NAME', 'service'),
+    project_name: valueOr(plan, 'SERVICE_PROJECT_NAME', 'service'),
     username,
     password: osloEscape(secret(plan, 'SERVICE_PASSWORD')),
     region_name: regionName(plan),
@@ -224,7 +213,7 @@ export function databaseStep(plan: Plan, module: string, user: string, dbs: stri
     title: `database${dbs.length > 1 ? 's' : ''} ${dbs.join(', ')} and user ${user}`,
     after: afterPanes(plan, 'mysql'),
     async run(ctx) {
-      const recreate = optBool(ctx.plan, 'RECREATE_DATABASES', false);
+      const recreate = flagOr(ctx.plan, 'RECREATE_DATABASES', false);
       const password = secret(ctx.plan, 'DATABASE_PASSWORD');
       for (const name of dbs) {
         const r = await ensureDatabase(ctx.sh, { name, user, password }, recreate);

@@ -21,7 +21,8 @@ import { ConfigError } from '../util/errors.ts';
 import { setOption, type IniDoc } from '../util/ini.ts';
 import { codeFrom, serviceRepo } from '../source/index.ts';
 import type { ServiceModule, StackContext } from './types.ts';
-import { enabledPanes, keystoneUrl, memcacheServers, opt, regionName, serviceHost, uwsgiIni, uwsgiPane, writeConf } from './common.ts';
+import { enabledPanes, keystoneUrl, memcacheServers, regionName, serviceHost, uwsgiIni, uwsgiPane, writeConf } from './common.ts';
+import { valueOr } from '../plan/values.ts';
 
 export const HORIZON_USER = 'www-data';
 export const SNIPPET_NAME = '_0100_tstack.py';
@@ -58,7 +59,7 @@ export function horizonLayout(plan: Plan): HorizonLayout {
       secretKeyFile: join(plan.dirs.dataDir, 'horizon', 'secret_key'),
     };
   }
-  const settings = opt(plan, 'HORIZON_SETTINGS', '/etc/openstack-dashboard/local_settings.py');
+  const settings = valueOr(plan, 'HORIZON_SETTINGS', '/etc/openstack-dashboard/local_settings.py');
   return {
     wsgiFile: '/usr/share/openstack-dashboard/wsgi.py',
     chdir: '/usr/share/openstack-dashboard',
@@ -71,7 +72,7 @@ export function horizonLayout(plan: Plan): HorizonLayout {
 }
 
 export function horizonPort(plan: Plan): number {
-  const raw = opt(plan, 'HORIZON_PORT', '8080');
+  const raw = valueOr(plan, 'HORIZON_PORT', '8080');
   const port = Number(raw);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ConfigError(`HORIZON_PORT: '${raw}' is not a TCP port`);
   return port;

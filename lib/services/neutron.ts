@@ -19,7 +19,6 @@ import {
   enabledPanes,
   ensureDirs,
   keystoneAuthtoken,
-  opt,
   serviceAuth,
   serviceHost,
   transportUrl,
@@ -29,6 +28,7 @@ import {
 } from './common.ts';
 import { metadataSecret } from './nova.ts';
 import { OVS_DB_SOCK } from './ovs.ts';
+import { valueOr } from '../plan/values.ts';
 
 const STATE = '/var/lib/neutron';
 const OVSDB_TCP = (plan: Plan) => `tcp:${serviceHost(plan)}:6640`;
@@ -44,12 +44,12 @@ export interface NeutronFiles {
 
 export function neutronFiles(plan: Plan): NeutronFiles {
   return {
-    neutron: opt(plan, 'NEUTRON_CONF', '/etc/neutron/neutron.conf'),
-    ml2: '/' + opt(plan, 'Q_PLUGIN_CONF_FILE', 'etc/neutron/plugins/ml2/ml2_conf.ini').replace(/^\/+/, ''),
-    ovsAgent: opt(plan, 'Q_OVS_AGENT_CONF_FILE', '/etc/neutron/plugins/ml2/openvswitch_agent.ini'),
-    dhcp: opt(plan, 'Q_DHCP_CONF_FILE', '/etc/neutron/dhcp_agent.ini'),
-    l3: opt(plan, 'Q_L3_CONF_FILE', '/etc/neutron/l3_agent.ini'),
-    metadata: opt(plan, 'Q_META_CONF_FILE', '/etc/neutron/metadata_agent.ini'),
+    neutron: valueOr(plan, 'NEUTRON_CONF', '/etc/neutron/neutron.conf'),
+    ml2: '/' + valueOr(plan, 'Q_PLUGIN_CONF_FILE', 'etc/neutron/plugins/ml2/ml2_conf.ini').replace(/^\/+/, ''),
+    ovsAgent: valueOr(plan, 'Q_OVS_AGENT_CONF_FILE', '/etc/neutron/plugins/ml2/openvswitch_agent.ini'),
+    dhcp: valueOr(plan, 'Q_DHCP_CONF_FILE', '/etc/neutron/dhcp_agent.ini'),
+    l3: valueOr(plan, 'Q_L3_CONF_FILE', '/etc/neutron/l3_agent.ini'),
+    metadata: valueOr(plan, 'Q_META_CONF_FILE', '/etc/neutron/metadata_agent.ini'),
   };
 }
 
@@ -70,10 +70,10 @@ function alive(pid: number): boolean {
   }
 }
 
-export const publicBridge = (plan: Plan): string => opt(plan, 'PUBLIC_BRIDGE', 'br-ex');
-export const publicPhysnet = (plan: Plan): string => opt(plan, 'PUBLIC_PHYSICAL_NETWORK', 'public');
+export const publicBridge = (plan: Plan): string => valueOr(plan, 'PUBLIC_BRIDGE', 'br-ex');
+export const publicPhysnet = (plan: Plan): string => valueOr(plan, 'PUBLIC_PHYSICAL_NETWORK', 'public');
 /** Userspace datapath unless local.conf says otherwise (a kernel with the OVS module may use `system`). */
-export const ovsDatapath = (plan: Plan): string => opt(plan, 'OVS_DATAPATH_TYPE', 'netdev');
+export const ovsDatapath = (plan: Plan): string => valueOr(plan, 'OVS_DATAPATH_TYPE', 'netdev');
 
 export function neutronConf(plan: Plan): IniDoc {
   const w = apiWorkers(plan);
@@ -111,7 +111,7 @@ export function ml2Conf(plan: Plan): IniDoc {
   return iniDoc({
     ml2: {
       type_drivers: 'flat,vlan,vxlan',
-      tenant_network_types: opt(plan, 'Q_ML2_TENANT_NETWORK_TYPE', 'vxlan'),
+      tenant_network_types: valueOr(plan, 'Q_ML2_TENANT_NETWORK_TYPE', 'vxlan'),
       mechanism_drivers: 'openvswitch',
       extension_drivers: 'port_security',
     },

@@ -29,7 +29,6 @@ import {
   ensureDirs,
   keystoneAuthtoken,
   manageStep,
-  opt,
   osloEscape,
   secret,
   serviceAuth,
@@ -41,24 +40,25 @@ import {
   dropDatabases,
   removeDirs,
 } from './common.ts';
+import { valueOr } from '../plan/values.ts';
 
 export const NOVA_API_UWSGI = '/etc/nova/tstack-api-uwsgi.ini';
 export const NOVA_METADATA_UWSGI = '/etc/nova/tstack-metadata-uwsgi.ini';
 const STATE = '/var/lib/nova';
 
-export const novaConfPath = (plan: Plan): string => opt(plan, 'NOVA_CONF', '/etc/nova/nova.conf');
+export const novaConfPath = (plan: Plan): string => valueOr(plan, 'NOVA_CONF', '/etc/nova/nova.conf');
 /** n-cpu's only config file: like nova.conf but without database credentials (compute reaches the DB through conductor). */
-export const novaCpuConfPath = (plan: Plan): string => opt(plan, 'NOVA_CPU_CONF', '/etc/nova/nova-compute.conf');
+export const novaCpuConfPath = (plan: Plan): string => valueOr(plan, 'NOVA_CPU_CONF', '/etc/nova/nova-compute.conf');
 
 export type VirtDriver = 'fake' | 'libvirt';
 
 export function virtDriver(plan: Plan): VirtDriver {
-  return opt(plan, 'VIRT_DRIVER', 'fake') === 'libvirt' ? 'libvirt' : 'fake';
+  return valueOr(plan, 'VIRT_DRIVER', 'fake') === 'libvirt' ? 'libvirt' : 'fake';
 }
 
 export function metadataSecret(plan: Plan): string {
   // devstack shares SERVICE_PASSWORD-class secrets; a dedicated setting wins when present
-  const v = opt(plan, 'METADATA_PROXY_SHARED_SECRET', '') || secret(plan, 'SERVICE_PASSWORD');
+  const v = valueOr(plan, 'METADATA_PROXY_SHARED_SECRET', '') || secret(plan, 'SERVICE_PASSWORD');
   addSecret(v);
   return osloEscape(v);
 }
@@ -113,15 +113,15 @@ export function virtSections(plan: Plan): IniSpec {
   if (virtDriver(plan) === 'fake') {
     return { DEFAULT: { compute_driver: 'fake.FakeDriver' } };
   }
-  const type = opt(plan, 'LIBVIRT_TYPE', 'kvm');
-  const cpuMode = opt(plan, 'LIBVIRT_CPU_MODE', 'custom');
+  const type = valueOr(plan, 'LIBVIRT_TYPE', 'kvm');
+  const cpuMode = valueOr(plan, 'LIBVIRT_CPU_MODE', 'custom');
   return {
     DEFAULT: { compute_driver: 'libvirt.LibvirtDriver', default_ephemeral_format: 'ext4' },
     libvirt: {
       virt_type: type,
       cpu_mode: cpuMode,
       // devstack pins a model old enough for any host (and for nested qemu in the gate)
-      cpu_models: cpuMode === 'custom' ? opt(plan, 'LIBVIRT_CPU_MODEL', 'Nehalem') : undefined,
+      cpu_models: cpuMode === 'custom' ? valueOr(plan, 'LIBVIRT_CPU_MODEL', 'Nehalem') : undefined,
       live_migration_uri: 'qemu+ssh://stack@%s/system',
     },
     os_vif_ovs: { ovsdb_connection: 'unix:/var/run/openvswitch/db.sock' },
@@ -170,7 +170,7 @@ export const novaModule: ServiceModule = {
   repos: (plan) => [serviceRepo(plan, 'nova', { distroPackage: 'python3-nova' })],
   extraPackages(plan) {
     if (!plan.isEnabled('n-cpu') || virtDriver(plan) !== 'libvirt') return [];
-    return [opt(plan, 'LIBVIRT_TYPE', 'kvm') === 'qemu' ? 'nova-compute-qemu' : 'nova-compute-kvm', 'libvirt-clients'];
+    return [valueOr(plan, 'LIBVIRT_TYPE', 'kvm') === 'qemu' ? 'nova-compute-qemu' : 'nova-compute-kvm', 'libvirt-clients'];
   },
   configFiles: (plan) => [novaConfPath(plan), novaCpuConfPath(plan), NOVA_API_UWSGI, NOVA_METADATA_UWSGI],
   steps: (plan) => ({

@@ -5,7 +5,8 @@
 import type { Plan } from '../plan/types.ts';
 import { deleteRabbitUser, ensureRabbitUser, RABBITMQCTL } from '../system/rabbit.ts';
 import type { ServiceModule } from './types.ts';
-import { afterPanes, opt, rabbitHost, secret } from './common.ts';
+import { afterPanes, rabbitHost, secret } from './common.ts';
+import { valueOr } from '../plan/values.ts';
 
 export const RABBITMQ_ENV_CONF = '/etc/rabbitmq/rabbitmq-env.conf';
 const HOME = '/var/lib/rabbitmq';
@@ -52,7 +53,7 @@ export const rabbitModule: ServiceModule = {
         title: 'RabbitMQ user (guest removed)',
         after: afterPanes(plan, 'rabbit'),
         async run(ctx) {
-          const user = opt(ctx.plan, 'RABBIT_USERID', 'stackrabbit');
+          const user = valueOr(ctx.plan, 'RABBIT_USERID', 'stackrabbit');
           const r = await ensureRabbitUser(ctx.sh, user, secret(ctx.plan, 'RABBIT_PASSWORD'));
           ctx.log.info(`rabbit user ${user}: ${r}`);
         },
@@ -66,7 +67,7 @@ export const rabbitModule: ServiceModule = {
     if (r.code === 0) ctx.log.info('rabbit: epmd stopped');
   },
   async clean(ctx) {
-    await deleteRabbitUser(ctx.sh, opt(ctx.plan, 'RABBIT_USERID', 'stackrabbit'));
+    await deleteRabbitUser(ctx.sh, valueOr(ctx.plan, 'RABBIT_USERID', 'stackrabbit'));
   },
   processes: (plan) => [
     {

@@ -7,7 +7,8 @@
 import { join } from 'node:path';
 import type { Plan } from '../plan/types.ts';
 import type { RepoSpec } from '../services/types.ts';
-import { sourceSettings, valueOf } from './settings.ts';
+import { sourceSettings } from './settings.ts';
+import { valueOr } from '../plan/values.ts';
 
 /**
  * Libraries LIBS_FROM_GIT may name: devstack's override prefix
@@ -78,8 +79,8 @@ export function serviceRepo(plan: PlanView, name: string, opts: { distroPackage?
   const prefix = opts.prefix ?? repoVarPrefix(name);
   return {
     name,
-    url: valueOf(plan, `${prefix}_REPO`, `${s.gitBase}/openstack/${name}.git`),
-    ref: valueOf(plan, `${prefix}_BRANCH`, s.targetBranch),
+    url: valueOr(plan, `${prefix}_REPO`, `${s.gitBase}/openstack/${name}.git`),
+    ref: valueOr(plan, `${prefix}_BRANCH`, s.targetBranch),
     dir: join(s.dest, name),
     distroPackage: opts.distroPackage,
   };

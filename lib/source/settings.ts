@@ -7,6 +7,7 @@
 
 import { join } from 'node:path';
 import type { Plan } from '../plan/types.ts';
+import { isTrue, valueOr } from '../plan/values.ts';
 
 export type SourceDeps = 'pip' | 'distro';
 
@@ -30,25 +31,12 @@ export interface SourceSettings {
   constraintsFile: string;
 }
 
-const TRUE = new Set(['1', 'yes', 'Yes', 'YES', 'true', 'True', 'TRUE']);
-
-/** devstack's trueorfalse over a raw value: anything else is false. */
-export function isTrue(value: string | undefined): boolean {
-  return value !== undefined && TRUE.has(value.trim());
-}
-
-/** A raw value, or the fallback when unset or empty. */
-export function valueOf(plan: Pick<Plan, 'config'>, name: string, fallback: string): string {
-  const v = plan.config.values[name];
-  return v === undefined || v === '' ? fallback : v;
-}
-
 export function sourceSettings(plan: Pick<Plan, 'config' | 'dirs'>): SourceSettings {
   const dest = plan.dirs.dest;
-  const gitBase = valueOf(plan, 'GIT_BASE', 'https://opendev.org').replace(/\/+$/, '');
-  const targetBranch = valueOf(plan, 'TARGET_BRANCH', 'master');
-  const depth = Number.parseInt(valueOf(plan, 'GIT_DEPTH', '0'), 10);
-  const deps = valueOf(plan, 'SOURCE_DEPS', 'pip');
+  const gitBase = valueOr(plan, 'GIT_BASE', 'https://opendev.org').replace(/\/+$/, '');
+  const targetBranch = valueOr(plan, 'TARGET_BRANCH', 'master');
+  const depth = Number.parseInt(valueOr(plan, 'GIT_DEPTH', '0'), 10);
+  const deps = valueOr(plan, 'SOURCE_DEPS', 'pip');
   return {
     dest,
     dataDir: plan.dirs.dataDir,
@@ -58,13 +46,13 @@ export function sourceSettings(plan: Pick<Plan, 'config' | 'dirs'>): SourceSetti
     reclone: isTrue(plan.config.values.RECLONE),
     offline: isTrue(plan.config.values.OFFLINE),
     errorOnClone: isTrue(plan.config.values.ERROR_ON_CLONE),
-    libsFromGit: valueOf(plan, 'LIBS_FROM_GIT', '')
+    libsFromGit: valueOr(plan, 'LIBS_FROM_GIT', '')
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean),
     sourceDeps: deps === 'distro' ? 'distro' : 'pip',
-    requirementsRepo: valueOf(plan, 'REQUIREMENTS_REPO', `${gitBase}/openstack/requirements.git`),
-    requirementsBranch: valueOf(plan, 'REQUIREMENTS_BRANCH', targetBranch),
-    constraintsFile: valueOf(plan, 'PIP_UPPER_CONSTRAINTS_FILE', join(dest, 'requirements', 'upper-constraints.txt')),
+    requirementsRepo: valueOr(plan, 'REQUIREMENTS_REPO', `${gitBase}/openstack/requirements.git`),
+    requirementsBranch: valueOr(plan, 'REQUIREMENTS_BRANCH', targetBranch),
+    constraintsFile: valueOr(plan, 'PIP_UPPER_CONSTRAINTS_FILE', join(dest, 'requirements', 'upper-constraints.txt')),
   };
 }
