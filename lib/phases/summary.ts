@@ -4,12 +4,10 @@
 import { join } from 'node:path';
 import { venvDir } from '../plan/paths.ts';
 import type { Plan } from '../plan/types.ts';
+import { keystoneUrl } from '../seed/settings.ts';
 import type { PaneStatus } from '../proc/types.ts';
 import type { Note } from './context.ts';
 
-export function keystoneUrl(plan: Plan): string {
-  return `${plan.get('SERVICE_PROTOCOL')}://${plan.get('SERVICE_HOST')}:5000/v3`;
-}
 
 export function formatSummary(plan: Plan, panes: PaneStatus[], notes: Note[]): string {
   const lines: string[] = [];
