@@ -3,7 +3,7 @@
 // answers; `guest` is deleted.
 
 import type { Plan } from '../plan/types.ts';
-import { deleteRabbitUser, ensureRabbitUser, RABBITMQCTL } from '../system/rabbit.ts';
+import { deleteRabbitUser, ensureRabbitUser } from '../system/rabbit.ts';
 import type { ServiceModule } from './types.ts';
 import { afterPanes, rabbitHost, secret } from './common.ts';
 import { valueOr } from '../plan/values.ts';
@@ -78,7 +78,9 @@ export const rabbitModule: ServiceModule = {
       user: 'rabbitmq',
       cwd: HOME,
       env: { HOME, ERL_EPMD_ADDRESS: rabbitHost(plan), RABBITMQ_LOGS: '-' },
-      probe: { kind: 'command', argv: [RABBITMQCTL, '-q', 'await_startup', '--timeout', '5'] },
+      // Readiness from the broker's own log, not `rabbitmqctl await_startup`: the CLI starts epmd
+      // itself when none runs yet, and an epmd started by a probe belongs to no pane.
+      probe: { kind: 'log', pattern: 'Server startup complete' },
       port: 5672,
       codeFrom: 'package',
       stopGraceSec: 30,
