@@ -40,6 +40,7 @@ import {
   dropDatabases,
   removeDirs,
 } from './common.ts';
+import { novaCinderSection } from './cinder.ts';
 import { valueOr } from '../plan/values.ts';
 
 export const NOVA_API_UWSGI = '/etc/nova/tstack-api-uwsgi.ini';
@@ -83,6 +84,8 @@ function commonSections(plan: Plan): IniSpec {
     keystone_authtoken: keystoneAuthtoken(plan, 'nova'),
     service_user: { send_service_user_token: true, ...serviceAuth(plan, 'nova') },
     placement: serviceAuth(plan, 'placement'),
+    // volume attach/detach (n-cpu) and the service-token calls to cinder, as the nova user
+    cinder: plan.isEnabled('c-api') ? novaCinderSection(plan) : {},
     // Without a [neutron] section (and a network endpoint) nova-api answers 500 on every server show/list.
     neutron: {
       ...serviceAuth(plan, 'neutron'),

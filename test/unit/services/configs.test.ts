@@ -206,3 +206,16 @@ describe('rendered files parse back', () => {
     expect(parseIni(renderIni(d))).toEqual(d);
   });
 });
+
+describe('nova uses cinder', () => {
+  it('has a [cinder] section (region, nova service auth) in nova.conf and the compute config when c-api is enabled, none otherwise', () => {
+    const withCinder = makePlan({}, { services: 'mysql,rabbit,key,n-api,n-cpu,n-cond,n-sch,placement-api,q-svc,c-api,c-sch,c-vol' });
+    for (const doc of [novaConf(withCinder), novaCpuConf(withCinder)]) {
+      expect(one(doc, 'cinder', 'os_region_name')).toBe('RegionOne');
+      expect(one(doc, 'cinder', 'username')).toBe('nova');
+      expect(one(doc, 'cinder', 'auth_type')).toBe('password');
+    }
+    const without = makePlan({}, { services: 'mysql,rabbit,key,n-api,n-cpu,n-cond,n-sch,placement-api,q-svc' });
+    expect(getOption(novaConf(without), 'cinder', 'os_region_name')).toBeUndefined();
+  });
+});
