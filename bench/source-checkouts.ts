@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { SystemShell } from '../lib/system/exec.ts';
 import { syncCheckouts } from '../lib/source/checkouts.ts';
 import type { CloneSettings } from '../lib/source/git.ts';
-import type { RepoSpec } from '../lib/services/types.ts';
+import type { RepoSpec } from '../lib/types/service.ts';
 import { buildKeystoneRemote } from '../test/e2e/keystone-remote.ts';
 
 const i = process.argv.indexOf('--repos');

@@ -23,7 +23,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
-import type { PaneStatus, ProcessRecord } from '../lib/proc/types.ts';
+import type { PaneStatus, ProcessRecord } from '../lib/types/process.ts';
 import type { RunReport } from '../lib/phases/runner.ts';
 import { TOP_DIR } from '../lib/util/paths.ts';
 

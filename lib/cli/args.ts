@@ -2,11 +2,7 @@
 // `-f`, and positionals. Unknown flags are checked by each command.
 
 import { UsageError } from '../util/errors.ts';
-
-export interface ParsedArgs {
-  positional: string[];
-  flags: Record<string, string | boolean>;
-}
+import type { ParsedArgs } from '../types/command.ts';
 
 /** Flags that take a value; all others are booleans. */
 const VALUED = new Set(['config', 'lines', 'n']);

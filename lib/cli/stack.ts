@@ -2,15 +2,9 @@
 // Each command lives in lib/cli/commands/<name>.ts and is imported lazily so
 // that `--help` and `status` never load blessed or listr2.
 
-import { parseArgs, type ParsedArgs } from './args.ts';
+import { parseArgs } from './args.ts';
+import type { Command } from '../types/command.ts';
 import { UsageError } from '../util/errors.ts';
-
-export interface Command {
-  name: string;
-  summary: string;
-  usage: string;
-  run(args: ParsedArgs): Promise<number>;
-}
 
 type Loader = () => Promise<Command>;
 

@@ -4,7 +4,7 @@
 // rules: double quotes expand, single quotes do not, backslash escapes.
 // Command substitution and other shell syntax are rejected, not executed.
 
-import type { SourcePos } from './types.ts';
+import type { SourcePos } from '../types/config.ts';
 import { ConfigError } from '../util/errors.ts';
 
 /** Value of a variable, or undefined when unset. */

@@ -4,7 +4,7 @@
 
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, machine, networkInterfaces } from 'node:os';
-import type { HostFacts } from './types.ts';
+import type { HostFacts } from '../types/config.ts';
 
 /** Interface of the first IPv4 default route in /proc/net/route (what `ip -f inet route | awk '/default/'` prints). */
 export function defaultRouteFromProcRoute(text: string): string | undefined {

@@ -3,7 +3,7 @@
 // Variables in file names and INI values are expanded later (resolve.ts),
 // once the localrc section has been evaluated.
 
-import type { IniSection, MetaPhase, SourcePos } from './types.ts';
+import type { IniSection, MetaPhase, SourcePos } from '../types/config.ts';
 import { ConfigError } from '../util/errors.ts';
 
 export const META_PHASES: readonly MetaPhase[] = ['local', 'post-config', 'extra', 'post-extra', 'test-config'];

@@ -3,7 +3,7 @@
 // devstack's service functions and enable_plugin. Anything else is an error
 // with file:line, so nothing in local.conf is silently ignored.
 
-import type { PluginSpec, SourcePos } from './types.ts';
+import type { PluginSpec, SourcePos } from '../types/config.ts';
 import type { RawLine } from './localconf.ts';
 import { ConfigError } from '../util/errors.ts';
 import { expandWord, isName, tokenize, type Lookup } from './expand.ts';

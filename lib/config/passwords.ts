@@ -9,7 +9,7 @@
 
 import { randomBytes } from 'node:crypto';
 import Enquirer from 'enquirer';
-import type { StackConfig } from './types.ts';
+import type { StackConfig } from '../types/config.ts';
 import { ExitError } from '../util/errors.ts';
 import { addSecret } from '../util/secrets.ts';
 import { deriveConfig, loadConfig, loadOptionsOf, passwordFilePath, type LoadConfigOptions } from './resolve.ts';

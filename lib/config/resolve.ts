@@ -11,7 +11,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve as resolvePath } from 'node:path';
-import type { HostFacts, MetaSection, SourcePos, StackConfig, UnknownVariable } from './types.ts';
+import type { HostFacts, MetaSection, Setting, SourcePos, StackConfig, UnknownVariable } from '../types/config.ts';
 import { ConfigError } from '../util/errors.ts';
 import { addSecret } from '../util/secrets.ts';
 import { TOP_DIR } from '../util/paths.ts';
@@ -22,7 +22,6 @@ import { SETTINGS, SETTING_ALIASES, defaultImageUrl, getSetting, looksSecret, no
 import { editDistance, serviceName, suggestService } from './service-names.ts';
 import { SystemHostFacts } from './host.ts';
 import { readPasswordFile } from './password-file.ts';
-import type { Setting } from './types.ts';
 
 export type Origin = StackConfig['origins'][string];
 

@@ -6,7 +6,7 @@
 // a `${OTHER}` template, or a function of the other settings and the host.
 
 import { isIP } from 'node:net';
-import type { HostFacts, Setting, SettingType } from './types.ts';
+import type { HostFacts, Setting, SettingType } from '../types/config.ts';
 import { ConfigError } from '../util/errors.ts';
 import { cidrContains, parseCidr, parseIpv4 } from './ipv4.ts';
 import { editDistance } from './service-names.ts';

@@ -4,8 +4,8 @@
 // shell quoting and some URL parsers). SQLAlchemy and kombu decode them.
 
 import { isIP } from 'node:net';
-import type { StackConfig } from './types.ts';
-import type { Plan } from '../plan/types.ts';
+import type { StackConfig } from '../types/config.ts';
+import type { Plan } from '../types/stack.ts';
 import { addSecret } from '../util/secrets.ts';
 
 /** A Plan or a StackConfig: anything the values can be read from. */

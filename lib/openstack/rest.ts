@@ -8,7 +8,7 @@
 // status plus the service's own message, masked: never a token or password.
 
 import { Readable } from 'node:stream';
-import type { OpenStackClient } from './client.ts';
+import type { OpenStackClient } from '../types/openstack.ts';
 import { addSecret, mask } from '../util/secrets.ts';
 
 export interface PasswordAuth {

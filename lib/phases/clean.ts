@@ -9,10 +9,10 @@
 
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Plan } from '../plan/types.ts';
+import type { Plan } from '../types/stack.ts';
 import type { Supervisor } from '../proc/supervisor.ts';
-import type { Shell } from '../system/exec.ts';
-import type { Logger } from '../util/logger.ts';
+import type { Shell } from '../types/shell.ts';
+import type { Logger } from '../types/logger.ts';
 import { createContext } from './context.ts';
 import { CLOUDS_YAML_MARKER } from '../seed/clouds-yaml.ts';
 

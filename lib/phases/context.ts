@@ -1,12 +1,12 @@
 // The StackContext handed to every step: the plan plus the few doors to the
 // system (shell, files, REST client), and a place to leave notes for the summary.
 
-import type { Plan } from '../plan/types.ts';
-import type { NoteKind, StackContext } from '../services/types.ts';
-import type { Shell } from '../system/exec.ts';
+import type { Plan, StackContext } from '../types/stack.ts';
+import type { NoteKind } from '../types/step.ts';
+import type { Shell } from '../types/shell.ts';
 import { writeFileIfChanged } from '../system/files.ts';
-import type { Logger } from '../util/logger.ts';
-import type { OpenStackClient } from '../openstack/client.ts';
+import type { Logger } from '../types/logger.ts';
+import type { OpenStackClient } from '../types/openstack.ts';
 
 export interface Note {
   kind: NoteKind;

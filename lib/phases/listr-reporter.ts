@@ -2,7 +2,8 @@
 // scheduling (dependencies, resume, concurrency); listr2 only draws it.
 
 import { Listr, type ListrTaskWrapper } from 'listr2';
-import type { PhaseName, Step } from '../services/types.ts';
+import type { PhaseName } from '../types/step.ts';
+import type { Step } from '../types/stack.ts';
 import { mask } from '../util/secrets.ts';
 import type { Reporter } from './reporter.ts';
 

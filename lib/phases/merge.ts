@@ -7,9 +7,8 @@
 // creates if missing (a plugin's config, for instance).
 
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import type { MetaPhase } from '../config/types.ts';
-import type { Plan } from '../plan/types.ts';
-import type { Step } from '../services/types.ts';
+import type { MetaPhase } from '../types/config.ts';
+import type { Plan, Step } from '../types/stack.ts';
 import { applyToIniText } from '../util/ini.ts';
 
 export function mergeStep(plan: Plan, phase: Exclude<MetaPhase, 'local'>): Step | undefined {

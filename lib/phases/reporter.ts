@@ -1,7 +1,8 @@
 // How the runner shows progress: plain timestamped lines (no TTY, CI=true)
 // or a listr2 task tree on a TTY. The runner only talks to this interface.
 
-import type { PhaseName, Step } from '../services/types.ts';
+import type { PhaseName } from '../types/step.ts';
+import type { Step } from '../types/stack.ts';
 import { mask } from '../util/secrets.ts';
 
 export interface Reporter {

@@ -6,7 +6,8 @@
 // (resume), unless `force`. The first failure stops new steps from starting,
 // lets the running ones settle, and surfaces as a StepError naming the phase.
 
-import type { PhaseName, StackContext, Step } from '../services/types.ts';
+import type { PhaseName } from '../types/step.ts';
+import type { StackContext, Step } from '../types/stack.ts';
 import { StepError } from '../util/errors.ts';
 import { StepJournal } from './journal.ts';
 import type { Reporter } from './reporter.ts';

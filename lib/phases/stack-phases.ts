@@ -10,9 +10,9 @@
 //   extra        seeding (accounts, flavors, networks, images, clouds.yaml, openrc)
 //   post-extra, test-config   module hooks and local.conf merges
 
-import type { Plan } from '../plan/types.ts';
-import type { ProcessSpec } from '../proc/types.ts';
-import { PHASES, type PhaseName, type Step } from '../services/types.ts';
+import type { Plan, Step } from '../types/stack.ts';
+import type { ProcessSpec } from '../types/process.ts';
+import { PHASES, type PhaseName } from '../types/step.ts';
 import type { PhasePlan } from './runner.ts';
 
 /** What starts and waits for a pane; the supervisor in production. */

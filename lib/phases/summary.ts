@@ -3,9 +3,9 @@
 
 import { join } from 'node:path';
 import { venvDir } from '../plan/paths.ts';
-import type { Plan } from '../plan/types.ts';
+import type { Plan } from '../types/stack.ts';
 import { keystoneUrl } from '../seed/settings.ts';
-import type { PaneStatus } from '../proc/types.ts';
+import type { PaneStatus } from '../types/process.ts';
 import type { Note } from './context.ts';
 
 

@@ -2,10 +2,10 @@
 // Everything goes through mask(): a password never appears, even if a
 // module put one in an argv or an environment.
 
-import { PHASES } from '../services/types.ts';
+import { PHASES } from '../types/step.ts';
 import { unimplementedServices } from '../config/service-names.ts';
 import { mask } from '../util/secrets.ts';
-import type { Plan } from './types.ts';
+import type { Plan } from '../types/stack.ts';
 
 function table(rows: string[][], indent = '  '): string[] {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));

@@ -8,9 +8,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import type { StackConfig } from '../config/types.ts';
+import type { StackConfig } from '../types/config.ts';
 import { ConfigError } from '../util/errors.ts';
-import type { InstallMethod, MethodChoice } from './types.ts';
+import type { InstallMethod, MethodChoice } from '../types/plan.ts';
 
 export interface ProbeResult {
   ok: boolean;

@@ -2,7 +2,7 @@
 // source method's venv ($DATA_DIR/venv/bin, scripts generated from checkouts).
 
 import { join } from 'node:path';
-import type { Plan } from './types.ts';
+import type { Plan } from '../types/stack.ts';
 
 export function venvDir(plan: Plan): string {
   return join(plan.dirs.dataDir, 'venv');

@@ -4,15 +4,16 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { StackConfig } from '../config/types.ts';
-import type { ProcessSpec } from '../proc/types.ts';
-import type { RepoSpec, ServiceModule } from '../services/types.ts';
+import type { StackConfig } from '../types/config.ts';
+import type { ProcessSpec } from '../types/process.ts';
+import type { RepoSpec } from '../types/service.ts';
+import type { Plan, ServiceModule } from '../types/stack.ts';
 import { SERVICE_MODULES } from '../services/registry.ts';
 import { trueOrFalse } from '../config/settings.ts';
 import { TOP_DIR } from '../util/paths.ts';
 import { sourceRepos } from '../source/repos.ts';
 import { sourcePackages } from '../source/index.ts';
-import type { MethodChoice, Plan, PlanDirs } from './types.ts';
+import type { MethodChoice, PlanDirs } from '../types/plan.ts';
 
 export interface BuildPlanOptions {
   /** Where stack.ts lives; files/debs is read from here. */

@@ -1,7 +1,7 @@
 // Reading a setting with a fallback: the one helper every subsystem uses for
 // values that may be unset or empty (a plugin's knob, a plan built by a test).
 
-import type { Plan } from './types.ts';
+import type { Plan } from '../types/stack.ts';
 
 /** A setting's value, or `fallback` when it is unset or empty. */
 export function valueOr(plan: Pick<Plan, 'config'>, name: string, fallback = ''): string {

@@ -3,7 +3,7 @@
 // failed step.
 
 import { mask } from '../util/secrets.ts';
-import type { ProcessRecord } from './types.ts';
+import type { ProcessRecord } from '../types/process.ts';
 
 /** A pane did not become ready: timed out, or its process exited while we waited. */
 export class ReadinessError extends Error {

@@ -1,6 +1,6 @@
 // Text for `status` and the TUI (pure).
 
-import type { PaneStatus } from './types.ts';
+import type { PaneStatus } from '../types/process.ts';
 
 export function formatUptime(sec: number | undefined): string {
   if (sec === undefined) return '-';

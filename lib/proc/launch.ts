@@ -7,7 +7,7 @@
 // it. sh rather than node: it costs well under a megabyte per pane.
 
 import { asUser } from '../system/exec.ts';
-import type { ProcessSpec } from './types.ts';
+import type { ProcessSpec } from '../types/process.ts';
 
 /**
  * The wrapper. `trap` catches TERM/INT/HUP so a stop does not count as a

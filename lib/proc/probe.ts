@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { connect } from 'node:net';
 import { asUser } from '../system/exec.ts';
-import type { Probe } from './types.ts';
+import type { Probe } from '../types/process.ts';
 
 /** devstack's wait_for_service: anything that answers, except 503 and server errors. */
 export function httpStatusReady(status: number, expect?: number[]): boolean {

@@ -4,7 +4,7 @@
 // `--password x`/`password=x` style arguments.
 
 import { addSecret } from '../util/secrets.ts';
-import type { ProcessSpec } from './types.ts';
+import type { ProcessSpec } from '../types/process.ts';
 
 const SECRET_NAME = /pass(word|wd)?|secret|token|credential|api[_-]?key/i;
 

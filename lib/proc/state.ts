@@ -5,7 +5,7 @@
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ProcessRecord } from './types.ts';
+import type { ProcessRecord } from '../types/process.ts';
 
 export type ExitInfo = NonNullable<ProcessRecord['exit']>;
 

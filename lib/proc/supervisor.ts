@@ -29,7 +29,7 @@ import {
   type ProcStat,
 } from './procfs.ts';
 import { PaneStore, validPaneName } from './state.ts';
-import type { PaneState, PaneStatus, ProcessRecord, ProcessSpec } from './types.ts';
+import type { PaneState, PaneStatus, ProcessRecord, ProcessSpec } from '../types/process.ts';
 
 export interface SupervisorOptions {
   /** $SERVICE_DIR: records go to <stateDir>/panes/. */

@@ -2,9 +2,8 @@
 // role assignments every devstack user and tempest expect. All users share
 // ADMIN_PASSWORD, as in devstack.
 
-import type { OpenStackClient } from '../openstack/client.ts';
-import type { Plan } from '../plan/types.ts';
-import type { Step } from '../services/types.ts';
+import type { OpenStackClient } from '../types/openstack.ts';
+import type { Plan, Step } from '../types/stack.ts';
 import { addSecret } from '../util/secrets.ts';
 import { DEFAULT_DOMAIN, KeystoneDirectory, keystonePasswordCheck, type PasswordCheck, type Scope } from './keystone.ts';
 import { valueOr } from '../plan/values.ts';

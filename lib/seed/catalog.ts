@@ -3,9 +3,9 @@
 // authenticate as their service user on their first request).
 // devstack's create_service_user + get_or_create_service/endpoint, idempotent.
 
-import type { OpenStackClient } from '../openstack/client.ts';
-import type { Plan } from '../plan/types.ts';
-import type { CatalogEntry, Step } from '../services/types.ts';
+import type { OpenStackClient } from '../types/openstack.ts';
+import type { Plan, Step } from '../types/stack.ts';
+import type { CatalogEntry } from '../types/service.ts';
 import { addSecret } from '../util/secrets.ts';
 import { KeystoneDirectory, keystonePasswordCheck, type PasswordCheck } from './keystone.ts';
 import { mapLimit, regionName } from './settings.ts';

@@ -4,8 +4,7 @@
 // back verbatim: a password may hold any printable character.
 
 import { readFile } from 'node:fs/promises';
-import type { Plan } from '../plan/types.ts';
-import type { StackContext, Step } from '../services/types.ts';
+import type { Plan, StackContext, Step } from '../types/stack.ts';
 import { addSecret } from '../util/secrets.ts';
 import { imageNameFromUrl, parseImageUrls } from './images.ts';
 import type { SeedReport } from './report.ts';

@@ -1,9 +1,8 @@
 // devstack's flavors (lib/nova create_flavors, plus lib/tempest's m1.nano and
 // m1.micro), with devstack's ids so scripts that say `--flavor 42` work.
 
-import type { OpenStackClient } from '../openstack/client.ts';
-import type { Plan } from '../plan/types.ts';
-import type { Step } from '../services/types.ts';
+import type { OpenStackClient } from '../types/openstack.ts';
+import type { Plan, Step } from '../types/stack.ts';
 
 export interface FlavorSpec {
   id: string;

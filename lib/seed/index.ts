@@ -5,10 +5,9 @@
 // After the run, `report` (createSeedReport) says what was seeded; imagesSeeded(report) === false
 // means the stack is up but an image is missing (EXIT.partial).
 
-import type { OpenStackClient } from '../openstack/client.ts';
+import type { OpenStackClient } from '../types/openstack.ts';
 import { RestClient } from '../openstack/rest.ts';
-import type { Plan } from '../plan/types.ts';
-import type { Step } from '../services/types.ts';
+import type { Plan, Step } from '../types/stack.ts';
 import { addSecret } from '../util/secrets.ts';
 import { accountsStep, seededUserNames } from './accounts.ts';
 import { cloudsYamlStep } from './clouds-yaml.ts';

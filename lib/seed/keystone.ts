@@ -2,7 +2,7 @@
 // Each collection is listed once per run and cached, so a converged re-run
 // costs a handful of GETs and makes no writes at all.
 
-import type { OpenStackClient } from '../openstack/client.ts';
+import type { OpenStackClient } from '../types/openstack.ts';
 
 export const DEFAULT_DOMAIN = 'default';
 

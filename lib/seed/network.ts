@@ -4,9 +4,8 @@
 // default security group opened for ICMP and SSH. Everything is looked up by
 // name (and owner) first, so a re-run creates nothing.
 
-import type { OpenStackClient } from '../openstack/client.ts';
-import type { Plan } from '../plan/types.ts';
-import type { Step } from '../services/types.ts';
+import type { OpenStackClient } from '../types/openstack.ts';
+import type { Plan, Step } from '../types/stack.ts';
 import { DEFAULT_DOMAIN } from './keystone.ts';
 import { valueOr } from '../plan/values.ts';
 

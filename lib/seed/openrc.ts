@@ -4,8 +4,7 @@
 // quote itself is special, so any printable password survives `source`.
 
 import { join } from 'node:path';
-import type { Plan } from '../plan/types.ts';
-import type { StackContext, Step } from '../services/types.ts';
+import type { Plan, StackContext, Step } from '../types/stack.ts';
 import { addSecret } from '../util/secrets.ts';
 import type { SeedReport } from './report.ts';
 import { keystoneUrl, regionName } from './settings.ts';

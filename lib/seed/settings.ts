@@ -1,7 +1,7 @@
 // Seeding reads a few settings that the settings table may not (yet) list;
 // devstack's defaults apply when a value is missing or empty.
 
-import type { Plan } from '../plan/types.ts';
+import type { Plan } from '../types/stack.ts';
 import { valueOr } from '../plan/values.ts';
 
 /** Where clients reach keystone: SERVICE_HOST (services listen there), else loopback. */

@@ -7,15 +7,15 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { OpenStackClient } from '../openstack/client.ts';
-import type { Plan } from '../plan/types.ts';
+import type { OpenStackClient } from '../types/openstack.ts';
+import type { Plan, ServiceModule, Step } from '../types/stack.ts';
 import { binPath } from '../plan/paths.ts';
-import type { ProcessSpec } from '../proc/types.ts';
-import type { Shell } from '../system/exec.ts';
+import type { ProcessSpec } from '../types/process.ts';
+import type { Shell } from '../types/shell.ts';
 import { ConfigError } from '../util/errors.ts';
 import { iniDoc, type IniDoc, type IniSpec } from '../util/ini.ts';
 import { codeFrom, serviceRepo } from '../source/index.ts';
-import type { PhaseName, ServiceModule, Step } from './types.ts';
+import type { PhaseName } from '../types/step.ts';
 import {
   databaseStep,
   databaseUrl,

@@ -2,14 +2,13 @@
 // connection URLs, the keystone_authtoken-style auth sections, the uwsgi
 // ini for APIs, the db-sync/daemon pane shapes, and the post-config merge.
 
-import type { IniSection } from '../config/types.ts';
-import type { Plan } from '../plan/types.ts';
+import type { IniSection } from '../types/config.ts';
+import type { Plan, StackContext, Step } from '../types/stack.ts';
 import { binPath, venvDir } from '../plan/paths.ts';
-import type { ProcessSpec } from '../proc/types.ts';
+import type { ProcessSpec } from '../types/process.ts';
 import { addSecret } from '../util/secrets.ts';
 import * as urls from '../config/urls.ts';
 import { iniDoc, mergeIni, renderIni, type IniDoc, type IniSpec } from '../util/ini.ts';
-import type { StackContext, Step } from './types.ts';
 import { dropDatabase, ensureDatabase } from '../system/mysql.ts';
 import { valueOr, flagOr } from '../plan/values.ts';
 

@@ -2,11 +2,10 @@
 // Debian's glance-api under uwsgi needs chunked-input tuning for uploads and
 // gains nothing here).
 
-import type { Plan } from '../plan/types.ts';
+import type { Plan, ServiceModule } from '../types/stack.ts';
 import { binPath } from '../plan/paths.ts';
 import { iniDoc, type IniDoc } from '../util/ini.ts';
 import { codeFrom, serviceRepo } from '../source/index.ts';
-import type { ServiceModule } from './types.ts';
 import { apiWorkers, databaseStep, databaseUrl, debug, ensureDirs, keystoneAuthtoken, manageStep, serviceHost, writeConf, dropDatabases, removeDirs } from './common.ts';
 
 export const GLANCE_API_CONF = '/etc/glance/glance-api.conf';

@@ -15,12 +15,11 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { Plan } from '../plan/types.ts';
+import type { Plan, ServiceModule, StackContext } from '../types/stack.ts';
 import { pythonPath } from '../plan/paths.ts';
 import { ConfigError } from '../util/errors.ts';
 import { setOption, type IniDoc } from '../util/ini.ts';
 import { codeFrom, serviceRepo } from '../source/index.ts';
-import type { ServiceModule, StackContext } from './types.ts';
 import { enabledPanes, keystoneUrl, memcacheServers, regionName, serviceHost, uwsgiIni, uwsgiPane, writeConf } from './common.ts';
 import { valueOr } from '../plan/values.ts';
 

@@ -3,10 +3,9 @@
 // pane starts, so the catalog step can log in the moment `key` is ready.
 
 import { existsSync } from 'node:fs';
-import type { Plan } from '../plan/types.ts';
+import type { Plan, ServiceModule } from '../types/stack.ts';
 import { binPath } from '../plan/paths.ts';
 import { iniDoc, type IniDoc } from '../util/ini.ts';
-import type { ServiceModule } from './types.ts';
 import { codeFrom, serviceRepo } from '../source/index.ts';
 import {
   databaseStep,

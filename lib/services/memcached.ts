@@ -1,6 +1,6 @@
 // memcached: keystone's token cache and keystonemiddleware's cache.
 
-import type { ServiceModule } from './types.ts';
+import type { ServiceModule } from '../types/stack.ts';
 import { serviceHost } from './common.ts';
 
 export const memcachedModule: ServiceModule = {

@@ -2,8 +2,7 @@
 // root authenticates over the unix socket, so no root password exists.
 
 import { existsSync } from 'node:fs';
-import type { Plan } from '../plan/types.ts';
-import type { ServiceModule } from './types.ts';
+import type { Plan, ServiceModule } from '../types/stack.ts';
 import { iniDoc, type IniDoc } from '../util/ini.ts';
 import { databaseHost, writeConf } from './common.ts';
 

@@ -4,12 +4,11 @@
 // The agents run as neutron and escalate through Debian's sudoers entry for
 // neutron-rootwrap (and privsep through it).
 
-import type { Plan } from '../plan/types.ts';
+import type { Plan, ServiceModule, StackContext, Step } from '../types/stack.ts';
 import { binPath } from '../plan/paths.ts';
-import type { ProcessSpec } from '../proc/types.ts';
+import type { ProcessSpec } from '../types/process.ts';
 import { iniDoc, type IniDoc } from '../util/ini.ts';
 import { codeFrom as paneCodeFrom, serviceRepo } from '../source/index.ts';
-import type { ServiceModule, StackContext, Step } from './types.ts';
 import {
   afterPanes,
   apiWorkers,

@@ -10,15 +10,14 @@
 // and nothing of a hypervisor is installed. VIRT_DRIVER=libvirt installs
 // nova-compute-<type> (extraPackages) and uses the real wrapper.
 
-import type { Plan } from '../plan/types.ts';
+import type { Plan, ServiceModule, StackContext, Step } from '../types/stack.ts';
 import { binPath, pythonPath } from '../plan/paths.ts';
-import type { ProcessSpec } from '../proc/types.ts';
+import type { ProcessSpec } from '../types/process.ts';
 import { addSecret } from '../util/secrets.ts';
 import { execSql, queryColumn, sqlString } from '../system/mysql.ts';
 import * as urls from '../config/urls.ts';
 import { iniDoc, type IniDoc, type IniSpec } from '../util/ini.ts';
 import { codeFrom as paneCodeFrom, serviceRepo } from '../source/index.ts';
-import type { ServiceModule, StackContext, Step } from './types.ts';
 import {
   afterPanes,
   apiWorkers,

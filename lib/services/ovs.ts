@@ -4,7 +4,7 @@
 // used (it would try to load the module).
 
 import { existsSync } from 'node:fs';
-import type { ServiceModule } from './types.ts';
+import type { ServiceModule } from '../types/stack.ts';
 import { afterPanes, enabledPanes } from './common.ts';
 
 export const OVS_RUN_DIR = '/var/run/openvswitch';

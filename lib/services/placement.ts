@@ -1,10 +1,9 @@
 // Placement under uwsgi (pane `placement-api`).
 
-import type { Plan } from '../plan/types.ts';
+import type { Plan, ServiceModule } from '../types/stack.ts';
 import { binPath } from '../plan/paths.ts';
 import { iniDoc, type IniDoc } from '../util/ini.ts';
 import { codeFrom, serviceRepo } from '../source/index.ts';
-import type { ServiceModule } from './types.ts';
 import { databaseStep, databaseUrl, debug, keystoneAuthtoken, manageStep, serviceHost, uwsgiIni, uwsgiPane, writeConf, dropDatabases } from './common.ts';
 
 export const PLACEMENT_CONF = '/etc/placement/placement.conf';

@@ -2,9 +2,8 @@
 // not depend on the host name. The stackrabbit user is made once the broker
 // answers; `guest` is deleted.
 
-import type { Plan } from '../plan/types.ts';
+import type { Plan, ServiceModule } from '../types/stack.ts';
 import { deleteRabbitUser, ensureRabbitUser } from '../system/rabbit.ts';
-import type { ServiceModule } from './types.ts';
 import { afterPanes, rabbitHost, secret } from './common.ts';
 import { valueOr } from '../plan/values.ts';
 

@@ -1,7 +1,7 @@
 // Every service module, in dependency order. Adding a service = one module
 // here plus files/debs/<name>.
 
-import type { ServiceModule } from './types.ts';
+import type { ServiceModule } from '../types/stack.ts';
 import { mysqlModule } from './mysql.ts';
 import { rabbitModule } from './rabbit.ts';
 import { memcachedModule } from './memcached.ts';

@@ -2,8 +2,8 @@
 // A failed checkout does not stop the others; the caller gets every outcome
 // and decides (the install step fails after all have finished).
 
-import type { RepoSpec } from '../services/types.ts';
-import type { Shell } from '../system/exec.ts';
+import type { RepoSpec } from '../types/service.ts';
+import type { Shell } from '../types/shell.ts';
 import { CheckoutError, syncCheckout, type CheckoutAction, type CloneSettings } from './git.ts';
 
 export type CheckoutPhase = 'queued' | 'inspecting' | 'fetching' | 'cloning' | 'checking-out' | 'done' | 'failed';

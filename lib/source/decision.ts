@@ -7,7 +7,7 @@
 // else. Otherwise the checkout is kept and the warning names exactly the
 // files and commits that an update would have thrown away.
 
-import type { RepoSpec } from '../services/types.ts';
+import type { RepoSpec } from '../types/service.ts';
 
 export interface CloneSettings {
   reclone: boolean;

@@ -7,8 +7,8 @@
 
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { RepoSpec } from '../services/types.ts';
-import type { Shell, RunOptions } from '../system/exec.ts';
+import type { RepoSpec } from '../types/service.ts';
+import type { Shell, RunOptions } from '../types/shell.ts';
 import { CommandError } from '../util/errors.ts';
 import {
   decideCheckout,

@@ -5,9 +5,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { venvDir } from '../plan/paths.ts';
-import type { Plan } from '../plan/types.ts';
-import type { RepoSpec, StackContext, Step } from '../services/types.ts';
-import type { Logger } from '../util/logger.ts';
+import type { Plan, StackContext, Step } from '../types/stack.ts';
+import type { RepoSpec } from '../types/service.ts';
+import type { Logger } from '../types/logger.ts';
 import { describeOutcome, syncCheckouts, type CheckoutProgress } from './checkouts.ts';
 import { CheckoutError, type CloneSettings } from './git.ts';
 import { installEditable, withoutConstraints } from './pip.ts';

@@ -11,8 +11,8 @@
 //     default `stack` when it exists; with neither, they stay root's: tstack
 //     does not make a login account nobody asked for.
 
-import type { Plan } from '../plan/types.ts';
-import type { Shell } from '../system/exec.ts';
+import type { Plan } from '../types/stack.ts';
+import type { Shell } from '../types/shell.ts';
 
 export interface CheckoutOwner {
   /** The owner to give the checkouts, or none (they stay root's). */

@@ -9,8 +9,8 @@
 // (a shallow clone, or a repository made from a release tarball) gets
 // PBR_VERSION from the distro package it stands in for.
 
-import type { RepoSpec } from '../services/types.ts';
-import type { Shell } from '../system/exec.ts';
+import type { RepoSpec } from '../types/service.ts';
+import type { Shell } from '../types/shell.ts';
 import { gitArgv } from './git.ts';
 import type { SourceDeps } from './settings.ts';
 import { venvPython } from './venv.ts';

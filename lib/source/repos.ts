@@ -5,8 +5,8 @@
 // the libraries named in LIBS_FROM_GIT.
 
 import { join } from 'node:path';
-import type { Plan } from '../plan/types.ts';
-import type { RepoSpec } from '../services/types.ts';
+import type { Plan } from '../types/stack.ts';
+import type { RepoSpec } from '../types/service.ts';
 import { sourceSettings } from './settings.ts';
 import { valueOr } from '../plan/values.ts';
 

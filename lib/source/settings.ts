@@ -6,7 +6,7 @@
 // missing row must not be an error here.
 
 import { join } from 'node:path';
-import type { Plan } from '../plan/types.ts';
+import type { Plan } from '../types/stack.ts';
 import { isTrue, valueOr } from '../plan/values.ts';
 
 export type SourceDeps = 'pip' | 'distro';

@@ -6,7 +6,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Shell } from '../system/exec.ts';
+import type { Shell } from '../types/shell.ts';
 import type { SourceDeps } from './settings.ts';
 
 export const SYSTEM_PYTHON = '/usr/bin/python3';

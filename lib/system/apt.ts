@@ -4,9 +4,8 @@
 // tstack rewrites the files it owns anyway).
 
 import { existsSync, readFileSync } from 'node:fs';
-import type { Plan } from '../plan/types.ts';
-import type { StackContext, Step } from '../services/types.ts';
-import type { Shell } from './exec.ts';
+import type { Plan, StackContext, Step } from '../types/stack.ts';
+import type { Shell } from '../types/shell.ts';
 
 /**
  * debconf answers. Debian's OpenStack packages default these to false anyway

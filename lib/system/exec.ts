@@ -9,32 +9,7 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { CommandError } from '../util/errors.ts';
 import { mask } from '../util/secrets.ts';
-
-export interface RunOptions {
-  /** Run as this user (via setpriv, like the panes). */
-  user?: string;
-  env?: Record<string, string>;
-  cwd?: string;
-  /** Text fed to stdin (e.g. SQL for mysql). Never logged. */
-  input?: string;
-  /** Do not throw on a non-zero exit; the caller inspects `code`. */
-  allowFailure?: boolean;
-  /** Kill the command after this many seconds. */
-  timeoutSec?: number;
-  /** Called with each output line (already masked), for progress display. */
-  onLine?: (line: string) => void;
-}
-
-export interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Side effects behind an interface so steps can be tested with a recording fake. */
-export interface Shell {
-  run(argv: string[], opts?: RunOptions): Promise<RunResult>;
-}
+import type { RunOptions, RunResult, Shell } from '../types/shell.ts';
 
 /** Quote argv for display the way a user would type it. */
 export function shellQuote(argv: readonly string[]): string {

@@ -3,7 +3,7 @@
 // no root password is ever handled. SQL goes through stdin: it holds the
 // password and stdin is never logged.
 
-import type { Shell } from './exec.ts';
+import type { Shell } from '../types/shell.ts';
 
 export interface DatabaseSpec {
   /** Database name (nova_api, keystone...). */

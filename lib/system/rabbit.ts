@@ -3,7 +3,7 @@
 // rabbitmqctl runs as root (Debian's wrapper switches to the rabbitmq user);
 // the password reaches it as an argument, so the Shell masks it in logs.
 
-import type { Shell } from './exec.ts';
+import type { Shell } from '../types/shell.ts';
 
 export const RABBITMQCTL = '/usr/sbin/rabbitmqctl';
 

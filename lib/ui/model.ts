@@ -3,7 +3,7 @@
 // screen.ts feeds it keys and data and paints what it returns.
 
 import { formatBytes, formatExit, formatUptime } from '../proc/format.ts';
-import type { PaneState, PaneStatus } from '../proc/types.ts';
+import type { PaneState, PaneStatus } from '../types/process.ts';
 import type { LogRing } from './log-ring.ts';
 import { clip, escapeTags, stripSgr, wrapText } from './text.ts';
 

@@ -1,7 +1,7 @@
 // Typed errors. Only the entry points (lib/cli/*) turn them into exit codes;
 // library code throws and never calls process.exit.
 
-import type { SourcePos } from '../config/types.ts';
+import type { SourcePos } from '../types/config.ts';
 import { mask } from './secrets.ts';
 
 /** A mistake in local.conf or the settings: always names `file:line`. */

@@ -7,7 +7,7 @@
 // lines of that key, and a key repeated there becomes a multi-valued option
 // (oslo.config MultiStrOpt), written as repeated lines.
 
-import type { IniSection } from '../config/types.ts';
+import type { IniSection } from '../types/config.ts';
 
 export type IniScalar = string | number | boolean;
 /** One value, or several for a multi-valued option; undefined drops the key. */

@@ -2,13 +2,7 @@
 // lines headless; library code only sees this interface.
 
 import { mask } from './secrets.ts';
-
-export interface Logger {
-  info(msg: string): void;
-  warn(msg: string): void;
-  /** Detail that goes to the log file but not the console. */
-  debug(msg: string): void;
-}
+import type { Logger } from '../types/logger.ts';
 
 /** Headless logger: `HH:MM:SS message` lines on stderr/stdout, masked. */
 export class PlainLogger implements Logger {

@@ -20,7 +20,7 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ProcessRecord } from '../../lib/proc/types.ts';
+import type { ProcessRecord } from '../../lib/types/process.ts';
 import { TOP_DIR } from '../../lib/util/paths.ts';
 import { buildKeystoneRemote, type KeystoneRemote } from './keystone-remote.ts';
 

@@ -5,9 +5,8 @@ import { join } from 'node:path';
 import { Supervisor } from '../../lib/proc/supervisor.ts';
 import { cleanStack } from '../../lib/phases/clean.ts';
 import { SystemShell } from '../../lib/system/exec.ts';
-import type { Plan } from '../../lib/plan/types.ts';
-import type { ServiceModule } from '../../lib/services/types.ts';
-import type { Logger } from '../../lib/util/logger.ts';
+import type { Plan, ServiceModule } from '../../lib/types/stack.ts';
+import type { Logger } from '../../lib/types/logger.ts';
 
 const quiet: Logger = { info() {}, warn() {}, debug() {} };
 let sup: Supervisor | undefined;

@@ -1,10 +1,10 @@
 // `./stack.ts attach`: open the TUI on the running stack. Never on a
 // non-terminal or with CI=true (blessed would write escape codes into a pipe).
 
-import { checkFlags, type ParsedArgs } from '../args.ts';
+import { checkFlags } from '../args.ts';
+import type { Command, ParsedArgs } from '../../types/command.ts';
 import { EXIT } from '../exit.ts';
 import { isHeadless } from '../tty.ts';
-import type { Command } from '../stack.ts';
 import { locateStack } from '../../config/locate.ts';
 import { UsageError } from '../../util/errors.ts';
 

@@ -2,9 +2,9 @@
 // masked), the variables local.conf sets that tstack does not know (typos
 // show here), the services, and the meta-sections. Never prompts.
 
-import type { Command } from '../stack.ts';
-import { checkFlags, type ParsedArgs } from '../args.ts';
-import type { StackConfig } from '../../config/types.ts';
+import type { Command, ParsedArgs } from '../../types/command.ts';
+import { checkFlags } from '../args.ts';
+import type { StackConfig } from '../../types/config.ts';
 import { existsSync } from 'node:fs';
 import { loadConfig, passwordFilePath } from '../../config/resolve.ts';
 import { SETTINGS, SETTING_GROUPS, looksSecret, suggestSetting } from '../../config/settings.ts';

@@ -1,9 +1,9 @@
 // `./stack.ts logs NAME|GLOB... [-n N] [-f]`: the last lines of pane logs,
 // optionally following them (several panes: each line prefixed `pane | `).
 
-import { checkFlags, type ParsedArgs } from '../args.ts';
+import { checkFlags } from '../args.ts';
+import type { Command, ParsedArgs } from '../../types/command.ts';
 import { EXIT } from '../exit.ts';
-import type { Command } from '../stack.ts';
 import { selectPanes } from '../../proc/glob.ts';
 import { LogFollower, readLastLines } from '../../proc/logfile.ts';
 import { openSupervisor } from '../../proc/open.ts';

@@ -3,9 +3,9 @@
 // `systemctl restart devstack@n-*`); restart and start wait for readiness
 // unless --no-wait.
 
-import { checkFlags, type ParsedArgs } from '../args.ts';
+import { checkFlags } from '../args.ts';
+import type { Command, ParsedArgs } from '../../types/command.ts';
 import { EXIT } from '../exit.ts';
-import type { Command } from '../stack.ts';
 import { ReadinessError } from '../../proc/errors.ts';
 import { selectPanes } from '../../proc/glob.ts';
 import { openSupervisor } from '../../proc/open.ts';

@@ -1,9 +1,9 @@
 // `./stack.ts status [NAME|GLOB...] [--json]`: one line per pane. Exits 4
 // (EXIT.crashed) when a pane crashed, so scripts and CI can tell.
 
-import { checkFlags, type ParsedArgs } from '../args.ts';
+import { checkFlags } from '../args.ts';
+import type { Command, ParsedArgs } from '../../types/command.ts';
 import { EXIT } from '../exit.ts';
-import type { Command } from '../stack.ts';
 import { formatStatusTable } from '../../proc/format.ts';
 import { selectPanes } from '../../proc/glob.ts';
 import { openSupervisor } from '../../proc/open.ts';

@@ -2,8 +2,8 @@
 
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Command } from '../stack.ts';
-import { checkFlags, type ParsedArgs } from '../args.ts';
+import type { Command, ParsedArgs } from '../../types/command.ts';
+import { checkFlags } from '../args.ts';
 import { EXIT } from '../exit.ts';
 import { isHeadless } from '../tty.ts';
 import { loadConfig } from '../../config/resolve.ts';
@@ -13,7 +13,7 @@ import { writeStackEnv } from '../../config/locate.ts';
 import { chooseMethod } from '../../plan/method.ts';
 import { buildPlan } from '../../plan/plan.ts';
 import { formatPlan } from '../../plan/format.ts';
-import type { Plan } from '../../plan/types.ts';
+import type { Plan } from '../../types/stack.ts';
 import { buildPhases, formatPhases, type PhaseSources } from '../../phases/stack-phases.ts';
 import { runPhases, formatTimings, InterruptedError } from '../../phases/runner.ts';
 import { StepJournal } from '../../phases/journal.ts';

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { HostFacts } from '../../../lib/config/types.ts';
+import type { HostFacts } from '../../../lib/types/config.ts';
 
 export const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '../../fixtures/localconf');
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');

@@ -6,8 +6,8 @@ import { formatPlan } from '../../../lib/plan/format.ts';
 import { parseLocalConf } from '../../../lib/config/localconf.ts';
 import { resolveConfig } from '../../../lib/config/resolve.ts';
 import { SERVICE_MODULES } from '../../../lib/services/registry.ts';
-import type { ServiceModule } from '../../../lib/services/types.ts';
-import type { MethodChoice } from '../../../lib/plan/types.ts';
+import type { ServiceModule } from '../../../lib/types/stack.ts';
+import type { MethodChoice } from '../../../lib/types/plan.ts';
 import { clearSecrets } from '../../../lib/util/secrets.ts';
 import { fakeHost, tempDir } from './helpers.ts';
 

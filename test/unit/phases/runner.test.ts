@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { checkGraph, formatTimings, runPhases, type PhasePlan } from '../../../lib/phases/runner.ts';
 import { StepJournal } from '../../../lib/phases/journal.ts';
 import { PlainReporter } from '../../../lib/phases/reporter.ts';
-import type { StackContext, Step } from '../../../lib/services/types.ts';
+import type { StackContext, Step } from '../../../lib/types/stack.ts';
 import { CommandError, StepError } from '../../../lib/util/errors.ts';
 import { formatError } from '../../../lib/cli/exit.ts';
 

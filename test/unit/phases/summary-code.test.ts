@@ -3,7 +3,7 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatSummary } from '../../../lib/phases/summary.ts';
-import type { PaneStatus } from '../../../lib/proc/types.ts';
+import type { PaneStatus } from '../../../lib/types/process.ts';
 import { clearSecrets } from '../../../lib/util/secrets.ts';
 import { makePlan } from '../services/fixture.ts';
 

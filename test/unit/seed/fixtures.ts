@@ -1,10 +1,10 @@
 // A Plan built from a values record, and a StackContext that records what the
 // steps do, for the seeding tests (no root, no services).
 
-import type { Plan } from '../../../lib/plan/types.ts';
-import type { OpenStackClient } from '../../../lib/openstack/client.ts';
-import type { NoteKind, ServiceModule, StackContext } from '../../../lib/services/types.ts';
-import type { Shell } from '../../../lib/system/exec.ts';
+import type { Plan, ServiceModule, StackContext } from '../../../lib/types/stack.ts';
+import type { OpenStackClient } from '../../../lib/types/openstack.ts';
+import type { NoteKind } from '../../../lib/types/step.ts';
+import type { Shell } from '../../../lib/types/shell.ts';
 
 export function fakePlan(values: Record<string, string>, opts: { enabled?: string[]; services?: ServiceModule[]; topDir?: string; filesDir?: string } = {}): Plan {
   const enabled = opts.enabled ?? ['key', 'n-api', 'q-svc', 'g-api'];

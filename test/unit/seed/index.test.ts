@@ -11,7 +11,7 @@ import { RestClient } from '../../../lib/openstack/rest.ts';
 import { catalogStep, createSeedReport, imagesSeeded, seedSteps } from '../../../lib/seed/index.ts';
 import { keystoneUrl } from '../../../lib/seed/settings.ts';
 import { cloudsYamlStep } from '../../../lib/seed/clouds-yaml.ts';
-import type { ServiceModule, Step } from '../../../lib/services/types.ts';
+import type { ServiceModule, Step } from '../../../lib/types/stack.ts';
 import { SystemShell } from '../../../lib/system/exec.ts';
 import { clearSecrets } from '../../../lib/util/secrets.ts';
 import { FakeOpenStack } from './fake-openstack.ts';

@@ -6,7 +6,7 @@ import { RestClient } from '../../../lib/openstack/rest.ts';
 import { ensureCatalog, catalogSpec, catalogStep } from '../../../lib/seed/catalog.ts';
 import { keystonePasswordCheck } from '../../../lib/seed/keystone.ts';
 import { DEVSTACK_ACCOUNTS, ensureAccounts } from '../../../lib/seed/accounts.ts';
-import type { ServiceModule } from '../../../lib/services/types.ts';
+import type { ServiceModule } from '../../../lib/types/stack.ts';
 import { clearSecrets } from '../../../lib/util/secrets.ts';
 import { FakeOpenStack } from './fake-openstack.ts';
 import { fakePlan, recordingContext } from './fixtures.ts';

@@ -4,13 +4,12 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { MetaSection } from '../../../lib/config/types.ts';
+import type { MetaSection } from '../../../lib/types/config.ts';
 import { RestClient } from '../../../lib/openstack/rest.ts';
 import { buildPlan } from '../../../lib/plan/plan.ts';
-import type { Plan } from '../../../lib/plan/types.ts';
-import type { RunOptions, RunResult, Shell } from '../../../lib/system/exec.ts';
+import type { Plan, StackContext } from '../../../lib/types/stack.ts';
+import type { RunOptions, RunResult, Shell } from '../../../lib/types/shell.ts';
 import type { Note } from '../../../lib/phases/context.ts';
-import type { StackContext } from '../../../lib/services/types.ts';
 import { getOption, parseIni, renderIni } from '../../../lib/util/ini.ts';
 import {
   CINDER_UWSGI,

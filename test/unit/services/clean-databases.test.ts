@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { createContext } from '../../../lib/phases/context.ts';
 import { sqlIdent } from '../../../lib/system/mysql.ts';
-import type { RunOptions, RunResult, Shell } from '../../../lib/system/exec.ts';
+import type { RunOptions, RunResult, Shell } from '../../../lib/types/shell.ts';
 import { DEFAULT_SERVICES, makePlan } from './fixture.ts';
 
 const log = { info() {}, warn() {}, debug() {} };

@@ -1,9 +1,9 @@
 // A Plan for config-generator tests: the settings a real run would resolve,
 // built by the real plan builder over the real registry.
 
-import type { MetaSection, StackConfig } from '../../../lib/config/types.ts';
+import type { MetaSection, StackConfig } from '../../../lib/types/config.ts';
 import { buildPlan } from '../../../lib/plan/plan.ts';
-import type { Plan } from '../../../lib/plan/types.ts';
+import type { Plan } from '../../../lib/types/stack.ts';
 
 export const PASSWORDS = {
   DATABASE_PASSWORD: 'db p@ss:/word%$',

@@ -4,9 +4,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildPlan } from '../../../lib/plan/plan.ts';
-import type { Plan } from '../../../lib/plan/types.ts';
-import type { StackContext } from '../../../lib/services/types.ts';
-import type { RunResult } from '../../../lib/system/exec.ts';
+import type { Plan, StackContext } from '../../../lib/types/stack.ts';
+import type { RunResult } from '../../../lib/types/shell.ts';
 import { getOption, parseIni } from '../../../lib/util/ini.ts';
 import {
   SNIPPET_NAME,

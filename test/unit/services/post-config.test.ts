@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { MetaSection } from '../../../lib/config/types.ts';
-import type { StackContext } from '../../../lib/services/types.ts';
+import type { MetaSection } from '../../../lib/types/config.ts';
+import type { StackContext } from '../../../lib/types/stack.ts';
 import { novaModule } from '../../../lib/services/nova.ts';
 import { getOption, parseIni } from '../../../lib/util/ini.ts';
 import { makePlan } from './fixture.ts';

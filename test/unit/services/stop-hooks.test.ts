@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import type { RunOptions, RunResult, Shell } from '../../../lib/system/exec.ts';
+import type { RunOptions, RunResult, Shell } from '../../../lib/types/shell.ts';
 import { SystemShell } from '../../../lib/system/exec.ts';
 import { neutronModule } from '../../../lib/services/neutron.ts';
 import { rabbitModule } from '../../../lib/services/rabbit.ts';

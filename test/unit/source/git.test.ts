@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RepoSpec } from '../../../lib/services/types.ts';
+import type { RepoSpec } from '../../../lib/types/service.ts';
 import { CheckoutError, syncCheckout, type CloneSettings } from '../../../lib/source/git.ts';
 import { git, makeRemote, RecordingShell, type Remote } from './gitfixture.ts';
 

@@ -5,7 +5,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SystemShell, type RunOptions, type RunResult, type Shell } from '../../../lib/system/exec.ts';
+import { SystemShell } from '../../../lib/system/exec.ts';
+import type { RunOptions, RunResult, Shell } from '../../../lib/types/shell.ts';
 
 const ID = ['-c', 'user.name=Test', '-c', 'user.email=test@example.org', '-c', 'init.defaultBranch=master', '-c', 'safe.directory=*'];
 

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SystemShell } from '../../../lib/system/exec.ts';
 import { sourceSteps } from '../../../lib/source/index.ts';
 import { serviceRepo } from '../../../lib/source/repos.ts';
-import type { Step } from '../../../lib/services/types.ts';
+import type { Step } from '../../../lib/types/stack.ts';
 import { git, makeRemote, type Remote } from './gitfixture.ts';
 import { fakeContext, fakePlan } from './planfixture.ts';
 

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { sourceSteps } from '../../../lib/source/index.ts';
 import { checkoutOwner, createUserArgv, handOverArgvs, stackUserExplicit } from '../../../lib/source/owner.ts';
-import type { RunOptions, RunResult, Shell } from '../../../lib/system/exec.ts';
+import type { RunOptions, RunResult, Shell } from '../../../lib/types/shell.ts';
 import { fakeContext, fakePlan } from './planfixture.ts';
 
 const users = (...names: string[]) => (u: string) => names.includes(u);

@@ -1,7 +1,7 @@
 // The pip and venv commands for both SOURCE_DEPS modes, and the pure helpers behind them.
 
 import { describe, expect, it } from 'vitest';
-import type { RunOptions, RunResult, Shell } from '../../../lib/system/exec.ts';
+import type { RunOptions, RunResult, Shell } from '../../../lib/types/shell.ts';
 import {
   debianToPep440,
   installEditable,

@@ -1,10 +1,10 @@
 // A Plan with just what the source method reads, and a StackContext that
 // records what the steps say.
 
-import type { Plan } from '../../../lib/plan/types.ts';
-import type { RepoSpec, StackContext } from '../../../lib/services/types.ts';
-import type { Shell } from '../../../lib/system/exec.ts';
-import type { Logger } from '../../../lib/util/logger.ts';
+import type { Plan, StackContext } from '../../../lib/types/stack.ts';
+import type { RepoSpec } from '../../../lib/types/service.ts';
+import type { Shell } from '../../../lib/types/shell.ts';
+import type { Logger } from '../../../lib/types/logger.ts';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RunOptions, RunResult, Shell } from '../../../lib/system/exec.ts';
+import type { RunOptions, RunResult, Shell } from '../../../lib/types/shell.ts';
 import {
   AptProgress,
   DEBCONF_PRESEED,
@@ -10,7 +10,7 @@ import {
 } from '../../../lib/system/apt.ts';
 import { dropDatabaseSql, ensureDatabase, ensureDatabaseSql, sqlIdent, sqlString } from '../../../lib/system/mysql.ts';
 import { ensureRabbitUser, parseUserList } from '../../../lib/system/rabbit.ts';
-import type { StackContext } from '../../../lib/services/types.ts';
+import type { StackContext } from '../../../lib/types/stack.ts';
 import { makePlan } from '../services/fixture.ts';
 
 /** A Shell that records commands and answers from a script. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { IniSection } from '../../../lib/config/types.ts';
+import type { IniSection } from '../../../lib/types/config.ts';
 import { applyToIniText, getOption, iniDoc, mergeIni, parseIni, renderIni } from '../../../lib/util/ini.ts';
 
 const pos = { file: 'local.conf', line: 1 };

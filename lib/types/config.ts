@@ -1,5 +1,5 @@
-// Shared configuration types. The parser (localconf.ts) produces a LocalConf;
-// resolve.ts turns it plus the settings table and the environment into a StackConfig.
+// Configuration types. lib/config/localconf.ts parses local.conf into a LocalConf;
+// lib/config/resolve.ts turns it plus the settings table and the environment into a StackConfig.
 
 /** Where a line came from, so every error can say `file:line`. */
 export interface SourcePos {

@@ -1,5 +1,5 @@
-// A small REST client for seeding: one keystone token, reused for every call,
-// instead of one `openstack` CLI process per call (devstack loses minutes there).
+// The REST client seeding uses (lib/openstack/rest.ts): one keystone token, reused for
+// every call, instead of one `openstack` CLI process per call (devstack loses minutes there).
 
 export interface OpenStackClient {
   /** Base URL of a catalog service type: identity, compute, network, image, volumev3, placement. */

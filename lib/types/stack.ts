@@ -1,30 +1,41 @@
-// The shape every service module has. devstack's lib/<service> split
-// (install -> configure -> init -> start -> stop -> cleanup) as typed hooks.
+// The stack's vocabulary: a Plan of ServiceModules whose Steps run with a
+// StackContext. The four refer to one another (a plan lists its modules, a
+// module's hooks take the plan and return steps, a step's context holds the
+// plan), so they share one file: split up, they would import each other.
 //
-// Adding a service = one module in lib/services/ registered in registry.ts,
-// plus its package list in files/debs/<module name>.
+// A ServiceModule is devstack's lib/<service> split (install -> configure ->
+// init -> start -> stop -> cleanup) as typed hooks. Adding a service = one
+// module in lib/services/ registered in registry.ts, plus its package list in
+// files/debs/<module name>.
 
-import type { ProcessSpec } from '../proc/types.ts';
-import type { Plan } from '../plan/types.ts';
-import type { Shell } from '../system/exec.ts';
-import type { Logger } from '../util/logger.ts';
-import type { OpenStackClient } from '../openstack/client.ts';
+import type { StackConfig } from './config.ts';
+import type { Logger } from './logger.ts';
+import type { OpenStackClient } from './openstack.ts';
+import type { MethodChoice, PlanDirs } from './plan.ts';
+import type { ProcessSpec } from './process.ts';
+import type { CatalogEntry, RepoSpec } from './service.ts';
+import type { Shell } from './shell.ts';
+import type { NoteKind, PhaseName } from './step.ts';
 
-/** A git checkout the source method clones into $DEST/<dir>. */
-export interface RepoSpec {
-  /** Project name: keystone, nova, oslo.config... */
-  name: string;
-  /** Resolved URL (`<SVC>_REPO`, default $GIT_BASE/openstack/<name>.git). */
-  url: string;
-  /** Branch, tag, sha or refs/changes/... (`<SVC>_BRANCH`). */
-  ref: string;
-  /** Checkout directory, $DEST/<name>. */
-  dir: string;
-  /** The distro package that provides the same code (used with SOURCE_DEPS=distro). */
-  distroPackage?: string;
+/** The resolved plan: what will run, where, and how it is installed. Built by lib/plan/plan.ts; pure data. */
+export interface Plan {
+  config: StackConfig;
+  /** Typed accessors over config.values. */
+  get(name: string): string;
+  bool(name: string): boolean;
+  int(name: string): number;
+  isEnabled(shortName: string): boolean;
+  method: MethodChoice;
+  dirs: PlanDirs;
+  /** Enabled service modules in dependency order (mysql, rabbit, memcached, keystone, ...). */
+  services: ServiceModule[];
+  /** Every pane in start order. */
+  processes: ProcessSpec[];
+  /** Source checkouts (empty for distro). */
+  repos: RepoSpec[];
+  /** Distro packages to install. */
+  packages: string[];
 }
-
-export type NoteKind = 'info' | 'warning' | 'incomplete';
 
 /** Everything a hook may use. Side effects only through these objects. */
 export interface StackContext {
@@ -59,41 +70,6 @@ export interface Step {
    */
   fingerprint?: string;
   run(ctx: StackContext): Promise<void>;
-}
-
-export type PhaseName =
-  | 'pre-install'
-  | 'install'
-  | 'configure'
-  | 'post-config'
-  | 'init'
-  | 'start'
-  | 'extra'
-  | 'post-extra'
-  | 'test-config';
-
-export const PHASES: readonly PhaseName[] = [
-  'pre-install',
-  'install',
-  'configure',
-  'post-config',
-  'init',
-  'start',
-  'extra',
-  'post-extra',
-  'test-config',
-];
-
-/** A service user plus its catalog entry, created through keystone's REST API after `key` is ready. */
-export interface CatalogEntry {
-  /** Service user name (nova, glance...); gets SERVICE_PASSWORD and the `service` role on project `service`. */
-  user: string;
-  /** Extra roles on the service project (devstack gives nova, glance, placement, cinder `admin`). */
-  extraRoles?: string[];
-  /** Catalog service: name and type (`nova`/`compute`, `cinderv3`/`volumev3`...). */
-  service?: { name: string; type: string; description?: string };
-  /** Endpoint URL for public/internal/admin; may contain `%(project_id)s`. */
-  url?: string;
 }
 
 export interface ServiceModule {

@@ -1,0 +1,22 @@
+// How the plan installs and where it keeps things. The Plan itself is in
+// stack.ts, with the module and step types it refers to.
+
+export type InstallMethod = 'source' | 'distro';
+
+export interface MethodChoice {
+  method: InstallMethod;
+  /** Why: "INSTALL_METHOD=source in local.conf", "https://opendev.org unreachable; Debian 12 ships OpenStack Zed"... */
+  reason: string;
+}
+
+export interface PlanDirs {
+  dest: string; // $DEST
+  dataDir: string; // $DATA_DIR
+  logDir: string; // $LOGDIR
+  /** Where panes and finished steps are recorded: $DATA_DIR/tstack (survives unstack, removed by --clean). */
+  stateDir: string;
+  /** Image cache etc.: <repo>/files */
+  filesDir: string;
+  /** The repo (where stack.ts lives); password file and clouds.yaml defaults are relative to local.conf. */
+  topDir: string;
+}
