@@ -16,7 +16,7 @@ import type { MethodChoice } from '../types/plan.ts';
 import type { Plan } from '../types/stack.ts';
 import { CLEAN_NEEDS, cleanStack } from '../phases/clean.ts';
 import { TOP_DIR } from '../util/paths.ts';
-import { openSupervisor } from '../proc/open.ts';
+import { openSupervisor } from './open-supervisor.ts';
 import type { StopResult } from '../proc/supervisor.ts';
 import { SERVICE_MODULES } from '../services/registry.ts';
 import { SystemShell } from '../system/exec.ts';

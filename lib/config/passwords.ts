@@ -5,10 +5,10 @@
 //
 // Headless (no TTY, or CI=true) nothing is asked: missing passwords are
 // generated and saved, and the output names them (never their values).
-// enquirer never resolves without a TTY, so it is never called headless.
+// The prompt itself is the caller's (lib/cli/passwords.ts: enquirer, which
+// never resolves without a TTY, so it is never made headless).
 
 import { randomBytes } from 'node:crypto';
-import Enquirer from 'enquirer';
 import type { StackConfig } from '../types/config.ts';
 import { ExitError } from '../util/errors.ts';
 import { addSecret } from '../util/secrets.ts';
@@ -49,34 +49,9 @@ export function generatePassword(): string {
   return randomBytes(10).toString('hex');
 }
 
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
 export interface PasswordPrompter {
   /** Ask for one password; '' means "generate one". */
   ask(spec: PasswordSpec, file: string): Promise<string>;
-}
-
-/** enquirer's password prompt on the given streams (fake TTY streams in tests). */
-export function enquirerPrompter(stdin: NodeJS.ReadStream = process.stdin, stdout: NodeJS.WriteStream = process.stdout): PasswordPrompter {
-  return {
-    async ask(spec, file) {
-      stdout.write(`\n${spec.prompt} (${spec.name}).\nSaved to ${file} and not asked again. Any printable characters; leave empty for a random one.\n`);
-      try {
-        const answer = (await Enquirer.prompt({
-          type: 'password',
-          name: 'value',
-          message: spec.name,
-          stdin,
-          stdout,
-          validate: (v: string) => (CONTROL.test(v) ? 'only printable characters, please' : true),
-        })) as { value?: string };
-        return answer.value ?? '';
-      } catch {
-        // enquirer rejects on Ctrl-C.
-        throw new ExitError(130, 'cancelled: no password was saved');
-      }
-    },
-  };
 }
 
 export interface EnsurePasswordsOptions {
@@ -84,8 +59,10 @@ export interface EnsurePasswordsOptions {
   interactive?: boolean;
   stdin?: NodeJS.ReadStream;
   stdout?: NodeJS.WriteStream;
-  /** Replaces the enquirer prompt (tests, other front ends). */
+  /** Asks, whether or not there is a TTY (tests, other front ends). */
   prompter?: PasswordPrompter;
+  /** Makes the prompt when one may be shown (a TTY on both streams, no CI=true): the CLI passes enquirer's. */
+  promptOn?: (stdin: NodeJS.ReadStream, stdout: NodeJS.WriteStream) => PasswordPrompter;
   /** Where "generated ..." notices go (default stderr). */
   log?: (line: string) => void;
   generate?: () => string;
@@ -111,7 +88,7 @@ export async function ensurePasswordsDetailed(config: StackConfig, opts: EnsureP
   const stdin = opts.stdin ?? process.stdin;
   const stdout = opts.stdout ?? process.stdout;
   const canAsk = (opts.interactive ?? true) && Boolean(stdin.isTTY) && Boolean(stdout.isTTY) && !isCi(env);
-  const prompter = opts.prompter ?? (canAsk ? enquirerPrompter(stdin, stdout) : undefined);
+  const prompter = opts.prompter ?? (canAsk ? opts.promptOn?.(stdin, stdout) : undefined);
   const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));
   const generate = opts.generate ?? generatePassword;
 

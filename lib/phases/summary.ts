@@ -2,7 +2,7 @@
 // the secrets are, what runs, and anything the run could not do.
 
 import { join } from 'node:path';
-import { venvDir } from '../plan/paths.ts';
+import { venvDir } from '../source/paths.ts';
 import type { Plan } from '../types/stack.ts';
 import { keystoneUrl } from '../seed/settings.ts';
 import type { PaneStatus } from '../types/process.ts';

@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OpenStackClient } from '../types/openstack.ts';
 import type { Plan, ServiceModule, Step } from '../types/stack.ts';
-import { binPath } from '../plan/paths.ts';
+import { binPath } from '../source/paths.ts';
 import type { ProcessSpec } from '../types/process.ts';
 import type { Shell } from '../types/shell.ts';
 import { ConfigError } from '../util/errors.ts';

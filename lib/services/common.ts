@@ -4,7 +4,7 @@
 
 import type { IniSection } from '../types/config.ts';
 import type { Plan, StackContext, Step } from '../types/stack.ts';
-import { binPath, venvDir } from '../plan/paths.ts';
+import { binPath, venvDir } from '../source/paths.ts';
 import type { ProcessSpec } from '../types/process.ts';
 import { addSecret } from '../util/secrets.ts';
 import * as urls from '../config/urls.ts';

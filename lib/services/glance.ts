@@ -3,7 +3,7 @@
 // gains nothing here).
 
 import type { Plan, ServiceModule } from '../types/stack.ts';
-import { binPath } from '../plan/paths.ts';
+import { binPath } from '../source/paths.ts';
 import { iniDoc, type IniDoc } from '../util/ini.ts';
 import { codeFrom, serviceRepo } from '../source/index.ts';
 import { apiWorkers, databaseStep, databaseUrl, debug, ensureDirs, keystoneAuthtoken, manageStep, serviceHost, writeConf, dropDatabases, removeDirs } from './common.ts';

@@ -16,7 +16,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Plan, ServiceModule, StackContext } from '../types/stack.ts';
-import { pythonPath } from '../plan/paths.ts';
+import { pythonPath } from '../source/paths.ts';
 import { ConfigError } from '../util/errors.ts';
 import { setOption, type IniDoc } from '../util/ini.ts';
 import { codeFrom, serviceRepo } from '../source/index.ts';

@@ -4,7 +4,7 @@
 
 import { existsSync } from 'node:fs';
 import type { Plan, ServiceModule } from '../types/stack.ts';
-import { binPath } from '../plan/paths.ts';
+import { binPath } from '../source/paths.ts';
 import { iniDoc, type IniDoc } from '../util/ini.ts';
 import { codeFrom, serviceRepo } from '../source/index.ts';
 import {

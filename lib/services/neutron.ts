@@ -5,7 +5,7 @@
 // neutron-rootwrap (and privsep through it).
 
 import type { Plan, ServiceModule, StackContext, Step } from '../types/stack.ts';
-import { binPath } from '../plan/paths.ts';
+import { binPath } from '../source/paths.ts';
 import type { ProcessSpec } from '../types/process.ts';
 import { iniDoc, type IniDoc } from '../util/ini.ts';
 import { codeFrom as paneCodeFrom, serviceRepo } from '../source/index.ts';

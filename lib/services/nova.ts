@@ -11,7 +11,7 @@
 // nova-compute-<type> (extraPackages) and uses the real wrapper.
 
 import type { Plan, ServiceModule, StackContext, Step } from '../types/stack.ts';
-import { binPath, pythonPath } from '../plan/paths.ts';
+import { binPath, pythonPath } from '../source/paths.ts';
 import type { ProcessSpec } from '../types/process.ts';
 import { addSecret } from '../util/secrets.ts';
 import { execSql, queryColumn, sqlString } from '../system/mysql.ts';

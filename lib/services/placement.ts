@@ -1,7 +1,7 @@
 // Placement under uwsgi (pane `placement-api`).
 
 import type { Plan, ServiceModule } from '../types/stack.ts';
-import { binPath } from '../plan/paths.ts';
+import { binPath } from '../source/paths.ts';
 import { iniDoc, type IniDoc } from '../util/ini.ts';
 import { codeFrom, serviceRepo } from '../source/index.ts';
 import { databaseStep, databaseUrl, debug, keystoneAuthtoken, manageStep, serviceHost, uwsgiIni, uwsgiPane, writeConf, dropDatabases } from './common.ts';

@@ -4,7 +4,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { venvDir } from '../plan/paths.ts';
+import { venvDir } from './paths.ts';
 import type { Plan, StackContext, Step } from '../types/stack.ts';
 import type { RepoSpec } from '../types/service.ts';
 import type { Logger } from '../types/logger.ts';

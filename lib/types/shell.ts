@@ -20,6 +20,8 @@ export interface RunResult {
   code: number;
   stdout: string;
   stderr: string;
+  /** The command was killed at `timeoutSec` (then `code` is non-zero). */
+  timedOut?: boolean;
 }
 
 /** Side effects behind an interface so steps can be tested with a recording fake. */

@@ -6,7 +6,7 @@ import type { Command, ParsedArgs } from '../../types/command.ts';
 import { EXIT } from '../exit.ts';
 import { selectPanes } from '../../proc/glob.ts';
 import { LogFollower, readLastLines } from '../../proc/logfile.ts';
-import { openSupervisor } from '../../proc/open.ts';
+import { openSupervisor } from '../open-supervisor.ts';
 import { UsageError } from '../../util/errors.ts';
 
 const DEFAULT_LINES = 50;

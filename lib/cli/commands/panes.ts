@@ -8,7 +8,7 @@ import type { Command, ParsedArgs } from '../../types/command.ts';
 import { EXIT } from '../exit.ts';
 import { ReadinessError } from '../../proc/errors.ts';
 import { selectPanes } from '../../proc/glob.ts';
-import { openSupervisor } from '../../proc/open.ts';
+import { openSupervisor } from '../open-supervisor.ts';
 import type { Supervisor } from '../../proc/supervisor.ts';
 import { ExitError } from '../../util/errors.ts';
 import { mask } from '../../util/secrets.ts';

@@ -6,7 +6,7 @@ import type { Command, ParsedArgs } from '../../types/command.ts';
 import { EXIT } from '../exit.ts';
 import { formatStatusTable } from '../../proc/format.ts';
 import { selectPanes } from '../../proc/glob.ts';
-import { openSupervisor } from '../../proc/open.ts';
+import { openSupervisor } from '../open-supervisor.ts';
 
 async function run(args: ParsedArgs): Promise<number> {
   checkFlags(args, ['json']);

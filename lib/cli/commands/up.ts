@@ -8,9 +8,10 @@ import { EXIT } from '../exit.ts';
 import { isHeadless } from '../tty.ts';
 import { loadConfig } from '../../config/resolve.ts';
 import { suggestSetting } from '../../config/settings.ts';
-import { ensurePasswords } from '../../config/passwords.ts';
+import { askPasswords } from '../passwords.ts';
 import { writeStackEnv } from '../../config/locate.ts';
 import { chooseMethod } from '../../plan/method.ts';
+import { systemProbes } from '../../system/host-probes.ts';
 import { buildPlan } from '../../plan/plan.ts';
 import { formatPlan } from '../../plan/format.ts';
 import type { Plan } from '../../types/stack.ts';
@@ -56,7 +57,7 @@ async function run(args: ParsedArgs): Promise<number> {
 
   if (args.flags['dry-run']) {
     // Nothing is written: no password is generated or saved, no probe changes anything.
-    const plan = buildPlan(config, await chooseMethod(config));
+    const plan = buildPlan(config, await chooseMethod(config, systemProbes()));
     const dummyPanes = { start: async () => undefined, waitReady: async () => undefined };
     process.stdout.write(formatPlan(plan) + '\n\n' + formatPhases(buildPhases(plan, sources(plan, dummyPanes))) + '\n');
     return EXIT.ok;
@@ -67,8 +68,8 @@ async function run(args: ParsedArgs): Promise<number> {
   }
 
   // All questions up front, before the first line of progress (devstack's rule too).
-  config = await ensurePasswords(config, { interactive: !headless });
-  const plan = buildPlan(config, await chooseMethod(config));
+  config = (await askPasswords(config, { interactive: !headless })).config;
+  const plan = buildPlan(config, await chooseMethod(config, systemProbes()));
   writeStackEnv({
     dest: plan.dirs.dest,
     dataDir: plan.dirs.dataDir,

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { aptCandidate, chooseMethod, parseOsRelease, pipIndexUrl, systemProbes, type MethodProbes } from '../../../lib/plan/method.ts';
+import { chooseMethod } from '../../../lib/plan/method.ts';
+import { aptCandidate, parseOsRelease, pipIndexUrl, systemProbes, type MethodProbes } from '../../../lib/system/host-probes.ts';
 import { parseLocalConf } from '../../../lib/config/localconf.ts';
 import { resolveConfig } from '../../../lib/config/resolve.ts';
 import { fakeHost, tempDir, writeConf } from './helpers.ts';
+import type { RunOptions, RunResult, Shell } from '../../../lib/types/shell.ts';
 
 const config = (body = '', env: NodeJS.ProcessEnv = {}) =>
   resolveConfig({ localConf: parseLocalConf(`[[local|localrc]]\n${body}`, 'local.conf'), env, host: fakeHost() , savedPasswords: {} });
@@ -120,5 +122,29 @@ describe('the real probes (local parts)', () => {
     expect(aptCandidate('keystone:\n  Installed: (none)\n  Candidate: 2:22.0.2-0+deb12u6\n')).toBe('2:22.0.2-0+deb12u6');
     expect(aptCandidate('keystone:\n  Installed: (none)\n  Candidate: (none)\n')).toBeUndefined();
     expect(aptCandidate('')).toBeUndefined();
+  });
+
+  it('runs git ls-remote and apt-cache through the Shell it is given', async () => {
+    const argvs: string[][] = [];
+    const sh: Shell = {
+      async run(argv: string[], opts?: RunOptions): Promise<RunResult> {
+        argvs.push(argv);
+        expect(opts?.allowFailure).toBe(true);
+        if (argv[0] === 'git') return { code: 1, stdout: '', stderr: '', timedOut: true };
+        return { code: 0, stdout: 'keystone:\n  Installed: (none)\n  Candidate: 2:22.0.2-0+deb12u6\n', stderr: '' };
+      },
+    };
+    const p = systemProbes({}, sh);
+    expect(await p.gitBase('git://mirror.invalid', 'git://mirror.invalid/openstack/requirements', 500)).toEqual({
+      ok: false,
+      detail: 'no answer within 0.5 s',
+    });
+    const distro = await p.distro(500);
+    expect(distro.ships).toBe(true);
+    expect(distro.description).toContain('(keystone 2:22.0.2-0+deb12u6)');
+    expect(argvs).toEqual([
+      ['git', 'ls-remote', '--heads', 'git://mirror.invalid/openstack/requirements'],
+      ['apt-cache', 'policy', 'keystone'],
+    ]);
   });
 });

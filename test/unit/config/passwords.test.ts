@@ -2,7 +2,8 @@ import { readFileSync, statSync, chmodSync, writeFileSync, existsSync } from 'no
 import { PassThrough, Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig, passwordFilePath } from '../../../lib/config/resolve.ts';
-import { ensurePasswordsDetailed, enquirerPrompter, missingPasswords, neededPasswords, type PasswordPrompter } from '../../../lib/config/passwords.ts';
+import { ensurePasswordsDetailed, missingPasswords, neededPasswords, type PasswordPrompter } from '../../../lib/config/passwords.ts';
+import { askPasswords, enquirerPrompter } from '../../../lib/cli/passwords.ts';
 import { formatPasswordFile, parsePasswordFile, readPasswordFile, writePasswordFile } from '../../../lib/config/password-file.ts';
 import { MASK, clearSecrets, mask } from '../../../lib/util/secrets.ts';
 import { formatConfig } from '../../../lib/cli/commands/config.ts';
@@ -117,7 +118,7 @@ describe('headless: nothing is asked', () => {
     const { config } = loadIn(dir, 'disable_all_services\nenable_service mysql', { CI: 'true' });
     const tty = fakeTty();
     const notices: string[] = [];
-    const out = await ensurePasswordsDetailed(config, { interactive: true, stdin: tty.stdin, stdout: tty.stdout, log: (l) => notices.push(l) });
+    const out = await askPasswords(config, { interactive: true, stdin: tty.stdin, stdout: tty.stdout, log: (l) => notices.push(l) });
     expect(out.generated).toEqual(['DATABASE_PASSWORD']);
     expect(tty.screen()).toBe('');
     expect(notices[0]).toMatch(/^Generated DATABASE_PASSWORD \(CI=true, nothing is asked\)/);
@@ -149,7 +150,7 @@ describe('interactive: enquirer on a (fake) terminal', () => {
       }
     }, 10);
     try {
-      const out = await ensurePasswordsDetailed(config, { interactive: true, stdin: tty.stdin, stdout: tty.stdout, log: () => undefined });
+      const out = await askPasswords(config, { interactive: true, stdin: tty.stdin, stdout: tty.stdout, log: () => undefined });
       expect(out.asked).toEqual(['DATABASE_PASSWORD']);
       expect(out.generated).toEqual(['RABBIT_PASSWORD']);
       expect(out.config.values.DATABASE_PASSWORD).toBe(SPECIAL);
@@ -174,7 +175,7 @@ describe('interactive: enquirer on a (fake) terminal', () => {
     expect(out.config.values.SERVICE_PASSWORD).toBe('service_password!');
     // stdin here (vitest's) is no TTY: the default path must generate, not hang in enquirer
     const dir2 = temp();
-    const headless = await ensurePasswordsDetailed(loadIn(dir2, 'disable_all_services\nenable_service rabbit').config, { interactive: true, log: () => undefined });
+    const headless = await askPasswords(loadIn(dir2, 'disable_all_services\nenable_service rabbit').config, { interactive: true, log: () => undefined });
     expect(headless.generated).toEqual(['RABBIT_PASSWORD']);
   });
 

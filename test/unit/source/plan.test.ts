@@ -7,7 +7,7 @@
 import { basename, dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatPlan } from '../../../lib/plan/format.ts';
-import { venvDir } from '../../../lib/plan/paths.ts';
+import { venvDir } from '../../../lib/source/paths.ts';
 import type { Plan, ServiceModule } from '../../../lib/types/stack.ts';
 import type { ProcessSpec } from '../../../lib/types/process.ts';
 import { UWSGI } from '../../../lib/services/common.ts';
