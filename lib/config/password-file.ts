@@ -4,12 +4,8 @@
 
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { ConfigError } from '../util/errors.ts';
+import { shellSingleQuote } from '../util/shell-quote.ts';
 import { expandWord, isName, tokenize } from './expand.ts';
-
-/** sh single-quoting: `'` becomes `'\''`. */
-export function shellSingleQuote(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
-}
 
 export function formatPasswordFile(values: Readonly<Record<string, string>>): string {
   const lines = ['# Written by tstack (./stack.ts): passwords answered or generated. Keep it private (mode 0600).'];

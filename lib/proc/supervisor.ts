@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { shellQuote } from '../system/exec.ts';
+import { shellQuote } from '../util/shell-quote.ts';
 import { UsageError } from '../util/errors.ts';
 import { mask } from '../util/secrets.ts';
 import { ReadinessError, StopError } from './errors.ts';

@@ -8,7 +8,8 @@ import type { Plan, Step } from '../types/stack.ts';
 import type { CatalogEntry } from '../types/service.ts';
 import { addSecret } from '../util/secrets.ts';
 import { KeystoneDirectory, keystonePasswordCheck, type PasswordCheck } from './keystone.ts';
-import { mapLimit, regionName } from './settings.ts';
+import { regionName } from './settings.ts';
+import { mapLimit } from '../util/concurrency.ts';
 import { valueOr } from '../plan/values.ts';
 
 export const SERVICE_PROJECT = 'service';

@@ -8,6 +8,7 @@ import type { Plan, StackContext, Step } from '../types/stack.ts';
 import { addSecret } from '../util/secrets.ts';
 import type { SeedReport } from './report.ts';
 import { keystoneUrl, regionName } from './settings.ts';
+import { shellSingleQuote } from '../util/shell-quote.ts';
 import { valueOr } from '../plan/values.ts';
 
 export interface OpenrcInput {
@@ -15,11 +16,6 @@ export interface OpenrcInput {
   region: string;
   password: string;
   cacert?: string;
-}
-
-/** POSIX single-quoting: 'it'\''s' */
-export function shSingleQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 export function renderOpenrc(input: OpenrcInput): string {
@@ -31,14 +27,14 @@ export function renderOpenrc(input: OpenrcInput): string {
     'OS_PROJECT_NAME=${2:-demo}',
     'export OS_USERNAME OS_PROJECT_NAME',
     'export OS_AUTH_TYPE=password',
-    `export OS_PASSWORD=${shSingleQuote(input.password)}`,
-    `export OS_AUTH_URL=${shSingleQuote(input.authUrl)}`,
-    `export OS_REGION_NAME=${shSingleQuote(input.region)}`,
+    `export OS_PASSWORD=${shellSingleQuote(input.password)}`,
+    `export OS_AUTH_URL=${shellSingleQuote(input.authUrl)}`,
+    `export OS_REGION_NAME=${shellSingleQuote(input.region)}`,
     'export OS_USER_DOMAIN_ID=default',
     'export OS_PROJECT_DOMAIN_ID=default',
     'export OS_IDENTITY_API_VERSION=3',
     'export OS_VOLUME_API_VERSION=3',
-    ...(input.cacert ? [`export OS_CACERT=${shSingleQuote(input.cacert)}`] : []),
+    ...(input.cacert ? [`export OS_CACERT=${shellSingleQuote(input.cacert)}`] : []),
     '',
   ].join('\n');
 }

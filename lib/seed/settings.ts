@@ -14,17 +14,3 @@ export function keystoneUrl(plan: Plan): string {
 export function regionName(plan: Plan): string {
   return valueOr(plan, 'REGION_NAME', 'RegionOne');
 }
-
-/** Run `fn` over `items` with at most `limit` in flight (keystone's uwsgi has 4 threads). */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}

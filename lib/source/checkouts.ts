@@ -4,6 +4,7 @@
 
 import type { RepoSpec } from '../types/service.ts';
 import type { Shell } from '../types/shell.ts';
+import { mapLimit } from '../util/concurrency.ts';
 import { CheckoutError, syncCheckout, type CheckoutAction, type CloneSettings } from './git.ts';
 
 export type CheckoutPhase = 'queued' | 'inspecting' | 'fetching' | 'cloning' | 'checking-out' | 'done' | 'failed';
@@ -58,20 +59,6 @@ export function describeOutcome(o: CheckoutOutcome): string {
     case 'fail':
       return `${o.repo.name}: FAILED: ${a.message}`;
   }
-}
-
-/** Run `work` over `items`, at most `limit` at a time, keeping the order of results. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, work: (item: T, i: number) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await work(items[i], i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return out;
 }
 
 export async function syncCheckouts(

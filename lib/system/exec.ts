@@ -9,14 +9,8 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { CommandError } from '../util/errors.ts';
 import { mask } from '../util/secrets.ts';
+import { shellQuote } from '../util/shell-quote.ts';
 import type { RunOptions, RunResult, Shell } from '../types/shell.ts';
-
-/** Quote argv for display the way a user would type it. */
-export function shellQuote(argv: readonly string[]): string {
-  return argv
-    .map((a) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`))
-    .join(' ');
-}
 
 /** Prefix argv so it runs as `user` with that user's groups. */
 export function asUser(argv: string[], user?: string): string[] {

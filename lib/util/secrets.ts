@@ -2,6 +2,8 @@
 // terminal, a log or an error message goes through mask(), so a password
 // never appears anywhere, in any of the forms it is written in.
 
+import { shellSingleQuote } from './shell-quote.ts';
+
 const secrets = new Set<string>();
 
 /** Register a secret. Its URL-encoded and shell-quoted forms are masked too. */
@@ -10,7 +12,7 @@ export function addSecret(value: string | undefined): void {
   secrets.add(value);
   secrets.add(encodeURIComponent(value));
   secrets.add(encodeURIComponent(value).replace(/%20/g, '+'));
-  secrets.add(`'${value.replace(/'/g, `'\\''`)}'`);
+  secrets.add(shellSingleQuote(value));
   secrets.add(JSON.stringify(value).slice(1, -1));
 }
 

@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync, statSync, writeFileSync, readFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLOUDS_YAML_MARKER, DEVSTACK_CLOUDS, cloudsYamlStep, renderCloudsYaml } from '../../../lib/seed/clouds-yaml.ts';
-import { openrcStep, renderOpenrc, shSingleQuote } from '../../../lib/seed/openrc.ts';
+import { openrcStep, renderOpenrc } from '../../../lib/seed/openrc.ts';
+import { shellSingleQuote } from '../../../lib/util/shell-quote.ts';
 import { createSeedReport } from '../../../lib/seed/report.ts';
 import { clearSecrets } from '../../../lib/util/secrets.ts';
 import { fakePlan, recordingContext } from './fixtures.ts';
@@ -117,7 +118,7 @@ describe('openrc', () => {
   it("exports devstack's OS_ variables", () => {
     const text = renderOpenrc({ authUrl: 'http://h:5000/v3', region: 'RegionOne', password: 'x' });
     for (const v of ['OS_AUTH_TYPE=password', 'OS_USER_DOMAIN_ID=default', 'OS_PROJECT_DOMAIN_ID=default', 'OS_IDENTITY_API_VERSION=3']) expect(text).toContain(`export ${v}\n`);
-    expect(shSingleQuote(`a'b`)).toBe(`'a'\\''b'`);
+    expect(shellSingleQuote(`a'b`)).toBe(`'a'\\''b'`);
   });
 
   it('is written 0600 at the top dir and recorded in the report', async () => {

@@ -2,7 +2,8 @@
 
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mapLimit, parseGitProgress, syncCheckouts, type CheckoutProgress } from '../../../lib/source/checkouts.ts';
+import { mapLimit } from '../../../lib/util/concurrency.ts';
+import { parseGitProgress, syncCheckouts, type CheckoutProgress } from '../../../lib/source/checkouts.ts';
 import { progressReporter } from '../../../lib/source/index.ts';
 import type { RepoSpec } from '../../../lib/types/service.ts';
 import { git, makeRemote, RecordingShell, type Remote } from './gitfixture.ts';
