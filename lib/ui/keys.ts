@@ -1,0 +1,95 @@
+// The keys: what each does to the model (selection, scrolling, search,
+// follow, help) or which pane action it starts. The screen paints after
+// every key except the ones that quit.
+
+import type { LogRing } from './log-ring.ts';
+import type { TuiModel } from './model.ts';
+import type { PaneAction } from './actions.ts';
+
+export interface KeyInfo {
+  name?: string;
+  full?: string;
+  ctrl?: boolean;
+}
+
+export interface KeyTarget {
+  model: TuiModel;
+  /** The log shown on the right. */
+  viewRing(): LogRing | undefined;
+  /** Rows of the log box (page size). */
+  logHeight(): number;
+  act(kind: PaneAction): void;
+}
+
+/** Apply one keypress; `quit` when the user asked to leave (q, Ctrl-C), else `paint`. */
+export function handleKey(ch: string | undefined, key: KeyInfo | undefined, t: KeyTarget): 'quit' | 'paint' {
+  const { model } = t;
+  const name = key?.name ?? '';
+  if (key?.full === 'C-c') return 'quit';
+  if (model.help) model.help = false;
+  else if (model.input !== undefined) searchInput(ch, key, t);
+  else {
+    model.message = '';
+    if (ch === 'q') return 'quit';
+    command(ch ?? '', name, t);
+  }
+  return 'paint';
+}
+
+/** Typing a search after `/`: enter searches older lines, escape cancels. */
+function searchInput(ch: string | undefined, key: KeyInfo | undefined, t: KeyTarget): void {
+  const { model } = t;
+  const name = key?.name ?? '';
+  if (model.input === undefined) return;
+  if (name === 'enter' || name === 'return') {
+    const q = model.input;
+    model.input = undefined;
+    if (q) {
+      model.search = { query: q };
+      model.find(t.viewRing(), t.logHeight(), 'older');
+    } else model.search = undefined;
+  } else if (name === 'escape') model.input = undefined;
+  else if (name === 'backspace') model.input = model.input.slice(0, -1);
+  else if (ch && ch >= ' ' && !key?.ctrl) model.input += ch;
+}
+
+function command(ch: string, name: string, t: KeyTarget): void {
+  const { model } = t;
+  const h = t.logHeight();
+  switch (ch) {
+    case 'j':
+      return model.move(1);
+    case 'k':
+      return model.move(-1);
+    case 'r':
+      return t.act('restart');
+    case 's':
+      return t.act('toggle');
+    case '/':
+      model.input = '';
+      return;
+    case 'n':
+      model.find(t.viewRing(), h, 'older');
+      return;
+    case 'N':
+      model.find(t.viewRing(), h, 'newer');
+      return;
+    case 'f':
+      return model.toggleFollow(t.viewRing());
+    case 'a':
+      return model.toggleAll();
+    case '?':
+      model.help = true;
+      return;
+    case 'g':
+      return model.top(t.viewRing(), h);
+    case 'G':
+      model.anchor = undefined;
+      return;
+  }
+  if (name === 'down') model.move(1);
+  else if (name === 'up') model.move(-1);
+  else if (name === 'pageup') model.scroll(t.viewRing(), -(h - 1), h);
+  else if (name === 'pagedown') model.scroll(t.viewRing(), h - 1, h);
+  else if (name === 'escape') model.search = undefined;
+}
