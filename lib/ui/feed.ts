@@ -36,7 +36,11 @@ export class LogFeed {
       if (f && f.file === p.logFile) continue;
       this.followers.set(
         p.name,
-        new LogFollower(p.logFile, { fromEnd: true, backlogBytes: this.opts.backlogBytes ?? 256 * 1024, maxBytesPerRead: this.opts.maxBytesPerPoll ?? 512 * 1024 }),
+        new LogFollower(p.logFile, {
+          fromEnd: true,
+          backlogBytes: this.opts.backlogBytes ?? 256 * 1024,
+          maxBytesPerRead: this.opts.maxBytesPerPoll ?? 512 * 1024,
+        }),
       );
       if (!this.rings.has(p.name)) this.rings.set(p.name, new LogRing(this.opts.paneLines ?? 5000));
     }
@@ -54,7 +58,8 @@ export class LogFeed {
       const ring = this.rings.get(name)!;
       const notes: string[] = [];
       if (chunk.truncated) notes.push('--- log truncated ---');
-      if (chunk.skippedBytes) notes.push(`--- ${chunk.skippedBytes} bytes skipped (pane writes faster than the view reads) ---`);
+      if (chunk.skippedBytes)
+        notes.push(`--- ${chunk.skippedBytes} bytes skipped (pane writes faster than the view reads) ---`);
       if (!notes.length && !chunk.lines.length) continue;
       changed.add(name);
       const prefix = `${name.padEnd(this.width)} | `;

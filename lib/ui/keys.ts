@@ -58,38 +58,46 @@ function command(ch: string, name: string, t: KeyTarget): void {
   const h = t.logHeight();
   switch (ch) {
     case 'j':
-      return model.move(1);
+      model.move(1);
+      break;
     case 'k':
-      return model.move(-1);
+      model.move(-1);
+      break;
     case 'r':
-      return t.act('restart');
+      t.act('restart');
+      break;
     case 's':
-      return t.act('toggle');
+      t.act('toggle');
+      break;
     case '/':
       model.input = '';
-      return;
+      break;
     case 'n':
       model.find(t.viewRing(), h, 'older');
-      return;
+      break;
     case 'N':
       model.find(t.viewRing(), h, 'newer');
-      return;
+      break;
     case 'f':
-      return model.toggleFollow(t.viewRing());
+      model.toggleFollow(t.viewRing());
+      break;
     case 'a':
-      return model.toggleAll();
+      model.toggleAll();
+      break;
     case '?':
       model.help = true;
-      return;
+      break;
     case 'g':
-      return model.top(t.viewRing(), h);
+      model.top(t.viewRing(), h);
+      break;
     case 'G':
       model.anchor = undefined;
-      return;
+      break;
+    default:
+      if (name === 'down') model.move(1);
+      else if (name === 'up') model.move(-1);
+      else if (name === 'pageup') model.scroll(t.viewRing(), -(h - 1), h);
+      else if (name === 'pagedown') model.scroll(t.viewRing(), h - 1, h);
+      else if (name === 'escape') model.search = undefined;
   }
-  if (name === 'down') model.move(1);
-  else if (name === 'up') model.move(-1);
-  else if (name === 'pageup') model.scroll(t.viewRing(), -(h - 1), h);
-  else if (name === 'pagedown') model.scroll(t.viewRing(), h - 1, h);
-  else if (name === 'escape') model.search = undefined;
 }

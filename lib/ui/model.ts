@@ -8,7 +8,17 @@ import type { LogRing } from './log-ring.ts';
 import { clip, escapeTags, stripSgr, wrapText } from './text.ts';
 
 /** Group order in the pane list; other projects follow alphabetically. */
-export const PROJECT_ORDER = ['infra', 'keystone', 'glance', 'placement', 'nova', 'neutron', 'cinder', 'swift', 'horizon'];
+export const PROJECT_ORDER = [
+  'infra',
+  'keystone',
+  'glance',
+  'placement',
+  'nova',
+  'neutron',
+  'cinder',
+  'swift',
+  'horizon',
+];
 
 export const STATE_MARK: Record<PaneState, string> = {
   ready: '{green-fg}+{/green-fg}',
@@ -74,7 +84,10 @@ export class TuiModel {
 
   move(delta: number): void {
     if (!this.panes.length) return;
-    const i = Math.max(0, this.panes.findIndex((p) => p.name === this.selected));
+    const i = Math.max(
+      0,
+      this.panes.findIndex((p) => p.name === this.selected),
+    );
     const next = Math.min(this.panes.length - 1, Math.max(0, i + delta));
     if (this.panes[next].name !== this.selected) {
       this.selected = this.panes[next].name;
@@ -111,7 +124,7 @@ export class TuiModel {
     if (!ring || !this.search?.query) return false;
     const q = this.search.query.toLowerCase();
     const test = (l: string) => stripSgr(l).toLowerCase().includes(q);
-    const from = this.search.hit ?? (this.anchor ?? ring.total);
+    const from = this.search.hit ?? this.anchor ?? ring.total;
     const hit = direction === 'older' ? ring.findBack(from - 1, test) : ring.findForward(from + 1, test);
     if (hit === undefined) {
       this.message = `no ${direction === 'older' ? 'older' : 'newer'} match for '${this.search.query}'`;
@@ -167,7 +180,10 @@ export class TuiModel {
   headerLines(width: number, merged: number, cmdRows = 2): string[] {
     const flags = `${this.follow ? 'follow' : 'paused'}${this.search ? `  /${this.search.query}` : ''}`;
     if (this.mode === 'all') {
-      return [clip(` all panes merged (${merged})  [${flags}]`, width), clip(' each line is prefixed with its pane; a: back to one pane', width)];
+      return [
+        clip(` all panes merged (${merged})  [${flags}]`, width),
+        clip(' each line is prefixed with its pane; a: back to one pane', width),
+      ];
     }
     const p = this.current();
     if (!p) return [' no panes recorded', ''];
@@ -177,7 +193,10 @@ export class TuiModel {
     if (p.rssBytes !== undefined) bits.push(`rss ${formatBytes(p.rssBytes)}`);
     if (p.port) bits.push(`port ${p.port}`);
     if (p.state === 'crashed') bits.push(formatExit(p.exit));
-    return [escapeTags(clip(` ${bits.join('  ')}  [${flags}]`, width)), ...wrapText(` $ ${p.command}`, width, cmdRows).map(escapeTags)];
+    return [
+      escapeTags(clip(` ${bits.join('  ')}  [${flags}]`, width)),
+      ...wrapText(` $ ${p.command}`, width, cmdRows).map(escapeTags),
+    ];
   }
 
   statusLine(width: number): string {

@@ -128,5 +128,12 @@ export function createTui(opts: TuiOptions): TuiHandle {
 /** Plain-text rows of the screen buffer (`screen.lines` is not in @types/blessed). */
 export function screenText(screen: blessed.Widgets.Screen): string {
   const lines = (screen as unknown as { lines: Array<Array<[number, string]>> }).lines;
-  return lines.map((row) => row.map((cell) => cell[1]).join('').trimEnd()).join('\n');
+  return lines
+    .map((row) =>
+      row
+        .map((cell) => cell[1])
+        .join('')
+        .trimEnd(),
+    )
+    .join('\n');
 }

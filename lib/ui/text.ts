@@ -4,7 +4,8 @@
 // bound the line length, and clip to a width without counting SGR.
 
 const SGR = /\x1b\[[0-9;]*m/y;
-const OTHER_ESCAPES = /\x1b\[[0-9;?<>=!]*[ -/]*[@-ln-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[()][0-9A-Za-z]|\x1b[=>78DEHMNOPZc\\]/g;
+const OTHER_ESCAPES =
+  /\x1b\[[0-9;?<>=!]*[ -/]*[@-ln-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[()][0-9A-Za-z]|\x1b[=>78DEHMNOPZc\\]/g;
 const LONE_ESC = /\x1b(?!\[[0-9;]*m)/g;
 const CONTROLS = /[\x00-\x08\x0a-\x1a\x1c-\x1f\x7f]/g;
 
@@ -55,6 +56,7 @@ export function escapeTags(s: string): string {
 export function wrapText(text: string, width: number, maxRows: number): string[] {
   const rows: string[] = [];
   for (let i = 0; i < text.length && rows.length < maxRows; i += width) rows.push(text.slice(i, i + width));
-  if (rows.length === maxRows && maxRows * width < text.length) rows[maxRows - 1] = rows[maxRows - 1].slice(0, width - 1) + '…';
+  if (rows.length === maxRows && maxRows * width < text.length)
+    rows[maxRows - 1] = rows[maxRows - 1].slice(0, width - 1) + '…';
   return rows;
 }
