@@ -1,5 +1,8 @@
 #!/bin/sh
-':' //; d=$(dirname "$(readlink -f "$0")"); [ -e "$d/node_modules/tsx" ] || { echo "tstack: dependencies missing; run 'npm ci' in $d first" >&2; exit 1; }; exec node --import "file://$d/node_modules/tsx/dist/loader.mjs" "$0" "$@"
+//bin/true; d=$(dirname "$(readlink -f "$0")")
+//bin/true; [ -e "$d/node_modules/tsx" ] || { echo "tstack: dependencies missing; run 'npm ci' in $d first" >&2; exit 1; }
+//bin/true; exec node --import "file://$d/node_modules/tsx/dist/loader.mjs" "$0" "$@"
+// Lines 2-4 are comments to JavaScript and commands to sh (//bin/true is /bin/true).
 // ./unstack.ts: stop the stack; -a also stops mysql and rabbit, --clean removes
 // what the stack made. The logic is in lib/cli/unstack.ts.
 import { main } from './lib/cli/unstack.ts';
