@@ -1,11 +1,14 @@
-// The README's settings reference, generated from the settings table.
+// The README's settings reference, generated from the settings catalog (the
+// core rows and every registered module's).
 // `npm run docs` rewrites the part between the markers; test/unit/config
 // fails when it is stale.
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { SETTINGS, SETTING_GROUPS, describeDefault } from '../config/settings.ts';
+import { describeDefault } from '../config/settings.ts';
+import type { SettingsCatalog } from '../types/config.ts';
+import { stackCatalog } from './catalog.ts';
 import { TOP_DIR } from '../util/paths.ts';
 
 export const START_MARKER = '<!-- settings:start -->';
@@ -20,11 +23,10 @@ function code(text: string): string {
 }
 
 /** Markdown tables, one per group. */
-export function settingsMarkdown(): string {
-  const groups = [...SETTING_GROUPS, ...new Set(SETTINGS.map((s) => s.group).filter((g) => !(SETTING_GROUPS as readonly string[]).includes(g)))];
+export function settingsMarkdown(catalog: SettingsCatalog = stackCatalog()): string {
   const out: string[] = [];
-  for (const group of groups) {
-    const rows = SETTINGS.filter((s) => s.group === group);
+  for (const group of catalog.groups) {
+    const rows = catalog.settings.filter((s) => s.group === group);
     if (rows.length === 0) continue;
     out.push(`### ${group[0].toUpperCase()}${group.slice(1)}`, '', '| Setting | Type | Default | Description |', '|---|---|---|---|');
     for (const s of rows) {
@@ -38,11 +40,11 @@ export function settingsMarkdown(): string {
 }
 
 /** `readme` with the generated section in place of whatever is between the markers. */
-export function withSettingsSection(readme: string): string {
+export function withSettingsSection(readme: string, catalog: SettingsCatalog = stackCatalog()): string {
   const start = readme.indexOf(START_MARKER);
   const end = readme.indexOf(END_MARKER);
   if (start < 0 || end < start) throw new Error(`README.md lacks the markers ${START_MARKER} ... ${END_MARKER}`);
-  return `${readme.slice(0, start + START_MARKER.length)}\n${settingsMarkdown()}\n${readme.slice(end)}`;
+  return `${readme.slice(0, start + START_MARKER.length)}\n${settingsMarkdown(catalog)}\n${readme.slice(end)}`;
 }
 
 export function readmePath(topDir = TOP_DIR): string {

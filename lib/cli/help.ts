@@ -1,7 +1,11 @@
 // --help texts. Static on purpose: help must not load the commands (blessed,
 // listr2). The settings reference is generated from the settings table.
 
-import { SETTINGS, SETTING_GROUPS, describeDefault } from '../config/settings.ts';
+import { describeDefault } from '../config/settings.ts';
+import type { SettingsCatalog } from '../types/config.ts';
+import type { ServiceModule } from '../types/stack.ts';
+import { stackCatalog } from './catalog.ts';
+import { SERVICE_MODULES } from '../services/registry.ts';
 
 interface CommandHelp {
   name: string;
@@ -51,11 +55,11 @@ function columns(rows: [string, string][], indent = '  '): string {
   return rows.map(([a, b]) => `${indent}${a.padEnd(w)}  ${b}`).join('\n');
 }
 
-/** The settings reference as plain text, grouped as in the table. */
-export function settingsReferenceText(): string {
+/** The settings reference as plain text, grouped as in the catalog. */
+export function settingsReferenceText(catalog: SettingsCatalog): string {
   const out: string[] = [];
-  for (const group of SETTING_GROUPS) {
-    const rows = SETTINGS.filter((s) => s.group === group);
+  for (const group of catalog.groups) {
+    const rows = catalog.settings.filter((s) => s.group === group);
     if (rows.length === 0) continue;
     out.push(`  ${group}:`);
     for (const s of rows) {
@@ -63,19 +67,23 @@ export function settingsReferenceText(): string {
       out.push(`    ${s.name}${def ? ` (default: ${def})` : ''}`, `        ${s.description}`);
     }
   }
-  const ungrouped = SETTINGS.filter((s) => !(SETTING_GROUPS as readonly string[]).includes(s.group));
-  if (ungrouped.length) {
-    out.push('  other:');
-    for (const s of ungrouped) out.push(`    ${s.name} (default: ${describeDefault(s)})`, `        ${s.description}`);
-  }
   return out.join('\n');
 }
 
-export function stackHelp(command?: string): string {
+/** The short names ENABLED_SERVICES takes, per module, then devstack's that tstack only recognises. */
+export function serviceNamesText(catalog: SettingsCatalog, modules: readonly ServiceModule[]): string {
+  const rows: [string, string][] = modules.map((m) => [m.name, m.shortNames.join(' ')]);
+  const ignored = catalog.serviceNames.filter((n) => !n.implemented).map((n) => n.name);
+  return [columns(rows, '  '), `  not implemented (accepted, ignored): ${ignored.join(' ')}`].join('\n');
+}
+
+export function stackHelp(command?: string, modules?: readonly ServiceModule[]): string {
   const c = command ? STACK_COMMANDS.find((x) => x.name === command) : undefined;
   if (c) {
     return [`Usage: ${c.usage}`, '', `${c.summary}.`, ...(c.options ? ['', 'Options:', columns(c.options)] : []), ''].join('\n');
   }
+  const registered = modules ?? SERVICE_MODULES;
+  const catalog = stackCatalog(registered);
   return [
     'Usage: ./stack.ts [command] [options]',
     '',
@@ -91,8 +99,11 @@ export function stackHelp(command?: string): string {
     'Environment: CI=true (or no TTY) means no prompts, no TUI, plain progress lines.',
     'Missing passwords are then generated and saved to .localrc.password beside local.conf.',
     '',
+    'Services (short names for ENABLED_SERVICES, enable_service, disable_service), by module:',
+    serviceNamesText(catalog, registered),
+    '',
     'Settings (set them in [[local|localrc]] of local.conf or in the environment; local.conf wins):',
-    settingsReferenceText(),
+    settingsReferenceText(catalog),
     '',
   ].join('\n');
 }

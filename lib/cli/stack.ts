@@ -4,6 +4,7 @@
 
 import { parseArgs } from './args.ts';
 import type { Command } from '../types/command.ts';
+import type { ServiceModule } from '../types/stack.ts';
 import { UsageError } from '../util/errors.ts';
 
 type Loader = () => Promise<Command>;
@@ -19,17 +20,19 @@ export const COMMANDS: Record<string, Loader> = {
   attach: async () => (await import('./commands/attach.ts')).attach,
 };
 
-export async function main(argv: string[]): Promise<number> {
+/** `modules`: the service modules to run with; the registry unless a test passes its own. */
+export async function main(argv: string[], modules?: readonly ServiceModule[]): Promise<number> {
   const args = parseArgs(argv);
+  const registered = modules ?? (await import('../services/registry.ts')).SERVICE_MODULES;
   const name = args.positional[0] && COMMANDS[args.positional[0]] ? args.positional.shift()! : 'up';
   if (name === 'up' && args.positional.length > 0) {
     throw new UsageError(`unknown command '${args.positional[0]}'; commands: ${Object.keys(COMMANDS).join(', ')} (see --help)`);
   }
   if (args.flags.help) {
     const { stackHelp } = await import('./help.ts');
-    process.stdout.write(await stackHelp(name === 'up' ? undefined : name));
+    process.stdout.write(stackHelp(name === 'up' ? undefined : name, registered));
     return 0;
   }
   const command = await COMMANDS[name]();
-  return command.run(args);
+  return command.run(args, registered);
 }

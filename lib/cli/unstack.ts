@@ -13,12 +13,13 @@ import { loadConfig } from '../config/resolve.ts';
 import { trueOrFalse } from '../config/settings.ts';
 import { buildPlan } from '../plan/plan.ts';
 import type { MethodChoice } from '../types/plan.ts';
-import type { Plan } from '../types/stack.ts';
+import type { Plan, ServiceModule } from '../types/stack.ts';
 import { CLEAN_NEEDS, cleanStack } from '../phases/clean.ts';
 import { TOP_DIR } from '../util/paths.ts';
 import { openSupervisor } from './open-supervisor.ts';
 import type { StopResult } from '../proc/supervisor.ts';
 import { SERVICE_MODULES } from '../services/registry.ts';
+import { stackCatalog } from './catalog.ts';
 import { SystemShell } from '../system/exec.ts';
 import { PlainLogger } from '../util/logger.ts';
 
@@ -33,16 +34,17 @@ function describe(r: StopResult): string {
 }
 
 /** The plan of the recorded stack, for --clean: local.conf as resolved now, the method of the last run. */
-function planForClean(configPath: string | undefined, stateDir: string): Plan {
-  const config = loadConfig({ configPath, topDir: TOP_DIR, env: process.env });
+function planForClean(configPath: string | undefined, stateDir: string, modules: readonly ServiceModule[]): Plan {
+  const config = loadConfig({ configPath, topDir: TOP_DIR, env: process.env, catalog: stackCatalog(modules) });
   const lastRun = join(stateDir, 'last-run.json');
   const method: MethodChoice = existsSync(lastRun)
     ? (JSON.parse(readFileSync(lastRun, 'utf8')) as { method: MethodChoice }).method
     : { method: 'distro', reason: 'no record of the last run' };
-  return buildPlan(config, method);
+  return buildPlan(config, method, modules);
 }
 
-export async function main(argv: string[]): Promise<number> {
+/** `modules`: the service modules whose hooks run; the registry unless a test passes its own. */
+export async function main(argv: string[], modules: readonly ServiceModule[] = SERVICE_MODULES): Promise<number> {
   const args = parseArgs(argv);
   if (args.flags.help) {
     process.stdout.write(unstackHelp());
@@ -66,7 +68,7 @@ export async function main(argv: string[]): Promise<number> {
     failed = results.some((r) => r.survivors?.length);
     // What the panes left outside their groups (neutron's dnsmasq/haproxy, epmd), for modules stopped whole.
     const stopped = new Set(results.map((r) => r.name).filter((n) => !keep.includes(n)));
-    for (const m of SERVICE_MODULES) {
+    for (const m of modules) {
       if (m.stop && m.shortNames.some((n) => stopped.has(n)) && !m.shortNames.some((n) => keep.includes(n))) {
         await m.stop({ sh: new SystemShell(), log: new PlainLogger(process.stdout) });
       }
@@ -74,7 +76,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (clean) {
     const log = new PlainLogger(process.stdout);
-    const plan = planForClean(configPath, sup.store.dir);
+    const plan = planForClean(configPath, sup.store.dir, modules);
     process.stdout.write('unstack --clean: removing databases, configs, data, state and logs (packages and checkouts stay)\n');
     const r = await cleanStack({ plan, sup, sh: new SystemShell(), log });
     for (const f of r.removed) process.stdout.write(`  removed ${f}\n`);

@@ -3,11 +3,11 @@
 // devstack's service functions and enable_plugin. Anything else is an error
 // with file:line, so nothing in local.conf is silently ignored.
 
-import type { PluginSpec, SourcePos } from '../types/config.ts';
+import type { PluginSpec, SettingsCatalog, SourcePos } from '../types/config.ts';
 import type { RawLine } from './localconf.ts';
 import { ConfigError } from '../util/errors.ts';
 import { expandWord, isName, tokenize, type Lookup } from './expand.ts';
-import { SETTING_ALIASES, getSetting, validateValue } from './settings.ts';
+import { SETTING_ALIASES, validateValue } from './settings.ts';
 
 export interface Assignment {
   value: string;
@@ -41,8 +41,9 @@ export function splitList(value: string): string[] {
 /**
  * @param outside the value of a variable local.conf has not set (yet):
  *   saved passwords, then the environment, then the defaults.
+ * @param catalog the settings each assignment is validated against.
  */
-export function evaluateLocalrc(lines: readonly RawLine[], outside: Lookup): LocalrcResult {
+export function evaluateLocalrc(lines: readonly RawLine[], outside: Lookup, catalog: SettingsCatalog): LocalrcResult {
   const vars = new Map<string, Assignment>();
   const plugins: PluginSpec[] = [];
   const serviceRefs: ServiceRef[] = [];
@@ -53,7 +54,7 @@ export function evaluateLocalrc(lines: readonly RawLine[], outside: Lookup): Loc
   const assign = (name: string, value: string, pos: SourcePos) => {
     const canonical = SETTING_ALIASES[name] ?? name;
     if (canonical !== name) aliasValues.set(name, value);
-    const setting = getSetting(canonical);
+    const setting = catalog.setting(canonical);
     if (setting && value !== '') {
       const problem = validateValue(setting, value);
       if (problem) {

@@ -1,4 +1,4 @@
-// The four devstack passwords, asked once before any work starts and saved to
+// The passwords the enabled modules need (devstack's four), asked once before any work starts and saved to
 // `.localrc.password` beside local.conf (mode 0600) so they are never asked
 // again. Only passwords an enabled service needs are asked, and only when
 // local.conf, the saved file and the environment all leave them unset.
@@ -9,39 +9,22 @@
 // never resolves without a TTY, so it is never made headless).
 
 import { randomBytes } from 'node:crypto';
-import type { StackConfig } from '../types/config.ts';
+import type { PasswordSpec, SettingsCatalog, StackConfig } from '../types/config.ts';
 import { ExitError } from '../util/errors.ts';
 import { addSecret } from '../util/secrets.ts';
 import { deriveConfig, loadConfig, loadOptionsOf, passwordFilePath, type LoadConfigOptions } from './resolve.ts';
 import { readPasswordFile, writePasswordFile } from './password-file.ts';
 
-export interface PasswordSpec {
-  name: string;
-  /** Enabled services that need it. */
-  neededBy: readonly string[];
-  prompt: string;
-}
+export type { PasswordSpec };
 
-/**
- * Asked in this order. ADMIN_PASSWORD comes first because the documented
- * minimal local.conf derives the others from it (`SERVICE_PASSWORD=$ADMIN_PASSWORD`):
- * once it is saved, those resolve and are not asked.
- */
-export const PASSWORDS: readonly PasswordSpec[] = [
-  { name: 'ADMIN_PASSWORD', neededBy: ['key'], prompt: 'Password of admin and the demo users (Horizon, clouds.yaml)' },
-  { name: 'DATABASE_PASSWORD', neededBy: ['mysql'], prompt: 'Password for the database' },
-  { name: 'RABBIT_PASSWORD', neededBy: ['rabbit'], prompt: 'Password for RabbitMQ' },
-  { name: 'SERVICE_PASSWORD', neededBy: ['key'], prompt: 'Password of the service users (nova, glance, ...)' },
-];
-
-/** Passwords the enabled services need, in asking order. */
-export function neededPasswords(enabledServices: readonly string[]): string[] {
-  return PASSWORDS.filter((p) => p.neededBy.some((s) => enabledServices.includes(s))).map((p) => p.name);
+/** Passwords the enabled services need, in asking order (the modules say which they need; see lib/config/catalog.ts). */
+export function neededPasswords(catalog: SettingsCatalog, enabledServices: readonly string[]): string[] {
+  return catalog.passwords.filter((p) => p.neededBy.some((s) => enabledServices.includes(s))).map((p) => p.name);
 }
 
 /** Needed passwords with no value yet. */
 export function missingPasswords(config: StackConfig): string[] {
-  return neededPasswords(config.enabledServices).filter((n) => !config.values[n]);
+  return neededPasswords(config.catalog, config.enabledServices).filter((n) => !config.values[n]);
 }
 
 /** 20 hex characters, as devstack's generate_hex_string 10. */
@@ -102,7 +85,7 @@ export async function ensurePasswordsDetailed(config: StackConfig, opts: EnsureP
       // Saved, yet still empty: local.conf sets it to an empty expansion.
       throw new ExitError(1, `${name} is set to an empty value in ${config.localConfPath}; set it or remove the line`);
     }
-    const spec = PASSWORDS.find((p) => p.name === name)!;
+    const spec = current.catalog.passwords.find((p) => p.name === name)!;
     let value = prompter ? await prompter.ask(spec, file) : '';
     if (value === '') {
       value = generate();
@@ -113,7 +96,7 @@ export async function ensurePasswordsDetailed(config: StackConfig, opts: EnsureP
     saved[name] = value;
     writePasswordFile(file, saved);
     // Re-resolve so values derived from this one (SERVICE_PASSWORD=$ADMIN_PASSWORD) follow it.
-    current = loadConfig({ ...load, env });
+    current = loadConfig({ ...load, env, catalog: config.catalog });
   }
   if (generated.length > 0) {
     const why = prompter ? 'empty answer' : isCi(env) ? 'CI=true, nothing is asked' : 'no TTY, nothing is asked';

@@ -11,15 +11,16 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve as resolvePath } from 'node:path';
-import type { HostFacts, MetaSection, Setting, SourcePos, StackConfig, UnknownVariable } from '../types/config.ts';
+import type { HostFacts, MetaSection, Setting, SettingsCatalog, SourcePos, StackConfig, UnknownVariable } from '../types/config.ts';
 import { ConfigError } from '../util/errors.ts';
 import { addSecret } from '../util/secrets.ts';
 import { TOP_DIR } from '../util/paths.ts';
 import { expandText, type Lookup } from './expand.ts';
 import { localrcLines, parseIni, parseLocalConf, type LocalConf } from './localconf.ts';
 import { evaluateLocalrc, splitList, type ServiceRef } from './localrc.ts';
-import { SETTINGS, SETTING_ALIASES, defaultImageUrl, getSetting, looksSecret, normalizeValue, validateValue } from './settings.ts';
-import { editDistance, serviceName, suggestService } from './service-names.ts';
+import { SETTING_ALIASES, defaultImageUrl, looksSecret, normalizeValue, validateValue } from './settings.ts';
+import { editDistance, suggestService } from './service-names.ts';
+import { buildCatalog } from './catalog.ts';
 import { SystemHostFacts } from './host.ts';
 import { readPasswordFile } from './password-file.ts';
 
@@ -32,6 +33,11 @@ export interface LoadConfigOptions {
   topDir?: string;
   env?: NodeJS.ProcessEnv;
   host?: HostFacts;
+  /**
+   * The settings, service names and passwords to resolve against: the CLI's
+   * gathered from the registry. loadSettings() defaults to the core rows.
+   */
+  catalog?: SettingsCatalog;
 }
 
 export const PASSWORD_FILE_NAME = '.localrc.password';
@@ -76,12 +82,13 @@ export class SettingResolver {
   constructor(
     private readonly explicit: (name: string) => Explicit | undefined,
     private readonly host: HostFacts,
+    private readonly catalog: SettingsCatalog,
   ) {}
 
   /** An explicit value that counts (an empty bool/int/enum/password does not). */
   explicitFor(name: string): Explicit | undefined {
     const e = this.explicit(name);
-    const s = getSetting(name);
+    const s = this.catalog.setting(name);
     if (e && s && e.value === '' && emptyMeansDefault(s)) return undefined;
     return e;
   }
@@ -90,7 +97,7 @@ export class SettingResolver {
   lookup: Lookup = (name) => {
     const e = this.explicitFor(name);
     if (e) return e.value;
-    const s = getSetting(name);
+    const s = this.catalog.setting(name);
     return s ? this.defaultOf(s) : undefined;
   };
 
@@ -118,6 +125,7 @@ export interface ResolveInput {
   host: HostFacts;
   /** Values from the saved password file. */
   savedPasswords: Readonly<Record<string, string>>;
+  catalog: SettingsCatalog;
 }
 
 function envExplicit(env: NodeJS.ProcessEnv, name: string): Explicit | undefined {
@@ -132,7 +140,7 @@ function envExplicit(env: NodeJS.ProcessEnv, name: string): Explicit | undefined
 
 /** Pure: everything read from disk is in `input`. */
 export function resolveConfig(input: ResolveInput): StackConfig {
-  const { localConf, env, host, savedPasswords } = input;
+  const { localConf, env, host, savedPasswords, catalog } = input;
   const outsideExplicit = (name: string): Explicit | undefined => {
     const saved = savedPasswords[name];
     if (saved !== undefined && saved !== '') return { value: saved, origin: 'password-file' };
@@ -140,24 +148,24 @@ export function resolveConfig(input: ResolveInput): StackConfig {
   };
 
   // 1. The localrc section, line by line, seeing earlier lines, then the outside.
-  const during = new SettingResolver(outsideExplicit, host);
-  const outsideLookup: Lookup = (name) => (getSetting(name) ? during.lookup(name) : (outsideExplicit(name)?.value ?? env[name]));
+  const during = new SettingResolver(outsideExplicit, host, catalog);
+  const outsideLookup: Lookup = (name) => (catalog.setting(name) ? during.lookup(name) : (outsideExplicit(name)?.value ?? env[name]));
   const localrc = localConf
-    ? evaluateLocalrc(localrcLines(localConf), outsideLookup)
+    ? evaluateLocalrc(localrcLines(localConf), outsideLookup, catalog)
     : { vars: new Map(), plugins: [], serviceRefs: [] as ServiceRef[] };
 
   // 2. Final values: local.conf, then outside, then defaults against the final state.
   const explicit = (name: string): Explicit | undefined => {
     const a = localrc.vars.get(name);
-    const s = getSetting(name);
+    const s = catalog.setting(name);
     // `ADMIN_PASSWORD=` or `RECLONE=` in local.conf leaves the value to the next source.
     if (a && !(a.value === '' && s && emptyMeansDefault(s))) return { value: a.value, origin: 'local.conf', pos: a.pos };
     return outsideExplicit(name);
   };
-  const final = new SettingResolver(explicit, host);
+  const final = new SettingResolver(explicit, host, catalog);
   const values: Record<string, string> = {};
   const origins: Record<string, Origin> = {};
-  for (const s of SETTINGS) {
+  for (const s of catalog.settings) {
     const e = final.explicitFor(s.name);
     let value = e ? e.value : final.defaultOf(s);
     if (e && e.origin !== 'local.conf' && value !== '') {
@@ -190,16 +198,16 @@ export function resolveConfig(input: ResolveInput): StackConfig {
   const negated = new Set(listed.filter((n) => n.startsWith('-')).map((n) => n.slice(1)));
   const enabledServices = [...new Set(listed.filter((n) => !n.startsWith('-') && !negated.has(n)))];
   values.ENABLED_SERVICES = enabledServices.join(',');
-  checkServiceNames(localrc.serviceRefs, listed, origins.ENABLED_SERVICES, localrc.plugins.map((p: { name: string }) => p.name));
+  checkServiceNames(catalog, localrc.serviceRefs, listed, origins.ENABLED_SERVICES, localrc.plugins.map((p: { name: string }) => p.name));
 
   // 4. Unknown variables: kept (plugins read them), listed by `config` so typos show.
   const unknownVariables: UnknownVariable[] = [];
   for (const [name, a] of localrc.vars) {
-    if (getSetting(name)) continue;
+    if (catalog.setting(name)) continue;
     unknownVariables.push({ name, value: a.value, pos: a.pos });
     values[name] = a.value;
     origins[name] = 'local.conf';
-    if (looksSecret(name)) addSecret(a.value);
+    if (looksSecret(catalog, name)) addSecret(a.value);
   }
 
   // 5. The other meta-sections, with file names and values expanded against the final values.
@@ -230,6 +238,7 @@ export function resolveConfig(input: ResolveInput): StackConfig {
     unknownVariables,
     localConfPath: localConf?.file,
     origins,
+    catalog,
   };
 }
 
@@ -237,15 +246,21 @@ export function resolveConfig(input: ResolveInput): StackConfig {
  * Unknown service names are typos unless a plugin may define them: with
  * enable_plugin present, a name far from every known one is accepted.
  */
-function checkServiceNames(refs: readonly ServiceRef[], listed: readonly string[], origin: Origin, plugins: readonly string[]): void {
+function checkServiceNames(
+  catalog: SettingsCatalog,
+  refs: readonly ServiceRef[],
+  listed: readonly string[],
+  origin: Origin,
+  plugins: readonly string[],
+): void {
   const check = (name: string, pos?: SourcePos) => {
-    if (serviceName(name)) return;
+    if (catalog.serviceName(name)) return;
     if (plugins.some((p) => name === p || name.startsWith(`${p}-`))) return;
-    const suggestion = suggestService(name);
+    const suggestion = suggestService(catalog, name);
     // With plugins enabled, only a near miss is taken for a typo: plugins bring their own names.
     const typo = suggestion !== undefined && (plugins.length === 0 || editDistance(name, suggestion) <= 1);
     if (!typo && plugins.length > 0) return;
-    const hint = typo ? `; did you mean '${suggestion}'?` : ' (see lib/config/service-names.ts for the known names)';
+    const hint = typo ? `; did you mean '${suggestion}'?` : ' (see `./stack.ts --help` for the known names)';
     throw new ConfigError(`unknown service '${name}'${pos ? '' : ` in ENABLED_SERVICES from the ${origin}`}${hint}`, pos);
   };
   for (const r of refs) check(r.name, r.pos);
@@ -268,16 +283,22 @@ export function loadOptionsOf(config: StackConfig): (LoadConfigOptions & { env: 
 export function loadSettings(names: readonly string[], opts: LoadConfigOptions = {}): Record<string, string> {
   const env = opts.env ?? process.env;
   const host = opts.host ?? new SystemHostFacts();
+  const catalog = opts.catalog ?? buildCatalog([]);
   const path = localConfPathFor(opts);
   const localConf = readLocalConf(path);
   const outside = (name: string): Explicit | undefined => envExplicit(env, name);
-  const during = new SettingResolver(outside, host);
-  const outsideLookup: Lookup = (name) => (getSetting(name) ? during.lookup(name) : env[name]);
-  const vars = localConf ? evaluateLocalrc(localrcLines(localConf), outsideLookup).vars : new Map<string, { value: string }>();
-  const final = new SettingResolver((name) => {
-    const a = vars.get(name);
-    return a ? { value: a.value, origin: 'local.conf' } : outside(name);
-  }, host);
+  const during = new SettingResolver(outside, host, catalog);
+  const outsideLookup: Lookup = (name) => (catalog.setting(name) ? during.lookup(name) : env[name]);
+  const vars = localConf ? evaluateLocalrc(localrcLines(localConf), outsideLookup, catalog).vars : new Map<string, { value: string }>();
+  const final = new SettingResolver(
+    (name) => {
+      const a = vars.get(name);
+      return a ? { value: a.value, origin: 'local.conf' } : outside(name);
+    },
+    host,
+    catalog,
+  );
+  for (const n of names) if (!catalog.setting(n)) throw new Error(`setting ${n} is not in the settings table`);
   return Object.fromEntries(names.map((n) => [n, final.get(n)]));
 }
 
@@ -290,7 +311,7 @@ export function deriveConfig(config: StackConfig, patch: Partial<StackConfig>): 
 }
 
 /** Read local.conf (if any), the saved passwords and the environment; never prompts. */
-export function loadConfig(opts: LoadConfigOptions = {}): StackConfig {
+export function loadConfig(opts: LoadConfigOptions & { catalog: SettingsCatalog }): StackConfig {
   const env = opts.env ?? process.env;
   const host = opts.host ?? new SystemHostFacts();
   const path = localConfPathFor(opts);
@@ -298,7 +319,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): StackConfig {
   const pwFile = passwordFilePath(path, opts.topDir);
   const savedPasswords = readPasswordFile(pwFile);
   for (const v of Object.values(savedPasswords)) addSecret(v);
-  const config = resolveConfig({ localConf, env, host, savedPasswords });
+  const config = resolveConfig({ localConf, env, host, savedPasswords, catalog: opts.catalog });
   loadOptions.set(config, { ...opts, env, host });
   return config;
 }

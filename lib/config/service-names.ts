@@ -1,28 +1,17 @@
-// Every service short name devstack (and its common plugins) accepts in
-// ENABLED_SERVICES, with the project it belongs to and whether tstack runs it.
-// Used to reject typos with a "did you mean" and to warn about names tstack
-// accepts but does not implement.
+// The service short names of devstack (and its common plugins) that no tstack
+// module runs, with the project each belongs to. ENABLED_SERVICES accepts
+// them with a warning ("not implemented, ignored"), and typos get a "did you
+// mean". A module that implements one of these names lists it in its
+// shortNames and so takes it over (lib/config/catalog.ts).
 
-export interface ServiceName {
-  name: string;
-  /** OpenStack project (or infra piece) the name belongs to. */
-  project: string;
-  /** tstack has a service module for it. */
-  implemented: boolean;
-  description: string;
+import type { ServiceName, SettingsCatalog } from '../types/config.ts';
+
+function names(project: string, rows: [string, string][]): ServiceName[] {
+  return rows.map(([name, description]) => ({ name, project, implemented: false, description }));
 }
 
-function names(project: string, implemented: boolean, rows: [string, string][]): ServiceName[] {
-  return rows.map(([name, description]) => ({ name, project, implemented, description }));
-}
-
-export const SERVICE_NAMES: readonly ServiceName[] = [
-  ...names('infra', true, [
-    ['mysql', 'MariaDB database'],
-    ['rabbit', 'RabbitMQ message broker'],
-    ['memcached', 'memcached (keystone tokens, caches)'],
-  ]),
-  ...names('infra', false, [
+export const DEVSTACK_SERVICE_NAMES: readonly ServiceName[] = [
+  ...names('infra', [
     ['postgresql', 'PostgreSQL database'],
     ['etcd3', 'etcd coordination service'],
     ['tls-proxy', 'TLS termination in front of the APIs'],
@@ -34,37 +23,15 @@ export const SERVICE_NAMES: readonly ServiceName[] = [
     ['file_tracker', 'open files logger'],
     ['openstack-cli-server', 'long-running openstack CLI server'],
   ]),
-  ...names('keystone', true, [['key', 'keystone identity API']]),
-  ...names('glance', true, [['g-api', 'glance image API']]),
-  ...names('glance', false, [['g-reg', 'glance registry (removed upstream)']]),
-  ...names('placement', true, [
-    ['placement-api', 'placement API'],
-    ['placement-client', 'marker: configure nova-compute for placement'],
-  ]),
-  ...names('nova', true, [
-    ['n-api', 'nova compute API'],
-    ['n-api-meta', 'nova metadata API'],
-    ['n-cond', 'nova-conductor'],
-    ['n-sch', 'nova-scheduler'],
-    ['n-cpu', 'nova-compute'],
-  ]),
-  ...names('nova', false, [
+  ...names('glance', [['g-reg', 'glance registry (removed upstream)']]),
+  ...names('nova', [
     ['n-novnc', 'noVNC console proxy'],
     ['n-spice', 'SPICE console proxy'],
     ['n-sproxy', 'serial console proxy'],
     ['n-net', 'nova-network (removed upstream)'],
     ['n-cauth', 'console auth (removed upstream)'],
   ]),
-  ...names('neutron', true, [
-    ['q-svc', 'neutron-server'],
-    ['q-agt', 'Open vSwitch agent'],
-    ['q-dhcp', 'DHCP agent'],
-    ['q-l3', 'L3 agent'],
-    ['q-meta', 'metadata agent'],
-    ['ovsdb-server', 'Open vSwitch database'],
-    ['ovs-vswitchd', 'Open vSwitch switch daemon'],
-  ]),
-  ...names('neutron', false, [
+  ...names('neutron', [
     ['q-metering', 'metering agent'],
     ['q-ovn-agent', 'OVN agent'],
     ['q-ovn-metadata-agent', 'OVN metadata agent (replaced by q-ovn-agent)'],
@@ -82,28 +49,22 @@ export const SERVICE_NAMES: readonly ServiceName[] = [
     ['neutron-l3', 'L3 agent (new-style name)'],
     ['neutron-metadata-agent', 'metadata agent (new-style name)'],
   ]),
-  ...names('cinder', true, [
-    ['c-api', 'cinder volume API'],
-    ['c-sch', 'cinder-scheduler'],
-    ['c-vol', 'cinder-volume'],
-  ]),
-  ...names('cinder', false, [['c-bak', 'cinder-backup']]),
-  ...names('horizon', true, [['horizon', 'Horizon dashboard']]),
-  ...names('swift', false, [
+  ...names('cinder', [['c-bak', 'cinder-backup']]),
+  ...names('swift', [
     ['s-proxy', 'swift proxy'],
     ['s-object', 'swift object server'],
     ['s-container', 'swift container server'],
     ['s-account', 'swift account server'],
   ]),
-  ...names('tempest', false, [['tempest', 'tempest (install and configure)']]),
+  ...names('tempest', [['tempest', 'tempest (install and configure)']]),
   // Names that plugins (enable_plugin) define; accepted so their local.conf files parse.
-  ...names('heat', false, [
+  ...names('heat', [
     ['h-eng', 'heat engine'],
     ['h-api', 'heat API'],
     ['h-api-cfn', 'heat CloudFormation API'],
     ['h-api-cw', 'heat CloudWatch API'],
   ]),
-  ...names('octavia', false, [
+  ...names('octavia', [
     ['octavia', 'octavia'],
     ['o-api', 'octavia API'],
     ['o-cw', 'octavia worker'],
@@ -111,12 +72,12 @@ export const SERVICE_NAMES: readonly ServiceName[] = [
     ['o-hm', 'octavia health manager'],
     ['o-da', 'octavia driver agent'],
   ]),
-  ...names('barbican', false, [
+  ...names('barbican', [
     ['barbican', 'barbican'],
     ['barbican-svc', 'barbican API'],
     ['barbican-keystone-listener', 'barbican keystone listener'],
   ]),
-  ...names('designate', false, [
+  ...names('designate', [
     ['designate', 'designate'],
     ['designate-central', 'designate central'],
     ['designate-api', 'designate API'],
@@ -124,24 +85,18 @@ export const SERVICE_NAMES: readonly ServiceName[] = [
     ['designate-producer', 'designate producer'],
     ['designate-mdns', 'designate mini-DNS'],
   ]),
-  ...names('ironic', false, [
+  ...names('ironic', [
     ['ir-api', 'ironic API'],
     ['ir-cond', 'ironic conductor'],
     ['ir-neutronagt', 'ironic neutron agent'],
   ]),
-  ...names('manila', false, [
+  ...names('manila', [
     ['m-api', 'manila API'],
     ['m-sch', 'manila scheduler'],
     ['m-shr', 'manila share'],
     ['m-dat', 'manila data'],
   ]),
 ];
-
-const BY_NAME = new Map(SERVICE_NAMES.map((s) => [s.name, s]));
-
-export function serviceName(name: string): ServiceName | undefined {
-  return BY_NAME.get(name);
-}
 
 /** Levenshtein distance, for suggestions. */
 export function editDistance(a: string, b: string): number {
@@ -159,9 +114,9 @@ export function editDistance(a: string, b: string): number {
 }
 
 /** The closest known name, if it is close enough to be a typo. */
-export function suggestService(name: string): string | undefined {
+export function suggestService(catalog: SettingsCatalog, name: string): string | undefined {
   let best: { name: string; d: number } | undefined;
-  for (const s of SERVICE_NAMES) {
+  for (const s of catalog.serviceNames) {
     const d = editDistance(name.toLowerCase(), s.name);
     if (!best || d < best.d) best = { name: s.name, d };
   }
@@ -171,6 +126,6 @@ export function suggestService(name: string): string | undefined {
 }
 
 /** Enabled names tstack accepts but does not run (shown as warnings). */
-export function unimplementedServices(enabled: readonly string[]): ServiceName[] {
-  return enabled.map((n) => serviceName(n)).filter((s): s is ServiceName => s !== undefined && !s.implemented);
+export function unimplementedServices(catalog: SettingsCatalog, enabled: readonly string[]): ServiceName[] {
+  return enabled.map((n) => catalog.serviceName(n)).filter((s): s is ServiceName => s !== undefined && !s.implemented);
 }

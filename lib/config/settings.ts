@@ -1,17 +1,21 @@
-// The one settings table: every variable tstack understands, with its type,
-// default and description. Validation, `./stack.ts config`, `--help` and the
-// README's reference section are all generated from SETTINGS.
+// The core settings table: the cross-cutting variables (paths, host, install
+// method, source, images, database and messaging, passwords, tuning) with
+// their type, default and description. Each service module adds the rows that
+// belong to it (ServiceModule.settings); lib/config/catalog.ts joins both into
+// the SettingsCatalog that validation, `./stack.ts config`, `--help` and the
+// README's reference section are generated from.
 //
-// To add a setting: append a row in the right group. A default is a literal,
-// a `${OTHER}` template, or a function of the other settings and the host.
+// To add a setting: append a row in the right group, here when every service
+// reads it, else in the module it belongs to. A default is a literal, a
+// `${OTHER}` template, or a function of the other settings and the host.
 
 import { isIP } from 'node:net';
-import type { HostFacts, Setting, SettingType } from '../types/config.ts';
+import type { HostFacts, Setting, SettingType, SettingsCatalog } from '../types/config.ts';
 import { ConfigError } from '../util/errors.ts';
 import { cidrContains, parseCidr, parseIpv4 } from './ipv4.ts';
 import { editDistance } from './service-names.ts';
 
-/** Groups in the order --help and the README show them. */
+/** Groups in the order --help and the README show them; a group only modules use comes after these. */
 export const SETTING_GROUPS = [
   'paths',
   'host',
@@ -24,15 +28,20 @@ export const SETTING_GROUPS = [
   'passwords',
   'tuning',
   'config files',
+  'libraries (LIBS_FROM_GIT)',
 ] as const;
 
 export type SettingGroup = (typeof SETTING_GROUPS)[number];
 
-type Row = Omit<Setting, 'group'>;
+/** A row without its group, for settingGroup(). */
+export type SettingRow = Omit<Setting, 'group'>;
 
-function group(name: SettingGroup, rows: Row[]): Setting[] {
+/** Rows of one group (modules use it for theirs too). */
+export function settingGroup(name: SettingGroup | (string & {}), rows: readonly SettingRow[]): Setting[] {
   return rows.map((r) => ({ ...r, group: name }));
 }
+
+const group = settingGroup;
 
 /** tstack's default service set: devstack's ML2/OVS era set plus memcached (OVN and etcd3 are not implemented). */
 export const DEFAULT_ENABLED_SERVICES = [
@@ -60,18 +69,6 @@ export const DEFAULT_ENABLED_SERVICES = [
   'c-vol',
   'horizon',
 ] as const;
-
-/** The projects with a `<NAME>_REPO`/`<NAME>_BRANCH` pair, and their repository names. */
-export const PROJECT_REPOS: Readonly<Record<string, string>> = {
-  KEYSTONE: 'keystone',
-  GLANCE: 'glance',
-  NOVA: 'nova',
-  PLACEMENT: 'placement',
-  NEUTRON: 'neutron',
-  CINDER: 'cinder',
-  HORIZON: 'horizon',
-  REQUIREMENTS: 'requirements',
-};
 
 /**
  * devstack computes `max(2, nproc/4)` API workers for 8-vCPU gate nodes. On a
@@ -105,6 +102,11 @@ export function defaultHostIp(get: (name: string) => string, host: HostFacts): s
   return ip;
 }
 
+/** `$GIT_BASE/openstack/<name>.git`, without the double slash a GIT_BASE ending in `/` would give. */
+export function gitBaseRepo(get: (name: string) => string, name: string): string {
+  return `${get('GIT_BASE').replace(/\/+$/, '')}/openstack/${name}.git`;
+}
+
 const CIRROS_URL =
   'https://github.com/cirros-dev/cirros/releases/download/${CIRROS_VERSION}/cirros-${CIRROS_VERSION}-${CIRROS_ARCH}-disk.img';
 
@@ -113,28 +115,8 @@ export function defaultImageUrl(get: (name: string) => string): string {
   return CIRROS_URL.replace(/\$\{(\w+)\}/g, (_, n: string) => get(n));
 }
 
-function repoRows(): Row[] {
-  const rows: Row[] = [];
-  for (const [prefix, repo] of Object.entries(PROJECT_REPOS)) {
-    rows.push(
-      {
-        name: `${prefix}_REPO`,
-        type: 'url',
-        default: `\${GIT_BASE}/openstack/${repo}.git`,
-        description: `Git repository of ${repo} (a URL or a local path).`,
-      },
-      {
-        name: `${prefix}_BRANCH`,
-        type: 'string',
-        default: '${TARGET_BRANCH}',
-        description: `Branch, tag, sha or refs/changes/... of ${repo} to check out.`,
-      },
-    );
-  }
-  return rows;
-}
-
-export const SETTINGS: Setting[] = [
+/** The cross-cutting rows; the modules' rows join them in the catalog. */
+export const CORE_SETTINGS: readonly Setting[] = [
   ...group('paths', [
     { name: 'DEST', type: 'path', default: '/opt/stack', description: 'Where source checkouts live; parent of the data, log and status directories.' },
     { name: 'DATA_DIR', type: 'path', default: '${DEST}/data', description: 'Service data, the source venv, the image cache.' },
@@ -169,6 +151,7 @@ export const SETTINGS: Setting[] = [
     { name: 'SERVICE_LISTEN_ADDRESS', type: 'ip', default: '0.0.0.0', description: 'Address the API services bind to.' },
     { name: 'SERVICE_PROTOCOL', type: 'enum', choices: ['http', 'https'], default: 'http', description: 'Protocol of the service endpoints.' },
     { name: 'REGION_NAME', type: 'string', default: 'RegionOne', description: 'Keystone region of every endpoint.' },
+    { name: 'SERVICE_PROJECT_NAME', type: 'string', default: 'service', description: 'Keystone project of the service users (nova, glance...).' },
   ]),
   ...group('services', [
     {
@@ -178,24 +161,6 @@ export const SETTINGS: Setting[] = [
       description:
         'Enabled service short names. Change with enable_service/disable_service/disable_all_services, or `-name` entries to remove one.',
     },
-    {
-      name: 'VIRT_DRIVER',
-      type: 'enum',
-      choices: ['fake', 'libvirt'],
-      default: (_get, host) => (host.kvmUsable() && host.libvirtInstalled() ? 'libvirt' : 'fake'),
-      defaultDoc: 'libvirt when /dev/kvm is usable and libvirt is installed, else fake',
-      description: 'Nova compute driver: real guests with libvirt, or nova\'s fake driver (no guests, instant boots).',
-    },
-    { name: 'LIBVIRT_TYPE', type: 'enum', choices: ['kvm', 'qemu'], default: 'kvm', description: 'libvirt domain type (qemu when there is no KVM).' },
-    {
-      name: 'CINDER_ENABLED_BACKENDS',
-      type: 'list',
-      default: 'lvm:lvmdriver-1',
-      description: 'Cinder backends as `type:name`. tstack falls back to the fake backend when the kernel has no device-mapper (LVM cannot work).',
-    },
-    { name: 'VOLUME_BACKING_FILE_SIZE', type: 'string', default: '30G', description: 'Size of the sparse file behind the LVM volume group.' },
-    { name: 'HORIZON_PORT', type: 'int', default: '8080', description: 'Port of the dashboard (uwsgi serves it and its static files; no apache).' },
-    { name: 'Q_AGENT', type: 'enum', choices: ['openvswitch'], default: 'openvswitch', description: 'Neutron L2 agent; tstack implements ML2/OVS.' },
   ]),
   ...group('install', [
     {
@@ -219,7 +184,14 @@ export const SETTINGS: Setting[] = [
   ...group('source', [
     { name: 'GIT_BASE', type: 'url', default: 'https://opendev.org', description: 'Base of every default *_REPO.' },
     { name: 'TARGET_BRANCH', type: 'string', default: 'master', description: 'Default of every *_BRANCH.' },
-    ...repoRows(),
+    {
+      name: 'REQUIREMENTS_REPO',
+      type: 'url',
+      default: (get) => gitBaseRepo(get, 'requirements'),
+      defaultDoc: '$GIT_BASE/openstack/requirements.git',
+      description: 'Git repository of requirements (a URL or a local path).',
+    },
+    { name: 'REQUIREMENTS_BRANCH', type: 'string', default: '${TARGET_BRANCH}', description: 'Branch, tag, sha or refs/changes/... of requirements to check out.' },
     { name: 'GIT_DEPTH', type: 'int', default: '0', description: 'Shallow clone depth; 0 clones the full history.' },
     { name: 'RECLONE', type: 'bool', default: 'False', description: 'Fetch and update existing checkouts to *_BRANCH; a checkout with uncommitted changes or unpushed commits is left alone with a warning naming them.' },
     { name: 'ERROR_ON_CLONE', type: 'bool', default: 'False', description: 'Fail instead of cloning a missing checkout.' },
@@ -255,18 +227,6 @@ export const SETTINGS: Setting[] = [
     { name: 'FLOATING_RANGE', type: 'cidr', default: '172.24.4.0/24', description: 'Subnet of the public (external) network.' },
     { name: 'IPV4_ADDRS_SAFE_TO_USE', type: 'cidr', default: '10.0.0.0/22', description: 'Range tenant subnets are allocated from.' },
     { name: 'FIXED_RANGE', type: 'cidr', default: '${IPV4_ADDRS_SAFE_TO_USE}', description: 'Range of the private network.' },
-    { name: 'NETWORK_GATEWAY', type: 'ip', default: '', description: 'Gateway of the private subnet (empty: neutron picks the first address).' },
-    { name: 'PUBLIC_NETWORK_GATEWAY', type: 'ip', default: '172.24.4.1', description: 'Gateway of the public subnet, configured on PUBLIC_BRIDGE.' },
-    { name: 'PUBLIC_NETWORK_NAME', type: 'string', default: 'public', description: 'Name of the external network.' },
-    { name: 'PRIVATE_NETWORK_NAME', type: 'string', default: 'private', description: 'Name of the demo project\'s network.' },
-    { name: 'Q_ROUTER_NAME', type: 'string', default: 'router1', description: 'Router between the private and public networks.' },
-    { name: 'PUBLIC_BRIDGE', type: 'string', default: 'br-ex', description: 'OVS bridge of the external network.' },
-    { name: 'PUBLIC_PHYSICAL_NETWORK', type: 'string', default: 'public', description: 'Physical network name mapped to PUBLIC_BRIDGE.' },
-    { name: 'USE_SUBNETPOOL', type: 'bool', default: 'True', description: 'Allocate the private subnet from a default subnet pool.' },
-    { name: 'SUBNETPOOL_NAME_V4', type: 'string', default: 'shared-default-subnetpool-v4', description: 'Name of the IPv4 subnet pool.' },
-    { name: 'SUBNETPOOL_PREFIX_V4', type: 'cidr', default: '${IPV4_ADDRS_SAFE_TO_USE}', description: 'Prefix of the IPv4 subnet pool.' },
-    { name: 'SUBNETPOOL_SIZE_V4', type: 'int', default: '26', description: 'Prefix length of subnets allocated from the pool.' },
-    { name: 'NEUTRON_CREATE_INITIAL_NETWORKS', type: 'bool', default: 'True', description: 'Create the private and public networks and the router.' },
   ]),
   ...group('database and messaging', [
     { name: 'DATABASE_TYPE', type: 'enum', choices: ['mysql'], default: 'mysql', description: 'Database backend (MariaDB on Debian).' },
@@ -274,7 +234,6 @@ export const SETTINGS: Setting[] = [
     { name: 'DATABASE_USER', type: 'string', default: 'root', description: 'Database user of every service (MYSQL_USER is an alias).' },
     { name: 'RABBIT_HOST', type: 'string', default: '${SERVICE_LOCAL_HOST}', description: 'RabbitMQ server (devstack defaults to SERVICE_HOST; tstack keeps rabbit on loopback); the controller on a subnode.' },
     { name: 'RABBIT_USERID', type: 'string', default: 'stackrabbit', description: 'RabbitMQ user of every service.' },
-    { name: 'MEMCACHE_SERVERS', type: 'string', default: '${SERVICE_LOCAL_HOST}:11211', description: 'memcached for keystone tokens and the services\' caches.' },
   ]),
   ...group('passwords', [
     { name: 'DATABASE_PASSWORD', type: 'password', secret: true, default: '', description: 'Database password (MYSQL_PASSWORD is an alias). Asked, or generated without a TTY.' },
@@ -297,24 +256,7 @@ export const SETTINGS: Setting[] = [
     { name: 'UNSTACK_ALL', type: 'bool', default: 'False', description: 'unstack.ts also stops mysql and rabbit (like -a).' },
   ]),
   ...group('config files', [
-    { name: 'KEYSTONE_CONF', type: 'path', default: '/etc/keystone/keystone.conf', description: 'keystone.conf (for [[post-config|$KEYSTONE_CONF]]).' },
-    { name: 'GLANCE_API_CONF', type: 'path', default: '/etc/glance/glance-api.conf', description: 'glance-api.conf.' },
-    { name: 'PLACEMENT_CONF', type: 'path', default: '/etc/placement/placement.conf', description: 'placement.conf.' },
-    { name: 'NOVA_CONF', type: 'path', default: '/etc/nova/nova.conf', description: 'nova.conf of the control services.' },
-    { name: 'NOVA_CPU_CONF', type: 'path', default: '/etc/nova/nova-compute.conf', description: 'Extra config of nova-compute (devstack: nova-cpu.conf; Debian: nova-compute.conf).' },
-    { name: 'NEUTRON_CONF', type: 'path', default: '/etc/neutron/neutron.conf', description: 'neutron.conf.' },
-    {
-      name: 'Q_PLUGIN_CONF_FILE',
-      type: 'string',
-      default: 'etc/neutron/plugins/ml2/ml2_conf.ini',
-      description: 'ML2 config, relative to / as in devstack: write [[post-config|/$Q_PLUGIN_CONF_FILE]].',
-    },
-    { name: 'Q_OVS_AGENT_CONF_FILE', type: 'path', default: '/etc/neutron/plugins/ml2/openvswitch_agent.ini', description: 'Open vSwitch agent config (Debian keeps it apart from ml2_conf.ini).' },
-    { name: 'Q_DHCP_CONF_FILE', type: 'path', default: '/etc/neutron/dhcp_agent.ini', description: 'DHCP agent config.' },
-    { name: 'Q_L3_CONF_FILE', type: 'path', default: '/etc/neutron/l3_agent.ini', description: 'L3 agent config.' },
-    { name: 'Q_META_CONF_FILE', type: 'path', default: '/etc/neutron/metadata_agent.ini', description: 'Metadata agent config.' },
-    { name: 'CINDER_CONF', type: 'path', default: '/etc/cinder/cinder.conf', description: 'cinder.conf.' },
-    { name: 'HORIZON_SETTINGS', type: 'path', default: '/etc/openstack-dashboard/local_settings.py', description: 'Horizon settings (Debian path).' },
+    { name: 'CLOUDS_YAML', type: 'path', default: '/etc/openstack/clouds.yaml', description: 'clouds.yaml with devstack\'s cloud entries (devstack-admin, devstack...), for `openstack --os-cloud`.' },
     { name: 'TEMPEST_CONFIG', type: 'path', default: '${DEST}/tempest/etc/tempest.conf', description: 'tempest.conf, target of [[test-config|$TEMPEST_CONFIG]] (tempest is not implemented).' },
   ]),
 ];
@@ -326,15 +268,9 @@ export const SETTING_ALIASES: Readonly<Record<string, string>> = {
   MYSQL_USER: 'DATABASE_USER',
 };
 
-const BY_NAME = new Map(SETTINGS.map((s) => [s.name, s]));
-
-export function getSetting(name: string): Setting | undefined {
-  return BY_NAME.get(name);
-}
-
 /** Unknown variables that look like credentials are masked too (LDAP_PASSWORD, SWIFT_HASH...). */
-export function looksSecret(name: string): boolean {
-  const s = getSetting(name);
+export function looksSecret(catalog: SettingsCatalog, name: string): boolean {
+  const s = catalog.setting(name);
   if (s) return s.secret === true;
   return /(PASSWORD|SECRET|TOKEN|_HASH|_KEY)$/.test(name);
 }
@@ -394,9 +330,9 @@ export function describeDefault(setting: Setting): string {
  * NOVA_BRANCH), or undefined when nothing is close: plugins' own variables
  * must not be flagged as typos.
  */
-export function suggestSetting(name: string): string | undefined {
+export function suggestSetting(catalog: SettingsCatalog, name: string): string | undefined {
   let best: { name: string; d: number } | undefined;
-  for (const s of SETTINGS) {
+  for (const s of catalog.settings) {
     const d = editDistance(name.toUpperCase(), s.name);
     if (!best || d < best.d) best = { name: s.name, d };
   }

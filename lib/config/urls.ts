@@ -7,13 +7,13 @@ import { isIP } from 'node:net';
 import type { StackConfig } from '../types/config.ts';
 import type { Plan } from '../types/stack.ts';
 import { addSecret } from '../util/secrets.ts';
+import { readSetting } from './read.ts';
 
 /** A Plan or a StackConfig: anything the values can be read from. */
 export type ValueSource = Pick<Plan, 'config'> | StackConfig;
 
 function valueOf(source: ValueSource, name: string): string {
-  const values = 'values' in source ? source.values : source.config.values;
-  return values[name] ?? '';
+  return readSetting('values' in source ? source : source.config, name);
 }
 
 /** Register a password and the exact form it takes in our URLs (mask() knows encodeURIComponent's, not this stricter one). */
@@ -45,7 +45,7 @@ export function databaseUrl(source: ValueSource, dbName: string, user?: string, 
 }
 
 /**
- * oslo.messaging's `rabbit://user:<encoded>@RABBIT_HOST:5672/`.
+ * oslo.messaging's `rabbit://user:<encoded>@RABBIT_HOST:RABBIT_PORT/`.
  * user and password default to RABBIT_USERID and RABBIT_PASSWORD.
  */
 export function transportUrl(source: ValueSource, user?: string, password?: string, vhost = ''): string {
@@ -53,5 +53,5 @@ export function transportUrl(source: ValueSource, user?: string, password?: stri
   const pw = password ?? valueOf(source, 'RABBIT_PASSWORD');
   secret(pw);
   const host = urlHost(valueOf(source, 'RABBIT_HOST'));
-  return `rabbit://${encodeUserinfo(u)}:${encodeUserinfo(pw)}@${host}:5672/${encodeURIComponent(vhost)}`;
+  return `rabbit://${encodeUserinfo(u)}:${encodeUserinfo(pw)}@${host}:${valueOf(source, 'RABBIT_PORT')}/${encodeURIComponent(vhost)}`;
 }

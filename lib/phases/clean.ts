@@ -34,8 +34,7 @@ export function generatedFiles(plan: Plan): string[] {
 }
 
 /** clouds.yaml is removed only when tstack wrote it (a backup of a foreign one is restored). */
-function cleanCloudsYaml(removed: string[]): void {
-  const file = '/etc/openstack/clouds.yaml';
+function cleanCloudsYaml(file: string, removed: string[]): void {
   if (!existsSync(file)) return;
   if (!readFileSync(file, 'utf8').includes(CLOUDS_YAML_MARKER)) return;
   rmSync(file);
@@ -107,7 +106,7 @@ export async function cleanStack(opts: { plan: Plan; sup: Supervisor; sh: Shell;
       result.removed.push(f);
     }
   }
-  cleanCloudsYaml(result.removed);
+  cleanCloudsYaml(plan.get('CLOUDS_YAML'), result.removed);
   const dirs = [plan.dirs.dataDir, plan.get('SERVICE_DIR'), plan.dirs.logDir];
   for (const d of dirs) {
     if (existsSync(d)) {

@@ -15,11 +15,11 @@ export function formatSummary(plan: Plan, panes: PaneStatus[], notes: Note[]): s
   if (plan.isEnabled('key')) {
     lines.push(`Keystone:   ${keystoneUrl(plan)}`);
   }
-  if (plan.isEnabled('horizon')) lines.push(`Horizon:    http://${plan.get('SERVICE_HOST')}:${plan.get('HORIZON_PORT') || '8080'}/`);
+  if (plan.isEnabled('horizon')) lines.push(`Horizon:    http://${plan.get('SERVICE_HOST')}:${plan.int('HORIZON_PORT')}/`);
   if (plan.isEnabled('key')) {
     lines.push('Users:      admin, demo, alt_demo, demo_reader, alt_demo_member, alt_demo_reader (password: ADMIN_PASSWORD)');
     lines.push(`Passwords:  ${join(localConfDir, '.localrc.password')} and local.conf`);
-    lines.push(`clouds.yaml: /etc/openstack/clouds.yaml (OS_CLOUD=devstack, devstack-admin, devstack-alt, ...)`);
+    lines.push(`clouds.yaml: ${plan.get('CLOUDS_YAML')} (OS_CLOUD=devstack, devstack-admin, devstack-alt, ...)`);
     lines.push(`openrc:     source ${join(plan.dirs.topDir, 'openrc')} [user] [project]`);
   }
   lines.push(`Logs:       ${plan.dirs.logDir}/<pane>.log   State: ${plan.get('SERVICE_DIR')}`);

@@ -17,7 +17,7 @@ export function formatPlan(plan: Plan): string {
   lines.push(`Install method: ${plan.method.method}`, `  why: ${plan.method.reason}`, '');
 
   lines.push(`Enabled services (${plan.config.enabledServices.length}): ${plan.config.enabledServices.join(', ')}`);
-  const skipped = unimplementedServices(plan.config.enabledServices);
+  const skipped = unimplementedServices(plan.config.catalog, plan.config.enabledServices);
   if (skipped.length > 0) lines.push(`  not implemented by tstack, ignored: ${skipped.map((s) => s.name).join(', ')}`);
   const moduleless = plan.config.enabledServices.filter((n) => !plan.services.some((m) => m.shortNames.includes(n)) && !skipped.some((s) => s.name === n));
   if (moduleless.length > 0) lines.push(`  no service module registered for: ${moduleless.join(', ')}`);

@@ -9,9 +9,9 @@ import type { ProcessSpec } from '../types/process.ts';
 import type { RepoSpec } from '../types/service.ts';
 import type { Plan, ServiceModule } from '../types/stack.ts';
 import { SERVICE_MODULES } from '../services/registry.ts';
-import { trueOrFalse } from '../config/settings.ts';
+import { readBool, readInt, readSetting } from '../config/read.ts';
 import { TOP_DIR } from '../util/paths.ts';
-import { sourceRepos } from '../source/repos.ts';
+import { serviceRepo, sourceRepos } from '../source/repos.ts';
 import { sourcePackages } from '../source/index.ts';
 import type { MethodChoice, PlanDirs } from '../types/plan.ts';
 
@@ -73,11 +73,7 @@ export function buildPlan(
   opts: BuildPlanOptions = {},
 ): Plan {
   const topDir = opts.topDir ?? TOP_DIR;
-  const get = (name: string): string => {
-    const v = config.values[name];
-    if (v === undefined) throw new Error(`setting ${name} is not in the settings table (lib/config/settings.ts)`);
-    return v;
-  };
+  const get = (name: string): string => readSetting(config, name);
   const enabled = new Set(config.enabledServices);
   const dirs: PlanDirs = {
     dest: get('DEST'),
@@ -90,16 +86,8 @@ export function buildPlan(
   const plan: Plan = {
     config,
     get,
-    bool(name) {
-      const b = trueOrFalse(get(name));
-      if (b === undefined) throw new Error(`setting ${name}=${get(name)} is not a boolean`);
-      return b;
-    },
-    int(name) {
-      const v = get(name);
-      if (!/^-?\d+$/.test(v)) throw new Error(`setting ${name}=${v} is not a whole number`);
-      return Number(v);
-    },
+    bool: (name) => readBool(config, name),
+    int: (name) => readInt(config, name),
     isEnabled: (shortName) => enabled.has(shortName),
     method,
     dirs,
@@ -121,7 +109,7 @@ export function buildPlan(
   if (method.method === 'source') {
     // The service repos, plus LIBS_FROM_GIT, plus requirements only when pip
     // resolves dependencies (lib/source/repos.ts decides; one source of truth).
-    plan.repos = unique(plan.services.flatMap((m) => m.repos?.(plan) ?? []), (r) => r.name);
+    plan.repos = unique(plan.services.flatMap((m) => (m.repos ?? []).map((r) => serviceRepo(plan, r.name, r))), (r) => r.name);
     const { dataRepos, installRepos } = sourceRepos(plan);
     plan.repos = [...dataRepos, ...installRepos];
   }

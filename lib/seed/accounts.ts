@@ -6,7 +6,6 @@ import type { OpenStackClient } from '../types/openstack.ts';
 import type { Plan, Step } from '../types/stack.ts';
 import { addSecret } from '../util/secrets.ts';
 import { DEFAULT_DOMAIN, KeystoneDirectory, keystonePasswordCheck, type PasswordCheck, type Scope } from './keystone.ts';
-import { valueOr } from '../plan/values.ts';
 
 
 /** A role on a project (by name), on the default domain, or on the system. */
@@ -114,7 +113,7 @@ export function accountsStep(plan: Plan): Step {
     id: 'seed:accounts',
     title: 'devstack accounts (projects, users, roles)',
     async run(ctx) {
-      const password = valueOr(plan, 'ADMIN_PASSWORD');
+      const password = plan.get('ADMIN_PASSWORD');
       addSecret(password);
       const client = await ctx.openstack();
       const r = await ensureAccounts(client, password, DEVSTACK_ACCOUNTS, {

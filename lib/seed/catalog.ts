@@ -10,9 +10,7 @@ import { addSecret } from '../util/secrets.ts';
 import { KeystoneDirectory, keystonePasswordCheck, type PasswordCheck } from './keystone.ts';
 import { regionName } from './settings.ts';
 import { mapLimit } from '../util/concurrency.ts';
-import { valueOr } from '../plan/values.ts';
 
-export const SERVICE_PROJECT = 'service';
 export const SERVICE_ROLE = 'service';
 export const INTERFACES = ['public', 'internal', 'admin'] as const;
 
@@ -29,12 +27,12 @@ export interface CatalogSpec {
 
 /** What the enabled modules declare, in registry order. */
 export function catalogSpec(plan: Plan): CatalogSpec {
-  const servicePassword = valueOr(plan, 'SERVICE_PASSWORD');
+  const servicePassword = plan.get('SERVICE_PASSWORD');
   addSecret(servicePassword);
   return {
     region: regionName(plan),
     servicePassword,
-    serviceProject: valueOr(plan, 'SERVICE_PROJECT_NAME', SERVICE_PROJECT),
+    serviceProject: plan.get('SERVICE_PROJECT_NAME'),
     entries: plan.services.flatMap((s) => s.catalog?.(plan) ?? []),
   };
 }

@@ -9,9 +9,7 @@ import { addSecret } from '../util/secrets.ts';
 import { imageNameFromUrl, parseImageUrls } from './images.ts';
 import type { SeedReport } from './report.ts';
 import { keystoneUrl, regionName } from './settings.ts';
-import { valueOr } from '../plan/values.ts';
 
-export const CLOUDS_YAML_PATH = '/etc/openstack/clouds.yaml';
 export const CLOUDS_YAML_MARKER = '# Written by tstack (./stack.ts); re-written on every run.';
 
 export interface CloudEntry {
@@ -70,19 +68,19 @@ export function renderCloudsYaml(input: CloudsYamlInput): string {
 }
 
 export function cloudsYamlInput(plan: Plan): CloudsYamlInput {
-  const password = valueOr(plan, 'ADMIN_PASSWORD');
+  const password = plan.get('ADMIN_PASSWORD');
   addSecret(password);
-  const first = parseImageUrls(valueOr(plan, 'IMAGE_URLS'))[0];
+  const first = parseImageUrls(plan.get('IMAGE_URLS'))[0];
   return {
     authUrl: keystoneUrl(plan),
     region: regionName(plan),
     password,
     // The image actually uploaded first; DEFAULT_IMAGE_NAME names CirrOS even when IMAGE_URLS points elsewhere.
-    defaultImageName: first ? imageNameFromUrl(first) : valueOr(plan, 'DEFAULT_IMAGE_NAME'),
+    defaultImageName: first ? imageNameFromUrl(first) : plan.get('DEFAULT_IMAGE_NAME'),
   };
 }
 
-export function cloudsYamlStep(plan: Plan, report: SeedReport, path = valueOr(plan, 'CLOUDS_YAML', CLOUDS_YAML_PATH)): Step {
+export function cloudsYamlStep(plan: Plan, report: SeedReport, path = plan.get('CLOUDS_YAML')): Step {
   return {
     id: 'seed:clouds-yaml',
     title: 'clouds.yaml',

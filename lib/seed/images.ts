@@ -20,7 +20,6 @@ import type { Plan, StackContext, Step } from '../types/stack.ts';
 import type { Shell } from '../types/shell.ts';
 import { mask } from '../util/secrets.ts';
 import type { ImageOutcome, SeedReport } from './report.ts';
-import { valueOr } from '../plan/values.ts';
 
 
 export const IMAGE_REMEDY = 'set IMAGE_URLS to a local file, a file:// URL or a mirror (in local.conf)';
@@ -264,8 +263,8 @@ export function imagesStep(plan: Plan, report: SeedReport): Step {
     id: 'seed:images',
     title: 'images',
     async run(ctx: StackContext) {
-      const urls = parseImageUrls(valueOr(plan, 'IMAGE_URLS'));
-      const properties: Record<string, string> = valueOr(plan, 'VIRT_DRIVER') === 'libvirt' ? { hw_rng_model: 'virtio' } : {};
+      const urls = parseImageUrls(plan.get('IMAGE_URLS'));
+      const properties: Record<string, string> = plan.get('VIRT_DRIVER') === 'libvirt' ? { hw_rng_model: 'virtio' } : {};
       const client = await ctx.openstack();
       report.images = [];
       for (const url of urls) {

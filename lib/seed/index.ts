@@ -17,7 +17,6 @@ import { networkStep } from './network.ts';
 import { openrcStep } from './openrc.ts';
 import { createSeedReport, type SeedReport } from './report.ts';
 import { keystoneUrl, regionName } from './settings.ts';
-import { valueOr } from '../plan/values.ts';
 
 export { catalogStep } from './catalog.ts';
 export { createSeedReport, imagesSeeded, type SeedReport, type ImageOutcome } from './report.ts';
@@ -26,7 +25,7 @@ export function seedSteps(plan: Plan, report: SeedReport = createSeedReport()): 
   report.users = seededUserNames();
   const steps: Step[] = [accountsStep(plan)];
   if (plan.isEnabled('n-api')) steps.push(flavorsStep(plan));
-  if (plan.isEnabled('q-svc')) steps.push(networkStep(plan));
+  if (plan.isEnabled('q-svc') && plan.bool('NEUTRON_CREATE_INITIAL_NETWORKS')) steps.push(networkStep(plan));
   if (plan.isEnabled('g-api')) steps.push(imagesStep(plan, report));
   steps.push(cloudsYamlStep(plan, report), openrcStep(plan, report));
   return steps;
@@ -38,7 +37,7 @@ const clients = new WeakMap<Plan, Promise<OpenStackClient>>();
 export function openstackClient(plan: Plan): Promise<OpenStackClient> {
   let p = clients.get(plan);
   if (!p) {
-    const password = valueOr(plan, 'ADMIN_PASSWORD');
+    const password = plan.get('ADMIN_PASSWORD');
     addSecret(password);
     p = RestClient.login({
       authUrl: keystoneUrl(plan),

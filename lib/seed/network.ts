@@ -7,7 +7,6 @@
 import type { OpenStackClient } from '../types/openstack.ts';
 import type { Plan, Step } from '../types/stack.ts';
 import { DEFAULT_DOMAIN } from './keystone.ts';
-import { valueOr } from '../plan/values.ts';
 
 
 export interface NetworkSpec {
@@ -29,29 +28,29 @@ export interface SecurityRule {
 }
 
 export function networkSpec(plan: Plan): NetworkSpec {
-  const gw = valueOr(plan, 'NETWORK_GATEWAY');
-  const pubGw = valueOr(plan, 'PUBLIC_NETWORK_GATEWAY');
+  const gw = plan.get('NETWORK_GATEWAY');
+  const pubGw = plan.get('PUBLIC_NETWORK_GATEWAY');
   return {
     projectName: 'demo',
     subnetPool: {
-      name: valueOr(plan, 'SUBNETPOOL_NAME_V4', 'shared-default-subnetpool-v4'),
-      prefix: valueOr(plan, 'SUBNETPOOL_PREFIX_V4', valueOr(plan, 'IPV4_ADDRS_SAFE_TO_USE', '10.0.0.0/22')),
-      defaultPrefixLen: Number(valueOr(plan, 'SUBNETPOOL_SIZE_V4', '26')),
+      name: plan.get('SUBNETPOOL_NAME_V4'),
+      prefix: plan.get('SUBNETPOOL_PREFIX_V4'),
+      defaultPrefixLen: plan.int('SUBNETPOOL_SIZE_V4'),
     },
     private: {
-      network: valueOr(plan, 'PRIVATE_NETWORK_NAME', 'private'),
-      subnet: valueOr(plan, 'PRIVATE_SUBNET_NAME', 'private-subnet'),
-      prefixLen: Number(valueOr(plan, 'SUBNETPOOL_SIZE_V4', '26')),
+      network: plan.get('PRIVATE_NETWORK_NAME'),
+      subnet: plan.get('PRIVATE_SUBNET_NAME'),
+      prefixLen: plan.int('SUBNETPOOL_SIZE_V4'),
       ...(gw ? { gateway: gw } : {}),
     },
     public: {
-      network: valueOr(plan, 'PUBLIC_NETWORK_NAME', 'public'),
-      subnet: valueOr(plan, 'PUBLIC_SUBNET_NAME', 'public-subnet'),
-      cidr: valueOr(plan, 'FLOATING_RANGE', '172.24.4.0/24'),
-      physnet: valueOr(plan, 'PUBLIC_PHYSICAL_NETWORK', 'public'),
+      network: plan.get('PUBLIC_NETWORK_NAME'),
+      subnet: plan.get('PUBLIC_SUBNET_NAME'),
+      cidr: plan.get('FLOATING_RANGE'),
+      physnet: plan.get('PUBLIC_PHYSICAL_NETWORK'),
       ...(pubGw ? { gateway: pubGw } : {}),
     },
-    router: valueOr(plan, 'Q_ROUTER_NAME', 'router1'),
+    router: plan.get('Q_ROUTER_NAME'),
     securityRules: [
       { protocol: 'icmp', remote: '0.0.0.0/0' },
       { protocol: 'tcp', portMin: 22, portMax: 22, remote: '0.0.0.0/0' },

@@ -9,7 +9,6 @@ import { addSecret } from '../util/secrets.ts';
 import type { SeedReport } from './report.ts';
 import { keystoneUrl, regionName } from './settings.ts';
 import { shellSingleQuote } from '../util/shell-quote.ts';
-import { valueOr } from '../plan/values.ts';
 
 export interface OpenrcInput {
   authUrl: string;
@@ -40,7 +39,7 @@ export function renderOpenrc(input: OpenrcInput): string {
 }
 
 export function openrcInput(plan: Plan): OpenrcInput {
-  const password = valueOr(plan, 'ADMIN_PASSWORD');
+  const password = plan.get('ADMIN_PASSWORD');
   addSecret(password);
   return { authUrl: keystoneUrl(plan), region: regionName(plan), password };
 }

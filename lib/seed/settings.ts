@@ -1,16 +1,15 @@
-// Seeding reads a few settings that the settings table may not (yet) list;
-// devstack's defaults apply when a value is missing or empty.
+// The keystone URL and region the seeding clients use (rows of the settings
+// catalog: SERVICE_HOST, SERVICE_PROTOCOL, keystone's KEYSTONE_SERVICE_PORT, REGION_NAME).
 
 import type { Plan } from '../types/stack.ts';
-import { valueOr } from '../plan/values.ts';
 
-/** Where clients reach keystone: SERVICE_HOST (services listen there), else loopback. */
+/** Where clients reach keystone: SERVICE_HOST, where the services listen. */
 export function keystoneUrl(plan: Plan): string {
-  const host = valueOr(plan, 'SERVICE_HOST', '127.0.0.1');
+  const host = plan.get('SERVICE_HOST');
   const h = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-  return `${valueOr(plan, 'SERVICE_PROTOCOL', 'http')}://${h}:5000/v3`;
+  return `${plan.get('SERVICE_PROTOCOL')}://${h}:${plan.int('KEYSTONE_SERVICE_PORT')}/v3`;
 }
 
 export function regionName(plan: Plan): string {
-  return valueOr(plan, 'REGION_NAME', 'RegionOne');
+  return plan.get('REGION_NAME');
 }

@@ -10,7 +10,6 @@ import { addSecret } from '../util/secrets.ts';
 import * as urls from '../config/urls.ts';
 import { iniDoc, mergeIni, renderIni, type IniDoc, type IniSpec } from '../util/ini.ts';
 import { dropDatabase, ensureDatabase } from '../system/mysql.ts';
-import { valueOr, flagOr } from '../plan/values.ts';
 
 /**
  * The address services listen on and advertise: SERVICE_HOST, which tstack
@@ -30,21 +29,20 @@ export function rabbitHost(plan: Plan): string {
 }
 
 export function keystoneUrl(plan: Plan): string {
-  return `http://${serviceHost(plan)}:5000`;
+  return `http://${serviceHost(plan)}:${plan.int('KEYSTONE_SERVICE_PORT')}`;
 }
 
 export function regionName(plan: Plan): string {
-  return valueOr(plan, 'REGION_NAME', 'RegionOne');
+  return plan.get('REGION_NAME');
 }
 
 /** API workers: devstack's API_WORKERS; on 2 cores the table's default is 1. */
 export function apiWorkers(plan: Plan): number {
-  const v = Number(valueOr(plan, 'API_WORKERS', '1'));
-  return Number.isInteger(v) && v > 0 ? v : 1;
+  return Math.max(1, plan.int('API_WORKERS'));
 }
 
 export function debug(plan: Plan): boolean {
-  return flagOr(plan, 'ENABLE_DEBUG_LOG_LEVEL', true);
+  return plan.bool('ENABLE_DEBUG_LOG_LEVEL');
 }
 
 export function secret(plan: Plan, name: string): string {
@@ -73,7 +71,7 @@ export function osloEscape(value: string): string {
 }
 
 export function memcacheServers(plan: Plan): string {
-  return valueOr(plan, 'MEMCACHE_SERVERS', `${serviceHost(plan)}:11211`);
+  return plan.get('MEMCACHE_SERVERS');
 }
 
 /** Password auth as a service user on project `service` (the [keystone_authtoken], [nova], [placement]... shape). */
@@ -83,7 +81,7 @@ export function serviceAuth(plan: Plan, username: string): Record<string, string
     auth_type: 'password',
     project_domain_name: 'Default',
     user_domain_name: 'Default',
-    project_name: valueOr(plan, 'SERVICE_PROJECT_NAME', 'service'),
+    project_name: plan.get('SERVICE_PROJECT_NAME'),
     username,
     password: osloEscape(secret(plan, 'SERVICE_PASSWORD')),
     region_name: regionName(plan),
@@ -212,7 +210,7 @@ export function databaseStep(plan: Plan, module: string, user: string, dbs: stri
     title: `database${dbs.length > 1 ? 's' : ''} ${dbs.join(', ')} and user ${user}`,
     after: afterPanes(plan, 'mysql'),
     async run(ctx) {
-      const recreate = flagOr(ctx.plan, 'RECREATE_DATABASES', false);
+      const recreate = ctx.plan.bool('RECREATE_DATABASES');
       const password = secret(ctx.plan, 'DATABASE_PASSWORD');
       for (const name of dbs) {
         const r = await ensureDatabase(ctx.sh, { name, user, password }, recreate);

@@ -5,18 +5,23 @@
 import type { Plan, ServiceModule } from '../types/stack.ts';
 import { binPath } from '../source/paths.ts';
 import { iniDoc, type IniDoc } from '../util/ini.ts';
-import { codeFrom, serviceRepo } from '../source/index.ts';
+import { codeFrom } from '../source/index.ts';
+import { settingGroup } from '../config/settings.ts';
 import { apiWorkers, databaseStep, databaseUrl, debug, ensureDirs, keystoneAuthtoken, manageStep, serviceHost, writeConf, dropDatabases, removeDirs } from './common.ts';
 
-export const GLANCE_API_CONF = '/etc/glance/glance-api.conf';
 const STATE = '/var/lib/glance';
+
+export const glanceApiConfPath = (plan: Plan): string => plan.get('GLANCE_API_CONF');
+export const glancePort = (plan: Plan): number => plan.int('GLANCE_SERVICE_PORT');
+/** The image API as other services reach it (cinder's glance_api_servers, the catalog). */
+export const glanceUrl = (plan: Plan): string => `http://${serviceHost(plan)}:${glancePort(plan)}`;
 
 export function glanceApiConf(plan: Plan): IniDoc {
   return iniDoc({
     DEFAULT: {
       debug: debug(plan),
       bind_host: serviceHost(plan),
-      bind_port: 9292,
+      bind_port: glancePort(plan),
       workers: apiWorkers(plan),
       enabled_backends: 'fs:file',
     },
@@ -35,15 +40,25 @@ export const glanceModule: ServiceModule = {
   name: 'glance',
   project: 'glance',
   shortNames: ['g-api'],
-  repos: (plan) => [serviceRepo(plan, 'glance', { distroPackage: 'python3-glance' })],
-  configFiles: () => [GLANCE_API_CONF],
+  settings: [
+    ...settingGroup('services', [{ name: 'GLANCE_SERVICE_PORT', type: 'int', default: '9292', description: 'Port of the image API.' }]),
+    ...settingGroup('config files', [{ name: 'GLANCE_API_CONF', type: 'path', default: '/etc/glance/glance-api.conf', description: 'glance-api.conf.' }]),
+  ],
+  repos: [{ name: 'glance', distroPackage: 'python3-glance' }],
+  debconf: [
+    'glance-common glance/configure_db boolean false',
+    'glance-common glance/configure_rabbit boolean false',
+    'glance-common glance/configure_ksat boolean false',
+    'glance-api glance/configure_api-endpoint boolean false',
+  ],
+  configFiles: (plan) => [glanceApiConfPath(plan)],
   steps: (plan) => ({
     configure: [
       {
         id: 'glance:configure',
         title: 'glance-api.conf and the image store',
         async run(ctx) {
-          await writeConf(ctx, GLANCE_API_CONF, glanceApiConf(ctx.plan), 'glance');
+          await writeConf(ctx, glanceApiConfPath(ctx.plan), glanceApiConf(ctx.plan), 'glance');
           await ensureDirs(ctx, 'glance', [STATE, `${STATE}/images`, `${STATE}/tasks_work_dir`, `${STATE}/staging`, `${STATE}/lock`]);
         },
       },
@@ -61,16 +76,16 @@ export const glanceModule: ServiceModule = {
     {
       name: 'g-api',
       project: 'glance',
-      argv: [binPath(plan, 'glance-api'), '--config-file', GLANCE_API_CONF],
+      argv: [binPath(plan, 'glance-api'), '--config-file', glanceApiConfPath(plan)],
       user: 'glance',
       cwd: STATE,
-      probe: { kind: 'http', url: `http://${serviceHost(plan)}:9292/` },
-      port: 9292,
+      probe: { kind: 'http', url: `${glanceUrl(plan)}/` },
+      port: glancePort(plan),
       after: ['key', 'glance:db-sync'],
       codeFrom: codeFrom(plan),
     },
   ],
   catalog: (plan) => [
-    { user: 'glance', extraRoles: ['admin'], service: { name: 'glance', type: 'image', description: 'Glance Image Service' }, url: `http://${serviceHost(plan)}:9292` },
+    { user: 'glance', extraRoles: ['admin'], service: { name: 'glance', type: 'image', description: 'Glance Image Service' }, url: glanceUrl(plan) },
   ],
 };

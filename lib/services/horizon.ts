@@ -19,9 +19,9 @@ import type { Plan, ServiceModule, StackContext } from '../types/stack.ts';
 import { pythonPath } from '../source/paths.ts';
 import { ConfigError } from '../util/errors.ts';
 import { setOption, type IniDoc } from '../util/ini.ts';
-import { codeFrom, serviceRepo } from '../source/index.ts';
+import { codeFrom } from '../source/index.ts';
+import { settingGroup } from '../config/settings.ts';
 import { enabledPanes, keystoneUrl, memcacheServers, regionName, serviceHost, uwsgiIni, uwsgiPane, writeConf } from './common.ts';
-import { valueOr } from '../plan/values.ts';
 
 export const HORIZON_USER = 'www-data';
 export const SNIPPET_NAME = '_0100_tstack.py';
@@ -58,7 +58,7 @@ export function horizonLayout(plan: Plan): HorizonLayout {
       secretKeyFile: join(plan.dirs.dataDir, 'horizon', 'secret_key'),
     };
   }
-  const settings = valueOr(plan, 'HORIZON_SETTINGS', '/etc/openstack-dashboard/local_settings.py');
+  const settings = plan.get('HORIZON_SETTINGS');
   return {
     wsgiFile: '/usr/share/openstack-dashboard/wsgi.py',
     chdir: '/usr/share/openstack-dashboard',
@@ -71,9 +71,8 @@ export function horizonLayout(plan: Plan): HorizonLayout {
 }
 
 export function horizonPort(plan: Plan): number {
-  const raw = valueOr(plan, 'HORIZON_PORT', '8080');
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ConfigError(`HORIZON_PORT: '${raw}' is not a TCP port`);
+  const port = plan.int('HORIZON_PORT');
+  if (port < 1 || port > 65535) throw new ConfigError(`HORIZON_PORT: '${port}' is not a TCP port`);
   return port;
 }
 
@@ -172,7 +171,16 @@ export const horizonModule: ServiceModule = {
   name: 'horizon',
   project: 'horizon',
   shortNames: ['horizon'],
-  repos: (plan) => [serviceRepo(plan, 'horizon', { distroPackage: 'python3-django-horizon' })],
+  settings: [
+    ...settingGroup('services', [
+      { name: 'HORIZON_PORT', type: 'int', default: '8080', description: 'Port of the dashboard (uwsgi serves it and its static files; no apache).' },
+    ]),
+    ...settingGroup('config files', [
+      { name: 'HORIZON_SETTINGS', type: 'path', default: '/etc/openstack-dashboard/local_settings.py', description: 'Horizon settings (Debian path).' },
+    ]),
+  ],
+  repos: [{ name: 'horizon', distroPackage: 'python3-django-horizon' }],
+  debconf: ['openstack-dashboard horizon/allowed-hosts string *'],
   configFiles: (plan) => {
     const l = horizonLayout(plan);
     return [join(l.snippetDir, SNIPPET_NAME), l.uwsgiIni];

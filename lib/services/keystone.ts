@@ -6,7 +6,8 @@ import { existsSync } from 'node:fs';
 import type { Plan, ServiceModule } from '../types/stack.ts';
 import { binPath } from '../source/paths.ts';
 import { iniDoc, type IniDoc } from '../util/ini.ts';
-import { codeFrom, serviceRepo } from '../source/index.ts';
+import { codeFrom } from '../source/index.ts';
+import { settingGroup } from '../config/settings.ts';
 import {
   databaseStep,
   databaseUrl,
@@ -24,10 +25,15 @@ import {
   removeDirs,
 } from './common.ts';
 
+/** Fixed: the WSGI app under uwsgi reads this path (the settings row only names it for local.conf). */
 export const KEYSTONE_CONF = '/etc/keystone/keystone.conf';
 export const KEYSTONE_UWSGI = '/etc/keystone/tstack-uwsgi.ini';
 const FERNET = '/etc/keystone/fernet-keys/';
 const CREDENTIAL = '/etc/keystone/credential-keys/';
+
+
+/** The identity API's port: the one definition, read by every keystone URL. */
+export const keystonePort = (plan: Plan): number => plan.int('KEYSTONE_SERVICE_PORT');
 
 export function keystoneConf(plan: Plan): IniDoc {
   return iniDoc({
@@ -73,8 +79,23 @@ export const keystoneModule: ServiceModule = {
   name: 'keystone',
   project: 'keystone',
   shortNames: ['key'],
+  settings: [
+    ...settingGroup('services', [
+      { name: 'KEYSTONE_SERVICE_PORT', type: 'int', default: '5000', description: 'Port of the identity API (uwsgi), in every keystone URL.' },
+    ]),
+    ...settingGroup('config files', [
+      { name: 'KEYSTONE_CONF', type: 'path', default: KEYSTONE_CONF, description: "keystone.conf, where keystone's WSGI app reads it: the target of [[post-config|$KEYSTONE_CONF]] (not movable)." },
+    ]),
+  ],
+  // the admin user is bootstrapped with ADMIN_PASSWORD; the service users get SERVICE_PASSWORD
+  passwords: ['ADMIN_PASSWORD', 'SERVICE_PASSWORD'],
+  repos: [{ name: 'keystone', distroPackage: 'python3-keystone' }],
+  debconf: [
+    'keystone keystone/configure_db boolean false',
+    'keystone keystone/create-admin-tenant boolean false',
+    'keystone keystone/register-endpoint boolean false',
+  ],
   configFiles: () => [KEYSTONE_CONF, KEYSTONE_UWSGI],
-  repos: (plan) => [serviceRepo(plan, 'keystone', { distroPackage: 'python3-keystone' })],
   steps: (plan) => ({
     configure: [
       {
@@ -82,7 +103,12 @@ export const keystoneModule: ServiceModule = {
         title: 'keystone.conf and uwsgi',
         async run(ctx) {
           await writeConf(ctx, KEYSTONE_CONF, keystoneConf(ctx.plan), 'keystone');
-          const ini = uwsgiIni(ctx.plan, { wsgiFile: binPath(ctx.plan, 'keystone-wsgi-public'), port: 5000, chdir: '/var/lib/keystone', name: 'keystone' });
+          const ini = uwsgiIni(ctx.plan, {
+            wsgiFile: binPath(ctx.plan, 'keystone-wsgi-public'),
+            port: keystonePort(ctx.plan),
+            chdir: '/var/lib/keystone',
+            name: 'keystone',
+          });
           await writeConf(ctx, KEYSTONE_UWSGI, ini, 'keystone', 0o644);
           await ctx.sh.run(['install', '-d', '-o', 'keystone', '-g', 'keystone', '-m', '0750', '/var/lib/keystone']);
         },
@@ -135,7 +161,7 @@ export const keystoneModule: ServiceModule = {
         project: 'keystone',
         user: 'keystone',
         ini: KEYSTONE_UWSGI,
-        port: 5000,
+        port: keystonePort(plan),
         host: serviceHost(plan),
         probePath: '/v3',
         after: ['mysql', 'memcached', 'keystone:bootstrap'],

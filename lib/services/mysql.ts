@@ -8,6 +8,7 @@ import { databaseHost, writeConf } from './common.ts';
 
 export const MARIADB_CNF = '/etc/mysql/mariadb.conf.d/99-tstack.cnf';
 const DATADIR = '/var/lib/mysql';
+export const MYSQL_PORT = 3306;
 
 /** my.cnf fragment: loopback only, enough connections for every service's pool, utf8. */
 export function mariadbCnf(plan: Plan): IniDoc {
@@ -30,6 +31,7 @@ export const mysqlModule: ServiceModule = {
   name: 'mysql',
   project: 'infra',
   shortNames: ['mysql'],
+  passwords: ['DATABASE_PASSWORD'],
   configFiles: () => [MARIADB_CNF],
   steps: () => ({
     configure: [
@@ -56,7 +58,7 @@ export const mysqlModule: ServiceModule = {
       cwd: DATADIR,
       // mysqladmin ping exits 0 once the server answers (root over the socket)
       probe: { kind: 'command', argv: ['/usr/bin/mysqladmin', '--protocol=socket', 'ping'] },
-      port: 3306,
+      port: MYSQL_PORT,
       codeFrom: 'package',
       stopGraceSec: 30,
     },

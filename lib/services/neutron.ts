@@ -8,7 +8,7 @@ import type { Plan, ServiceModule, StackContext, Step } from '../types/stack.ts'
 import { binPath } from '../source/paths.ts';
 import type { ProcessSpec } from '../types/process.ts';
 import { iniDoc, type IniDoc } from '../util/ini.ts';
-import { codeFrom as paneCodeFrom, serviceRepo } from '../source/index.ts';
+import { codeFrom as paneCodeFrom } from '../source/index.ts';
 import {
   afterPanes,
   apiWorkers,
@@ -25,9 +25,9 @@ import {
   dropDatabases,
   removeDirs,
 } from './common.ts';
-import { metadataSecret } from './nova.ts';
+import { metadataPort, metadataSecret } from './nova.ts';
 import { OVS_DB_SOCK } from './ovs.ts';
-import { valueOr } from '../plan/values.ts';
+import { NEUTRON_SETTINGS } from './neutron-settings.ts';
 
 const STATE = '/var/lib/neutron';
 const OVSDB_TCP = (plan: Plan) => `tcp:${serviceHost(plan)}:6640`;
@@ -43,12 +43,12 @@ export interface NeutronFiles {
 
 export function neutronFiles(plan: Plan): NeutronFiles {
   return {
-    neutron: valueOr(plan, 'NEUTRON_CONF', '/etc/neutron/neutron.conf'),
-    ml2: '/' + valueOr(plan, 'Q_PLUGIN_CONF_FILE', 'etc/neutron/plugins/ml2/ml2_conf.ini').replace(/^\/+/, ''),
-    ovsAgent: valueOr(plan, 'Q_OVS_AGENT_CONF_FILE', '/etc/neutron/plugins/ml2/openvswitch_agent.ini'),
-    dhcp: valueOr(plan, 'Q_DHCP_CONF_FILE', '/etc/neutron/dhcp_agent.ini'),
-    l3: valueOr(plan, 'Q_L3_CONF_FILE', '/etc/neutron/l3_agent.ini'),
-    metadata: valueOr(plan, 'Q_META_CONF_FILE', '/etc/neutron/metadata_agent.ini'),
+    neutron: plan.get('NEUTRON_CONF'),
+    ml2: '/' + plan.get('Q_PLUGIN_CONF_FILE').replace(/^\/+/, ''),
+    ovsAgent: plan.get('Q_OVS_AGENT_CONF_FILE'),
+    dhcp: plan.get('Q_DHCP_CONF_FILE'),
+    l3: plan.get('Q_L3_CONF_FILE'),
+    metadata: plan.get('Q_META_CONF_FILE'),
   };
 }
 
@@ -69,10 +69,12 @@ function alive(pid: number): boolean {
   }
 }
 
-export const publicBridge = (plan: Plan): string => valueOr(plan, 'PUBLIC_BRIDGE', 'br-ex');
-export const publicPhysnet = (plan: Plan): string => valueOr(plan, 'PUBLIC_PHYSICAL_NETWORK', 'public');
+export const publicBridge = (plan: Plan): string => plan.get('PUBLIC_BRIDGE');
+export const publicPhysnet = (plan: Plan): string => plan.get('PUBLIC_PHYSICAL_NETWORK');
 /** Userspace datapath unless local.conf says otherwise (a kernel with the OVS module may use `system`). */
-export const ovsDatapath = (plan: Plan): string => valueOr(plan, 'OVS_DATAPATH_TYPE', 'netdev');
+export const ovsDatapath = (plan: Plan): string => plan.get('OVS_DATAPATH_TYPE');
+export const neutronPort = (plan: Plan): number => plan.int('NEUTRON_SERVICE_PORT');
+export const neutronUrl = (plan: Plan): string => `http://${serviceHost(plan)}:${neutronPort(plan)}`;
 
 export function neutronConf(plan: Plan): IniDoc {
   const w = apiWorkers(plan);
@@ -80,7 +82,7 @@ export function neutronConf(plan: Plan): IniDoc {
     DEFAULT: {
       debug: debug(plan),
       bind_host: serviceHost(plan),
-      bind_port: 9696,
+      bind_port: neutronPort(plan),
       core_plugin: 'ml2',
       service_plugins: 'router',
       auth_strategy: 'keystone',
@@ -110,7 +112,7 @@ export function ml2Conf(plan: Plan): IniDoc {
   return iniDoc({
     ml2: {
       type_drivers: 'flat,vlan,vxlan',
-      tenant_network_types: valueOr(plan, 'Q_ML2_TENANT_NETWORK_TYPE', 'vxlan'),
+      tenant_network_types: plan.get('Q_ML2_TENANT_NETWORK_TYPE'),
       mechanism_drivers: 'openvswitch',
       extension_drivers: 'port_security',
     },
@@ -160,7 +162,7 @@ export function metadataAgentConf(plan: Plan): IniDoc {
     DEFAULT: {
       debug: debug(plan),
       nova_metadata_host: serviceHost(plan),
-      nova_metadata_port: 8775,
+      nova_metadata_port: metadataPort(plan),
       metadata_proxy_shared_secret: metadataSecret(plan),
       metadata_workers: apiWorkers(plan),
     },
@@ -171,7 +173,15 @@ export const neutronModule: ServiceModule = {
   name: 'neutron',
   project: 'neutron',
   shortNames: ['q-svc', 'q-agt', 'q-dhcp', 'q-l3', 'q-meta'],
-  repos: (plan) => [serviceRepo(plan, 'neutron', { distroPackage: 'python3-neutron' })],
+  settings: NEUTRON_SETTINGS,
+  repos: [{ name: 'neutron', distroPackage: 'python3-neutron' }],
+  debconf: [
+    'neutron-common neutron/configure_db boolean false',
+    'neutron-common neutron/configure_rabbit boolean false',
+    'neutron-common neutron/configure_ksat boolean false',
+    'neutron-common neutron/configure_nova boolean false',
+    'neutron-metadata-agent neutron-metadata/configure boolean false',
+  ],
   configFiles: (plan) => Object.values(neutronFiles(plan)),
   steps: (plan) => ({
     configure: [
@@ -282,8 +292,8 @@ export const neutronModule: ServiceModule = {
         argv: [binPath(plan, 'neutron-server'), '--config-file', f.neutron, '--config-file', f.ml2],
         user: 'neutron',
         cwd: STATE,
-        probe: { kind: 'http', url: `http://${serviceHost(plan)}:9696/` },
-        port: 9696,
+        probe: { kind: 'http', url: `${neutronUrl(plan)}/` },
+        port: neutronPort(plan),
         after: ['key', ...rabbit, 'neutron:db-sync'],
         codeFrom,
       },
@@ -307,7 +317,7 @@ export const neutronModule: ServiceModule = {
             user: 'neutron',
             extraRoles: ['admin'],
             service: { name: 'neutron', type: 'network', description: 'Neutron Service' },
-            url: `http://${serviceHost(plan)}:9696`,
+            url: neutronUrl(plan),
           },
         ]
       : [],

@@ -13,11 +13,11 @@
 import type { Plan, ServiceModule, StackContext, Step } from '../types/stack.ts';
 import { binPath, pythonPath } from '../source/paths.ts';
 import type { ProcessSpec } from '../types/process.ts';
-import { addSecret } from '../util/secrets.ts';
 import { execSql, queryColumn, sqlString } from '../system/mysql.ts';
 import * as urls from '../config/urls.ts';
 import { iniDoc, type IniDoc, type IniSpec } from '../util/ini.ts';
-import { codeFrom as paneCodeFrom, serviceRepo } from '../source/index.ts';
+import { codeFrom as paneCodeFrom } from '../source/index.ts';
+import { settingGroup } from '../config/settings.ts';
 import {
   afterPanes,
   apiWorkers,
@@ -29,6 +29,7 @@ import {
   keystoneAuthtoken,
   manageStep,
   osloEscape,
+  regionName,
   secret,
   serviceAuth,
   serviceHost,
@@ -39,28 +40,28 @@ import {
   dropDatabases,
   removeDirs,
 } from './common.ts';
-import { novaCinderSection } from './cinder.ts';
-import { valueOr } from '../plan/values.ts';
 
 export const NOVA_API_UWSGI = '/etc/nova/tstack-api-uwsgi.ini';
 export const NOVA_METADATA_UWSGI = '/etc/nova/tstack-metadata-uwsgi.ini';
 const STATE = '/var/lib/nova';
 
-export const novaConfPath = (plan: Plan): string => valueOr(plan, 'NOVA_CONF', '/etc/nova/nova.conf');
+export const novaConfPath = (plan: Plan): string => plan.get('NOVA_CONF');
 /** n-cpu's only config file: like nova.conf but without database credentials (compute reaches the DB through conductor). */
-export const novaCpuConfPath = (plan: Plan): string => valueOr(plan, 'NOVA_CPU_CONF', '/etc/nova/nova-compute.conf');
+export const novaCpuConfPath = (plan: Plan): string => plan.get('NOVA_CPU_CONF');
+
+export const novaApiPort = (plan: Plan): number => plan.int('NOVA_SERVICE_PORT');
+/** The metadata API (n-api-meta), which neutron's metadata agent proxies to. */
+export const metadataPort = (plan: Plan): number => plan.int('METADATA_SERVICE_PORT');
 
 export type VirtDriver = 'fake' | 'libvirt';
 
 export function virtDriver(plan: Plan): VirtDriver {
-  return valueOr(plan, 'VIRT_DRIVER', 'fake') === 'libvirt' ? 'libvirt' : 'fake';
+  return plan.get('VIRT_DRIVER') === 'libvirt' ? 'libvirt' : 'fake';
 }
 
 export function metadataSecret(plan: Plan): string {
-  // devstack shares SERVICE_PASSWORD-class secrets; a dedicated setting wins when present
-  const v = valueOr(plan, 'METADATA_PROXY_SHARED_SECRET', '') || secret(plan, 'SERVICE_PASSWORD');
-  addSecret(v);
-  return osloEscape(v);
+  // its row defaults to SERVICE_PASSWORD
+  return osloEscape(secret(plan, 'METADATA_PROXY_SHARED_SECRET'));
 }
 
 /** Sections common to nova.conf and the compute config. */
@@ -98,6 +99,19 @@ function commonSections(plan: Plan): IniSpec {
   };
 }
 
+/**
+ * What nova.conf needs so nova uses cinder (attach, boot from volume): the
+ * region to pick the volumev3 endpoint in, and credentials for the calls nova
+ * makes without a user token: devstack uses the nova user there because it
+ * holds `admin`.
+ */
+export function novaCinderSection(plan: Plan): Record<string, string> {
+  return {
+    os_region_name: regionName(plan),
+    ...serviceAuth(plan, 'nova'),
+  };
+}
+
 /** nova.conf: n-api, n-api-meta, n-cond, n-sch and nova-manage. */
 export function novaConf(plan: Plan): IniDoc {
   const c = commonSections(plan);
@@ -115,15 +129,15 @@ export function virtSections(plan: Plan): IniSpec {
   if (virtDriver(plan) === 'fake') {
     return { DEFAULT: { compute_driver: 'fake.FakeDriver' } };
   }
-  const type = valueOr(plan, 'LIBVIRT_TYPE', 'kvm');
-  const cpuMode = valueOr(plan, 'LIBVIRT_CPU_MODE', 'custom');
+  const type = plan.get('LIBVIRT_TYPE');
+  const cpuMode = plan.get('LIBVIRT_CPU_MODE');
   return {
     DEFAULT: { compute_driver: 'libvirt.LibvirtDriver', default_ephemeral_format: 'ext4' },
     libvirt: {
       virt_type: type,
       cpu_mode: cpuMode,
       // devstack pins a model old enough for any host (and for nested qemu in the gate)
-      cpu_models: cpuMode === 'custom' ? valueOr(plan, 'LIBVIRT_CPU_MODEL', 'Nehalem') : undefined,
+      cpu_models: cpuMode === 'custom' ? plan.get('LIBVIRT_CPU_MODEL') : undefined,
       live_migration_uri: 'qemu+ssh://stack@%s/system',
     },
     os_vif_ovs: { ovsdb_connection: 'unix:/var/run/openvswitch/db.sock' },
@@ -169,10 +183,65 @@ export const novaModule: ServiceModule = {
   name: 'nova',
   project: 'nova',
   shortNames: ['n-api', 'n-api-meta', 'n-cond', 'n-sch', 'n-cpu'],
-  repos: (plan) => [serviceRepo(plan, 'nova', { distroPackage: 'python3-nova' })],
+  settings: [
+    ...settingGroup('services', [
+      {
+        name: 'VIRT_DRIVER',
+        type: 'enum',
+        choices: ['fake', 'libvirt'],
+        default: (_get, host) => (host.kvmUsable() && host.libvirtInstalled() ? 'libvirt' : 'fake'),
+        defaultDoc: 'libvirt when /dev/kvm is usable and libvirt is installed, else fake',
+        description: 'Nova compute driver: real guests with libvirt, or nova\'s fake driver (no guests, instant boots).',
+      },
+      { name: 'LIBVIRT_TYPE', type: 'enum', choices: ['kvm', 'qemu'], default: 'kvm', description: 'libvirt domain type (qemu when there is no KVM).' },
+      {
+        name: 'LIBVIRT_CPU_MODE',
+        type: 'enum',
+        choices: ['custom', 'host-model', 'host-passthrough', 'none'],
+        default: 'custom',
+        description: 'libvirt CPU mode of the guests ([libvirt] cpu_mode), as in devstack.',
+      },
+      {
+        name: 'LIBVIRT_CPU_MODEL',
+        type: 'string',
+        default: 'Nehalem',
+        description: 'CPU model with LIBVIRT_CPU_MODE=custom: devstack pins one old enough for any host (and nested qemu).',
+      },
+      { name: 'NOVA_SERVICE_PORT', type: 'int', default: '8774', description: 'Port of the compute API (uwsgi).' },
+      { name: 'METADATA_SERVICE_PORT', type: 'int', default: '8775', description: 'Port of the metadata API (uwsgi), where neutron\'s metadata agent sends guests.' },
+    ]),
+    ...settingGroup('passwords', [
+      {
+        name: 'METADATA_PROXY_SHARED_SECRET',
+        type: 'password',
+        secret: true,
+        default: '${SERVICE_PASSWORD}',
+        description: 'Secret neutron\'s metadata agent signs instance ids with for nova\'s metadata API (never asked).',
+      },
+    ]),
+    ...settingGroup('config files', [
+      { name: 'NOVA_CONF', type: 'path', default: '/etc/nova/nova.conf', description: 'nova.conf of the control services.' },
+      {
+        name: 'NOVA_CPU_CONF',
+        type: 'path',
+        default: '/etc/nova/nova-compute.conf',
+        description: 'Extra config of nova-compute (devstack: nova-cpu.conf; Debian: nova-compute.conf).',
+      },
+    ]),
+  ],
+  repos: [{ name: 'nova', distroPackage: 'python3-nova' }],
+  debconf: [
+    'nova-common nova/configure_db boolean false',
+    'nova-common nova/configure_rabbit boolean false',
+    'nova-common nova/configure_ksat boolean false',
+    'nova-common nova/configure_neutron boolean false',
+    'nova-common nova/configure_placement boolean false',
+    'nova-api novaapi/configure_db boolean false',
+    'nova-api nova/configure_api-endpoint boolean false',
+  ],
   extraPackages(plan) {
     if (!plan.isEnabled('n-cpu') || virtDriver(plan) !== 'libvirt') return [];
-    return [valueOr(plan, 'LIBVIRT_TYPE', 'kvm') === 'qemu' ? 'nova-compute-qemu' : 'nova-compute-kvm', 'libvirt-clients'];
+    return [plan.get('LIBVIRT_TYPE') === 'qemu' ? 'nova-compute-qemu' : 'nova-compute-kvm', 'libvirt-clients'];
   },
   configFiles: (plan) => [novaConfPath(plan), novaCpuConfPath(plan), NOVA_API_UWSGI, NOVA_METADATA_UWSGI],
   steps: (plan) => ({
@@ -184,9 +253,9 @@ export const novaModule: ServiceModule = {
           const p = ctx.plan;
           await writeConf(ctx, novaConfPath(p), novaConf(p), 'nova');
           await writeConf(ctx, novaCpuConfPath(p), novaCpuConf(p), 'nova');
-          const api = uwsgiIni(p, { wsgiFile: binPath(p, 'nova-api-wsgi'), port: 8774, chdir: STATE, name: 'nova-api' });
+          const api = uwsgiIni(p, { wsgiFile: binPath(p, 'nova-api-wsgi'), port: novaApiPort(p), chdir: STATE, name: 'nova-api' });
           await writeConf(ctx, NOVA_API_UWSGI, api, 'nova', 0o644);
-          const meta = uwsgiIni(p, { wsgiFile: binPath(p, 'nova-metadata-wsgi'), port: 8775, chdir: STATE, name: 'nova-metadata' });
+          const meta = uwsgiIni(p, { wsgiFile: binPath(p, 'nova-metadata-wsgi'), port: metadataPort(p), chdir: STATE, name: 'nova-metadata' });
           await writeConf(ctx, NOVA_METADATA_UWSGI, meta, 'nova', 0o644);
           await ensureDirs(ctx, 'nova', [STATE, `${STATE}/tmp`, `${STATE}/instances`]);
         },
@@ -271,8 +340,8 @@ export const novaModule: ServiceModule = {
     });
     const rabbit = plan.isEnabled('rabbit') ? ['rabbit', 'rabbit:user'] : [];
     return enabledPanes(plan, [
-      { ...uwsgiPane({ name: 'n-api', project: 'nova', user: 'nova', ini: NOVA_API_UWSGI, port: 8774, host, after: ['key', ...SYNC_AFTER] }), codeFrom },
-      { ...uwsgiPane({ name: 'n-api-meta', project: 'nova', user: 'nova', ini: NOVA_METADATA_UWSGI, port: 8775, host, after: ['key', ...SYNC_AFTER] }), codeFrom },
+      { ...uwsgiPane({ name: 'n-api', project: 'nova', user: 'nova', ini: NOVA_API_UWSGI, port: novaApiPort(plan), host, after: ['key', ...SYNC_AFTER] }), codeFrom },
+      { ...uwsgiPane({ name: 'n-api-meta', project: 'nova', user: 'nova', ini: NOVA_METADATA_UWSGI, port: metadataPort(plan), host, after: ['key', ...SYNC_AFTER] }), codeFrom },
       daemon('n-cond', 'nova-conductor', 'conductor', [...rabbit, ...SYNC_AFTER]),
       daemon('n-sch', 'nova-scheduler', 'scheduler', [...rabbit, ...SYNC_AFTER, 'placement-api']),
       {
@@ -295,7 +364,7 @@ export const novaModule: ServiceModule = {
             user: 'nova',
             extraRoles: ['admin'],
             service: { name: 'nova', type: 'compute', description: 'Nova Compute Service' },
-            url: `http://${serviceHost(plan)}:8774/v2.1`,
+            url: `http://${serviceHost(plan)}:${novaApiPort(plan)}/v2.1`,
           },
         ]
       : [],

@@ -3,11 +3,15 @@
 import type { Plan, ServiceModule } from '../types/stack.ts';
 import { binPath } from '../source/paths.ts';
 import { iniDoc, type IniDoc } from '../util/ini.ts';
-import { codeFrom, serviceRepo } from '../source/index.ts';
+import { codeFrom } from '../source/index.ts';
+import { settingGroup } from '../config/settings.ts';
 import { databaseStep, databaseUrl, debug, keystoneAuthtoken, manageStep, serviceHost, uwsgiIni, uwsgiPane, writeConf, dropDatabases } from './common.ts';
 
+/** Fixed: the WSGI app under uwsgi reads this path (the settings row only names it for local.conf). */
 export const PLACEMENT_CONF = '/etc/placement/placement.conf';
 export const PLACEMENT_UWSGI = '/etc/placement/tstack-uwsgi.ini';
+
+export const placementPort = (plan: Plan): number => plan.int('PLACEMENT_SERVICE_PORT');
 
 export function placementConf(plan: Plan): IniDoc {
   return iniDoc({
@@ -24,7 +28,19 @@ export const placementModule: ServiceModule = {
   project: 'placement',
   // placement-client is devstack's name for "this host uses placement"; it has no pane
   shortNames: ['placement-api', 'placement-client'],
-  repos: (plan) => [serviceRepo(plan, 'placement', { distroPackage: 'python3-placement' })],
+  settings: [
+    ...settingGroup('services', [
+      // devstack serves placement under /placement on port 80; tstack's uwsgi has its own port
+      { name: 'PLACEMENT_SERVICE_PORT', type: 'int', default: '8778', description: 'Port of the placement API (uwsgi).' },
+    ]),
+    ...settingGroup('config files', [{ name: 'PLACEMENT_CONF', type: 'path', default: PLACEMENT_CONF, description: "placement.conf, where placement's WSGI app reads it: the target of [[post-config|$PLACEMENT_CONF]] (not movable)." }]),
+  ],
+  repos: [{ name: 'placement', distroPackage: 'python3-placement' }],
+  debconf: [
+    'placement-common placement/configure_db boolean false',
+    'placement-common placement/configure_ksat boolean false',
+    'placement-api placement/configure_api-endpoint boolean false',
+  ],
   configFiles: () => [PLACEMENT_CONF, PLACEMENT_UWSGI],
   steps: (plan) => ({
     configure: [
@@ -33,7 +49,12 @@ export const placementModule: ServiceModule = {
         title: 'placement.conf and uwsgi',
         async run(ctx) {
           await writeConf(ctx, PLACEMENT_CONF, placementConf(ctx.plan), 'placement');
-          const ini = uwsgiIni(ctx.plan, { wsgiFile: binPath(ctx.plan, 'placement-api'), port: 8778, chdir: '/var/lib/placement', name: 'placement' });
+          const ini = uwsgiIni(ctx.plan, {
+            wsgiFile: binPath(ctx.plan, 'placement-api'),
+            port: placementPort(ctx.plan),
+            chdir: '/var/lib/placement',
+            name: 'placement',
+          });
           await writeConf(ctx, PLACEMENT_UWSGI, ini, 'placement', 0o644);
           await ctx.sh.run(['install', '-d', '-o', 'placement', '-g', 'placement', '-m', '0750', '/var/lib/placement']);
         },
@@ -58,7 +79,7 @@ export const placementModule: ServiceModule = {
               project: 'placement',
               user: 'placement',
               ini: PLACEMENT_UWSGI,
-              port: 8778,
+              port: placementPort(plan),
               host: serviceHost(plan),
               after: ['key', 'placement:db-sync'],
             }),
@@ -68,6 +89,6 @@ export const placementModule: ServiceModule = {
       : [],
   catalog: (plan) =>
     plan.isEnabled('placement-api')
-      ? [{ user: 'placement', extraRoles: ['admin'], service: { name: 'placement', type: 'placement', description: 'Placement Service' }, url: `http://${serviceHost(plan)}:8778` }]
+      ? [{ user: 'placement', extraRoles: ['admin'], service: { name: 'placement', type: 'placement', description: 'Placement Service' }, url: `http://${serviceHost(plan)}:${placementPort(plan)}` }]
       : [],
 };

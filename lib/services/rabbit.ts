@@ -5,10 +5,13 @@
 import type { Plan, ServiceModule } from '../types/stack.ts';
 import { deleteRabbitUser, ensureRabbitUser } from '../system/rabbit.ts';
 import { afterPanes, rabbitHost, secret } from './common.ts';
-import { valueOr } from '../plan/values.ts';
+import { settingGroup } from '../config/settings.ts';
 
 export const RABBITMQ_ENV_CONF = '/etc/rabbitmq/rabbitmq-env.conf';
 const HOME = '/var/lib/rabbitmq';
+
+/** AMQP port of the broker, in rabbitmq-env.conf and every transport_url. */
+export const rabbitPort = (plan: Plan): number => plan.int('RABBIT_PORT');
 
 function erlIp(host: string): string {
   return `{${host.split('.').join(',')}}`;
@@ -22,7 +25,7 @@ export function rabbitmqEnvConf(plan: Plan): string {
     '# Written by tstack',
     'NODENAME=rabbit@localhost',
     `NODE_IP_ADDRESS=${host}`,
-    'NODE_PORT=5672',
+    `NODE_PORT=${rabbitPort(plan)}`,
     `export ERL_EPMD_ADDRESS=${host}`,
     `SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface ${dist}"`,
     `CTL_ERL_ARGS="-kernel inet_dist_use_interface ${dist}"`,
@@ -34,6 +37,10 @@ export const rabbitModule: ServiceModule = {
   name: 'rabbit',
   project: 'infra',
   shortNames: ['rabbit'],
+  settings: settingGroup('database and messaging', [
+    { name: 'RABBIT_PORT', type: 'int', default: '5672', description: 'AMQP port of RabbitMQ (in every transport_url).' },
+  ]),
+  passwords: ['RABBIT_PASSWORD'],
   configFiles: () => [RABBITMQ_ENV_CONF],
   steps: (plan) => ({
     configure: [
@@ -52,7 +59,7 @@ export const rabbitModule: ServiceModule = {
         title: 'RabbitMQ user (guest removed)',
         after: afterPanes(plan, 'rabbit'),
         async run(ctx) {
-          const user = valueOr(ctx.plan, 'RABBIT_USERID', 'stackrabbit');
+          const user = ctx.plan.get('RABBIT_USERID');
           const r = await ensureRabbitUser(ctx.sh, user, secret(ctx.plan, 'RABBIT_PASSWORD'));
           ctx.log.info(`rabbit user ${user}: ${r}`);
         },
@@ -66,7 +73,7 @@ export const rabbitModule: ServiceModule = {
     if (r.code === 0) ctx.log.info('rabbit: epmd stopped');
   },
   async clean(ctx) {
-    await deleteRabbitUser(ctx.sh, valueOr(ctx.plan, 'RABBIT_USERID', 'stackrabbit'));
+    await deleteRabbitUser(ctx.sh, ctx.plan.get('RABBIT_USERID'));
   },
   processes: (plan) => [
     {
@@ -80,7 +87,7 @@ export const rabbitModule: ServiceModule = {
       // Readiness from the broker's own log, not `rabbitmqctl await_startup`: the CLI starts epmd
       // itself when none runs yet, and an epmd started by a probe belongs to no pane.
       probe: { kind: 'log', pattern: 'Server startup complete' },
-      port: 5672,
+      port: rabbitPort(plan),
       codeFrom: 'package',
       stopGraceSec: 30,
     },

@@ -35,7 +35,7 @@ export function codeFrom(plan: Pick<Plan, 'method'>): 'checkout' | 'package' {
  * --no-build-isolation) and the package of every checkout, which supplies its
  * dependencies.
  */
-export function sourcePackages(plan: Pick<Plan, 'config' | 'dirs' | 'repos'>): string[] {
+export function sourcePackages(plan: Pick<Plan, 'get' | 'bool' | 'int' | 'dirs' | 'repos'>): string[] {
   const s = sourceSettings(plan);
   const base = ['git', 'python3-venv'];
   if (s.sourceDeps !== 'distro') return [...base, 'python3-dev', 'gcc'];
@@ -138,7 +138,7 @@ async function installStep(ctx: StackContext, repos: RepoSpec[], s: SourceSettin
  * the installs, since a root `pip install -e` writes into them.
  */
 async function ownerStep(ctx: StackContext, repos: RepoSpec[], sudoUser: string | undefined): Promise<void> {
-  const stackUser = ctx.plan.config.values.STACK_USER || 'stack';
+  const stackUser = ctx.plan.get('STACK_USER');
   const candidates = [...new Set([stackUser, ...(sudoUser ? [sudoUser] : [])])];
   const existing = new Set<string>();
   for (const u of candidates) if (await userExists(ctx.sh, u)) existing.add(u);

@@ -1,14 +1,16 @@
 // Which git repositories the source method checks out, and where from.
 //
-// Services declare theirs through ServiceModule.repos(plan) (use serviceRepo()
-// below); this module adds the requirements repo (for upper-constraints) and
-// the libraries named in LIBS_FROM_GIT.
+// Services declare theirs as data (ServiceModule.repos; the plan turns each
+// into a RepoSpec with serviceRepo() below); this module adds the requirements
+// repo (for upper-constraints) and the libraries named in LIBS_FROM_GIT, whose
+// <PREFIX>_REPO/_BRANCH overrides are settings rows too (libraryRows()).
 
 import { join } from 'node:path';
 import type { Plan } from '../types/stack.ts';
 import type { RepoSpec } from '../types/service.ts';
+import type { Setting } from '../types/config.ts';
+import { repoPrefix, repoRows } from '../config/catalog.ts';
 import { sourceSettings } from './settings.ts';
-import { valueOr } from '../plan/values.ts';
 
 /**
  * Libraries LIBS_FROM_GIT may name: devstack's override prefix
@@ -62,37 +64,46 @@ export const LIBRARIES: Readonly<Record<string, { prefix: string; distroPackage:
   tooz: { prefix: 'TOOZ', distroPackage: 'python3-tooz' },
 };
 
-/** `keystone` -> KEYSTONE, `glance_store` -> GLANCE_STORE: the prefix of <X>_REPO / <X>_BRANCH. */
-export function repoVarPrefix(name: string): string {
-  return LIBRARIES[name]?.prefix ?? name.toUpperCase().replace(/[^A-Z0-9]+/g, '_');
+/** The override rows of every library LIBS_FROM_GIT may name (devstack's GITREPO/GITBRANCH entries). */
+export function libraryRows(): Setting[] {
+  return repoRows(
+    Object.entries(LIBRARIES).map(([name, l]) => ({ name, prefix: l.prefix })),
+    'libraries (LIBS_FROM_GIT)',
+  );
 }
 
-type PlanView = Pick<Plan, 'config' | 'dirs'>;
+type PlanView = Pick<Plan, 'get' | 'bool' | 'int' | 'dirs'>;
 
 /**
- * The RepoSpec of a project: `<PREFIX>_REPO` (default $GIT_BASE/openstack/<name>.git)
- * at `<PREFIX>_BRANCH` (default TARGET_BRANCH) in $DEST/<name>.
- * Service modules call this from repos(plan), e.g. serviceRepo(plan, 'keystone', { distroPackage: 'python3-keystone' }).
+ * The RepoSpec of a project: `<PREFIX>_REPO` at `<PREFIX>_BRANCH` in
+ * $DEST/<name> (the rows' defaults: $GIT_BASE/openstack/<name>.git and
+ * TARGET_BRANCH). The plan calls this for each ServiceModule.repos entry.
  */
 export function serviceRepo(plan: PlanView, name: string, opts: { distroPackage?: string; prefix?: string } = {}): RepoSpec {
-  const s = sourceSettings(plan);
-  const prefix = opts.prefix ?? repoVarPrefix(name);
+  const prefix = repoPrefix({ name, prefix: opts.prefix });
   return {
     name,
-    url: valueOr(plan, `${prefix}_REPO`, `${s.gitBase}/openstack/${name}.git`),
-    ref: valueOr(plan, `${prefix}_BRANCH`, s.targetBranch),
-    dir: join(s.dest, name),
+    url: plan.get(`${prefix}_REPO`),
+    ref: plan.get(`${prefix}_BRANCH`),
+    dir: join(plan.dirs.dest, name),
     distroPackage: opts.distroPackage,
   };
 }
 
-/** Libraries named in LIBS_FROM_GIT (`ALL` = every library in LIBRARIES). Unknown names are taken as python3-<name>. */
+/**
+ * Libraries named in LIBS_FROM_GIT (`ALL` = every library in LIBRARIES). A
+ * name tstack does not list has no override rows: it is cloned from
+ * $GIT_BASE/openstack/<name>.git at TARGET_BRANCH, packaged as python3-<name>.
+ */
 export function libraryRepos(plan: PlanView): RepoSpec[] {
-  const names = sourceSettings(plan).libsFromGit;
-  const wanted = names.includes('ALL') ? Object.keys(LIBRARIES) : names;
-  return [...new Set(wanted)].map((n) =>
-    serviceRepo(plan, n, { distroPackage: LIBRARIES[n]?.distroPackage ?? `python3-${n.replace(/^python-/, '')}` }),
-  );
+  const s = sourceSettings(plan);
+  const wanted = s.libsFromGit.includes('ALL') ? Object.keys(LIBRARIES) : s.libsFromGit;
+  return [...new Set(wanted)].map((n) => {
+    const known = LIBRARIES[n];
+    if (known) return serviceRepo(plan, n, known);
+    const url = `${s.gitBase}/openstack/${n}.git`;
+    return { name: n, url, ref: s.targetBranch, dir: join(s.dest, n), distroPackage: `python3-${n.replace(/^python-/, '')}` };
+  });
 }
 
 /** openstack/requirements, for upper-constraints.txt (only needed when pip resolves dependencies). */
@@ -114,7 +125,7 @@ export interface SourceRepos {
  * dependencies (with SOURCE_DEPS=distro nothing reads upper-constraints, and
  * an offline GIT_BASE may not even have it).
  */
-export function sourceRepos(plan: Pick<Plan, 'config' | 'dirs' | 'repos'>): SourceRepos {
+export function sourceRepos(plan: PlanView & Pick<Plan, 'repos'>): SourceRepos {
   const s = sourceSettings(plan);
   const isRequirements = (r: RepoSpec) => r.name === 'requirements';
   const seen = new Set<string>();

@@ -1,13 +1,7 @@
 // The settings the source method reads, gathered once into a typed record.
-//
-// Values come from plan.config.values (every known setting and every unknown
-// variable of local.conf), with devstack's defaults as fallbacks: per-library
-// overrides such as OSLOCFG_REPO are not rows of the settings table, so a
-// missing row must not be an error here.
+// Every one is a row of the core settings table (lib/config/settings.ts).
 
-import { join } from 'node:path';
 import type { Plan } from '../types/stack.ts';
-import { isTrue, valueOr } from '../plan/values.ts';
 
 export type SourceDeps = 'pip' | 'distro';
 
@@ -31,28 +25,25 @@ export interface SourceSettings {
   constraintsFile: string;
 }
 
-export function sourceSettings(plan: Pick<Plan, 'config' | 'dirs'>): SourceSettings {
-  const dest = plan.dirs.dest;
-  const gitBase = valueOr(plan, 'GIT_BASE', 'https://opendev.org').replace(/\/+$/, '');
-  const targetBranch = valueOr(plan, 'TARGET_BRANCH', 'master');
-  const depth = Number.parseInt(valueOr(plan, 'GIT_DEPTH', '0'), 10);
-  const deps = valueOr(plan, 'SOURCE_DEPS', 'pip');
+export function sourceSettings(plan: Pick<Plan, 'get' | 'bool' | 'int' | 'dirs'>): SourceSettings {
+  const depth = plan.int('GIT_DEPTH');
   return {
-    dest,
+    dest: plan.dirs.dest,
     dataDir: plan.dirs.dataDir,
-    gitBase,
-    targetBranch,
-    gitDepth: Number.isFinite(depth) && depth > 0 ? depth : 0,
-    reclone: isTrue(plan.config.values.RECLONE),
-    offline: isTrue(plan.config.values.OFFLINE),
-    errorOnClone: isTrue(plan.config.values.ERROR_ON_CLONE),
-    libsFromGit: valueOr(plan, 'LIBS_FROM_GIT', '')
+    gitBase: plan.get('GIT_BASE').replace(/\/+$/, ''),
+    targetBranch: plan.get('TARGET_BRANCH'),
+    gitDepth: depth > 0 ? depth : 0,
+    reclone: plan.bool('RECLONE'),
+    offline: plan.bool('OFFLINE'),
+    errorOnClone: plan.bool('ERROR_ON_CLONE'),
+    libsFromGit: plan
+      .get('LIBS_FROM_GIT')
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean),
-    sourceDeps: deps === 'distro' ? 'distro' : 'pip',
-    requirementsRepo: valueOr(plan, 'REQUIREMENTS_REPO', `${gitBase}/openstack/requirements.git`),
-    requirementsBranch: valueOr(plan, 'REQUIREMENTS_BRANCH', targetBranch),
-    constraintsFile: valueOr(plan, 'PIP_UPPER_CONSTRAINTS_FILE', join(dest, 'requirements', 'upper-constraints.txt')),
+    sourceDeps: plan.get('SOURCE_DEPS') === 'distro' ? 'distro' : 'pip',
+    requirementsRepo: plan.get('REQUIREMENTS_REPO'),
+    requirementsBranch: plan.get('REQUIREMENTS_BRANCH'),
+    constraintsFile: plan.get('PIP_UPPER_CONSTRAINTS_FILE'),
   };
 }

@@ -4,43 +4,18 @@
 // tstack rewrites the files it owns anyway).
 
 import { existsSync, readFileSync } from 'node:fs';
-import type { Plan, StackContext, Step } from '../types/stack.ts';
+import type { Plan, ServiceModule, StackContext, Step } from '../types/stack.ts';
 import type { Shell } from '../types/shell.ts';
 
 /**
- * debconf answers. Debian's OpenStack packages default these to false anyway
- * under DEBIAN_FRONTEND=noninteractive, but saying so makes sure dbconfig-common
+ * debconf answers, from the modules (ServiceModule.debconf). Debian's
+ * OpenStack packages default these to false anyway under
+ * DEBIAN_FRONTEND=noninteractive, but saying so makes sure dbconfig-common
  * never creates a sqlite or MySQL database behind our back.
  */
-export const DEBCONF_PRESEED: readonly string[] = [
-  'keystone keystone/configure_db boolean false',
-  'keystone keystone/create-admin-tenant boolean false',
-  'keystone keystone/register-endpoint boolean false',
-  'glance-common glance/configure_db boolean false',
-  'glance-common glance/configure_rabbit boolean false',
-  'glance-common glance/configure_ksat boolean false',
-  'glance-api glance/configure_api-endpoint boolean false',
-  'placement-common placement/configure_db boolean false',
-  'placement-common placement/configure_ksat boolean false',
-  'placement-api placement/configure_api-endpoint boolean false',
-  'nova-common nova/configure_db boolean false',
-  'nova-common nova/configure_rabbit boolean false',
-  'nova-common nova/configure_ksat boolean false',
-  'nova-common nova/configure_neutron boolean false',
-  'nova-common nova/configure_placement boolean false',
-  'nova-api novaapi/configure_db boolean false',
-  'nova-api nova/configure_api-endpoint boolean false',
-  'neutron-common neutron/configure_db boolean false',
-  'neutron-common neutron/configure_rabbit boolean false',
-  'neutron-common neutron/configure_ksat boolean false',
-  'neutron-common neutron/configure_nova boolean false',
-  'neutron-metadata-agent neutron-metadata/configure boolean false',
-  'cinder-common cinder/configure_db boolean false',
-  'cinder-common cinder/configure_rabbit boolean false',
-  'cinder-common cinder/configure_ksat boolean false',
-  'cinder-api cinder/configure_api-endpoint boolean false',
-  'openstack-dashboard horizon/allowed-hosts string *',
-];
+export function debconfPreseed(modules: readonly Pick<ServiceModule, 'debconf'>[]): string[] {
+  return [...new Set(modules.flatMap((m) => m.debconf ?? []))];
+}
 
 export const POLICY_RC_D = '/usr/sbin/policy-rc.d';
 /** invoke-rc.d asks this script before starting anything; 101 = "action forbidden". */
@@ -109,7 +84,7 @@ export function countSimulatedInstalls(output: string): number {
   return output.split('\n').filter((l) => l.startsWith('Inst ')).length;
 }
 
-async function installMissing(ctx: StackContext, packages: string[]): Promise<void> {
+async function installMissing(ctx: StackContext, packages: string[], preseed: readonly string[]): Promise<void> {
   const { sh, log } = ctx;
   const missing = await missingPackages(sh, packages);
   if (missing.length === 0) {
@@ -133,7 +108,7 @@ async function installMissing(ctx: StackContext, packages: string[]): Promise<vo
   const previousPolicy = existsSync(POLICY_RC_D) ? readFileSync(POLICY_RC_D, 'utf8') : undefined;
   await ctx.writeFile(POLICY_RC_D, POLICY_RC_D_CONTENT, { mode: 0o755 });
   try {
-    await sh.run(['debconf-set-selections'], { input: DEBCONF_PRESEED.join('\n') + '\n' });
+    await sh.run(['debconf-set-selections'], { input: preseed.join('\n') + '\n' });
     const progress = new AptProgress(total, (m) => log.info(m));
     const t0 = Date.now();
     await sh.run(aptInstallArgv(missing), { env: APT_ENV, onLine: (l) => progress.line(l), timeoutSec: 3600 });
@@ -150,10 +125,11 @@ async function installMissing(ctx: StackContext, packages: string[]): Promise<vo
 /** The install-phase step: installs `plan.packages`; re-runs skip it while the list is unchanged. */
 export function aptInstallStep(plan: Plan): Step {
   const packages = [...new Set(plan.packages)].sort();
+  const preseed = debconfPreseed(plan.services);
   return {
     id: 'apt:install',
     title: `install ${packages.length} Debian package(s)`,
     fingerprint: `apt:${packages.join(',')}`,
-    run: (ctx) => installMissing(ctx, packages),
+    run: (ctx) => installMissing(ctx, packages, preseed),
   };
 }

@@ -111,4 +111,64 @@ export interface StackConfig {
   localConfPath?: string;
   /** Where each value came from, for `./stack.ts config`. */
   origins: Readonly<Record<string, 'default' | 'local.conf' | 'environment' | 'password-file' | 'generated'>>;
+  /** The rows, service names and passwords this config was resolved against. */
+  catalog: SettingsCatalog;
+}
+
+/** An ENABLED_SERVICES short name: one a module runs, or one of devstack's that tstack only recognises. */
+export interface ServiceName {
+  name: string;
+  /** OpenStack project (or infra piece) the name belongs to. */
+  project: string;
+  /** A registered service module runs it. */
+  implemented: boolean;
+  description: string;
+}
+
+/** A password asked once (or generated) and saved to .localrc.password. */
+export interface PasswordSpec {
+  name: string;
+  /** Enabled service short names that need it. */
+  neededBy: readonly string[];
+  prompt: string;
+}
+
+/** A git checkout of the source method: its `<PREFIX>_REPO` and `<PREFIX>_BRANCH` rows follow from it. */
+export interface RepoDecl {
+  /** Project name: keystone, nova, oslo.config... ($DEST/<name>, $GIT_BASE/openstack/<name>.git). */
+  name: string;
+  /** The distro package that provides the same code (used with SOURCE_DEPS=distro). */
+  distroPackage?: string;
+  /** Variable prefix when it is not the upper-cased name (oslo.config -> OSLOCFG). */
+  prefix?: string;
+}
+
+/**
+ * What a service module tells the configuration layer (ServiceModule extends
+ * it). The CLI gathers these from the registry, so lib/config knows no module.
+ */
+export interface ConfigContribution {
+  name: string;
+  project: string;
+  /** The ENABLED_SERVICES short names this module runs. */
+  shortNames: readonly string[];
+  /** Settings rows that belong to this service (its config files, its knobs, its ports). */
+  settings?: readonly Setting[];
+  /** Password settings it needs while one of its short names is enabled (asked before anything runs). */
+  passwords?: readonly string[];
+  /** Its checkouts for the source method. */
+  repos?: readonly RepoDecl[];
+}
+
+/** Every setting, service name and password this tstack knows: the core table plus the modules' contributions. */
+export interface SettingsCatalog {
+  /** Core rows first, then each contribution's in registry order. */
+  readonly settings: readonly Setting[];
+  /** Groups in display order. */
+  readonly groups: readonly string[];
+  readonly serviceNames: readonly ServiceName[];
+  /** In asking order. */
+  readonly passwords: readonly PasswordSpec[];
+  setting(name: string): Setting | undefined;
+  serviceName(name: string): ServiceName | undefined;
 }

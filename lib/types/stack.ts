@@ -8,7 +8,7 @@
 // module in lib/services/ registered in registry.ts, plus its package list in
 // files/debs/<module name>.
 
-import type { StackConfig } from './config.ts';
+import type { ConfigContribution, StackConfig } from './config.ts';
 import type { Logger } from './logger.ts';
 import type { OpenStackClient } from './openstack.ts';
 import type { MethodChoice, PlanDirs } from './plan.ts';
@@ -72,7 +72,12 @@ export interface Step {
   run(ctx: StackContext): Promise<void>;
 }
 
-export interface ServiceModule {
+/**
+ * Everything about one service. Besides its hooks, a module declares (through
+ * ConfigContribution) its short names, settings rows, passwords and repos,
+ * and its debconf answers: nothing outside the module names the service.
+ */
+export interface ServiceModule extends ConfigContribution {
   /** Module name: `mysql`, `rabbit`, `keystone`, `nova`, ... also the files/debs/<name> list. */
   name: string;
   /** TUI group. */
@@ -81,8 +86,8 @@ export interface ServiceModule {
   shortNames: readonly string[];
   /** Extra distro packages beyond files/debs/<name> that depend on the plan (e.g. libvirt for VIRT_DRIVER=libvirt). */
   extraPackages?(plan: Plan): string[];
-  /** Git repositories for the source method. */
-  repos?(plan: Plan): RepoSpec[];
+  /** debconf-set-selections lines for its packages (`nova-common nova/configure_db boolean false`). */
+  debconf?: readonly string[];
   /** Per-phase steps. The `start` phase is generated from processes(); modules rarely add to it. */
   steps?(plan: Plan): Partial<Record<PhaseName, Step[]>>;
   /** The panes this module runs when enabled. */

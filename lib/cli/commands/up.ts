@@ -14,7 +14,8 @@ import { chooseMethod } from '../../plan/method.ts';
 import { systemProbes } from '../../system/host-probes.ts';
 import { buildPlan } from '../../plan/plan.ts';
 import { formatPlan } from '../../plan/format.ts';
-import type { Plan } from '../../types/stack.ts';
+import type { Plan, ServiceModule } from '../../types/stack.ts';
+import { stackCatalog } from '../catalog.ts';
 import { buildPhases, formatPhases, type PhaseSources } from '../../phases/stack-phases.ts';
 import { runPhases, formatTimings, InterruptedError } from '../../phases/runner.ts';
 import { StepJournal } from '../../phases/journal.ts';
@@ -43,21 +44,21 @@ function sources(plan: Plan, panes: PhaseSources['panes']): PhaseSources {
   };
 }
 
-async function run(args: ParsedArgs): Promise<number> {
+async function run(args: ParsedArgs, modules: readonly ServiceModule[]): Promise<number> {
   checkFlags(args, ['config', 'dry-run', 'force', 'no-tui']);
   const headless = isHeadless();
   const configPath = typeof args.flags.config === 'string' ? args.flags.config : undefined;
   if (configPath && !existsSync(configPath)) throw new UsageError(`--config ${configPath}: no such file`);
-  let config = await loadConfig({ configPath, topDir: TOP_DIR, env: process.env });
+  let config = loadConfig({ configPath, topDir: TOP_DIR, env: process.env, catalog: stackCatalog(modules) });
   // Unknown variables are kept (plugins read them), but a near miss of a real setting is almost always a typo.
   for (const u of config.unknownVariables) {
-    const meant = suggestSetting(u.name);
+    const meant = suggestSetting(config.catalog, u.name);
     if (meant) process.stderr.write(`warning: ${u.pos.file}:${u.pos.line}: ${u.name} is not a tstack setting; did you mean ${meant}?\n`);
   }
 
   if (args.flags['dry-run']) {
     // Nothing is written: no password is generated or saved, no probe changes anything.
-    const plan = buildPlan(config, await chooseMethod(config, systemProbes()));
+    const plan = buildPlan(config, await chooseMethod(config, systemProbes()), modules);
     const dummyPanes = { start: async () => undefined, waitReady: async () => undefined };
     process.stdout.write(formatPlan(plan) + '\n\n' + formatPhases(buildPhases(plan, sources(plan, dummyPanes))) + '\n');
     return EXIT.ok;
@@ -69,7 +70,7 @@ async function run(args: ParsedArgs): Promise<number> {
 
   // All questions up front, before the first line of progress (devstack's rule too).
   config = (await askPasswords(config, { interactive: !headless })).config;
-  const plan = buildPlan(config, await chooseMethod(config, systemProbes()));
+  const plan = buildPlan(config, await chooseMethod(config, systemProbes()), modules);
   writeStackEnv({
     dest: plan.dirs.dest,
     dataDir: plan.dirs.dataDir,

@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { END_MARKER, START_MARKER, readmePath, settingsMarkdown, withSettingsSection } from '../../../lib/cli/docs.ts';
 import { settingsReferenceText, stackHelp, unstackHelp } from '../../../lib/cli/help.ts';
-import { SETTINGS } from '../../../lib/config/settings.ts';
+import { stackCatalog } from '../../../lib/cli/catalog.ts';
+
+const SETTINGS = stackCatalog().settings;
 
 describe('README settings reference', () => {
   it('is up to date with the settings table (run `npm run docs` when this fails)', () => {
@@ -33,7 +35,7 @@ describe('help texts', () => {
     const h = stackHelp();
     for (const c of ['config', 'status', 'restart NAME|GLOB...', 'stop NAME...', 'start NAME...', 'logs NAME [-f] [-n N]', 'attach']) expect(h).toContain(c);
     for (const o of ['--config PATH', '--dry-run', '--force', '--no-tui']) expect(h).toContain(o);
-    expect(h).toContain(settingsReferenceText());
+    expect(h).toContain(settingsReferenceText(stackCatalog()));
     for (const s of SETTINGS) expect(h, s.name).toContain(`    ${s.name}`);
   });
 

@@ -3,13 +3,14 @@ import { evaluateLocalrc } from '../../../lib/config/localrc.ts';
 import { parseLocalConf } from '../../../lib/config/localconf.ts';
 import { resolveConfig } from '../../../lib/config/resolve.ts';
 import { fakeHost } from './helpers.ts';
+import { stackCatalog } from '../../../lib/cli/catalog.ts';
 
 const FILE = '/home/dev/devstack/local.conf';
 
 /** Resolve a localrc body (the header is added) with no environment. */
 function resolve(body: string, env: NodeJS.ProcessEnv = {}) {
   const localConf = parseLocalConf(`[[local|localrc]]\n${body}`, FILE);
-  return resolveConfig({ localConf, env, host: fakeHost(), savedPasswords: {} });
+  return resolveConfig({ localConf, env, host: fakeHost(), savedPasswords: {}, catalog: stackCatalog() });
 }
 
 /** The error thrown for a localrc body. */
@@ -169,6 +170,7 @@ describe('evaluateLocalrc', () => {
         { text: 'C=$B', pos: { file: 'f', line: 3 } },
       ],
       (n) => (asked.push(n), n === 'B' ? 'outside' : undefined),
+      stackCatalog(),
     );
     expect(r.vars.get('A')?.value).toBe('outside');
     expect(r.vars.get('C')?.value).toBe('2');

@@ -5,9 +5,10 @@ import { parseLocalConf } from '../../../lib/config/localconf.ts';
 import { resolveConfig } from '../../../lib/config/resolve.ts';
 import { fakeHost, tempDir, writeConf } from './helpers.ts';
 import type { RunOptions, RunResult, Shell } from '../../../lib/types/shell.ts';
+import { stackCatalog } from '../../../lib/cli/catalog.ts';
 
 const config = (body = '', env: NodeJS.ProcessEnv = {}) =>
-  resolveConfig({ localConf: parseLocalConf(`[[local|localrc]]\n${body}`, 'local.conf'), env, host: fakeHost() , savedPasswords: {} });
+  resolveConfig({ localConf: parseLocalConf(`[[local|localrc]]\n${body}`, 'local.conf'), env, host: fakeHost() , savedPasswords: {}, catalog: stackCatalog() });
 
 interface Script {
   git?: boolean | 'hang';

@@ -8,6 +8,7 @@ import { formatPasswordFile, parsePasswordFile, readPasswordFile, writePasswordF
 import { MASK, clearSecrets, mask } from '../../../lib/util/secrets.ts';
 import { formatConfig } from '../../../lib/cli/commands/config.ts';
 import { fakeHost, tempDir, writeConf } from './helpers.ts';
+import { stackCatalog } from '../../../lib/cli/catalog.ts';
 
 const SPECIAL = `p@ss:/w%rd#?&$'" x`;
 const cleanups: (() => void)[] = [];
@@ -39,14 +40,14 @@ function fakeTty() {
 
 const loadIn = (dir: string, body: string, env: NodeJS.ProcessEnv = {}) => {
   const conf = writeConf(dir, `[[local|localrc]]\n${body}\n`);
-  return { conf, config: loadConfig({ configPath: conf, env, host: fakeHost() }) };
+  return { conf, config: loadConfig({ configPath: conf, env, host: fakeHost(), catalog: stackCatalog() }) };
 };
 
 describe('which passwords', () => {
   it('only those the enabled services need', () => {
-    expect(neededPasswords(['mysql', 'rabbit', 'key'])).toEqual(['ADMIN_PASSWORD', 'DATABASE_PASSWORD', 'RABBIT_PASSWORD', 'SERVICE_PASSWORD']);
-    expect(neededPasswords(['mysql'])).toEqual(['DATABASE_PASSWORD']);
-    expect(neededPasswords(['n-cpu', 'q-agt'])).toEqual([]);
+    expect(neededPasswords(stackCatalog(), ['mysql', 'rabbit', 'key'])).toEqual(['ADMIN_PASSWORD', 'DATABASE_PASSWORD', 'RABBIT_PASSWORD', 'SERVICE_PASSWORD']);
+    expect(neededPasswords(stackCatalog(), ['mysql'])).toEqual(['DATABASE_PASSWORD']);
+    expect(neededPasswords(stackCatalog(), ['n-cpu', 'q-agt'])).toEqual([]);
   });
 
   it('not those set by local.conf, the environment or the saved file', () => {
@@ -98,7 +99,7 @@ describe('headless: nothing is asked', () => {
     expect(notices).toEqual([`Generated ADMIN_PASSWORD, RABBIT_PASSWORD, SERVICE_PASSWORD (no TTY, nothing is asked); saved to ${file} (mode 0600).`]);
     for (const v of Object.values(saved)) expect(notices.join('\n')).not.toContain(v);
 
-    const again = await ensurePasswordsDetailed(loadConfig({ configPath: conf, env: {}, host: fakeHost() }), { interactive: false, log: (l) => notices.push(l) });
+    const again = await ensurePasswordsDetailed(loadConfig({ configPath: conf, env: {}, host: fakeHost(), catalog: stackCatalog() }), { interactive: false, log: (l) => notices.push(l) });
     expect(again.generated).toEqual([]);
     expect(again.config.values.RABBIT_PASSWORD).toBe(saved.RABBIT_PASSWORD);
     expect(again.config.origins.RABBIT_PASSWORD).toBe('password-file');
@@ -109,7 +110,7 @@ describe('headless: nothing is asked', () => {
     const { conf, config } = loadIn(dir, 'disable_all_services\nenable_service key\nADMIN_PASSWORD=\nSERVICE_PASSWORD=s');
     const out = await ensurePasswordsDetailed(config, { interactive: false, log: () => undefined });
     expect(out.generated).toEqual(['ADMIN_PASSWORD']);
-    const again = loadConfig({ configPath: conf, env: {}, host: fakeHost() });
+    const again = loadConfig({ configPath: conf, env: {}, host: fakeHost(), catalog: stackCatalog() });
     expect([again.values.ADMIN_PASSWORD, again.origins.ADMIN_PASSWORD]).toEqual([out.config.values.ADMIN_PASSWORD, 'password-file']);
   });
 

@@ -10,12 +10,13 @@ import type { ServiceModule } from '../../../lib/types/stack.ts';
 import type { MethodChoice } from '../../../lib/types/plan.ts';
 import { clearSecrets } from '../../../lib/util/secrets.ts';
 import { fakeHost, tempDir } from './helpers.ts';
+import { stackCatalog } from '../../../lib/cli/catalog.ts';
 
 const DISTRO: MethodChoice = { method: 'distro', reason: 'INSTALL_METHOD=distro in local.conf' };
 const SOURCE: MethodChoice = { method: 'source', reason: 'GIT_BASE answers' };
 
 const config = (body = '') =>
-  resolveConfig({ localConf: parseLocalConf(`[[local|localrc]]\n${body}`, 'local.conf'), env: {}, host: fakeHost(), savedPasswords: {} });
+  resolveConfig({ localConf: parseLocalConf(`[[local|localrc]]\n${body}`, 'local.conf'), env: {}, host: fakeHost(), savedPasswords: {}, catalog: stackCatalog() });
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -43,7 +44,7 @@ const keystone: ServiceModule = {
   name: 'keystone',
   project: 'keystone',
   shortNames: ['key'],
-  repos: (plan) => [{ name: 'keystone', url: plan.get('KEYSTONE_REPO'), ref: plan.get('KEYSTONE_BRANCH'), dir: join(plan.dirs.dest, 'keystone') }],
+  repos: [{ name: 'keystone' }],
   extraPackages: (plan) => (plan.method.method === 'distro' ? ['keystone'] : []),
   processes: () => [{ name: 'key', project: 'keystone', argv: ['/usr/bin/uwsgi'], port: 5000, after: ['mysql', 'keystone:db-sync'] }],
 };
@@ -51,7 +52,7 @@ const nova: ServiceModule = {
   name: 'nova',
   project: 'nova',
   shortNames: ['n-api', 'n-cpu', 'n-sch'],
-  repos: (plan) => [{ name: 'nova', url: plan.get('NOVA_REPO'), ref: plan.get('NOVA_BRANCH'), dir: join(plan.dirs.dest, 'nova') }],
+  repos: [{ name: 'nova' }],
   extraPackages: (plan) => (plan.get('VIRT_DRIVER') === 'libvirt' ? ['libvirt-daemon-system'] : []),
   processes: (plan) => [
     { name: 'n-cpu', project: 'nova', argv: ['/usr/bin/nova-compute'], after: ['n-api'] },

@@ -6,6 +6,7 @@ import { locateStack } from '../../../lib/config/locate.ts';
 import { writePasswordFile } from '../../../lib/config/password-file.ts';
 import { DEFAULT_ENABLED_SERVICES } from '../../../lib/config/settings.ts';
 import { fakeHost, fixture, tempDir, writeConf } from './helpers.ts';
+import { stackCatalog } from '../../../lib/cli/catalog.ts';
 
 const CIRROS = 'https://github.com/cirros-dev/cirros/releases/download/0.6.3/cirros-0.6.3-x86_64-disk.img';
 const cleanups: (() => void)[] = [];
@@ -16,7 +17,7 @@ function temp() {
   return t.dir;
 }
 
-const load = (configPath: string, env: NodeJS.ProcessEnv = {}) => loadConfig({ configPath, env, host: fakeHost() });
+const load = (configPath: string, env: NodeJS.ProcessEnv = {}) => loadConfig({ configPath, env, host: fakeHost(), catalog: stackCatalog() });
 
 describe('realistic local.conf files', () => {
   it('single node: passwords derived, paths, branches, services, images, post-config', () => {
@@ -116,17 +117,17 @@ describe('precedence and origins', () => {
 
   it('a missing default local.conf means defaults; a missing --config file is an error', () => {
     const dir = temp();
-    const c = loadConfig({ topDir: dir, env: {}, host: fakeHost() });
+    const c = loadConfig({ topDir: dir, env: {}, host: fakeHost(), catalog: stackCatalog() });
     expect(c.localConfPath).toBeUndefined();
     expect(c.enabledServices).toEqual([...DEFAULT_ENABLED_SERVICES]);
     expect(c.values.HOST_IP).toBe('192.0.2.2');
     expect(c.values.IMAGE_URLS).toBe(CIRROS);
-    expect(() => loadConfig({ configPath: join(dir, 'nope.conf'), env: {}, host: fakeHost() })).toThrow(/nope.conf: no such file/);
+    expect(() => loadConfig({ configPath: join(dir, 'nope.conf'), env: {}, host: fakeHost(), catalog: stackCatalog() })).toThrow(/nope.conf: no such file/);
   });
 
   it('validates values from the environment, naming the variable', () => {
     const dir = temp();
-    expect(() => loadConfig({ topDir: dir, env: { RECLONE: 'maybe' }, host: fakeHost() })).toThrow(/environment variable RECLONE=maybe: expected True or False/);
+    expect(() => loadConfig({ topDir: dir, env: { RECLONE: 'maybe' }, host: fakeHost(), catalog: stackCatalog() })).toThrow(/environment variable RECLONE=maybe: expected True or False/);
   });
 
   it('DOWNLOAD_DEFAULT_IMAGES=False leaves IMAGE_URLS as written', () => {
@@ -139,7 +140,7 @@ describe('precedence and origins', () => {
     const dir = temp();
     const conf = writeConf(dir, '[[local|localrc]]\nFIXED_RANGE=192.0.2.0/24\n');
     // 192.0.2.2 is inside FIXED_RANGE now, so HOST_IP detection skips it
-    const c = loadConfig({ configPath: conf, env: {}, host: fakeHost({ addresses: { eth0: ['192.0.2.2', '198.51.100.4'] } }) });
+    const c = loadConfig({ configPath: conf, env: {}, host: fakeHost({ addresses: { eth0: ['192.0.2.2', '198.51.100.4'] } }), catalog: stackCatalog() });
     expect(c.values.HOST_IP).toBe('198.51.100.4');
     expect(c.values.SUBNETPOOL_PREFIX_V4).toBe('10.0.0.0/22');
   });

@@ -1,20 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_ENABLED_SERVICES,
-  SETTINGS,
   SETTING_GROUPS,
   apiWorkersFor,
   defaultHostIp,
-  getSetting,
   normalizeValue,
   trueOrFalse,
   validateValue,
 } from '../../../lib/config/settings.ts';
 import { SettingResolver } from '../../../lib/config/resolve.ts';
 import { fakeHost } from './helpers.ts';
+import { stackCatalog } from '../../../lib/cli/catalog.ts';
+
+const CATALOG = stackCatalog();
+const SETTINGS = CATALOG.settings;
+const getSetting = (name: string) => CATALOG.setting(name);
 
 const resolverWith = (explicit: Record<string, string>, host = fakeHost()) =>
-  new SettingResolver((n) => (n in explicit ? { value: explicit[n], origin: 'local.conf' } : undefined), host);
+  new SettingResolver((n) => (n in explicit ? { value: explicit[n], origin: 'local.conf' } : undefined), host, CATALOG);
 
 describe('the settings table', () => {
   it('has unique names, known groups, and documents every computed default', () => {
@@ -165,9 +168,9 @@ describe('computed defaults', () => {
 describe('suggestSetting', () => {
   it('names the setting a near miss meant, and stays quiet for plugin variables', async () => {
     const { suggestSetting } = await import('../../../lib/config/settings.ts');
-    expect(suggestSetting('NOVA_BRANH')).toBe('NOVA_BRANCH');
-    expect(suggestSetting('ADMIN_PASSWROD')).toBe('ADMIN_PASSWORD');
-    expect(suggestSetting('OCTAVIA_AMP_IMAGE_SIZE')).toBeUndefined();
-    expect(suggestSetting('NOVA_BRANCH')).toBeUndefined(); // known: nothing to suggest
+    expect(suggestSetting(CATALOG, 'NOVA_BRANH')).toBe('NOVA_BRANCH');
+    expect(suggestSetting(CATALOG, 'ADMIN_PASSWROD')).toBe('ADMIN_PASSWORD');
+    expect(suggestSetting(CATALOG, 'OCTAVIA_AMP_IMAGE_SIZE')).toBeUndefined();
+    expect(suggestSetting(CATALOG, 'NOVA_BRANCH')).toBeUndefined(); // known: nothing to suggest
   });
 });

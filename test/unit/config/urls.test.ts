@@ -4,12 +4,13 @@ import { parseLocalConf } from '../../../lib/config/localconf.ts';
 import { resolveConfig } from '../../../lib/config/resolve.ts';
 import { clearSecrets, mask, MASK } from '../../../lib/util/secrets.ts';
 import { fakeHost } from './helpers.ts';
+import { stackCatalog } from '../../../lib/cli/catalog.ts';
 
 afterEach(() => clearSecrets());
 
 const SPECIAL = `p@ss:/w%rd#?&$'" x`;
 const config = (body: string) =>
-  resolveConfig({ localConf: parseLocalConf(`[[local|localrc]]\n${body}`, 'local.conf'), env: {}, host: fakeHost(), savedPasswords: {} });
+  resolveConfig({ localConf: parseLocalConf(`[[local|localrc]]\n${body}`, 'local.conf'), env: {}, host: fakeHost(), savedPasswords: {}, catalog: stackCatalog() });
 
 describe('databaseUrl', () => {
   it('encodes every special character and round-trips through URL parsing', () => {

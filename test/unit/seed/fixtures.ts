@@ -1,26 +1,22 @@
-// A Plan built from a values record, and a StackContext that records what the
-// steps do, for the seeding tests (no root, no services).
+// A Plan for the seeding tests, resolved for real from the values given (see
+// ../plan-fixture.ts), and a StackContext that records what the steps do (no
+// root, no services).
 
 import type { Plan, ServiceModule, StackContext } from '../../../lib/types/stack.ts';
 import type { OpenStackClient } from '../../../lib/types/openstack.ts';
 import type { NoteKind } from '../../../lib/types/step.ts';
 import type { Shell } from '../../../lib/types/shell.ts';
+import { testPlan } from '../plan-fixture.ts';
 
+/**
+ * `enabled`: ENABLED_SERVICES; `services`: the modules the plan runs (their
+ * catalog entries), default none; `filesDir`: the image cache, when a test
+ * keeps it apart from `topDir`/files.
+ */
 export function fakePlan(values: Record<string, string>, opts: { enabled?: string[]; services?: ServiceModule[]; topDir?: string; filesDir?: string } = {}): Plan {
-  const enabled = opts.enabled ?? ['key', 'n-api', 'q-svc', 'g-api'];
-  return {
-    config: { values, enabledServices: enabled, plugins: [], metaSections: [], unknownVariables: [], origins: {} },
-    get: (n) => values[n] ?? '',
-    bool: (n) => /^(1|yes|true)$/i.test(values[n] ?? ''),
-    int: (n) => Number(values[n]),
-    isEnabled: (s) => enabled.includes(s),
-    method: { method: 'distro', reason: 'test' },
-    dirs: { dest: '/opt/stack', dataDir: '/opt/stack/data', logDir: '/opt/stack/logs', stateDir: '/opt/stack/data/tstack', filesDir: opts.filesDir ?? '/nonexistent/files', topDir: opts.topDir ?? '/nonexistent' },
-    services: opts.services ?? [],
-    processes: [],
-    repos: [],
-    packages: [],
-  };
+  const plan = testPlan(values, { services: opts.enabled ?? ['key', 'n-api', 'q-svc', 'g-api'], modules: opts.services ?? [], topDir: opts.topDir ?? '/nonexistent' });
+  if (opts.filesDir) plan.dirs.filesDir = opts.filesDir;
+  return plan;
 }
 
 export interface RecordingContext extends StackContext {

@@ -189,7 +189,7 @@ describe('seeding images into the fake glance', () => {
 
   it('the step notes a warning, records the failure and still seeds the other images', async () => {
     const bad = `${httpBase}/missing.img`;
-    const plan = fakePlan({ IMAGE_URLS: `${join(dir, 'plain.img')},${bad}` }, { filesDir, topDir: dir });
+    const plan = fakePlan({ IMAGE_URLS: `${join(dir, 'plain.img')},${bad}`, DOWNLOAD_DEFAULT_IMAGES: 'False' }, { filesDir, topDir: dir });
     const report = createSeedReport();
     const ctx = recordingContext(plan, async () => client, sh);
     await imagesStep(plan, report).run(ctx);

@@ -82,6 +82,7 @@ describe('catalog + seeding, run twice against the fake APIs', () => {
       SERVICE_PASSWORD: 'svc',
       REGION_NAME: 'RegionOne',
       IMAGE_URLS: `tiny.img,http://127.0.0.1:9/unreachable/cirros-0.6.3-x86_64-disk.img`,
+      DOWNLOAD_DEFAULT_IMAGES: 'False',
       FLOATING_RANGE: '172.24.4.0/24',
       IPV4_ADDRS_SAFE_TO_USE: '10.0.0.0/22',
     };

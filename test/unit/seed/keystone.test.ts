@@ -11,7 +11,9 @@ import { clearSecrets } from '../../../lib/util/secrets.ts';
 import { FakeOpenStack } from './fake-openstack.ts';
 import { fakePlan, recordingContext } from './fixtures.ts';
 
-const module = (name: string, catalog: ServiceModule['catalog']): ServiceModule => ({ name, project: name, shortNames: [], processes: () => [], catalog });
+const SHORT_NAMES: Record<string, string> = { keystone: 'key', glance: 'g-api', nova: 'n-api', neutron: 'q-svc', cinder: 'c-api' };
+const module = (name: string, catalog: ServiceModule['catalog']): ServiceModule => ({ name, project: name, shortNames: [SHORT_NAMES[name]], processes: () => [], catalog });
+const ENABLED = Object.values(SHORT_NAMES);
 
 const MODULES: ServiceModule[] = [
   module('keystone', () => []),
@@ -38,7 +40,7 @@ describe('seeding keystone', () => {
     clearSecrets();
   });
 
-  const plan = () => fakePlan({ SERVICE_PASSWORD: 'svc-pw', REGION_NAME: 'RegionOne', ADMIN_PASSWORD: os.adminPassword }, { services: MODULES });
+  const plan = () => fakePlan({ SERVICE_PASSWORD: 'svc-pw', REGION_NAME: 'RegionOne', ADMIN_PASSWORD: os.adminPassword }, { services: MODULES, enabled: ENABLED });
 
   it('creates the service project, service role, service users, services and endpoints; a re-run only reads', async () => {
     const spec = catalogSpec(plan());
@@ -87,7 +89,7 @@ describe('seeding keystone', () => {
 
   it('resets service passwords only when forced', async () => {
     await ensureCatalog(client, catalogSpec(plan()));
-    const spec = { ...catalogSpec(fakePlan({ SERVICE_PASSWORD: 'new-pw' }, { services: MODULES })) };
+    const spec = { ...catalogSpec(fakePlan({ SERVICE_PASSWORD: 'new-pw' }, { services: MODULES, enabled: ENABLED })) };
     await ensureCatalog(client, spec);
     expect(os.users.find((u) => u.name === 'nova')!.password).toBe('svc-pw');
     await ensureCatalog(client, { ...spec, resetPasswords: true });
@@ -102,7 +104,7 @@ describe('seeding keystone', () => {
     await ensureCatalog(client, { ...catalogSpec(plan()), passwordWorks: check });
     expect(os.writes(mark).filter((w) => w.method !== 'POST' || !w.path.endsWith('/auth/tokens'))).toEqual([]);
     // SERVICE_PASSWORD changed in local.conf over kept databases.
-    const changed = catalogSpec(fakePlan({ SERVICE_PASSWORD: 'new-pw' }, { services: MODULES }));
+    const changed = catalogSpec(fakePlan({ SERVICE_PASSWORD: 'new-pw' }, { services: MODULES, enabled: ENABLED }));
     mark = os.requests.length;
     await ensureCatalog(client, { ...changed, passwordWorks: check });
     expect(os.users.filter((u) => ['glance', 'nova', 'neutron', 'cinder'].includes(u.name)).map((u) => u.password)).toEqual(Array(4).fill('new-pw'));

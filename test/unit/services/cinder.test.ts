@@ -11,26 +11,20 @@ import type { Plan, StackContext } from '../../../lib/types/stack.ts';
 import type { RunOptions, RunResult, Shell } from '../../../lib/types/shell.ts';
 import type { Note } from '../../../lib/phases/context.ts';
 import { getOption, parseIni, renderIni } from '../../../lib/util/ini.ts';
+import { CINDER_UWSGI, cinderConf, createCinderModule } from '../../../lib/services/cinder.ts';
 import {
-  CINDER_UWSGI,
   FAKE_DRIVER,
-  LVM_DRIVER,
   cinderBackends,
-  cinderConf,
-  createCinderModule,
   deviceMapperFrom,
-  ensureLvmVolumeGroup,
-  ensureVolumeTypes,
   fallbackMessages,
-  lvmLayout,
-  novaCinderSection,
   parseBackends,
-  parseLosetupJ,
-  removeLvmVolumeGroup,
   resolveBackends,
   volumeBackendName,
   type DeviceMapperProbe,
-} from '../../../lib/services/cinder.ts';
+} from '../../../lib/services/cinder/backends.ts';
+import { LVM_DRIVER, ensureLvmVolumeGroup, lvmLayout, parseLosetupJ, removeLvmVolumeGroup } from '../../../lib/services/cinder/lvm.ts';
+import { ensureVolumeTypes } from '../../../lib/services/cinder/volume-types.ts';
+import { novaCinderSection } from '../../../lib/services/nova.ts';
 import { makePlan, PASSWORDS } from './fixture.ts';
 
 // oslo.config expands `$name`, so a literal `$` in a password is written `$$`

@@ -28,7 +28,8 @@ describe('checkoutOwner', () => {
   });
 
   it('explicit means local.conf or the environment', () => {
-    const plan = (origin?: 'default' | 'local.conf' | 'environment') => fakePlan({}, { dest: '/d', origins: origin ? { STACK_USER: origin } : {} });
+    const plan = (origin?: 'default' | 'local.conf' | 'environment') =>
+      fakePlan(origin === 'local.conf' ? { STACK_USER: 'stack' } : {}, { dest: '/d', env: origin === 'environment' ? { STACK_USER: 'stack' } : {} });
     expect(stackUserExplicit(plan('local.conf'))).toBe(true);
     expect(stackUserExplicit(plan('environment'))).toBe(true);
     expect(stackUserExplicit(plan('default'))).toBe(false);
@@ -63,7 +64,7 @@ describe('the source:owner step', () => {
   const ownerStep = (plan: ReturnType<typeof fakePlan>, sudoUser: string | null) => sourceSteps(plan, { sudoUser }).find((s) => s.id === 'source:owner')!;
 
   it('creates an explicit STACK_USER and hands it every checkout', async () => {
-    const plan = fakePlan({ STACK_USER: 'dev', SOURCE_DEPS: 'distro' }, { dest: '/d', repos, origins: { STACK_USER: 'local.conf' } });
+    const plan = fakePlan({ STACK_USER: 'dev', SOURCE_DEPS: 'distro' }, { dest: '/d', repos });
     const sh = new RecordingShell([]);
     const ctx = fakeContext(plan, sh);
     await ownerStep(plan, null).run(ctx);
@@ -77,7 +78,7 @@ describe('the source:owner step', () => {
   });
 
   it('gives them to the sudo user when STACK_USER is the default; changes nothing when nobody fits', async () => {
-    const plan = fakePlan({ STACK_USER: 'stack' }, { dest: '/d', repos, origins: { STACK_USER: 'default' } });
+    const plan = fakePlan({}, { dest: '/d', repos });
     const sh = new RecordingShell(['alice']);
     await ownerStep(plan, 'alice').run(fakeContext(plan, sh));
     // SOURCE_DEPS=pip: the requirements checkout is the developer's too

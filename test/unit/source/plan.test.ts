@@ -74,7 +74,7 @@ describe('plans with INSTALL_METHOD=source', () => {
     const withCode = new Set(plan.processes.filter((p) => p.codeFrom === 'checkout').map((p) => owner(plan, p).name));
     expect([...withCode].sort()).toEqual(['cinder', 'glance', 'horizon', 'keystone', 'neutron', 'nova', 'placement']);
     for (const name of withCode) {
-      const repos = plan.services.find((s) => s.name === name)!.repos?.(plan) ?? [];
+      const repos = plan.services.find((s) => s.name === name)!.repos ?? [];
       expect(repos.map((r) => r.name), name).toEqual([name]);
     }
     expect(plan.repos.map((r) => r.name).sort()).toEqual([...withCode].sort());

@@ -1,34 +1,20 @@
-// A Plan with just what the source method reads, and a StackContext that
-// records what the steps say.
+// A Plan for the source method's tests, resolved for real from the values
+// given (see ../plan-fixture.ts), with the checkouts a test names; and a
+// StackContext that records what the steps say.
 
 import type { Plan, StackContext } from '../../../lib/types/stack.ts';
 import type { RepoSpec } from '../../../lib/types/service.ts';
 import type { Shell } from '../../../lib/types/shell.ts';
 import type { Logger } from '../../../lib/types/logger.ts';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
+import { testPlan } from '../plan-fixture.ts';
 
-export function fakePlan(
-  values: Record<string, string>,
-  o: { dest: string; method?: 'source' | 'distro'; repos?: RepoSpec[]; origins?: Plan['config']['origins'] },
-): Plan {
-  const all: Record<string, string> = { DEST: o.dest, DATA_DIR: join(o.dest, 'data'), ...values };
-  return {
-    config: { values: all, enabledServices: [], plugins: [], metaSections: [], unknownVariables: [], origins: o.origins ?? {} },
-    get: (n) => {
-      if (all[n] === undefined) throw new Error(`no setting ${n}`);
-      return all[n];
-    },
-    bool: (n) => ['1', 'yes', 'true', 'True', 'TRUE', 'Yes', 'YES'].includes(all[n] ?? ''),
-    int: (n) => Number(all[n]),
-    isEnabled: () => true,
-    method: { method: o.method ?? 'source', reason: 'test' },
-    dirs: { dest: o.dest, dataDir: all.DATA_DIR, logDir: join(o.dest, 'logs'), stateDir: join(o.dest, 'status'), filesDir: '/nonexistent', topDir: '/nonexistent' },
-    services: [],
-    processes: [],
-    repos: o.repos ?? [],
-    packages: [],
-  };
+/** `values` go to local.conf, `env` to the environment; `repos` replaces the checkouts the modules would bring. */
+export function fakePlan(values: Record<string, string>, o: { dest: string; method?: 'source' | 'distro'; repos?: RepoSpec[]; env?: NodeJS.ProcessEnv }): Plan {
+  const plan = testPlan({ DEST: o.dest, ...values }, { method: o.method ?? 'source', env: o.env });
+  plan.repos = o.repos ?? [];
+  return plan;
 }
 
 export class MemoryLogger implements Logger {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RunOptions, RunResult, Shell } from '../../../lib/types/shell.ts';
 import {
   AptProgress,
-  DEBCONF_PRESEED,
+  debconfPreseed,
   aptInstallArgv,
   aptInstallStep,
   countSimulatedInstalls,
@@ -12,6 +12,7 @@ import { dropDatabaseSql, ensureDatabase, ensureDatabaseSql, sqlIdent, sqlString
 import { ensureRabbitUser, parseUserList } from '../../../lib/system/rabbit.ts';
 import type { StackContext } from '../../../lib/types/stack.ts';
 import { makePlan } from '../services/fixture.ts';
+import { SERVICE_MODULES } from '../../../lib/services/registry.ts';
 
 /** A Shell that records commands and answers from a script. */
 class RecordingShell implements Shell {
@@ -38,7 +39,7 @@ describe('apt', () => {
   });
 
   it('preseeds every configure_db question to false', () => {
-    const dbQuestions = DEBCONF_PRESEED.filter((l) => /configure_db/.test(l));
+    const dbQuestions = debconfPreseed(SERVICE_MODULES).filter((l) => /configure_db/.test(l));
     expect(dbQuestions.length).toBeGreaterThanOrEqual(6);
     for (const l of dbQuestions) expect(l).toMatch(/ boolean false$/);
   });

@@ -1,0 +1,55 @@
+// Neutron's settings rows (part of the neutron module): the ML2/OVS knobs, the
+// networks devstack's create_neutron_initial_network makes (seeded through
+// REST by lib/seed/network.ts), and the config files.
+
+import type { Setting } from '../types/config.ts';
+import { settingGroup } from '../config/settings.ts';
+
+export const NEUTRON_SETTINGS: readonly Setting[] = [
+  ...settingGroup('services', [
+    { name: 'Q_AGENT', type: 'enum', choices: ['openvswitch'], default: 'openvswitch', description: 'Neutron L2 agent; tstack implements ML2/OVS.' },
+    {
+      name: 'Q_ML2_TENANT_NETWORK_TYPE',
+      type: 'string',
+      default: 'vxlan',
+      description: 'ML2 tenant network types (devstack: geneve with OVN, vxlan with OVS).',
+    },
+    {
+      name: 'OVS_DATAPATH_TYPE',
+      type: 'enum',
+      choices: ['netdev', 'system'],
+      default: 'netdev',
+      description: 'OVS datapath of every bridge. devstack uses system (the kernel module); tstack the userspace netdev datapath, which needs no openvswitch kernel module.',
+    },
+    { name: 'NEUTRON_SERVICE_PORT', type: 'int', default: '9696', description: 'Port of the networking API (neutron-server).' },
+  ]),
+  ...settingGroup('network', [
+    { name: 'NETWORK_GATEWAY', type: 'ip', default: '', description: 'Gateway of the private subnet (empty: neutron picks the first address).' },
+    { name: 'PUBLIC_NETWORK_GATEWAY', type: 'ip', default: '172.24.4.1', description: 'Gateway of the public subnet, configured on PUBLIC_BRIDGE.' },
+    { name: 'PUBLIC_NETWORK_NAME', type: 'string', default: 'public', description: 'Name of the external network.' },
+    { name: 'PRIVATE_NETWORK_NAME', type: 'string', default: 'private', description: 'Name of the demo project\'s network.' },
+    { name: 'PRIVATE_SUBNET_NAME', type: 'string', default: 'private-subnet', description: 'Name of the demo project\'s IPv4 subnet.' },
+    { name: 'PUBLIC_SUBNET_NAME', type: 'string', default: 'public-subnet', description: 'Name of the external network\'s IPv4 subnet.' },
+    { name: 'Q_ROUTER_NAME', type: 'string', default: 'router1', description: 'Router between the private and public networks.' },
+    { name: 'PUBLIC_BRIDGE', type: 'string', default: 'br-ex', description: 'OVS bridge of the external network.' },
+    { name: 'PUBLIC_PHYSICAL_NETWORK', type: 'string', default: 'public', description: 'Physical network name mapped to PUBLIC_BRIDGE.' },
+    { name: 'USE_SUBNETPOOL', type: 'bool', default: 'True', description: 'Allocate the private subnet from a default subnet pool.' },
+    { name: 'SUBNETPOOL_NAME_V4', type: 'string', default: 'shared-default-subnetpool-v4', description: 'Name of the IPv4 subnet pool.' },
+    { name: 'SUBNETPOOL_PREFIX_V4', type: 'cidr', default: '${IPV4_ADDRS_SAFE_TO_USE}', description: 'Prefix of the IPv4 subnet pool.' },
+    { name: 'SUBNETPOOL_SIZE_V4', type: 'int', default: '26', description: 'Prefix length of subnets allocated from the pool.' },
+    { name: 'NEUTRON_CREATE_INITIAL_NETWORKS', type: 'bool', default: 'True', description: 'Create the private and public networks and the router.' },
+  ]),
+  ...settingGroup('config files', [
+    { name: 'NEUTRON_CONF', type: 'path', default: '/etc/neutron/neutron.conf', description: 'neutron.conf.' },
+    {
+      name: 'Q_PLUGIN_CONF_FILE',
+      type: 'string',
+      default: 'etc/neutron/plugins/ml2/ml2_conf.ini',
+      description: 'ML2 config, relative to / as in devstack: write [[post-config|/$Q_PLUGIN_CONF_FILE]].',
+    },
+    { name: 'Q_OVS_AGENT_CONF_FILE', type: 'path', default: '/etc/neutron/plugins/ml2/openvswitch_agent.ini', description: 'Open vSwitch agent config (Debian keeps it apart from ml2_conf.ini).' },
+    { name: 'Q_DHCP_CONF_FILE', type: 'path', default: '/etc/neutron/dhcp_agent.ini', description: 'DHCP agent config.' },
+    { name: 'Q_L3_CONF_FILE', type: 'path', default: '/etc/neutron/l3_agent.ini', description: 'L3 agent config.' },
+    { name: 'Q_META_CONF_FILE', type: 'path', default: '/etc/neutron/metadata_agent.ini', description: 'Metadata agent config.' },
+  ]),
+];
