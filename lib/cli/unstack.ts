@@ -34,17 +34,20 @@ function describe(r: StopResult): string {
 }
 
 /** The plan of the recorded stack, for --clean: local.conf as resolved now, the method of the last run. */
-function planForClean(configPath: string | undefined, stateDir: string, modules: readonly ServiceModule[]): Plan {
-  const config = loadConfig({ configPath, topDir: TOP_DIR, env: process.env, catalog: stackCatalog(modules) });
+function planForClean(configPath: string | undefined, stateDir: string, modules: readonly ServiceModule[], topDir: string): Plan {
+  const config = loadConfig({ configPath, topDir, env: process.env, catalog: stackCatalog(modules) });
   const lastRun = join(stateDir, 'last-run.json');
   const method: MethodChoice = existsSync(lastRun)
     ? (JSON.parse(readFileSync(lastRun, 'utf8')) as { method: MethodChoice }).method
     : { method: 'distro', reason: 'no record of the last run' };
-  return buildPlan(config, method, modules);
+  return buildPlan(config, method, modules, { topDir });
 }
 
-/** `modules`: the service modules whose hooks run; the registry unless a test passes its own. */
-export async function main(argv: string[], modules: readonly ServiceModule[] = SERVICE_MODULES): Promise<number> {
+/**
+ * `modules`: the service modules whose hooks run; the registry unless a test
+ * passes its own. `topDir`: where stack.ts lives (openrc and .stackenv beside it).
+ */
+export async function main(argv: string[], modules: readonly ServiceModule[] = SERVICE_MODULES, topDir = TOP_DIR): Promise<number> {
   const args = parseArgs(argv);
   if (args.flags.help) {
     process.stdout.write(unstackHelp());
@@ -76,7 +79,7 @@ export async function main(argv: string[], modules: readonly ServiceModule[] = S
   }
   if (clean) {
     const log = new PlainLogger(process.stdout);
-    const plan = planForClean(configPath, sup.store.dir, modules);
+    const plan = planForClean(configPath, sup.store.dir, modules, topDir);
     process.stdout.write('unstack --clean: removing databases, configs, data, state and logs (packages and checkouts stay)\n');
     const r = await cleanStack({ plan, sup, sh: new SystemShell(), log });
     for (const f of r.removed) process.stdout.write(`  removed ${f}\n`);

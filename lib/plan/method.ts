@@ -7,6 +7,7 @@
 
 import type { StackConfig } from '../types/config.ts';
 import { ConfigError } from '../util/errors.ts';
+import { readSetting } from '../config/read.ts';
 import type { MethodProbes } from '../system/host-probes.ts';
 import type { InstallMethod, MethodChoice } from '../types/plan.ts';
 
@@ -31,7 +32,7 @@ export async function chooseMethod(
   probes: MethodProbes,
   budgetMs = PROBE_BUDGET_MS,
 ): Promise<MethodChoice> {
-  const v = (n: string) => config.values[n] ?? '';
+  const v = (n: string) => readSetting(config, n);
   const set = v('INSTALL_METHOD');
   if (set === 'source' || set === 'distro') {
     const origin = config.origins.INSTALL_METHOD === 'environment' ? 'the environment' : 'local.conf';
