@@ -74,7 +74,21 @@ export function settingsReferenceText(catalog: SettingsCatalog): string {
 export function serviceNamesText(catalog: SettingsCatalog, modules: readonly ServiceModule[]): string {
   const rows: [string, string][] = modules.map((m) => [m.name, m.shortNames.join(' ')]);
   const ignored = catalog.serviceNames.filter((n) => !n.implemented).map((n) => n.name);
-  return [columns(rows, '  '), `  not implemented (accepted, ignored): ${ignored.join(' ')}`].join('\n');
+  return [columns(rows, '  '), ...wrap(`not implemented (accepted, ignored): ${ignored.join(' ')}`, 96, '  ')].join('\n');
+}
+
+/** Words of `text` in lines of at most `width` characters, each indented. */
+function wrap(text: string, width: number, indent: string): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(indent + line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(indent + line);
+  return lines;
 }
 
 export function stackHelp(command?: string, modules?: readonly ServiceModule[]): string {

@@ -7,8 +7,15 @@ import { cleanStack } from '../../lib/phases/clean.ts';
 import { SystemShell } from '../../lib/system/exec.ts';
 import type { Plan, ServiceModule } from '../../lib/types/stack.ts';
 import type { Logger } from '../../lib/types/logger.ts';
+import { testPlan } from '../unit/plan-fixture.ts';
 
 const quiet: Logger = { info() {}, warn() {}, debug() {} };
+
+/** The plan of a stack under `root` ($DEST) running only `modules`, resolved for real. */
+function cleanPlan(root: string, modules: ServiceModule[], topDir = root): Plan {
+  const services = modules.flatMap((m) => m.shortNames);
+  return testPlan({ DEST: root, CLOUDS_YAML: join(root, 'clouds.yaml') }, { services, catalogModules: modules, modules, topDir });
+}
 let sup: Supervisor | undefined;
 afterEach(async () => {
   await sup?.stopAll({});
@@ -41,11 +48,8 @@ describe('unstack --clean', () => {
         order.push(`${name}:mysql-${sup!.isRunning(rec) ? 'up' : 'down'}`);
       },
     });
-    const plan = {
-      services: [mod('db', seen), mod('svc', seen)],
-      dirs,
-      get: (n: string) => (n === 'SERVICE_DIR' ? dirs.stateDir : ''),
-    } as unknown as Plan;
+    const modules = [mod('db', seen), mod('svc', seen)];
+    const plan = cleanPlan(root, modules, dirs.topDir);
 
     const r = await cleanStack({ plan, sup, sh: new SystemShell(), log: quiet });
     // Hooks ran last-started first, each while mysql was running again.
@@ -65,14 +69,10 @@ describe('unstack --clean', () => {
     const dirs = { dest: root, dataDir: join(root, 'data'), logDir: join(root, 'logs'), stateDir: join(root, 'status'), filesDir: root, topDir: root };
     sup = new Supervisor({ stateDir: dirs.stateDir, logDir: dirs.logDir });
     const ran: string[] = [];
-    const plan = {
-      services: [
-        { name: 'a', project: 'a', shortNames: ['a'], processes: () => [], clean: async () => void ran.push('a') },
-        { name: 'b', project: 'b', shortNames: ['b'], processes: () => [], clean: async () => { throw new Error('vg busy'); } },
-      ] as ServiceModule[],
-      dirs,
-      get: (n: string) => (n === 'SERVICE_DIR' ? dirs.stateDir : ''),
-    } as unknown as Plan;
+    const plan = cleanPlan(root, [
+      { name: 'a', project: 'a', shortNames: ['a'], processes: () => [], clean: async () => void ran.push('a') },
+      { name: 'b', project: 'b', shortNames: ['b'], processes: () => [], clean: async () => { throw new Error('vg busy'); } },
+    ]);
     const r = await cleanStack({ plan, sup, sh: new SystemShell(), log: quiet });
     expect(ran).toEqual(['a']);
     expect(r.warnings).toEqual(['clean b: vg busy']);
@@ -82,24 +82,19 @@ describe('unstack --clean', () => {
     const dirs = { dest: root, dataDir: join(root, 'data'), logDir: join(root, 'logs'), stateDir: join(root, 'status'), filesDir: root, topDir: root };
     sup = new Supervisor({ stateDir: dirs.stateDir, logDir: dirs.logDir });
     const seen: string[] = [];
-    const plan = {
-      // a stand-in for MariaDB: a real process
-      processes: [{ name: 'mysql', project: 'infra', argv: ['/bin/sleep', '300'] }],
-      services: [
-        {
-          name: 'db',
-          project: 'db',
-          shortNames: ['db'],
-          processes: () => [],
-          clean: async () => {
-            const rec = sup!.record('mysql');
-            seen.push(rec && sup!.isRunning(rec) ? 'mysql-up' : 'mysql-down');
-          },
+    const plan = cleanPlan(root, [
+      {
+        name: 'db',
+        project: 'db',
+        shortNames: ['db'],
+        // a stand-in for MariaDB: a real process
+        processes: () => [{ name: 'mysql', project: 'infra', argv: ['/bin/sleep', '300'] }],
+        clean: async () => {
+          const rec = sup!.record('mysql');
+          seen.push(rec && sup!.isRunning(rec) ? 'mysql-up' : 'mysql-down');
         },
-      ] as ServiceModule[],
-      dirs,
-      get: (n: string) => (n === 'SERVICE_DIR' ? dirs.stateDir : ''),
-    } as unknown as Plan;
+      },
+    ]);
     const r = await cleanStack({ plan, sup, sh: new SystemShell(), log: quiet });
     expect(seen).toEqual(['mysql-up']);
     expect(r.warnings).toEqual([]);
