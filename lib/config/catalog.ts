@@ -4,7 +4,14 @@
 // registry and hands it to resolveConfig(), so this layer knows no module.
 // Two declarations of one setting or one short name are a programming error.
 
-import type { ConfigContribution, PasswordSpec, RepoDecl, ServiceName, Setting, SettingsCatalog } from '../types/config.ts';
+import type {
+  ConfigContribution,
+  PasswordSpec,
+  RepoDecl,
+  ServiceName,
+  Setting,
+  SettingsCatalog,
+} from '../types/config.ts';
 import { CORE_SETTINGS, SETTING_GROUPS, gitBaseRepo } from './settings.ts';
 import { DEVSTACK_SERVICE_NAMES } from './service-names.ts';
 
@@ -76,7 +83,10 @@ class Catalog implements SettingsCatalog {
  * (rows of other layers, such as the LIBS_FROM_GIT libraries' overrides).
  * A module's short names take over devstack's names of the same spelling.
  */
-export function buildCatalog(contributions: readonly ConfigContribution[], extraRows: readonly Setting[] = []): SettingsCatalog {
+export function buildCatalog(
+  contributions: readonly ConfigContribution[],
+  extraRows: readonly Setting[] = [],
+): SettingsCatalog {
   const settings: Setting[] = [];
   const owner = new Map<string, string>();
   const add = (rows: readonly Setting[], who: string) => {
@@ -98,23 +108,36 @@ export function buildCatalog(contributions: readonly ConfigContribution[], extra
     for (const name of c.shortNames) {
       const twice = implemented.find((n) => n.name === name);
       if (twice) throw new Error(`service short name ${name} is claimed by modules ${twice.project} and ${c.name}`);
-      implemented.push({ name, project: c.project, implemented: true, description: `run by tstack's ${c.name} module` });
+      implemented.push({
+        name,
+        project: c.project,
+        implemented: true,
+        description: `run by tstack's ${c.name} module`,
+      });
     }
   }
-  const serviceNames = [...implemented, ...DEVSTACK_SERVICE_NAMES.filter((n) => !implemented.some((i) => i.name === n.name))];
+  const serviceNames = [
+    ...implemented,
+    ...DEVSTACK_SERVICE_NAMES.filter((n) => !implemented.some((i) => i.name === n.name)),
+  ];
 
   const needed = new Map<string, string[]>();
   for (const c of contributions) {
     for (const p of c.passwords ?? []) {
       const row = settings.find((s) => s.name === p);
-      if (!row || row.type !== 'password') throw new Error(`module ${c.name} needs password ${p}, which is not a password row of the settings table`);
+      if (!row || row.type !== 'password')
+        throw new Error(`module ${c.name} needs password ${p}, which is not a password row of the settings table`);
       needed.set(p, [...(needed.get(p) ?? []), ...c.shortNames]);
     }
   }
   const order = [...Object.keys(PASSWORD_PROMPTS), ...needed.keys()];
   const passwords: PasswordSpec[] = [...new Set(order)]
     .filter((n) => needed.has(n))
-    .map((name) => ({ name, neededBy: needed.get(name)!, prompt: PASSWORD_PROMPTS[name] ?? settings.find((s) => s.name === name)!.description }));
+    .map((name) => ({
+      name,
+      neededBy: needed.get(name)!,
+      prompt: PASSWORD_PROMPTS[name] ?? settings.find((s) => s.name === name)!.description,
+    }));
 
   return new Catalog(settings, groups, serviceNames, passwords);
 }

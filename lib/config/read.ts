@@ -8,7 +8,10 @@ import { trueOrFalse } from './settings.ts';
 
 export function readSetting(config: StackConfig, name: string): string {
   const v = config.catalog.setting(name) ? config.values[name] : undefined;
-  if (v === undefined) throw new Error(`setting ${name} is not in the settings table (core rows: lib/config/settings.ts; a service's: its module)`);
+  if (v === undefined)
+    throw new Error(
+      `setting ${name} is not in the settings table (core rows: lib/config/settings.ts; a service's: its module)`,
+    );
   return v;
 }
 

@@ -108,22 +108,62 @@ export function gitBaseRepo(get: (name: string) => string, name: string): string
 }
 
 const CIRROS_URL =
-  'https://github.com/cirros-dev/cirros/releases/download/${CIRROS_VERSION}/cirros-${CIRROS_VERSION}-${CIRROS_ARCH}-disk.img';
+  'https://github.com/cirros-dev/cirros/releases/download/' +
+  '${CIRROS_VERSION}/cirros-${CIRROS_VERSION}-${CIRROS_ARCH}-disk.img';
+
+/** devstack's CirrOS release (the CIRROS_VERSION row's default). */
+const CIRROS_VERSION = '0.6.3';
 
 /** The default image URL, with the current CIRROS_VERSION/CIRROS_ARCH. */
 export function defaultImageUrl(get: (name: string) => string): string {
   return CIRROS_URL.replace(/\$\{(\w+)\}/g, (_, n: string) => get(n));
 }
 
+/** The default image URL as the docs show it (x86_64, never this host's architecture). */
+const DOCUMENTED_IMAGE_URL = defaultImageUrl((n) => (n === 'CIRROS_VERSION' ? CIRROS_VERSION : 'x86_64'));
+
 /** The cross-cutting rows; the modules' rows join them in the catalog. */
 export const CORE_SETTINGS: readonly Setting[] = [
   ...group('paths', [
-    { name: 'DEST', type: 'path', default: '/opt/stack', description: 'Where source checkouts live; parent of the data, log and status directories.' },
-    { name: 'DATA_DIR', type: 'path', default: '${DEST}/data', description: 'Service data, the source venv, the image cache.' },
-    { name: 'LOGDIR', type: 'path', default: '${DEST}/logs', description: 'One log per pane (`<pane>.log`) and the stack log.' },
-    { name: 'LOGFILE', type: 'path', default: '${LOGDIR}/stack.log', description: 'Log of every command stack.ts runs (masked).' },
-    { name: 'SERVICE_DIR', type: 'path', default: '${DEST}/status', description: 'State directory: `panes/<pane>.json` and the finished steps (`steps.json`).' },
-    { name: 'STACK_USER', type: 'string', default: 'stack', description: 'Who owns the source checkouts under $DEST, to edit them without root (tstack runs as root; services keep their own users and can read them). Set here or in the environment: that user, created if missing (`root` keeps them root\'s). Unset: the user who ran `sudo ./stack.ts`, else `stack` if it exists, else root.' },
+    {
+      name: 'DEST',
+      type: 'path',
+      default: '/opt/stack',
+      description: 'Where source checkouts live; parent of the data, log and status directories.',
+    },
+    {
+      name: 'DATA_DIR',
+      type: 'path',
+      default: '${DEST}/data',
+      description: 'Service data, the source venv, the image cache.',
+    },
+    {
+      name: 'LOGDIR',
+      type: 'path',
+      default: '${DEST}/logs',
+      description: 'One log per pane (`<pane>.log`) and the stack log.',
+    },
+    {
+      name: 'LOGFILE',
+      type: 'path',
+      default: '${LOGDIR}/stack.log',
+      description: 'Log of every command stack.ts runs (masked).',
+    },
+    {
+      name: 'SERVICE_DIR',
+      type: 'path',
+      default: '${DEST}/status',
+      description: 'State directory: `panes/<pane>.json` and the finished steps (`steps.json`).',
+    },
+    {
+      name: 'STACK_USER',
+      type: 'string',
+      default: 'stack',
+      description:
+        'Who owns the source checkouts under $DEST, to edit them without root (tstack runs as root; services keep ' +
+        'their own users and can read them). Set here or in the environment: that user, created if missing (`root` ' +
+        "keeps them root's). Unset: the user who ran `sudo ./stack.ts`, else `stack` if it exists, else root.",
+    },
   ]),
   ...group('host', [
     {
@@ -145,13 +185,36 @@ export const CORE_SETTINGS: readonly Setting[] = [
       type: 'string',
       // devstack uses HOST_IP; a single-host tstack keeps every service on loopback (eth0 may not be usable)
       default: '${SERVICE_LOCAL_HOST}',
-      description: 'Host (name or address) the services listen on and the catalog names; the controller on a subnode. devstack defaults to HOST_IP; tstack to loopback.',
+      description:
+        'Host (name or address) the services listen on and the catalog names; the controller on a subnode. devstack ' +
+        'defaults to HOST_IP; tstack to loopback.',
     },
-    { name: 'SERVICE_LOCAL_HOST', type: 'ip', default: '127.0.0.1', description: 'Loopback address for services that are only reached locally.' },
-    { name: 'SERVICE_LISTEN_ADDRESS', type: 'ip', default: '0.0.0.0', description: 'Address the API services bind to.' },
-    { name: 'SERVICE_PROTOCOL', type: 'enum', choices: ['http', 'https'], default: 'http', description: 'Protocol of the service endpoints.' },
+    {
+      name: 'SERVICE_LOCAL_HOST',
+      type: 'ip',
+      default: '127.0.0.1',
+      description: 'Loopback address for services that are only reached locally.',
+    },
+    {
+      name: 'SERVICE_LISTEN_ADDRESS',
+      type: 'ip',
+      default: '0.0.0.0',
+      description: 'Address the API services bind to.',
+    },
+    {
+      name: 'SERVICE_PROTOCOL',
+      type: 'enum',
+      choices: ['http', 'https'],
+      default: 'http',
+      description: 'Protocol of the service endpoints.',
+    },
     { name: 'REGION_NAME', type: 'string', default: 'RegionOne', description: 'Keystone region of every endpoint.' },
-    { name: 'SERVICE_PROJECT_NAME', type: 'string', default: 'service', description: 'Keystone project of the service users (nova, glance...).' },
+    {
+      name: 'SERVICE_PROJECT_NAME',
+      type: 'string',
+      default: 'service',
+      description: 'Keystone project of the service users (nova, glance...).',
+    },
   ]),
   ...group('services', [
     {
@@ -159,7 +222,8 @@ export const CORE_SETTINGS: readonly Setting[] = [
       type: 'list',
       default: DEFAULT_ENABLED_SERVICES.join(','),
       description:
-        'Enabled service short names. Change with enable_service/disable_service/disable_all_services, or `-name` entries to remove one.',
+        'Enabled service short names. Change with enable_service/disable_service/disable_all_services, or `-name` ' +
+        'entries to remove one.',
     },
   ]),
   ...group('install', [
@@ -170,16 +234,25 @@ export const CORE_SETTINGS: readonly Setting[] = [
       default: '',
       defaultDoc: '(empty: chosen automatically)',
       description:
-        'source: git checkouts under $DEST installed editable; distro: the distribution\'s OpenStack packages; empty: source when GIT_BASE and a Python package index answer, else distro when the distribution ships OpenStack.',
+        "source: git checkouts under $DEST installed editable; distro: the distribution's OpenStack packages; " +
+        'empty: source when GIT_BASE and a Python package index answer, else distro when the distribution ships ' +
+        'OpenStack.',
     },
     {
       name: 'SOURCE_DEPS',
       type: 'enum',
       choices: ['pip', 'distro'],
       default: 'pip',
-      description: 'With the source method, where the Python dependencies come from: pip (upper-constraints) or the distribution\'s packages.',
+      description:
+        'With the source method, where the Python dependencies come from: pip (upper-constraints) or the ' +
+        "distribution's packages.",
     },
-    { name: 'OFFLINE', type: 'bool', default: 'False', description: 'Run without network access (needs a previous online run).' },
+    {
+      name: 'OFFLINE',
+      type: 'bool',
+      default: 'False',
+      description: 'Run without network access (needs a previous online run).',
+    },
   ]),
   ...group('source', [
     { name: 'GIT_BASE', type: 'url', default: 'https://opendev.org', description: 'Base of every default *_REPO.' },
@@ -191,11 +264,33 @@ export const CORE_SETTINGS: readonly Setting[] = [
       defaultDoc: '$GIT_BASE/openstack/requirements.git',
       description: 'Git repository of requirements (a URL or a local path).',
     },
-    { name: 'REQUIREMENTS_BRANCH', type: 'string', default: '${TARGET_BRANCH}', description: 'Branch, tag, sha or refs/changes/... of requirements to check out.' },
+    {
+      name: 'REQUIREMENTS_BRANCH',
+      type: 'string',
+      default: '${TARGET_BRANCH}',
+      description: 'Branch, tag, sha or refs/changes/... of requirements to check out.',
+    },
     { name: 'GIT_DEPTH', type: 'int', default: '0', description: 'Shallow clone depth; 0 clones the full history.' },
-    { name: 'RECLONE', type: 'bool', default: 'False', description: 'Fetch and update existing checkouts to *_BRANCH; a checkout with uncommitted changes or unpushed commits is left alone with a warning naming them.' },
-    { name: 'ERROR_ON_CLONE', type: 'bool', default: 'False', description: 'Fail instead of cloning a missing checkout.' },
-    { name: 'LIBS_FROM_GIT', type: 'list', default: '', description: 'Libraries installed from git checkouts instead of packages (comma list, or ALL).' },
+    {
+      name: 'RECLONE',
+      type: 'bool',
+      default: 'False',
+      description:
+        'Fetch and update existing checkouts to *_BRANCH; a checkout with uncommitted changes or unpushed commits ' +
+        'is left alone with a warning naming them.',
+    },
+    {
+      name: 'ERROR_ON_CLONE',
+      type: 'bool',
+      default: 'False',
+      description: 'Fail instead of cloning a missing checkout.',
+    },
+    {
+      name: 'LIBS_FROM_GIT',
+      type: 'list',
+      default: '',
+      description: 'Libraries installed from git checkouts instead of packages (comma list, or ALL).',
+    },
     {
       name: 'PIP_UPPER_CONSTRAINTS_FILE',
       type: 'string',
@@ -204,8 +299,18 @@ export const CORE_SETTINGS: readonly Setting[] = [
     },
   ]),
   ...group('images', [
-    { name: 'DOWNLOAD_DEFAULT_IMAGES', type: 'bool', default: 'True', description: 'Add the CirrOS image to IMAGE_URLS.' },
-    { name: 'CIRROS_VERSION', type: 'string', default: '0.6.3', description: 'CirrOS release of the default image.' },
+    {
+      name: 'DOWNLOAD_DEFAULT_IMAGES',
+      type: 'bool',
+      default: 'True',
+      description: 'Add the CirrOS image to IMAGE_URLS.',
+    },
+    {
+      name: 'CIRROS_VERSION',
+      type: 'string',
+      default: CIRROS_VERSION,
+      description: 'CirrOS release of the default image.',
+    },
     {
       name: 'CIRROS_ARCH',
       type: 'string',
@@ -217,29 +322,97 @@ export const CORE_SETTINGS: readonly Setting[] = [
       name: 'IMAGE_URLS',
       type: 'list',
       default: '',
-      defaultDoc: `${CIRROS_URL.replace(/\$\{CIRROS_VERSION\}/g, '0.6.3').replace('${CIRROS_ARCH}', 'x86_64')} when DOWNLOAD_DEFAULT_IMAGES`,
+      defaultDoc: `${DOCUMENTED_IMAGE_URL} when DOWNLOAD_DEFAULT_IMAGES`,
       description:
-        'Images uploaded to glance (comma list). As in devstack, the CirrOS URL is appended to your list while DOWNLOAD_DEFAULT_IMAGES is True.',
+        'Images uploaded to glance (comma list). As in devstack, the CirrOS URL is appended to your list while ' +
+        'DOWNLOAD_DEFAULT_IMAGES is True.',
     },
-    { name: 'DEFAULT_IMAGE_NAME', type: 'string', default: 'cirros-${CIRROS_VERSION}-${CIRROS_ARCH}-disk', description: 'Glance name of the default image.' },
+    {
+      name: 'DEFAULT_IMAGE_NAME',
+      type: 'string',
+      default: 'cirros-${CIRROS_VERSION}-${CIRROS_ARCH}-disk',
+      description: 'Glance name of the default image.',
+    },
   ]),
   ...group('network', [
-    { name: 'FLOATING_RANGE', type: 'cidr', default: '172.24.4.0/24', description: 'Subnet of the public (external) network.' },
-    { name: 'IPV4_ADDRS_SAFE_TO_USE', type: 'cidr', default: '10.0.0.0/22', description: 'Range tenant subnets are allocated from.' },
-    { name: 'FIXED_RANGE', type: 'cidr', default: '${IPV4_ADDRS_SAFE_TO_USE}', description: 'Range of the private network.' },
+    {
+      name: 'FLOATING_RANGE',
+      type: 'cidr',
+      default: '172.24.4.0/24',
+      description: 'Subnet of the public (external) network.',
+    },
+    {
+      name: 'IPV4_ADDRS_SAFE_TO_USE',
+      type: 'cidr',
+      default: '10.0.0.0/22',
+      description: 'Range tenant subnets are allocated from.',
+    },
+    {
+      name: 'FIXED_RANGE',
+      type: 'cidr',
+      default: '${IPV4_ADDRS_SAFE_TO_USE}',
+      description: 'Range of the private network.',
+    },
   ]),
   ...group('database and messaging', [
-    { name: 'DATABASE_TYPE', type: 'enum', choices: ['mysql'], default: 'mysql', description: 'Database backend (MariaDB on Debian).' },
-    { name: 'DATABASE_HOST', type: 'string', default: '${SERVICE_LOCAL_HOST}', description: 'Database server (MYSQL_HOST is an alias); the controller on a subnode.' },
-    { name: 'DATABASE_USER', type: 'string', default: 'root', description: 'Database user of every service (MYSQL_USER is an alias).' },
-    { name: 'RABBIT_HOST', type: 'string', default: '${SERVICE_LOCAL_HOST}', description: 'RabbitMQ server (devstack defaults to SERVICE_HOST; tstack keeps rabbit on loopback); the controller on a subnode.' },
+    {
+      name: 'DATABASE_TYPE',
+      type: 'enum',
+      choices: ['mysql'],
+      default: 'mysql',
+      description: 'Database backend (MariaDB on Debian).',
+    },
+    {
+      name: 'DATABASE_HOST',
+      type: 'string',
+      default: '${SERVICE_LOCAL_HOST}',
+      description: 'Database server (MYSQL_HOST is an alias); the controller on a subnode.',
+    },
+    {
+      name: 'DATABASE_USER',
+      type: 'string',
+      default: 'root',
+      description: 'Database user of every service (MYSQL_USER is an alias).',
+    },
+    {
+      name: 'RABBIT_HOST',
+      type: 'string',
+      default: '${SERVICE_LOCAL_HOST}',
+      description:
+        'RabbitMQ server (devstack defaults to SERVICE_HOST; tstack keeps rabbit on loopback); the controller on a ' +
+        'subnode.',
+    },
     { name: 'RABBIT_USERID', type: 'string', default: 'stackrabbit', description: 'RabbitMQ user of every service.' },
   ]),
   ...group('passwords', [
-    { name: 'DATABASE_PASSWORD', type: 'password', secret: true, default: '', description: 'Database password (MYSQL_PASSWORD is an alias). Asked, or generated without a TTY.' },
-    { name: 'RABBIT_PASSWORD', type: 'password', secret: true, default: '', description: 'Password of RABBIT_USERID. Asked, or generated without a TTY.' },
-    { name: 'SERVICE_PASSWORD', type: 'password', secret: true, default: '', description: 'Password of every service user (nova, glance...). Asked, or generated without a TTY.' },
-    { name: 'ADMIN_PASSWORD', type: 'password', secret: true, default: '', description: 'Password of admin and the demo users (Horizon login). Asked, or generated without a TTY.' },
+    {
+      name: 'DATABASE_PASSWORD',
+      type: 'password',
+      secret: true,
+      default: '',
+      description: 'Database password (MYSQL_PASSWORD is an alias). Asked, or generated without a TTY.',
+    },
+    {
+      name: 'RABBIT_PASSWORD',
+      type: 'password',
+      secret: true,
+      default: '',
+      description: 'Password of RABBIT_USERID. Asked, or generated without a TTY.',
+    },
+    {
+      name: 'SERVICE_PASSWORD',
+      type: 'password',
+      secret: true,
+      default: '',
+      description: 'Password of every service user (nova, glance...). Asked, or generated without a TTY.',
+    },
+    {
+      name: 'ADMIN_PASSWORD',
+      type: 'password',
+      secret: true,
+      default: '',
+      description: 'Password of admin and the demo users (Horizon login). Asked, or generated without a TTY.',
+    },
   ]),
   ...group('tuning', [
     {
@@ -249,15 +422,41 @@ export const CORE_SETTINGS: readonly Setting[] = [
       defaultDoc: '1 up to 2 CPUs, else max(2, nproc/4) as in devstack',
       description: 'Worker processes per API service.',
     },
-    { name: 'SERVICE_TIMEOUT', type: 'int', default: '60', description: 'Seconds to wait for a service to become ready.' },
+    {
+      name: 'SERVICE_TIMEOUT',
+      type: 'int',
+      default: '60',
+      description: 'Seconds to wait for a service to become ready.',
+    },
     { name: 'ENABLE_DEBUG_LOG_LEVEL', type: 'bool', default: 'True', description: 'Services log at DEBUG.' },
     { name: 'LOGDAYS', type: 'int', default: '7', description: 'Days of old logs kept.' },
-    { name: 'RECREATE_DATABASES', type: 'bool', default: 'False', description: 'Drop and recreate the service databases (tstack never does unless asked).' },
-    { name: 'UNSTACK_ALL', type: 'bool', default: 'False', description: 'unstack.ts also stops mysql and rabbit (like -a).' },
+    {
+      name: 'RECREATE_DATABASES',
+      type: 'bool',
+      default: 'False',
+      description: 'Drop and recreate the service databases (tstack never does unless asked).',
+    },
+    {
+      name: 'UNSTACK_ALL',
+      type: 'bool',
+      default: 'False',
+      description: 'unstack.ts also stops mysql and rabbit (like -a).',
+    },
   ]),
   ...group('config files', [
-    { name: 'CLOUDS_YAML', type: 'path', default: '/etc/openstack/clouds.yaml', description: 'clouds.yaml with devstack\'s cloud entries (devstack-admin, devstack...), for `openstack --os-cloud`.' },
-    { name: 'TEMPEST_CONFIG', type: 'path', default: '${DEST}/tempest/etc/tempest.conf', description: 'tempest.conf, target of [[test-config|$TEMPEST_CONFIG]] (tempest is not implemented).' },
+    {
+      name: 'CLOUDS_YAML',
+      type: 'path',
+      default: '/etc/openstack/clouds.yaml',
+      description:
+        "clouds.yaml with devstack's cloud entries (devstack-admin, devstack...), for `openstack --os-cloud`.",
+    },
+    {
+      name: 'TEMPEST_CONFIG',
+      type: 'path',
+      default: '${DEST}/tempest/etc/tempest.conf',
+      description: 'tempest.conf, target of [[test-config|$TEMPEST_CONFIG]] (tempest is not implemented).',
+    },
   ]),
 ];
 
@@ -301,7 +500,8 @@ const VALIDATORS: Record<SettingType, Validator> = {
   cidr: (v) => (v === '' || parseCidr(v) ? undefined : 'expected an IPv4 CIDR like 10.0.0.0/22'),
   ip: (v) => (v === '' || isIP(v) !== 0 ? undefined : 'expected an IP address'),
   list: (v) => (CONTROL.test(v) ? 'control characters are not allowed' : undefined),
-  enum: (v, s) => (s.choices?.includes(v) ? undefined : `expected one of: ${(s.choices ?? []).map((c) => c || '(empty)').join(', ')}`),
+  enum: (v, s) =>
+    s.choices?.includes(v) ? undefined : `expected one of: ${(s.choices ?? []).map((c) => c || '(empty)').join(', ')}`,
 };
 
 /** undefined when `value` is valid for `setting`, else a message naming what is expected. */

@@ -97,7 +97,9 @@ function daemonPane(plan: Plan, name: string, script: string, probePattern: stri
 }
 
 function configureTitle(backends: readonly CinderBackend[]): string {
-  const list = backends.map((b) => (b.fallbackReason ? `${b.name}=fake (LVM impossible: ${b.fallbackReason})` : `${b.name}=${b.type}`)).join(', ');
+  const list = backends
+    .map((b) => (b.fallbackReason ? `${b.name}=fake (LVM impossible: ${b.fallbackReason})` : `${b.name}=${b.type}`))
+    .join(', ');
   return `cinder.conf and uwsgi; backends ${list}`;
 }
 
@@ -109,19 +111,34 @@ export function createCinderModule(dm: DeviceMapperProbe = systemDeviceMapper): 
     shortNames: ['c-api', 'c-sch', 'c-vol'],
     // cinder-volume already depends on lvm2 and thin-provisioning-tools; tgt only
     // when a volume group will really be exported
-    extraPackages: (plan) => (plan.isEnabled('c-vol') && lvmBackends(plan).length > 0 ? ['lvm2', 'thin-provisioning-tools', 'tgt'] : []),
+    extraPackages: (plan) =>
+      plan.isEnabled('c-vol') && lvmBackends(plan).length > 0 ? ['lvm2', 'thin-provisioning-tools', 'tgt'] : [],
     settings: [
       ...settingGroup('services', [
         {
           name: 'CINDER_ENABLED_BACKENDS',
           type: 'list',
           default: DEFAULT_BACKENDS,
-          description: 'Cinder backends as `type:name`. tstack falls back to the fake backend when the kernel has no device-mapper (LVM cannot work).',
+          description:
+            'Cinder backends as `type:name`. tstack falls back to the fake backend when the kernel has no ' +
+            'device-mapper (LVM cannot work).',
         },
-        { name: 'VOLUME_BACKING_FILE_SIZE', type: 'string', default: '30G', description: 'Size of the sparse file behind the LVM volume group.' },
-        { name: 'CINDER_SERVICE_PORT', type: 'int', default: '8776', description: 'Port of the block storage API (uwsgi).' },
+        {
+          name: 'VOLUME_BACKING_FILE_SIZE',
+          type: 'string',
+          default: '30G',
+          description: 'Size of the sparse file behind the LVM volume group.',
+        },
+        {
+          name: 'CINDER_SERVICE_PORT',
+          type: 'int',
+          default: '8776',
+          description: 'Port of the block storage API (uwsgi).',
+        },
       ]),
-      ...settingGroup('config files', [{ name: 'CINDER_CONF', type: 'path', default: '/etc/cinder/cinder.conf', description: 'cinder.conf.' }]),
+      ...settingGroup('config files', [
+        { name: 'CINDER_CONF', type: 'path', default: '/etc/cinder/cinder.conf', description: 'cinder.conf.' },
+      ]),
     ],
     repos: [{ name: 'cinder', distroPackage: 'python3-cinder' }],
     debconf: [
@@ -142,7 +159,12 @@ export function createCinderModule(dm: DeviceMapperProbe = systemDeviceMapper): 
             async run(ctx) {
               for (const m of fallbackMessages(backends)) ctx.note('warning', m);
               await writeConf(ctx, cinderConfPath(ctx.plan), cinderConf(ctx.plan, backends), 'cinder');
-              const ini = uwsgiIni(ctx.plan, { wsgiFile: binPath(ctx.plan, 'cinder-wsgi'), port: cinderPort(ctx.plan), chdir: STATE, name: 'cinder-api' });
+              const ini = uwsgiIni(ctx.plan, {
+                wsgiFile: binPath(ctx.plan, 'cinder-wsgi'),
+                port: cinderPort(ctx.plan),
+                chdir: STATE,
+                name: 'cinder-api',
+              });
               await writeConf(ctx, CINDER_UWSGI, ini, 'cinder', 0o644);
               await ensureDirs(ctx, 'cinder', [STATE, `${STATE}/tmp`, `${STATE}/volumes`]);
             },
@@ -150,7 +172,13 @@ export function createCinderModule(dm: DeviceMapperProbe = systemDeviceMapper): 
         ],
         start: [
           databaseStep(plan, 'cinder', 'cinder', ['cinder']),
-          manageStep({ id: 'cinder:db-sync', title: 'cinder-manage db sync', after: ['cinder:db'], user: 'cinder', argv: (p) => [[binPath(p, 'cinder-manage'), 'db', 'sync']] }),
+          manageStep({
+            id: 'cinder:db-sync',
+            title: 'cinder-manage db sync',
+            after: ['cinder:db'],
+            user: 'cinder',
+            argv: (p) => [[binPath(p, 'cinder-manage'), 'db', 'sync']],
+          }),
         ],
       };
       if (plan.isEnabled('c-api')) {
@@ -160,7 +188,10 @@ export function createCinderModule(dm: DeviceMapperProbe = systemDeviceMapper): 
             title: `volume types ${backends.map((b) => b.name).join(', ')}`,
             async run(ctx) {
               const r = await ensureVolumeTypes(await ctx.openstack(), backends);
-              ctx.log.info(`volume types: created [${r.created.join(', ')}], corrected [${r.updated.join(', ')}], kept [${r.kept.join(', ')}]`);
+              ctx.log.info(
+                `volume types: created [${r.created.join(', ')}], corrected [${r.updated.join(', ')}], ` +
+                  `kept [${r.kept.join(', ')}]`,
+              );
             },
           },
         ];
@@ -186,10 +217,24 @@ export function createCinderModule(dm: DeviceMapperProbe = systemDeviceMapper): 
       const host = serviceHost(plan);
       const lvm = plan.isEnabled('c-vol') && lvmBackends(plan).length > 0;
       const panes: ProcessSpec[] = [
-        { ...uwsgiPane({ name: 'c-api', user: 'cinder', project: 'cinder', ini: CINDER_UWSGI, port: cinderPort(plan), host, after: ['key', 'cinder:db-sync'] }), codeFrom: codeFrom(plan) },
+        {
+          ...uwsgiPane({
+            name: 'c-api',
+            user: 'cinder',
+            project: 'cinder',
+            ini: CINDER_UWSGI,
+            port: cinderPort(plan),
+            host,
+            after: ['key', 'cinder:db-sync'],
+          }),
+          codeFrom: codeFrom(plan),
+        },
         daemonPane(plan, 'c-sch', 'cinder-scheduler', 'Starting cinder-scheduler node', ['cinder:db-sync']),
         // one child per backend; the first that finished its driver set-up makes the pane ready
-        daemonPane(plan, 'c-vol', 'cinder-volume', 'Driver post RPC initialization completed successfully', ['cinder:db-sync', ...(lvm ? ['tgtd'] : [])]),
+        daemonPane(plan, 'c-vol', 'cinder-volume', 'Driver post RPC initialization completed successfully', [
+          'cinder:db-sync',
+          ...(lvm ? ['tgtd'] : []),
+        ]),
       ];
       const enabled = enabledPanes(plan, panes);
       if (lvm) {
@@ -207,10 +252,21 @@ export function createCinderModule(dm: DeviceMapperProbe = systemDeviceMapper): 
     },
     catalog: (plan) => {
       const url = `http://${serviceHost(plan)}:${cinderPort(plan)}/v3/%(project_id)s`;
-      // devstack's create_cinder_accounts: `admin` on the service project, for the calls cinder makes to nova and glance
+      // devstack's create_cinder_accounts: `admin` on the service project, for the calls cinder makes
+      // to nova and glance
       return [
-        { user: 'cinder', extraRoles: ['admin'], service: { name: 'cinderv3', type: 'volumev3', description: 'Cinder Volume Service V3' }, url },
-        { user: 'cinder', extraRoles: ['admin'], service: { name: 'cinder', type: 'block-storage', description: 'Cinder Volume Service' }, url },
+        {
+          user: 'cinder',
+          extraRoles: ['admin'],
+          service: { name: 'cinderv3', type: 'volumev3', description: 'Cinder Volume Service V3' },
+          url,
+        },
+        {
+          user: 'cinder',
+          extraRoles: ['admin'],
+          service: { name: 'cinder', type: 'block-storage', description: 'Cinder Volume Service' },
+          url,
+        },
       ];
     },
     async clean(ctx) {
@@ -223,7 +279,8 @@ export function createCinderModule(dm: DeviceMapperProbe = systemDeviceMapper): 
         requests = parseBackends(DEFAULT_BACKENDS);
       }
       for (const r of requests.filter((q) => q.type === 'lvm')) {
-        for (const what of await removeLvmVolumeGroup(ctx.sh, lvmLayout(ctx.plan, r.name))) ctx.log.info(`removed ${what}`);
+        for (const what of await removeLvmVolumeGroup(ctx.sh, lvmLayout(ctx.plan, r.name)))
+          ctx.log.info(`removed ${what}`);
       }
       // state (volumes dir, locks, conversion area) but not the directory itself: it is the cinder user's home
       if (existsSync(STATE)) await ctx.sh.run(['find', STATE, '-mindepth', '1', '-delete']);

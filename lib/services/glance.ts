@@ -7,7 +7,19 @@ import { binPath } from '../source/paths.ts';
 import { iniDoc, type IniDoc } from '../util/ini.ts';
 import { codeFrom } from '../source/index.ts';
 import { settingGroup } from '../config/settings.ts';
-import { apiWorkers, databaseStep, databaseUrl, debug, ensureDirs, keystoneAuthtoken, manageStep, serviceHost, writeConf, dropDatabases, removeDirs } from './common.ts';
+import {
+  apiWorkers,
+  databaseStep,
+  databaseUrl,
+  debug,
+  ensureDirs,
+  keystoneAuthtoken,
+  manageStep,
+  serviceHost,
+  writeConf,
+  dropDatabases,
+  removeDirs,
+} from './common.ts';
 
 const STATE = '/var/lib/glance';
 
@@ -41,8 +53,17 @@ export const glanceModule: ServiceModule = {
   project: 'glance',
   shortNames: ['g-api'],
   settings: [
-    ...settingGroup('services', [{ name: 'GLANCE_SERVICE_PORT', type: 'int', default: '9292', description: 'Port of the image API.' }]),
-    ...settingGroup('config files', [{ name: 'GLANCE_API_CONF', type: 'path', default: '/etc/glance/glance-api.conf', description: 'glance-api.conf.' }]),
+    ...settingGroup('services', [
+      { name: 'GLANCE_SERVICE_PORT', type: 'int', default: '9292', description: 'Port of the image API.' },
+    ]),
+    ...settingGroup('config files', [
+      {
+        name: 'GLANCE_API_CONF',
+        type: 'path',
+        default: '/etc/glance/glance-api.conf',
+        description: 'glance-api.conf.',
+      },
+    ]),
   ],
   repos: [{ name: 'glance', distroPackage: 'python3-glance' }],
   debconf: [
@@ -59,13 +80,25 @@ export const glanceModule: ServiceModule = {
         title: 'glance-api.conf and the image store',
         async run(ctx) {
           await writeConf(ctx, glanceApiConfPath(ctx.plan), glanceApiConf(ctx.plan), 'glance');
-          await ensureDirs(ctx, 'glance', [STATE, `${STATE}/images`, `${STATE}/tasks_work_dir`, `${STATE}/staging`, `${STATE}/lock`]);
+          await ensureDirs(ctx, 'glance', [
+            STATE,
+            `${STATE}/images`,
+            `${STATE}/tasks_work_dir`,
+            `${STATE}/staging`,
+            `${STATE}/lock`,
+          ]);
         },
       },
     ],
     start: [
       databaseStep(plan, 'glance', 'glance', ['glance']),
-      manageStep({ id: 'glance:db-sync', title: 'glance-manage db_sync', after: ['glance:db'], user: 'glance', argv: (p) => [[binPath(p, 'glance-manage'), 'db_sync']] }),
+      manageStep({
+        id: 'glance:db-sync',
+        title: 'glance-manage db_sync',
+        after: ['glance:db'],
+        user: 'glance',
+        argv: (p) => [[binPath(p, 'glance-manage'), 'db_sync']],
+      }),
     ],
   }),
   async clean(ctx) {
@@ -86,6 +119,11 @@ export const glanceModule: ServiceModule = {
     },
   ],
   catalog: (plan) => [
-    { user: 'glance', extraRoles: ['admin'], service: { name: 'glance', type: 'image', description: 'Glance Image Service' }, url: glanceUrl(plan) },
+    {
+      user: 'glance',
+      extraRoles: ['admin'],
+      service: { name: 'glance', type: 'image', description: 'Glance Image Service' },
+      url: glanceUrl(plan),
+    },
   ],
 };

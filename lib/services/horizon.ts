@@ -21,7 +21,16 @@ import { ConfigError } from '../util/errors.ts';
 import { setOption, type IniDoc } from '../util/ini.ts';
 import { codeFrom } from '../source/index.ts';
 import { settingGroup } from '../config/settings.ts';
-import { enabledPanes, keystoneUrl, memcacheServers, regionName, serviceHost, uwsgiIni, uwsgiPane, writeConf } from './common.ts';
+import {
+  enabledPanes,
+  keystoneUrl,
+  memcacheServers,
+  regionName,
+  serviceHost,
+  uwsgiIni,
+  uwsgiPane,
+  writeConf,
+} from './common.ts';
 
 export const HORIZON_USER = 'www-data';
 export const SNIPPET_NAME = '_0100_tstack.py';
@@ -85,7 +94,9 @@ export function horizonUrl(plan: Plan): string {
 export function pyLiteral(v: string | readonly string[] | Readonly<Record<string, unknown>>): string {
   if (typeof v === 'string') return JSON.stringify(v);
   if (Array.isArray(v)) return `[${v.map((x) => pyLiteral(x as string)).join(', ')}]`;
-  const entries = Object.entries(v as Record<string, unknown>).map(([k, x]) => `${JSON.stringify(k)}: ${pyLiteral(x as string | Record<string, unknown>)}`);
+  const entries = Object.entries(v as Record<string, unknown>).map(
+    ([k, x]) => `${JSON.stringify(k)}: ${pyLiteral(x as string | Record<string, unknown>)}`,
+  );
   return `{${entries.join(', ')}}`;
 }
 
@@ -103,7 +114,12 @@ export function horizonSettings(plan: Plan, o: { secretKeyFile?: string } = {}):
   ];
   if (plan.isEnabled('memcached')) {
     // python3-memcache is a dependency of python3-django-horizon; Django 3.2 still has this backend
-    rows.push(['CACHES', pyLiteral({ default: { BACKEND: 'django.core.cache.backends.memcached.MemcachedCache', LOCATION: memcacheServers(plan) } })]);
+    rows.push([
+      'CACHES',
+      pyLiteral({
+        default: { BACKEND: 'django.core.cache.backends.memcached.MemcachedCache', LOCATION: memcacheServers(plan) },
+      }),
+    ]);
     rows.push(['SESSION_ENGINE', pyLiteral('django.contrib.sessions.backends.cache')]);
   } else {
     // Debian's LocMemCache is per process: with more than one uwsgi worker a
@@ -118,7 +134,18 @@ export function horizonSettings(plan: Plan, o: { secretKeyFile?: string } = {}):
  * Settings that enter django-compressor's offline context (see the header):
  * setting any of them makes the package's compressed manifest stale.
  */
-export const OFFLINE_CONTEXT_SETTINGS = ['WEBROOT', 'STATIC_URL', 'STATIC_ROOT', 'DEBUG', 'HORIZON_CONFIG', 'AVAILABLE_THEMES', 'DEFAULT_THEME', 'SELECTABLE_THEMES', 'THEME_COLLECTION_DIR', 'COMPRESS_OFFLINE'] as const;
+export const OFFLINE_CONTEXT_SETTINGS = [
+  'WEBROOT',
+  'STATIC_URL',
+  'STATIC_ROOT',
+  'DEBUG',
+  'HORIZON_CONFIG',
+  'AVAILABLE_THEMES',
+  'DEFAULT_THEME',
+  'SELECTABLE_THEMES',
+  'THEME_COLLECTION_DIR',
+  'COMPRESS_OFFLINE',
+] as const;
 
 export function touchesOfflineContext(settings: readonly [string, string][]): string[] {
   return settings.map(([k]) => k).filter((k) => (OFFLINE_CONTEXT_SETTINGS as readonly string[]).includes(k));
@@ -126,8 +153,8 @@ export function touchesOfflineContext(settings: readonly [string, string][]): st
 
 export function horizonSnippet(plan: Plan, o: { secretKeyFile?: string } = {}): string {
   const lines = [
-    '# Written by tstack: this stack\'s keystone, memcached and region.',
-    '# Sorted after Debian\'s _000N_debian_*.py snippets, so these values win.',
+    "# Written by tstack: this stack's keystone, memcached and region.",
+    "# Sorted after Debian's _000N_debian_*.py snippets, so these values win.",
     ...horizonSettings(plan, o).map(([k, v]) => `${k} = ${v}`),
     '',
   ];
@@ -139,7 +166,12 @@ const NOT_FOR_HORIZON = new Set(['http-chunked-input', 'http-raw-body']);
 
 /** uwsgi for the dashboard: the API shape plus static files, served by uwsgi itself. */
 export function horizonUwsgiIni(plan: Plan, layout: HorizonLayout): IniDoc {
-  const api = uwsgiIni(plan, { wsgiFile: layout.wsgiFile, port: horizonPort(plan), chdir: layout.chdir, name: 'horizon' });
+  const api = uwsgiIni(plan, {
+    wsgiFile: layout.wsgiFile,
+    port: horizonPort(plan),
+    chdir: layout.chdir,
+    name: 'horizon',
+  });
   const doc = api.map((s) => ({ name: s.name, options: s.options.filter((o) => !NOT_FOR_HORIZON.has(o.key)) }));
   return setOption(doc, 'uwsgi', 'static-map', [`/static=${layout.staticRoot}`]);
 }
@@ -155,14 +187,18 @@ export function offlineManifest(layout: HorizonLayout): string {
  */
 export function staticRebuildReason(o: { manifestExists: boolean; offlineKeysSet: string[] }): string | undefined {
   if (!o.manifestExists) return 'no compressed manifest yet';
-  if (o.offlineKeysSet.length > 0) return `the settings change ${o.offlineKeysSet.join(', ')}, which the compressed manifest depends on`;
+  if (o.offlineKeysSet.length > 0)
+    return `the settings change ${o.offlineKeysSet.join(', ')}, which the compressed manifest depends on`;
   return undefined;
 }
 
 /** Debian's rebuild_static, as root, then handed to the dashboard's user. */
 async function rebuildStatic(ctx: StackContext, layout: HorizonLayout, reason: string): Promise<void> {
   ctx.log.info(`horizon static files: rebuilding (${reason})`);
-  await ctx.sh.run([...layout.manageArgv, 'collectstatic', '--noinput', '--clear'], { cwd: layout.chdir, timeoutSec: 600 });
+  await ctx.sh.run([...layout.manageArgv, 'collectstatic', '--noinput', '--clear'], {
+    cwd: layout.chdir,
+    timeoutSec: 600,
+  });
   await ctx.sh.run([...layout.manageArgv, 'compress', '--force'], { cwd: layout.chdir, timeoutSec: 900 });
   await ctx.sh.run(['chown', '-R', HORIZON_USER, layout.staticRoot]);
 }
@@ -173,10 +209,20 @@ export const horizonModule: ServiceModule = {
   shortNames: ['horizon'],
   settings: [
     ...settingGroup('services', [
-      { name: 'HORIZON_PORT', type: 'int', default: '8080', description: 'Port of the dashboard (uwsgi serves it and its static files; no apache).' },
+      {
+        name: 'HORIZON_PORT',
+        type: 'int',
+        default: '8080',
+        description: 'Port of the dashboard (uwsgi serves it and its static files; no apache).',
+      },
     ]),
     ...settingGroup('config files', [
-      { name: 'HORIZON_SETTINGS', type: 'path', default: '/etc/openstack-dashboard/local_settings.py', description: 'Horizon settings (Debian path).' },
+      {
+        name: 'HORIZON_SETTINGS',
+        type: 'path',
+        default: '/etc/openstack-dashboard/local_settings.py',
+        description: 'Horizon settings (Debian path).',
+      },
     ]),
   ],
   repos: [{ name: 'horizon', distroPackage: 'python3-django-horizon' }],
@@ -193,14 +239,22 @@ export const horizonModule: ServiceModule = {
         async run(ctx) {
           const l = horizonLayout(ctx.plan);
           if (l.secretKeyFile && !existsSync(l.secretKeyFile)) {
-            await ctx.writeFile(l.secretKeyFile, randomBytes(32).toString('hex') + '\n', { mode: 0o640, owner: 'root', group: HORIZON_USER });
+            await ctx.writeFile(l.secretKeyFile, randomBytes(32).toString('hex') + '\n', {
+              mode: 0o640,
+              owner: 'root',
+              group: HORIZON_USER,
+            });
           }
           if (l.localSettings && !existsSync(l.localSettings.path)) {
             // a checkout has no local_settings.py; devstack starts from the example too
             await ctx.sh.run(['cp', l.localSettings.example, l.localSettings.path]);
           }
           // no secrets inside (Debian keeps SECRET_KEY in /var/lib/openstack-dashboard/secret-key)
-          await ctx.writeFile(join(l.snippetDir, SNIPPET_NAME), horizonSnippet(ctx.plan, { secretKeyFile: l.secretKeyFile }), { mode: 0o644, owner: 'root', group: 'root' });
+          await ctx.writeFile(
+            join(l.snippetDir, SNIPPET_NAME),
+            horizonSnippet(ctx.plan, { secretKeyFile: l.secretKeyFile }),
+            { mode: 0o644, owner: 'root', group: 'root' },
+          );
           await writeConf(ctx, l.uwsgiIni, horizonUwsgiIni(ctx.plan, l), 'root', 0o644);
         },
       },
@@ -232,7 +286,11 @@ export const horizonModule: ServiceModule = {
       after: ['key', 'memcached'].filter((p) => plan.isEnabled(p)),
     });
     // the login page renders only when settings, templates and static manifest all work
-    pane.probe = { kind: 'http', url: `http://${serviceHost(plan)}:${horizonPort(plan)}/auth/login/`, expectStatus: [200] };
+    pane.probe = {
+      kind: 'http',
+      url: `http://${serviceHost(plan)}:${horizonPort(plan)}/auth/login/`,
+      expectStatus: [200],
+    };
     pane.codeFrom = codeFrom(plan);
     return enabledPanes(plan, [pane]);
   },

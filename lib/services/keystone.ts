@@ -31,7 +31,6 @@ export const KEYSTONE_UWSGI = '/etc/keystone/tstack-uwsgi.ini';
 const FERNET = '/etc/keystone/fernet-keys/';
 const CREDENTIAL = '/etc/keystone/credential-keys/';
 
-
 /** The identity API's port: the one definition, read by every keystone URL. */
 export const keystonePort = (plan: Plan): number => plan.int('KEYSTONE_SERVICE_PORT');
 
@@ -81,10 +80,22 @@ export const keystoneModule: ServiceModule = {
   shortNames: ['key'],
   settings: [
     ...settingGroup('services', [
-      { name: 'KEYSTONE_SERVICE_PORT', type: 'int', default: '5000', description: 'Port of the identity API (uwsgi), in every keystone URL.' },
+      {
+        name: 'KEYSTONE_SERVICE_PORT',
+        type: 'int',
+        default: '5000',
+        description: 'Port of the identity API (uwsgi), in every keystone URL.',
+      },
     ]),
     ...settingGroup('config files', [
-      { name: 'KEYSTONE_CONF', type: 'path', default: KEYSTONE_CONF, description: "keystone.conf, where keystone's WSGI app reads it: the target of [[post-config|$KEYSTONE_CONF]] (not movable)." },
+      {
+        name: 'KEYSTONE_CONF',
+        type: 'path',
+        default: KEYSTONE_CONF,
+        description:
+          "keystone.conf, where keystone's WSGI app reads it: the target of [[post-config|$KEYSTONE_CONF]] (not " +
+          'movable).',
+      },
     ]),
   ],
   // the admin user is bootstrapped with ADMIN_PASSWORD; the service users get SERVICE_PASSWORD
@@ -170,4 +181,3 @@ export const keystoneModule: ServiceModule = {
     },
   ],
 };
-

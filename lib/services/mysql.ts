@@ -43,7 +43,12 @@ export const mysqlModule: ServiceModule = {
           await ctx.sh.run(['install', '-d', '-o', 'mysql', '-g', 'root', '-m', '0755', '/run/mysqld']);
           if (!existsSync(`${DATADIR}/mysql`)) {
             // only when the data directory was removed by hand; the package normally initialises it
-            await ctx.sh.run(['mariadb-install-db', '--user=mysql', `--datadir=${DATADIR}`, '--auth-root-authentication-method=socket']);
+            await ctx.sh.run([
+              'mariadb-install-db',
+              '--user=mysql',
+              `--datadir=${DATADIR}`,
+              '--auth-root-authentication-method=socket',
+            ]);
           }
         },
       },

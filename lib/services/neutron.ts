@@ -212,10 +212,21 @@ export const neutronModule: ServiceModule = {
               async run(ctx: StackContext) {
                 const f = neutronFiles(ctx.plan);
                 const t0 = Date.now();
-                await ctx.sh.run([binPath(ctx.plan, 'neutron-db-manage'), '--config-file', f.neutron, '--config-file', f.ml2, 'upgrade', 'heads'], {
-                  user: 'neutron',
-                  cwd: '/',
-                });
+                await ctx.sh.run(
+                  [
+                    binPath(ctx.plan, 'neutron-db-manage'),
+                    '--config-file',
+                    f.neutron,
+                    '--config-file',
+                    f.ml2,
+                    'upgrade',
+                    'heads',
+                  ],
+                  {
+                    user: 'neutron',
+                    cwd: '/',
+                  },
+                );
                 ctx.log.info(`neutron-db-manage upgrade heads: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
               },
             },
@@ -255,7 +266,12 @@ export const neutronModule: ServiceModule = {
     const pids: number[] = [];
     for (const ns of neutronNamespaces(list.stdout)) {
       const r = await ctx.sh.run(['ip', 'netns', 'pids', ns], { allowFailure: true });
-      pids.push(...r.stdout.split(/\s+/).filter((p) => /^\d+$/.test(p)).map(Number));
+      pids.push(
+        ...r.stdout
+          .split(/\s+/)
+          .filter((p) => /^\d+$/.test(p))
+          .map(Number),
+      );
     }
     if (pids.length === 0) return;
     await ctx.sh.run(['kill', '-TERM', ...pids.map(String)], { allowFailure: true });
@@ -268,7 +284,8 @@ export const neutronModule: ServiceModule = {
     await dropDatabases(ctx, 'neutron', ['neutron']);
     // the routers' and networks' namespaces (their taps vanish with ovs-vswitchd, the namespaces do not)
     const list = await ctx.sh.run(['ip', 'netns', 'list']);
-    for (const ns of neutronNamespaces(list.stdout)) await ctx.sh.run(['ip', 'netns', 'delete', ns], { allowFailure: true });
+    for (const ns of neutronNamespaces(list.stdout))
+      await ctx.sh.run(['ip', 'netns', 'delete', ns], { allowFailure: true });
     await removeDirs(ctx, [`${STATE}/dhcp`, `${STATE}/external`, `${STATE}/ha_confs`, `${STATE}/lock`]);
   },
   processes(plan) {
@@ -297,7 +314,10 @@ export const neutronModule: ServiceModule = {
         after: ['key', ...rabbit, 'neutron:db-sync'],
         codeFrom,
       },
-      agent('q-agt', 'neutron-openvswitch-agent', f.ovsAgent, 'Agent initialized successfully', ['ovs-vswitchd', 'neutron:br-ex']),
+      agent('q-agt', 'neutron-openvswitch-agent', f.ovsAgent, 'Agent initialized successfully', [
+        'ovs-vswitchd',
+        'neutron:br-ex',
+      ]),
       agent('q-dhcp', 'neutron-dhcp-agent', f.dhcp, 'DHCP agent started', ['q-agt']),
       agent('q-l3', 'neutron-l3-agent', f.l3, 'L3 agent started', ['q-agt']),
       {
@@ -305,7 +325,12 @@ export const neutronModule: ServiceModule = {
         // it serves the metadata proxies on a unix socket; a connect proves it listens (a stale file refuses)
         probe: {
           kind: 'command',
-          argv: ['/usr/bin/python3', '-c', 'import socket,sys; socket.socket(socket.AF_UNIX).connect(sys.argv[1])', `${STATE}/metadata_proxy`],
+          argv: [
+            '/usr/bin/python3',
+            '-c',
+            'import socket,sys; socket.socket(socket.AF_UNIX).connect(sys.argv[1])',
+            `${STATE}/metadata_proxy`,
+          ],
         },
       },
     ]);

@@ -46,7 +46,10 @@ export const NOVA_METADATA_UWSGI = '/etc/nova/tstack-metadata-uwsgi.ini';
 const STATE = '/var/lib/nova';
 
 export const novaConfPath = (plan: Plan): string => plan.get('NOVA_CONF');
-/** n-cpu's only config file: like nova.conf but without database credentials (compute reaches the DB through conductor). */
+/**
+ * n-cpu's only config file: like nova.conf but without database credentials
+ * (compute reaches the DB through conductor).
+ */
 export const novaCpuConfPath = (plan: Plan): string => plan.get('NOVA_CPU_CONF');
 
 export const novaApiPort = (plan: Plan): number => plan.int('NOVA_SERVICE_PORT');
@@ -163,15 +166,18 @@ export function cellMappingsSql(plan: Plan): string {
   secret(plan, 'RABBIT_PASSWORD');
   const q = (v: string) => sqlString(v);
   return [
-    `UPDATE nova_api.cell_mappings SET database_connection = ${q(urls.databaseUrl(plan, 'nova_cell0', 'nova', pw))} WHERE name = 'cell0';`,
-    `UPDATE nova_api.cell_mappings SET database_connection = ${q(urls.databaseUrl(plan, 'nova', 'nova', pw))}, transport_url = ${q(urls.transportUrl(plan))} WHERE name = 'cell1';`,
+    `UPDATE nova_api.cell_mappings SET database_connection = ${q(urls.databaseUrl(plan, 'nova_cell0', 'nova', pw))} ` +
+      `WHERE name = 'cell0';`,
+    `UPDATE nova_api.cell_mappings SET database_connection = ${q(urls.databaseUrl(plan, 'nova', 'nova', pw))}, ` +
+      `transport_url = ${q(urls.transportUrl(plan))} WHERE name = 'cell1';`,
     '',
   ].join('\n');
 }
 
 function computeArgv(plan: Plan): string[] {
   const conf = ['--config-file', novaCpuConfPath(plan)];
-  if (plan.method.method === 'source' || virtDriver(plan) === 'libvirt') return [binPath(plan, 'nova-compute'), ...conf];
+  if (plan.method.method === 'source' || virtDriver(plan) === 'libvirt')
+    return [binPath(plan, 'nova-compute'), ...conf];
   // argv[0] set so oslo.config and the logs call it nova-compute
   const code = "import sys; sys.argv[0] = 'nova-compute'; from nova.cmd.compute import main; sys.exit(main())";
   return [pythonPath(plan), '-c', code, ...conf];
@@ -191,9 +197,15 @@ export const novaModule: ServiceModule = {
         choices: ['fake', 'libvirt'],
         default: (_get, host) => (host.kvmUsable() && host.libvirtInstalled() ? 'libvirt' : 'fake'),
         defaultDoc: 'libvirt when /dev/kvm is usable and libvirt is installed, else fake',
-        description: 'Nova compute driver: real guests with libvirt, or nova\'s fake driver (no guests, instant boots).',
+        description: "Nova compute driver: real guests with libvirt, or nova's fake driver (no guests, instant boots).",
       },
-      { name: 'LIBVIRT_TYPE', type: 'enum', choices: ['kvm', 'qemu'], default: 'kvm', description: 'libvirt domain type (qemu when there is no KVM).' },
+      {
+        name: 'LIBVIRT_TYPE',
+        type: 'enum',
+        choices: ['kvm', 'qemu'],
+        default: 'kvm',
+        description: 'libvirt domain type (qemu when there is no KVM).',
+      },
       {
         name: 'LIBVIRT_CPU_MODE',
         type: 'enum',
@@ -205,10 +217,16 @@ export const novaModule: ServiceModule = {
         name: 'LIBVIRT_CPU_MODEL',
         type: 'string',
         default: 'Nehalem',
-        description: 'CPU model with LIBVIRT_CPU_MODE=custom: devstack pins one old enough for any host (and nested qemu).',
+        description:
+          'CPU model with LIBVIRT_CPU_MODE=custom: devstack pins one old enough for any host (and nested qemu).',
       },
       { name: 'NOVA_SERVICE_PORT', type: 'int', default: '8774', description: 'Port of the compute API (uwsgi).' },
-      { name: 'METADATA_SERVICE_PORT', type: 'int', default: '8775', description: 'Port of the metadata API (uwsgi), where neutron\'s metadata agent sends guests.' },
+      {
+        name: 'METADATA_SERVICE_PORT',
+        type: 'int',
+        default: '8775',
+        description: "Port of the metadata API (uwsgi), where neutron's metadata agent sends guests.",
+      },
     ]),
     ...settingGroup('passwords', [
       {
@@ -216,11 +234,16 @@ export const novaModule: ServiceModule = {
         type: 'password',
         secret: true,
         default: '${SERVICE_PASSWORD}',
-        description: 'Secret neutron\'s metadata agent signs instance ids with for nova\'s metadata API (never asked).',
+        description: "Secret neutron's metadata agent signs instance ids with for nova's metadata API (never asked).",
       },
     ]),
     ...settingGroup('config files', [
-      { name: 'NOVA_CONF', type: 'path', default: '/etc/nova/nova.conf', description: 'nova.conf of the control services.' },
+      {
+        name: 'NOVA_CONF',
+        type: 'path',
+        default: '/etc/nova/nova.conf',
+        description: 'nova.conf of the control services.',
+      },
       {
         name: 'NOVA_CPU_CONF',
         type: 'path',
@@ -253,9 +276,19 @@ export const novaModule: ServiceModule = {
           const p = ctx.plan;
           await writeConf(ctx, novaConfPath(p), novaConf(p), 'nova');
           await writeConf(ctx, novaCpuConfPath(p), novaCpuConf(p), 'nova');
-          const api = uwsgiIni(p, { wsgiFile: binPath(p, 'nova-api-wsgi'), port: novaApiPort(p), chdir: STATE, name: 'nova-api' });
+          const api = uwsgiIni(p, {
+            wsgiFile: binPath(p, 'nova-api-wsgi'),
+            port: novaApiPort(p),
+            chdir: STATE,
+            name: 'nova-api',
+          });
           await writeConf(ctx, NOVA_API_UWSGI, api, 'nova', 0o644);
-          const meta = uwsgiIni(p, { wsgiFile: binPath(p, 'nova-metadata-wsgi'), port: metadataPort(p), chdir: STATE, name: 'nova-metadata' });
+          const meta = uwsgiIni(p, {
+            wsgiFile: binPath(p, 'nova-metadata-wsgi'),
+            port: metadataPort(p),
+            chdir: STATE,
+            name: 'nova-metadata',
+          });
           await writeConf(ctx, NOVA_METADATA_UWSGI, meta, 'nova', 0o644);
           await ensureDirs(ctx, 'nova', [STATE, `${STATE}/tmp`, `${STATE}/instances`]);
         },
@@ -300,7 +333,10 @@ export const novaModule: ServiceModule = {
                 const conf = ['--config-file', novaConfPath(ctx.plan)];
                 const deadline = Date.now() + ctx.plan.int('SERVICE_TIMEOUT') * 2000;
                 for (;;) {
-                  const computes = await queryColumn(ctx.sh, 'SELECT DISTINCT host FROM nova.compute_nodes WHERE deleted = 0');
+                  const computes = await queryColumn(
+                    ctx.sh,
+                    'SELECT DISTINCT host FROM nova.compute_nodes WHERE deleted = 0',
+                  );
                   const mapped = await queryColumn(ctx.sh, 'SELECT host FROM nova_api.host_mappings');
                   const unmapped = computes.filter((h) => !mapped.includes(h));
                   if (computes.length > 0 && unmapped.length === 0) {
@@ -308,9 +344,17 @@ export const novaModule: ServiceModule = {
                     return;
                   }
                   if (Date.now() > deadline) {
-                    throw new Error(computes.length === 0 ? 'no compute host registered: see the n-cpu pane log' : `discover_hosts did not map ${unmapped.join(', ')}`);
+                    throw new Error(
+                      computes.length === 0
+                        ? 'no compute host registered: see the n-cpu pane log'
+                        : `discover_hosts did not map ${unmapped.join(', ')}`,
+                    );
                   }
-                  if (unmapped.length > 0) await ctx.sh.run([m, ...conf, 'cell_v2', 'discover_hosts', '--verbose'], { user: 'nova', cwd: '/' });
+                  if (unmapped.length > 0)
+                    await ctx.sh.run([m, ...conf, 'cell_v2', 'discover_hosts', '--verbose'], {
+                      user: 'nova',
+                      cwd: '/',
+                    });
                   else await new Promise((r) => setTimeout(r, 1000));
                 }
               },
@@ -340,8 +384,30 @@ export const novaModule: ServiceModule = {
     });
     const rabbit = plan.isEnabled('rabbit') ? ['rabbit', 'rabbit:user'] : [];
     return enabledPanes(plan, [
-      { ...uwsgiPane({ name: 'n-api', project: 'nova', user: 'nova', ini: NOVA_API_UWSGI, port: novaApiPort(plan), host, after: ['key', ...SYNC_AFTER] }), codeFrom },
-      { ...uwsgiPane({ name: 'n-api-meta', project: 'nova', user: 'nova', ini: NOVA_METADATA_UWSGI, port: metadataPort(plan), host, after: ['key', ...SYNC_AFTER] }), codeFrom },
+      {
+        ...uwsgiPane({
+          name: 'n-api',
+          project: 'nova',
+          user: 'nova',
+          ini: NOVA_API_UWSGI,
+          port: novaApiPort(plan),
+          host,
+          after: ['key', ...SYNC_AFTER],
+        }),
+        codeFrom,
+      },
+      {
+        ...uwsgiPane({
+          name: 'n-api-meta',
+          project: 'nova',
+          user: 'nova',
+          ini: NOVA_METADATA_UWSGI,
+          port: metadataPort(plan),
+          host,
+          after: ['key', ...SYNC_AFTER],
+        }),
+        codeFrom,
+      },
       daemon('n-cond', 'nova-conductor', 'conductor', [...rabbit, ...SYNC_AFTER]),
       daemon('n-sch', 'nova-scheduler', 'scheduler', [...rabbit, ...SYNC_AFTER, 'placement-api']),
       {

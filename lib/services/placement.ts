@@ -5,7 +5,18 @@ import { binPath } from '../source/paths.ts';
 import { iniDoc, type IniDoc } from '../util/ini.ts';
 import { codeFrom } from '../source/index.ts';
 import { settingGroup } from '../config/settings.ts';
-import { databaseStep, databaseUrl, debug, keystoneAuthtoken, manageStep, serviceHost, uwsgiIni, uwsgiPane, writeConf, dropDatabases } from './common.ts';
+import {
+  databaseStep,
+  databaseUrl,
+  debug,
+  keystoneAuthtoken,
+  manageStep,
+  serviceHost,
+  uwsgiIni,
+  uwsgiPane,
+  writeConf,
+  dropDatabases,
+} from './common.ts';
 
 /** Fixed: the WSGI app under uwsgi reads this path (the settings row only names it for local.conf). */
 export const PLACEMENT_CONF = '/etc/placement/placement.conf';
@@ -31,9 +42,23 @@ export const placementModule: ServiceModule = {
   settings: [
     ...settingGroup('services', [
       // devstack serves placement under /placement on port 80; tstack's uwsgi has its own port
-      { name: 'PLACEMENT_SERVICE_PORT', type: 'int', default: '8778', description: 'Port of the placement API (uwsgi).' },
+      {
+        name: 'PLACEMENT_SERVICE_PORT',
+        type: 'int',
+        default: '8778',
+        description: 'Port of the placement API (uwsgi).',
+      },
     ]),
-    ...settingGroup('config files', [{ name: 'PLACEMENT_CONF', type: 'path', default: PLACEMENT_CONF, description: "placement.conf, where placement's WSGI app reads it: the target of [[post-config|$PLACEMENT_CONF]] (not movable)." }]),
+    ...settingGroup('config files', [
+      {
+        name: 'PLACEMENT_CONF',
+        type: 'path',
+        default: PLACEMENT_CONF,
+        description:
+          "placement.conf, where placement's WSGI app reads it: the target of [[post-config|$PLACEMENT_CONF]] (not " +
+          'movable).',
+      },
+    ]),
   ],
   repos: [{ name: 'placement', distroPackage: 'python3-placement' }],
   debconf: [
@@ -63,7 +88,13 @@ export const placementModule: ServiceModule = {
     start: plan.isEnabled('placement-api')
       ? [
           databaseStep(plan, 'placement', 'placement', ['placement']),
-          manageStep({ id: 'placement:db-sync', title: 'placement-manage db sync', after: ['placement:db'], user: 'placement', argv: (p) => [[binPath(p, 'placement-manage'), 'db', 'sync']] }),
+          manageStep({
+            id: 'placement:db-sync',
+            title: 'placement-manage db sync',
+            after: ['placement:db'],
+            user: 'placement',
+            argv: (p) => [[binPath(p, 'placement-manage'), 'db', 'sync']],
+          }),
         ]
       : [],
   }),
@@ -89,6 +120,13 @@ export const placementModule: ServiceModule = {
       : [],
   catalog: (plan) =>
     plan.isEnabled('placement-api')
-      ? [{ user: 'placement', extraRoles: ['admin'], service: { name: 'placement', type: 'placement', description: 'Placement Service' }, url: `http://${serviceHost(plan)}:${placementPort(plan)}` }]
+      ? [
+          {
+            user: 'placement',
+            extraRoles: ['admin'],
+            service: { name: 'placement', type: 'placement', description: 'Placement Service' },
+            url: `http://${serviceHost(plan)}:${placementPort(plan)}`,
+          },
+        ]
       : [],
 };

@@ -38,7 +38,12 @@ export const rabbitModule: ServiceModule = {
   project: 'infra',
   shortNames: ['rabbit'],
   settings: settingGroup('database and messaging', [
-    { name: 'RABBIT_PORT', type: 'int', default: '5672', description: 'AMQP port of RabbitMQ (in every transport_url).' },
+    {
+      name: 'RABBIT_PORT',
+      type: 'int',
+      default: '5672',
+      description: 'AMQP port of RabbitMQ (in every transport_url).',
+    },
   ]),
   passwords: ['RABBIT_PASSWORD'],
   configFiles: () => [RABBITMQ_ENV_CONF],
@@ -49,7 +54,18 @@ export const rabbitModule: ServiceModule = {
         title: 'RabbitMQ node settings',
         async run(ctx) {
           await ctx.writeFile(RABBITMQ_ENV_CONF, rabbitmqEnvConf(ctx.plan), { mode: 0o644 });
-          await ctx.sh.run(['install', '-d', '-o', 'rabbitmq', '-g', 'rabbitmq', '-m', '0750', '/var/log/rabbitmq', HOME]);
+          await ctx.sh.run([
+            'install',
+            '-d',
+            '-o',
+            'rabbitmq',
+            '-g',
+            'rabbitmq',
+            '-m',
+            '0750',
+            '/var/log/rabbitmq',
+            HOME,
+          ]);
         },
       },
     ],
@@ -69,7 +85,10 @@ export const rabbitModule: ServiceModule = {
   async stop(ctx) {
     // epmd is started by the first Erlang node on the host (the broker, or rabbitmqctl run by a
     // probe) and daemonises; with no node registered any more it exits on request
-    const r = await ctx.sh.run(['/usr/bin/epmd', '-kill'], { allowFailure: true, env: { ERL_EPMD_ADDRESS: '127.0.0.1' } });
+    const r = await ctx.sh.run(['/usr/bin/epmd', '-kill'], {
+      allowFailure: true,
+      env: { ERL_EPMD_ADDRESS: '127.0.0.1' },
+    });
     if (r.code === 0) ctx.log.info('rabbit: epmd stopped');
   },
   async clean(ctx) {

@@ -79,7 +79,11 @@ type PlanView = Pick<Plan, 'get' | 'bool' | 'int' | 'dirs'>;
  * $DEST/<name> (the rows' defaults: $GIT_BASE/openstack/<name>.git and
  * TARGET_BRANCH). The plan calls this for each ServiceModule.repos entry.
  */
-export function serviceRepo(plan: PlanView, name: string, opts: { distroPackage?: string; prefix?: string } = {}): RepoSpec {
+export function serviceRepo(
+  plan: PlanView,
+  name: string,
+  opts: { distroPackage?: string; prefix?: string } = {},
+): RepoSpec {
   const prefix = repoPrefix({ name, prefix: opts.prefix });
   return {
     name,
@@ -102,14 +106,25 @@ export function libraryRepos(plan: PlanView): RepoSpec[] {
     const known = LIBRARIES[n];
     if (known) return serviceRepo(plan, n, known);
     const url = `${s.gitBase}/openstack/${n}.git`;
-    return { name: n, url, ref: s.targetBranch, dir: join(s.dest, n), distroPackage: `python3-${n.replace(/^python-/, '')}` };
+    return {
+      name: n,
+      url,
+      ref: s.targetBranch,
+      dir: join(s.dest, n),
+      distroPackage: `python3-${n.replace(/^python-/, '')}`,
+    };
   });
 }
 
 /** openstack/requirements, for upper-constraints.txt (only needed when pip resolves dependencies). */
 export function requirementsRepo(plan: PlanView): RepoSpec {
   const s = sourceSettings(plan);
-  return { name: 'requirements', url: s.requirementsRepo, ref: s.requirementsBranch, dir: join(s.dest, 'requirements') };
+  return {
+    name: 'requirements',
+    url: s.requirementsRepo,
+    ref: s.requirementsBranch,
+    dir: join(s.dest, 'requirements'),
+  };
 }
 
 export interface SourceRepos {
@@ -130,7 +145,8 @@ export function sourceRepos(plan: PlanView & Pick<Plan, 'repos'>): SourceRepos {
   const isRequirements = (r: RepoSpec) => r.name === 'requirements';
   const seen = new Set<string>();
   const uniq = (r: RepoSpec): boolean => (seen.has(r.dir) ? false : (seen.add(r.dir), true));
-  const dataRepos = s.sourceDeps === 'pip' ? [plan.repos.find(isRequirements) ?? requirementsRepo(plan)].filter(uniq) : [];
+  const dataRepos =
+    s.sourceDeps === 'pip' ? [plan.repos.find(isRequirements) ?? requirementsRepo(plan)].filter(uniq) : [];
   const installRepos = [...libraryRepos(plan), ...plan.repos.filter((r) => !isRequirements(r))].filter(uniq);
   return { dataRepos, installRepos };
 }

@@ -29,7 +29,8 @@ export interface TestConfigOptions {
 /** `values` written as `NAME='value'` lines of a [[local|localrc]] section, resolved for real. */
 export function testConfig(values: Record<string, string> = {}, o: TestConfigOptions = {}): StackConfig {
   const lines = Object.entries(values).map(([k, v]) => `${k}=${shellSingleQuote(v)}`);
-  if (o.services !== undefined) lines.push(`ENABLED_SERVICES=${typeof o.services === 'string' ? o.services : o.services.join(',')}`);
+  if (o.services !== undefined)
+    lines.push(`ENABLED_SERVICES=${typeof o.services === 'string' ? o.services : o.services.join(',')}`);
   const localConf = parseLocalConf(`[[local|localrc]]\n${lines.join('\n')}\n`, 'test-local.conf');
   const config = resolveConfig({
     localConf,
@@ -49,5 +50,10 @@ export interface TestPlanOptions extends TestConfigOptions {
 }
 
 export function testPlan(values: Record<string, string> = {}, o: TestPlanOptions = {}): Plan {
-  return buildPlan(testConfig(values, o), { method: o.method ?? 'distro', reason: 'test' }, o.modules ?? SERVICE_MODULES, { topDir: o.topDir });
+  return buildPlan(
+    testConfig(values, o),
+    { method: o.method ?? 'distro', reason: 'test' },
+    o.modules ?? SERVICE_MODULES,
+    { topDir: o.topDir },
+  );
 }

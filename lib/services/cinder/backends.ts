@@ -40,17 +40,28 @@ export interface CinderBackend extends BackendRequest {
  */
 export function parseBackends(value: string): BackendRequest[] {
   const out: BackendRequest[] = [];
-  for (const raw of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const raw of value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [type, name = type, ...rest] = raw.split(':');
     if (rest.length > 0 || !name) throw new ConfigError(`CINDER_ENABLED_BACKENDS: '${raw}' is not type:name`);
     if (!BACKEND_TYPES.includes(type as CinderBackendType)) {
-      throw new ConfigError(`CINDER_ENABLED_BACKENDS: backend type '${type}' in '${raw}' is not supported by tstack (supported: ${BACKEND_TYPES.join(', ')})`);
+      throw new ConfigError(
+        `CINDER_ENABLED_BACKENDS: backend type '${type}' in '${raw}' is not supported by tstack ` +
+          `(supported: ${BACKEND_TYPES.join(', ')})`,
+      );
     }
-    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name)) throw new ConfigError(`CINDER_ENABLED_BACKENDS: backend name '${name}' must be letters, digits, '.', '_' or '-'`);
-    if (out.some((b) => b.name === name)) throw new ConfigError(`CINDER_ENABLED_BACKENDS: backend name '${name}' is used twice`);
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name))
+      throw new ConfigError(`CINDER_ENABLED_BACKENDS: backend name '${name}' must be letters, digits, '.', '_' or '-'`);
+    if (out.some((b) => b.name === name))
+      throw new ConfigError(`CINDER_ENABLED_BACKENDS: backend name '${name}' is used twice`);
     out.push({ type: type as CinderBackendType, name });
   }
-  if (out.length === 0) throw new ConfigError('CINDER_ENABLED_BACKENDS is empty; cinder needs at least one backend (e.g. lvm:lvmdriver-1 or fake)');
+  if (out.length === 0)
+    throw new ConfigError(
+      'CINDER_ENABLED_BACKENDS is empty; cinder needs at least one backend (e.g. lvm:lvmdriver-1 or fake)',
+    );
   return out;
 }
 
@@ -73,6 +84,8 @@ export interface DeviceMapperEvidence {
   controlNode: boolean;
 }
 
+const MISSING_NODE = ' (/dev/mapper/control is missing; `dmsetup mknodes` creates it)';
+
 /**
  * device-mapper registers the misc device `device-mapper` (and a block major
  * of that name); without it lvcreate fails with "/dev/mapper/control: open
@@ -83,12 +96,23 @@ export interface DeviceMapperEvidence {
 export function deviceMapperFrom(e: DeviceMapperEvidence): DeviceMapperState {
   const listed = (text: string | undefined) => text !== undefined && /^\s*\d+\s+device-mapper\s*$/m.test(text);
   if (listed(e.procMisc) || listed(e.procDevices)) {
-    return { available: true, reason: `device-mapper is registered in the kernel${e.controlNode ? '' : ' (/dev/mapper/control is missing; `dmsetup mknodes` creates it)'}` };
+    return {
+      available: true,
+      reason: `device-mapper is registered in the kernel${e.controlNode ? '' : MISSING_NODE}`,
+    };
   }
   if (e.procMisc === undefined && e.procDevices === undefined) {
-    return { available: e.controlNode, reason: e.controlNode ? '/dev/mapper/control exists (no /proc to confirm)' : 'no /proc/misc, /proc/devices or /dev/mapper/control' };
+    return {
+      available: e.controlNode,
+      reason: e.controlNode
+        ? '/dev/mapper/control exists (no /proc to confirm)'
+        : 'no /proc/misc, /proc/devices or /dev/mapper/control',
+    };
   }
-  return { available: false, reason: 'the kernel has no device-mapper (not in /proc/misc or /proc/devices), so LVM volumes cannot be created' };
+  return {
+    available: false,
+    reason: 'the kernel has no device-mapper (not in /proc/misc or /proc/devices), so LVM volumes cannot be created',
+  };
 }
 
 function readOrUndefined(path: string): string | undefined {
@@ -109,7 +133,10 @@ export const systemDeviceMapper: DeviceMapperProbe = {
     }),
 };
 
-/** LVM backends become fake ones when the kernel cannot create logical volumes; names are kept so volume types stay stable. */
+/**
+ * LVM backends become fake ones when the kernel cannot create logical volumes;
+ * names are kept so volume types stay stable.
+ */
 export function resolveBackends(requests: readonly BackendRequest[], dm: DeviceMapperState): CinderBackend[] {
   return requests.map((r) =>
     r.type === 'lvm' && !dm.available
@@ -121,7 +148,8 @@ export function resolveBackends(requests: readonly BackendRequest[], dm: DeviceM
 export function cinderBackends(plan: Plan, dm: DeviceMapperProbe = systemDeviceMapper): CinderBackend[] {
   const requests = parseBackends(plan.get('CINDER_ENABLED_BACKENDS'));
   // /proc is only read when an LVM backend is asked for
-  if (!requests.some((r) => r.type === 'lvm')) return resolveBackends(requests, { available: true, reason: 'no LVM backend' });
+  if (!requests.some((r) => r.type === 'lvm'))
+    return resolveBackends(requests, { available: true, reason: 'no LVM backend' });
   return resolveBackends(requests, dm.check());
 }
 
@@ -129,7 +157,11 @@ export function cinderBackends(plan: Plan, dm: DeviceMapperProbe = systemDeviceM
 export function fallbackMessages(backends: readonly CinderBackend[]): string[] {
   return backends
     .filter((b) => b.fallbackReason)
-    .map((b) => `cinder backend ${b.name}: ${b.requested} requested, using the fake driver instead (${FAKE_DRIVER}): ${b.fallbackReason}`);
+    .map(
+      (b) =>
+        `cinder backend ${b.name}: ${b.requested} requested, ` +
+        `using the fake driver instead (${FAKE_DRIVER}): ${b.fallbackReason}`,
+    );
 }
 
 /**

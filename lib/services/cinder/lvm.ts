@@ -19,7 +19,11 @@ export interface LvmLayout {
 
 export function lvmLayout(plan: Plan, name: string): LvmLayout {
   const volumeGroup = `stack-volumes-${name}`;
-  return { volumeGroup, backingFile: join(plan.dirs.dataDir, `${volumeGroup}-backing-file`), size: plan.get('VOLUME_BACKING_FILE_SIZE') };
+  return {
+    volumeGroup,
+    backingFile: join(plan.dirs.dataDir, `${volumeGroup}-backing-file`),
+    size: plan.get('VOLUME_BACKING_FILE_SIZE'),
+  };
 }
 
 /** The loop devices attached to `file` (`losetup -j` prints `/dev/loop0: []: (file)`). */

@@ -23,7 +23,10 @@ export interface VolumeTypesResult {
  * Existing types are looked up first: a re-run creates nothing twice, and a
  * type whose property drifted is corrected in place.
  */
-export async function ensureVolumeTypes(client: OpenStackClient, backends: readonly Pick<CinderBackend, 'name' | 'type'>[]): Promise<VolumeTypesResult> {
+export async function ensureVolumeTypes(
+  client: OpenStackClient,
+  backends: readonly Pick<CinderBackend, 'name' | 'type'>[],
+): Promise<VolumeTypesResult> {
   const result: VolumeTypesResult = { created: [], updated: [], kept: [] };
   // is_public=None: an admin sees private types too, so a private one of the same name is not duplicated
   const existing = (await client.get<{ volume_types: VolumeType[] }>('volumev3', '/types?is_public=None')).volume_types;
@@ -31,12 +34,20 @@ export async function ensureVolumeTypes(client: OpenStackClient, backends: reado
     const found = existing.find((t) => t.name === b.name);
     const backendName = volumeBackendName(b);
     if (!found) {
-      const body = { volume_type: { name: b.name, 'os-volume-type-access:is_public': true, extra_specs: { volume_backend_name: backendName } } };
+      const body = {
+        volume_type: {
+          name: b.name,
+          'os-volume-type-access:is_public': true,
+          extra_specs: { volume_backend_name: backendName },
+        },
+      };
       await client.post('volumev3', '/types', body);
       result.created.push(b.name);
     } else if (found.extra_specs?.volume_backend_name !== backendName) {
       // e.g. a type made by an LVM run, now served by the fake fallback
-      await client.post('volumev3', `/types/${found.id}/extra_specs`, { extra_specs: { volume_backend_name: backendName } });
+      await client.post('volumev3', `/types/${found.id}/extra_specs`, {
+        extra_specs: { volume_backend_name: backendName },
+      });
       result.updated.push(b.name);
     } else {
       result.kept.push(b.name);

@@ -21,7 +21,14 @@ import { keystoneConf, bootstrapArgv } from '../../../lib/services/keystone.ts';
 import { glanceApiConf } from '../../../lib/services/glance.ts';
 import { placementConf } from '../../../lib/services/placement.ts';
 import { novaConf, novaCpuConf, cellMappingsSql } from '../../../lib/services/nova.ts';
-import { neutronConf, ml2Conf, ovsAgentConf, dhcpAgentConf, l3AgentConf, metadataAgentConf } from '../../../lib/services/neutron.ts';
+import {
+  neutronConf,
+  ml2Conf,
+  ovsAgentConf,
+  dhcpAgentConf,
+  l3AgentConf,
+  metadataAgentConf,
+} from '../../../lib/services/neutron.ts';
 import { cinderConf } from '../../../lib/services/cinder.ts';
 import { cinderBackends } from '../../../lib/services/cinder/backends.ts';
 import { horizonSnippet } from '../../../lib/services/horizon.ts';
@@ -38,8 +45,18 @@ function tsFiles(dir: string): string[] {
   );
 }
 
-/** `plan.get('X')`, `ctx.plan.bool('X')`, `readSetting(config, 'X')`, `secret(plan, 'X')`, `v('X')` (method.ts), `valueOf(source, 'X')` (urls.ts). */
-const READ = /(?:\.(?:get|bool|int)|readSetting\([^,()]+,|readBool\([^,()]+,|readInt\([^,()]+,|\bsecret\([\w.]+,|\bv|valueOf\(source,)\(?\s*'([A-Z][A-Z0-9_]*)'\s*\)/g;
+/**
+ * `plan.get('X')`, `ctx.plan.bool('X')`, `readSetting(config, 'X')`, `secret(plan, 'X')`,
+ * `v('X')` (method.ts), `valueOf(source, 'X')` (urls.ts).
+ */
+const READERS = [
+  String.raw`\.(?:get|bool|int)\(`,
+  String.raw`\b(?:readSetting|readBool|readInt)\([^,()]+,`,
+  String.raw`\bsecret\([\w.]+,`,
+  String.raw`\bv\(`,
+  String.raw`valueOf\(source,`,
+];
+const READ = new RegExp(`(?:${READERS.join('|')})\\s*'([A-Z][A-Z0-9_]*)'\\s*\\)`, 'g');
 
 describe('every setting the code reads has a row', () => {
   const files = tsFiles(join(REPO, 'lib'));
@@ -50,7 +67,16 @@ describe('every setting the code reads has a row', () => {
       for (const m of readFileSync(f, 'utf8').matchAll(READ)) reads.set(m[1], relative(REPO, f));
     }
     // the scan sees the reads it must (one per kind of reader)
-    for (const name of ['SERVICE_HOST', 'RECREATE_DATABASES', 'API_WORKERS', 'INSTALL_METHOD', 'RABBIT_PORT', 'OVS_DATAPATH_TYPE', 'LIBVIRT_CPU_MODEL', 'METADATA_PROXY_SHARED_SECRET']) {
+    for (const name of [
+      'SERVICE_HOST',
+      'RECREATE_DATABASES',
+      'API_WORKERS',
+      'INSTALL_METHOD',
+      'RABBIT_PORT',
+      'OVS_DATAPATH_TYPE',
+      'LIBVIRT_CPU_MODEL',
+      'METADATA_PROXY_SHARED_SECRET',
+    ]) {
       expect(reads.has(name), name).toBe(true);
     }
     const missing = [...reads].filter(([name]) => !CATALOG.setting(name)).map(([name, file]) => `${name} (${file})`);
@@ -62,7 +88,12 @@ describe('every setting the code reads has a row', () => {
   });
 
   it('no code reads config values around the catalog, and valueOr/flagOr are gone', () => {
-    const allowed = new Set(['lib/config/read.ts', 'lib/config/resolve.ts', 'lib/config/passwords.ts', 'lib/cli/commands/config.ts']);
+    const allowed = new Set([
+      'lib/config/read.ts',
+      'lib/config/resolve.ts',
+      'lib/config/passwords.ts',
+      'lib/cli/commands/config.ts',
+    ]);
     for (const f of files) {
       const text = readFileSync(f, 'utf8');
       expect(/\b(valueOr|flagOr)\(/.test(text), relative(REPO, f)).toBe(false);
@@ -84,11 +115,22 @@ describe('every setting the code reads has a row', () => {
     const all = CATALOG.serviceNames.filter((n) => n.implemented).map((n) => n.name);
     for (const method of ['distro', 'source'] as const) {
       const plan = testPlan(
-        { ADMIN_PASSWORD: 'a', DATABASE_PASSWORD: 'b', RABBIT_PASSWORD: 'c', SERVICE_PASSWORD: 'd', VIRT_DRIVER: 'libvirt', LIBS_FROM_GIT: 'ALL', CINDER_ENABLED_BACKENDS: 'lvm:lvmdriver-1,fake:f' },
+        {
+          ADMIN_PASSWORD: 'a',
+          DATABASE_PASSWORD: 'b',
+          RABBIT_PASSWORD: 'c',
+          SERVICE_PASSWORD: 'd',
+          VIRT_DRIVER: 'libvirt',
+          LIBS_FROM_GIT: 'ALL',
+          CINDER_ENABLED_BACKENDS: 'lvm:lvmdriver-1,fake:f',
+        },
         { services: all, method },
       );
       const phases = buildPhases(plan, {
-        install: [aptInstallStep(plan), ...(method === 'source' ? sourceSteps(plan, { gitInstalled: true, sudoUser: null }) : [])],
+        install: [
+          aptInstallStep(plan),
+          ...(method === 'source' ? sourceSteps(plan, { gitInstalled: true, sudoUser: null }) : []),
+        ],
         catalog: catalogStep(plan),
         seed: seedSteps(plan),
         merge: (phase) => mergeStep(plan, phase),
@@ -99,10 +141,25 @@ describe('every setting the code reads has a row', () => {
       expect(generatedFiles(plan).length).toBeGreaterThan(10);
       catalogSpec(plan);
       networkSpec(plan);
-      for (const gen of [keystoneConf, glanceApiConf, placementConf, novaConf, novaCpuConf, neutronConf, ml2Conf, ovsAgentConf, dhcpAgentConf, l3AgentConf, metadataAgentConf, mariadbCnf]) {
+      for (const gen of [
+        keystoneConf,
+        glanceApiConf,
+        placementConf,
+        novaConf,
+        novaCpuConf,
+        neutronConf,
+        ml2Conf,
+        ovsAgentConf,
+        dhcpAgentConf,
+        l3AgentConf,
+        metadataAgentConf,
+        mariadbCnf,
+      ]) {
         expect(gen(plan).length, gen.name).toBeGreaterThan(0);
       }
-      expect(cinderConf(plan, cinderBackends(plan, { check: () => ({ available: true, reason: 'test' }) })).length).toBeGreaterThan(0);
+      expect(
+        cinderConf(plan, cinderBackends(plan, { check: () => ({ available: true, reason: 'test' }) })).length,
+      ).toBeGreaterThan(0);
       expect(bootstrapArgv(plan)).toContain('--bootstrap-region-id');
       expect(cellMappingsSql(plan)).toContain('cell1');
       expect(horizonSnippet(plan)).toContain('OPENSTACK_KEYSTONE_URL');

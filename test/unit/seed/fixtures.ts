@@ -13,8 +13,15 @@ import { testPlan } from '../plan-fixture.ts';
  * catalog entries), default none; `filesDir`: the image cache, when a test
  * keeps it apart from `topDir`/files.
  */
-export function fakePlan(values: Record<string, string>, opts: { enabled?: string[]; services?: ServiceModule[]; topDir?: string; filesDir?: string } = {}): Plan {
-  const plan = testPlan(values, { services: opts.enabled ?? ['key', 'n-api', 'q-svc', 'g-api'], modules: opts.services ?? [], topDir: opts.topDir ?? '/nonexistent' });
+export function fakePlan(
+  values: Record<string, string>,
+  opts: { enabled?: string[]; services?: ServiceModule[]; topDir?: string; filesDir?: string } = {},
+): Plan {
+  const plan = testPlan(values, {
+    services: opts.enabled ?? ['key', 'n-api', 'q-svc', 'g-api'],
+    modules: opts.services ?? [],
+    topDir: opts.topDir ?? '/nonexistent',
+  });
   if (opts.filesDir) plan.dirs.filesDir = opts.filesDir;
   return plan;
 }
@@ -25,7 +32,12 @@ export interface RecordingContext extends StackContext {
   written: { path: string; content: string; mode?: number }[];
 }
 
-export function recordingContext(plan: Plan, client: () => Promise<OpenStackClient>, sh: Shell, opts: { force?: boolean } = {}): RecordingContext {
+export function recordingContext(
+  plan: Plan,
+  client: () => Promise<OpenStackClient>,
+  sh: Shell,
+  opts: { force?: boolean } = {},
+): RecordingContext {
   const ctx: RecordingContext = {
     plan,
     sh,

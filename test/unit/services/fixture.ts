@@ -13,9 +13,18 @@ export const PASSWORDS = {
   ADMIN_PASSWORD: 'admin-secret',
 };
 
-export const DEFAULT_SERVICES =
-  'mysql,rabbit,memcached,key,g-api,placement-api,placement-client,n-api,n-api-meta,n-cond,n-sch,n-cpu,ovsdb-server,ovs-vswitchd,q-svc,q-agt,q-dhcp,q-l3,q-meta';
+export const DEFAULT_SERVICES = [
+  ...['mysql', 'rabbit', 'memcached', 'key', 'g-api', 'placement-api', 'placement-client'],
+  ...['n-api', 'n-api-meta', 'n-cond', 'n-sch', 'n-cpu', 'ovsdb-server', 'ovs-vswitchd'],
+  ...['q-svc', 'q-agt', 'q-dhcp', 'q-l3', 'q-meta'],
+].join(',');
 
-export function makePlan(values: Record<string, string> = {}, opts: { services?: string; metaSections?: MetaSection[]; method?: 'distro' | 'source' } = {}): Plan {
-  return testPlan({ ...PASSWORDS, ...values }, { services: opts.services ?? DEFAULT_SERVICES, metaSections: opts.metaSections, method: opts.method });
+export function makePlan(
+  values: Record<string, string> = {},
+  opts: { services?: string; metaSections?: MetaSection[]; method?: 'distro' | 'source' } = {},
+): Plan {
+  return testPlan(
+    { ...PASSWORDS, ...values },
+    { services: opts.services ?? DEFAULT_SERVICES, metaSections: opts.metaSections, method: opts.method },
+  );
 }

@@ -11,7 +11,10 @@ import { dirname } from 'node:path';
 import { testPlan } from '../plan-fixture.ts';
 
 /** `values` go to local.conf, `env` to the environment; `repos` replaces the checkouts the modules would bring. */
-export function fakePlan(values: Record<string, string>, o: { dest: string; method?: 'source' | 'distro'; repos?: RepoSpec[]; env?: NodeJS.ProcessEnv }): Plan {
+export function fakePlan(
+  values: Record<string, string>,
+  o: { dest: string; method?: 'source' | 'distro'; repos?: RepoSpec[]; env?: NodeJS.ProcessEnv },
+): Plan {
   const plan = testPlan({ DEST: o.dest, ...values }, { method: o.method ?? 'source', env: o.env });
   plan.repos = o.repos ?? [];
   return plan;
@@ -30,7 +33,10 @@ export class MemoryLogger implements Logger {
   }
 }
 
-export function fakeContext(plan: Plan, sh: Shell): StackContext & { log: MemoryLogger; notes: { kind: string; message: string }[] } {
+export function fakeContext(
+  plan: Plan,
+  sh: Shell,
+): StackContext & { log: MemoryLogger; notes: { kind: string; message: string }[] } {
   const notes: { kind: string; message: string }[] = [];
   return {
     plan,
