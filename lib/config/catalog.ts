@@ -104,10 +104,12 @@ export function buildCatalog(
   const groups = [...new Set([...SETTING_GROUPS, ...settings.map((s) => s.group)])];
 
   const implemented: ServiceName[] = [];
+  const claimedBy = new Map<string, string>();
   for (const c of contributions) {
     for (const name of c.shortNames) {
-      const twice = implemented.find((n) => n.name === name);
-      if (twice) throw new Error(`service short name ${name} is claimed by modules ${twice.project} and ${c.name}`);
+      const first = claimedBy.get(name);
+      if (first) throw new Error(`service short name ${name} is claimed by modules ${first} and ${c.name}`);
+      claimedBy.set(name, c.name);
       implemented.push({
         name,
         project: c.project,
