@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SystemShell } from '../../../lib/system/exec.ts';
 import { sourceSteps } from '../../../lib/source/index.ts';
-import { serviceRepo } from '../../../lib/source/repos.ts';
 import type { Step } from '../../../lib/types/stack.ts';
 import { git, makeRemote, type Remote } from './gitfixture.ts';
 import { fakeContext, fakePlan } from './planfixture.ts';
@@ -61,9 +60,9 @@ describe('source install phase, SOURCE_DEPS=distro', () => {
   it('clones, makes the venv, installs editable; scripts run checkout code, edits show after a restart', async () => {
     const dest = join(remote.root, 'stack');
     const base = { GIT_BASE: `file://${remote.root}`, SOURCE_DEPS: 'distro' };
-    const probe = fakePlan(base, { dest });
     // python3-pbr stands in for "the distro package of the same project": installed, and its version feeds PBR_VERSION.
-    const repo = { ...serviceRepo(probe, 'toyservice', { distroPackage: 'python3-pbr' }), url: `file://${remote.bare}` };
+    // (A checkout no module declares: no TOYSERVICE_REPO row exists, so the RepoSpec is written out.)
+    const repo = { name: 'toyservice', url: `file://${remote.bare}`, ref: 'master', dir: join(dest, 'toyservice'), distroPackage: 'python3-pbr' };
     const plan = fakePlan(base, { dest, repos: [repo, { name: 'requirements', url: 'file:///nowhere', ref: 'master', dir: join(dest, 'requirements') }] });
     const steps = sourceSteps(plan, { sudoUser: null });
     expect(steps.map((s) => s.id)).toEqual(['source:checkouts', 'source:venv', 'source:install', 'source:owner']);
