@@ -127,7 +127,7 @@ export function buildCatalog(
   for (const c of contributions) {
     for (const p of c.passwords ?? []) {
       const row = settings.find((s) => s.name === p);
-      if (!row || row.type !== 'password')
+      if (row?.type !== 'password')
         throw new Error(`module ${c.name} needs password ${p}, which is not a password row of the settings table`);
       needed.set(p, [...(needed.get(p) ?? []), ...c.shortNames]);
     }

@@ -12,11 +12,14 @@ import { readSetting } from './read.ts';
 /** A Plan or a StackConfig: anything the values can be read from. */
 export type ValueSource = Pick<Plan, 'config'> | StackConfig;
 
-function valueOf(source: ValueSource, name: string): string {
+function settingOf(source: ValueSource, name: string): string {
   return readSetting('values' in source ? source : source.config, name);
 }
 
-/** Register a password and the exact form it takes in our URLs (mask() knows encodeURIComponent's, not this stricter one). */
+/**
+ * Register a password and the exact form it takes in our URLs (mask() knows
+ * encodeURIComponent's, not this stricter one).
+ */
 function secret(pw: string): void {
   addSecret(pw);
   addSecret(encodeUserinfo(pw));
@@ -37,11 +40,12 @@ export function urlHost(host: string): string {
  * user and password default to DATABASE_USER and DATABASE_PASSWORD.
  */
 export function databaseUrl(source: ValueSource, dbName: string, user?: string, password?: string): string {
-  const u = user ?? valueOf(source, 'DATABASE_USER');
-  const pw = password ?? valueOf(source, 'DATABASE_PASSWORD');
+  const u = user ?? settingOf(source, 'DATABASE_USER');
+  const pw = password ?? settingOf(source, 'DATABASE_PASSWORD');
   secret(pw);
-  const host = urlHost(valueOf(source, 'DATABASE_HOST'));
-  return `mysql+pymysql://${encodeUserinfo(u)}:${encodeUserinfo(pw)}@${host}/${encodeURIComponent(dbName)}?charset=utf8`;
+  const host = urlHost(settingOf(source, 'DATABASE_HOST'));
+  const userinfo = `${encodeUserinfo(u)}:${encodeUserinfo(pw)}`;
+  return `mysql+pymysql://${userinfo}@${host}/${encodeURIComponent(dbName)}?charset=utf8`;
 }
 
 /**
@@ -49,9 +53,10 @@ export function databaseUrl(source: ValueSource, dbName: string, user?: string, 
  * user and password default to RABBIT_USERID and RABBIT_PASSWORD.
  */
 export function transportUrl(source: ValueSource, user?: string, password?: string, vhost = ''): string {
-  const u = user ?? valueOf(source, 'RABBIT_USERID');
-  const pw = password ?? valueOf(source, 'RABBIT_PASSWORD');
+  const u = user ?? settingOf(source, 'RABBIT_USERID');
+  const pw = password ?? settingOf(source, 'RABBIT_PASSWORD');
   secret(pw);
-  const host = urlHost(valueOf(source, 'RABBIT_HOST'));
-  return `rabbit://${encodeUserinfo(u)}:${encodeUserinfo(pw)}@${host}:${valueOf(source, 'RABBIT_PORT')}/${encodeURIComponent(vhost)}`;
+  const host = urlHost(settingOf(source, 'RABBIT_HOST'));
+  const port = settingOf(source, 'RABBIT_PORT');
+  return `rabbit://${encodeUserinfo(u)}:${encodeUserinfo(pw)}@${host}:${port}/${encodeURIComponent(vhost)}`;
 }

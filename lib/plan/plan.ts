@@ -6,7 +6,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StackConfig } from '../types/config.ts';
 import type { ProcessSpec } from '../types/process.ts';
-import type { RepoSpec } from '../types/service.ts';
 import type { Plan, ServiceModule } from '../types/stack.ts';
 import { SERVICE_MODULES } from '../services/registry.ts';
 import { readBool, readInt, readSetting } from '../config/read.ts';
@@ -47,7 +46,8 @@ export function orderProcesses(specs: readonly ProcessSpec[]): ProcessSpec[] {
   while (pending.length > 0) {
     const i = pending.findIndex((s) => (s.after ?? []).every((a) => !names.has(a) || done.has(a)));
     if (i < 0) {
-      throw new Error(`panes wait for each other: ${pending.map((s) => `${s.name} (after ${(s.after ?? []).join(', ')})`).join('; ')}`);
+      const waits = pending.map((s) => `${s.name} (after ${(s.after ?? []).join(', ')})`);
+      throw new Error(`panes wait for each other: ${waits.join('; ')}`);
     }
     const [next] = pending.splice(i, 1);
     out.push(next);
@@ -109,7 +109,10 @@ export function buildPlan(
   if (method.method === 'source') {
     // The service repos, plus LIBS_FROM_GIT, plus requirements only when pip
     // resolves dependencies (lib/source/repos.ts decides; one source of truth).
-    plan.repos = unique(plan.services.flatMap((m) => (m.repos ?? []).map((r) => serviceRepo(plan, r.name, r))), (r) => r.name);
+    plan.repos = unique(
+      plan.services.flatMap((m) => (m.repos ?? []).map((r) => serviceRepo(plan, r.name, r))),
+      (r) => r.name,
+    );
     const { dataRepos, installRepos } = sourceRepos(plan);
     plan.repos = [...dataRepos, ...installRepos];
   }

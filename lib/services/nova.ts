@@ -27,7 +27,6 @@ import {
   enabledPanes,
   ensureDirs,
   keystoneAuthtoken,
-  manageStep,
   osloEscape,
   regionName,
   secret,

@@ -32,7 +32,7 @@ export function sourceSettings(plan: Pick<Plan, 'get' | 'bool' | 'int' | 'dirs'>
     dataDir: plan.dirs.dataDir,
     gitBase: plan.get('GIT_BASE').replace(/\/+$/, ''),
     targetBranch: plan.get('TARGET_BRANCH'),
-    gitDepth: depth > 0 ? depth : 0,
+    gitDepth: Math.max(depth, 0),
     reclone: plan.bool('RECLONE'),
     offline: plan.bool('OFFLINE'),
     errorOnClone: plan.bool('ERROR_ON_CLONE'),

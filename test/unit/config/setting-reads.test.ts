@@ -47,14 +47,14 @@ function tsFiles(dir: string): string[] {
 
 /**
  * `plan.get('X')`, `ctx.plan.bool('X')`, `readSetting(config, 'X')`, `secret(plan, 'X')`,
- * `v('X')` (method.ts), `valueOf(source, 'X')` (urls.ts).
+ * `v('X')` (method.ts), `settingOf(source, 'X')` (urls.ts).
  */
 const READERS = [
   String.raw`\.(?:get|bool|int)\(`,
   String.raw`\b(?:readSetting|readBool|readInt)\([^,()]+,`,
   String.raw`\bsecret\([\w.]+,`,
   String.raw`\bv\(`,
-  String.raw`valueOf\(source,`,
+  String.raw`settingOf\(source,`,
 ];
 const READ = new RegExp(`(?:${READERS.join('|')})\\s*'([A-Z][A-Z0-9_]*)'\\s*\\)`, 'g');
 
