@@ -1,4 +1,5 @@
-// `./stack.ts` (the `up` command): config -> passwords -> plan -> phases -> summary -> TUI.
+// `./stack.ts` (the `up` command): config -> passwords -> plan -> phases -> summary -> TUI, one named
+// step each; run() reads as that list.
 
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,16 +15,18 @@ import { chooseMethod } from '../../plan/method.ts';
 import { systemProbes } from '../../system/host-probes.ts';
 import { buildPlan } from '../../plan/plan.ts';
 import { formatPlan } from '../../plan/format.ts';
+import type { StackConfig } from '../../types/config.ts';
 import type { Plan, ServiceModule } from '../../types/stack.ts';
 import { stackCatalog } from '../catalog.ts';
 import { buildPhases, formatPhases, type PhaseSources } from '../../phases/stack-phases.ts';
-import { runPhases, formatTimings, InterruptedError } from '../../phases/runner.ts';
+import { runPhases, formatTimings, InterruptedError, type RunReport } from '../../phases/runner.ts';
 import { StepJournal } from '../../phases/journal.ts';
 import { PlainReporter, type Reporter } from '../../phases/reporter.ts';
 import { ListrReporter } from '../../phases/listr-reporter.ts';
-import { createContext } from '../../phases/context.ts';
+import { createContext, type Note } from '../../phases/context.ts';
 import { formatSummary } from '../../phases/summary.ts';
-import { SystemShell, killRunningCommands } from '../../system/exec.ts';
+import { SystemShell } from '../../system/exec.ts';
+import { trapInterrupts } from '../interrupt.ts';
 import { aptInstallStep } from '../../system/apt.ts';
 import { mergeStep } from '../../phases/merge.ts';
 import { sourceSteps } from '../../source/index.ts';
@@ -44,94 +47,132 @@ function sources(plan: Plan, panes: PhaseSources['panes']): PhaseSources {
   };
 }
 
-async function run(args: ParsedArgs, modules: readonly ServiceModule[]): Promise<number> {
-  checkFlags(args, ['config', 'dry-run', 'force', 'no-tui']);
-  const headless = isHeadless();
+/** local.conf (or --config), resolved with the environment and the modules' settings rows. */
+function readConfig(args: ParsedArgs, modules: readonly ServiceModule[]): StackConfig {
   const configPath = typeof args.flags.config === 'string' ? args.flags.config : undefined;
   if (configPath && !existsSync(configPath)) throw new UsageError(`--config ${configPath}: no such file`);
-  let config = loadConfig({ configPath, topDir: TOP_DIR, env: process.env, catalog: stackCatalog(modules) });
-  // Unknown variables are kept (plugins read them), but a near miss of a real setting is almost always a typo.
+  return loadConfig({ configPath, topDir: TOP_DIR, env: process.env, catalog: stackCatalog(modules) });
+}
+
+/** Unknown variables are kept (plugins read them), but a near miss of a real setting is almost always a typo. */
+function warnNearMisses(config: StackConfig): void {
   for (const u of config.unknownVariables) {
     const meant = suggestSetting(config.catalog, u.name);
-    if (meant) process.stderr.write(`warning: ${u.pos.file}:${u.pos.line}: ${u.name} is not a tstack setting; did you mean ${meant}?\n`);
+    if (meant) {
+      process.stderr.write(
+        `warning: ${u.pos.file}:${u.pos.line}: ${u.name} is not a tstack setting; did you mean ${meant}?\n`,
+      );
+    }
   }
+}
 
-  if (args.flags['dry-run']) {
-    // Nothing is written: no password is generated or saved, no probe changes anything.
-    const plan = buildPlan(config, await chooseMethod(config, systemProbes()), modules);
-    const dummyPanes = { start: async () => undefined, waitReady: async () => undefined };
-    process.stdout.write(formatPlan(plan) + '\n\n' + formatPhases(buildPhases(plan, sources(plan, dummyPanes))) + '\n');
-    return EXIT.ok;
-  }
-
-  if (process.getuid?.() !== 0) {
-    throw new UsageError('./stack.ts installs packages and starts services as their own users: run it as root (or use --dry-run)');
-  }
-
-  // All questions up front, before the first line of progress (devstack's rule too).
-  config = (await askPasswords(config, { interactive: !headless })).config;
+/**
+ * --dry-run: the plan and its phases. Nothing is written: no password is generated or saved, no probe changes
+ * anything.
+ */
+async function dryRun(config: StackConfig, modules: readonly ServiceModule[]): Promise<number> {
   const plan = buildPlan(config, await chooseMethod(config, systemProbes()), modules);
+  const dummyPanes = { start: async () => undefined, waitReady: async () => undefined };
+  process.stdout.write(formatPlan(plan) + '\n\n' + formatPhases(buildPhases(plan, sources(plan, dummyPanes))) + '\n');
+  return EXIT.ok;
+}
+
+function requireRoot(): void {
+  if (process.getuid?.() !== 0) {
+    throw new UsageError(
+      './stack.ts installs packages and starts services as their own users: run it as root (or use --dry-run)',
+    );
+  }
+}
+
+/**
+ * Passwords first (all questions up front, before the first line of progress: devstack's rule too), then the
+ * install method and the plan; .stackenv records where this run keeps its state.
+ */
+async function preparePlan(config: StackConfig, modules: readonly ServiceModule[], headless: boolean): Promise<Plan> {
+  const answered = (await askPasswords(config, { interactive: !headless })).config;
+  const plan = buildPlan(answered, await chooseMethod(answered, systemProbes()), modules);
   writeStackEnv({
     dest: plan.dirs.dest,
     dataDir: plan.dirs.dataDir,
     logDir: plan.dirs.logDir,
     stateDir: join(plan.get('SERVICE_DIR')),
-    localConf: config.localConfPath,
+    localConf: answered.localConfPath,
   });
-
   mkdirSync(plan.get('SERVICE_DIR'), { recursive: true });
+  return plan;
+}
+
+interface Converged {
+  report: RunReport;
+  notes: Note[];
+  supervisor: Supervisor;
+}
+
+/** Run every phase (resuming from the journal unless --force), with listr2 progress on a terminal. */
+async function converge(plan: Plan, opts: { headless: boolean; force: boolean }): Promise<Converged> {
   const sh = new SystemShell(plan.get('LOGFILE'));
   const log = new PlainLogger(process.stdout);
-  const reporter: Reporter = headless ? new PlainReporter() : new ListrReporter();
+  const reporter: Reporter = opts.headless ? new PlainReporter() : new ListrReporter();
   const supervisor = new Supervisor({ stateDir: plan.get('SERVICE_DIR'), logDir: plan.dirs.logDir });
-  const ctx = createContext({ plan, sh, log, force: Boolean(args.flags.force), openstack: () => openstackClient(plan) });
+  const ctx = createContext({ plan, sh, log, force: opts.force, openstack: () => openstackClient(plan) });
   const phases = buildPhases(plan, sources(plan, supervisor));
 
-  log.info(`stack.ts: ${plan.method.method} install (${plan.method.reason}); ${plan.processes.length} panes; log ${plan.get('LOGFILE')}`);
-  let interrupted = false;
-  const onSigint = () => {
-    if (interrupted) {
-      // Second Ctrl-C: the user means it. Panes already started are recorded
-      // (the supervisor writes the record right after spawning).
-      process.stderr.write('\nstack.ts aborted; ./stack.ts resumes, ./unstack.ts stops what was started.\n');
-      // the commands of the steps in flight run in their own groups: they did not get this Ctrl-C
-      killRunningCommands('SIGTERM');
-      process.exit(EXIT.interrupted);
-    }
-    interrupted = true;
-    process.stderr.write('\nInterrupted: letting the steps in flight settle, starting nothing new (Ctrl-C again to abort now)...\n');
-  };
-  process.on('SIGINT', onSigint);
-  let report;
+  const { method, reason } = plan.method;
+  log.info(`stack.ts: ${method} install (${reason}); ${plan.processes.length} panes; log ${plan.get('LOGFILE')}`);
+  const trap = trapInterrupts();
+  let report: RunReport;
   try {
     report = await runPhases(phases, ctx, {
       journal: new StepJournal(join(plan.get('SERVICE_DIR'), 'steps.json')),
       reporter,
-      force: Boolean(args.flags.force),
+      force: opts.force,
       concurrency: 3,
-      aborted: () => interrupted,
+      aborted: () => trap.interrupted(),
     });
   } catch (err) {
     await reporter.close();
     if (err instanceof InterruptedError) {
-      throw new ExitError(EXIT.interrupted, 'stack.ts interrupted; every started pane is recorded. Run ./stack.ts again to resume, or ./unstack.ts to stop.');
+      throw new ExitError(
+        EXIT.interrupted,
+        'stack.ts interrupted; every started pane is recorded. ' +
+          'Run ./stack.ts again to resume, or ./unstack.ts to stop.',
+      );
     }
     throw err;
   } finally {
-    process.off('SIGINT', onSigint);
+    trap.release();
   }
   await reporter.close();
+  return { report, notes: ctx.notes, supervisor };
+}
 
-  // Machine-readable record of the run, for bench/ and for people comparing runs.
+/** Machine-readable record of the run, for bench/ and for people comparing runs. */
+function recordRun(plan: Plan, { report, notes }: Converged): void {
   writeFileSync(
     join(plan.get('SERVICE_DIR'), 'last-run.json'),
-    JSON.stringify({ finishedAt: new Date().toISOString(), method: plan.method, report, notes: ctx.notes }, null, 2) + '\n',
+    JSON.stringify({ finishedAt: new Date().toISOString(), method: plan.method, report, notes }, null, 2) + '\n',
   );
-  const status = await supervisor.status();
-  process.stdout.write('\n' + formatSummary(plan, status, ctx.notes) + '\n\n' + formatTimings(report) + '\n');
-  process.stdout.write(`\nstack.ts completed in ${Math.round(report.totalMs / 1000)} seconds.\n`);
-  const code = ctx.notes.some((n) => n.kind === 'incomplete') ? EXIT.partial : EXIT.ok;
+}
 
+async function printSummary(plan: Plan, { report, notes, supervisor }: Converged): Promise<void> {
+  const status = await supervisor.status();
+  process.stdout.write('\n' + formatSummary(plan, status, notes) + '\n\n' + formatTimings(report) + '\n');
+  process.stdout.write(`\nstack.ts completed in ${Math.round(report.totalMs / 1000)} seconds.\n`);
+}
+
+async function run(args: ParsedArgs, modules: readonly ServiceModule[]): Promise<number> {
+  checkFlags(args, ['config', 'dry-run', 'force', 'no-tui']);
+  const headless = isHeadless();
+  const config = readConfig(args, modules);
+  warnNearMisses(config);
+  if (args.flags['dry-run']) return dryRun(config, modules);
+  requireRoot();
+  const plan = await preparePlan(config, modules, headless);
+  const done = await converge(plan, { headless, force: Boolean(args.flags.force) });
+  recordRun(plan, done);
+  await printSummary(plan, done);
+  const code = done.notes.some((n) => n.kind === 'incomplete') ? EXIT.partial : EXIT.ok;
   if (!headless && !args.flags['no-tui']) {
     const { openTui } = await import('../../ui/index.ts');
     await openTui({ stateDir: plan.get('SERVICE_DIR'), logDir: plan.dirs.logDir });
