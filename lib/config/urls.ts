@@ -1,7 +1,10 @@
-// Connection URLs with credentials. Passwords may hold any printable
-// character, so user and password are percent-encoded (RFC 3986, strictly:
-// also ! ' ( ) *, which encodeURIComponent leaves alone and which confuse
-// shell quoting and some URL parsers). SQLAlchemy and kombu decode them.
+// The URLs of the stack, each written once: the API endpoints (keystone's
+// included) and the connection URLs with credentials. Endpoints follow
+// SERVICE_PROTOCOL and put an IPv6 SERVICE_HOST in brackets. Passwords may
+// hold any printable character, so user and password are percent-encoded
+// (RFC 3986, strictly: also ! ' ( ) *, which encodeURIComponent leaves alone
+// and which confuse shell quoting and some URL parsers). SQLAlchemy and kombu
+// decode them.
 
 import { isIP } from 'node:net';
 import type { StackConfig } from '../types/config.ts';
@@ -59,4 +62,24 @@ export function transportUrl(source: ValueSource, user?: string, password?: stri
   const host = urlHost(settingOf(source, 'RABBIT_HOST'));
   const port = settingOf(source, 'RABBIT_PORT');
   return `rabbit://${encodeUserinfo(u)}:${encodeUserinfo(pw)}@${host}:${port}/${encodeURIComponent(vhost)}`;
+}
+
+/** `SERVICE_PROTOCOL://SERVICE_HOST:port<path>`: where services and clients reach an API (catalog endpoints). */
+export function serviceUrl(source: ValueSource, port: number, path = ''): string {
+  return `${settingOf(source, 'SERVICE_PROTOCOL')}://${urlHost(settingOf(source, 'SERVICE_HOST'))}:${port}${path}`;
+}
+
+/** Keystone without a version (keystone_authtoken's auth_url and www_authenticate_uri). */
+export function keystoneUrl(source: ValueSource): string {
+  return serviceUrl(source, Number(settingOf(source, 'KEYSTONE_SERVICE_PORT')));
+}
+
+/** The identity v3 URL clients authenticate at: openrc, clouds.yaml, Horizon, the REST client, the summary. */
+export function keystoneAuthUrl(source: ValueSource): string {
+  return `${keystoneUrl(source)}/v3`;
+}
+
+/** The keystone region every endpoint is in. */
+export function regionName(source: ValueSource): string {
+  return settingOf(source, 'REGION_NAME');
 }

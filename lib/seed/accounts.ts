@@ -5,8 +5,13 @@
 import type { OpenStackClient } from '../types/openstack.ts';
 import type { Plan, Step } from '../types/stack.ts';
 import { addSecret } from '../util/secrets.ts';
-import { DEFAULT_DOMAIN, KeystoneDirectory, keystonePasswordCheck, type PasswordCheck, type Scope } from './keystone.ts';
-
+import {
+  DEFAULT_DOMAIN,
+  KeystoneDirectory,
+  keystonePasswordCheck,
+  type PasswordCheck,
+  type Scope,
+} from './keystone.ts';
 
 /** A role on a project (by name), on the default domain, or on the system. */
 export type GrantSpec = { role: string } & ({ project: string } | { domain: string } | { system: 'all' });
@@ -30,7 +35,13 @@ export const DEVSTACK_ACCOUNTS: AccountsSpec = {
   ],
   users: [
     // bootstrap made admin with admin on project admin; devstack adds these two.
-    { name: 'admin', grants: [{ role: 'admin', domain: DEFAULT_DOMAIN }, { role: 'admin', project: 'demo' }] },
+    {
+      name: 'admin',
+      grants: [
+        { role: 'admin', domain: DEFAULT_DOMAIN },
+        { role: 'admin', project: 'demo' },
+      ],
+    },
     {
       name: 'demo',
       grants: [
@@ -79,7 +90,12 @@ export interface AccountsResult {
   projectIds: Record<string, string>;
 }
 
-export async function ensureAccounts(client: OpenStackClient, password: string, spec: AccountsSpec = DEVSTACK_ACCOUNTS, opts: { resetPasswords?: boolean; passwordWorks?: PasswordCheck } = {}): Promise<AccountsResult> {
+export async function ensureAccounts(
+  client: OpenStackClient,
+  password: string,
+  spec: AccountsSpec = DEVSTACK_ACCOUNTS,
+  opts: { resetPasswords?: boolean; passwordWorks?: PasswordCheck } = {},
+): Promise<AccountsResult> {
   const dir = new KeystoneDirectory(client);
   for (const r of spec.roles) await dir.role(r);
   const projectIds: Record<string, string> = {};
@@ -120,7 +136,9 @@ export function accountsStep(plan: Plan): Step {
         resetPasswords: ctx.force,
         passwordWorks: keystonePasswordCheck(client.endpoint('identity')),
       });
-      ctx.log.info(`accounts: ${r.created.length ? `created ${r.created.join(', ')}` : 'all present'}; ${r.grantsAdded} role grants added`);
+      ctx.log.info(
+        `accounts: ${r.created.length ? `created ${r.created.join(', ')}` : 'all present'}; ${r.grantsAdded} role grants added`,
+      );
     },
   };
 }

@@ -8,7 +8,7 @@ import type { Plan, Step } from '../types/stack.ts';
 import type { CatalogEntry } from '../types/service.ts';
 import { addSecret } from '../util/secrets.ts';
 import { KeystoneDirectory, keystonePasswordCheck, type PasswordCheck } from './keystone.ts';
-import { regionName } from './settings.ts';
+import { regionName } from '../config/urls.ts';
 import { mapLimit } from '../util/concurrency.ts';
 
 export const SERVICE_ROLE = 'service';
@@ -58,8 +58,18 @@ interface Endpoint {
   url: string;
 }
 
-export async function ensureCatalog(client: OpenStackClient, spec: CatalogSpec, dir = new KeystoneDirectory(client)): Promise<CatalogResult> {
-  const result: CatalogResult = { usersCreated: 0, servicesCreated: 0, endpointsCreated: 0, endpointsUpdated: 0, grantsAdded: 0 };
+export async function ensureCatalog(
+  client: OpenStackClient,
+  spec: CatalogSpec,
+  dir = new KeystoneDirectory(client),
+): Promise<CatalogResult> {
+  const result: CatalogResult = {
+    usersCreated: 0,
+    servicesCreated: 0,
+    endpointsCreated: 0,
+    endpointsUpdated: 0,
+    grantsAdded: 0,
+  };
   const projectId = await dir.project(spec.serviceProject, 'Service Project');
   // Roles first, so concurrent users never race to create the same role.
   const roleNames = [...new Set([SERVICE_ROLE, ...spec.entries.flatMap((e) => e.extraRoles ?? [])])];
@@ -74,10 +84,16 @@ export async function ensureCatalog(client: OpenStackClient, spec: CatalogSpec, 
   }
   const withUsers = [...userRoles].map(([user, roles]) => ({ user, roles: [...roles] }));
   await mapLimit(withUsers, 4, async (e) => {
-    const userId = await dir.user(e.user, spec.servicePassword, { resetPassword: spec.resetPasswords, passwordWorks: spec.passwordWorks });
+    const userId = await dir.user(e.user, spec.servicePassword, {
+      resetPassword: spec.resetPasswords,
+      passwordWorks: spec.passwordWorks,
+    });
     const roles = e.roles;
     // Not `x += await`: that reads x before awaiting, and concurrent users would overwrite each other's counts.
-    const added = await dir.grant({ user: userId }, roles.map((role) => ({ scope: { project: projectId }, role })));
+    const added = await dir.grant(
+      { user: userId },
+      roles.map((role) => ({ scope: { project: projectId }, role })),
+    );
     result.grantsAdded += added;
   });
 
@@ -92,14 +108,23 @@ export async function ensureCatalog(client: OpenStackClient, spec: CatalogSpec, 
     const svc = e.service!;
     let service = services.find((s) => s.type === svc.type && s.name === svc.name);
     if (!service) {
-      const body = { service: { name: svc.name, type: svc.type, enabled: true, ...(svc.description ? { description: svc.description } : {}) } };
+      const body = {
+        service: {
+          name: svc.name,
+          type: svc.type,
+          enabled: true,
+          ...(svc.description ? { description: svc.description } : {}),
+        },
+      };
       service = (await client.post<{ service: Service }>('identity', '/services', body)).service;
       services.push(service);
       result.servicesCreated++;
     }
     if (!e.url) continue;
     for (const iface of INTERFACES) {
-      const mine = endpoints.filter((p) => p.service_id === service.id && p.interface === iface && p.region_id === spec.region);
+      const mine = endpoints.filter(
+        (p) => p.service_id === service.id && p.interface === iface && p.region_id === spec.region,
+      );
       if (mine.some((p) => p.url === e.url)) continue;
       if (mine.length > 0) {
         // The URL moved (SERVICE_HOST changed): fix it in place rather than adding a second endpoint.
@@ -108,7 +133,9 @@ export async function ensureCatalog(client: OpenStackClient, spec: CatalogSpec, 
         result.endpointsUpdated++;
         continue;
       }
-      const body = { endpoint: { service_id: service.id, interface: iface, region_id: spec.region, url: e.url, enabled: true } };
+      const body = {
+        endpoint: { service_id: service.id, interface: iface, region_id: spec.region, url: e.url, enabled: true },
+      };
       endpoints.push((await client.post<{ endpoint: Endpoint }>('identity', '/endpoints', body)).endpoint);
       result.endpointsCreated++;
     }
@@ -128,7 +155,11 @@ export function catalogStep(plan: Plan): Step {
     title: 'service users and catalog',
     async run(ctx) {
       const client = await ctx.openstack();
-      const spec = { ...catalogSpec(plan), resetPasswords: ctx.force, passwordWorks: keystonePasswordCheck(client.endpoint('identity')) };
+      const spec = {
+        ...catalogSpec(plan),
+        resetPasswords: ctx.force,
+        passwordWorks: keystonePasswordCheck(client.endpoint('identity')),
+      };
       const r = await ensureCatalog(client, spec);
       ctx.log.info(
         `catalog: ${spec.entries.length} entries; created ${r.usersCreated} users, ${r.servicesCreated} services, ` +

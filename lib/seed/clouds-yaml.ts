@@ -8,7 +8,7 @@ import type { Plan, StackContext, Step } from '../types/stack.ts';
 import { addSecret } from '../util/secrets.ts';
 import { imageNameFromUrl, parseImageUrls } from './images.ts';
 import type { SeedReport } from './report.ts';
-import { keystoneUrl, regionName } from './settings.ts';
+import { keystoneAuthUrl, regionName } from '../config/urls.ts';
 
 export const CLOUDS_YAML_MARKER = '# Written by tstack (./stack.ts); re-written on every run.';
 
@@ -60,7 +60,8 @@ export function renderCloudsYaml(input: CloudsYamlInput): string {
       `      password: ${str(input.password)}`,
       `      user_domain_id: "default"`,
     );
-    if ('project' in c.scope) lines.push(`      project_name: ${str(c.scope.project)}`, `      project_domain_id: "default"`);
+    if ('project' in c.scope)
+      lines.push(`      project_name: ${str(c.scope.project)}`, `      project_domain_id: "default"`);
     else lines.push(`      system_scope: ${str(c.scope.system)}`);
   }
   if (input.defaultImageName) lines.push('functional:', `  image_name: ${str(input.defaultImageName)}`);
@@ -72,7 +73,7 @@ export function cloudsYamlInput(plan: Plan): CloudsYamlInput {
   addSecret(password);
   const first = parseImageUrls(plan.get('IMAGE_URLS'))[0];
   return {
-    authUrl: keystoneUrl(plan),
+    authUrl: keystoneAuthUrl(plan),
     region: regionName(plan),
     password,
     // The image actually uploaded first; DEFAULT_IMAGE_NAME names CirrOS even when IMAGE_URLS points elsewhere.

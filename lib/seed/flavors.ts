@@ -42,9 +42,14 @@ interface Flavor {
   extra_specs?: Record<string, string>;
 }
 
-export async function ensureFlavors(client: OpenStackClient, flavors: readonly FlavorSpec[] = DEVSTACK_FLAVORS): Promise<string[]> {
+export async function ensureFlavors(
+  client: OpenStackClient,
+  flavors: readonly FlavorSpec[] = DEVSTACK_FLAVORS,
+): Promise<string[]> {
   // is_public=None lists private flavors too (admin only), so a private m1.tiny is not recreated.
-  const existing = (await client.get<{ flavors: Flavor[] }>('compute', '/flavors/detail?is_public=None', { headers: MICROVERSION })).flavors;
+  const existing = (
+    await client.get<{ flavors: Flavor[] }>('compute', '/flavors/detail?is_public=None', { headers: MICROVERSION })
+  ).flavors;
   const created: string[] = [];
   for (const f of flavors) {
     let flavor = existing.find((x) => x.name === f.name);
@@ -56,7 +61,9 @@ export async function ensureFlavors(client: OpenStackClient, flavors: readonly F
     const have = flavor.extra_specs ?? {};
     const missing = Object.fromEntries(Object.entries(FLAVOR_EXTRA_SPECS).filter(([k, v]) => have[k] !== v));
     if (Object.keys(missing).length > 0) {
-      await client.post('compute', `/flavors/${encodeURIComponent(flavor.id)}/os-extra_specs`, { extra_specs: missing });
+      await client.post('compute', `/flavors/${encodeURIComponent(flavor.id)}/os-extra_specs`, {
+        extra_specs: missing,
+      });
     }
   }
   return created;

@@ -21,14 +21,20 @@ import type { Shell } from '../types/shell.ts';
 import { mask } from '../util/secrets.ts';
 import type { ImageOutcome, SeedReport } from './report.ts';
 
-
 export const IMAGE_REMEDY = 'set IMAGE_URLS to a local file, a file:// URL or a mirror (in local.conf)';
 
 /** Glance disk formats we can name from `qemu-img info`. */
 export type DiskFormat = 'qcow2' | 'raw' | 'vmdk' | 'vdi' | 'vhd' | 'vhdx' | 'iso' | 'ploop';
 
 export function parseImageUrls(value: string): string[] {
-  return [...new Set(value.split(',').map((s) => s.trim()).filter(Boolean))];
+  return [
+    ...new Set(
+      value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  ];
 }
 
 const STRIP = /\.(img|qcow2|raw|vmdk|vdi|vhd|vhdx|iso)$/i;
@@ -46,7 +52,11 @@ export type ImageSource = { kind: 'local'; path: string } | { kind: 'remote'; ur
 export function imageSource(url: string, dirs: { filesDir: string; topDir: string }): ImageSource {
   if (url.startsWith('file://')) return { kind: 'local', path: fileURLToPath(url) };
   if (/^https?:\/\//i.test(url)) {
-    return { kind: 'remote', url, cachePath: join(dirs.filesDir, 'images', decodeURIComponent(basename(new URL(url).pathname)) || 'image') };
+    return {
+      kind: 'remote',
+      url,
+      cachePath: join(dirs.filesDir, 'images', decodeURIComponent(basename(new URL(url).pathname)) || 'image'),
+    };
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) throw new Error(`unsupported URL scheme in IMAGE_URLS: ${url}`);
   return { kind: 'local', path: isAbsolute(url) ? url : resolve(dirs.topDir, url) };
@@ -112,7 +122,11 @@ export async function download(url: string, dest: string, opts: DownloadOptions 
   });
   resetIdle();
   try {
-    await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), counter, createWriteStream(part));
+    await pipeline(
+      Readable.fromWeb(res.body as import('node:stream/web').ReadableStream),
+      counter,
+      createWriteStream(part),
+    );
   } catch (err) {
     await rm(part, { force: true });
     throw new Error(`cannot download ${url}: ${describeFetchError(err, ctrl.signal)}`);
@@ -196,21 +210,30 @@ export async function ensureGlanceImage(
   client: OpenStackClient,
   image: { name: string; path: string; diskFormat: DiskFormat; properties?: Record<string, string> },
 ): Promise<{ id: string; uploaded: boolean }> {
-  const found = (await client.get<{ images: GlanceImage[] }>('image', `/v2/images?${new URLSearchParams({ name: image.name })}`)).images;
+  const found = (
+    await client.get<{ images: GlanceImage[] }>('image', `/v2/images?${new URLSearchParams({ name: image.name })}`)
+  ).images;
   const active = found.find((i) => i.status === 'active');
   if (active) return { id: active.id, uploaded: false };
   // A queued record is a create whose upload never happened (an interrupted run): fill it instead of adding a twin.
   let target = found.find((i) => i.status === 'queued');
   for (const dead of found.filter((i) => i.status === 'killed')) await client.delete('image', `/v2/images/${dead.id}`);
   if (!target) {
-    const body = { name: image.name, disk_format: image.diskFormat, container_format: 'bare', visibility: 'public', ...image.properties };
+    const body = {
+      name: image.name,
+      disk_format: image.diskFormat,
+      container_format: 'bare',
+      visibility: 'public',
+      ...image.properties,
+    };
     target = await client.post<GlanceImage>('image', '/v2/images', body);
   }
   await client.put('image', `/v2/images/${target.id}/file`, createReadStream(image.path), {
     headers: { 'Content-Type': 'application/octet-stream' },
   });
   const after = await client.get<GlanceImage>('image', `/v2/images/${target.id}`);
-  if (after.status !== 'active') throw new Error(`glance image ${image.name} (${target.id}) is '${after.status}' after upload, not active`);
+  if (after.status !== 'active')
+    throw new Error(`glance image ${image.name} (${target.id}) is '${after.status}' after upload, not active`);
   return { id: target.id, uploaded: true };
 }
 
@@ -230,7 +253,10 @@ export async function seedImage(url: string, deps: SeedImageDeps): Promise<Image
   let stage: 'source' | 'glance' = 'source';
   try {
     name = imageNameFromUrl(url);
-    if (COMPRESSED.test(name)) throw new Error(`compressed images are not supported (${basename(name)}): decompress it and point IMAGE_URLS at the file`);
+    if (COMPRESSED.test(name))
+      throw new Error(
+        `compressed images are not supported (${basename(name)}): decompress it and point IMAGE_URLS at the file`,
+      );
     const src = imageSource(url, deps.dirs);
     let path: string;
     if (src.kind === 'local') {
@@ -254,7 +280,13 @@ export async function seedImage(url: string, deps: SeedImageDeps): Promise<Image
     return { url, name, status: r.uploaded ? 'uploaded' : 'present', imageId: r.id, diskFormat };
   } catch (err) {
     const reason = mask(err instanceof Error ? err.message : String(err));
-    return { url, name, status: 'failed', error: reason, remedy: stage === 'source' ? IMAGE_REMEDY : "see g-api's log (./stack.ts logs g-api)" };
+    return {
+      url,
+      name,
+      status: 'failed',
+      error: reason,
+      remedy: stage === 'source' ? IMAGE_REMEDY : "see g-api's log (./stack.ts logs g-api)",
+    };
   }
 }
 
@@ -264,13 +296,21 @@ export function imagesStep(plan: Plan, report: SeedReport): Step {
     title: 'images',
     async run(ctx: StackContext) {
       const urls = parseImageUrls(plan.get('IMAGE_URLS'));
-      const properties: Record<string, string> = plan.get('VIRT_DRIVER') === 'libvirt' ? { hw_rng_model: 'virtio' } : {};
+      const properties: Record<string, string> =
+        plan.get('VIRT_DRIVER') === 'libvirt' ? { hw_rng_model: 'virtio' } : {};
       const client = await ctx.openstack();
       report.images = [];
       for (const url of urls) {
-        const outcome = await seedImage(url, { client, sh: ctx.sh, log: (l) => ctx.log.info(l), dirs: plan.dirs, properties });
+        const outcome = await seedImage(url, {
+          client,
+          sh: ctx.sh,
+          log: (l) => ctx.log.info(l),
+          dirs: plan.dirs,
+          properties,
+        });
         report.images.push(outcome);
-        if (outcome.status === 'failed') ctx.note('incomplete', `image ${outcome.name} not seeded: ${outcome.error}; ${outcome.remedy}`);
+        if (outcome.status === 'failed')
+          ctx.note('incomplete', `image ${outcome.name} not seeded: ${outcome.error}; ${outcome.remedy}`);
       }
     },
   };

@@ -16,7 +16,7 @@ import { imagesStep } from './images.ts';
 import { networkStep } from './network.ts';
 import { openrcStep } from './openrc.ts';
 import { createSeedReport, type SeedReport } from './report.ts';
-import { keystoneUrl, regionName } from './settings.ts';
+import { keystoneAuthUrl, regionName } from '../config/urls.ts';
 
 export { catalogStep } from './catalog.ts';
 export { createSeedReport, imagesSeeded, type SeedReport, type ImageOutcome } from './report.ts';
@@ -40,7 +40,7 @@ export function openstackClient(plan: Plan): Promise<OpenStackClient> {
     const password = plan.get('ADMIN_PASSWORD');
     addSecret(password);
     p = RestClient.login({
-      authUrl: keystoneUrl(plan),
+      authUrl: keystoneAuthUrl(plan),
       username: 'admin',
       password,
       projectName: 'admin',

@@ -44,7 +44,11 @@ export type PasswordCheck = (name: string, password: string) => Promise<boolean>
  */
 export function keystonePasswordCheck(identityUrl: string): PasswordCheck {
   return async (name, password) => {
-    const body = { auth: { identity: { methods: ['password'], password: { user: { name, domain: { id: DEFAULT_DOMAIN }, password } } } } };
+    const body = {
+      auth: {
+        identity: { methods: ['password'], password: { user: { name, domain: { id: DEFAULT_DOMAIN }, password } } },
+      },
+    };
     const r = await fetch(`${identityUrl.replace(/\/$/, '')}/auth/tokens`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -76,16 +80,24 @@ export class KeystoneDirectory {
 
   private listRoles() {
     // Global roles only: domain-specific roles have the same names but do not satisfy policy.
-    return (this.roles ??= this.client.get<{ roles: (Named & { domain_id?: string | null })[] }>('identity', '/roles').then((r) => this.byName(r.roles.filter((x) => !x.domain_id))));
+    return (this.roles ??= this.client
+      .get<{ roles: (Named & { domain_id?: string | null })[] }>('identity', '/roles')
+      .then((r) => this.byName(r.roles.filter((x) => !x.domain_id))));
   }
   private listProjects() {
-    return (this.projects ??= this.client.get<{ projects: Named[] }>('identity', `/projects?domain_id=${DEFAULT_DOMAIN}`).then((r) => this.byName(r.projects)));
+    return (this.projects ??= this.client
+      .get<{ projects: Named[] }>('identity', `/projects?domain_id=${DEFAULT_DOMAIN}`)
+      .then((r) => this.byName(r.projects)));
   }
   private listUsers() {
-    return (this.users ??= this.client.get<{ users: Named[] }>('identity', `/users?domain_id=${DEFAULT_DOMAIN}`).then((r) => this.byName(r.users)));
+    return (this.users ??= this.client
+      .get<{ users: Named[] }>('identity', `/users?domain_id=${DEFAULT_DOMAIN}`)
+      .then((r) => this.byName(r.users)));
   }
   private listGroups() {
-    return (this.groups ??= this.client.get<{ groups: Named[] }>('identity', `/groups?domain_id=${DEFAULT_DOMAIN}`).then((r) => this.byName(r.groups)));
+    return (this.groups ??= this.client
+      .get<{ groups: Named[] }>('identity', `/groups?domain_id=${DEFAULT_DOMAIN}`)
+      .then((r) => this.byName(r.groups)));
   }
 
   private once(key: string, make: () => Promise<string>): Promise<string> {
@@ -116,7 +128,9 @@ export class KeystoneDirectory {
       const projects = await this.listProjects();
       const found = projects.get(name);
       if (found) return found.id;
-      const body = { project: { name, domain_id: DEFAULT_DOMAIN, enabled: true, ...(description ? { description } : {}) } };
+      const body = {
+        project: { name, domain_id: DEFAULT_DOMAIN, enabled: true, ...(description ? { description } : {}) },
+      };
       const r = await this.client.post<{ project: Named }>('identity', '/projects', body);
       projects.set(name, r.project);
       this.created.push(`project:${name}`);
@@ -177,7 +191,11 @@ export class KeystoneDirectory {
     const held = new Set(
       r.role_assignments.map((a) => {
         const s = a.scope;
-        const scope: Scope = s.project ? { project: s.project.id } : s.domain ? { domain: s.domain.id } : { system: 'all' };
+        const scope: Scope = s.project
+          ? { project: s.project.id }
+          : s.domain
+            ? { domain: s.domain.id }
+            : { system: 'all' };
         return scopeKey(scope, a.role.id);
       }),
     );

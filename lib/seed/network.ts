@@ -8,7 +8,6 @@ import type { OpenStackClient } from '../types/openstack.ts';
 import type { Plan, Step } from '../types/stack.ts';
 import { DEFAULT_DOMAIN } from './keystone.ts';
 
-
 export interface NetworkSpec {
   /** The project that owns `private`, `router1` and the opened security group (demo). */
   projectName: string;
@@ -119,57 +118,107 @@ export function ruleMatches(r: Rule, want: SecurityRule): boolean {
   );
 }
 
-export async function ensureNetworks(client: OpenStackClient, spec: NetworkSpec, projectId?: string): Promise<NetworkResult> {
+export async function ensureNetworks(
+  client: OpenStackClient,
+  spec: NetworkSpec,
+  projectId?: string,
+): Promise<NetworkResult> {
   const created: string[] = [];
   const demo = projectId ?? (await projectIdByName(client, spec.projectName));
 
-  const pool = await findOrCreate<Resource>(client, 'subnetpools', 'subnetpool', { name: spec.subnetPool.name }, {
-    name: spec.subnetPool.name,
-    prefixes: [spec.subnetPool.prefix],
-    default_prefixlen: spec.subnetPool.defaultPrefixLen,
-    shared: true,
-    is_default: true,
-  }, created);
+  const pool = await findOrCreate<Resource>(
+    client,
+    'subnetpools',
+    'subnetpool',
+    { name: spec.subnetPool.name },
+    {
+      name: spec.subnetPool.name,
+      prefixes: [spec.subnetPool.prefix],
+      default_prefixlen: spec.subnetPool.defaultPrefixLen,
+      shared: true,
+      is_default: true,
+    },
+    created,
+  );
 
-  const priv = await findOrCreate<Resource>(client, 'networks', 'network', { name: spec.private.network, project_id: demo }, {
-    name: spec.private.network,
-    project_id: demo,
-  }, created);
-  const privSubnet = await findOrCreate<Resource>(client, 'subnets', 'subnet', { name: spec.private.subnet, network_id: priv.id }, {
-    name: spec.private.subnet,
-    network_id: priv.id,
-    project_id: demo,
-    ip_version: 4,
-    subnetpool_id: pool.id,
-    prefixlen: spec.private.prefixLen,
-    ...(spec.private.gateway ? { gateway_ip: spec.private.gateway } : {}),
-  }, created);
+  const priv = await findOrCreate<Resource>(
+    client,
+    'networks',
+    'network',
+    { name: spec.private.network, project_id: demo },
+    {
+      name: spec.private.network,
+      project_id: demo,
+    },
+    created,
+  );
+  const privSubnet = await findOrCreate<Resource>(
+    client,
+    'subnets',
+    'subnet',
+    { name: spec.private.subnet, network_id: priv.id },
+    {
+      name: spec.private.subnet,
+      network_id: priv.id,
+      project_id: demo,
+      ip_version: 4,
+      subnetpool_id: pool.id,
+      prefixlen: spec.private.prefixLen,
+      ...(spec.private.gateway ? { gateway_ip: spec.private.gateway } : {}),
+    },
+    created,
+  );
 
-  const pub = await findOrCreate<Resource>(client, 'networks', 'network', { name: spec.public.network, 'router:external': 'true' }, {
-    name: spec.public.network,
-    'router:external': true,
-    'provider:network_type': 'flat',
-    'provider:physical_network': spec.public.physnet,
-  }, created);
-  await findOrCreate<Resource>(client, 'subnets', 'subnet', { name: spec.public.subnet, network_id: pub.id }, {
-    name: spec.public.subnet,
-    network_id: pub.id,
-    ip_version: 4,
-    cidr: spec.public.cidr,
-    enable_dhcp: false,
-    ...(spec.public.gateway ? { gateway_ip: spec.public.gateway } : {}),
-  }, created);
+  const pub = await findOrCreate<Resource>(
+    client,
+    'networks',
+    'network',
+    { name: spec.public.network, 'router:external': 'true' },
+    {
+      name: spec.public.network,
+      'router:external': true,
+      'provider:network_type': 'flat',
+      'provider:physical_network': spec.public.physnet,
+    },
+    created,
+  );
+  await findOrCreate<Resource>(
+    client,
+    'subnets',
+    'subnet',
+    { name: spec.public.subnet, network_id: pub.id },
+    {
+      name: spec.public.subnet,
+      network_id: pub.id,
+      ip_version: 4,
+      cidr: spec.public.cidr,
+      enable_dhcp: false,
+      ...(spec.public.gateway ? { gateway_ip: spec.public.gateway } : {}),
+    },
+    created,
+  );
 
-  const router = await findOrCreate<Router>(client, 'routers', 'router', { name: spec.router, project_id: demo }, {
-    name: spec.router,
-    project_id: demo,
-    external_gateway_info: { network_id: pub.id },
-  }, created);
+  const router = await findOrCreate<Router>(
+    client,
+    'routers',
+    'router',
+    { name: spec.router, project_id: demo },
+    {
+      name: spec.router,
+      project_id: demo,
+      external_gateway_info: { network_id: pub.id },
+    },
+    created,
+  );
   if (router.external_gateway_info?.network_id !== pub.id) {
-    await client.put('network', `/v2.0/routers/${router.id}`, { router: { external_gateway_info: { network_id: pub.id } } });
+    await client.put('network', `/v2.0/routers/${router.id}`, {
+      router: { external_gateway_info: { network_id: pub.id } },
+    });
     created.push(`router-gateway:${spec.router}`);
   }
-  const ports = (await client.get<{ ports: Port[] }>('network', `/v2.0/ports?${q({ device_id: router.id, network_id: priv.id })}`)).ports;
+  const ports = (
+    await client.get<{ ports: Port[] }>('network', `/v2.0/ports?${q({ device_id: router.id, network_id: priv.id })}`)
+  ).ports;
   if (!ports.some((p) => p.fixed_ips.some((ip) => ip.subnet_id === privSubnet.id))) {
     await client.put('network', `/v2.0/routers/${router.id}/add_router_interface`, { subnet_id: privSubnet.id });
     created.push(`router-interface:${spec.private.subnet}`);
@@ -182,7 +231,8 @@ export async function ensureNetworks(client: OpenStackClient, spec: NetworkSpec,
       `/v2.0/security-groups?${q({ name: 'default', project_id: demo })}`,
     )
   ).security_groups;
-  if (groups.length === 0) throw new Error(`neutron has no default security group for project ${spec.projectName} (${demo})`);
+  if (groups.length === 0)
+    throw new Error(`neutron has no default security group for project ${spec.projectName} (${demo})`);
   const sg = groups[0];
   for (const want of spec.securityRules) {
     if (sg.security_group_rules.some((r) => ruleMatches(r, want))) continue;
@@ -202,7 +252,10 @@ export async function ensureNetworks(client: OpenStackClient, spec: NetworkSpec,
 }
 
 async function projectIdByName(client: OpenStackClient, name: string): Promise<string> {
-  const r = await client.get<{ projects: Resource[] }>('identity', `/projects?${q({ name, domain_id: DEFAULT_DOMAIN })}`);
+  const r = await client.get<{ projects: Resource[] }>(
+    'identity',
+    `/projects?${q({ name, domain_id: DEFAULT_DOMAIN })}`,
+  );
   if (r.projects.length === 0) throw new Error(`project ${name} does not exist (the accounts step creates it)`);
   return r.projects[0].id;
 }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Plan, StackContext, Step } from '../types/stack.ts';
 import { addSecret } from '../util/secrets.ts';
 import type { SeedReport } from './report.ts';
-import { keystoneUrl, regionName } from './settings.ts';
+import { keystoneAuthUrl, regionName } from '../config/urls.ts';
 import { shellSingleQuote } from '../util/shell-quote.ts';
 
 export interface OpenrcInput {
@@ -41,7 +41,7 @@ export function renderOpenrc(input: OpenrcInput): string {
 export function openrcInput(plan: Plan): OpenrcInput {
   const password = plan.get('ADMIN_PASSWORD');
   addSecret(password);
-  return { authUrl: keystoneUrl(plan), region: regionName(plan), password };
+  return { authUrl: keystoneAuthUrl(plan), region: regionName(plan), password };
 }
 
 export function openrcStep(plan: Plan, report: SeedReport, path = join(plan.dirs.topDir, 'openrc')): Step {

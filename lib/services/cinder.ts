@@ -27,6 +27,7 @@ import {
   uwsgiPane,
   writeConf,
 } from './common.ts';
+import { serviceUrl } from '../config/urls.ts';
 import { glanceUrl } from './glance.ts';
 import {
   backendSection,
@@ -251,7 +252,7 @@ export function createCinderModule(dm: DeviceMapperProbe = systemDeviceMapper): 
       return enabled;
     },
     catalog: (plan) => {
-      const url = `http://${serviceHost(plan)}:${cinderPort(plan)}/v3/%(project_id)s`;
+      const url = serviceUrl(plan, cinderPort(plan), '/v3/%(project_id)s');
       // devstack's create_cinder_accounts: `admin` on the service project, for the calls cinder makes
       // to nova and glance
       return [

@@ -28,14 +28,6 @@ export function rabbitHost(plan: Plan): string {
   return plan.get('RABBIT_HOST');
 }
 
-export function keystoneUrl(plan: Plan): string {
-  return `http://${serviceHost(plan)}:${plan.int('KEYSTONE_SERVICE_PORT')}`;
-}
-
-export function regionName(plan: Plan): string {
-  return plan.get('REGION_NAME');
-}
-
 /** API workers: devstack's API_WORKERS; on 2 cores the table's default is 1. */
 export function apiWorkers(plan: Plan): number {
   return Math.max(1, plan.int('API_WORKERS'));
@@ -77,20 +69,20 @@ export function memcacheServers(plan: Plan): string {
 /** Password auth as a service user on project `service` (the [keystone_authtoken], [nova], [placement]... shape). */
 export function serviceAuth(plan: Plan, username: string): Record<string, string> {
   return {
-    auth_url: keystoneUrl(plan),
+    auth_url: urls.keystoneUrl(plan),
     auth_type: 'password',
     project_domain_name: 'Default',
     user_domain_name: 'Default',
     project_name: plan.get('SERVICE_PROJECT_NAME'),
     username,
     password: osloEscape(secret(plan, 'SERVICE_PASSWORD')),
-    region_name: regionName(plan),
+    region_name: urls.regionName(plan),
   };
 }
 
 export function keystoneAuthtoken(plan: Plan, username: string): Record<string, string> {
   return {
-    www_authenticate_uri: keystoneUrl(plan),
+    www_authenticate_uri: urls.keystoneUrl(plan),
     ...serviceAuth(plan, username),
     memcached_servers: memcacheServers(plan),
   };
@@ -101,7 +93,10 @@ export function keystoneAuthtoken(plan: Plan, username: string): Record<string, 
  * http-socket closes after each response while python-requests pools the
  * connection, and clients then see ConnectionResetError.
  */
-export function uwsgiIni(plan: Plan, o: { wsgiFile: string; port: number; chdir: string; name: string; threads?: number }): IniDoc {
+export function uwsgiIni(
+  plan: Plan,
+  o: { wsgiFile: string; port: number; chdir: string; name: string; threads?: number },
+): IniDoc {
   const spec: IniSpec = {
     uwsgi: {
       plugins: 'python3',
@@ -164,15 +159,23 @@ export function uwsgiPane(o: {
  */
 export function writeConf(ctx: StackContext, path: string, doc: IniDoc, group: string, mode = 0o640): Promise<boolean> {
   const merged = mergeIni(doc, metaSectionsFor(ctx.plan, path));
-  return ctx.writeFile(path, renderIni(merged, 'Written by tstack; local.conf [[post-config|...]] blocks are merged in.'), {
-    mode,
-    owner: 'root',
-    group,
-  });
+  return ctx.writeFile(
+    path,
+    renderIni(merged, 'Written by tstack; local.conf [[post-config|...]] blocks are merged in.'),
+    {
+      mode,
+      owner: 'root',
+      group,
+    },
+  );
 }
 
 /** The local.conf sections of a phase that target `file`. */
-export function metaSectionsFor(plan: Plan, file: string, phase: 'post-config' | 'extra' | 'post-extra' | 'test-config' = 'post-config'): IniSection[] {
+export function metaSectionsFor(
+  plan: Plan,
+  file: string,
+  phase: 'post-config' | 'extra' | 'post-extra' | 'test-config' = 'post-config',
+): IniSection[] {
   return plan.config.metaSections.filter((m) => m.phase === phase && m.file === file).flatMap((m) => m.sections);
 }
 
@@ -221,7 +224,13 @@ export function databaseStep(plan: Plan, module: string, user: string, dbs: stri
 }
 
 /** A step running `*-manage` as the service user, timed in the log. */
-export function manageStep(o: { id: string; title: string; after: string[]; user: string; argv: (plan: Plan) => string[][] }): Step {
+export function manageStep(o: {
+  id: string;
+  title: string;
+  after: string[];
+  user: string;
+  argv: (plan: Plan) => string[][];
+}): Step {
   return {
     id: o.id,
     title: o.title,
@@ -230,7 +239,12 @@ export function manageStep(o: { id: string; title: string; after: string[]; user
       for (const argv of o.argv(ctx.plan)) {
         const t0 = Date.now();
         await ctx.sh.run(argv, { user: o.user, cwd: '/' });
-        ctx.log.info(`${argv.slice(0, 3).map((a) => a.replace(/^.*\//, '')).join(' ')}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+        ctx.log.info(
+          `${argv
+            .slice(0, 3)
+            .map((a) => a.replace(/^.*\//, ''))
+            .join(' ')}: ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+        );
       }
     },
   };

@@ -20,13 +20,14 @@ import {
   dropDatabases,
   removeDirs,
 } from './common.ts';
+import { serviceUrl } from '../config/urls.ts';
 
 const STATE = '/var/lib/glance';
 
 export const glanceApiConfPath = (plan: Plan): string => plan.get('GLANCE_API_CONF');
 export const glancePort = (plan: Plan): number => plan.int('GLANCE_SERVICE_PORT');
 /** The image API as other services reach it (cinder's glance_api_servers, the catalog). */
-export const glanceUrl = (plan: Plan): string => `http://${serviceHost(plan)}:${glancePort(plan)}`;
+export const glanceUrl = (plan: Plan): string => serviceUrl(plan, glancePort(plan));
 
 export function glanceApiConf(plan: Plan): IniDoc {
   return iniDoc({

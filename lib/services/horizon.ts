@@ -21,16 +21,8 @@ import { ConfigError } from '../util/errors.ts';
 import { setOption, type IniDoc } from '../util/ini.ts';
 import { codeFrom } from '../source/index.ts';
 import { settingGroup } from '../config/settings.ts';
-import {
-  enabledPanes,
-  keystoneUrl,
-  memcacheServers,
-  regionName,
-  serviceHost,
-  uwsgiIni,
-  uwsgiPane,
-  writeConf,
-} from './common.ts';
+import { enabledPanes, memcacheServers, serviceHost, uwsgiIni, uwsgiPane, writeConf } from './common.ts';
+import { keystoneAuthUrl, regionName, serviceUrl } from '../config/urls.ts';
 
 export const HORIZON_USER = 'www-data';
 export const SNIPPET_NAME = '_0100_tstack.py';
@@ -87,7 +79,7 @@ export function horizonPort(plan: Plan): number {
 
 /** Where a browser reaches the dashboard (for the summary). */
 export function horizonUrl(plan: Plan): string {
-  return `http://${serviceHost(plan)}:${horizonPort(plan)}/`;
+  return serviceUrl(plan, horizonPort(plan), '/');
 }
 
 /** A Python literal for a string, list or dict of strings (JSON's string escapes are valid Python). */
@@ -105,7 +97,7 @@ export function horizonSettings(plan: Plan, o: { secretKeyFile?: string } = {}):
   const host = serviceHost(plan);
   const rows: [string, string][] = [
     ['OPENSTACK_HOST', pyLiteral(host)],
-    ['OPENSTACK_KEYSTONE_URL', pyLiteral(`${keystoneUrl(plan)}/v3`)],
+    ['OPENSTACK_KEYSTONE_URL', pyLiteral(keystoneAuthUrl(plan))],
     ['OPENSTACK_KEYSTONE_DEFAULT_ROLE', pyLiteral('member')],
     // a dev stack is reached as localhost, by address, through an ssh tunnel...
     ['ALLOWED_HOSTS', pyLiteral(['*'])],

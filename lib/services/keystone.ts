@@ -12,10 +12,8 @@ import {
   databaseStep,
   databaseUrl,
   debug,
-  keystoneUrl,
   manageStep,
   memcacheServers,
-  regionName,
   secret,
   serviceHost,
   uwsgiIni,
@@ -24,6 +22,7 @@ import {
   dropDatabases,
   removeDirs,
 } from './common.ts';
+import { keystoneAuthUrl, regionName } from '../config/urls.ts';
 
 /** Fixed: the WSGI app under uwsgi reads this path (the settings row only names it for local.conf). */
 export const KEYSTONE_CONF = '/etc/keystone/keystone.conf';
@@ -49,7 +48,7 @@ export function keystoneConf(plan: Plan): IniDoc {
 
 /** `keystone-manage bootstrap` argv: admin, RegionOne and the identity endpoint on SERVICE_HOST (not eth0). */
 export function bootstrapArgv(plan: Plan): string[] {
-  const url = `${keystoneUrl(plan)}/v3`;
+  const url = keystoneAuthUrl(plan);
   return [
     binPath(plan, 'keystone-manage'),
     'bootstrap',

@@ -25,6 +25,7 @@ import {
   dropDatabases,
   removeDirs,
 } from './common.ts';
+import { serviceUrl } from '../config/urls.ts';
 import { metadataPort, metadataSecret } from './nova.ts';
 import { OVS_DB_SOCK } from './ovs.ts';
 import { NEUTRON_SETTINGS } from './neutron-settings.ts';
@@ -74,7 +75,7 @@ export const publicPhysnet = (plan: Plan): string => plan.get('PUBLIC_PHYSICAL_N
 /** Userspace datapath unless local.conf says otherwise (a kernel with the OVS module may use `system`). */
 export const ovsDatapath = (plan: Plan): string => plan.get('OVS_DATAPATH_TYPE');
 export const neutronPort = (plan: Plan): number => plan.int('NEUTRON_SERVICE_PORT');
-export const neutronUrl = (plan: Plan): string => `http://${serviceHost(plan)}:${neutronPort(plan)}`;
+export const neutronUrl = (plan: Plan): string => serviceUrl(plan, neutronPort(plan));
 
 export function neutronConf(plan: Plan): IniDoc {
   const w = apiWorkers(plan);

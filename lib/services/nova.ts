@@ -28,7 +28,6 @@ import {
   ensureDirs,
   keystoneAuthtoken,
   osloEscape,
-  regionName,
   secret,
   serviceAuth,
   serviceHost,
@@ -109,7 +108,7 @@ function commonSections(plan: Plan): IniSpec {
  */
 export function novaCinderSection(plan: Plan): Record<string, string> {
   return {
-    os_region_name: regionName(plan),
+    os_region_name: urls.regionName(plan),
     ...serviceAuth(plan, 'nova'),
   };
 }
@@ -429,7 +428,7 @@ export const novaModule: ServiceModule = {
             user: 'nova',
             extraRoles: ['admin'],
             service: { name: 'nova', type: 'compute', description: 'Nova Compute Service' },
-            url: `http://${serviceHost(plan)}:${novaApiPort(plan)}/v2.1`,
+            url: urls.serviceUrl(plan, novaApiPort(plan), '/v2.1'),
           },
         ]
       : [],

@@ -13,7 +13,10 @@ export const OVS_DB_SOCK = `${OVS_RUN_DIR}/db.sock`;
 const SCHEMA = '/usr/share/openvswitch/vswitch.ovsschema';
 
 /** The transaction that lists the interfaces and their types, read offline from the database file. */
-export const INTERFACES_QUERY = JSON.stringify(['Open_vSwitch', { op: 'select', table: 'Interface', where: [], columns: ['name', 'type'] }]);
+export const INTERFACES_QUERY = JSON.stringify([
+  'Open_vSwitch',
+  { op: 'select', table: 'Interface', where: [], columns: ['name', 'type'] },
+]);
 
 /**
  * Host links that vswitchd leaves behind on the netdev datapath: its tap
@@ -42,7 +45,15 @@ export const ovsModule: ServiceModule = {
         id: 'ovs:db',
         title: 'Open vSwitch database',
         async run(ctx) {
-          await ctx.sh.run(['install', '-d', '-m', '0755', OVS_RUN_DIR, '/var/log/openvswitch', '/var/lib/openvswitch']);
+          await ctx.sh.run([
+            'install',
+            '-d',
+            '-m',
+            '0755',
+            OVS_RUN_DIR,
+            '/var/log/openvswitch',
+            '/var/lib/openvswitch',
+          ]);
           // Debian points /etc/openvswitch/conf.db at /var/lib/openvswitch/conf.db but only its init script creates it
           if (!existsSync(OVS_DB)) await ctx.sh.run(['ovsdb-tool', 'create', OVS_DB, SCHEMA]);
           else {
@@ -61,7 +72,15 @@ export const ovsModule: ServiceModule = {
             async run(ctx) {
               const host = (await ctx.sh.run(['hostname'])).stdout.trim();
               await ctx.sh.run(['ovs-vsctl', '--no-wait', 'init']);
-              await ctx.sh.run(['ovs-vsctl', '--no-wait', 'set', 'Open_vSwitch', '.', `external-ids:system-id=${host}`, `external-ids:hostname=${host}`]);
+              await ctx.sh.run([
+                'ovs-vsctl',
+                '--no-wait',
+                'set',
+                'Open_vSwitch',
+                '.',
+                `external-ids:system-id=${host}`,
+                `external-ids:hostname=${host}`,
+              ]);
             },
           },
         ]
@@ -69,7 +88,9 @@ export const ovsModule: ServiceModule = {
   }),
   async clean(ctx) {
     // the taps of the bridges outlive vswitchd; only tun devices are removed, never a link that merely shares a name
-    const query = existsSync(OVS_DB) ? (await ctx.sh.run(['ovsdb-tool', 'query', OVS_DB, INTERFACES_QUERY], { allowFailure: true })).stdout : '';
+    const query = existsSync(OVS_DB)
+      ? (await ctx.sh.run(['ovsdb-tool', 'query', OVS_DB, INTERFACES_QUERY], { allowFailure: true })).stdout
+      : '';
     for (const name of leftoverTaps(query)) {
       if (!existsSync(`/sys/class/net/${name}/tun_flags`)) continue;
       await ctx.sh.run(['ip', 'tuntap', 'del', 'dev', name, 'mode', 'tap'], { allowFailure: true });
@@ -97,7 +118,13 @@ export const ovsModule: ServiceModule = {
       {
         name: 'ovs-vswitchd',
         project: 'neutron',
-        argv: ['/usr/sbin/ovs-vswitchd', `unix:${OVS_DB_SOCK}`, `--pidfile=${OVS_RUN_DIR}/ovs-vswitchd.pid`, '-vconsole:info', '-vsyslog:off'],
+        argv: [
+          '/usr/sbin/ovs-vswitchd',
+          `unix:${OVS_DB_SOCK}`,
+          `--pidfile=${OVS_RUN_DIR}/ovs-vswitchd.pid`,
+          '-vconsole:info',
+          '-vsyslog:off',
+        ],
         // answers on its control socket (found through the pidfile) once running
         probe: { kind: 'command', argv: ['/usr/bin/ovs-appctl', '-t', 'ovs-vswitchd', 'version'] },
         after: ['ovsdb-server', 'ovs:init'],

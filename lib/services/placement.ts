@@ -17,6 +17,7 @@ import {
   writeConf,
   dropDatabases,
 } from './common.ts';
+import { serviceUrl } from '../config/urls.ts';
 
 /** Fixed: the WSGI app under uwsgi reads this path (the settings row only names it for local.conf). */
 export const PLACEMENT_CONF = '/etc/placement/placement.conf';
@@ -125,7 +126,7 @@ export const placementModule: ServiceModule = {
             user: 'placement',
             extraRoles: ['admin'],
             service: { name: 'placement', type: 'placement', description: 'Placement Service' },
-            url: `http://${serviceHost(plan)}:${placementPort(plan)}`,
+            url: serviceUrl(plan, placementPort(plan)),
           },
         ]
       : [],

@@ -1,5 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { databaseUrl, encodeUserinfo, transportUrl } from '../../../lib/config/urls.ts';
+import {
+  databaseUrl,
+  encodeUserinfo,
+  keystoneAuthUrl,
+  keystoneUrl,
+  regionName,
+  serviceUrl,
+  transportUrl,
+} from '../../../lib/config/urls.ts';
 import { parseLocalConf } from '../../../lib/config/localconf.ts';
 import { resolveConfig } from '../../../lib/config/resolve.ts';
 import { clearSecrets, mask, MASK } from '../../../lib/util/secrets.ts';
@@ -10,7 +18,13 @@ afterEach(() => clearSecrets());
 
 const SPECIAL = `p@ss:/w%rd#?&$'" x`;
 const config = (body: string) =>
-  resolveConfig({ localConf: parseLocalConf(`[[local|localrc]]\n${body}`, 'local.conf'), env: {}, host: fakeHost(), savedPasswords: {}, catalog: stackCatalog() });
+  resolveConfig({
+    localConf: parseLocalConf(`[[local|localrc]]\n${body}`, 'local.conf'),
+    env: {},
+    host: fakeHost(),
+    savedPasswords: {},
+    catalog: stackCatalog(),
+  });
 
 describe('databaseUrl', () => {
   it('encodes every special character and round-trips through URL parsing', () => {
@@ -60,5 +74,32 @@ describe('transportUrl', () => {
     expect(decodeURIComponent(parsed.password)).toBe(all);
     const unicode = 'pässwörd✓';
     expect(decodeURIComponent(new URL(databaseUrl(config(''), 'd', 'u', unicode)).password)).toBe(unicode);
+  });
+});
+
+describe('service URLs', () => {
+  it('follow SERVICE_PROTOCOL and SERVICE_HOST, with the port and path given', () => {
+    expect(serviceUrl(config(''), 8774, '/v2.1')).toBe('http://127.0.0.1:8774/v2.1');
+    expect(serviceUrl(config('SERVICE_PROTOCOL=https\nSERVICE_HOST=api.example'), 9292)).toBe(
+      'https://api.example:9292',
+    );
+  });
+
+  it('put an IPv6 SERVICE_HOST in brackets, so the URL parses back to host and port', () => {
+    const url = serviceUrl(config('SERVICE_HOST=fd00::5'), 9696);
+    expect(url).toBe('http://[fd00::5]:9696');
+    expect([new URL(url).hostname, new URL(url).port]).toEqual(['[fd00::5]', '9696']);
+  });
+
+  it('give keystone one URL: its port row, unversioned for services and /v3 for clients', () => {
+    const c = config('SERVICE_PROTOCOL=https\nSERVICE_HOST=::1\nKEYSTONE_SERVICE_PORT=5001');
+    expect(keystoneUrl(c)).toBe('https://[::1]:5001');
+    expect(keystoneAuthUrl(c)).toBe('https://[::1]:5001/v3');
+    expect(keystoneAuthUrl(config(''))).toBe('http://127.0.0.1:5000/v3');
+  });
+
+  it('read the region from REGION_NAME', () => {
+    expect(regionName(config(''))).toBe('RegionOne');
+    expect(regionName(config('REGION_NAME=RegionTwo'))).toBe('RegionTwo');
   });
 });

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RestClient } from '../../../lib/openstack/rest.ts';
 import { catalogStep, createSeedReport, imagesSeeded, seedSteps } from '../../../lib/seed/index.ts';
-import { keystoneUrl } from '../../../lib/seed/settings.ts';
+import { keystoneAuthUrl } from '../../../lib/config/urls.ts';
 import { cloudsYamlStep } from '../../../lib/seed/clouds-yaml.ts';
 import type { ServiceModule, Step } from '../../../lib/types/stack.ts';
 import { SystemShell } from '../../../lib/system/exec.ts';
@@ -41,13 +41,27 @@ const nova: ServiceModule = {
   project: 'nova',
   shortNames: ['n-api'],
   processes: () => [],
-  catalog: () => [{ user: 'nova', extraRoles: ['admin'], service: { name: 'nova', type: 'compute' }, url: 'http://127.0.0.1:8774/v2.1' }],
+  catalog: () => [
+    {
+      user: 'nova',
+      extraRoles: ['admin'],
+      service: { name: 'nova', type: 'compute' },
+      url: 'http://127.0.0.1:8774/v2.1',
+    },
+  ],
 };
 
 describe('seedSteps', () => {
   it('selects steps by the enabled services and orders network after accounts', () => {
     const ids = (enabled: string[]) => seedSteps(fakePlan({}, { enabled })).map((s) => s.id);
-    expect(ids(['key', 'n-api', 'q-svc', 'g-api'])).toEqual(['seed:accounts', 'seed:flavors', 'seed:network', 'seed:images', 'seed:clouds-yaml', 'seed:openrc']);
+    expect(ids(['key', 'n-api', 'q-svc', 'g-api'])).toEqual([
+      'seed:accounts',
+      'seed:flavors',
+      'seed:network',
+      'seed:images',
+      'seed:clouds-yaml',
+      'seed:openrc',
+    ]);
     expect(ids(['key'])).toEqual(['seed:accounts', 'seed:clouds-yaml', 'seed:openrc']);
     const steps = seedSteps(fakePlan({}));
     for (const s of steps) for (const a of s.after ?? []) expect(steps.map((x) => x.id)).toContain(a);
@@ -55,9 +69,9 @@ describe('seedSteps', () => {
   });
 
   it('reaches keystone at SERVICE_HOST, else loopback', () => {
-    expect(keystoneUrl(fakePlan({}))).toBe('http://127.0.0.1:5000/v3');
-    expect(keystoneUrl(fakePlan({ SERVICE_HOST: '10.0.0.5' }))).toBe('http://10.0.0.5:5000/v3');
-    expect(keystoneUrl(fakePlan({ SERVICE_HOST: 'fd00::5' }))).toBe('http://[fd00::5]:5000/v3');
+    expect(keystoneAuthUrl(fakePlan({}))).toBe('http://127.0.0.1:5000/v3');
+    expect(keystoneAuthUrl(fakePlan({ SERVICE_HOST: '10.0.0.5' }))).toBe('http://10.0.0.5:5000/v3');
+    expect(keystoneAuthUrl(fakePlan({ SERVICE_HOST: 'fd00::5' }))).toBe('http://[fd00::5]:5000/v3');
   });
 });
 
@@ -90,12 +104,20 @@ describe('catalog + seeding, run twice against the fake APIs', () => {
     const sh = new SystemShell();
 
     const once = async () => {
-      const client = RestClient.login({ authUrl: os.authUrl, username: 'admin', password: os.adminPassword, projectName: 'admin', region: 'RegionOne' });
+      const client = RestClient.login({
+        authUrl: os.authUrl,
+        username: 'admin',
+        password: os.adminPassword,
+        projectName: 'admin',
+        region: 'RegionOne',
+      });
       const ctx = recordingContext(plan, () => client, sh);
       const report = createSeedReport();
       const cloudsPath = join(top, 'etc', 'clouds.yaml');
       // clouds.yaml goes to /etc/openstack in production; here it goes under the temp dir.
-      const steps = seedSteps(plan, report).map((s) => (s.id === 'seed:clouds-yaml' ? cloudsYamlStep(plan, report, cloudsPath) : s));
+      const steps = seedSteps(plan, report).map((s) =>
+        s.id === 'seed:clouds-yaml' ? cloudsYamlStep(plan, report, cloudsPath) : s,
+      );
       await catalogStep(plan).run(ctx);
       const order = await runSteps(steps, (s) => s.run(ctx));
       return { ctx, report, order };
@@ -109,11 +131,19 @@ describe('catalog + seeding, run twice against the fake APIs', () => {
     ]);
     expect(imagesSeeded(first.report)).toBe(false);
     expect(first.ctx.notes.map((n) => n.kind)).toEqual(['incomplete']);
-    expect(first.ctx.notes[0].message).toMatch(/^image cirros-0\.6\.3-x86_64-disk not seeded: cannot download .*; set IMAGE_URLS to a local file, a file:\/\/ URL or a mirror/);
+    expect(first.ctx.notes[0].message).toMatch(
+      /^image cirros-0\.6\.3-x86_64-disk not seeded: cannot download .*; set IMAGE_URLS to a local file, a file:\/\/ URL or a mirror/,
+    );
     expect(first.report.users).toContain('alt_demo_reader');
     expect(readFileSync(first.report.openrc!, 'utf8')).toContain('OS_USERNAME=${1:-demo}');
     expect(os.tokensIssued).toBe(1);
-    const counts = { users: os.users.length, networks: os.networks.length, images: os.images.length, flavors: os.flavors.length, endpoints: os.endpoints.length };
+    const counts = {
+      users: os.users.length,
+      networks: os.networks.length,
+      images: os.images.length,
+      flavors: os.flavors.length,
+      endpoints: os.endpoints.length,
+    };
     expect(counts).toEqual({ users: 9, networks: 2, images: 1, flavors: 12, endpoints: 6 });
 
     const mark = os.requests.length;
@@ -122,7 +152,13 @@ describe('catalog + seeding, run twice against the fake APIs', () => {
     // login of that user (nova's, and the 7 accounts other than admin); nothing is written.
     expect(os.writes(mark).map((w) => `${w.method} ${w.path}`)).toEqual(Array(1 + 1 + 7).fill('POST /v3/auth/tokens'));
     expect(os.tokensIssued).toBe(1 + 9);
-    expect({ users: os.users.length, networks: os.networks.length, images: os.images.length, flavors: os.flavors.length, endpoints: os.endpoints.length }).toEqual(counts);
+    expect({
+      users: os.users.length,
+      networks: os.networks.length,
+      images: os.images.length,
+      flavors: os.flavors.length,
+      endpoints: os.endpoints.length,
+    }).toEqual(counts);
     expect(second.report.images.map((i) => i.status)).toEqual(['present', 'failed']);
   });
 });
