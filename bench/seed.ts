@@ -17,7 +17,14 @@ import { addSecret, mask } from '../lib/util/secrets.ts';
 const run = promisify(execFile);
 
 interface Cloud {
-  auth: { auth_url: string; username: string; password: string; project_name?: string; user_domain_id?: string; project_domain_id?: string };
+  auth: {
+    auth_url: string;
+    username: string;
+    password: string;
+    project_name?: string;
+    user_domain_id?: string;
+    project_domain_id?: string;
+  };
   region_name?: string;
 }
 
@@ -40,14 +47,28 @@ interface Op {
   cli: string[];
 }
 
-function workload(prefix: string, users: number, hasCompute: boolean, hasNetwork: boolean, subnetCidr: string, flavorId: string): Op[] {
+function workload(
+  prefix: string,
+  users: number,
+  hasCompute: boolean,
+  hasNetwork: boolean,
+  subnetCidr: string,
+  flavorId: string,
+): Op[] {
   const project = `${prefix}project`;
   const ops: Op[] = [
     {
       label: 'project create',
       cli: ['project', 'create', '--domain', 'default', project],
       rest: async (c, ids) => {
-        ids.set(project, (await c.post<{ project: { id: string } }>('identity', '/projects', { project: { name: project, domain_id: 'default' } })).project.id);
+        ids.set(
+          project,
+          (
+            await c.post<{ project: { id: string } }>('identity', '/projects', {
+              project: { name: project, domain_id: 'default' },
+            })
+          ).project.id,
+        );
       },
     },
     {
@@ -68,14 +89,24 @@ function workload(prefix: string, users: number, hasCompute: boolean, hasNetwork
         label: 'user create',
         cli: ['user', 'create', '--domain', 'default', '--password', pw, user],
         rest: async (c, ids) => {
-          ids.set(user, (await c.post<{ user: { id: string } }>('identity', '/users', { user: { name: user, password: pw, domain_id: 'default' } })).user.id);
+          ids.set(
+            user,
+            (
+              await c.post<{ user: { id: string } }>('identity', '/users', {
+                user: { name: user, password: pw, domain_id: 'default' },
+              })
+            ).user.id,
+          );
         },
       },
       {
         label: 'role add',
         cli: ['role', 'add', '--project', project, '--user', user, 'member'],
         rest: async (c, ids) => {
-          await c.put('identity', `/projects/${ids.get(project)}/users/${ids.get(user)}/roles/${ids.get('role:member')}`);
+          await c.put(
+            'identity',
+            `/projects/${ids.get(project)}/users/${ids.get(user)}/roles/${ids.get('role:member')}`,
+          );
         },
       },
       {
@@ -113,14 +144,20 @@ function workload(prefix: string, users: number, hasCompute: boolean, hasNetwork
         label: 'network create',
         cli: ['network', 'create', net],
         rest: async (c, ids) => {
-          ids.set(net, (await c.post<{ network: { id: string } }>('network', '/v2.0/networks', { network: { name: net } })).network.id);
+          ids.set(
+            net,
+            (await c.post<{ network: { id: string } }>('network', '/v2.0/networks', { network: { name: net } })).network
+              .id,
+          );
         },
       },
       {
         label: 'subnet create',
         cli: ['subnet', 'create', '--network', net, '--subnet-range', subnetCidr, `${prefix}subnet`],
         rest: async (c, ids) => {
-          await c.post('network', '/v2.0/subnets', { subnet: { name: `${prefix}subnet`, network_id: ids.get(net), ip_version: 4, cidr: subnetCidr } });
+          await c.post('network', '/v2.0/subnets', {
+            subnet: { name: `${prefix}subnet`, network_id: ids.get(net), ip_version: 4, cidr: subnetCidr },
+          });
         },
       },
       {
@@ -139,14 +176,25 @@ function workload(prefix: string, users: number, hasCompute: boolean, hasNetwork
 async function cleanup(c: RestClient, prefix: string, hasCompute: boolean, hasNetwork: boolean): Promise<void> {
   const mine = <T extends { name: string }>(list: T[]) => list.filter((x) => x.name.startsWith(prefix));
   if (hasNetwork) {
-    for (const s of mine((await c.get<{ subnets: { id: string; name: string }[] }>('network', '/v2.0/subnets')).subnets)) await c.delete('network', `/v2.0/subnets/${s.id}`);
-    for (const n of mine((await c.get<{ networks: { id: string; name: string }[] }>('network', '/v2.0/networks')).networks)) await c.delete('network', `/v2.0/networks/${n.id}`);
+    for (const s of mine(
+      (await c.get<{ subnets: { id: string; name: string }[] }>('network', '/v2.0/subnets')).subnets,
+    ))
+      await c.delete('network', `/v2.0/subnets/${s.id}`);
+    for (const n of mine(
+      (await c.get<{ networks: { id: string; name: string }[] }>('network', '/v2.0/networks')).networks,
+    ))
+      await c.delete('network', `/v2.0/networks/${n.id}`);
   }
   if (hasCompute) {
-    for (const f of mine((await c.get<{ flavors: { id: string; name: string }[] }>('compute', '/flavors?is_public=None')).flavors)) await c.delete('compute', `/flavors/${f.id}`);
+    for (const f of mine(
+      (await c.get<{ flavors: { id: string; name: string }[] }>('compute', '/flavors?is_public=None')).flavors,
+    ))
+      await c.delete('compute', `/flavors/${f.id}`);
   }
-  for (const u of mine((await c.get<{ users: { id: string; name: string }[] }>('identity', '/users')).users)) await c.delete('identity', `/users/${u.id}`);
-  for (const p of mine((await c.get<{ projects: { id: string; name: string }[] }>('identity', '/projects')).projects)) await c.delete('identity', `/projects/${p.id}`);
+  for (const u of mine((await c.get<{ users: { id: string; name: string }[] }>('identity', '/users')).users))
+    await c.delete('identity', `/users/${u.id}`);
+  for (const p of mine((await c.get<{ projects: { id: string; name: string }[] }>('identity', '/projects')).projects))
+    await c.delete('identity', `/projects/${p.id}`);
 }
 
 async function main(): Promise<void> {
@@ -176,7 +224,14 @@ async function main(): Promise<void> {
   const hasCompute = has('compute');
   const hasNetwork = has('network');
   const stamp = Date.now().toString(36);
-  const restOps = workload(`bench-rest-${stamp}-`, users, hasCompute, hasNetwork, '10.254.1.0/28', `bench-rest-${stamp}`);
+  const restOps = workload(
+    `bench-rest-${stamp}-`,
+    users,
+    hasCompute,
+    hasNetwork,
+    '10.254.1.0/28',
+    `bench-rest-${stamp}`,
+  );
   const cliOps = workload(`bench-cli-${stamp}-`, users, hasCompute, hasNetwork, '10.254.2.0/28', `bench-cli-${stamp}`);
 
   const c0 = performance.now();
@@ -202,9 +257,11 @@ async function main(): Promise<void> {
     }
     for (const op of restOnly ? [] : cliOps) {
       const s = performance.now();
-      await run('openstack', ['--os-cloud', cloudName, ...op.cli], { env: cliEnv }).catch((e: { stderr?: string; message: string }) => {
-        throw new Error(mask(`openstack ${op.cli.join(' ')} failed: ${e.stderr || e.message}`));
-      });
+      await run('openstack', ['--os-cloud', cloudName, ...op.cli], { env: cliEnv }).catch(
+        (e: { stderr?: string; message: string }) => {
+          throw new Error(mask(`openstack ${op.cli.join(' ')} failed: ${e.stderr || e.message}`));
+        },
+      );
       const ms = performance.now() - s;
       cliTotal += ms;
       perLabel.get(op.label)!.cli += ms;

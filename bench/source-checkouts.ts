@@ -30,20 +30,34 @@ async function timed(label: string, repos: RepoSpec[], s: CloneSettings, concurr
   const failed = out.filter((o) => o.error);
   if (failed.length) throw new Error(failed.map((o) => o.error).join('\n'));
   const actions = [...new Set(out.map((o) => o.action?.action))].join('/');
-  console.log(`${label.padEnd(44)} ${(ms / 1000).toFixed(2).padStart(6)} s  (${(ms / repos.length).toFixed(0)} ms per checkout; ${actions})`);
+  console.log(
+    `${label.padEnd(44)} ${(ms / 1000).toFixed(2).padStart(6)} s  (${(ms / repos.length).toFixed(0)} ms per checkout; ${actions})`,
+  );
 }
 
 try {
   const t0 = performance.now();
   const remote = buildKeystoneRemote(root);
-  console.log(`keystone ${remote.version} remote built from the installed package: ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+  console.log(
+    `keystone ${remote.version} remote built from the installed package: ${((performance.now() - t0) / 1000).toFixed(2)} s`,
+  );
   for (const c of [1, 2, 4]) {
-    const repos = Array.from({ length: n }, (_, k) => ({ name: `keystone${k}`, url: `${remote.gitBase}/openstack/keystone.git`, ref: 'master', dir: join(root, `c${c}`, `keystone${k}`) }));
+    const repos = Array.from({ length: n }, (_, k) => ({
+      name: `keystone${k}`,
+      url: `${remote.gitBase}/openstack/keystone.git`,
+      ref: 'master',
+      dir: join(root, `c${c}`, `keystone${k}`),
+    }));
     await timed(`clone ${n} checkouts, concurrency ${c}`, repos, base, c);
     if (c === 4) {
       await timed(`re-run, nothing to do, RECLONE=False`, repos, base, c);
       await timed(`re-run, nothing to do, RECLONE=True`, repos, { ...base, reclone: true }, c);
-      await timed(`clone ${n} checkouts, GIT_DEPTH=1, concurrency 4`, repos.map((r) => ({ ...r, dir: `${r.dir}-shallow` })), { ...base, depth: 1 }, 4);
+      await timed(
+        `clone ${n} checkouts, GIT_DEPTH=1, concurrency 4`,
+        repos.map((r) => ({ ...r, dir: `${r.dir}-shallow` })),
+        { ...base, depth: 1 },
+        4,
+      );
     }
   }
 } finally {

@@ -52,7 +52,9 @@ async function tstack(script: 'stack.ts' | 'unstack.ts', args: string[]): Promis
     const err = e as { code?: number; stdout?: string; stderr?: string };
     // exit 3 (partial: e.g. an image not seeded) still leaves a stack to measure
     if (script === 'stack.ts' && err.code === 3) return { ms: performance.now() - t0, out: err.stdout ?? '' };
-    throw new Error(`./${script} ${args.join(' ')} failed (exit ${err.code}):\n${(err.stdout ?? '').slice(-4000)}\n${err.stderr ?? ''}`);
+    throw new Error(
+      `./${script} ${args.join(' ')} failed (exit ${err.code}):\n${(err.stdout ?? '').slice(-4000)}\n${err.stderr ?? ''}`,
+    );
   }
 }
 
@@ -89,7 +91,10 @@ async function restartToReady(pane: string): Promise<{ cliMs: number; supervisor
 }
 
 async function memory(): Promise<void> {
-  const { stdout } = await run(join(TOP_DIR, 'stack.ts'), ['status', '--json'], { cwd: TOP_DIR, env: { ...process.env, CI: 'true' } }).catch(
+  const { stdout } = await run(join(TOP_DIR, 'stack.ts'), ['status', '--json'], {
+    cwd: TOP_DIR,
+    env: { ...process.env, CI: 'true' },
+  }).catch(
     (e: { stdout?: string }) => ({ stdout: e.stdout ?? '[]' }), // exit 4 when a pane is not ready: the rows are still printed
   );
   const panes = JSON.parse(stdout) as PaneStatus[];
@@ -100,8 +105,13 @@ async function memory(): Promise<void> {
     console.log(`  ${p.name.padEnd(14)} ${p.state.padEnd(9)} ${mib(p.rssBytes ?? 0).padStart(9)}`);
   }
   console.log(`  ${'total'.padEnd(14)} ${''.padEnd(9)} ${mib(total).padStart(9)}  (${panes.length} panes)`);
-  const free = (await run('free', ['-b'])).stdout.split('\n').find((l) => l.startsWith('Mem:'))!.split(/\s+/);
-  console.log(`machine memory (free -b): total ${mib(Number(free[1]))}, used ${mib(Number(free[2]))}, available ${mib(Number(free[6]))}`);
+  const free = (await run('free', ['-b'])).stdout
+    .split('\n')
+    .find((l) => l.startsWith('Mem:'))!
+    .split(/\s+/);
+  console.log(
+    `machine memory (free -b): total ${mib(Number(free[1]))}, used ${mib(Number(free[2]))}, available ${mib(Number(free[6]))}`,
+  );
   console.log('  (the machine is shared: "used" includes whatever else runs on it)');
 }
 

@@ -62,15 +62,33 @@ async function main(): Promise<void> {
   const stateDir = join(dest, 'status');
   const logDir = join(dest, 'logs');
   const sup = new Supervisor({ stateDir, logDir });
-  const tmux = (...a: string[]) => execFileSync('/usr/bin/tmux', ['-S', join(dest, 'tmux.sock'), ...a], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const tmux = (...a: string[]) =>
+    execFileSync('/usr/bin/tmux', ['-S', join(dest, 'tmux.sock'), ...a], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   try {
     // 1. TUI under load.
     for (let i = 0; i < PANES; i++) {
-      await sup.start({ name: `p${String(i).padStart(2, '0')}`, project: PROJECTS[i % PROJECTS.length], argv: [join(FIX, 'printer.sh'), String(RATE)] });
+      await sup.start({
+        name: `p${String(i).padStart(2, '0')}`,
+        project: PROJECTS[i % PROJECTS.length],
+        argv: [join(FIX, 'printer.sh'), String(RATE)],
+      });
     }
     const stackenv = join(dest, '.stackenv');
     writeFileSync(stackenv, JSON.stringify({ dest, dataDir: dest, logDir, stateDir }));
-    tmux('new-session', '-d', '-s', 'bench', '-x', '200', '-y', '50', `env -u CI TSTACK_STACKENV=${stackenv} NCURSES_NO_UTF8_ACS=1 LANG=C.UTF-8 ${join(REPO, 'stack.ts')} attach`);
+    tmux(
+      'new-session',
+      '-d',
+      '-s',
+      'bench',
+      '-x',
+      '200',
+      '-y',
+      '50',
+      `env -u CI TSTACK_STACKENV=${stackenv} NCURSES_NO_UTF8_ACS=1 LANG=C.UTF-8 ${join(REPO, 'stack.ts')} attach`,
+    );
     const pid = Number(tmux('display-message', '-p', '-t', 'bench', '#{pane_pid}').trim());
     await sleep(3000); // start-up and backlog load
     const size0 = sup.records().reduce((s, r) => s + statSync(r.logFile).size, 0);
@@ -92,7 +110,9 @@ async function main(): Promise<void> {
     tmux('send-keys', '-t', 'bench', 'q');
     await sleep(500);
 
-    console.log(`TUI (./stack.ts attach in tmux 200x50), ${PANES} panes x ${RATE} lines/s requested, ${Math.round(actualRate)} lines/s measured in total:`);
+    console.log(
+      `TUI (./stack.ts attach in tmux 200x50), ${PANES} panes x ${RATE} lines/s requested, ${Math.round(actualRate)} lines/s measured in total:`,
+    );
     console.log(`  following one pane:   CPU ${follow.cpu.toFixed(1)}%  RSS ${mb(follow.rss)}`);
     console.log(`  merged view (a):      CPU ${merged.cpu.toFixed(1)}%  RSS ${mb(merged.rss)}`);
     console.log(`  switching every 200ms: CPU ${switching.cpu.toFixed(1)}%  RSS ${mb(switching.rss)}`);
@@ -130,9 +150,15 @@ async function main(): Promise<void> {
     }
     const wrapper = rssBytes(sup.record('rr').pid);
     // PSS splits shared pages (libc, the sh binary) among their users: the real cost per extra pane.
-    const pss = Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${sup.record('rr').pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0) * 1024;
-    console.log(`restart to ready (log probe, 10 runs, median): ${median(totalMs).toFixed(0)} ms total = stop ${median(stopMs).toFixed(0)} ms + start-to-ready ${(median(totalMs) - median(stopMs)).toFixed(0)} ms;`);
-    console.log(`  the same command started bare reaches READY in ${median(bare).toFixed(0)} ms, so the supervisor adds ~${(median(totalMs) - median(stopMs) - median(bare)).toFixed(0)} ms to a start`);
+    const pss =
+      Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${sup.record('rr').pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0) *
+      1024;
+    console.log(
+      `restart to ready (log probe, 10 runs, median): ${median(totalMs).toFixed(0)} ms total = stop ${median(stopMs).toFixed(0)} ms + start-to-ready ${(median(totalMs) - median(stopMs)).toFixed(0)} ms;`,
+    );
+    console.log(
+      `  the same command started bare reaches READY in ${median(bare).toFixed(0)} ms, so the supervisor adds ~${(median(totalMs) - median(stopMs) - median(bare)).toFixed(0)} ms to a start`,
+    );
     console.log(`sh wrapper per pane: RSS ${mb(wrapper)}, PSS ${mb(pss)}`);
   } finally {
     try {

@@ -28,7 +28,12 @@ export function settingsMarkdown(catalog: SettingsCatalog = stackCatalog()): str
   for (const group of catalog.groups) {
     const rows = catalog.settings.filter((s) => s.group === group);
     if (rows.length === 0) continue;
-    out.push(`### ${group[0].toUpperCase()}${group.slice(1)}`, '', '| Setting | Type | Default | Description |', '|---|---|---|---|');
+    out.push(
+      `### ${group[0].toUpperCase()}${group.slice(1)}`,
+      '',
+      '| Setting | Type | Default | Description |',
+      '|---|---|---|---|',
+    );
     for (const s of rows) {
       const def = s.defaultDoc !== undefined ? cell(s.defaultDoc) : cell(code(describeDefault(s)));
       const type = s.type === 'enum' ? (s.choices ?? []).map((c) => c || '(empty)').join(' \\| ') : s.type;
@@ -57,7 +62,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const after = withSettingsSection(before);
   if (process.argv.includes('--write')) {
     if (after !== before) writeFileSync(path, after);
-    process.stdout.write(after === before ? 'README.md settings reference is up to date\n' : 'README.md settings reference rewritten\n');
+    process.stdout.write(
+      after === before ? 'README.md settings reference is up to date\n' : 'README.md settings reference rewritten\n',
+    );
   } else {
     process.stdout.write(settingsMarkdown() + '\n');
     if (after !== before) process.exitCode = 1;

@@ -25,14 +25,19 @@ export function formatError(err: unknown): string {
     } else {
       lines.push(`  ${cause instanceof Error ? cause.message : String(cause)}`);
       const extra = (cause as { tail?: string[]; logFile?: string }) ?? {};
-      if (Array.isArray(extra.tail) && extra.tail.length) lines.push('  last log lines:', ...extra.tail.map((l) => `    ${l}`));
+      if (Array.isArray(extra.tail) && extra.tail.length)
+        lines.push('  last log lines:', ...extra.tail.map((l) => `    ${l}`));
       if (extra.logFile) lines.push(`  full log: ${extra.logFile}`);
     }
     return mask(lines.join('\n'));
   }
   if (err instanceof ConfigError || err instanceof UsageError) return mask(`error: ${err.message}`);
   if (err instanceof CommandError) {
-    return mask([`error: ${err.message}`, ...err.tail.map((l) => `    ${l}`), err.logFile ? `full log: ${err.logFile}` : ''].filter(Boolean).join('\n'));
+    return mask(
+      [`error: ${err.message}`, ...err.tail.map((l) => `    ${l}`), err.logFile ? `full log: ${err.logFile}` : '']
+        .filter(Boolean)
+        .join('\n'),
+    );
   }
   if (err instanceof Error) return mask(`error: ${err.stack ?? err.message}`);
   return mask(`error: ${String(err)}`);

@@ -74,7 +74,9 @@ export function settingsReferenceText(catalog: SettingsCatalog): string {
 export function serviceNamesText(catalog: SettingsCatalog, modules: readonly ServiceModule[]): string {
   const rows: [string, string][] = modules.map((m) => [m.name, m.shortNames.join(' ')]);
   const ignored = catalog.serviceNames.filter((n) => !n.implemented).map((n) => n.name);
-  return [columns(rows, '  '), ...wrap(`not implemented (accepted, ignored): ${ignored.join(' ')}`, 96, '  ')].join('\n');
+  return [columns(rows, '  '), ...wrap(`not implemented (accepted, ignored): ${ignored.join(' ')}`, 96, '  ')].join(
+    '\n',
+  );
 }
 
 /** Words of `text` in lines of at most `width` characters, each indented. */
@@ -94,7 +96,13 @@ function wrap(text: string, width: number, indent: string): string[] {
 export function stackHelp(command?: string, modules?: readonly ServiceModule[]): string {
   const c = command ? STACK_COMMANDS.find((x) => x.name === command) : undefined;
   if (c) {
-    return [`Usage: ${c.usage}`, '', `${c.summary}.`, ...(c.options ? ['', 'Options:', columns(c.options)] : []), ''].join('\n');
+    return [
+      `Usage: ${c.usage}`,
+      '',
+      `${c.summary}.`,
+      ...(c.options ? ['', 'Options:', columns(c.options)] : []),
+      '',
+    ].join('\n');
   }
   const registered = modules ?? SERVICE_MODULES;
   const catalog = stackCatalog(registered);
@@ -108,7 +116,10 @@ export function stackHelp(command?: string, modules?: readonly ServiceModule[]):
     columns(STACK_COMMANDS.map((x) => [x.usage.replace('./stack.ts ', ''), x.summary])),
     '',
     'Options:',
-    columns([...(STACK_COMMANDS[0].options ?? []), ['-h, --help', 'this text; `./stack.ts COMMAND --help` for one command']]),
+    columns([
+      ...(STACK_COMMANDS[0].options ?? []),
+      ['-h, --help', 'this text; `./stack.ts COMMAND --help` for one command'],
+    ]),
     '',
     'Environment: CI=true (or no TTY) means no prompts, no TUI, plain progress lines.',
     'Missing passwords are then generated and saved to .localrc.password beside local.conf.',

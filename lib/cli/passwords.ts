@@ -14,10 +14,15 @@ import { ExitError } from '../util/errors.ts';
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** enquirer's password prompt on the given streams (fake TTY streams in tests). */
-export function enquirerPrompter(stdin: NodeJS.ReadStream = process.stdin, stdout: NodeJS.WriteStream = process.stdout): PasswordPrompter {
+export function enquirerPrompter(
+  stdin: NodeJS.ReadStream = process.stdin,
+  stdout: NodeJS.WriteStream = process.stdout,
+): PasswordPrompter {
   return {
     async ask(spec, file) {
-      stdout.write(`\n${spec.prompt} (${spec.name}).\nSaved to ${file} and not asked again. Any printable characters; leave empty for a random one.\n`);
+      stdout.write(
+        `\n${spec.prompt} (${spec.name}).\nSaved to ${file} and not asked again. Any printable characters; leave empty for a random one.\n`,
+      );
       try {
         const answer = (await Enquirer.prompt({
           type: 'password',

@@ -26,7 +26,9 @@ export async function main(argv: string[], modules?: readonly ServiceModule[]): 
   const registered = modules ?? (await import('../services/registry.ts')).SERVICE_MODULES;
   const name = args.positional[0] && COMMANDS[args.positional[0]] ? args.positional.shift()! : 'up';
   if (name === 'up' && args.positional.length > 0) {
-    throw new UsageError(`unknown command '${args.positional[0]}'; commands: ${Object.keys(COMMANDS).join(', ')} (see --help)`);
+    throw new UsageError(
+      `unknown command '${args.positional[0]}'; commands: ${Object.keys(COMMANDS).join(', ')} (see --help)`,
+    );
   }
   if (args.flags.help) {
     const { stackHelp } = await import('./help.ts');

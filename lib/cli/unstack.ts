@@ -26,7 +26,6 @@ import { PlainLogger } from '../util/logger.ts';
 /** Panes unstack leaves running without -a (devstack: mysql, postgresql, rabbitmq-server). */
 export const KEPT_WITHOUT_ALL = ['mysql', 'postgresql', 'rabbit'];
 
-
 function describe(r: StopResult): string {
   if (r.survivors?.length) return `  ${r.name}: processes survived SIGKILL: ${r.survivors.join(' ')}`;
   if (r.signalled === 0) return `  ${r.name}: was not running`;
@@ -34,7 +33,12 @@ function describe(r: StopResult): string {
 }
 
 /** The plan of the recorded stack, for --clean: local.conf as resolved now, the method of the last run. */
-function planForClean(configPath: string | undefined, stateDir: string, modules: readonly ServiceModule[], topDir: string): Plan {
+function planForClean(
+  configPath: string | undefined,
+  stateDir: string,
+  modules: readonly ServiceModule[],
+  topDir: string,
+): Plan {
   const config = loadConfig({ configPath, topDir, env: process.env, catalog: stackCatalog(modules) });
   const lastRun = join(stateDir, 'last-run.json');
   const method: MethodChoice = existsSync(lastRun)
@@ -47,7 +51,11 @@ function planForClean(configPath: string | undefined, stateDir: string, modules:
  * `modules`: the service modules whose hooks run; the registry unless a test
  * passes its own. `topDir`: where stack.ts lives (openrc and .stackenv beside it).
  */
-export async function main(argv: string[], modules: readonly ServiceModule[] = SERVICE_MODULES, topDir = TOP_DIR): Promise<number> {
+export async function main(
+  argv: string[],
+  modules: readonly ServiceModule[] = SERVICE_MODULES,
+  topDir = TOP_DIR,
+): Promise<number> {
   const args = parseArgs(argv);
   if (args.flags.help) {
     process.stdout.write(unstackHelp());
@@ -60,7 +68,11 @@ export async function main(argv: string[], modules: readonly ServiceModule[] = S
   const sup = openSupervisor();
   const recorded = sup.records().map((r) => r.spec.name);
   // --clean stops mysql and rabbit last: the clean hooks drop databases and the rabbit user.
-  const keep = clean ? CLEAN_NEEDS.filter((n) => recorded.includes(n)) : all ? [] : KEPT_WITHOUT_ALL.filter((n) => recorded.includes(n));
+  const keep = clean
+    ? CLEAN_NEEDS.filter((n) => recorded.includes(n))
+    : all
+      ? []
+      : KEPT_WITHOUT_ALL.filter((n) => recorded.includes(n));
   let failed = false;
   if (recorded.length === 0) {
     process.stdout.write(`unstack: no panes recorded in ${sup.store.dir}; nothing to stop\n`);
@@ -80,7 +92,9 @@ export async function main(argv: string[], modules: readonly ServiceModule[] = S
   if (clean) {
     const log = new PlainLogger(process.stdout);
     const plan = planForClean(configPath, sup.store.dir, modules, topDir);
-    process.stdout.write('unstack --clean: removing databases, configs, data, state and logs (packages and checkouts stay)\n');
+    process.stdout.write(
+      'unstack --clean: removing databases, configs, data, state and logs (packages and checkouts stay)\n',
+    );
     const r = await cleanStack({ plan, sup, sh: new SystemShell(), log });
     for (const f of r.removed) process.stdout.write(`  removed ${f}\n`);
     if (r.warnings.length) {

@@ -23,7 +23,10 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
 const UNSUPPORTED = new Set([';', '&', '|', '<', '>', '(', ')', '`']);
 
 function unsupported(what: string, pos: SourcePos): ConfigError {
-  return new ConfigError(`unsupported shell syntax ${what}: local.conf's localrc section takes assignments and the devstack functions only`, pos);
+  return new ConfigError(
+    `unsupported shell syntax ${what}: local.conf's localrc section takes assignments and the devstack functions only`,
+    pos,
+  );
 }
 
 /** Index just past the `}` that closes the `${` at `start` (which points at `$`). */
@@ -86,7 +89,8 @@ export function tokenize(text: string, pos: SourcePos): Tokens {
       for (; j < text.length; j++) {
         if (text[j] === '\\') j++;
         else if (text[j] === '"') break;
-        else if (text[j] === '`' || (text[j] === '$' && text[j + 1] === '(')) throw unsupported('(command substitution)', pos);
+        else if (text[j] === '`' || (text[j] === '$' && text[j + 1] === '('))
+          throw unsupported('(command substitution)', pos);
       }
       if (j >= text.length) return { words, open: '"' };
       word += text.slice(i, j + 1);
@@ -193,7 +197,11 @@ function parameter(text: string, i: number, lookup: Lookup, pos: SourcePos): [st
     const value = lookup(name);
     if (op === '') return [value ?? '', close];
     const opm = /^(:?[-+])([\s\S]*)$/.exec(op);
-    if (!opm) throw new ConfigError(`unsupported substitution \${${inner}} (supported: \${VAR}, \${VAR:-default}, \${VAR-default}, \${VAR:+alt})`, pos);
+    if (!opm)
+      throw new ConfigError(
+        `unsupported substitution \${${inner}} (supported: \${VAR}, \${VAR:-default}, \${VAR-default}, \${VAR:+alt})`,
+        pos,
+      );
     const [, kind, word] = opm;
     const set = kind.startsWith(':') ? value !== undefined && value !== '' : value !== undefined;
     const useWord = kind.endsWith('-') ? !set : set;

@@ -40,7 +40,10 @@ export function parseLocalConf(text: string, file: string): LocalConf {
     if (raw.startsWith('[[')) {
       const m = HEADER.exec(raw.trimEnd());
       if (!m) {
-        throw new ConfigError(`malformed meta-section header '${trimmed}': expected [[phase|file]] with no spaces, e.g. [[post-config|$NOVA_CONF]]`, pos);
+        throw new ConfigError(
+          `malformed meta-section header '${trimmed}': expected [[phase|file]] with no spaces, e.g. [[post-config|$NOVA_CONF]]`,
+          pos,
+        );
       }
       const [, phase, rawFile] = m;
       if (!META_PHASES.includes(phase as MetaPhase)) {
@@ -55,7 +58,10 @@ export function parseLocalConf(text: string, file: string): LocalConf {
     }
     if (!current) {
       if (trimmed === '' || trimmed.startsWith('#')) return;
-      throw new ConfigError(`'${trimmed}' is outside any meta-section; put settings under a [[local|localrc]] header`, pos);
+      throw new ConfigError(
+        `'${trimmed}' is outside any meta-section; put settings under a [[local|localrc]] header`,
+        pos,
+      );
     }
     current.lines.push({ text: raw, pos });
   });

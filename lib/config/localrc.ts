@@ -109,7 +109,13 @@ export function evaluateLocalrc(lines: readonly RawLine[], outside: Lookup, cata
       case 'disable_service': {
         if (args.length === 0) throw new ConfigError('disable_service needs at least one service name', pos);
         for (const a of args) serviceRefs.push({ name: a, pos });
-        assign('ENABLED_SERVICES', services().filter((s) => !args.includes(s)).join(','), pos);
+        assign(
+          'ENABLED_SERVICES',
+          services()
+            .filter((s) => !args.includes(s))
+            .join(','),
+          pos,
+        );
         return;
       }
       case 'disable_all_services':
@@ -121,7 +127,10 @@ export function evaluateLocalrc(lines: readonly RawLine[], outside: Lookup, cata
         const [name, url, ref = 'master'] = args;
         const previous = plugins.find((p) => p.name === name);
         if (previous) {
-          throw new ConfigError(`plugin '${name}' is already enabled at ${previous.pos.file}:${previous.pos.line}`, pos);
+          throw new ConfigError(
+            `plugin '${name}' is already enabled at ${previous.pos.file}:${previous.pos.line}`,
+            pos,
+          );
         }
         plugins.push({ name, url, ref, pos });
         return;

@@ -64,7 +64,10 @@ function isCi(env: NodeJS.ProcessEnv): boolean {
 }
 
 /** Like ensurePasswords, with what happened. */
-export async function ensurePasswordsDetailed(config: StackConfig, opts: EnsurePasswordsOptions = {}): Promise<PasswordOutcome> {
+export async function ensurePasswordsDetailed(
+  config: StackConfig,
+  opts: EnsurePasswordsOptions = {},
+): Promise<PasswordOutcome> {
   const load: LoadConfigOptions = loadOptionsOf(config) ?? { configPath: config.localConfPath };
   const env = load.env ?? process.env;
   const file = passwordFilePath(config.localConfPath, load.topDir);

@@ -11,7 +11,15 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve as resolvePath } from 'node:path';
-import type { HostFacts, MetaSection, Setting, SettingsCatalog, SourcePos, StackConfig, UnknownVariable } from '../types/config.ts';
+import type {
+  HostFacts,
+  MetaSection,
+  Setting,
+  SettingsCatalog,
+  SourcePos,
+  StackConfig,
+  UnknownVariable,
+} from '../types/config.ts';
 import { ConfigError } from '../util/errors.ts';
 import { addSecret } from '../util/secrets.ts';
 import { TOP_DIR } from '../util/paths.ts';
@@ -69,7 +77,9 @@ interface Explicit {
 
 /** Empty means "unset" for these types: the default (or the password prompt) applies. */
 function emptyMeansDefault(s: Setting): boolean {
-  return s.type === 'bool' || s.type === 'int' || s.type === 'password' || (s.type === 'enum' && !s.choices?.includes(''));
+  return (
+    s.type === 'bool' || s.type === 'int' || s.type === 'password' || (s.type === 'enum' && !s.choices?.includes(''))
+  );
 }
 
 /**
@@ -107,7 +117,9 @@ export class SettingResolver {
 
   defaultOf(s: Setting): string {
     if (this.stack.includes(s.name)) {
-      throw new ConfigError(`the defaults of ${[...this.stack, s.name].join(' -> ')} depend on each other; set one of them in local.conf`);
+      throw new ConfigError(
+        `the defaults of ${[...this.stack, s.name].join(' -> ')} depend on each other; set one of them in local.conf`,
+      );
     }
     this.stack.push(s.name);
     try {
@@ -149,7 +161,8 @@ export function resolveConfig(input: ResolveInput): StackConfig {
 
   // 1. The localrc section, line by line, seeing earlier lines, then the outside.
   const during = new SettingResolver(outsideExplicit, host, catalog);
-  const outsideLookup: Lookup = (name) => (catalog.setting(name) ? during.lookup(name) : (outsideExplicit(name)?.value ?? env[name]));
+  const outsideLookup: Lookup = (name) =>
+    catalog.setting(name) ? during.lookup(name) : (outsideExplicit(name)?.value ?? env[name]);
   const localrc = localConf
     ? evaluateLocalrc(localrcLines(localConf), outsideLookup, catalog)
     : { vars: new Map(), plugins: [], serviceRefs: [] as ServiceRef[] };
@@ -159,7 +172,8 @@ export function resolveConfig(input: ResolveInput): StackConfig {
     const a = localrc.vars.get(name);
     const s = catalog.setting(name);
     // `ADMIN_PASSWORD=` or `RECLONE=` in local.conf leaves the value to the next source.
-    if (a && !(a.value === '' && s && emptyMeansDefault(s))) return { value: a.value, origin: 'local.conf', pos: a.pos };
+    if (a && !(a.value === '' && s && emptyMeansDefault(s)))
+      return { value: a.value, origin: 'local.conf', pos: a.pos };
     return outsideExplicit(name);
   };
   const final = new SettingResolver(explicit, host, catalog);
@@ -172,7 +186,8 @@ export function resolveConfig(input: ResolveInput): StackConfig {
       // local.conf values were checked line by line; the others are checked here.
       const problem = validateValue(s, value);
       if (problem) {
-        const where = e.origin === 'environment' ? `environment variable ${s.name}` : `${s.name} in the saved password file`;
+        const where =
+          e.origin === 'environment' ? `environment variable ${s.name}` : `${s.name} in the saved password file`;
         throw new ConfigError(`${where}${s.secret ? '' : `=${value}`}: ${problem}`);
       }
     }
@@ -198,7 +213,13 @@ export function resolveConfig(input: ResolveInput): StackConfig {
   const negated = new Set(listed.filter((n) => n.startsWith('-')).map((n) => n.slice(1)));
   const enabledServices = [...new Set(listed.filter((n) => !n.startsWith('-') && !negated.has(n)))];
   values.ENABLED_SERVICES = enabledServices.join(',');
-  checkServiceNames(catalog, localrc.serviceRefs, listed, origins.ENABLED_SERVICES, localrc.plugins.map((p: { name: string }) => p.name));
+  checkServiceNames(
+    catalog,
+    localrc.serviceRefs,
+    listed,
+    origins.ENABLED_SERVICES,
+    localrc.plugins.map((p: { name: string }) => p.name),
+  );
 
   // 4. Unknown variables: kept (plugins read them), listed by `config` so typos show.
   const unknownVariables: UnknownVariable[] = [];
@@ -261,7 +282,10 @@ function checkServiceNames(
     const typo = suggestion !== undefined && (plugins.length === 0 || editDistance(name, suggestion) <= 1);
     if (!typo && plugins.length > 0) return;
     const hint = typo ? `; did you mean '${suggestion}'?` : ' (see `./stack.ts --help` for the known names)';
-    throw new ConfigError(`unknown service '${name}'${pos ? '' : ` in ENABLED_SERVICES from the ${origin}`}${hint}`, pos);
+    throw new ConfigError(
+      `unknown service '${name}'${pos ? '' : ` in ENABLED_SERVICES from the ${origin}`}${hint}`,
+      pos,
+    );
   };
   for (const r of refs) check(r.name, r.pos);
   if (origin !== 'local.conf') for (const n of listed) check(n.replace(/^-/, ''));
@@ -270,7 +294,9 @@ function checkServiceNames(
 // Remembered per config so ensurePasswords() can re-resolve after saving answers.
 const loadOptions = new WeakMap<StackConfig, LoadConfigOptions & { env: NodeJS.ProcessEnv; host: HostFacts }>();
 
-export function loadOptionsOf(config: StackConfig): (LoadConfigOptions & { env: NodeJS.ProcessEnv; host: HostFacts }) | undefined {
+export function loadOptionsOf(
+  config: StackConfig,
+): (LoadConfigOptions & { env: NodeJS.ProcessEnv; host: HostFacts }) | undefined {
   return loadOptions.get(config);
 }
 
@@ -289,7 +315,9 @@ export function loadSettings(names: readonly string[], opts: LoadConfigOptions =
   const outside = (name: string): Explicit | undefined => envExplicit(env, name);
   const during = new SettingResolver(outside, host, catalog);
   const outsideLookup: Lookup = (name) => (catalog.setting(name) ? during.lookup(name) : env[name]);
-  const vars = localConf ? evaluateLocalrc(localrcLines(localConf), outsideLookup, catalog).vars : new Map<string, { value: string }>();
+  const vars = localConf
+    ? evaluateLocalrc(localrcLines(localConf), outsideLookup, catalog).vars
+    : new Map<string, { value: string }>();
   const final = new SettingResolver(
     (name) => {
       const a = vars.get(name);

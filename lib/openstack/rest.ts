@@ -81,11 +81,17 @@ export interface CatalogService {
  * The public URL of `serviceType` in `region`, with the project substituted
  * (keystone normally does that already in a scoped token's catalog).
  */
-export function findEndpoint(catalog: readonly CatalogService[], serviceType: string, region: string, projectId?: string): string | undefined {
+export function findEndpoint(
+  catalog: readonly CatalogService[],
+  serviceType: string,
+  region: string,
+  projectId?: string,
+): string | undefined {
   const service = catalog.find((s) => s.type === serviceType);
   if (!service) return undefined;
   const publics = service.endpoints.filter((e) => e.interface === 'public');
-  const inRegion = publics.find((e) => (e.region_id ?? e.region) === region) ?? publics.find((e) => !(e.region_id ?? e.region));
+  const inRegion =
+    publics.find((e) => (e.region_id ?? e.region) === region) ?? publics.find((e) => !(e.region_id ?? e.region));
   if (!inRegion) return undefined;
   let url = inRegion.url.replace(/\/+$/, '');
   if (projectId) url = url.replace(/%\((?:project_id|tenant_id)\)s|\$\((?:project_id|tenant_id)\)s/g, projectId);
@@ -101,7 +107,10 @@ export function errorMessage(text: string): string {
   } catch {
     /* not JSON: glance and uwsgi answer with HTML or plain text */
   }
-  const plain = text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+  const plain = text
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   return plain.length > 300 ? plain.slice(0, 300) + '…' : plain;
 }
 
@@ -127,7 +136,8 @@ function failureReason(err: unknown): { code?: string; reason: string } {
   for (let i = 0; i < 4 && e; i++) {
     const c = e as { code?: string; name?: string; message?: string; cause?: unknown };
     if (c.name === 'TimeoutError' || c.name === 'AbortError') return { code: 'ETIMEDOUT', reason: 'timed out' };
-    if (c.code) return { code: c.code, reason: `${c.code}${c.message && !c.message.includes(c.code) ? ` (${c.message})` : ''}` };
+    if (c.code)
+      return { code: c.code, reason: `${c.code}${c.message && !c.message.includes(c.code) ? ` (${c.message})` : ''}` };
     if (!c.cause) return { reason: c.message ?? String(e) };
     e = c.cause;
   }
@@ -135,7 +145,11 @@ function failureReason(err: unknown): { code?: string; reason: string } {
 }
 
 function isStreamBody(body: unknown): body is Readable | ReadableStream | Uint8Array {
-  return body instanceof Readable || body instanceof Uint8Array || (typeof ReadableStream !== 'undefined' && body instanceof ReadableStream);
+  return (
+    body instanceof Readable ||
+    body instanceof Uint8Array ||
+    (typeof ReadableStream !== 'undefined' && body instanceof ReadableStream)
+  );
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -202,8 +216,14 @@ export class RestClient implements OpenStackClient {
     if (serviceType === 'identity') return this.auth.authUrl.replace(/\/+$/, '');
     const url = findEndpoint(this.catalog, serviceType, this.auth.region, this.projectId);
     if (!url) {
-      const types = this.catalog.map((s) => s.type).sort().join(', ') || 'none';
-      throw new Error(`no public '${serviceType}' endpoint in region ${this.auth.region} in the token's catalog (catalog has: ${types})`);
+      const types =
+        this.catalog
+          .map((s) => s.type)
+          .sort()
+          .join(', ') || 'none';
+      throw new Error(
+        `no public '${serviceType}' endpoint in region ${this.auth.region} in the token's catalog (catalog has: ${types})`,
+      );
     }
     return url;
   }
@@ -247,8 +267,18 @@ export class RestClient implements OpenStackClient {
     if (json.catalog) this.catalog = json.catalog;
   }
 
-  private async json<T>(method: string, serviceType: string, path: string, body: unknown, opts: RequestOptions = {}): Promise<T> {
-    if (serviceType !== 'identity' && !/^https?:\/\//.test(path) && !findEndpoint(this.catalog, serviceType, this.auth.region, this.projectId)) {
+  private async json<T>(
+    method: string,
+    serviceType: string,
+    path: string,
+    body: unknown,
+    opts: RequestOptions = {},
+  ): Promise<T> {
+    if (
+      serviceType !== 'identity' &&
+      !/^https?:\/\//.test(path) &&
+      !findEndpoint(this.catalog, serviceType, this.auth.region, this.projectId)
+    ) {
       await this.refreshCatalog();
     }
     const url = this.url(serviceType, path);
@@ -272,7 +302,13 @@ export class RestClient implements OpenStackClient {
     }
   }
 
-  private async send(method: string, url: string, body: unknown, headers: Record<string, string>, withToken: boolean): Promise<Response> {
+  private async send(
+    method: string,
+    url: string,
+    body: unknown,
+    headers: Record<string, string>,
+    withToken: boolean,
+  ): Promise<Response> {
     const stream = isStreamBody(body);
     const h: Record<string, string> = { Accept: 'application/json', ...headers };
     if (withToken) h['X-Auth-Token'] = this.token;
@@ -303,7 +339,12 @@ export class RestClient implements OpenStackClient {
       }
       const retriable = failure ? RETRY_CODES.has(failure.code ?? '') : res!.status === 503 || res!.status === 502;
       if (!retriable || attempt >= attempts) {
-        if (failure) throw new OpenStackConnectionError(method, url, `${failure.reason}${attempt > 1 ? ` after ${attempt} attempts` : ''}`);
+        if (failure)
+          throw new OpenStackConnectionError(
+            method,
+            url,
+            `${failure.reason}${attempt > 1 ? ` after ${attempt} attempts` : ''}`,
+          );
         return res!;
       }
       await res?.body?.cancel();

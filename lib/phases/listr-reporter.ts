@@ -40,11 +40,14 @@ export class ListrReporter implements Reporter {
         },
       };
     });
-    const listr = new Listr([{ title: `${phase}`, task: (_ctx, t) => t.newListr(tasks, { concurrent: true, exitOnError: false }) }], {
-      registerSignalListeners: false,
-      exitOnError: false,
-      rendererOptions: { collapseSubtasks: false, collapseSkips: false },
-    });
+    const listr = new Listr(
+      [{ title: `${phase}`, task: (_ctx, t) => t.newListr(tasks, { concurrent: true, exitOnError: false }) }],
+      {
+        registerSignalListeners: false,
+        exitOnError: false,
+        rendererOptions: { collapseSubtasks: false, collapseSkips: false },
+      },
+    );
     this.running = listr.run().catch(() => {});
   }
 

@@ -13,7 +13,9 @@ import { applyToIniText } from '../util/ini.ts';
 
 export function mergeStep(plan: Plan, phase: Exclude<MetaPhase, 'local'>): Step | undefined {
   const owned = new Set(plan.services.flatMap((m) => m.configFiles?.(plan) ?? []));
-  const sections = plan.config.metaSections.filter((s) => s.phase === phase && !(phase === 'post-config' && owned.has(s.file)));
+  const sections = plan.config.metaSections.filter(
+    (s) => s.phase === phase && !(phase === 'post-config' && owned.has(s.file)),
+  );
   if (sections.length === 0) return undefined;
   const files = [...new Set(sections.map((s) => s.file))];
   return {
@@ -25,7 +27,9 @@ export function mergeStep(plan: Plan, phase: Exclude<MetaPhase, 'local'>): Step 
         const exists = existsSync(file);
         const before = exists ? readFileSync(file, 'utf8') : '';
         // Keep the mode of an existing file: it may hold passwords (0640).
-        await ctx.writeFile(file, applyToIniText(before, blocks), { mode: exists ? statSync(file).mode & 0o7777 : 0o644 });
+        await ctx.writeFile(file, applyToIniText(before, blocks), {
+          mode: exists ? statSync(file).mode & 0o7777 : 0o644,
+        });
       }
     },
   };

@@ -64,7 +64,10 @@ export class PlainReporter implements Reporter {
     this.line(this.phaseOf.get(step.id) ?? '?', `${step.title}: FAILED after ${secs(ms)}: ${msg}`);
   }
   stepNotRun(step: Step): void {
-    this.line(this.phaseOf.get(step.id) ?? '?', `${step.title}: not run (an earlier step failed or the run was interrupted)`);
+    this.line(
+      this.phaseOf.get(step.id) ?? '?',
+      `${step.title}: not run (an earlier step failed or the run was interrupted)`,
+    );
   }
   async close(): Promise<void> {}
 }

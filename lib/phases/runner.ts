@@ -118,7 +118,12 @@ export async function runPhases(phases: PhasePlan[], ctx: StackContext, opts: Ru
   return report;
 }
 
-async function runPhase(phase: PhasePlan, ctx: StackContext, opts: RunnerOptions, aborted: () => boolean): Promise<StepTiming[]> {
+async function runPhase(
+  phase: PhasePlan,
+  ctx: StackContext,
+  opts: RunnerOptions,
+  aborted: () => boolean,
+): Promise<StepTiming[]> {
   const sem = new Semaphore(Math.max(1, opts.concurrency ?? 4));
   const results = new Map<string, Promise<StepTiming>>();
   let failure: StepError | InterruptedError | undefined;
@@ -196,5 +201,10 @@ export function formatTimings(report: RunReport): string {
   const all = [header, ...rows, ['slowest steps', '', '', ''], ...slow];
   const widths = header.map((_, i) => Math.max(...all.map((r) => r[i].length)));
   const fmt = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  return [fmt(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(fmt), ...(slow.length ? ['', fmt(['slowest steps', '', '', '']), ...slow.map(fmt)] : [])].join('\n');
+  return [
+    fmt(header),
+    widths.map((w) => '-'.repeat(w)).join('  '),
+    ...rows.map(fmt),
+    ...(slow.length ? ['', fmt(['slowest steps', '', '', '']), ...slow.map(fmt)] : []),
+  ].join('\n');
 }

@@ -9,7 +9,14 @@ import type { Plan } from '../types/stack.ts';
 
 function table(rows: string[][], indent = '  '): string[] {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => indent + r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd());
+  return rows.map(
+    (r) =>
+      indent +
+      r
+        .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i])))
+        .join('  ')
+        .trimEnd(),
+  );
 }
 
 export function formatPlan(plan: Plan): string {
@@ -19,10 +26,14 @@ export function formatPlan(plan: Plan): string {
   lines.push(`Enabled services (${plan.config.enabledServices.length}): ${plan.config.enabledServices.join(', ')}`);
   const skipped = unimplementedServices(plan.config.catalog, plan.config.enabledServices);
   if (skipped.length > 0) lines.push(`  not implemented by tstack, ignored: ${skipped.map((s) => s.name).join(', ')}`);
-  const moduleless = plan.config.enabledServices.filter((n) => !plan.services.some((m) => m.shortNames.includes(n)) && !skipped.some((s) => s.name === n));
+  const moduleless = plan.config.enabledServices.filter(
+    (n) => !plan.services.some((m) => m.shortNames.includes(n)) && !skipped.some((s) => s.name === n),
+  );
   if (moduleless.length > 0) lines.push(`  no service module registered for: ${moduleless.join(', ')}`);
   if (plan.config.plugins.length > 0) {
-    lines.push(`  plugins (recorded, not run): ${plan.config.plugins.map((p) => `${p.name} ${p.url} ${p.ref}`).join('; ')}`);
+    lines.push(
+      `  plugins (recorded, not run): ${plan.config.plugins.map((p) => `${p.name} ${p.url} ${p.ref}`).join('; ')}`,
+    );
   }
   lines.push('');
 
@@ -31,7 +42,13 @@ export function formatPlan(plan: Plan): string {
     lines.push(
       ...table([
         ['NAME', 'PROJECT', 'PORT', 'CODE', 'AFTER'],
-        ...plan.processes.map((p) => [p.name, p.project, p.port ? String(p.port) : '-', p.codeFrom ?? '-', (p.after ?? []).join(',') || '-']),
+        ...plan.processes.map((p) => [
+          p.name,
+          p.project,
+          p.port ? String(p.port) : '-',
+          p.codeFrom ?? '-',
+          (p.after ?? []).join(',') || '-',
+        ]),
       ]),
     );
   }

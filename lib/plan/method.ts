@@ -21,7 +21,10 @@ async function bounded<T>(p: Promise<T>, ms: number, onTimeout: T): Promise<T> {
     timer = setTimeout(() => resolve(onTimeout), ms);
   });
   try {
-    return await Promise.race([p.catch((e: unknown) => ({ ...onTimeout, detail: String((e as Error)?.message ?? e) }) as T), timeout]);
+    return await Promise.race([
+      p.catch((e: unknown) => ({ ...onTimeout, detail: String((e as Error)?.message ?? e) }) as T),
+      timeout,
+    ]);
   } finally {
     clearTimeout(timer);
   }
@@ -45,18 +48,29 @@ export async function chooseMethod(
   } else {
     const needIndex = v('SOURCE_DEPS') !== 'distro';
     const [git, index] = await Promise.all([
-      bounded(probes.gitBase(v('GIT_BASE'), v('REQUIREMENTS_REPO'), budgetMs), budgetMs, { ok: false, detail: `no answer within ${budgetMs / 1000} s` }),
+      bounded(probes.gitBase(v('GIT_BASE'), v('REQUIREMENTS_REPO'), budgetMs), budgetMs, {
+        ok: false,
+        detail: `no answer within ${budgetMs / 1000} s`,
+      }),
       needIndex
-        ? bounded(probes.pipIndex(budgetMs), budgetMs, { ok: false, detail: `package index: no answer within ${budgetMs / 1000} s` })
+        ? bounded(probes.pipIndex(budgetMs), budgetMs, {
+            ok: false,
+            detail: `package index: no answer within ${budgetMs / 1000} s`,
+          })
         : Promise.resolve({ ok: true, detail: 'SOURCE_DEPS=distro: no package index needed' }),
     ]);
     if (git.ok && index.ok) {
       return { method: 'source', reason: `GIT_BASE ${v('GIT_BASE')} answers (${git.detail}); ${index.detail}` };
     }
-    why = [git.ok ? '' : `GIT_BASE ${v('GIT_BASE')} unreachable (${git.detail})`, index.ok ? '' : index.detail].filter(Boolean).join('; ');
+    why = [git.ok ? '' : `GIT_BASE ${v('GIT_BASE')} unreachable (${git.detail})`, index.ok ? '' : index.detail]
+      .filter(Boolean)
+      .join('; ');
   }
 
-  const distro = await bounded(probes.distro(budgetMs), budgetMs, { ships: false, description: 'the distribution check timed out' });
+  const distro = await bounded(probes.distro(budgetMs), budgetMs, {
+    ships: false,
+    description: 'the distribution check timed out',
+  });
   if (distro.ships) return { method: 'distro', reason: `${why}; ${distro.description}` };
   throw new ConfigError(
     `cannot choose an install method: ${why}, and ${distro.description}. ` +

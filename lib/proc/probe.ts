@@ -98,7 +98,12 @@ export class LogScanner {
 }
 
 /** Creates the attempt function for a probe; log probes keep their scan position between attempts. */
-export function prober(probe: Probe, logFile: string, logOffset: number, attemptTimeoutMs = 2000): () => Promise<ProbeAttempt> {
+export function prober(
+  probe: Probe,
+  logFile: string,
+  logOffset: number,
+  attemptTimeoutMs = 2000,
+): () => Promise<ProbeAttempt> {
   switch (probe.kind) {
     case 'http':
       return () => httpAttempt(probe.url, probe.expectStatus, attemptTimeoutMs);

@@ -15,7 +15,8 @@ export function specSecrets(spec: ProcessSpec): string[] {
   spec.argv.forEach((a, i) => {
     const eq = /^-{0,2}([A-Za-z0-9_.-]+)=(.+)$/.exec(a);
     if (eq && SECRET_NAME.test(eq[1])) out.push(eq[2]);
-    else if (/^--?[A-Za-z0-9_.-]+$/.test(a) && SECRET_NAME.test(a) && i + 1 < spec.argv.length) out.push(spec.argv[i + 1]);
+    else if (/^--?[A-Za-z0-9_.-]+$/.test(a) && SECRET_NAME.test(a) && i + 1 < spec.argv.length)
+      out.push(spec.argv[i + 1]);
   });
   // Passwords embedded in URLs (transport_url, connection strings on the command line).
   for (const a of [...spec.argv, ...Object.values(spec.env ?? {})]) {

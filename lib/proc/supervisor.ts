@@ -101,7 +101,8 @@ export class Supervisor {
   async start(spec: ProcessSpec): Promise<ProcessRecord> {
     if (!validPaneName(spec.name)) throw new UsageError(`invalid pane name '${spec.name}'`);
     if (!spec.argv.length) throw new UsageError(`pane ${spec.name}: empty command`);
-    if (spec.cwd && !existsSync(spec.cwd)) throw new UsageError(`pane ${spec.name}: working directory ${spec.cwd} does not exist`);
+    if (spec.cwd && !existsSync(spec.cwd))
+      throw new UsageError(`pane ${spec.name}: working directory ${spec.cwd} does not exist`);
     const prev = this.store.read(spec.name);
     if (prev && this.isRunning(prev)) {
       if (sameSpec(prev.spec, spec)) return prev;
@@ -197,8 +198,18 @@ export class Supervisor {
     }
     const current = this.store.read(rec.spec.name);
     if (current && current.startedAt === rec.startedAt && exit) this.store.write({ ...current, exit });
-    const how = !exit ? 'exited (exit code unknown)' : exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
-    return new ReadinessError(rec.spec.name, `${rec.spec.name} ${how} while waiting for it to be ready`, this.tail(rec), rec.logFile, exit);
+    const how = !exit
+      ? 'exited (exit code unknown)'
+      : exit.signal
+        ? `was killed by ${exit.signal}`
+        : `exited with code ${exit.code}`;
+    return new ReadinessError(
+      rec.spec.name,
+      `${rec.spec.name} ${how} while waiting for it to be ready`,
+      this.tail(rec),
+      rec.logFile,
+      exit,
+    );
   }
 
   private tail(rec: ProcessRecord): string[] {
@@ -213,7 +224,8 @@ export class Supervisor {
   members(rec: ProcessRecord, procs: ProcStat[] = listProcs()): number[] {
     const set = new Set<number>([...groupMembers(rec.pgid, procs), ...sessionMembers(rec.pgid, procs)]);
     for (const d of descendants([...set], procs)) set.add(d);
-    for (const m of withEnvMarker(PANE_MARKER_VAR, paneMarker(this.stateDir, rec.spec.name, rec.startedAt), procs)) set.add(m);
+    for (const m of withEnvMarker(PANE_MARKER_VAR, paneMarker(this.stateDir, rec.spec.name, rec.startedAt), procs))
+      set.add(m);
     set.delete(process.pid);
     return [...set];
   }
@@ -251,7 +263,11 @@ export class Supervisor {
       left = this.members(rec);
       if (left.length === 0) return result;
       // Children forked after the first signal still get SIGTERM.
-      signalAll(rec.pgid, left.filter((p) => !first.includes(p)), 'SIGTERM');
+      signalAll(
+        rec.pgid,
+        left.filter((p) => !first.includes(p)),
+        'SIGTERM',
+      );
     }
     result.forced = true;
     for (let i = 0; i < 40; i++) {
@@ -306,7 +322,9 @@ export class Supervisor {
         exit = this.store.readExit(rec.spec.name);
         if (exit) this.store.write({ ...rec, exit });
       }
-      const members = running ? [...new Set([...groupMembers(rec.pgid, procs), ...sessionMembers(rec.pgid, procs)])] : [];
+      const members = running
+        ? [...new Set([...groupMembers(rec.pgid, procs), ...sessionMembers(rec.pgid, procs)])]
+        : [];
       return {
         name: rec.spec.name,
         project: rec.spec.project,
@@ -349,7 +367,10 @@ function signalAll(pgid: number, pids: number[], sig: NodeJS.Signals): void {
 }
 
 /** Spawn in a new session (setsid), stdin /dev/null, stdout+stderr to the O_APPEND log fd. */
-function spawnDetached(argv: string[], opts: { env: Record<string, string>; cwd?: string; fd: number }): Promise<number> {
+function spawnDetached(
+  argv: string[],
+  opts: { env: Record<string, string>; cwd?: string; fd: number },
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawn(argv[0], argv.slice(1), {
       detached: true,

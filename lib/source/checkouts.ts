@@ -91,7 +91,12 @@ export async function syncCheckouts(
       emit(repo.name, 'done', { detail: describeOutcome(outcome) });
       return outcome;
     } catch (err) {
-      const error = err instanceof CheckoutError ? err.message.replace(`${repo.name}: `, '') : err instanceof Error ? err.message : String(err);
+      const error =
+        err instanceof CheckoutError
+          ? err.message.replace(`${repo.name}: `, '')
+          : err instanceof Error
+            ? err.message
+            : String(err);
       finished++;
       emit(repo.name, 'failed', { detail: error });
       return { repo, seconds: (Date.now() - started) / 1000, error };

@@ -82,7 +82,15 @@ export type CheckoutAction =
    * Fetch (done while observing) + checkout of `to`. `fetched: false` when OFFLINE used what was
    * there; then `localRef` is the local ref that had it.
    */
-  | { action: 'update'; from: string; to: string; target?: RemoteTarget; localRef?: string; why: 'behind' | 'ref-changed'; fetched: boolean }
+  | {
+      action: 'update';
+      from: string;
+      to: string;
+      target?: RemoteTarget;
+      localRef?: string;
+      why: 'behind' | 'ref-changed';
+      fetched: boolean;
+    }
   | { action: 'keep'; summary: string; warning?: string; atRisk?: { files: string[]; commits: Commit[] } }
   | { action: 'fail'; message: string };
 
@@ -186,7 +194,14 @@ function useLocalTarget(
   if (local.head === to.sha) return { action: 'keep', summary: `using ${where(local)} (${label})` };
   const guarded = protectWork(repo, local, `${repo.ref} (${short(to.sha)})`, cause);
   if (guarded) return guarded;
-  return { action: 'update', from: local.head, to: to.sha, localRef: to.ref, why: changed ? 'ref-changed' : 'behind', fetched: false };
+  return {
+    action: 'update',
+    from: local.head,
+    to: to.sha,
+    localRef: to.ref,
+    why: changed ? 'ref-changed' : 'behind',
+    fetched: false,
+  };
 }
 
 export function decideCheckout(obs: Observation, s: CloneSettings): CheckoutAction {
@@ -194,18 +209,29 @@ export function decideCheckout(obs: Observation, s: CloneSettings): CheckoutActi
 
   if (local.state === 'missing') {
     if (s.offline) {
-      return { action: 'fail', message: `${repo.name}: OFFLINE=True but ${repo.dir} is missing; run once online to clone ${repo.url}, or set OFFLINE=False` };
+      return {
+        action: 'fail',
+        message: `${repo.name}: OFFLINE=True but ${repo.dir} is missing; run once online to clone ${repo.url}, or set OFFLINE=False`,
+      };
     }
     if (s.errorOnClone) {
-      return { action: 'fail', message: `${repo.name}: ERROR_ON_CLONE=True and ${repo.dir} is missing (it would be cloned from ${repo.url} at ${repo.ref})` };
+      return {
+        action: 'fail',
+        message: `${repo.name}: ERROR_ON_CLONE=True and ${repo.dir} is missing (it would be cloned from ${repo.url} at ${repo.ref})`,
+      };
     }
-    if (remote.state === 'unreachable') return { action: 'fail', message: `${repo.name}: cannot clone ${repo.url}: ${remote.error}` };
-    if (remote.state === 'no-such-ref') return { action: 'fail', message: `${repo.name}: ${repo.url} has no branch, tag or ref '${repo.ref}'` };
+    if (remote.state === 'unreachable')
+      return { action: 'fail', message: `${repo.name}: cannot clone ${repo.url}: ${remote.error}` };
+    if (remote.state === 'no-such-ref')
+      return { action: 'fail', message: `${repo.name}: ${repo.url} has no branch, tag or ref '${repo.ref}'` };
     return { action: 'clone', target: remote.state === 'found' ? remote.target : undefined, depth: s.depth };
   }
 
   if (local.state === 'unusable') {
-    return { action: 'fail', message: `${repo.name}: ${repo.dir} is not a usable git checkout (${local.detail}); move it away or point ${repo.name}'s _REPO elsewhere` };
+    return {
+      action: 'fail',
+      message: `${repo.name}: ${repo.dir} is not a usable git checkout (${local.detail}); move it away or point ${repo.name}'s _REPO elsewhere`,
+    };
   }
 
   const changed = refChanged(local, repo.ref);
@@ -243,11 +269,15 @@ export function decideCheckout(obs: Observation, s: CloneSettings): CheckoutActi
   }
   if (remote.state === 'no-such-ref') {
     // A branch the developer made in the checkout and never pushed is theirs to run.
-    if (local.localTarget?.ref.startsWith('refs/heads/')) return useLocalTarget(repo, local, local.localTarget, changed, cause, 'local branch');
+    if (local.localTarget?.ref.startsWith('refs/heads/'))
+      return useLocalTarget(repo, local, local.localTarget, changed, cause, 'local branch');
     return { action: 'fail', message: `${repo.name}: ${repo.url} has no branch, tag or ref '${repo.ref}'` };
   }
   if (remote.state === 'not-contacted' || remote.target.sha === undefined) {
-    return { action: 'fail', message: `${repo.name}: '${repo.ref}' was not fetched from ${repo.url}; cannot tell what an update would do` };
+    return {
+      action: 'fail',
+      message: `${repo.name}: '${repo.ref}' was not fetched from ${repo.url}; cannot tell what an update would do`,
+    };
   }
   const target = remote.target;
   const sha = target.sha!;
@@ -256,5 +286,12 @@ export function decideCheckout(obs: Observation, s: CloneSettings): CheckoutActi
   }
   const guarded = protectWork(repo, local, `${repo.ref} (${short(sha)})`, cause);
   if (guarded) return guarded;
-  return { action: 'update', from: local.head, to: sha, target, why: changed ? 'ref-changed' : 'behind', fetched: true };
+  return {
+    action: 'update',
+    from: local.head,
+    to: sha,
+    target,
+    why: changed ? 'ref-changed' : 'behind',
+    fetched: true,
+  };
 }

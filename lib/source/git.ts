@@ -101,7 +101,10 @@ export function fetchArgs(target: RemoteTarget, depth: number): string[] {
 export async function resolveRemote(sh: Shell, url: string, ref: string): Promise<RemoteView> {
   const syntax = refSyntax(ref);
   const patterns = syntax === 'refs' ? [ref] : syntax === 'sha' ? ['HEAD'] : [`refs/heads/${ref}`, `refs/tags/${ref}`];
-  const r = await git(sh, undefined, ['ls-remote', url, ...patterns], { allowFailure: true, timeoutSec: PROBE_TIMEOUT_SEC });
+  const r = await git(sh, undefined, ['ls-remote', url, ...patterns], {
+    allowFailure: true,
+    timeoutSec: PROBE_TIMEOUT_SEC,
+  });
   if (r.code !== 0) return { state: 'unreachable', error: reason(r) };
   if (syntax === 'sha') return { state: 'found', target: { kind: 'sha', remoteRef: ref } };
   const refs = new Map(
@@ -127,7 +130,12 @@ export function localCandidates(ref: string): string[] {
     case 'refs':
       return [`refs/remotes/origin/${ref.slice('refs/'.length)}`, ref];
     case 'name':
-      return [`refs/heads/${ref}`, `refs/tags/${ref}`, `refs/remotes/origin/${ref}`, ...(/^[0-9a-f]{7,39}$/.test(ref) ? [ref] : [])];
+      return [
+        `refs/heads/${ref}`,
+        `refs/tags/${ref}`,
+        `refs/remotes/origin/${ref}`,
+        ...(/^[0-9a-f]{7,39}$/.test(ref) ? [ref] : []),
+      ];
   }
 }
 
@@ -216,7 +224,12 @@ export interface ObserveOptions {
 }
 
 /** Everything the decision needs: the checkout, and the remote only when it must be asked. */
-export async function observe(sh: Shell, repo: RepoSpec, s: CloneSettings, opts: ObserveOptions = {}): Promise<Observation> {
+export async function observe(
+  sh: Shell,
+  repo: RepoSpec,
+  s: CloneSettings,
+  opts: ObserveOptions = {},
+): Promise<Observation> {
   const { local, unpublishedTips } = await inspect(sh, repo);
   if (!needsRemote(local, repo, s)) return { repo, local, remote: { state: 'not-contacted' } };
   const remote = await resolveRemote(sh, repo.url, repo.ref);
@@ -224,7 +237,11 @@ export async function observe(sh: Shell, repo: RepoSpec, s: CloneSettings, opts:
 
   opts.onPhase?.('fetching');
   const target = remote.target;
-  const r = await git(sh, repo.dir, fetchArgs(target, s.depth), { allowFailure: true, timeoutSec: NETWORK_TIMEOUT_SEC, onLine: opts.onLine });
+  const r = await git(sh, repo.dir, fetchArgs(target, s.depth), {
+    allowFailure: true,
+    timeoutSec: NETWORK_TIMEOUT_SEC,
+    onLine: opts.onLine,
+  });
   if (r.code !== 0) return { repo, local, remote: { state: 'unreachable', error: reason(r) } };
   const sha = await commitOf(sh, repo.dir, target.kind === 'sha' ? target.remoteRef : localRefFor(target));
   if (!sha) return { repo, local, remote: { state: 'no-such-ref' } };
@@ -248,7 +265,12 @@ export async function observe(sh: Shell, repo: RepoSpec, s: CloneSettings, opts:
   };
 }
 
-async function checkoutCommit(sh: Shell, dir: string, to: string, how: { branch?: string; switchTo?: string }): Promise<void> {
+async function checkoutCommit(
+  sh: Shell,
+  dir: string,
+  to: string,
+  how: { branch?: string; switchTo?: string },
+): Promise<void> {
   if (how.switchTo) {
     await git(sh, dir, ['checkout', '-q', how.switchTo]);
   } else if (how.branch) {
@@ -261,10 +283,17 @@ async function checkoutCommit(sh: Shell, dir: string, to: string, how: { branch?
   }
 }
 
-function howToCheckout(target: RemoteTarget | undefined, localRef: string | undefined): { branch?: string; switchTo?: string } {
+function howToCheckout(
+  target: RemoteTarget | undefined,
+  localRef: string | undefined,
+): { branch?: string; switchTo?: string } {
   if (target?.kind === 'branch') return { branch: target.remoteRef.slice('refs/heads/'.length) };
   if (localRef?.startsWith('refs/heads/')) return { switchTo: localRef.slice('refs/heads/'.length) };
-  if (localRef?.startsWith('refs/remotes/origin/') && !localRef.includes('/pinned/') && !localRef.includes('/changes/')) {
+  if (
+    localRef?.startsWith('refs/remotes/origin/') &&
+    !localRef.includes('/pinned/') &&
+    !localRef.includes('/changes/')
+  ) {
     return { branch: localRef.slice('refs/remotes/origin/'.length) };
   }
   return {};
@@ -303,7 +332,12 @@ async function cloneInto(sh: Shell, repo: RepoSpec, target: RemoteTarget, opts: 
 }
 
 /** Carry out a decided action. Returns the commit checked out afterwards. */
-export async function carryOut(sh: Shell, repo: RepoSpec, action: CheckoutAction, opts: CarryOutOptions): Promise<string | undefined> {
+export async function carryOut(
+  sh: Shell,
+  repo: RepoSpec,
+  action: CheckoutAction,
+  opts: CarryOutOptions,
+): Promise<string | undefined> {
   switch (action.action) {
     case 'fail':
       throw new CheckoutError(repo.name, action.message);
@@ -314,8 +348,10 @@ export async function carryOut(sh: Shell, repo: RepoSpec, action: CheckoutAction
       let target = action.target;
       if (!target) {
         const remote = await resolveRemote(sh, repo.url, repo.ref);
-        if (remote.state === 'unreachable') throw new CheckoutError(repo.name, `${repo.name}: cannot clone ${repo.url}: ${remote.error}`);
-        if (remote.state !== 'found') throw new CheckoutError(repo.name, `${repo.name}: ${repo.url} has no branch, tag or ref '${repo.ref}'`);
+        if (remote.state === 'unreachable')
+          throw new CheckoutError(repo.name, `${repo.name}: cannot clone ${repo.url}: ${remote.error}`);
+        if (remote.state !== 'found')
+          throw new CheckoutError(repo.name, `${repo.name}: ${repo.url} has no branch, tag or ref '${repo.ref}'`);
         target = remote.target;
       }
       await cloneInto(sh, repo, target, opts);
@@ -344,7 +380,8 @@ export async function syncCheckout(
     const head = await carryOut(sh, repo, action, { depth: s.depth, ...opts });
     return { action, head };
   } catch (err) {
-    if (err instanceof CommandError) throw new CheckoutError(repo.name, `${repo.name}: ${err.message}: ${err.tail.slice(-3).join(' / ')}`);
+    if (err instanceof CommandError)
+      throw new CheckoutError(repo.name, `${repo.name}: ${err.message}: ${err.tail.slice(-3).join(' / ')}`);
     throw err;
   }
 }

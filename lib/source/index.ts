@@ -108,9 +108,16 @@ async function checkoutsStep(ctx: StackContext, repos: RepoSpec[], s: SourceSett
 async function constraintsFor(ctx: StackContext, s: SourceSettings, repos: RepoSpec[]): Promise<string | undefined> {
   const src = s.constraintsFile;
   if (/^[a-z]+:\/\//.test(src)) return src; // a URL: pip reads it as is
-  if (!existsSync(src)) throw new Error(`PIP_UPPER_CONSTRAINTS_FILE ${src} does not exist (is the requirements checkout there?)`);
+  if (!existsSync(src))
+    throw new Error(`PIP_UPPER_CONSTRAINTS_FILE ${src} does not exist (is the requirements checkout there?)`);
   const out = join(s.dataDir, 'upper-constraints.txt');
-  await ctx.writeFile(out, withoutConstraints(readFileSync(src, 'utf8'), repos.map((r) => r.name)));
+  await ctx.writeFile(
+    out,
+    withoutConstraints(
+      readFileSync(src, 'utf8'),
+      repos.map((r) => r.name),
+    ),
+  );
   return out;
 }
 
@@ -126,10 +133,14 @@ async function installStep(ctx: StackContext, repos: RepoSpec[], s: SourceSettin
     });
     const missing = missingScripts(repo.dir, venv);
     if (missing.length) {
-      throw new Error(`${repo.name}: pip install -e did not generate ${missing.join(', ')} in ${venv}/bin (declared in ${repo.dir}/setup.cfg)`);
+      throw new Error(
+        `${repo.name}: pip install -e did not generate ${missing.join(', ')} in ${venv}/bin (declared in ${repo.dir}/setup.cfg)`,
+      );
     }
     const pbr = done.pbrVersion ? `, PBR_VERSION=${done.pbrVersion} from ${repo.distroPackage}` : '';
-    ctx.log.info(`${repo.name}: installed editable from ${repo.dir} (${s.sourceDeps} dependencies${pbr}) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    ctx.log.info(
+      `${repo.name}: installed editable from ${repo.dir} (${s.sourceDeps} dependencies${pbr}) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
   }
 }
 
@@ -142,13 +153,22 @@ async function ownerStep(ctx: StackContext, repos: RepoSpec[], sudoUser: string 
   const candidates = [...new Set([stackUser, ...(sudoUser ? [sudoUser] : [])])];
   const existing = new Set<string>();
   for (const u of candidates) if (await userExists(ctx.sh, u)) existing.add(u);
-  const owner = checkoutOwner({ stackUser, explicit: stackUserExplicit(ctx.plan), sudoUser, exists: (u) => existing.has(u) });
+  const owner = checkoutOwner({
+    stackUser,
+    explicit: stackUserExplicit(ctx.plan),
+    sudoUser,
+    exists: (u) => existing.has(u),
+  });
   if (!owner.user) {
     ctx.log.info(`checkouts: ${owner.why}`);
     return;
   }
   if (owner.create) await ctx.sh.run(createUserArgv(owner.user));
-  for (const argv of handOverArgvs(owner.user, repos.map((r) => r.dir))) await ctx.sh.run(argv);
+  for (const argv of handOverArgvs(
+    owner.user,
+    repos.map((r) => r.dir),
+  ))
+    await ctx.sh.run(argv);
   ctx.log.info(`checkouts owned by ${owner.user}: ${owner.why}`);
 }
 
@@ -160,7 +180,10 @@ async function ownerStep(ctx: StackContext, repos: RepoSpec[], sudoUser: string 
  * itself still has to be installed. `sudoUser` is who ran `sudo ./stack.ts`
  * (default $SUDO_USER; null: nobody).
  */
-export function sourceSteps(plan: Plan, opts: { packagesStep?: string; gitInstalled?: boolean; sudoUser?: string | null } = {}): Step[] {
+export function sourceSteps(
+  plan: Plan,
+  opts: { packagesStep?: string; gitInstalled?: boolean; sudoUser?: string | null } = {},
+): Step[] {
   const packagesStep = opts.packagesStep ?? 'apt:install';
   const gitInstalled = opts.gitInstalled ?? existsSync('/usr/bin/git');
   const s = sourceSettings(plan);
@@ -193,7 +216,8 @@ export function sourceSteps(plan: Plan, opts: { packagesStep?: string; gitInstal
       id: 'source:owner',
       title: 'checkouts owned by the developer (STACK_USER, else the sudo user)',
       after: ['source:install'],
-      run: (ctx) => ownerStep(ctx, all, opts.sudoUser === undefined ? process.env.SUDO_USER : (opts.sudoUser ?? undefined)),
+      run: (ctx) =>
+        ownerStep(ctx, all, opts.sudoUser === undefined ? process.env.SUDO_USER : (opts.sudoUser ?? undefined)),
     },
   ];
 }

@@ -22,9 +22,14 @@ export interface CheckoutOwner {
   why: string;
 }
 
-export function checkoutOwner(o: { stackUser: string; explicit: boolean; sudoUser?: string; exists: (user: string) => boolean }): CheckoutOwner {
+export function checkoutOwner(o: {
+  stackUser: string;
+  explicit: boolean;
+  sudoUser?: string;
+  exists: (user: string) => boolean;
+}): CheckoutOwner {
   if (o.explicit) {
-    if (o.stackUser === 'root') return { create: false, why: 'STACK_USER=root: the checkouts stay root\'s' };
+    if (o.stackUser === 'root') return { create: false, why: "STACK_USER=root: the checkouts stay root's" };
     const create = !o.exists(o.stackUser);
     return { user: o.stackUser, create, why: `STACK_USER=${o.stackUser}${create ? ' (created)' : ''}` };
   }

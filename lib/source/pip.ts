@@ -20,7 +20,13 @@ export interface InstallCommand {
   env: Record<string, string>;
 }
 
-export function pipEditableCommand(o: { venv: string; dir: string; deps: SourceDeps; constraintsFile?: string; pbrVersion?: string }): InstallCommand {
+export function pipEditableCommand(o: {
+  venv: string;
+  dir: string;
+  deps: SourceDeps;
+  constraintsFile?: string;
+  pbrVersion?: string;
+}): InstallCommand {
   const pip = [venvPython(o.venv), '-m', 'pip', 'install'];
   const env: Record<string, string> = { PIP_DISABLE_PIP_VERSION_CHECK: '1' };
   if (o.pbrVersion) env.PBR_VERSION = o.pbrVersion;
@@ -59,7 +65,9 @@ export function debianToPep440(version: string): string {
   const dash = v.lastIndexOf('-');
   if (dash > 0) v = v.slice(0, dash);
   v = v.replace(/[+~](dfsg|ds|repack)\d*.*$/i, '');
-  v = v.replace(/~(a|b|rc)(\d+)/, '$1$2').replace(/~(alpha|beta)(\d*)/, (_m, w: string, n: string) => `${w[0]}${n || '0'}`);
+  v = v
+    .replace(/~(a|b|rc)(\d+)/, '$1$2')
+    .replace(/~(alpha|beta)(\d*)/, (_m, w: string, n: string) => `${w[0]}${n || '0'}`);
   return v;
 }
 
@@ -105,7 +113,13 @@ export async function installEditable(
     );
   }
   const pbrVersion = pbrVersionFor({ hasTag, distroVersion });
-  const command = pipEditableCommand({ venv: o.venv, dir: repo.dir, deps: o.deps, constraintsFile: o.constraintsFile, pbrVersion });
+  const command = pipEditableCommand({
+    venv: o.venv,
+    dir: repo.dir,
+    deps: o.deps,
+    constraintsFile: o.constraintsFile,
+    pbrVersion,
+  });
   await sh.run(command.argv, { env: command.env, cwd: repo.dir, onLine: o.onLine, timeoutSec: 1800 });
   return { repo, command, pbrVersion };
 }

@@ -39,16 +39,27 @@ export type VenvVerdict =
 
 export function judgeVenv(cfg: PyvenvCfg | undefined, hasPython: boolean, deps: SourceDeps): VenvVerdict {
   if (!cfg || !hasPython) return { verdict: 'create' };
-  if (cfg.home !== '/usr/bin') return { verdict: 'recreate', why: `made by ${cfg.home ?? 'an unknown python'}/python3, not ${SYSTEM_PYTHON}` };
+  if (cfg.home !== '/usr/bin')
+    return { verdict: 'recreate', why: `made by ${cfg.home ?? 'an unknown python'}/python3, not ${SYSTEM_PYTHON}` };
   const want = deps === 'distro';
   if (cfg.systemSitePackages !== want) {
-    return { verdict: 'recreate', why: `include-system-site-packages is ${cfg.systemSitePackages}, SOURCE_DEPS=${deps} needs ${want}` };
+    return {
+      verdict: 'recreate',
+      why: `include-system-site-packages is ${cfg.systemSitePackages}, SOURCE_DEPS=${deps} needs ${want}`,
+    };
   }
   return { verdict: 'ok' };
 }
 
 export function venvCreateArgv(venv: string, deps: SourceDeps, clear = false): string[] {
-  return [SYSTEM_PYTHON, '-m', 'venv', ...(deps === 'distro' ? ['--system-site-packages'] : []), ...(clear ? ['--clear'] : []), venv];
+  return [
+    SYSTEM_PYTHON,
+    '-m',
+    'venv',
+    ...(deps === 'distro' ? ['--system-site-packages'] : []),
+    ...(clear ? ['--clear'] : []),
+    venv,
+  ];
 }
 
 /** The venv's own python, which `pip` and every service script run under. */
@@ -58,7 +69,10 @@ export function venvPython(venv: string): string {
 
 export function readVenv(venv: string): { cfg?: PyvenvCfg; hasPython: boolean } {
   const file = join(venv, 'pyvenv.cfg');
-  return { cfg: existsSync(file) ? parsePyvenvCfg(readFileSync(file, 'utf8')) : undefined, hasPython: existsSync(venvPython(venv)) };
+  return {
+    cfg: existsSync(file) ? parsePyvenvCfg(readFileSync(file, 'utf8')) : undefined,
+    hasPython: existsSync(venvPython(venv)),
+  };
 }
 
 /** Create (or remake) the venv when needed; returns what was done. */

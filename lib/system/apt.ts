@@ -19,7 +19,8 @@ export function debconfPreseed(modules: readonly Pick<ServiceModule, 'debconf'>[
 
 export const POLICY_RC_D = '/usr/sbin/policy-rc.d';
 /** invoke-rc.d asks this script before starting anything; 101 = "action forbidden". */
-export const POLICY_RC_D_CONTENT = '#!/bin/sh\n# tstack: packages never start daemons; the stack runs them in panes\nexit 101\n';
+export const POLICY_RC_D_CONTENT =
+  '#!/bin/sh\n# tstack: packages never start daemons; the stack runs them in panes\nexit 101\n';
 
 /** `dpkg-query` output -> the packages not fully installed. Pure, for tests. */
 export function missingFromDpkgQuery(wanted: readonly string[], output: string): string[] {

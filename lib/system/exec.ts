@@ -112,6 +112,11 @@ export class SystemShell implements Shell {
     if (code !== 0 && !opts.allowFailure) {
       throw new CommandError(shown, code, lines.slice(-TAIL_LINES), this.logFile);
     }
-    return { code, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), ...(r.timedOut ? { timedOut: true } : {}) };
+    return {
+      code,
+      stdout: String(r.stdout ?? ''),
+      stderr: String(r.stderr ?? ''),
+      ...(r.timedOut ? { timedOut: true } : {}),
+    };
   }
 }

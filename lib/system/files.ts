@@ -1,7 +1,16 @@
 // Writing whole files the way config management should: only when the
 // content changed, atomically, with the mode and owner asked for.
 
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 
 function lookupId(file: string, name: string): number {

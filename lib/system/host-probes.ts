@@ -40,13 +40,19 @@ async function httpAnswers(url: string, timeoutMs: number): Promise<ProbeResult>
     return { ok: res.status < 500, detail: `HTTP ${res.status}` };
   } catch (e) {
     const err = e as Error & { cause?: { code?: string; message?: string } };
-    const why = err.name === 'TimeoutError' ? `no answer within ${timeoutMs / 1000} s` : (err.cause?.code ?? err.cause?.message ?? err.message);
+    const why =
+      err.name === 'TimeoutError'
+        ? `no answer within ${timeoutMs / 1000} s`
+        : (err.cause?.code ?? err.cause?.message ?? err.message);
     return { ok: false, detail: why };
   }
 }
 
 /** pip's index: PIP_INDEX_URL, else index-url from the pip.conf files (later files win), else PyPI. */
-export function pipIndexUrl(env: NodeJS.ProcessEnv = process.env, files = pipConfFiles(env)): { url: string; from: string } {
+export function pipIndexUrl(
+  env: NodeJS.ProcessEnv = process.env,
+  files = pipConfFiles(env),
+): { url: string; from: string } {
   if (env.PIP_INDEX_URL) return { url: env.PIP_INDEX_URL, from: 'PIP_INDEX_URL' };
   let found: { url: string; from: string } | undefined;
   for (const f of files) {
@@ -59,7 +65,13 @@ export function pipIndexUrl(env: NodeJS.ProcessEnv = process.env, files = pipCon
 
 function pipConfFiles(env: NodeJS.ProcessEnv): string[] {
   const home = env.HOME ?? homedir();
-  return ['/etc/pip.conf', '/etc/xdg/pip/pip.conf', `${home}/.pip/pip.conf`, `${home}/.config/pip/pip.conf`, ...(env.PIP_CONFIG_FILE ? [env.PIP_CONFIG_FILE] : [])];
+  return [
+    '/etc/pip.conf',
+    '/etc/xdg/pip/pip.conf',
+    `${home}/.pip/pip.conf`,
+    `${home}/.config/pip/pip.conf`,
+    ...(env.PIP_CONFIG_FILE ? [env.PIP_CONFIG_FILE] : []),
+  ];
 }
 
 /** Debian releases whose OpenStack series we know (shown in the reason). */
@@ -95,22 +107,37 @@ export function systemProbes(env: NodeJS.ProcessEnv = process.env, sh: Shell = n
         timeoutSec: timeoutMs / 1000,
         env: { GIT_TERMINAL_PROMPT: '0' },
       });
-      return { ok: r.code === 0, detail: r.code === 0 ? 'git ls-remote works' : r.timedOut ? `no answer within ${timeoutMs / 1000} s` : 'git ls-remote failed' };
+      return {
+        ok: r.code === 0,
+        detail:
+          r.code === 0
+            ? 'git ls-remote works'
+            : r.timedOut
+              ? `no answer within ${timeoutMs / 1000} s`
+              : 'git ls-remote failed',
+      };
     },
     async pipIndex(timeoutMs) {
       const { url, from } = pipIndexUrl(env);
       const path = localPath(url);
-      const r = path ? { ok: existsSync(path), detail: existsSync(path) ? 'local' : 'missing' } : await httpAnswers(url, timeoutMs);
+      const r = path
+        ? { ok: existsSync(path), detail: existsSync(path) ? 'local' : 'missing' }
+        : await httpAnswers(url, timeoutMs);
       return { ok: r.ok, detail: `package index ${url} (${from}) ${r.ok ? 'answers' : `unreachable (${r.detail})`}` };
     },
     async distro(timeoutMs) {
       const os = existsSync('/etc/os-release') ? parseOsRelease(readFileSync('/etc/os-release', 'utf8')) : {};
       const name = os.PRETTY_NAME ?? 'this distribution';
-      const r = await sh.run(['apt-cache', 'policy', 'keystone'], { allowFailure: true, timeoutSec: timeoutMs / 1000 }).catch(() => undefined);
+      const r = await sh
+        .run(['apt-cache', 'policy', 'keystone'], { allowFailure: true, timeoutSec: timeoutMs / 1000 })
+        .catch(() => undefined);
       const candidate = r && r.code === 0 ? aptCandidate(r.stdout) : undefined;
       if (!candidate) return { ships: false, description: `${name} has no keystone package in its apt sources` };
       const series = os.ID === 'debian' && os.VERSION_CODENAME ? DEBIAN_SERIES[os.VERSION_CODENAME] : undefined;
-      return { ships: true, description: `${name} ships OpenStack${series ? ` ${series}` : ''} (keystone ${candidate})` };
+      return {
+        ships: true,
+        description: `${name} ships OpenStack${series ? ` ${series}` : ''} (keystone ${candidate})`,
+      };
     },
   };
 }

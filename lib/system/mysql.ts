@@ -56,12 +56,20 @@ export function dropDatabaseSql(dbName: string, user?: string): string {
 const MYSQL = ['mysql', '--protocol=socket', '-uroot', '--batch', '--skip-column-names'];
 
 export async function databaseExists(sh: Shell, name: string): Promise<boolean> {
-  const r = await sh.run([...MYSQL, '-e', `SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ${sqlString(name)}`]);
+  const r = await sh.run([
+    ...MYSQL,
+    '-e',
+    `SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ${sqlString(name)}`,
+  ]);
   return r.stdout.trim() === name;
 }
 
 /** Create (or keep) the database and its user; returns what happened. */
-export async function ensureDatabase(sh: Shell, db: DatabaseSpec, recreate: boolean): Promise<'created' | 'kept' | 'recreated'> {
+export async function ensureDatabase(
+  sh: Shell,
+  db: DatabaseSpec,
+  recreate: boolean,
+): Promise<'created' | 'kept' | 'recreated'> {
   const existed = await databaseExists(sh, db.name);
   await sh.run(MYSQL, { input: ensureDatabaseSql(db, recreate) });
   return !existed ? 'created' : recreate ? 'recreated' : 'kept';
@@ -74,7 +82,10 @@ export async function dropDatabase(sh: Shell, dbName: string, user?: string): Pr
 /** One column of a query's rows (root over the socket); for cheap checks such as cell mappings. */
 export async function queryColumn(sh: Shell, sql: string): Promise<string[]> {
   const r = await sh.run(MYSQL, { input: sql });
-  return r.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+  return r.stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
 }
 
 /** Run SQL as root through stdin (never logged: it may carry credentials). */

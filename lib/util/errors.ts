@@ -53,7 +53,10 @@ export class UsageError extends Error {
 
 /** Exit with a specific code after printing nothing more (the message was already shown). */
 export class ExitError extends Error {
-  constructor(readonly code: number, message = '') {
+  constructor(
+    readonly code: number,
+    message = '',
+  ) {
     super(message);
     this.name = 'ExitError';
   }

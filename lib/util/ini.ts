@@ -65,7 +65,10 @@ export function renderIni(doc: IniDoc, header?: string): string {
 
 /** Set (replace) one option's values in a document; returns a new document. */
 export function setOption(doc: IniDoc, section: string, key: string, values: string[]): IniDoc {
-  const out = doc.map((s) => ({ name: s.name, options: s.options.map((o) => ({ key: o.key, values: [...o.values] })) }));
+  const out = doc.map((s) => ({
+    name: s.name,
+    options: s.options.map((o) => ({ key: o.key, values: [...o.values] })),
+  }));
   let sec = out.find((s) => s.name === section);
   if (!sec) {
     sec = { name: section, options: [] };

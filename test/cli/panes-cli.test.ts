@@ -7,7 +7,18 @@ import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Supervisor } from '../../lib/proc/supervisor.ts';
-import { fixture, freePort, killMarked, markedProcesses, pidAlive, REPO, spec, tempStack, waitFor, type TempStack } from '../proc/helpers.ts';
+import {
+  fixture,
+  freePort,
+  killMarked,
+  markedProcesses,
+  pidAlive,
+  REPO,
+  spec,
+  tempStack,
+  waitFor,
+  type TempStack,
+} from '../proc/helpers.ts';
 
 let t: TempStack;
 let sup: Supervisor;
@@ -32,7 +43,10 @@ beforeEach(() => {
   t = tempStack('tstack-cli-');
   sup = new Supervisor({ stateDir: t.stateDir, logDir: t.logDir });
   const stackenv = join(t.dest, '.stackenv');
-  writeFileSync(stackenv, JSON.stringify({ dest: t.dest, dataDir: join(t.dest, 'data'), logDir: t.logDir, stateDir: t.stateDir }));
+  writeFileSync(
+    stackenv,
+    JSON.stringify({ dest: t.dest, dataDir: join(t.dest, 'data'), logDir: t.logDir, stateDir: t.stateDir }),
+  );
   env = { PATH: process.env.PATH, HOME: process.env.HOME, CI: 'true', TSTACK_STACKENV: stackenv };
 });
 
@@ -45,7 +59,8 @@ afterEach(async () => {
   }
 });
 
-const ready = (name: string, extra = {}) => spec(name, [fixture('late.sh'), '0'], { probe: { kind: 'log', pattern: 'READY' }, ...extra });
+const ready = (name: string, extra = {}) =>
+  spec(name, [fixture('late.sh'), '0'], { probe: { kind: 'log', pattern: 'READY' }, ...extra });
 
 describe('./stack.ts status', () => {
   it('says when nothing is recorded', async () => {
@@ -56,7 +71,13 @@ describe('./stack.ts status', () => {
 
   it('prints a table and exits 4 when a pane crashed', async () => {
     const port = await freePort();
-    await sup.start(spec('web', ['/usr/bin/python3', fixture('web.py'), String(port)], { project: 'keystone', probe: { kind: 'http', url: `http://127.0.0.1:${port}/` }, port }));
+    await sup.start(
+      spec('web', ['/usr/bin/python3', fixture('web.py'), String(port)], {
+        project: 'keystone',
+        probe: { kind: 'http', url: `http://127.0.0.1:${port}/` },
+        port,
+      }),
+    );
     await sup.waitReady('web', 5);
     await sup.start(spec('n-cpu', [fixture('crash.sh'), '9', '0'], { project: 'nova' }));
     await waitFor(() => sup.paneState(sup.record('n-cpu')) === 'crashed', 5000, 'crash');
@@ -64,7 +85,9 @@ describe('./stack.ts status', () => {
     expect(r.code).toBe(4);
     const lines = r.stdout.split('\n');
     expect(lines[0]).toMatch(/^PANE +PROJECT +STATE +PID +UPTIME +READY +RSS +PORT$/);
-    expect(lines[1]).toMatch(new RegExp(`^web +keystone +ready +${sup.record('web').pid} +\\d+s +yes +[\\d.]+[KM] +${port}$`));
+    expect(lines[1]).toMatch(
+      new RegExp(`^web +keystone +ready +${sup.record('web').pid} +\\d+s +yes +[\\d.]+[KM] +${port}$`),
+    );
     expect(lines[2]).toMatch(/^n-cpu +nova +crashed +- +- +no +- +- +exit 9 at \d\d:\d\d:\d\d$/);
     expect(r.stdout).toContain('1 crashed: see ./stack.ts logs n-cpu');
     const json = await run('stack.ts', ['status', 'web', '--json']);
@@ -101,7 +124,11 @@ describe('./stack.ts restart|stop|start', () => {
   it('stop then start', async () => {
     await sup.start(spec('forker', [fixture('forker.sh')], { probe: { kind: 'log', pattern: 'forked' } }));
     await sup.waitReady('forker', 5);
-    const procs = await waitFor(() => markedProcesses(t.stateDir).length >= 5 && markedProcesses(t.stateDir), 3000, 'workers');
+    const procs = await waitFor(
+      () => markedProcesses(t.stateDir).length >= 5 && markedProcesses(t.stateDir),
+      3000,
+      'workers',
+    );
     let r = await run('stack.ts', ['stop', 'forker']);
     expect(r).toMatchObject({ code: 0, stderr: '' });
     expect(r.stdout).toMatch(/^forker: stopped \(\d+ processes\)\n$/);
@@ -150,7 +177,9 @@ describe('./stack.ts attach', () => {
     const r = await run('stack.ts', ['attach']);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe('error: attach needs a terminal (no TTY, or CI=true); use ./stack.ts status and ./stack.ts logs NAME -f instead\n');
+    expect(r.stderr).toBe(
+      'error: attach needs a terminal (no TTY, or CI=true); use ./stack.ts status and ./stack.ts logs NAME -f instead\n',
+    );
   });
 });
 
@@ -159,7 +188,11 @@ describe('./unstack.ts', () => {
     const port = await freePort();
     await sup.start(ready('mysql', { project: 'infra' }));
     await sup.start(ready('rabbit', { project: 'infra' }));
-    await sup.start(spec('key', ['/usr/bin/python3', fixture('web.py'), String(port)], { probe: { kind: 'tcp', host: '127.0.0.1', port } }));
+    await sup.start(
+      spec('key', ['/usr/bin/python3', fixture('web.py'), String(port)], {
+        probe: { kind: 'tcp', host: '127.0.0.1', port },
+      }),
+    );
     await sup.start(spec('n-api', [fixture('forker.sh')]));
     await sup.waitReady('key', 5);
     let r = await run('unstack.ts', []);

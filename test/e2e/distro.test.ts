@@ -22,7 +22,18 @@
 
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -40,8 +51,32 @@ const STACK_PORTS = [3306, 4369, 5672, 25672, 11211, 5000, 9292, 8778, 8774, 877
 /** Databases the default set makes (MariaDB's datadir is /var/lib/mysql). */
 const STACK_DATABASES = ['keystone', 'glance', 'placement', 'nova', 'nova_api', 'nova_cell0', 'neutron', 'cinder'];
 /** Programs of the stack, by command line: any of them alive after a teardown is a leftover. */
-const STACK_PROGRAM = /(^|\/)(mariadbd|mysqld|beam\.smp|epmd|memcached|uwsgi|ovsdb-server|ovs-vswitchd|nova-[a-z-]+|neutron-[a-z-]+|cinder-[a-z-]+|glance-[a-z-]+|dnsmasq|haproxy)(\s|$)|^(keystone|placement|nova-api|cinder-api|horizon)-/;
-const PANES = ['mysql', 'rabbit', 'memcached', 'key', 'g-api', 'placement-api', 'n-api', 'n-api-meta', 'n-cond', 'n-sch', 'n-cpu', 'ovsdb-server', 'ovs-vswitchd', 'q-svc', 'q-agt', 'q-dhcp', 'q-l3', 'q-meta', 'c-api', 'c-sch', 'c-vol', 'horizon'];
+const STACK_PROGRAM =
+  /(^|\/)(mariadbd|mysqld|beam\.smp|epmd|memcached|uwsgi|ovsdb-server|ovs-vswitchd|nova-[a-z-]+|neutron-[a-z-]+|cinder-[a-z-]+|glance-[a-z-]+|dnsmasq|haproxy)(\s|$)|^(keystone|placement|nova-api|cinder-api|horizon)-/;
+const PANES = [
+  'mysql',
+  'rabbit',
+  'memcached',
+  'key',
+  'g-api',
+  'placement-api',
+  'n-api',
+  'n-api-meta',
+  'n-cond',
+  'n-sch',
+  'n-cpu',
+  'ovsdb-server',
+  'ovs-vswitchd',
+  'q-svc',
+  'q-agt',
+  'q-dhcp',
+  'q-l3',
+  'q-meta',
+  'c-api',
+  'c-sch',
+  'c-vol',
+  'horizon',
+];
 
 let root: string;
 let server: Server;
@@ -53,7 +88,11 @@ const adminPassword = `e2e-${randomBytes(9).toString('hex')}`;
 let serverId: string;
 let journalAfterInterrupt: string[] = [];
 
-async function tstack(script: 'stack.ts' | 'unstack.ts', args: string[], timeoutMs = 40 * 60_000): Promise<{ out: string; seconds: number }> {
+async function tstack(
+  script: 'stack.ts' | 'unstack.ts',
+  args: string[],
+  timeoutMs = 40 * 60_000,
+): Promise<{ out: string; seconds: number }> {
   const t0 = Date.now();
   const r = await run(join(TOP_DIR, script), args, {
     cwd: TOP_DIR,
@@ -61,7 +100,9 @@ async function tstack(script: 'stack.ts' | 'unstack.ts', args: string[], timeout
     timeout: timeoutMs,
     maxBuffer: 64 * 1024 * 1024,
   }).catch((err: { code?: number; stdout?: string; stderr?: string }) => {
-    throw new Error(`./${script} ${args.join(' ')} failed (exit ${err.code}):\n${(err.stdout ?? '').slice(-8000)}\n${err.stderr ?? ''}`);
+    throw new Error(
+      `./${script} ${args.join(' ')} failed (exit ${err.code}):\n${(err.stdout ?? '').slice(-8000)}\n${err.stderr ?? ''}`,
+    );
   });
   return { out: r.stdout, seconds: (Date.now() - t0) / 1000 };
 }
@@ -88,7 +129,8 @@ async function eventually<T>(what: string, fn: () => Promise<T | undefined>, tim
     } catch (e) {
       last = e;
     }
-    if (Date.now() > deadline) throw new Error(`${what}: not reached in ${timeoutSec}s${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`${what}: not reached in ${timeoutSec}s${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, 2000));
   }
 }
@@ -131,7 +173,14 @@ function stackProcesses(): LiveProcess[] {
       // fields after the command name, which may contain spaces: state ppid pgrp session
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       const [, ppid, pgid, sid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      found.push({ pid: Number(pid), ppid: Number(ppid), pgid: Number(pgid), sid: Number(sid), pane, cmdline: cmdline.slice(0, 160) });
+      found.push({
+        pid: Number(pid),
+        ppid: Number(ppid),
+        pgid: Number(pgid),
+        sid: Number(sid),
+        pane,
+        cmdline: cmdline.slice(0, 160),
+      });
     } catch {
       // the process exited while we looked
     }
@@ -142,7 +191,10 @@ function stackProcesses(): LiveProcess[] {
 /** Network namespaces that Neutron's agents make. */
 async function stackNamespaces(): Promise<string[]> {
   const netns = await run('ip', ['netns', 'list']);
-  return netns.stdout.split('\n').map((l) => l.split(' ')[0]).filter((n) => /^(qrouter|qdhcp|qlbaas|fip|snat)-/.test(n));
+  return netns.stdout
+    .split('\n')
+    .map((l) => l.split(' ')[0])
+    .filter((n) => /^(qrouter|qdhcp|qlbaas|fip|snat)-/.test(n));
 }
 
 async function listeningPorts(): Promise<number[]> {
@@ -156,13 +208,22 @@ async function listeningPorts(): Promise<number[]> {
 
 /** What `./unstack.ts --clean` must leave: nothing of the stack, and the host's resolv.conf as it was. */
 async function expectNothingLeft(): Promise<void> {
-  await eventually('no process of the stack', async () => (stackProcesses().length === 0 ? true : undefined), 30).catch((e) => {
-    throw new Error(`${String(e)}\n${stackProcesses().map((p) => `${p.pid} ${p.pane ?? '-'} ${p.cmdline}`).join('\n')}`);
-  });
+  await eventually('no process of the stack', async () => (stackProcesses().length === 0 ? true : undefined), 30).catch(
+    (e) => {
+      throw new Error(
+        `${String(e)}\n${stackProcesses()
+          .map((p) => `${p.pid} ${p.pane ?? '-'} ${p.cmdline}`)
+          .join('\n')}`,
+      );
+    },
+  );
   expect((await listeningPorts()).filter((p) => STACK_PORTS.includes(p))).toEqual([]);
   expect(await stackNamespaces()).toEqual([]);
   // ovs-vswitchd is stopped (checked above); its bridges and the agents' ports must not linger as links either
-  const links = (await run('ip', ['-o', 'link', 'show'])).stdout.split('\n').map((l) => l.split(': ')[1]?.split('@')[0]).filter(Boolean);
+  const links = (await run('ip', ['-o', 'link', 'show'])).stdout
+    .split('\n')
+    .map((l) => l.split(': ')[1]?.split('@')[0])
+    .filter(Boolean);
   expect(links.filter((l) => /^(br-int|br-ex|br-tun|ovs-netdev|ovs-system|tap|qr-|qg-|ns-)/.test(l))).toEqual([]);
   const loops = (await run('losetup', ['-a'])).stdout;
   expect(loops.split('\n').filter((l) => /stack-volumes|cinder/.test(l))).toEqual([]);
@@ -182,7 +243,10 @@ describe.runIf(process.getuid?.() === 0)('distro stack, end to end (issue 4)', (
         res.writeHead(404).end();
         return;
       }
-      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(statSync(image).size) });
+      res.writeHead(200, {
+        'content-type': 'application/octet-stream',
+        'content-length': String(statSync(image).size),
+      });
       createReadStream(image).pipe(res);
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -239,44 +303,82 @@ describe.runIf(process.getuid?.() === 0)('distro stack, end to end (issue 4)', (
     expect(networks).toContain('private');
     expect(networks).toContain('public');
 
-    const router = await os<{ external_gateway_info: { network_id?: string } | null }>('devstack', ['router', 'show', 'router1']);
+    const router = await os<{ external_gateway_info: { network_id?: string } | null }>('devstack', [
+      'router',
+      'show',
+      'router1',
+    ]);
     expect(router.external_gateway_info?.network_id).toBeTruthy();
   });
 
   it('a server on private with m1.tiny becomes ACTIVE and its port is bound', async () => {
     const created = await os<{ id: string; status: string }>('devstack', [
-      'server', 'create', '--flavor', 'm1.tiny', '--image', (await os<{ ID: string }[]>('devstack', ['image', 'list']))[0].ID,
-      '--network', 'private', '--wait', 'e2e-fake-server',
+      'server',
+      'create',
+      '--flavor',
+      'm1.tiny',
+      '--image',
+      (await os<{ ID: string }[]>('devstack', ['image', 'list']))[0].ID,
+      '--network',
+      'private',
+      '--wait',
+      'e2e-fake-server',
     ]);
     expect(created.status).toBe('ACTIVE');
     serverId = created.id;
     const ports = await os<{ ID: string }[]>('devstack-admin', ['port', 'list', '--server', created.id]);
     expect(ports.length).toBe(1);
-    const port = await eventually('port bound', async () => {
-      const p = await os<{ binding_vif_type: string; binding_host_id: string }>('devstack-admin', ['port', 'show', ports[0].ID]);
-      return p.binding_vif_type === 'ovs' && p.binding_host_id ? p : undefined;
-    }, 60);
+    const port = await eventually(
+      'port bound',
+      async () => {
+        const p = await os<{ binding_vif_type: string; binding_host_id: string }>('devstack-admin', [
+          'port',
+          'show',
+          ports[0].ID,
+        ]);
+        return p.binding_vif_type === 'ovs' && p.binding_host_id ? p : undefined;
+      },
+      60,
+    );
     expect(port.binding_vif_type).toBe('ovs');
   });
 
   it('a 1 GB volume becomes available and attaches to the demo server (in-use)', async () => {
-    const created = await os<{ id: string; size: number }>('devstack', ['volume', 'create', '--size', '1', 'e2e-volume']);
+    const created = await os<{ id: string; size: number }>('devstack', [
+      'volume',
+      'create',
+      '--size',
+      '1',
+      'e2e-volume',
+    ]);
     expect(created.size).toBe(1);
-    const available = await eventually('volume available', async () => {
-      const v = await os<{ status: string }>('devstack', ['volume', 'show', created.id]);
-      if (v.status === 'error') throw new Error('volume went to error (see c-vol.log)');
-      return v.status === 'available' ? v : undefined;
-    }, 90);
+    const available = await eventually(
+      'volume available',
+      async () => {
+        const v = await os<{ status: string }>('devstack', ['volume', 'show', created.id]);
+        if (v.status === 'error') throw new Error('volume went to error (see c-vol.log)');
+        return v.status === 'available' ? v : undefined;
+      },
+      90,
+    );
     expect(available.status).toBe('available');
     // attach through nova (by server ID: §8 of the notes), demo owns both
     await run(OPENSTACK, ['--os-cloud', 'devstack', 'server', 'add', 'volume', serverId, created.id], {
       env: { ...process.env, OS_CLIENT_CONFIG_FILE: CLOUDS_YAML, OS_COMPUTE_API_VERSION: '2.72' },
       timeout: 2 * 60_000,
     });
-    const inUse = await eventually('volume in-use', async () => {
-      const v = await os<{ status: string; attachments: { server_id: string }[] }>('devstack', ['volume', 'show', created.id]);
-      return v.status === 'in-use' ? v : undefined;
-    }, 90);
+    const inUse = await eventually(
+      'volume in-use',
+      async () => {
+        const v = await os<{ status: string; attachments: { server_id: string }[] }>('devstack', [
+          'volume',
+          'show',
+          created.id,
+        ]);
+        return v.status === 'in-use' ? v : undefined;
+      },
+      90,
+    );
     expect(inUse.attachments.map((a) => a.server_id)).toContain(serverId);
   });
 
@@ -286,21 +388,35 @@ describe.runIf(process.getuid?.() === 0)('distro stack, end to end (issue 4)', (
     const browser = await chromium.launchPersistentContext(profile, {
       executablePath: '/usr/bin/chromium',
       // Debian's chromium as root, on a machine without network: no sandbox, no background connections
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
       viewport: { width: 1280, height: 800 },
     });
     try {
       const page = browser.pages()[0] ?? (await browser.newPage());
       // the instances page as a bookmark: Horizon sends an anonymous visitor to its login page first
       // (its own landing after a plain login is /project/, the overview, as in devstack)
-      const login = await page.goto(new URL('project/instances/', horizonUrl).href, { waitUntil: 'load', timeout: 60_000 });
+      const login = await page.goto(new URL('project/instances/', horizonUrl).href, {
+        waitUntil: 'load',
+        timeout: 60_000,
+      });
       expect(login?.status()).toBe(200);
       expect(page.url()).toContain('/auth/login/');
       expect(await page.title()).toMatch(/Login - OpenStack Dashboard/);
       await page.fill('input[name="username"]', 'demo');
       await page.fill('input[name="password"]', adminPassword);
-      await Promise.all([page.waitForURL(/\/project\/instances\/$/, { timeout: 90_000 }), page.click('button[type="submit"]')]);
+      await Promise.all([
+        page.waitForURL(/\/project\/instances\/$/, { timeout: 90_000 }),
+        page.click('button[type="submit"]'),
+      ]);
       expect(new URL(page.url()).pathname).toBe('/project/instances/');
       expect(await page.title()).toMatch(/Instances - OpenStack Dashboard/);
       // demo is a member of demo and invisible_to_admin (devstack's assignments) and has no default project:
@@ -313,7 +429,10 @@ describe.runIf(process.getuid?.() === 0)('distro stack, end to end (issue 4)', (
       mkdirSync(join(TOP_DIR, 'test-output'), { recursive: true });
       await page.screenshot({ path: join(TOP_DIR, 'test-output', 'horizon-instances.png'), fullPage: true });
       const rows = await page.locator('table#instances tbody tr').allInnerTexts();
-      expect(rows.find((r) => r.includes('e2e-fake-server')), `instances table: ${rows.join(' | ')}`).toMatch(/Active/);
+      expect(
+        rows.find((r) => r.includes('e2e-fake-server')),
+        `instances table: ${rows.join(' | ')}`,
+      ).toMatch(/Active/);
     } finally {
       await browser.close();
       rmSync(profile, { recursive: true, force: true });
@@ -339,12 +458,17 @@ describe.runIf(process.getuid?.() === 0)('distro stack, end to end (issue 4)', (
 
   it('./unstack.ts -a leaves no tstack process, no listener of the stack, resolv.conf untouched', async () => {
     await tstack('unstack.ts', ['-a']);
-    await eventually('no tstack process', async () => (tstackProcesses().length === 0 ? true : undefined), 30).catch((e) => {
-      throw new Error(`${String(e)}\n${tstackProcesses().join('\n')}`);
-    });
+    await eventually('no tstack process', async () => (tstackProcesses().length === 0 ? true : undefined), 30).catch(
+      (e) => {
+        throw new Error(`${String(e)}\n${tstackProcesses().join('\n')}`);
+      },
+    );
     // dnsmasq and haproxy run inside neutron's namespaces without the pane marker (started through sudo)
     const netns = await run('ip', ['netns', 'list']);
-    for (const ns of netns.stdout.split('\n').map((l) => l.split(' ')[0]).filter((n) => /^(qrouter|qdhcp)-/.test(n))) {
+    for (const ns of netns.stdout
+      .split('\n')
+      .map((l) => l.split(' ')[0])
+      .filter((n) => /^(qrouter|qdhcp)-/.test(n))) {
       expect((await run('ip', ['netns', 'pids', ns])).stdout.trim(), `processes left in ${ns}`).toBe('');
     }
     const open = (await listeningPorts()).filter((p) => STACK_PORTS.includes(p));
@@ -390,7 +514,16 @@ describe.runIf(process.getuid?.() === 0)('distro stack, end to end (issue 4)', (
     const stateDir = (JSON.parse(readFileSync(join(TOP_DIR, '.stackenv'), 'utf8')) as { stateDir: string }).stateDir;
     const records = readdirSync(join(stateDir, 'panes'))
       .filter((f) => f.endsWith('.json'))
-      .map((f) => JSON.parse(readFileSync(join(stateDir, 'panes', f), 'utf8')) as { spec: { name: string }; pid: number; pgid: number; startedAt: string; stoppedAt?: string });
+      .map(
+        (f) =>
+          JSON.parse(readFileSync(join(stateDir, 'panes', f), 'utf8')) as {
+            spec: { name: string };
+            pid: number;
+            pgid: number;
+            startedAt: string;
+            stoppedAt?: string;
+          },
+      );
     const live = stackProcesses();
     expect(records.length, 'no pane was started before the interrupt').toBeGreaterThan(0);
     expect(live.length).toBeGreaterThan(0);
@@ -402,20 +535,29 @@ describe.runIf(process.getuid?.() === 0)('distro stack, end to end (issue 4)', (
       if (p.pane !== undefined) return !running.some((r) => markerOf(r) === p.pane);
       // no marker (sudo drops it): in a recorded pane's group, or a descendant of one
       if (running.some((r) => r.pgid === p.pgid || r.pgid === p.sid)) return false;
-      for (let q = byPid.get(p.ppid); q; q = byPid.get(q.ppid)) if (running.some((r) => r.pgid === q!.pgid)) return false;
+      for (let q = byPid.get(p.ppid); q; q = byPid.get(q.ppid))
+        if (running.some((r) => r.pgid === q!.pgid)) return false;
       return true;
     });
     expect(unrecorded.map((p) => `${p.pid} pgid ${p.pgid} ${p.pane ?? '-'} ${p.cmdline}`)).toEqual([]);
-    journalAfterInterrupt = Object.keys(JSON.parse(readFileSync(join(stateDir, 'steps.json'), 'utf8')) as Record<string, unknown>);
+    journalAfterInterrupt = Object.keys(
+      JSON.parse(readFileSync(join(stateDir, 'steps.json'), 'utf8')) as Record<string, unknown>,
+    );
     expect(journalAfterInterrupt.length).toBeGreaterThan(0);
   });
 
   it('a re-run resumes (steps finished before the interrupt are skipped) and brings the stack up again', async () => {
     const { out, seconds } = await tstack('stack.ts', ['--config', localConf]);
-    console.log(`resumed ./stack.ts after Ctrl-C (after --clean): ${seconds.toFixed(0)} s\n${out.slice(out.lastIndexOf('phase  '))}`);
+    console.log(
+      `resumed ./stack.ts after Ctrl-C (after --clean): ${seconds.toFixed(0)} s\n${out.slice(out.lastIndexOf('phase  '))}`,
+    );
     for (const pane of PANES) expect(out).toMatch(new RegExp(`^${pane}\\s+\\S+\\s+ready`, 'm'));
     const stateDir = (JSON.parse(readFileSync(join(TOP_DIR, '.stackenv'), 'utf8')) as { stateDir: string }).stateDir;
-    const report = (JSON.parse(readFileSync(join(stateDir, 'last-run.json'), 'utf8')) as { report: { steps: { id: string; status: string }[] } }).report;
+    const report = (
+      JSON.parse(readFileSync(join(stateDir, 'last-run.json'), 'utf8')) as {
+        report: { steps: { id: string; status: string }[] };
+      }
+    ).report;
     const redone = report.steps.filter((s) => journalAfterInterrupt.includes(s.id) && s.status !== 'skipped');
     expect(redone.map((s) => `${s.id}: ${s.status}`)).toEqual([]);
     const token = await os<{ id: string }>('devstack', ['token', 'issue']);

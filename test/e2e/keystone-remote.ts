@@ -24,7 +24,10 @@ export interface KeystoneRemote {
 export function installedMetadata(distPackages = DIST_PACKAGES): { dir: string; version: string } {
   const dir = readdirSync(distPackages).find((d) => /^keystone-[\d.]+.*\.(egg|dist)-info$/.test(d));
   if (!dir) throw new Error(`no keystone-*.egg-info or dist-info in ${distPackages}: is python3-keystone installed?`);
-  return { dir: join(distPackages, dir), version: /^keystone-([^-]+?)(?:\.(?:egg|dist)-info)$/.exec(basename(dir))?.[1] ?? '' };
+  return {
+    dir: join(distPackages, dir),
+    version: /^keystone-([^-]+?)(?:\.(?:egg|dist)-info)$/.exec(basename(dir))?.[1] ?? '',
+  };
 }
 
 /** entry_points.txt (INI: `[group]` then `name = target`) rewritten as pbr's setup.cfg [entry_points] section. */
@@ -55,10 +58,14 @@ export function setupCfg(entryPointsTxt: string): string {
 }
 
 function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=tstack e2e', '-c', 'user.email=e2e@tstack.invalid', '-c', 'init.defaultBranch=master', ...args], {
-    cwd,
-    encoding: 'utf8',
-  }).trim();
+  return execFileSync(
+    'git',
+    ['-c', 'user.name=tstack e2e', '-c', 'user.email=e2e@tstack.invalid', '-c', 'init.defaultBranch=master', ...args],
+    {
+      cwd,
+      encoding: 'utf8',
+    },
+  ).trim();
 }
 
 /** Build `<root>/git/openstack/keystone.git` (bare) from the installed keystone. */
@@ -72,13 +79,24 @@ export function buildKeystoneRemote(root: string, distPackages = DIST_PACKAGES):
     filter: (p) => !p.includes('__pycache__') && !p.endsWith('.pyc'),
   });
   writeFileSync(join(src, 'setup.cfg'), setupCfg(readFileSync(join(meta.dir, 'entry_points.txt'), 'utf8')));
-  writeFileSync(join(src, 'setup.py'), 'import setuptools\n\nsetuptools.setup(setup_requires=["pbr>=2.0.0"], pbr=True)\n');
-  writeFileSync(join(src, '.gitignore'), ['*.egg-info', '*.pyc', '__pycache__', 'AUTHORS', 'ChangeLog', 'build', ''].join('\n'));
+  writeFileSync(
+    join(src, 'setup.py'),
+    'import setuptools\n\nsetuptools.setup(setup_requires=["pbr>=2.0.0"], pbr=True)\n',
+  );
+  writeFileSync(
+    join(src, '.gitignore'),
+    ['*.egg-info', '*.pyc', '__pycache__', 'AUTHORS', 'ChangeLog', 'build', ''].join('\n'),
+  );
   git(src, 'init', '-q');
   git(src, 'add', '-A');
   git(src, 'commit', '-q', '-m', `Import keystone ${meta.version} as installed by Debian`);
   const bare = join(root, 'git', 'openstack', 'keystone.git');
   mkdirSync(join(root, 'git', 'openstack'), { recursive: true });
   git(root, 'clone', '-q', '--bare', src, bare);
-  return { gitBase: `file://${join(root, 'git')}`, bare, version: meta.version, head: git(bare, 'rev-parse', 'master') };
+  return {
+    gitBase: `file://${join(root, 'git')}`,
+    bare,
+    version: meta.version,
+    head: git(bare, 'rev-parse', 'master'),
+  };
 }

@@ -16,7 +16,16 @@
 //      resolv.conf and .stackenv as they were; the user is removed.
 
 import { execFile } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,14 +53,21 @@ let passed = 0;
 let resolvBefore: Buffer;
 let stackenvBefore: string | undefined;
 
-async function tstack(script: 'stack.ts' | 'unstack.ts', args: string[], timeoutMs = 30 * 60_000, env: Record<string, string> = {}) {
+async function tstack(
+  script: 'stack.ts' | 'unstack.ts',
+  args: string[],
+  timeoutMs = 30 * 60_000,
+  env: Record<string, string> = {},
+) {
   const r = await run(join(TOP_DIR, script), args, {
     cwd: TOP_DIR,
     env: { ...process.env, CI: 'true', ...env },
     timeout: timeoutMs,
     maxBuffer: 64 * 1024 * 1024,
   }).catch((err: { code?: number; stdout?: string; stderr?: string }) => {
-    throw new Error(`./${script} ${args.join(' ')} failed (exit ${err.code}):\n${err.stdout ?? ''}\n${err.stderr ?? ''}`);
+    throw new Error(
+      `./${script} ${args.join(' ')} failed (exit ${err.code}):\n${err.stdout ?? ''}\n${err.stderr ?? ''}`,
+    );
   });
   return r.stdout;
 }
@@ -67,7 +83,10 @@ async function issueToken(): Promise<Response> {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
       auth: {
-        identity: { methods: ['password'], password: { user: { name: 'admin', domain: { id: 'default' }, password: PASSWORD } } },
+        identity: {
+          methods: ['password'],
+          password: { user: { name: 'admin', domain: { id: 'default' }, password: PASSWORD } },
+        },
         scope: { project: { name: 'admin', domain: { id: 'default' } } },
       },
     }),
@@ -92,7 +111,11 @@ function paneProcesses(): string[] {
   const found: string[] = [];
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
-      if (readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').some((e) => e.startsWith('TSTACK_PANE='))) {
+      if (
+        readFileSync(`/proc/${pid}/environ`, 'utf8')
+          .split('\0')
+          .some((e) => e.startsWith('TSTACK_PANE='))
+      ) {
         found.push(`${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').slice(0, 120)}`);
       }
     } catch {
@@ -110,7 +133,12 @@ async function stackListeners(): Promise<number[]> {
     .filter((p) => STACK_PORTS.includes(p));
 }
 
-async function eventually<T>(what: string, probe: () => Promise<T>, ok: (t: T) => boolean, timeoutMs = 60_000): Promise<T> {
+async function eventually<T>(
+  what: string,
+  probe: () => Promise<T>,
+  ok: (t: T) => boolean,
+  timeoutMs = 60_000,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < until) {
@@ -173,7 +201,9 @@ describe('source method: edit a checkout, restart its pane, the new code runs', 
     stacked = true;
     const t0 = Date.now();
     const out = await tstack('stack.ts', ['--config', join(root, 'local.conf'), '--no-tui']);
-    console.log(`stack.ts (source, SOURCE_DEPS=distro, mysql rabbit memcached key): ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    console.log(
+      `stack.ts (source, SOURCE_DEPS=distro, mysql rabbit memcached key): ${((Date.now() - t0) / 1000).toFixed(0)} s`,
+    );
 
     // The checkout is the remote's master, made by tstack, and the venv was made for distro dependencies.
     // root reads the developer's checkout as git would for any other user's: with safe.directory
@@ -182,8 +212,12 @@ describe('source method: edit a checkout, restart its pane, the new code runs', 
     expect(head.trim()).toBe(remote.head);
     const venv = join(dest, 'data', 'venv');
     expect(readFileSync(join(venv, 'pyvenv.cfg'), 'utf8')).toMatch(/include-system-site-packages = true/);
-    for (const script of ['keystone-manage', 'keystone-wsgi-public']) expect(existsSync(join(venv, 'bin', script))).toBe(true);
-    const { stdout: where } = await run(join(venv, 'bin', 'python'), ['-c', 'import keystone; print(keystone.__file__)']);
+    for (const script of ['keystone-manage', 'keystone-wsgi-public'])
+      expect(existsSync(join(venv, 'bin', script))).toBe(true);
+    const { stdout: where } = await run(join(venv, 'bin', 'python'), [
+      '-c',
+      'import keystone; print(keystone.__file__)',
+    ]);
     expect(where.trim()).toBe(join(checkout, 'keystone', '__init__.py'));
     expect(out).toMatch(/key\b.*checkout/);
 
@@ -197,7 +231,8 @@ describe('source method: edit a checkout, restart its pane, the new code runs', 
 
     // STACK_USER was created and owns the checkout, .git included; keystone (its own user) reads it
     const { stdout: uid } = await run('id', ['-u', DEVELOPER]);
-    for (const p of [checkout, join(checkout, '.git', 'HEAD'), join(checkout, DISCOVERY)]) expect(statSync(p).uid, p).toBe(Number(uid));
+    for (const p of [checkout, join(checkout, '.git', 'HEAD'), join(checkout, DISCOVERY)])
+      expect(statSync(p).uid, p).toBe(Number(uid));
     expect(record.spec.user).toBe('keystone');
     passed++;
   });
@@ -226,16 +261,30 @@ describe('source method: edit a checkout, restart its pane, the new code runs', 
   it('keeps the uncommitted edit when the remote moves on and stack.ts runs again with RECLONE=True', async () => {
     const src = join(root, 'src', 'keystone');
     writeFileSync(join(src, 'UPSTREAM'), 'a commit the checkout does not have\n');
-    const g = (...args: string[]) => run('git', ['-c', 'user.name=tstack e2e', '-c', 'user.email=e2e@tstack.invalid', '-C', src, ...args]);
+    const g = (...args: string[]) =>
+      run('git', ['-c', 'user.name=tstack e2e', '-c', 'user.email=e2e@tstack.invalid', '-C', src, ...args]);
     await g('add', 'UPSTREAM');
     await g('commit', '-q', '-m', 'Upstream moves on');
     await g('push', '-q', remote.bare, 'master');
 
     const t0 = Date.now();
-    const out = await tstack('stack.ts', ['--config', join(root, 'local.conf'), '--no-tui'], 10 * 60_000, { RECLONE: 'True' });
+    const out = await tstack('stack.ts', ['--config', join(root, 'local.conf'), '--no-tui'], 10 * 60_000, {
+      RECLONE: 'True',
+    });
     console.log(`stack.ts again (RECLONE=True, stack up): ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-    expect(out).toMatch(new RegExp(`keystone: RECLONE=True would move .* uncommitted changes in 1 file\\(s\\): ${DISCOVERY.replace(/\./g, '\\.')}`));
-    const { stdout: head } = await run('git', ['-c', 'safe.directory=*', '-C', join(dest, 'keystone'), 'rev-parse', 'HEAD']);
+    expect(out).toMatch(
+      new RegExp(
+        `keystone: RECLONE=True would move .* uncommitted changes in 1 file\\(s\\): ${DISCOVERY.replace(/\./g, '\\.')}`,
+      ),
+    );
+    const { stdout: head } = await run('git', [
+      '-c',
+      'safe.directory=*',
+      '-C',
+      join(dest, 'keystone'),
+      'rev-parse',
+      'HEAD',
+    ]);
     expect(head.trim()).toBe(remote.head);
     expect(readFileSync(join(dest, 'keystone', DISCOVERY), 'utf8')).toContain(MARKER);
     expect(JSON.parse(await versionDocument()).version.updated).toBe(MARKER);
@@ -246,7 +295,12 @@ describe('source method: edit a checkout, restart its pane, the new code runs', 
     await tstack('unstack.ts', ['-a'], 5 * 60_000);
     stacked = false;
     await expect(fetch(`${KEYSTONE}/v3`)).rejects.toThrow();
-    await eventually('no pane process', async () => paneProcesses(), (p) => p.length === 0, 30_000);
+    await eventually(
+      'no pane process',
+      async () => paneProcesses(),
+      (p) => p.length === 0,
+      30_000,
+    );
     expect(await stackListeners()).toEqual([]);
     expect(readFileSync('/etc/resolv.conf').equals(resolvBefore)).toBe(true);
     passed++;

@@ -37,7 +37,11 @@ async function waitForScreen(what: RegExp, timeoutSec: number): Promise<string> 
 }
 
 async function tstack(script: string, args: string[]) {
-  return run(join(TOP_DIR, script), args, { cwd: TOP_DIR, env: { ...process.env, CI: 'true' }, maxBuffer: 16 * 1024 * 1024 });
+  return run(join(TOP_DIR, script), args, {
+    cwd: TOP_DIR,
+    env: { ...process.env, CI: 'true' },
+    maxBuffer: 16 * 1024 * 1024,
+  });
 }
 
 beforeAll(async () => {
@@ -101,14 +105,18 @@ describe('./stack.ts on a terminal', () => {
     const file = join(root, '.localrc.password');
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const saved = readFileSync(file, 'utf8');
-    for (const name of ['ADMIN_PASSWORD', 'DATABASE_PASSWORD', 'RABBIT_PASSWORD', 'SERVICE_PASSWORD']) expect(saved).toMatch(new RegExp(`^${name}=`, 'm'));
+    for (const name of ['ADMIN_PASSWORD', 'DATABASE_PASSWORD', 'RABBIT_PASSWORD', 'SERVICE_PASSWORD'])
+      expect(saved).toMatch(new RegExp(`^${name}=`, 'm'));
 
     const res = await fetch('http://127.0.0.1:5000/v3/auth/tokens', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
         auth: {
-          identity: { methods: ['password'], password: { user: { name: 'admin', domain: { id: 'default' }, password: PASSWORD } } },
+          identity: {
+            methods: ['password'],
+            password: { user: { name: 'admin', domain: { id: 'default' }, password: PASSWORD } },
+          },
           scope: { project: { name: 'admin', domain: { id: 'default' } } },
         },
       }),

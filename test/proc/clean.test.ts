@@ -14,7 +14,10 @@ const quiet: Logger = { info() {}, warn() {}, debug() {} };
 /** The plan of a stack under `root` ($DEST) running only `modules`, resolved for real. */
 function cleanPlan(root: string, modules: ServiceModule[], topDir = root): Plan {
   const services = modules.flatMap((m) => m.shortNames);
-  return testPlan({ DEST: root, CLOUDS_YAML: join(root, 'clouds.yaml') }, { services, catalogModules: modules, modules, topDir });
+  return testPlan(
+    { DEST: root, CLOUDS_YAML: join(root, 'clouds.yaml') },
+    { services, catalogModules: modules, modules, topDir },
+  );
 }
 let sup: Supervisor | undefined;
 afterEach(async () => {
@@ -24,7 +27,14 @@ afterEach(async () => {
 describe('unstack --clean', () => {
   it('runs the clean hooks with mysql up (restarting it if stopped), then stops it and removes files and dirs', async () => {
     const root = mkdtempSync(join(tmpdir(), 'tstack-clean-'));
-    const dirs = { dest: root, dataDir: join(root, 'data'), logDir: join(root, 'logs'), stateDir: join(root, 'status'), filesDir: join(root, 'files'), topDir: join(root, 'top') };
+    const dirs = {
+      dest: root,
+      dataDir: join(root, 'data'),
+      logDir: join(root, 'logs'),
+      stateDir: join(root, 'status'),
+      filesDir: join(root, 'files'),
+      topDir: join(root, 'top'),
+    };
     for (const d of [dirs.dataDir, dirs.logDir, dirs.stateDir, dirs.topDir]) mkdirSync(d, { recursive: true });
     const conf = join(root, 'etc', 'svc.conf');
     mkdirSync(join(root, 'etc'));
@@ -66,12 +76,27 @@ describe('unstack --clean', () => {
 
   it('a failing hook is reported and does not keep the others from running', async () => {
     const root = mkdtempSync(join(tmpdir(), 'tstack-clean-'));
-    const dirs = { dest: root, dataDir: join(root, 'data'), logDir: join(root, 'logs'), stateDir: join(root, 'status'), filesDir: root, topDir: root };
+    const dirs = {
+      dest: root,
+      dataDir: join(root, 'data'),
+      logDir: join(root, 'logs'),
+      stateDir: join(root, 'status'),
+      filesDir: root,
+      topDir: root,
+    };
     sup = new Supervisor({ stateDir: dirs.stateDir, logDir: dirs.logDir });
     const ran: string[] = [];
     const plan = cleanPlan(root, [
       { name: 'a', project: 'a', shortNames: ['a'], processes: () => [], clean: async () => void ran.push('a') },
-      { name: 'b', project: 'b', shortNames: ['b'], processes: () => [], clean: async () => { throw new Error('vg busy'); } },
+      {
+        name: 'b',
+        project: 'b',
+        shortNames: ['b'],
+        processes: () => [],
+        clean: async () => {
+          throw new Error('vg busy');
+        },
+      },
     ]);
     const r = await cleanStack({ plan, sup, sh: new SystemShell(), log: quiet });
     expect(ran).toEqual(['a']);
@@ -79,7 +104,14 @@ describe('unstack --clean', () => {
   });
   it('with nothing recorded (a second --clean), starts mysql from the plan for the hooks and stops it again', async () => {
     const root = mkdtempSync(join(tmpdir(), 'tstack-clean-'));
-    const dirs = { dest: root, dataDir: join(root, 'data'), logDir: join(root, 'logs'), stateDir: join(root, 'status'), filesDir: root, topDir: root };
+    const dirs = {
+      dest: root,
+      dataDir: join(root, 'data'),
+      logDir: join(root, 'logs'),
+      stateDir: join(root, 'status'),
+      filesDir: root,
+      topDir: root,
+    };
     sup = new Supervisor({ stateDir: dirs.stateDir, logDir: dirs.logDir });
     const seen: string[] = [];
     const plan = cleanPlan(root, [

@@ -25,14 +25,26 @@ afterEach(() => {
 describe('procfs', () => {
   it('parses /proc/<pid>/stat with spaces and parentheses in comm', () => {
     const st = parseStat('4242 (uwsgi (key) x) S 1 4200 4100 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 99887 0 0');
-    expect(st).toEqual({ pid: 4242, comm: 'uwsgi (key) x', state: 'S', ppid: 1, pgrp: 4200, session: 4100, startTicks: 99887 });
+    expect(st).toEqual({
+      pid: 4242,
+      comm: 'uwsgi (key) x',
+      state: 'S',
+      ppid: 1,
+      pgrp: 4200,
+      session: 4100,
+      startTicks: 99887,
+    });
   });
 });
 
 describe('exit file', () => {
   it('reads an exit code, and 128+N as death by signal N', () => {
     expect(parseExitFile('3 2026-11-21T12:00:00.123Z\n')).toEqual({ code: 3, at: '2026-11-21T12:00:00.123Z' });
-    expect(parseExitFile('137 2026-11-21T12:00:00Z')).toEqual({ code: null, signal: 'SIGKILL', at: '2026-11-21T12:00:00Z' });
+    expect(parseExitFile('137 2026-11-21T12:00:00Z')).toEqual({
+      code: null,
+      signal: 'SIGKILL',
+      at: '2026-11-21T12:00:00Z',
+    });
     expect(parseExitFile('garbage')).toBeUndefined();
   });
 });
@@ -44,7 +56,9 @@ describe('pane names and globs', () => {
     expect(selectPanes(['q-svc', 'key'], names)).toEqual(['key', 'q-svc']); // start order, once each
     expect(selectPanes(['n-???'], names)).toEqual(['n-api']);
     expect(globToRegExp('n.x').test('nax')).toBe(false);
-    expect(() => selectPanes(['nova'], names)).toThrow(new UsageError("no pane matches 'nova'; panes: key n-api n-cond q-svc n.x"));
+    expect(() => selectPanes(['nova'], names)).toThrow(
+      new UsageError("no pane matches 'nova'; panes: key n-api n-cond q-svc n.x"),
+    );
     expect(() => selectPanes([], names)).toThrow(UsageError);
   });
 
@@ -56,12 +70,26 @@ describe('pane names and globs', () => {
 });
 
 describe('launch', () => {
-  const spec = { name: 'n-cpu', project: 'nova', argv: ['/usr/bin/nova-compute', '--config-file', '/etc/nova/nova.conf'], user: 'stack' };
+  const spec = {
+    name: 'n-cpu',
+    project: 'nova',
+    argv: ['/usr/bin/nova-compute', '--config-file', '/etc/nova/nova.conf'],
+    user: 'stack',
+  };
 
   it('wraps the command in sh, running it as the user through setpriv', () => {
     const argv = launchArgv(spec, '/s/panes/n-cpu.exit');
     expect(argv.slice(0, 2)).toEqual(['/bin/sh', '-c']);
-    expect(argv.slice(3)).toEqual(['tstack:n-cpu', '/s/panes/n-cpu.exit', 'setpriv', '--reuid=stack', '--regid=stack', '--init-groups', '--', ...spec.argv]);
+    expect(argv.slice(3)).toEqual([
+      'tstack:n-cpu',
+      '/s/panes/n-cpu.exit',
+      'setpriv',
+      '--reuid=stack',
+      '--regid=stack',
+      '--init-groups',
+      '--',
+      ...spec.argv,
+    ]);
     expect(isWrapperCmdline(argv, 'n-cpu', '/s/panes/n-cpu.exit')).toBe(true);
     expect(isWrapperCmdline(argv, 'n-cpu', '/other/panes/n-cpu.exit')).toBe(false);
   });
@@ -81,7 +109,9 @@ describe('launch', () => {
   });
 
   it('compares specs regardless of key order and undefined fields', () => {
-    expect(sameSpec({ ...spec, env: { A: '1', B: '2' } }, { env: { B: '2', A: '1' }, ...spec, cwd: undefined })).toBe(true);
+    expect(sameSpec({ ...spec, env: { A: '1', B: '2' } }, { env: { B: '2', A: '1' }, ...spec, cwd: undefined })).toBe(
+      true,
+    );
     expect(sameSpec(spec, { ...spec, argv: [...spec.argv, '-d'] })).toBe(false);
   });
 
@@ -94,7 +124,14 @@ describe('launch', () => {
 
 describe('probes', () => {
   it('counts any answer below 500 except 503 as ready, or exactly the expected statuses', () => {
-    expect([200, 300, 401, 404, 500, 503].map((s) => httpStatusReady(s))).toEqual([true, true, true, true, false, false]);
+    expect([200, 300, 401, 404, 500, 503].map((s) => httpStatusReady(s))).toEqual([
+      true,
+      true,
+      true,
+      true,
+      false,
+      false,
+    ]);
     expect(httpStatusReady(300, [200])).toBe(false);
   });
 
@@ -152,8 +189,23 @@ describe('status text', () => {
     expect([5, 65, 3700, 90000].map(formatUptime)).toEqual(['5s', '1m05s', '1h01m', '1d01h']);
     expect(
       formatStatusTable([
-        { name: 'key', project: 'keystone', state: 'ready', pid: 10, uptimeSec: 5, ready: true, rssBytes: 50 * 1024 * 1024, port: 5000 },
-        { name: 'n-cpu', project: 'nova', state: 'crashed', ready: false, exit: { code: 1, at: '2026-11-21T10:11:12.000Z' } },
+        {
+          name: 'key',
+          project: 'keystone',
+          state: 'ready',
+          pid: 10,
+          uptimeSec: 5,
+          ready: true,
+          rssBytes: 50 * 1024 * 1024,
+          port: 5000,
+        },
+        {
+          name: 'n-cpu',
+          project: 'nova',
+          state: 'crashed',
+          ready: false,
+          exit: { code: 1, at: '2026-11-21T10:11:12.000Z' },
+        },
       ]),
     ).toBe(
       [
@@ -171,7 +223,14 @@ describe('spec secrets', () => {
       specSecrets({
         name: 'x',
         project: 'p',
-        argv: ['/bin/x', '--os-password', 's3cret', 'admin_token=tok123', '--url', 'mysql+pymysql://root:p%40ss@127.0.0.1/nova'],
+        argv: [
+          '/bin/x',
+          '--os-password',
+          's3cret',
+          'admin_token=tok123',
+          '--url',
+          'mysql+pymysql://root:p%40ss@127.0.0.1/nova',
+        ],
         env: { DB_PASSWORD: 'dbpw', OS_CLOUD: 'devstack' },
       }),
     ).toEqual(['dbpw', 's3cret', 'tok123', 'p@ss']);

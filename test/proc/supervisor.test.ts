@@ -2,7 +2,17 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ReadinessError } from '../../lib/proc/errors.ts';
 import { Supervisor } from '../../lib/proc/supervisor.ts';
-import { fixture, freePort, killMarked, markedProcesses, pidAlive, spec, tempStack, waitFor, type TempStack } from './helpers.ts';
+import {
+  fixture,
+  freePort,
+  killMarked,
+  markedProcesses,
+  pidAlive,
+  spec,
+  tempStack,
+  waitFor,
+  type TempStack,
+} from './helpers.ts';
 
 let t: TempStack;
 let sup: Supervisor;
@@ -76,7 +86,12 @@ describe('start', () => {
 describe('readiness', () => {
   it('waits for an HTTP server that comes up late', async () => {
     const port = await freePort();
-    await sup.start(spec('web', ['/usr/bin/python3', fixture('web.py'), String(port), '0.7'], { probe: { kind: 'http', url: `http://127.0.0.1:${port}/` }, port }));
+    await sup.start(
+      spec('web', ['/usr/bin/python3', fixture('web.py'), String(port), '0.7'], {
+        probe: { kind: 'http', url: `http://127.0.0.1:${port}/` },
+        port,
+      }),
+    );
     const t0 = Date.now();
     await sup.waitReady('web', 10);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(500);
@@ -86,7 +101,11 @@ describe('readiness', () => {
 
   it('does not count 503 as ready, and times out with the last log lines', async () => {
     const port = await freePort();
-    await sup.start(spec('busy', ['/usr/bin/python3', fixture('web.py'), String(port)], { probe: { kind: 'http', url: `http://127.0.0.1:${port}/busy` } }));
+    await sup.start(
+      spec('busy', ['/usr/bin/python3', fixture('web.py'), String(port)], {
+        probe: { kind: 'http', url: `http://127.0.0.1:${port}/busy` },
+      }),
+    );
     const err = await sup.waitReady('busy', 1.5).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ReadinessError);
     const r = err as ReadinessError;
@@ -98,8 +117,16 @@ describe('readiness', () => {
 
   it('accepts a TCP probe and a command probe', async () => {
     const port = await freePort();
-    await sup.start(spec('tcp', ['/usr/bin/python3', fixture('web.py'), String(port), '0.3'], { probe: { kind: 'tcp', host: '127.0.0.1', port } }));
-    await sup.start(spec('cmd', [fixture('late.sh'), '0'], { probe: { kind: 'command', argv: ['/bin/sh', '-c', `test -e ${t.logDir}/cmd.log`] } }));
+    await sup.start(
+      spec('tcp', ['/usr/bin/python3', fixture('web.py'), String(port), '0.3'], {
+        probe: { kind: 'tcp', host: '127.0.0.1', port },
+      }),
+    );
+    await sup.start(
+      spec('cmd', [fixture('late.sh'), '0'], {
+        probe: { kind: 'command', argv: ['/bin/sh', '-c', `test -e ${t.logDir}/cmd.log`] },
+      }),
+    );
     await sup.waitReady('tcp', 5);
     await sup.waitReady('cmd', 5);
     expect((await sup.status()).map((s) => s.state)).toEqual(['ready', 'ready']);
@@ -130,7 +157,9 @@ describe('readiness', () => {
 
 describe('stop', () => {
   it('ends the whole group: forked workers included, and marks the pane stopped', async () => {
-    const rec = await sup.start(spec('forker', [fixture('forker.sh')], { probe: { kind: 'log', pattern: 'forked workers' } }));
+    const rec = await sup.start(
+      spec('forker', [fixture('forker.sh')], { probe: { kind: 'log', pattern: 'forked workers' } }),
+    );
     await sup.waitReady('forker', 5);
     await waitFor(() => markedProcesses(t.stateDir).length >= 5, 3000, 'workers');
     const before = markedProcesses(t.stateDir);
@@ -145,7 +174,9 @@ describe('stop', () => {
   });
 
   it('uses SIGKILL after the grace period when SIGTERM is ignored', async () => {
-    await sup.start(spec('stubborn', [fixture('ignore-term.sh')], { probe: { kind: 'log', pattern: 'ignoring' }, stopGraceSec: 0.5 }));
+    await sup.start(
+      spec('stubborn', [fixture('ignore-term.sh')], { probe: { kind: 'log', pattern: 'ignoring' }, stopGraceSec: 0.5 }),
+    );
     await sup.waitReady('stubborn', 5);
     const t0 = Date.now();
     const r = await sup.stop('stubborn');
@@ -159,7 +190,11 @@ describe('stop', () => {
   it('also kills a daemon that called setsid and left the group', async () => {
     const pidFile = `${t.dest}/daemon.pid`;
     const rec = await sup.start(spec('daemon', [fixture('daemonize.sh'), pidFile]));
-    const daemon = await waitFor(() => existsSync(pidFile) && Number(readFileSync(pidFile, 'utf8')), 3000, 'daemon pid');
+    const daemon = await waitFor(
+      () => existsSync(pidFile) && Number(readFileSync(pidFile, 'utf8')),
+      3000,
+      'daemon pid',
+    );
     const stat = readFileSync(`/proc/${daemon}/stat`, 'utf8').split(') ')[1].split(' ');
     expect(Number(stat[2])).not.toBe(rec.pgid); // escaped the group
     expect(Number(stat[3])).not.toBe(rec.pgid); // and the session
@@ -170,7 +205,9 @@ describe('stop', () => {
 
 describe('restart', () => {
   it('starts the recorded command again with a new pid', async () => {
-    const first = await sup.start(spec('late', [fixture('late.sh'), '0'], { probe: { kind: 'log', pattern: 'READY' } }));
+    const first = await sup.start(
+      spec('late', [fixture('late.sh'), '0'], { probe: { kind: 'log', pattern: 'READY' } }),
+    );
     await sup.waitReady('late', 5);
     const second = await sup.restart('late');
     expect(second.pid).not.toBe(first.pid);
@@ -201,7 +238,11 @@ describe('crash', () => {
   it('reports death by signal', async () => {
     const rec = await sup.start(spec('victim', [fixture('late.sh'), '0']));
     const ppidOf = (p: number) => Number(readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
-    const child = await waitFor(() => markedProcesses(t.stateDir).find((p) => p !== rec.pid && ppidOf(p) === rec.pid), 3000, 'child');
+    const child = await waitFor(
+      () => markedProcesses(t.stateDir).find((p) => p !== rec.pid && ppidOf(p) === rec.pid),
+      3000,
+      'child',
+    );
     process.kill(child, 'SIGKILL');
     await waitFor(() => !pidAlive(rec.pid), 3000, 'wrapper exit');
     const [st] = await sup.status();
@@ -210,7 +251,9 @@ describe('crash', () => {
   });
 
   it('starting a crashed pane again kills what it left behind first', async () => {
-    const rec = await sup.start(spec('forker', [fixture('forker.sh')], { probe: { kind: 'log', pattern: 'forked workers' } }));
+    const rec = await sup.start(
+      spec('forker', [fixture('forker.sh')], { probe: { kind: 'log', pattern: 'forked workers' } }),
+    );
     await sup.waitReady('forker', 5);
     process.kill(rec.pid, 'SIGKILL'); // only the wrapper: the script and its workers live on
     await waitFor(() => !pidAlive(rec.pid), 3000, 'wrapper gone');

@@ -44,15 +44,32 @@ describe('text', () => {
 
 describe('TuiModel', () => {
   it('groups panes by project in OpenStack order', () => {
-    const rows = groupPanes([pane('n-api', 'nova'), pane('key', 'keystone'), pane('mysql', 'infra'), pane('x', 'zzz'), pane('q-svc', 'neutron')]);
+    const rows = groupPanes([
+      pane('n-api', 'nova'),
+      pane('key', 'keystone'),
+      pane('mysql', 'infra'),
+      pane('x', 'zzz'),
+      pane('q-svc', 'neutron'),
+    ]);
     expect(rows.map((r) => (r.kind === 'group' ? `[${r.project}]` : r.pane.name))).toEqual([
-      '[infra]', 'mysql', '[keystone]', 'key', '[nova]', 'n-api', '[neutron]', 'q-svc', '[zzz]', 'x',
+      '[infra]',
+      'mysql',
+      '[keystone]',
+      'key',
+      '[nova]',
+      'n-api',
+      '[neutron]',
+      'q-svc',
+      '[zzz]',
+      'x',
     ]);
   });
 
   it('selects across groups and scrolls the list to keep the selection visible', () => {
     const m = new TuiModel();
-    m.setPanes(Array.from({ length: 30 }, (_, i) => pane(`p${String(i).padStart(2, '0')}`, i < 15 ? 'nova' : 'neutron')));
+    m.setPanes(
+      Array.from({ length: 30 }, (_, i) => pane(`p${String(i).padStart(2, '0')}`, i < 15 ? 'nova' : 'neutron')),
+    );
     expect(m.selected).toBe('p00');
     m.move(20);
     expect(m.selected).toBe('p20');

@@ -3,7 +3,16 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Supervisor } from '../../lib/proc/supervisor.ts';
 import { addSecret, clearSecrets } from '../../lib/util/secrets.ts';
 import { canOpenTui, createTui, fakeTerminal, type TuiHandle } from '../../lib/ui/index.ts';
-import { fixture, killMarked, markedProcesses, pidAlive, spec, tempStack, waitFor, type TempStack } from '../proc/helpers.ts';
+import {
+  fixture,
+  killMarked,
+  markedProcesses,
+  pidAlive,
+  spec,
+  tempStack,
+  waitFor,
+  type TempStack,
+} from '../proc/helpers.ts';
 
 let t: TempStack;
 
@@ -23,9 +32,16 @@ let ui: TuiHandle | undefined;
 beforeEach(async () => {
   t = tempStack('tstack-ui-');
   sup = new Supervisor({ stateDir: t.stateDir, logDir: t.logDir });
-  await sup.start(spec('mysql', [fixture('late.sh'), '0'], { project: 'infra', probe: { kind: 'log', pattern: 'READY' } }));
   await sup.start(
-    spec('key', [fixture('late.sh'), '0'], { project: 'keystone', probe: { kind: 'log', pattern: 'READY' }, env: { OS_PASSWORD: 'hunter2secret' }, cwd: t.dest }),
+    spec('mysql', [fixture('late.sh'), '0'], { project: 'infra', probe: { kind: 'log', pattern: 'READY' } }),
+  );
+  await sup.start(
+    spec('key', [fixture('late.sh'), '0'], {
+      project: 'keystone',
+      probe: { kind: 'log', pattern: 'READY' },
+      env: { OS_PASSWORD: 'hunter2secret' },
+      cwd: t.dest,
+    }),
   );
   await sup.start(spec('n-api', [fixture('printer.sh'), '200'], { project: 'nova', port: 8774 }));
   await sup.start(spec('n-cpu', [fixture('crash.sh'), '5', '0.1'], { project: 'nova' }));
@@ -49,7 +65,17 @@ afterEach(async () => {
 function open(cols = 110, rows = 24) {
   const term = fakeTerminal(cols, rows);
   // Timers effectively off: the test drives refresh() itself, so snapshots are deterministic.
-  ui = createTui({ stateDir: t.stateDir, logDir: t.logDir, supervisor: sup, input: term.input, output: term.output, env: {}, terminal: 'xterm-256color', paintMs: 3_600_000, statusMs: 3_600_000 });
+  ui = createTui({
+    stateDir: t.stateDir,
+    logDir: t.logDir,
+    supervisor: sup,
+    input: term.input,
+    output: term.output,
+    env: {},
+    terminal: 'xterm-256color',
+    paintMs: 3_600_000,
+    statusMs: 3_600_000,
+  });
   return { term, ui };
 }
 
@@ -67,7 +93,15 @@ describe('TUI headless', () => {
     expect(canOpenTui({ isTTY: false }, { isTTY: true }, {})).toBe(false);
     expect(canOpenTui({ isTTY: true }, { isTTY: true }, {})).toBe(true);
     const term = fakeTerminal();
-    expect(() => createTui({ stateDir: t.stateDir, logDir: t.logDir, input: term.input, output: term.output, env: { CI: 'true' } })).toThrow(/needs a terminal/);
+    expect(() =>
+      createTui({
+        stateDir: t.stateDir,
+        logDir: t.logDir,
+        input: term.input,
+        output: term.output,
+        env: { CI: 'true' },
+      }),
+    ).toThrow(/needs a terminal/);
     expect(term.bytesWritten()).toBe(0); // no screen was created
   });
 

@@ -11,7 +11,9 @@ import { UsageError } from '../../util/errors.ts';
 async function run(args: ParsedArgs): Promise<number> {
   checkFlags(args, []);
   if (isHeadless()) {
-    throw new UsageError('attach needs a terminal (no TTY, or CI=true); use ./stack.ts status and ./stack.ts logs NAME -f instead');
+    throw new UsageError(
+      'attach needs a terminal (no TTY, or CI=true); use ./stack.ts status and ./stack.ts logs NAME -f instead',
+    );
   }
   const stack = locateStack();
   const { openTui } = await import('../../ui/index.ts');

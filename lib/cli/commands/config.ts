@@ -40,24 +40,30 @@ export function formatConfig(config: StackConfig, topDir = TOP_DIR): string {
 
   lines.push(`Enabled services: ${config.enabledServices.join(', ') || '(none)'}`);
   const unimplemented = unimplementedServices(catalog, config.enabledServices);
-  if (unimplemented.length) lines.push(`  accepted but not run by tstack: ${unimplemented.map((s) => s.name).join(', ')}`);
+  if (unimplemented.length)
+    lines.push(`  accepted but not run by tstack: ${unimplemented.map((s) => s.name).join(', ')}`);
   const pluginNames = config.enabledServices.filter((n) => !catalog.serviceName(n));
   if (pluginNames.length) lines.push(`  unknown to tstack (left to plugins): ${pluginNames.join(', ')}`);
-  for (const p of config.plugins) lines.push(`  plugin ${p.name}: ${p.url} ${p.ref} (${p.pos.file}:${p.pos.line}; recorded, not run)`);
+  for (const p of config.plugins)
+    lines.push(`  plugin ${p.name}: ${p.url} ${p.ref} (${p.pos.file}:${p.pos.line}; recorded, not run)`);
   lines.push('');
 
   lines.push('Unknown variables in local.conf (not tstack settings; plugins may read them, or they are typos):');
   if (config.unknownVariables.length === 0) lines.push('  (none)');
   for (const u of config.unknownVariables) {
     const meant = suggestSetting(catalog, u.name);
-    lines.push(`  ${u.name}=${shown(config, u.name, u.value)}  (${u.pos.file}:${u.pos.line})${meant ? `  did you mean ${meant}?` : ''}`);
+    lines.push(
+      `  ${u.name}=${shown(config, u.name, u.value)}  (${u.pos.file}:${u.pos.line})${meant ? `  did you mean ${meant}?` : ''}`,
+    );
   }
   lines.push('');
 
   lines.push('Meta-sections:');
   if (config.metaSections.length === 0) lines.push('  (none)');
   for (const m of config.metaSections) {
-    lines.push(`  [[${m.phase}|${m.file}]]${m.rawFile !== m.file ? ` (written ${m.rawFile})` : ''}  ${m.pos.file}:${m.pos.line}`);
+    lines.push(
+      `  [[${m.phase}|${m.file}]]${m.rawFile !== m.file ? ` (written ${m.rawFile})` : ''}  ${m.pos.file}:${m.pos.line}`,
+    );
     for (const s of m.sections) {
       lines.push(`    [${s.name}]`);
       for (const o of s.options) for (const v of o.values) lines.push(`    ${o.key} = ${v}`);
@@ -68,7 +74,8 @@ export function formatConfig(config: StackConfig, topDir = TOP_DIR): string {
 
 async function run(args: ParsedArgs, modules: readonly ServiceModule[]): Promise<number> {
   checkFlags(args, ['config']);
-  if (args.positional.length > 0) throw new (await import('../../util/errors.ts')).UsageError(`config takes no arguments`);
+  if (args.positional.length > 0)
+    throw new (await import('../../util/errors.ts')).UsageError(`config takes no arguments`);
   const configPath = typeof args.flags.config === 'string' ? args.flags.config : undefined;
   const config = loadConfig({ configPath, topDir: TOP_DIR, env: process.env, catalog: stackCatalog(modules) });
   process.stdout.write(formatConfig(config) + '\n');

@@ -23,7 +23,10 @@ async function run(args: ParsedArgs): Promise<number> {
   const n = parseLines(args.flags.lines);
   const sup = openSupervisor();
   const records = sup.records();
-  const names = selectPanes(args.positional, records.map((r) => r.spec.name));
+  const names = selectPanes(
+    args.positional,
+    records.map((r) => r.spec.name),
+  );
   const files = names.map((name) => ({ name, file: records.find((r) => r.spec.name === name)!.logFile }));
   const width = Math.max(...names.map((x) => x.length));
   const prefix = (name: string) => (files.length > 1 ? `${name.padEnd(width)} | ` : '');

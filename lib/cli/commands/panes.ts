@@ -23,7 +23,11 @@ async function act(sup: Supervisor, action: Action, name: string, wait: boolean)
   const t0 = Date.now();
   if (action === 'stop') {
     const r = await sup.stop(name);
-    say(r.signalled === 0 ? `${name}: was not running` : `${name}: stopped (${r.signalled} process${r.signalled === 1 ? '' : 'es'}${r.forced ? ', SIGKILL after the grace period' : ''})`);
+    say(
+      r.signalled === 0
+        ? `${name}: was not running`
+        : `${name}: stopped (${r.signalled} process${r.signalled === 1 ? '' : 'es'}${r.forced ? ', SIGKILL after the grace period' : ''})`,
+    );
     return;
   }
   const before = sup.record(name);
@@ -65,7 +69,10 @@ function paneCommand(action: Action): Command {
     async run(args: ParsedArgs): Promise<number> {
       checkFlags(args, waits ? ['no-wait'] : []);
       const sup = openSupervisor();
-      const names = selectPanes(args.positional, sup.records().map((r) => r.spec.name));
+      const names = selectPanes(
+        args.positional,
+        sup.records().map((r) => r.spec.name),
+      );
       const wait = !args.flags['no-wait'];
       // Several panes at once: a developer restarting n-* should not wait for each in turn.
       const results = await Promise.allSettled(names.map((n) => act(sup, action, n, wait)));

@@ -13,7 +13,10 @@ async function run(args: ParsedArgs): Promise<number> {
   const sup = openSupervisor();
   let rows = await sup.status();
   if (args.positional.length) {
-    const names = selectPanes(args.positional, rows.map((r) => r.name));
+    const names = selectPanes(
+      args.positional,
+      rows.map((r) => r.name),
+    );
     rows = rows.filter((r) => names.includes(r.name));
   }
   if (args.flags.json) process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
@@ -22,7 +25,9 @@ async function run(args: ParsedArgs): Promise<number> {
     process.stdout.write(formatStatusTable(rows) + '\n');
     const crashed = rows.filter((r) => r.state === 'crashed');
     if (crashed.length) {
-      process.stdout.write(`\n${crashed.length} crashed: see ./stack.ts logs ${crashed[0].name}; ./stack.ts start ${crashed.map((c) => c.name).join(' ')} runs them again\n`);
+      process.stdout.write(
+        `\n${crashed.length} crashed: see ./stack.ts logs ${crashed[0].name}; ./stack.ts start ${crashed.map((c) => c.name).join(' ')} runs them again\n`,
+      );
     }
   }
   return rows.some((r) => r.state === 'crashed') ? EXIT.crashed : EXIT.ok;

@@ -12,9 +12,14 @@ interface Run {
 
 function stack(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(join(REPO, 'stack.ts'), args, { env: { PATH: process.env.PATH, HOME: process.env.HOME, CI: 'true', ...env }, cwd: '/' }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr });
-    });
+    execFile(
+      join(REPO, 'stack.ts'),
+      args,
+      { env: { PATH: process.env.PATH, HOME: process.env.HOME, CI: 'true', ...env }, cwd: '/' },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -26,7 +31,9 @@ describe('./stack.ts config', () => {
     const r = await stack(['config', '--config', fixture('multinode-subnode.conf')], { LOGDAYS: '4' });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain(`local.conf: ${fixture('multinode-subnode.conf')}\nSaved passwords: ${fixture('.localrc.password')} (not written yet)\n`);
+    expect(r.stdout).toContain(
+      `local.conf: ${fixture('multinode-subnode.conf')}\nSaved passwords: ${fixture('.localrc.password')} (not written yet)\n`,
+    );
     expect(r.stdout).toMatch(/\n  HOST_IP +192\.168\.42\.12  \(local\.conf\)\n/);
     expect(r.stdout).toMatch(/\n  DATABASE_HOST +192\.168\.42\.11  \(local\.conf\)\n/);
     expect(r.stdout).toMatch(/\n  LOGDAYS +4  \(environment\)\n/);
@@ -42,7 +49,9 @@ describe('./stack.ts config', () => {
   it('shows post-config blocks with expanded targets', async () => {
     const r = await stack(['config', '--config', fixture('single-node.conf')]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain(`  [[post-config|/etc/nova/nova.conf]] (written $NOVA_CONF)  ${fixture('single-node.conf')}:24\n    [DEFAULT]\n    debug = True\n    my_ip = 10.11.12.13`);
+    expect(r.stdout).toContain(
+      `  [[post-config|/etc/nova/nova.conf]] (written $NOVA_CONF)  ${fixture('single-node.conf')}:24\n    [DEFAULT]\n    debug = True\n    my_ip = 10.11.12.13`,
+    );
     expect(r.stdout).toContain('    enabled_filters = ComputeFilter\n    enabled_filters = ImagePropertiesFilter');
   });
 
@@ -67,13 +76,17 @@ describe('./stack.ts --help', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout.startsWith('Usage: ./stack.ts [command] [options]\n')).toBe(true);
     expect(r.stdout).toContain('  restart NAME|GLOB...');
-    expect(r.stdout).toContain('    IMAGE_URLS (default: https://github.com/cirros-dev/cirros/releases/download/0.6.3/cirros-0.6.3-x86_64-disk.img when DOWNLOAD_DEFAULT_IMAGES)');
+    expect(r.stdout).toContain(
+      '    IMAGE_URLS (default: https://github.com/cirros-dev/cirros/releases/download/0.6.3/cirros-0.6.3-x86_64-disk.img when DOWNLOAD_DEFAULT_IMAGES)',
+    );
     expect(r.stdout).toContain('    API_WORKERS (default: 1 up to 2 CPUs, else max(2, nproc/4) as in devstack)');
   });
 
   it('per command', async () => {
     const r = await stack(['config', '--help']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe('Usage: ./stack.ts config [--config PATH]\n\nprint every resolved setting (secrets masked) with its origin, unknown variables, and meta-sections.\n\nOptions:\n  --config PATH  read PATH instead of local.conf beside stack.ts\n');
+    expect(r.stdout).toBe(
+      'Usage: ./stack.ts config [--config PATH]\n\nprint every resolved setting (secrets masked) with its origin, unknown variables, and meta-sections.\n\nOptions:\n  --config PATH  read PATH instead of local.conf beside stack.ts\n',
+    );
   });
 });

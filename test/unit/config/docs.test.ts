@@ -33,14 +33,25 @@ describe('README settings reference', () => {
 describe('help texts', () => {
   it('stack.ts --help lists commands, options and the settings reference', () => {
     const h = stackHelp();
-    for (const c of ['config', 'status', 'restart NAME|GLOB...', 'stop NAME...', 'start NAME...', 'logs NAME [-f] [-n N]', 'attach']) expect(h).toContain(c);
+    for (const c of [
+      'config',
+      'status',
+      'restart NAME|GLOB...',
+      'stop NAME...',
+      'start NAME...',
+      'logs NAME [-f] [-n N]',
+      'attach',
+    ])
+      expect(h).toContain(c);
     for (const o of ['--config PATH', '--dry-run', '--force', '--no-tui']) expect(h).toContain(o);
     expect(h).toContain(settingsReferenceText(stackCatalog()));
     for (const s of SETTINGS) expect(h, s.name).toContain(`    ${s.name}`);
   });
 
   it('per-command help and unstack help', () => {
-    expect(stackHelp('logs')).toBe("Usage: ./stack.ts logs NAME [-f] [-n N]\n\nprint a pane's log.\n\nOptions:\n  -f, --follow   keep printing new lines\n  -n, --lines N  print the last N lines\n");
+    expect(stackHelp('logs')).toBe(
+      "Usage: ./stack.ts logs NAME [-f] [-n N]\n\nprint a pane's log.\n\nOptions:\n  -f, --follow   keep printing new lines\n  -n, --lines N  print the last N lines\n",
+    );
     expect(unstackHelp()).toMatch(/^Usage: \.\/unstack\.ts \[-a\|--all\] \[--clean\] \[--config PATH\]/);
   });
 });

@@ -20,9 +20,25 @@ describe('meta-sections', () => {
 
   it('accepts every phase and joins repeated localrc sections in order', () => {
     const conf = parse(
-      ['[[local|localrc]]', 'A=1', '[[post-config|$NOVA_CONF]]', '[[extra|/etc/x]]', '[[post-extra|/etc/y]]', '[[test-config|$TEMPEST_CONFIG]]', '[[local|localrc]]', 'B=2'].join('\n'),
+      [
+        '[[local|localrc]]',
+        'A=1',
+        '[[post-config|$NOVA_CONF]]',
+        '[[extra|/etc/x]]',
+        '[[post-extra|/etc/y]]',
+        '[[test-config|$TEMPEST_CONFIG]]',
+        '[[local|localrc]]',
+        'B=2',
+      ].join('\n'),
     );
-    expect(conf.sections.map((s) => s.phase)).toEqual(['local', 'post-config', 'extra', 'post-extra', 'test-config', 'local']);
+    expect(conf.sections.map((s) => s.phase)).toEqual([
+      'local',
+      'post-config',
+      'extra',
+      'post-extra',
+      'test-config',
+      'local',
+    ]);
     expect(localrcLines(conf).map((l) => [l.text, l.pos.line])).toEqual([
       ['A=1', 2],
       ['B=2', 8],
@@ -48,16 +64,25 @@ describe('meta-sections', () => {
   });
 
   it('rejects settings outside any section and [[local|other]]', () => {
-    expect(() => parse('ADMIN_PASSWORD=x\n[[local|localrc]]')).toThrow(/local.conf:1: 'ADMIN_PASSWORD=x' is outside any meta-section/);
-    expect(() => parse('[[local|localrc.auto]]')).toThrow(/local.conf:1: \[\[local\|localrc.auto\]\]: the local phase only takes/);
+    expect(() => parse('ADMIN_PASSWORD=x\n[[local|localrc]]')).toThrow(
+      /local.conf:1: 'ADMIN_PASSWORD=x' is outside any meta-section/,
+    );
+    expect(() => parse('[[local|localrc.auto]]')).toThrow(
+      /local.conf:1: \[\[local\|localrc.auto\]\]: the local phase only takes/,
+    );
   });
 });
 
 describe('INI bodies', () => {
-  const lines = (text: string, first = 10) => text.split('\n').map((t, i) => ({ text: t, pos: { file: 'f', line: first + i } }));
+  const lines = (text: string, first = 10) =>
+    text.split('\n').map((t, i) => ({ text: t, pos: { file: 'f', line: first + i } }));
 
   it('keeps sections and options in order; a repeated key becomes one option with several values', () => {
-    const ini = parseIni(lines('[DEFAULT]\n# c\n; c\ndebug = True\n\n[filter_scheduler]\nenabled_filters = A\nenabled_filters = B\n[DEFAULT]\nx=1'));
+    const ini = parseIni(
+      lines(
+        '[DEFAULT]\n# c\n; c\ndebug = True\n\n[filter_scheduler]\nenabled_filters = A\nenabled_filters = B\n[DEFAULT]\nx=1',
+      ),
+    );
     expect(ini).toEqual([
       {
         name: 'DEFAULT',
@@ -66,7 +91,10 @@ describe('INI bodies', () => {
           { key: 'x', values: ['1'], pos: { file: 'f', line: 19 } },
         ],
       },
-      { name: 'filter_scheduler', options: [{ key: 'enabled_filters', values: ['A', 'B'], pos: { file: 'f', line: 16 } }] },
+      {
+        name: 'filter_scheduler',
+        options: [{ key: 'enabled_filters', values: ['A', 'B'], pos: { file: 'f', line: 16 } }],
+      },
     ]);
   });
 

@@ -50,7 +50,10 @@ describe('assignments', () => {
   });
 
   it('expands against earlier lines, then the environment, then the defaults', () => {
-    const c = resolve('LOGFILE=$DEST/logs/a.log\nDEST=/srv/stack\nX=$DEST:$HOME:$SERVICE_TIMEOUT', { HOME: '/home/dev', SERVICE_TIMEOUT: '90' });
+    const c = resolve('LOGFILE=$DEST/logs/a.log\nDEST=/srv/stack\nX=$DEST:$HOME:$SERVICE_TIMEOUT', {
+      HOME: '/home/dev',
+      SERVICE_TIMEOUT: '90',
+    });
     expect(c.values.LOGFILE).toBe('/opt/stack/logs/a.log'); // DEST was not set yet on that line
     expect(c.values.X).toBe('/srv/stack:/home/dev:90');
     expect(c.values.DATA_DIR).toBe('/srv/stack/data'); // defaults follow the final values
@@ -93,7 +96,11 @@ describe('services', () => {
     );
     expect(resolve('disable_service horizon c-vol').enabledServices).not.toContain('horizon');
     expect(resolve('disable_all_services\nenable_service key mysql').enabledServices).toEqual(['key', 'mysql']);
-    expect(resolve('ENABLED_SERVICES=key,mysql,rabbit\nENABLED_SERVICES+=,-rabbit,g-api').enabledServices).toEqual(['key', 'mysql', 'g-api']);
+    expect(resolve('ENABLED_SERVICES=key,mysql,rabbit\nENABLED_SERVICES+=,-rabbit,g-api').enabledServices).toEqual([
+      'key',
+      'mysql',
+      'g-api',
+    ]);
     // negation wins even when the name comes back later, as in devstack
     expect(resolve('ENABLED_SERVICES+=,-horizon\nenable_service horizon').enabledServices).not.toContain('horizon');
   });
@@ -105,25 +112,35 @@ describe('services', () => {
   });
 
   it('unknown names fail with a suggestion and file:line', () => {
-    expect(errorOf('ADMIN_PASSWORD=x\nenable_service n-cpuu')).toBe(`${FILE}:3: unknown service 'n-cpuu'; did you mean 'n-cpu'?`);
+    expect(errorOf('ADMIN_PASSWORD=x\nenable_service n-cpuu')).toBe(
+      `${FILE}:3: unknown service 'n-cpuu'; did you mean 'n-cpu'?`,
+    );
     expect(errorOf('disable_service horizn')).toBe(`${FILE}:2: unknown service 'horizn'; did you mean 'horizon'?`);
     expect(errorOf('ENABLED_SERVICES+=,-q-l33')).toBe(`${FILE}:2: unknown service 'q-l33'; did you mean 'q-l3'?`);
-    expect(errorOf('enable_service frobnicator')).toMatch(new RegExp(`^${FILE}:2: unknown service 'frobnicator' \\(see`));
+    expect(errorOf('enable_service frobnicator')).toMatch(
+      new RegExp(`^${FILE}:2: unknown service 'frobnicator' \\(see`),
+    );
   });
 
   it('unknown names in the environment fail too', () => {
-    expect(() => resolve('', { ENABLED_SERVICES: 'key,mysqll' })).toThrow(/unknown service 'mysqll' in ENABLED_SERVICES from the environment; did you mean 'mysql'/);
+    expect(() => resolve('', { ENABLED_SERVICES: 'key,mysqll' })).toThrow(
+      /unknown service 'mysqll' in ENABLED_SERVICES from the environment; did you mean 'mysql'/,
+    );
   });
 
   it('records plugins; names a plugin may define are accepted once a plugin is enabled', () => {
-    const c = resolve('enable_plugin heat https://opendev.org/openstack/heat\nenable_plugin foo $GIT_BASE/x/foo stable/2025.1\nenable_service foo-api frobnicator\n');
+    const c = resolve(
+      'enable_plugin heat https://opendev.org/openstack/heat\nenable_plugin foo $GIT_BASE/x/foo stable/2025.1\nenable_service foo-api frobnicator\n',
+    );
     expect(c.plugins).toEqual([
       { name: 'heat', url: 'https://opendev.org/openstack/heat', ref: 'master', pos: { file: FILE, line: 2 } },
       { name: 'foo', url: 'https://opendev.org/x/foo', ref: 'stable/2025.1', pos: { file: FILE, line: 3 } },
     ]);
     expect(c.enabledServices).toEqual(expect.arrayContaining(['foo-api', 'frobnicator']));
     // a near miss of a known name is still a typo, plugins or not
-    expect(errorOf('enable_plugin heat https://x/heat\nenable_service n-cpuu')).toBe(`${FILE}:3: unknown service 'n-cpuu'; did you mean 'n-cpu'?`);
+    expect(errorOf('enable_plugin heat https://x/heat\nenable_service n-cpuu')).toBe(
+      `${FILE}:3: unknown service 'n-cpuu'; did you mean 'n-cpu'?`,
+    );
     expect(errorOf('enable_plugin heat https://x/heat\nenable_plugin heat https://x/heat')).toBe(
       `${FILE}:3: plugin 'heat' is already enabled at ${FILE}:2`,
     );
@@ -147,16 +164,22 @@ describe('errors name file:line', () => {
   });
 
   it('an unknown command, with what is understood', () => {
-    expect(errorOf('A=1\nsource ./other.sh')).toMatch(new RegExp(`^${FILE}:3: unknown command 'source': the localrc section takes VAR=value`));
+    expect(errorOf('A=1\nsource ./other.sh')).toMatch(
+      new RegExp(`^${FILE}:3: unknown command 'source': the localrc section takes VAR=value`),
+    );
     expect(errorOf('if [ -x foo ]')).toMatch(`${FILE}:2: unknown command 'if'`);
   });
 
   it('text after an assignment (an unquoted space)', () => {
-    expect(errorOf('REGION_NAME=Region Two')).toBe(`${FILE}:2: unexpected 'Two' after an assignment: quote values that contain spaces`);
+    expect(errorOf('REGION_NAME=Region Two')).toBe(
+      `${FILE}:2: unexpected 'Two' after an assignment: quote values that contain spaces`,
+    );
   });
 
   it('never shows a secret value in a type error', () => {
-    expect(errorOf('ADMIN_PASSWORD="a\tb"')).toBe(`${FILE}:2: ADMIN_PASSWORD (value not shown): only printable characters are allowed`);
+    expect(errorOf('ADMIN_PASSWORD="a\tb"')).toBe(
+      `${FILE}:2: ADMIN_PASSWORD (value not shown): only printable characters are allowed`,
+    );
   });
 });
 

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { chooseMethod } from '../../../lib/plan/method.ts';
-import { aptCandidate, parseOsRelease, pipIndexUrl, systemProbes, type MethodProbes } from '../../../lib/system/host-probes.ts';
+import {
+  aptCandidate,
+  parseOsRelease,
+  pipIndexUrl,
+  systemProbes,
+  type MethodProbes,
+} from '../../../lib/system/host-probes.ts';
 import { parseLocalConf } from '../../../lib/config/localconf.ts';
 import { resolveConfig } from '../../../lib/config/resolve.ts';
 import { fakeHost, tempDir, writeConf } from './helpers.ts';
@@ -8,7 +14,13 @@ import type { RunOptions, RunResult, Shell } from '../../../lib/types/shell.ts';
 import { stackCatalog } from '../../../lib/cli/catalog.ts';
 
 const config = (body = '', env: NodeJS.ProcessEnv = {}) =>
-  resolveConfig({ localConf: parseLocalConf(`[[local|localrc]]\n${body}`, 'local.conf'), env, host: fakeHost() , savedPasswords: {}, catalog: stackCatalog() });
+  resolveConfig({
+    localConf: parseLocalConf(`[[local|localrc]]\n${body}`, 'local.conf'),
+    env,
+    host: fakeHost(),
+    savedPasswords: {},
+    catalog: stackCatalog(),
+  });
 
 interface Script {
   git?: boolean | 'hang';
@@ -23,17 +35,38 @@ function probes(s: Script): MethodProbes & { calls: string[] } {
     v === 'hang' ? new Promise<never>(() => undefined) : Promise.resolve({ ok: v ?? false, detail });
   return {
     calls,
-    gitBase: (url, sample, t) => (calls.push(`git ${url} ${sample} ${t}`), answer(s.git, s.git ? 'HTTP 200' : 'ENOTFOUND')),
-    pipIndex: (t) => (calls.push(`index ${t}`), answer(s.index, s.index ? 'package index https://pypi.org/simple/ answers' : 'package index https://pypi.org/simple/ unreachable (ENOTFOUND)')),
-    distro: async () => (calls.push('distro'), s.distro ? { ships: true, description: 'Debian GNU/Linux 12 (bookworm) ships OpenStack Zed (keystone 2:22.0.2)' } : { ships: false, description: 'Fedora has no keystone package' }),
+    gitBase: (url, sample, t) => (
+      calls.push(`git ${url} ${sample} ${t}`), answer(s.git, s.git ? 'HTTP 200' : 'ENOTFOUND')
+    ),
+    pipIndex: (t) => (
+      calls.push(`index ${t}`),
+      answer(
+        s.index,
+        s.index
+          ? 'package index https://pypi.org/simple/ answers'
+          : 'package index https://pypi.org/simple/ unreachable (ENOTFOUND)',
+      )
+    ),
+    distro: async () => (
+      calls.push('distro'),
+      s.distro
+        ? { ships: true, description: 'Debian GNU/Linux 12 (bookworm) ships OpenStack Zed (keystone 2:22.0.2)' }
+        : { ships: false, description: 'Fedora has no keystone package' }
+    ),
   };
 }
 
 describe('chooseMethod', () => {
   it('INSTALL_METHOD wins, with its origin, and probes nothing', async () => {
     const p = probes({});
-    expect(await chooseMethod(config('INSTALL_METHOD=distro'), p)).toEqual({ method: 'distro', reason: 'INSTALL_METHOD=distro in local.conf' });
-    expect(await chooseMethod(config('', { INSTALL_METHOD: 'source' }), p)).toEqual({ method: 'source', reason: 'INSTALL_METHOD=source in the environment' });
+    expect(await chooseMethod(config('INSTALL_METHOD=distro'), p)).toEqual({
+      method: 'distro',
+      reason: 'INSTALL_METHOD=distro in local.conf',
+    });
+    expect(await chooseMethod(config('', { INSTALL_METHOD: 'source' }), p)).toEqual({
+      method: 'source',
+      reason: 'INSTALL_METHOD=source in the environment',
+    });
     expect(p.calls).toEqual([]);
   });
 
@@ -41,14 +74,22 @@ describe('chooseMethod', () => {
     const p = probes({ git: true, index: true, distro: true });
     const m = await chooseMethod(config(), p);
     expect(m.method).toBe('source');
-    expect(m.reason).toBe('GIT_BASE https://opendev.org answers (HTTP 200); package index https://pypi.org/simple/ answers');
-    expect(p.calls).toEqual(['git https://opendev.org https://opendev.org/openstack/requirements.git 3000', 'index 3000']);
+    expect(m.reason).toBe(
+      'GIT_BASE https://opendev.org answers (HTTP 200); package index https://pypi.org/simple/ answers',
+    );
+    expect(p.calls).toEqual([
+      'git https://opendev.org https://opendev.org/openstack/requirements.git 3000',
+      'index 3000',
+    ]);
   });
 
   it('SOURCE_DEPS=distro needs no package index', async () => {
     const p = probes({ git: true, index: false });
     const m = await chooseMethod(config('SOURCE_DEPS=distro\nGIT_BASE=/srv/git'), p);
-    expect(m).toEqual({ method: 'source', reason: 'GIT_BASE /srv/git answers (HTTP 200); SOURCE_DEPS=distro: no package index needed' });
+    expect(m).toEqual({
+      method: 'source',
+      reason: 'GIT_BASE /srv/git answers (HTTP 200); SOURCE_DEPS=distro: no package index needed',
+    });
     expect(p.calls.some((c) => c.startsWith('index'))).toBe(false);
   });
 
@@ -56,7 +97,8 @@ describe('chooseMethod', () => {
     const noGit = await chooseMethod(config(), probes({ git: false, index: true, distro: true }));
     expect(noGit).toEqual({
       method: 'distro',
-      reason: 'GIT_BASE https://opendev.org unreachable (ENOTFOUND); Debian GNU/Linux 12 (bookworm) ships OpenStack Zed (keystone 2:22.0.2)',
+      reason:
+        'GIT_BASE https://opendev.org unreachable (ENOTFOUND); Debian GNU/Linux 12 (bookworm) ships OpenStack Zed (keystone 2:22.0.2)',
     });
     const noIndex = await chooseMethod(config(), probes({ git: true, index: false, distro: true }));
     expect(noIndex.method).toBe('distro');
@@ -66,7 +108,11 @@ describe('chooseMethod', () => {
   it('OFFLINE=True does not probe the network', async () => {
     const p = probes({ git: true, index: true, distro: true });
     const m = await chooseMethod(config('OFFLINE=True'), p);
-    expect(m).toEqual({ method: 'distro', reason: 'OFFLINE=True, so nothing is fetched from GIT_BASE; Debian GNU/Linux 12 (bookworm) ships OpenStack Zed (keystone 2:22.0.2)' });
+    expect(m).toEqual({
+      method: 'distro',
+      reason:
+        'OFFLINE=True, so nothing is fetched from GIT_BASE; Debian GNU/Linux 12 (bookworm) ships OpenStack Zed (keystone 2:22.0.2)',
+    });
     expect(p.calls).toEqual(['distro']);
   });
 
@@ -81,7 +127,9 @@ describe('chooseMethod', () => {
     const m = await chooseMethod(config(), probes({ git: 'hang', index: 'hang', distro: true }), 200);
     const ms = Date.now() - t0;
     expect(m.method).toBe('distro');
-    expect(m.reason).toMatch(/^GIT_BASE https:\/\/opendev.org unreachable \(no answer within 0.2 s\); package index: no answer within 0.2 s;/);
+    expect(m.reason).toMatch(
+      /^GIT_BASE https:\/\/opendev.org unreachable \(no answer within 0.2 s\); package index: no answer within 0.2 s;/,
+    );
     expect(ms).toBeLessThan(1000);
   });
 });
@@ -92,7 +140,10 @@ describe('the real probes (local parts)', () => {
     try {
       const a = writeConf(t.dir, '[global]\nindex-url = https://mirror.example/simple\n', 'a.conf');
       const b = writeConf(t.dir, '[global]\nextra-index-url = file:///opt/pypi/simple\n', 'b.conf');
-      expect(pipIndexUrl({ PIP_INDEX_URL: 'https://x/simple' }, [a])).toEqual({ url: 'https://x/simple', from: 'PIP_INDEX_URL' });
+      expect(pipIndexUrl({ PIP_INDEX_URL: 'https://x/simple' }, [a])).toEqual({
+        url: 'https://x/simple',
+        from: 'PIP_INDEX_URL',
+      });
       expect(pipIndexUrl({}, [a, b])).toEqual({ url: 'https://mirror.example/simple', from: a });
       expect(pipIndexUrl({}, [b])).toEqual({ url: 'https://pypi.org/simple/', from: 'pip default' });
     } finally {
@@ -104,9 +155,18 @@ describe('the real probes (local parts)', () => {
     const t = tempDir();
     try {
       const p = systemProbes({ PIP_INDEX_URL: `file://${t.dir}` });
-      expect(await p.gitBase(t.dir, `${t.dir}/openstack/requirements.git`, 1000)).toEqual({ ok: true, detail: 'local path' });
-      expect(await p.gitBase(`${t.dir}/absent`, '', 1000)).toEqual({ ok: false, detail: `${t.dir}/absent does not exist` });
-      expect(await p.pipIndex(1000)).toEqual({ ok: true, detail: `package index file://${t.dir} (PIP_INDEX_URL) answers` });
+      expect(await p.gitBase(t.dir, `${t.dir}/openstack/requirements.git`, 1000)).toEqual({
+        ok: true,
+        detail: 'local path',
+      });
+      expect(await p.gitBase(`${t.dir}/absent`, '', 1000)).toEqual({
+        ok: false,
+        detail: `${t.dir}/absent does not exist`,
+      });
+      expect(await p.pipIndex(1000)).toEqual({
+        ok: true,
+        detail: `package index file://${t.dir} (PIP_INDEX_URL) answers`,
+      });
       const m = await chooseMethod(config(`GIT_BASE=${t.dir}`), p);
       expect(m.method).toBe('source');
     } finally {
@@ -115,12 +175,16 @@ describe('the real probes (local parts)', () => {
   });
 
   it('parses os-release and apt-cache policy', () => {
-    expect(parseOsRelease('PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\nVERSION_CODENAME=bookworm\n')).toEqual({
+    expect(
+      parseOsRelease('PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\nVERSION_CODENAME=bookworm\n'),
+    ).toEqual({
       PRETTY_NAME: 'Debian GNU/Linux 12 (bookworm)',
       ID: 'debian',
       VERSION_CODENAME: 'bookworm',
     });
-    expect(aptCandidate('keystone:\n  Installed: (none)\n  Candidate: 2:22.0.2-0+deb12u6\n')).toBe('2:22.0.2-0+deb12u6');
+    expect(aptCandidate('keystone:\n  Installed: (none)\n  Candidate: 2:22.0.2-0+deb12u6\n')).toBe(
+      '2:22.0.2-0+deb12u6',
+    );
     expect(aptCandidate('keystone:\n  Installed: (none)\n  Candidate: (none)\n')).toBeUndefined();
     expect(aptCandidate('')).toBeUndefined();
   });

@@ -2,9 +2,19 @@ import { readFileSync, statSync, chmodSync, writeFileSync, existsSync } from 'no
 import { PassThrough, Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig, passwordFilePath } from '../../../lib/config/resolve.ts';
-import { ensurePasswordsDetailed, missingPasswords, neededPasswords, type PasswordPrompter } from '../../../lib/config/passwords.ts';
+import {
+  ensurePasswordsDetailed,
+  missingPasswords,
+  neededPasswords,
+  type PasswordPrompter,
+} from '../../../lib/config/passwords.ts';
 import { askPasswords, enquirerPrompter } from '../../../lib/cli/passwords.ts';
-import { formatPasswordFile, parsePasswordFile, readPasswordFile, writePasswordFile } from '../../../lib/config/password-file.ts';
+import {
+  formatPasswordFile,
+  parsePasswordFile,
+  readPasswordFile,
+  writePasswordFile,
+} from '../../../lib/config/password-file.ts';
 import { MASK, clearSecrets, mask } from '../../../lib/util/secrets.ts';
 import { formatConfig } from '../../../lib/cli/commands/config.ts';
 import { fakeHost, tempDir, writeConf } from './helpers.ts';
@@ -24,7 +34,14 @@ function temp() {
 
 /** A TTY pair enquirer accepts: keys written to `stdin`, the screen collected from `stdout`. */
 function fakeTty() {
-  const stdin = Object.assign(new PassThrough(), { isTTY: true, isRaw: false, setRawMode(mode: boolean) { stdin.isRaw = mode; return stdin; } });
+  const stdin = Object.assign(new PassThrough(), {
+    isTTY: true,
+    isRaw: false,
+    setRawMode(mode: boolean) {
+      stdin.isRaw = mode;
+      return stdin;
+    },
+  });
   let screen = '';
   const stdout = Object.assign(
     new Writable({
@@ -35,7 +52,12 @@ function fakeTty() {
     }),
     { isTTY: true, columns: 100, rows: 40 },
   );
-  return { stdin: stdin as unknown as NodeJS.ReadStream, stdout: stdout as unknown as NodeJS.WriteStream, input: stdin, screen: () => screen };
+  return {
+    stdin: stdin as unknown as NodeJS.ReadStream,
+    stdout: stdout as unknown as NodeJS.WriteStream,
+    input: stdin,
+    screen: () => screen,
+  };
 }
 
 const loadIn = (dir: string, body: string, env: NodeJS.ProcessEnv = {}) => {
@@ -45,7 +67,12 @@ const loadIn = (dir: string, body: string, env: NodeJS.ProcessEnv = {}) => {
 
 describe('which passwords', () => {
   it('only those the enabled services need', () => {
-    expect(neededPasswords(stackCatalog(), ['mysql', 'rabbit', 'key'])).toEqual(['ADMIN_PASSWORD', 'DATABASE_PASSWORD', 'RABBIT_PASSWORD', 'SERVICE_PASSWORD']);
+    expect(neededPasswords(stackCatalog(), ['mysql', 'rabbit', 'key'])).toEqual([
+      'ADMIN_PASSWORD',
+      'DATABASE_PASSWORD',
+      'RABBIT_PASSWORD',
+      'SERVICE_PASSWORD',
+    ]);
     expect(neededPasswords(stackCatalog(), ['mysql'])).toEqual(['DATABASE_PASSWORD']);
     expect(neededPasswords(stackCatalog(), ['n-cpu', 'q-agt'])).toEqual([]);
   });
@@ -60,7 +87,12 @@ describe('which passwords', () => {
 
 describe('the password file', () => {
   it('round-trips any printable characters and stays sourceable by sh', () => {
-    const values = { ADMIN_PASSWORD: SPECIAL, DATABASE_PASSWORD: "'''", RABBIT_PASSWORD: '\\$HOME `x` ${A}', SERVICE_PASSWORD: ' lead and trail ' };
+    const values = {
+      ADMIN_PASSWORD: SPECIAL,
+      DATABASE_PASSWORD: "'''",
+      RABBIT_PASSWORD: '\\$HOME `x` ${A}',
+      SERVICE_PASSWORD: ' lead and trail ',
+    };
     const text = formatPasswordFile(values);
     expect(parsePasswordFile(text, 'f')).toEqual(values);
     expect(text).toContain(`ADMIN_PASSWORD='p@ss:/w%rd#?&$'\\''" x'`);
@@ -83,7 +115,12 @@ describe('headless: nothing is asked', () => {
     const { conf, config } = loadIn(dir, 'DATABASE_PASSWORD=given');
     const notices: string[] = [];
     const tty = fakeTty();
-    const out = await ensurePasswordsDetailed(config, { interactive: false, stdin: tty.stdin, stdout: tty.stdout, log: (l) => notices.push(l) });
+    const out = await ensurePasswordsDetailed(config, {
+      interactive: false,
+      stdin: tty.stdin,
+      stdout: tty.stdout,
+      log: (l) => notices.push(l),
+    });
     expect(out.generated).toEqual(['ADMIN_PASSWORD', 'RABBIT_PASSWORD', 'SERVICE_PASSWORD']);
     expect(out.asked).toEqual([]);
     expect(tty.screen()).toBe('');
@@ -96,10 +133,15 @@ describe('headless: nothing is asked', () => {
     expect(out.config.values.ADMIN_PASSWORD).toBe(saved.ADMIN_PASSWORD);
     expect(out.config.origins.ADMIN_PASSWORD).toBe('generated');
     expect(out.config.values.DATABASE_PASSWORD).toBe('given');
-    expect(notices).toEqual([`Generated ADMIN_PASSWORD, RABBIT_PASSWORD, SERVICE_PASSWORD (no TTY, nothing is asked); saved to ${file} (mode 0600).`]);
+    expect(notices).toEqual([
+      `Generated ADMIN_PASSWORD, RABBIT_PASSWORD, SERVICE_PASSWORD (no TTY, nothing is asked); saved to ${file} (mode 0600).`,
+    ]);
     for (const v of Object.values(saved)) expect(notices.join('\n')).not.toContain(v);
 
-    const again = await ensurePasswordsDetailed(loadConfig({ configPath: conf, env: {}, host: fakeHost(), catalog: stackCatalog() }), { interactive: false, log: (l) => notices.push(l) });
+    const again = await ensurePasswordsDetailed(
+      loadConfig({ configPath: conf, env: {}, host: fakeHost(), catalog: stackCatalog() }),
+      { interactive: false, log: (l) => notices.push(l) },
+    );
     expect(again.generated).toEqual([]);
     expect(again.config.values.RABBIT_PASSWORD).toBe(saved.RABBIT_PASSWORD);
     expect(again.config.origins.RABBIT_PASSWORD).toBe('password-file');
@@ -107,11 +149,17 @@ describe('headless: nothing is asked', () => {
 
   it('an empty assignment in local.conf counts as unset: generated once, then read from the saved file', async () => {
     const dir = temp();
-    const { conf, config } = loadIn(dir, 'disable_all_services\nenable_service key\nADMIN_PASSWORD=\nSERVICE_PASSWORD=s');
+    const { conf, config } = loadIn(
+      dir,
+      'disable_all_services\nenable_service key\nADMIN_PASSWORD=\nSERVICE_PASSWORD=s',
+    );
     const out = await ensurePasswordsDetailed(config, { interactive: false, log: () => undefined });
     expect(out.generated).toEqual(['ADMIN_PASSWORD']);
     const again = loadConfig({ configPath: conf, env: {}, host: fakeHost(), catalog: stackCatalog() });
-    expect([again.values.ADMIN_PASSWORD, again.origins.ADMIN_PASSWORD]).toEqual([out.config.values.ADMIN_PASSWORD, 'password-file']);
+    expect([again.values.ADMIN_PASSWORD, again.origins.ADMIN_PASSWORD]).toEqual([
+      out.config.values.ADMIN_PASSWORD,
+      'password-file',
+    ]);
   });
 
   it('CI=true wins over a terminal', async () => {
@@ -119,7 +167,12 @@ describe('headless: nothing is asked', () => {
     const { config } = loadIn(dir, 'disable_all_services\nenable_service mysql', { CI: 'true' });
     const tty = fakeTty();
     const notices: string[] = [];
-    const out = await askPasswords(config, { interactive: true, stdin: tty.stdin, stdout: tty.stdout, log: (l) => notices.push(l) });
+    const out = await askPasswords(config, {
+      interactive: true,
+      stdin: tty.stdin,
+      stdout: tty.stdout,
+      log: (l) => notices.push(l),
+    });
     expect(out.generated).toEqual(['DATABASE_PASSWORD']);
     expect(tty.screen()).toBe('');
     expect(notices[0]).toMatch(/^Generated DATABASE_PASSWORD \(CI=true, nothing is asked\)/);
@@ -151,12 +204,20 @@ describe('interactive: enquirer on a (fake) terminal', () => {
       }
     }, 10);
     try {
-      const out = await askPasswords(config, { interactive: true, stdin: tty.stdin, stdout: tty.stdout, log: () => undefined });
+      const out = await askPasswords(config, {
+        interactive: true,
+        stdin: tty.stdin,
+        stdout: tty.stdout,
+        log: () => undefined,
+      });
       expect(out.asked).toEqual(['DATABASE_PASSWORD']);
       expect(out.generated).toEqual(['RABBIT_PASSWORD']);
       expect(out.config.values.DATABASE_PASSWORD).toBe(SPECIAL);
       expect(out.config.values.RABBIT_PASSWORD).toMatch(/^[0-9a-f]{20}$/);
-      expect(readPasswordFile(passwordFilePath(conf))).toEqual({ DATABASE_PASSWORD: SPECIAL, RABBIT_PASSWORD: out.config.values.RABBIT_PASSWORD });
+      expect(readPasswordFile(passwordFilePath(conf))).toEqual({
+        DATABASE_PASSWORD: SPECIAL,
+        RABBIT_PASSWORD: out.config.values.RABBIT_PASSWORD,
+      });
       const screen = tty.screen();
       expect(screen).toContain('Password for the database (DATABASE_PASSWORD)');
       expect(screen).toContain('Password for RabbitMQ (RABBIT_PASSWORD)');
@@ -176,13 +237,19 @@ describe('interactive: enquirer on a (fake) terminal', () => {
     expect(out.config.values.SERVICE_PASSWORD).toBe('service_password!');
     // stdin here (vitest's) is no TTY: the default path must generate, not hang in enquirer
     const dir2 = temp();
-    const headless = await askPasswords(loadIn(dir2, 'disable_all_services\nenable_service rabbit').config, { interactive: true, log: () => undefined });
+    const headless = await askPasswords(loadIn(dir2, 'disable_all_services\nenable_service rabbit').config, {
+      interactive: true,
+      log: () => undefined,
+    });
     expect(headless.generated).toEqual(['RABBIT_PASSWORD']);
   });
 
   it('enquirerPrompter keeps control characters out of a password', async () => {
     const tty = fakeTty();
-    const p = enquirerPrompter(tty.stdin, tty.stdout).ask({ name: 'ADMIN_PASSWORD', neededBy: ['key'], prompt: 'Admin' }, '/f');
+    const p = enquirerPrompter(tty.stdin, tty.stdout).ask(
+      { name: 'ADMIN_PASSWORD', neededBy: ['key'], prompt: 'Admin' },
+      '/f',
+    );
     await new Promise((r) => setTimeout(r, 50));
     // Tab and ^A are keys to enquirer (^A moves to the start), never characters of the value.
     tty.input.write('a\tb\x01c\r');
@@ -193,11 +260,20 @@ describe('interactive: enquirer on a (fake) terminal', () => {
 describe('masking', () => {
   it('registers every password at once: config output, masks, URL-encoded forms', async () => {
     const dir = temp();
-    const { config } = loadIn(dir, `ADMIN_PASSWORD='${SPECIAL.replace(/'/g, `'\\''`)}'\nDATABASE_PASSWORD=stackdb\nLDAP_PASSWORD=ldapsecret`);
+    const { config } = loadIn(
+      dir,
+      `ADMIN_PASSWORD='${SPECIAL.replace(/'/g, `'\\''`)}'\nDATABASE_PASSWORD=stackdb\nLDAP_PASSWORD=ldapsecret`,
+    );
     expect(config.values.ADMIN_PASSWORD).toBe(SPECIAL);
     const out = await ensurePasswordsDetailed(config, { interactive: false, log: () => undefined });
     const text = formatConfig(out.config);
-    for (const v of [SPECIAL, 'stackdb', 'ldapsecret', out.config.values.RABBIT_PASSWORD, encodeURIComponent(SPECIAL)]) {
+    for (const v of [
+      SPECIAL,
+      'stackdb',
+      'ldapsecret',
+      out.config.values.RABBIT_PASSWORD,
+      encodeURIComponent(SPECIAL),
+    ]) {
       expect(text).not.toContain(v);
       expect(mask(`x ${v} y`)).toBe(`x ${MASK} y`);
     }

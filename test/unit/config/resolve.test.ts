@@ -17,13 +17,18 @@ function temp() {
   return t.dir;
 }
 
-const load = (configPath: string, env: NodeJS.ProcessEnv = {}) => loadConfig({ configPath, env, host: fakeHost(), catalog: stackCatalog() });
+const load = (configPath: string, env: NodeJS.ProcessEnv = {}) =>
+  loadConfig({ configPath, env, host: fakeHost(), catalog: stackCatalog() });
 
 describe('realistic local.conf files', () => {
   it('single node: passwords derived, paths, branches, services, images, post-config', () => {
     const c = load(fixture('single-node.conf'));
     expect(c.localConfPath).toBe(fixture('single-node.conf'));
-    expect([c.values.ADMIN_PASSWORD, c.values.DATABASE_PASSWORD, c.values.SERVICE_PASSWORD]).toEqual(['secret', 'secret', 'secret']);
+    expect([c.values.ADMIN_PASSWORD, c.values.DATABASE_PASSWORD, c.values.SERVICE_PASSWORD]).toEqual([
+      'secret',
+      'secret',
+      'secret',
+    ]);
     expect(c.values.LOGFILE).toBe('/srv/stack/logs/stack.sh.log');
     expect(c.values.DATA_DIR).toBe('/srv/stack/data');
     expect(c.values.LOGDAYS).toBe('2');
@@ -43,7 +48,10 @@ describe('realistic local.conf files', () => {
       { key: 'debug', values: ['True'], pos: { file: fixture('single-node.conf'), line: 26 } },
       { key: 'my_ip', values: ['10.11.12.13'], pos: { file: fixture('single-node.conf'), line: 27 } },
     ]);
-    expect(nova[1]).toMatchObject({ name: 'filter_scheduler', options: [{ key: 'enabled_filters', values: ['ComputeFilter', 'ImagePropertiesFilter'] }] });
+    expect(nova[1]).toMatchObject({
+      name: 'filter_scheduler',
+      options: [{ key: 'enabled_filters', values: ['ComputeFilter', 'ImagePropertiesFilter'] }],
+    });
     expect(c.unknownVariables).toEqual([]);
   });
 
@@ -71,10 +79,17 @@ describe('realistic local.conf files', () => {
     expect(c.enabledServices).not.toContain('q-l3');
     expect(c.enabledServices).toContain('q-agt');
     expect(c.values.ENABLED_SERVICES.split(',')).toEqual(DEFAULT_ENABLED_SERVICES.filter((s) => s !== 'q-l3'));
-    expect([c.values.NETWORK_GATEWAY, c.values.PUBLIC_NETWORK_GATEWAY, c.values.FLOATING_RANGE]).toEqual(['10.1.0.1', '172.18.161.1', '172.18.161.0/24']);
+    expect([c.values.NETWORK_GATEWAY, c.values.PUBLIC_NETWORK_GATEWAY, c.values.FLOATING_RANGE]).toEqual([
+      '10.1.0.1',
+      '172.18.161.1',
+      '172.18.161.0/24',
+    ]);
     expect(c.unknownVariables.map((u) => u.name)).toContain('Q_USE_PROVIDER_NETWORKING');
     expect(c.unknownVariables.find((u) => u.name === 'PROVIDER_NETWORK_TYPE')?.value).toBe('vlan');
-    expect(c.metaSections[0]).toMatchObject({ file: '/etc/neutron/neutron.conf', sections: [{ name: 'DEFAULT', options: [{ key: 'service_plugins', values: [''] }] }] });
+    expect(c.metaSections[0]).toMatchObject({
+      file: '/etc/neutron/neutron.conf',
+      sections: [{ name: 'DEFAULT', options: [{ key: 'service_plugins', values: [''] }] }],
+    });
     expect(c.metaSections[1].sections[0].options[0].values).toEqual(['default:100:200']);
   });
 
@@ -122,12 +137,16 @@ describe('precedence and origins', () => {
     expect(c.enabledServices).toEqual([...DEFAULT_ENABLED_SERVICES]);
     expect(c.values.HOST_IP).toBe('192.0.2.2');
     expect(c.values.IMAGE_URLS).toBe(CIRROS);
-    expect(() => loadConfig({ configPath: join(dir, 'nope.conf'), env: {}, host: fakeHost(), catalog: stackCatalog() })).toThrow(/nope.conf: no such file/);
+    expect(() =>
+      loadConfig({ configPath: join(dir, 'nope.conf'), env: {}, host: fakeHost(), catalog: stackCatalog() }),
+    ).toThrow(/nope.conf: no such file/);
   });
 
   it('validates values from the environment, naming the variable', () => {
     const dir = temp();
-    expect(() => loadConfig({ topDir: dir, env: { RECLONE: 'maybe' }, host: fakeHost(), catalog: stackCatalog() })).toThrow(/environment variable RECLONE=maybe: expected True or False/);
+    expect(() =>
+      loadConfig({ topDir: dir, env: { RECLONE: 'maybe' }, host: fakeHost(), catalog: stackCatalog() }),
+    ).toThrow(/environment variable RECLONE=maybe: expected True or False/);
   });
 
   it('DOWNLOAD_DEFAULT_IMAGES=False leaves IMAGE_URLS as written', () => {
@@ -140,7 +159,12 @@ describe('precedence and origins', () => {
     const dir = temp();
     const conf = writeConf(dir, '[[local|localrc]]\nFIXED_RANGE=192.0.2.0/24\n');
     // 192.0.2.2 is inside FIXED_RANGE now, so HOST_IP detection skips it
-    const c = loadConfig({ configPath: conf, env: {}, host: fakeHost({ addresses: { eth0: ['192.0.2.2', '198.51.100.4'] } }), catalog: stackCatalog() });
+    const c = loadConfig({
+      configPath: conf,
+      env: {},
+      host: fakeHost({ addresses: { eth0: ['192.0.2.2', '198.51.100.4'] } }),
+      catalog: stackCatalog(),
+    });
     expect(c.values.HOST_IP).toBe('198.51.100.4');
     expect(c.values.SUBNETPOOL_PREFIX_V4).toBe('10.0.0.0/22');
   });
@@ -150,7 +174,11 @@ describe('meta-section targets', () => {
   it('a target that does not expand to an absolute path is an error at its header', () => {
     const dir = temp();
     const conf = writeConf(dir, '[[local|localrc]]\n\n[[post-config|$Q_PLUGIN_CONF_FILE]]\n[ml2]\na = b\n');
-    expect(() => load(conf)).toThrow(new RegExp(`${conf}:3: \\[\\[post-config\\|\\$Q_PLUGIN_CONF_FILE\\]\\] names 'etc/neutron/plugins/ml2/ml2_conf.ini', not an absolute path \\(write /\\$Q_PLUGIN_CONF_FILE`));
+    expect(() => load(conf)).toThrow(
+      new RegExp(
+        `${conf}:3: \\[\\[post-config\\|\\$Q_PLUGIN_CONF_FILE\\]\\] names 'etc/neutron/plugins/ml2/ml2_conf.ini', not an absolute path \\(write /\\$Q_PLUGIN_CONF_FILE`,
+      ),
+    );
     const unknown = writeConf(dir, '[[post-config|$NO_SUCH_CONF]]\n', 'b.conf');
     expect(() => load(unknown)).toThrow(/b.conf:1: .* names '', not an absolute path/);
   });

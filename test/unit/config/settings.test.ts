@@ -148,12 +148,16 @@ describe('computed defaults', () => {
     const host = fakeHost({ iface: 'br-ex', addresses: { 'br-ex': ['172.24.4.1', '10.0.0.5', '198.51.100.7'] } });
     expect(resolverWith({}, host).get('HOST_IP')).toBe('198.51.100.7');
     expect(resolverWith({}, fakeHost()).get('HOST_IP')).toBe('192.0.2.2');
-    expect(resolverWith({ HOST_IP_IFACE: 'eth1' }, fakeHost({ addresses: { eth1: ['203.0.113.9'] } })).get('HOST_IP')).toBe('203.0.113.9');
+    expect(
+      resolverWith({ HOST_IP_IFACE: 'eth1' }, fakeHost({ addresses: { eth1: ['203.0.113.9'] } })).get('HOST_IP'),
+    ).toBe('203.0.113.9');
   });
 
   it('HOST_IP: a clear error when nothing qualifies', () => {
     const host = fakeHost({ iface: 'br-ex', addresses: { 'br-ex': ['172.24.4.1'] } });
-    expect(() => defaultHostIp((n) => resolverWith({}, host).get(n), host)).toThrow(/inside FIXED_RANGE\/FLOATING_RANGE.*set HOST_IP/);
+    expect(() => defaultHostIp((n) => resolverWith({}, host).get(n), host)).toThrow(
+      /inside FIXED_RANGE\/FLOATING_RANGE.*set HOST_IP/,
+    );
     const none = fakeHost({ iface: undefined });
     expect(() => resolverWith({}, none).get('HOST_IP')).toThrow(/no default route.*set HOST_IP in local.conf/);
   });

@@ -60,7 +60,11 @@ describe('phase runner', () => {
       },
     }));
     const t0 = Date.now();
-    await runPhases([{ name: 'configure', steps }], ctx, { journal: journal(), reporter: recorder().reporter, concurrency: 3 });
+    await runPhases([{ name: 'configure', steps }], ctx, {
+      journal: journal(),
+      reporter: recorder().reporter,
+      concurrency: 3,
+    });
     expect(peak).toBe(3);
     // 6 steps of 30 ms, 3 at a time: two waves, far less than 6 sequential steps.
     expect(Date.now() - t0).toBeLessThan(6 * 30);
@@ -72,10 +76,20 @@ describe('phase runner', () => {
       id: 'keystone:db-sync',
       title: 'keystone db sync',
       run: async () => {
-        throw new CommandError('keystone-manage db_sync', 3, ['line 1', 'Access denied for user'], '/opt/stack/logs/stack.log');
+        throw new CommandError(
+          'keystone-manage db_sync',
+          3,
+          ['line 1', 'Access denied for user'],
+          '/opt/stack/logs/stack.log',
+        );
       },
     };
-    const dependent: Step = { id: 'keystone:bootstrap', title: 'bootstrap', after: ['keystone:db-sync'], run: async () => void ran.push('bootstrap') };
+    const dependent: Step = {
+      id: 'keystone:bootstrap',
+      title: 'bootstrap',
+      after: ['keystone:db-sync'],
+      run: async () => void ran.push('bootstrap'),
+    };
     const { reporter, lines } = recorder();
     const err = await runPhases(
       [
@@ -114,7 +128,9 @@ describe('phase runner', () => {
       { name: 'install', steps: [mk('apt', 'pkgs-1'), mk('always')] },
       { name: 'init', steps: [mk('db', fpB, true)] },
     ];
-    await expect(runPhases(phases(), ctx, { journal: j, reporter: recorder().reporter })).rejects.toBeInstanceOf(StepError);
+    await expect(runPhases(phases(), ctx, { journal: j, reporter: recorder().reporter })).rejects.toBeInstanceOf(
+      StepError,
+    );
     expect(count).toEqual({ apt: 1, always: 1, db: 1 });
     // Re-run after the failure: apt is still valid and skipped; the failed step runs again.
     await runPhases(phases(), ctx, { journal: new StepJournal(j.file), reporter: recorder().reporter });
@@ -122,7 +138,11 @@ describe('phase runner', () => {
     // Changed inputs invalidate only that step.
     await runPhases(phases('v2'), ctx, { journal: new StepJournal(j.file), reporter: recorder().reporter });
     expect(count).toEqual({ apt: 1, always: 3, db: 3 });
-    await runPhases(phases('v2'), ctx, { journal: new StepJournal(j.file), reporter: recorder().reporter, force: true });
+    await runPhases(phases('v2'), ctx, {
+      journal: new StepJournal(j.file),
+      reporter: recorder().reporter,
+      force: true,
+    });
     expect(count).toEqual({ apt: 2, always: 4, db: 4 });
   });
 
@@ -130,10 +150,21 @@ describe('phase runner', () => {
     let abort = false;
     const ran: string[] = [];
     const steps: Step[] = [
-      { id: 'a', title: 'a', run: async () => { ran.push('a'); abort = true; } },
+      {
+        id: 'a',
+        title: 'a',
+        run: async () => {
+          ran.push('a');
+          abort = true;
+        },
+      },
       { id: 'b', title: 'b', after: ['a'], run: async () => void ran.push('b') },
     ];
-    const err = await runPhases([{ name: 'install', steps }], ctx, { journal: journal(), reporter: recorder().reporter, aborted: () => abort }).catch((e) => e);
+    const err = await runPhases([{ name: 'install', steps }], ctx, {
+      journal: journal(),
+      reporter: recorder().reporter,
+      aborted: () => abort,
+    }).catch((e) => e);
     expect(err.name).toBe('InterruptedError');
     expect(ran).toEqual(['a']);
   });
@@ -146,7 +177,20 @@ describe('phase runner', () => {
 
   it('prints a per-phase timing table', async () => {
     const report = await runPhases(
-      [{ name: 'install', steps: [{ id: 'apt', title: 'apt', run: async () => { await sleep(20); } }] }],
+      [
+        {
+          name: 'install',
+          steps: [
+            {
+              id: 'apt',
+              title: 'apt',
+              run: async () => {
+                await sleep(20);
+              },
+            },
+          ],
+        },
+      ],
       ctx,
       { journal: journal(), reporter: recorder().reporter },
     );

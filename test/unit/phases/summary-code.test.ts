@@ -14,12 +14,24 @@ const ready = (names: string[]) => names.map((name) => ({ name, state: 'ready' }
 
 describe('formatSummary: code of every pane', () => {
   it('source: OpenStack panes from checkouts, infrastructure from packages, checkouts listed', () => {
-    const plan = makePlan({ SERVICE_PROTOCOL: 'http', SOURCE_DEPS: 'distro' }, { services: SERVICES, method: 'source' });
+    const plan = makePlan(
+      { SERVICE_PROTOCOL: 'http', SOURCE_DEPS: 'distro' },
+      { services: SERVICES, method: 'source' },
+    );
     const text = formatSummary(plan, ready(plan.processes.map((p) => p.name)), []);
-    for (const [pane, code] of [['mysql', 'package'], ['rabbit', 'package'], ['memcached', 'package'], ['key', 'checkout'], ['g-api', 'checkout'], ['n-api', 'checkout']]) {
+    for (const [pane, code] of [
+      ['mysql', 'package'],
+      ['rabbit', 'package'],
+      ['memcached', 'package'],
+      ['key', 'checkout'],
+      ['g-api', 'checkout'],
+      ['n-api', 'checkout'],
+    ]) {
       expect(text).toMatch(new RegExp(`^${pane}\\s+\\S+\\s+ready\\s+\\d*\\s*${code}$`, 'm'));
     }
-    expect(text).toContain('Checkouts:  /opt/stack/keystone, /opt/stack/glance, /opt/stack/nova (venv /opt/stack/data/venv;');
+    expect(text).toContain(
+      'Checkouts:  /opt/stack/keystone, /opt/stack/glance, /opt/stack/nova (venv /opt/stack/data/venv;',
+    );
   });
 
   it('distro: every pane from a package, no checkouts line', () => {

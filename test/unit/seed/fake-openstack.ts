@@ -58,7 +58,11 @@ export class FakeOpenStack {
     this.projects.push({ id: randomUUID(), name: 'admin', domain_id: 'default' });
     const admin = { id: randomUUID(), name: 'admin', domain_id: 'default', password: this.adminPassword };
     this.users.push(admin);
-    this.assignments.push({ actor: { user: admin.id }, scope: { project: { id: this.projects[0].id } }, role: this.roles[0].id });
+    this.assignments.push({
+      actor: { user: admin.id },
+      scope: { project: { id: this.projects[0].id } },
+      role: this.roles[0].id,
+    });
     this.regions.push({ id: 'RegionOne' });
     const ks = { id: randomUUID(), name: 'keystone', type: 'identity' };
     this.services.push(ks);
@@ -71,7 +75,13 @@ export class FakeOpenStack {
     await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', () => r()));
     this.base = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     for (const iface of ['public', 'internal', 'admin']) {
-      this.endpoints.push({ id: randomUUID(), service_id: this.services[0].id, interface: iface, region_id: 'RegionOne', url: `${this.base}/identity/v3` });
+      this.endpoints.push({
+        id: randomUUID(),
+        service_id: this.services[0].id,
+        interface: iface,
+        region_id: 'RegionOne',
+        url: `${this.base}/identity/v3`,
+      });
     }
     return this.base;
   }
@@ -101,7 +111,12 @@ export class FakeOpenStack {
         { interface: 'public', region_id: this.region, region: this.region, url: `${this.base}/${path}` },
       ],
     });
-    return [ep('identity', 'keystone', 'identity/v3'), ep('compute', 'nova', 'compute/v2.1'), ep('network', 'neutron', 'network'), ep('image', 'glance', 'image')];
+    return [
+      ep('identity', 'keystone', 'identity/v3'),
+      ep('compute', 'nova', 'compute/v2.1'),
+      ep('network', 'neutron', 'network'),
+      ep('image', 'glance', 'image'),
+    ];
   }
 
   private send(res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}) {
@@ -116,11 +131,20 @@ export class FakeOpenStack {
     const raw = Buffer.concat(chunks);
     const url = new URL(req.url!, this.base);
     const [, prefix, ...rest] = url.pathname.split('/');
-    const service = (['identity', 'compute', 'network', 'image'].includes(prefix) ? prefix : 'other') as RecordedRequest['service'];
+    const service = (
+      ['identity', 'compute', 'network', 'image'].includes(prefix) ? prefix : 'other'
+    ) as RecordedRequest['service'];
     const path = '/' + rest.join('/') + url.search;
     const isJson = String(req.headers['content-type'] ?? '').includes('json');
     const body = raw.length && isJson ? JSON.parse(raw.toString()) : undefined;
-    this.requests.push({ method: req.method!, path, service, body, bytes: isJson ? undefined : raw.length, headers: req.headers });
+    this.requests.push({
+      method: req.method!,
+      path,
+      service,
+      body,
+      bytes: isJson ? undefined : raw.length,
+      headers: req.headers,
+    });
 
     const fail = this.failNext.find((f) => f.count > 0 && path.startsWith(f.prefix));
     if (fail) {
@@ -133,10 +157,18 @@ export class FakeOpenStack {
     if (service === 'identity' && req.method === 'POST' && path === '/v3/auth/tokens') {
       const pw = body?.auth?.identity?.password?.user;
       const user = this.users.find((u) => u.name === pw?.name);
-      if (!user || user.password !== pw.password) return this.send(res, 401, { error: { code: 401, message: 'The request you have made requires authentication.', title: 'Unauthorized' } });
+      if (!user || user.password !== pw.password)
+        return this.send(res, 401, {
+          error: { code: 401, message: 'The request you have made requires authentication.', title: 'Unauthorized' },
+        });
       this.tokensIssued++;
       const project = this.projects.find((p) => p.name === body.auth.scope?.project?.name);
-      return this.send(res, 201, { token: { catalog: this.catalog(), project: { id: project?.id, name: project?.name } } }, { 'X-Subject-Token': this.token });
+      return this.send(
+        res,
+        201,
+        { token: { catalog: this.catalog(), project: { id: project?.id, name: project?.name } } },
+        { 'X-Subject-Token': this.token },
+      );
     }
     if (req.headers['x-auth-token'] !== this.token) return this.send(res, 401, { error: { message: 'bad token' } });
 
@@ -148,7 +180,9 @@ export class FakeOpenStack {
   }
 
   private filter(list: Obj[], q: URLSearchParams): Obj[] {
-    return list.filter((x) => [...q.entries()].every(([k, v]) => k === 'is_public' || String(x[k]) === v || (v === 'true' && x[k] === true)));
+    return list.filter((x) =>
+      [...q.entries()].every(([k, v]) => k === 'is_public' || String(x[k]) === v || (v === 'true' && x[k] === true)),
+    );
   }
 
   private identity(method: string, s: string[], q: URLSearchParams, body: any, res: ServerResponse) {
@@ -166,16 +200,33 @@ export class FakeOpenStack {
       const gid = q.get('group.id');
       const list = this.assignments
         .filter((a) => (uid ? a.actor.user === uid : a.actor.group === gid))
-        .map((a) => ({ role: { id: a.role }, scope: a.scope, ...(a.actor.user ? { user: { id: a.actor.user } } : { group: { id: a.actor.group } }) }));
+        .map((a) => ({
+          role: { id: a.role },
+          scope: a.scope,
+          ...(a.actor.user ? { user: { id: a.actor.user } } : { group: { id: a.actor.group } }),
+        }));
       return this.send(res, 200, { role_assignments: list });
     }
     // PUT /projects/{p}/users/{u}/roles/{r}, /domains/{d}/groups/{g}/roles/{r}, /system/users/{u}/roles/{r}
     if (method === 'PUT' && s.includes('roles')) {
-      const scope = s[0] === 'system' ? { system: { all: true } } : s[0] === 'projects' ? { project: { id: s[1] } } : { domain: { id: s[1] } };
+      const scope =
+        s[0] === 'system'
+          ? { system: { all: true } }
+          : s[0] === 'projects'
+            ? { project: { id: s[1] } }
+            : { domain: { id: s[1] } };
       const [kind, actorId, , roleId] = s[0] === 'system' ? s.slice(1) : s.slice(2);
-      if (!this.roles.some((r) => r.id === roleId)) return this.send(res, 404, { error: { message: `Could not find role: ${roleId}.` } });
+      if (!this.roles.some((r) => r.id === roleId))
+        return this.send(res, 404, { error: { message: `Could not find role: ${roleId}.` } });
       const actor = kind === 'users' ? { user: actorId } : { group: actorId };
-      if (!this.assignments.some((a) => JSON.stringify(a.actor) === JSON.stringify(actor) && JSON.stringify(a.scope) === JSON.stringify(scope) && a.role === roleId)) {
+      if (
+        !this.assignments.some(
+          (a) =>
+            JSON.stringify(a.actor) === JSON.stringify(actor) &&
+            JSON.stringify(a.scope) === JSON.stringify(scope) &&
+            a.role === roleId,
+        )
+      ) {
         this.assignments.push({ actor, scope, role: roleId });
       }
       return this.send(res, 204);
@@ -186,12 +237,20 @@ export class FakeOpenStack {
     if (method === 'GET' && s.length === 1) return this.send(res, 200, { [s[0]]: this.filter(list, q) });
     if (method === 'POST' && s.length === 1) {
       const obj = { id: randomUUID(), ...body[singular] };
-      if (s[0] === 'users' && list.some((u) => u.name === obj.name)) return this.send(res, 409, { error: { message: `Conflict occurred attempting to store user - Duplicate entry found with name ${obj.name} at domain ID default.` } });
+      if (s[0] === 'users' && list.some((u) => u.name === obj.name))
+        return this.send(res, 409, {
+          error: {
+            message: `Conflict occurred attempting to store user - Duplicate entry found with name ${obj.name} at domain ID default.`,
+          },
+        });
       list.push(obj);
       return this.send(res, 201, { [singular]: obj });
     }
     if (method === 'DELETE' && s.length === 2) {
-      list.splice(list.findIndex((x) => x.id === s[1]), 1);
+      list.splice(
+        list.findIndex((x) => x.id === s[1]),
+        1,
+      );
       return this.send(res, 204);
     }
     if (method === 'PATCH' && s.length === 2) {
@@ -205,15 +264,20 @@ export class FakeOpenStack {
 
   private compute(method: string, s: string[], _q: URLSearchParams, body: any, res: ServerResponse) {
     if (s[0] !== 'flavors') return this.send(res, 404, { itemNotFound: { message: 'nope', code: 404 } });
-    if (method === 'GET' && (s[1] === 'detail' || s.length === 1)) return this.send(res, 200, { flavors: this.flavors });
-    if (method === 'GET' && s.length === 2) return this.send(res, 200, { flavor: this.flavors.find((f) => f.id === s[1]) });
+    if (method === 'GET' && (s[1] === 'detail' || s.length === 1))
+      return this.send(res, 200, { flavors: this.flavors });
+    if (method === 'GET' && s.length === 2)
+      return this.send(res, 200, { flavor: this.flavors.find((f) => f.id === s[1]) });
     if (method === 'DELETE' && s.length === 2) {
       this.flavors = this.flavors.filter((f) => f.id !== s[1]);
       return this.send(res, 202);
     }
     if (method === 'POST' && s.length === 1) {
       const f = { ...body.flavor, extra_specs: {} };
-      if (this.flavors.some((x) => x.id === f.id || x.name === f.name)) return this.send(res, 409, { conflictingRequest: { code: 409, message: `Flavor with name ${f.name} already exists.` } });
+      if (this.flavors.some((x) => x.id === f.id || x.name === f.name))
+        return this.send(res, 409, {
+          conflictingRequest: { code: 409, message: `Flavor with name ${f.name} already exists.` },
+        });
       this.flavors.push(f);
       return this.send(res, 200, { flavor: f });
     }
@@ -245,15 +309,35 @@ export class FakeOpenStack {
     if (!c) return this.send(res, 404, { NeutronError: { message: `no ${s[0]}`, type: 'HTTPNotFound' } });
     const [list, singular] = c;
     if (method === 'GET' && s.length === 1) {
-      if (s[0] === 'security-groups' && q.get('project_id') && !this.securityGroups.some((g) => g.project_id === q.get('project_id') && g.name === 'default')) {
+      if (
+        s[0] === 'security-groups' &&
+        q.get('project_id') &&
+        !this.securityGroups.some((g) => g.project_id === q.get('project_id') && g.name === 'default')
+      ) {
         // neutron makes a project's default group on first sight
         this.securityGroups.push({
           id: randomUUID(),
           name: 'default',
           project_id: q.get('project_id'),
           security_group_rules: [
-            { direction: 'egress', ethertype: 'IPv4', protocol: null, port_range_min: null, port_range_max: null, remote_ip_prefix: null, remote_group_id: null },
-            { direction: 'ingress', ethertype: 'IPv4', protocol: null, port_range_min: null, port_range_max: null, remote_ip_prefix: null, remote_group_id: 'self' },
+            {
+              direction: 'egress',
+              ethertype: 'IPv4',
+              protocol: null,
+              port_range_min: null,
+              port_range_max: null,
+              remote_ip_prefix: null,
+              remote_group_id: null,
+            },
+            {
+              direction: 'ingress',
+              ethertype: 'IPv4',
+              protocol: null,
+              port_range_min: null,
+              port_range_max: null,
+              remote_ip_prefix: null,
+              remote_group_id: 'self',
+            },
           ],
         });
       }
@@ -270,12 +354,20 @@ export class FakeOpenStack {
       return this.send(res, 201, { [singular]: obj });
     }
     if (method === 'PUT' && s[0] === 'routers' && s[2] === 'add_router_interface') {
-      const port = { id: randomUUID(), device_id: s[1], network_id: this.subnets.find((x) => x.id === body.subnet_id)?.network_id, fixed_ips: [{ subnet_id: body.subnet_id }] };
+      const port = {
+        id: randomUUID(),
+        device_id: s[1],
+        network_id: this.subnets.find((x) => x.id === body.subnet_id)?.network_id,
+        fixed_ips: [{ subnet_id: body.subnet_id }],
+      };
       this.ports.push(port);
       return this.send(res, 200, { id: s[1], subnet_id: body.subnet_id, port_id: port.id });
     }
     if (method === 'DELETE' && s.length === 2) {
-      list.splice(list.findIndex((x) => x.id === s[1]), 1);
+      list.splice(
+        list.findIndex((x) => x.id === s[1]),
+        1,
+      );
       return this.send(res, 204);
     }
     if (method === 'PUT' && s.length === 2) {
@@ -289,7 +381,12 @@ export class FakeOpenStack {
   private image(method: string, s: string[], q: URLSearchParams, body: any, bytes: number, res: ServerResponse) {
     if (s[0] !== 'v2' || s[1] !== 'images') return this.send(res, 404, {});
     if (method === 'GET' && s.length === 2) return this.send(res, 200, { images: this.filter(this.images, q) });
-    if (method === 'GET' && s.length === 3) return this.send(res, 200, this.images.find((i) => i.id === s[2]));
+    if (method === 'GET' && s.length === 3)
+      return this.send(
+        res,
+        200,
+        this.images.find((i) => i.id === s[2]),
+      );
     if (method === 'POST' && s.length === 2) {
       const img = { id: randomUUID(), status: 'queued', ...body };
       this.images.push(img);

@@ -59,7 +59,13 @@ describe('format detection', () => {
 
   it('falls back to magic bytes when qemu-img is missing, agreeing with qemu-img', async () => {
     const noQemu = { run: async () => ({ code: 127, stdout: '', stderr: 'qemu-img: not found' }) };
-    for (const [file, fmt] of [['tiny.qcow2.img', 'qcow2'], ['plain.img', 'raw'], ['disk.vhd', 'vhd'], ['disk.vdi', 'vdi'], ['disk.vmdk', 'vmdk']] as const) {
+    for (const [file, fmt] of [
+      ['tiny.qcow2.img', 'qcow2'],
+      ['plain.img', 'raw'],
+      ['disk.vhd', 'vhd'],
+      ['disk.vdi', 'vdi'],
+      ['disk.vmdk', 'vmdk'],
+    ] as const) {
       expect(await detectDiskFormat(noQemu, join(dir, file))).toBe(fmt);
       expect(diskFormatFromMagic(readFileSync(join(dir, file)).subarray(0, 0x8010))).toBe(fmt);
     }
@@ -67,8 +73,10 @@ describe('format detection', () => {
 });
 
 describe('names and sources', () => {
-  it("names images like devstack (file name without .img)", () => {
-    expect(imageNameFromUrl('https://github.com/cirros-dev/cirros/releases/download/0.6.3/cirros-0.6.3-x86_64-disk.img')).toBe('cirros-0.6.3-x86_64-disk');
+  it('names images like devstack (file name without .img)', () => {
+    expect(
+      imageNameFromUrl('https://github.com/cirros-dev/cirros/releases/download/0.6.3/cirros-0.6.3-x86_64-disk.img'),
+    ).toBe('cirros-0.6.3-x86_64-disk');
     expect(imageNameFromUrl('file:///srv/images/my%20disk.qcow2')).toBe('my disk');
     expect(imageNameFromUrl('/srv/images/fedora.raw')).toBe('fedora');
     expect(parseImageUrls(' a.img, ,b.img,a.img ')).toEqual(['a.img', 'b.img']);
@@ -76,7 +84,11 @@ describe('names and sources', () => {
 
   it('caches downloads under files/images and uses local paths in place', () => {
     const dirs = { filesDir: '/repo/files', topDir: '/repo' };
-    expect(imageSource('http://mirror/x/cirros.img', dirs)).toEqual({ kind: 'remote', url: 'http://mirror/x/cirros.img', cachePath: '/repo/files/images/cirros.img' });
+    expect(imageSource('http://mirror/x/cirros.img', dirs)).toEqual({
+      kind: 'remote',
+      url: 'http://mirror/x/cirros.img',
+      cachePath: '/repo/files/images/cirros.img',
+    });
     expect(imageSource('file:///srv/a.img', dirs)).toEqual({ kind: 'local', path: '/srv/a.img' });
     expect(imageSource('images/a.img', dirs)).toEqual({ kind: 'local', path: '/repo/images/a.img' });
     expect(() => imageSource('ftp://h/a.img', dirs)).toThrow(/unsupported URL scheme/);
@@ -95,7 +107,13 @@ describe('seeding images into the fake glance', () => {
   beforeEach(async () => {
     os = new FakeOpenStack();
     await os.start();
-    client = await RestClient.login({ authUrl: os.authUrl, username: 'admin', password: os.adminPassword, projectName: 'admin', region: 'RegionOne' });
+    client = await RestClient.login({
+      authUrl: os.authUrl,
+      username: 'admin',
+      password: os.adminPassword,
+      projectName: 'admin',
+      region: 'RegionOne',
+    });
     filesDir = mkdtempSync(join(tmpdir(), 'tstack-files-'));
     served = 0;
     http = createServer((req, res) => {
@@ -120,7 +138,12 @@ describe('seeding images into the fake glance', () => {
     clearSecrets();
   });
 
-  const deps = (lines: string[]) => ({ client, sh, log: (l: string) => lines.push(l), dirs: { filesDir, topDir: dir } });
+  const deps = (lines: string[]) => ({
+    client,
+    sh,
+    log: (l: string) => lines.push(l),
+    dirs: { filesDir, topDir: dir },
+  });
 
   it('downloads with progress, caches, detects qcow2, streams it to glance; a re-run neither downloads nor writes', async () => {
     const lines: string[] = [];
@@ -129,9 +152,16 @@ describe('seeding images into the fake glance', () => {
     expect(out).toMatchObject({ name: 'cirros-test', status: 'uploaded', diskFormat: 'qcow2' });
     expect(statSync(join(filesDir, 'images', 'cirros-test.img')).size).toBe(size);
     expect(existsSync(join(filesDir, 'images', 'cirros-test.img.part'))).toBe(false);
-    expect(lines).toContain(`cirros-test: ${(size / 1048576).toFixed(1)} MiB of ${(size / 1048576).toFixed(1)} MiB (100%)`);
+    expect(lines).toContain(
+      `cirros-test: ${(size / 1048576).toFixed(1)} MiB of ${(size / 1048576).toFixed(1)} MiB (100%)`,
+    );
     const create = os.requests.find((r) => r.service === 'image' && r.method === 'POST')!;
-    expect(create.body).toEqual({ name: 'cirros-test', disk_format: 'qcow2', container_format: 'bare', visibility: 'public' });
+    expect(create.body).toEqual({
+      name: 'cirros-test',
+      disk_format: 'qcow2',
+      container_format: 'bare',
+      visibility: 'public',
+    });
     const upload = os.requests.find((r) => r.method === 'PUT')!;
     expect(upload.path).toBe(`/v2/images/${out.imageId}/file`);
     expect(upload.headers['content-type']).toBe('application/octet-stream');
@@ -189,7 +219,10 @@ describe('seeding images into the fake glance', () => {
 
   it('the step notes a warning, records the failure and still seeds the other images', async () => {
     const bad = `${httpBase}/missing.img`;
-    const plan = fakePlan({ IMAGE_URLS: `${join(dir, 'plain.img')},${bad}`, DOWNLOAD_DEFAULT_IMAGES: 'False' }, { filesDir, topDir: dir });
+    const plan = fakePlan(
+      { IMAGE_URLS: `${join(dir, 'plain.img')},${bad}`, DOWNLOAD_DEFAULT_IMAGES: 'False' },
+      { filesDir, topDir: dir },
+    );
     const report = createSeedReport();
     const ctx = recordingContext(plan, async () => client, sh);
     await imagesStep(plan, report).run(ctx);
@@ -198,6 +231,8 @@ describe('seeding images into the fake glance', () => {
       ['missing', 'failed'],
     ]);
     expect(imagesSeeded(report)).toBe(false);
-    expect(ctx.notes).toEqual([{ kind: 'incomplete', message: `image missing not seeded: cannot download ${bad}: HTTP 404; ${IMAGE_REMEDY}` }]);
+    expect(ctx.notes).toEqual([
+      { kind: 'incomplete', message: `image missing not seeded: cannot download ${bad}: HTTP 404; ${IMAGE_REMEDY}` },
+    ]);
   });
 });

@@ -16,7 +16,13 @@ describe('flavors and networks', () => {
   beforeEach(async () => {
     os = new FakeOpenStack();
     await os.start();
-    client = await RestClient.login({ authUrl: os.authUrl, username: 'admin', password: os.adminPassword, projectName: 'admin', region: 'RegionOne' });
+    client = await RestClient.login({
+      authUrl: os.authUrl,
+      username: 'admin',
+      password: os.adminPassword,
+      projectName: 'admin',
+      region: 'RegionOne',
+    });
   });
   afterEach(async () => {
     await os.stop();
@@ -25,7 +31,20 @@ describe('flavors and networks', () => {
 
   it("creates devstack's flavors with its ids and sizes and hw_rng:allowed; a re-run only reads", async () => {
     const created = await ensureFlavors(client);
-    expect(created).toEqual(['m1.tiny', 'm1.small', 'm1.medium', 'm1.large', 'm1.xlarge', 'cirros256', 'ds512M', 'ds1G', 'ds2G', 'ds4G', 'm1.nano', 'm1.micro']);
+    expect(created).toEqual([
+      'm1.tiny',
+      'm1.small',
+      'm1.medium',
+      'm1.large',
+      'm1.xlarge',
+      'cirros256',
+      'ds512M',
+      'ds1G',
+      'ds2G',
+      'ds4G',
+      'm1.nano',
+      'm1.micro',
+    ]);
     const byName = Object.fromEntries(os.flavors.map((f) => [f.name, f]));
     expect(byName['m1.nano']).toMatchObject({ id: '42', ram: 192, disk: 1, vcpus: 1 });
     expect(byName['m1.micro']).toMatchObject({ id: '84', ram: 256, disk: 1, vcpus: 1 });
@@ -48,13 +67,31 @@ describe('flavors and networks', () => {
     const mark = os.requests.length;
     const created = await ensureFlavors(client, DEVSTACK_FLAVORS.slice(0, 1));
     expect(created).toEqual([]);
-    expect(os.writes(mark).map((w) => [w.method, w.path, w.body])).toEqual([['POST', '/v2.1/flavors/custom/os-extra_specs', { extra_specs: { 'hw_rng:allowed': 'True' } }]]);
+    expect(os.writes(mark).map((w) => [w.method, w.path, w.body])).toEqual([
+      ['POST', '/v2.1/flavors/custom/os-extra_specs', { extra_specs: { 'hw_rng:allowed': 'True' } }],
+    ]);
   });
 
   it('builds the network spec from the settings, with devstack defaults', () => {
-    const spec = networkSpec(fakePlan({ FLOATING_RANGE: '172.24.5.0/24', IPV4_ADDRS_SAFE_TO_USE: '10.1.0.0/20', PUBLIC_NETWORK_GATEWAY: '172.24.5.1' }));
-    expect(spec.subnetPool).toEqual({ name: 'shared-default-subnetpool-v4', prefix: '10.1.0.0/20', defaultPrefixLen: 26 });
-    expect(spec.public).toEqual({ network: 'public', subnet: 'public-subnet', cidr: '172.24.5.0/24', gateway: '172.24.5.1', physnet: 'public' });
+    const spec = networkSpec(
+      fakePlan({
+        FLOATING_RANGE: '172.24.5.0/24',
+        IPV4_ADDRS_SAFE_TO_USE: '10.1.0.0/20',
+        PUBLIC_NETWORK_GATEWAY: '172.24.5.1',
+      }),
+    );
+    expect(spec.subnetPool).toEqual({
+      name: 'shared-default-subnetpool-v4',
+      prefix: '10.1.0.0/20',
+      defaultPrefixLen: 26,
+    });
+    expect(spec.public).toEqual({
+      network: 'public',
+      subnet: 'public-subnet',
+      cidr: '172.24.5.0/24',
+      gateway: '172.24.5.1',
+      physnet: 'public',
+    });
     expect(spec.private).toEqual({ network: 'private', subnet: 'private-subnet', prefixLen: 26 });
     expect(spec.router).toBe('router1');
     expect(networkSpec(fakePlan({})).public.cidr).toBe('172.24.4.0/24');
@@ -63,7 +100,13 @@ describe('flavors and networks', () => {
   it('creates the pool, private and public networks, router1 and the demo rules; a re-run only reads', async () => {
     const { projectIds } = await ensureAccounts(client, 'pw');
     const demo = projectIds.demo;
-    const spec = networkSpec(fakePlan({ FLOATING_RANGE: '172.24.4.0/24', IPV4_ADDRS_SAFE_TO_USE: '10.0.0.0/22', PUBLIC_NETWORK_GATEWAY: '172.24.4.1' }));
+    const spec = networkSpec(
+      fakePlan({
+        FLOATING_RANGE: '172.24.4.0/24',
+        IPV4_ADDRS_SAFE_TO_USE: '10.0.0.0/22',
+        PUBLIC_NETWORK_GATEWAY: '172.24.4.1',
+      }),
+    );
     const mark0 = os.requests.length;
     const r = await ensureNetworks(client, spec);
     expect(r.created).toEqual([
@@ -85,18 +128,95 @@ describe('flavors and networks', () => {
     const router = os.routers[0];
     const sg = os.securityGroups.find((g) => g.project_id === demo)!;
     expect(posts).toEqual([
-      ['POST', '/v2.0/subnetpools', { subnetpool: { name: 'shared-default-subnetpool-v4', prefixes: ['10.0.0.0/22'], default_prefixlen: 26, shared: true, is_default: true } }],
+      [
+        'POST',
+        '/v2.0/subnetpools',
+        {
+          subnetpool: {
+            name: 'shared-default-subnetpool-v4',
+            prefixes: ['10.0.0.0/22'],
+            default_prefixlen: 26,
+            shared: true,
+            is_default: true,
+          },
+        },
+      ],
       ['POST', '/v2.0/networks', { network: { name: 'private', project_id: demo } }],
-      ['POST', '/v2.0/subnets', { subnet: { name: 'private-subnet', network_id: priv.id, project_id: demo, ip_version: 4, subnetpool_id: pool.id, prefixlen: 26 } }],
-      ['POST', '/v2.0/networks', { network: { name: 'public', 'router:external': true, 'provider:network_type': 'flat', 'provider:physical_network': 'public' } }],
-      ['POST', '/v2.0/subnets', { subnet: { name: 'public-subnet', network_id: pub.id, ip_version: 4, cidr: '172.24.4.0/24', enable_dhcp: false, gateway_ip: '172.24.4.1' } }],
-      ['POST', '/v2.0/routers', { router: { name: 'router1', project_id: demo, external_gateway_info: { network_id: pub.id } } }],
+      [
+        'POST',
+        '/v2.0/subnets',
+        {
+          subnet: {
+            name: 'private-subnet',
+            network_id: priv.id,
+            project_id: demo,
+            ip_version: 4,
+            subnetpool_id: pool.id,
+            prefixlen: 26,
+          },
+        },
+      ],
+      [
+        'POST',
+        '/v2.0/networks',
+        {
+          network: {
+            name: 'public',
+            'router:external': true,
+            'provider:network_type': 'flat',
+            'provider:physical_network': 'public',
+          },
+        },
+      ],
+      [
+        'POST',
+        '/v2.0/subnets',
+        {
+          subnet: {
+            name: 'public-subnet',
+            network_id: pub.id,
+            ip_version: 4,
+            cidr: '172.24.4.0/24',
+            enable_dhcp: false,
+            gateway_ip: '172.24.4.1',
+          },
+        },
+      ],
+      [
+        'POST',
+        '/v2.0/routers',
+        { router: { name: 'router1', project_id: demo, external_gateway_info: { network_id: pub.id } } },
+      ],
       ['PUT', `/v2.0/routers/${router.id}/add_router_interface`, { subnet_id: privSubnet.id }],
-      ['POST', '/v2.0/security-group-rules', { security_group_rule: { security_group_id: sg.id, project_id: demo, direction: 'ingress', ethertype: 'IPv4', protocol: 'icmp', remote_ip_prefix: '0.0.0.0/0' } }],
       [
         'POST',
         '/v2.0/security-group-rules',
-        { security_group_rule: { security_group_id: sg.id, project_id: demo, direction: 'ingress', ethertype: 'IPv4', protocol: 'tcp', remote_ip_prefix: '0.0.0.0/0', port_range_min: 22, port_range_max: 22 } },
+        {
+          security_group_rule: {
+            security_group_id: sg.id,
+            project_id: demo,
+            direction: 'ingress',
+            ethertype: 'IPv4',
+            protocol: 'icmp',
+            remote_ip_prefix: '0.0.0.0/0',
+          },
+        },
+      ],
+      [
+        'POST',
+        '/v2.0/security-group-rules',
+        {
+          security_group_rule: {
+            security_group_id: sg.id,
+            project_id: demo,
+            direction: 'ingress',
+            ethertype: 'IPv4',
+            protocol: 'tcp',
+            remote_ip_prefix: '0.0.0.0/0',
+            port_range_min: 22,
+            port_range_max: 22,
+          },
+        },
       ],
     ]);
     expect(privSubnet.cidr).toBe('10.0.0.0/26');
@@ -116,13 +236,30 @@ describe('flavors and networks', () => {
     const mark = os.requests.length;
     const r = await ensureNetworks(client, spec, projectIds.demo);
     expect(r.created).toEqual(['router-gateway:router1']);
-    expect(os.writes(mark).map((w) => [w.method, w.body])).toEqual([['PUT', { router: { external_gateway_info: { network_id: r.publicNetworkId } } }]]);
+    expect(os.writes(mark).map((w) => [w.method, w.body])).toEqual([
+      ['PUT', { router: { external_gateway_info: { network_id: r.publicNetworkId } } }],
+    ]);
   });
 
   it('recognises an equivalent existing rule (no remote prefix means anywhere)', () => {
-    const rule = { direction: 'ingress', ethertype: 'IPv4', protocol: 'tcp', port_range_min: 22, port_range_max: 22, remote_ip_prefix: null, remote_group_id: null };
+    const rule = {
+      direction: 'ingress',
+      ethertype: 'IPv4',
+      protocol: 'tcp',
+      port_range_min: 22,
+      port_range_max: 22,
+      remote_ip_prefix: null,
+      remote_group_id: null,
+    };
     expect(ruleMatches(rule, { protocol: 'tcp', portMin: 22, portMax: 22, remote: '0.0.0.0/0' })).toBe(true);
-    expect(ruleMatches({ ...rule, remote_group_id: 'sg' }, { protocol: 'tcp', portMin: 22, portMax: 22, remote: '0.0.0.0/0' })).toBe(false);
-    expect(ruleMatches({ ...rule, ethertype: 'IPv6' }, { protocol: 'tcp', portMin: 22, portMax: 22, remote: '0.0.0.0/0' })).toBe(false);
+    expect(
+      ruleMatches(
+        { ...rule, remote_group_id: 'sg' },
+        { protocol: 'tcp', portMin: 22, portMax: 22, remote: '0.0.0.0/0' },
+      ),
+    ).toBe(false);
+    expect(
+      ruleMatches({ ...rule, ethertype: 'IPv6' }, { protocol: 'tcp', portMin: 22, portMax: 22, remote: '0.0.0.0/0' }),
+    ).toBe(false);
   });
 });

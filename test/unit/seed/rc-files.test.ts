@@ -6,14 +6,28 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLOUDS_YAML_MARKER, DEVSTACK_CLOUDS, cloudsYamlStep, renderCloudsYaml } from '../../../lib/seed/clouds-yaml.ts';
+import {
+  CLOUDS_YAML_MARKER,
+  DEVSTACK_CLOUDS,
+  cloudsYamlStep,
+  renderCloudsYaml,
+} from '../../../lib/seed/clouds-yaml.ts';
 import { openrcStep, renderOpenrc } from '../../../lib/seed/openrc.ts';
 import { shellSingleQuote } from '../../../lib/util/shell-quote.ts';
 import { createSeedReport } from '../../../lib/seed/report.ts';
 import { clearSecrets } from '../../../lib/util/secrets.ts';
 import { fakePlan, recordingContext } from './fixtures.ts';
 
-const HOSTILE = [`it's "quoted" $HOME \`id\` \\n \\ back`, `'`, `''`, `a b  c`, `$(touch /tmp/pwned)`, `!#%&*()[]{}|;<>?~^=+,./:@`, `ünïcødé € ✓`, `-x`];
+const HOSTILE = [
+  `it's "quoted" $HOME \`id\` \\n \\ back`,
+  `'`,
+  `''`,
+  `a b  c`,
+  `$(touch /tmp/pwned)`,
+  `!#%&*()[]{}|;<>?~^=+,./:@`,
+  `ünïcødé € ✓`,
+  `-x`,
+];
 
 let dir: string;
 beforeAll(() => {
@@ -31,10 +45,21 @@ const noClient = async () => {
 
 describe('clouds.yaml', () => {
   const parse = (yaml: string) =>
-    JSON.parse(execFileSync('/usr/bin/python3', ['-c', 'import sys, yaml, json; print(json.dumps(yaml.safe_load(sys.stdin)))'], { input: yaml }).toString());
+    JSON.parse(
+      execFileSync('/usr/bin/python3', ['-c', 'import sys, yaml, json; print(json.dumps(yaml.safe_load(sys.stdin)))'], {
+        input: yaml,
+      }).toString(),
+    );
 
   it("has devstack's ten entries with the right users and scopes", () => {
-    const doc = parse(renderCloudsYaml({ authUrl: 'http://127.0.0.1:5000/v3', region: 'RegionOne', password: 'secret', defaultImageName: 'cirros-0.6.3-x86_64-disk' }));
+    const doc = parse(
+      renderCloudsYaml({
+        authUrl: 'http://127.0.0.1:5000/v3',
+        region: 'RegionOne',
+        password: 'secret',
+        defaultImageName: 'cirros-0.6.3-x86_64-disk',
+      }),
+    );
     expect(Object.keys(doc.clouds).sort()).toEqual(
       [
         'devstack',
@@ -53,11 +78,27 @@ describe('clouds.yaml', () => {
       region_name: 'RegionOne',
       identity_api_version: '3',
       volume_api_version: '3',
-      auth: { auth_url: 'http://127.0.0.1:5000/v3', username: 'demo', password: 'secret', user_domain_id: 'default', project_name: 'demo', project_domain_id: 'default' },
+      auth: {
+        auth_url: 'http://127.0.0.1:5000/v3',
+        username: 'demo',
+        password: 'secret',
+        user_domain_id: 'default',
+        project_name: 'demo',
+        project_domain_id: 'default',
+      },
     });
     expect(doc.clouds['devstack-admin-demo'].auth).toMatchObject({ username: 'admin', project_name: 'demo' });
-    expect(doc.clouds['devstack-alt-reader'].auth).toMatchObject({ username: 'alt_demo_reader', project_name: 'alt_demo' });
-    expect(doc.clouds['devstack-system-admin'].auth).toEqual({ auth_url: 'http://127.0.0.1:5000/v3', username: 'admin', password: 'secret', user_domain_id: 'default', system_scope: 'all' });
+    expect(doc.clouds['devstack-alt-reader'].auth).toMatchObject({
+      username: 'alt_demo_reader',
+      project_name: 'alt_demo',
+    });
+    expect(doc.clouds['devstack-system-admin'].auth).toEqual({
+      auth_url: 'http://127.0.0.1:5000/v3',
+      username: 'admin',
+      password: 'secret',
+      user_domain_id: 'default',
+      system_scope: 'all',
+    });
     expect(doc.functional).toEqual({ image_name: 'cirros-0.6.3-x86_64-disk' });
     expect(DEVSTACK_CLOUDS.length).toBe(10);
   });
@@ -90,9 +131,18 @@ describe('clouds.yaml', () => {
 
 describe('openrc', () => {
   const source = (shell: string, file: string, args: string[]) =>
-    execFileSync(shell, ['-c', `. "$0" "$@"; printf '%s\\n%s\\n%s\\n%s\\n' "$OS_USERNAME" "$OS_PROJECT_NAME" "$OS_AUTH_URL" "$OS_REGION_NAME"; printf '%s' "$OS_PASSWORD"`, file, ...args], {
-      env: { PATH: '/usr/bin:/bin' },
-    }).toString();
+    execFileSync(
+      shell,
+      [
+        '-c',
+        `. "$0" "$@"; printf '%s\\n%s\\n%s\\n%s\\n' "$OS_USERNAME" "$OS_PROJECT_NAME" "$OS_AUTH_URL" "$OS_REGION_NAME"; printf '%s' "$OS_PASSWORD"`,
+        file,
+        ...args,
+      ],
+      {
+        env: { PATH: '/usr/bin:/bin' },
+      },
+    ).toString();
 
   it('yields exactly the password under bash and dash, for admin/admin and the demo default', () => {
     for (const password of HOSTILE) {
@@ -111,13 +161,22 @@ describe('openrc', () => {
     const password = `p'w "$x" \\`;
     const file = join(dir, 'openrc');
     writeFileSync(file, renderOpenrc({ authUrl: 'http://h:5000/v3', region: 'RegionOne', password }));
-    const out = execFileSync('/usr/bin/bash', ['-c', `cd "${dir}" && source openrc admin admin && printf '%s' "$OS_PASSWORD"`]).toString();
+    const out = execFileSync('/usr/bin/bash', [
+      '-c',
+      `cd "${dir}" && source openrc admin admin && printf '%s' "$OS_PASSWORD"`,
+    ]).toString();
     expect(out).toBe(password);
   });
 
   it("exports devstack's OS_ variables", () => {
     const text = renderOpenrc({ authUrl: 'http://h:5000/v3', region: 'RegionOne', password: 'x' });
-    for (const v of ['OS_AUTH_TYPE=password', 'OS_USER_DOMAIN_ID=default', 'OS_PROJECT_DOMAIN_ID=default', 'OS_IDENTITY_API_VERSION=3']) expect(text).toContain(`export ${v}\n`);
+    for (const v of [
+      'OS_AUTH_TYPE=password',
+      'OS_USER_DOMAIN_ID=default',
+      'OS_PROJECT_DOMAIN_ID=default',
+      'OS_IDENTITY_API_VERSION=3',
+    ])
+      expect(text).toContain(`export ${v}\n`);
     expect(shellSingleQuote(`a'b`)).toBe(`'a'\\''b'`);
   });
 

@@ -1,6 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createServer } from 'node:net';
-import { RestClient, OpenStackApiError, OpenStackConnectionError, errorMessage, findEndpoint } from '../../../lib/openstack/rest.ts';
+import {
+  RestClient,
+  OpenStackApiError,
+  OpenStackConnectionError,
+  errorMessage,
+  findEndpoint,
+} from '../../../lib/openstack/rest.ts';
 import { clearSecrets } from '../../../lib/util/secrets.ts';
 import { FakeOpenStack } from './fake-openstack.ts';
 
@@ -23,7 +29,10 @@ describe('RestClient against the fake keystone', () => {
   });
 
   const login = (opts = {}) =>
-    RestClient.login({ authUrl: os.authUrl, username: 'admin', password: os.adminPassword, projectName: 'admin', region: 'RegionOne' }, { backoffMs: 10, ...opts });
+    RestClient.login(
+      { authUrl: os.authUrl, username: 'admin', password: os.adminPassword, projectName: 'admin', region: 'RegionOne' },
+      { backoffMs: 10, ...opts },
+    );
 
   it('issues one token and reuses it for every call', async () => {
     const c = await login();
@@ -32,7 +41,11 @@ describe('RestClient against the fake keystone', () => {
     await c.get('network', '/v2.0/networks');
     expect(os.tokensIssued).toBe(1);
     const authBody = os.requests[0].body;
-    expect(authBody.auth.identity.password.user).toEqual({ name: 'admin', domain: { id: 'default' }, password: os.adminPassword });
+    expect(authBody.auth.identity.password.user).toEqual({
+      name: 'admin',
+      domain: { id: 'default' },
+      password: os.adminPassword,
+    });
     expect(authBody.auth.scope.project).toEqual({ name: 'admin', domain: { id: 'default' } });
     expect(os.requests.slice(1).every((r) => r.headers['x-auth-token'] === os.token)).toBe(true);
   });
@@ -41,7 +54,9 @@ describe('RestClient against the fake keystone', () => {
     const c = await login();
     expect(c.endpoint('compute')).toBe(`${os.base}/compute/v2.1`);
     expect(c.endpoint('identity')).toBe(os.authUrl);
-    expect(() => c.endpoint('volumev3')).toThrow(/no public 'volumev3' endpoint in region RegionOne.*compute, identity, image, network/);
+    expect(() => c.endpoint('volumev3')).toThrow(
+      /no public 'volumev3' endpoint in region RegionOne.*compute, identity, image, network/,
+    );
   });
 
   it('retries a 503 with backoff, then succeeds', async () => {
@@ -62,7 +77,13 @@ describe('RestClient against the fake keystone', () => {
   });
 
   it('reports keystone errors with their message and never the password', async () => {
-    const err = await RestClient.login({ authUrl: os.authUrl, username: 'admin', password: 'wrong-password', projectName: 'admin', region: 'RegionOne' }).then(unexpected, (e: unknown) => e as OpenStackApiError);
+    const err = await RestClient.login({
+      authUrl: os.authUrl,
+      username: 'admin',
+      password: 'wrong-password',
+      projectName: 'admin',
+      region: 'RegionOne',
+    }).then(unexpected, (e: unknown) => e as OpenStackApiError);
     expect(err).toBeInstanceOf(OpenStackApiError);
     expect(err.status).toBe(401);
     expect(err.message).toContain('POST');
@@ -74,9 +95,13 @@ describe('RestClient against the fake keystone', () => {
   it('does not retry a 409 and shows nova-style messages', async () => {
     const c = await login();
     await c.post('compute', '/flavors', { flavor: { id: '1', name: 'm1.tiny', ram: 1, disk: 1, vcpus: 1 } });
-    const err = await c.post('compute', '/flavors', { flavor: { id: '1', name: 'm1.tiny', ram: 1, disk: 1, vcpus: 1 } }).then(unexpected, (e: unknown) => e as OpenStackApiError);
+    const err = await c
+      .post('compute', '/flavors', { flavor: { id: '1', name: 'm1.tiny', ram: 1, disk: 1, vcpus: 1 } })
+      .then(unexpected, (e: unknown) => e as OpenStackApiError);
     expect(err.status).toBe(409);
-    expect(err.message).toMatch(/^POST http:.*\/compute\/v2\.1\/flavors failed: HTTP 409: Flavor with name m1.tiny already exists\.$/);
+    expect(err.message).toMatch(
+      /^POST http:.*\/compute\/v2\.1\/flavors failed: HTTP 409: Flavor with name m1.tiny already exists\.$/,
+    );
     expect(os.requests.filter((r) => r.method === 'POST' && r.path === '/v2.1/flavors').length).toBe(2);
   });
 
@@ -98,7 +123,13 @@ describe('RestClient connection failures', () => {
     await new Promise<void>((r) => srv.close(() => r()));
     const t0 = Date.now();
     const err = await RestClient.login(
-      { authUrl: `http://127.0.0.1:${port}/v3`, username: 'admin', password: 'secret-pw', projectName: 'admin', region: 'RegionOne' },
+      {
+        authUrl: `http://127.0.0.1:${port}/v3`,
+        username: 'admin',
+        password: 'secret-pw',
+        projectName: 'admin',
+        region: 'RegionOne',
+      },
       { retries: 3, backoffMs: 20 },
     ).then(unexpected, (e: unknown) => e as OpenStackApiError);
     expect(err).toBeInstanceOf(OpenStackConnectionError);
@@ -113,7 +144,13 @@ describe('RestClient connection failures', () => {
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
     const port = (srv.address() as { port: number }).port;
     const err = await RestClient.login(
-      { authUrl: `http://127.0.0.1:${port}/v3`, username: 'admin', password: 'secret-pw', projectName: 'admin', region: 'RegionOne' },
+      {
+        authUrl: `http://127.0.0.1:${port}/v3`,
+        username: 'admin',
+        password: 'secret-pw',
+        projectName: 'admin',
+        region: 'RegionOne',
+      },
       { timeoutMs: 300, retries: 0 },
     ).then(unexpected, (e: unknown) => e as OpenStackApiError);
     sockets.forEach((s) => s.destroy());
@@ -124,10 +161,18 @@ describe('RestClient connection failures', () => {
 
 describe('pure helpers', () => {
   it('finds nested messages of each service', () => {
-    expect(errorMessage('{"error":{"code":404,"message":"Could not find project: x.","title":"Not Found"}}')).toBe('Could not find project: x.');
-    expect(errorMessage('{"NeutronError":{"type":"HTTPNotFound","message":"Network n could not be found.","detail":""}}')).toBe('Network n could not be found.');
-    expect(errorMessage('{"errors":[{"status":409,"title":"Conflict","detail":"already exists"}]}')).toBe('already exists');
-    expect(errorMessage('<html><body><h1>409 Conflict</h1>Image storage media is full</body></html>')).toBe('409 Conflict Image storage media is full');
+    expect(errorMessage('{"error":{"code":404,"message":"Could not find project: x.","title":"Not Found"}}')).toBe(
+      'Could not find project: x.',
+    );
+    expect(
+      errorMessage('{"NeutronError":{"type":"HTTPNotFound","message":"Network n could not be found.","detail":""}}'),
+    ).toBe('Network n could not be found.');
+    expect(errorMessage('{"errors":[{"status":409,"title":"Conflict","detail":"already exists"}]}')).toBe(
+      'already exists',
+    );
+    expect(errorMessage('<html><body><h1>409 Conflict</h1>Image storage media is full</body></html>')).toBe(
+      '409 Conflict Image storage media is full',
+    );
   });
 
   it('substitutes the project id and falls back to a region-less endpoint', () => {

@@ -22,7 +22,13 @@ import {
   volumeBackendName,
   type DeviceMapperProbe,
 } from '../../../lib/services/cinder/backends.ts';
-import { LVM_DRIVER, ensureLvmVolumeGroup, lvmLayout, parseLosetupJ, removeLvmVolumeGroup } from '../../../lib/services/cinder/lvm.ts';
+import {
+  LVM_DRIVER,
+  ensureLvmVolumeGroup,
+  lvmLayout,
+  parseLosetupJ,
+  removeLvmVolumeGroup,
+} from '../../../lib/services/cinder/lvm.ts';
 import { ensureVolumeTypes } from '../../../lib/services/cinder/volume-types.ts';
 import { novaCinderSection } from '../../../lib/services/nova.ts';
 import { makePlan, PASSWORDS } from './fixture.ts';
@@ -37,11 +43,24 @@ const MISC_WITHOUT_DM = '234 btrfs-control\n237 loop-control\n229 fuse\n200 tun\
 const MISC_WITH_DM = MISC_WITHOUT_DM + '236 device-mapper\n';
 const DEVICES_WITH_DM = 'Character devices:\n  1 mem\n\nBlock devices:\n  7 loop\n253 device-mapper\n254 mdp\n';
 
-const noDm: DeviceMapperProbe = { check: () => deviceMapperFrom({ procMisc: MISC_WITHOUT_DM, procDevices: 'Block devices:\n  7 loop\n', controlNode: false }) };
-const withDm: DeviceMapperProbe = { check: () => deviceMapperFrom({ procMisc: MISC_WITH_DM, procDevices: DEVICES_WITH_DM, controlNode: true }) };
+const noDm: DeviceMapperProbe = {
+  check: () =>
+    deviceMapperFrom({ procMisc: MISC_WITHOUT_DM, procDevices: 'Block devices:\n  7 loop\n', controlNode: false }),
+};
+const withDm: DeviceMapperProbe = {
+  check: () => deviceMapperFrom({ procMisc: MISC_WITH_DM, procDevices: DEVICES_WITH_DM, controlNode: true }),
+};
 
-function cinderPlan(values: Record<string, string> = {}, probe: DeviceMapperProbe = noDm, opts: { services?: string; metaSections?: MetaSection[]; method?: 'distro' | 'source' } = {}): Plan {
-  const base = makePlan(values, { services: opts.services ?? SERVICES, metaSections: opts.metaSections, method: opts.method });
+function cinderPlan(
+  values: Record<string, string> = {},
+  probe: DeviceMapperProbe = noDm,
+  opts: { services?: string; metaSections?: MetaSection[]; method?: 'distro' | 'source' } = {},
+): Plan {
+  const base = makePlan(values, {
+    services: opts.services ?? SERVICES,
+    metaSections: opts.metaSections,
+    method: opts.method,
+  });
   return buildPlan(base.config, base.method, [createCinderModule(probe)]);
 }
 
@@ -106,7 +125,9 @@ describe('device-mapper detection and the LVM fallback', () => {
 
   it('finds device-mapper in /proc/misc or in the block majors of /proc/devices', () => {
     expect(withDm.check().available).toBe(true);
-    expect(deviceMapperFrom({ procMisc: MISC_WITHOUT_DM, procDevices: DEVICES_WITH_DM, controlNode: false })).toMatchObject({
+    expect(
+      deviceMapperFrom({ procMisc: MISC_WITHOUT_DM, procDevices: DEVICES_WITH_DM, controlNode: false }),
+    ).toMatchObject({
       available: true,
       reason: expect.stringContaining('dmsetup mknodes'),
     });
@@ -119,10 +140,19 @@ describe('device-mapper detection and the LVM fallback', () => {
     const req = parseBackends('lvm:lvmdriver-1,fake:other');
     const fell = resolveBackends(req, noDm.check());
     expect(fell).toEqual([
-      { name: 'lvmdriver-1', type: 'fake', requested: 'lvm', fallbackReason: expect.stringMatching(/no device-mapper/) },
+      {
+        name: 'lvmdriver-1',
+        type: 'fake',
+        requested: 'lvm',
+        fallbackReason: expect.stringMatching(/no device-mapper/),
+      },
       { name: 'other', type: 'fake', requested: 'fake' },
     ]);
-    expect(fallbackMessages(fell)).toEqual([expect.stringMatching(/^cinder backend lvmdriver-1: lvm requested, using the fake driver .*FakeLoggingVolumeDriver.*no device-mapper/)]);
+    expect(fallbackMessages(fell)).toEqual([
+      expect.stringMatching(
+        /^cinder backend lvmdriver-1: lvm requested, using the fake driver .*FakeLoggingVolumeDriver.*no device-mapper/,
+      ),
+    ]);
 
     const kept = resolveBackends(req, withDm.check());
     expect(kept.map((b) => [b.name, b.type])).toEqual([
@@ -155,7 +185,9 @@ describe('cinder.conf', () => {
     expect(getOption(doc, 'database', 'connection')).toEqual([
       `mysql+pymysql://cinder:${encodeURIComponent(PASSWORDS.DATABASE_PASSWORD)}@127.0.0.1/cinder?charset=utf8`,
     ]);
-    expect(getOption(doc, 'DEFAULT', 'transport_url')).toEqual([`rabbit://stackrabbit:${encodeURIComponent(PASSWORDS.RABBIT_PASSWORD)}@127.0.0.1:5672/`]);
+    expect(getOption(doc, 'DEFAULT', 'transport_url')).toEqual([
+      `rabbit://stackrabbit:${encodeURIComponent(PASSWORDS.RABBIT_PASSWORD)}@127.0.0.1:5672/`,
+    ]);
     expect(getOption(doc, 'DEFAULT', 'my_ip')).toEqual(['127.0.0.1']);
     expect(getOption(doc, 'DEFAULT', 'glance_api_servers')).toEqual(['http://127.0.0.1:9292']);
     expect(getOption(doc, 'DEFAULT', 'log_dir')).toBeUndefined();
@@ -197,7 +229,13 @@ describe('cinder.conf', () => {
 
   it("gives nova's [cinder] section the region and the nova service user", () => {
     const s = novaCinderSection(cinderPlan());
-    expect(s).toMatchObject({ os_region_name: 'RegionOne', auth_type: 'password', username: 'nova', password: OSLO_SERVICE_PASSWORD, project_name: 'service' });
+    expect(s).toMatchObject({
+      os_region_name: 'RegionOne',
+      auth_type: 'password',
+      username: 'nova',
+      password: OSLO_SERVICE_PASSWORD,
+      project_name: 'service',
+    });
     expect(s.auth_url).toBe('http://127.0.0.1:5000');
   });
 });
@@ -223,7 +261,9 @@ describe('the cinder module', () => {
       expect(p.probe?.kind).toBe('log');
       expect(p.after).toContain('cinder:db-sync');
     }
-    expect(plan.packages).toEqual(expect.arrayContaining(['cinder-common', 'cinder-scheduler', 'cinder-volume', 'python3-cinder']));
+    expect(plan.packages).toEqual(
+      expect.arrayContaining(['cinder-common', 'cinder-scheduler', 'cinder-volume', 'python3-cinder']),
+    );
     expect(plan.packages).not.toContain('tgt');
   });
 
@@ -232,7 +272,9 @@ describe('the cinder module', () => {
     const tgtd = plan.processes.find((p) => p.name === 'tgtd');
     expect(tgtd?.argv).toEqual(['/usr/sbin/tgtd', '-f']);
     expect(plan.processes.find((p) => p.name === 'c-vol')?.after).toContain('tgtd');
-    expect(plan.processes.findIndex((p) => p.name === 'tgtd')).toBeLessThan(plan.processes.findIndex((p) => p.name === 'c-vol'));
+    expect(plan.processes.findIndex((p) => p.name === 'tgtd')).toBeLessThan(
+      plan.processes.findIndex((p) => p.name === 'c-vol'),
+    );
     expect(plan.packages).toEqual(expect.arrayContaining(['lvm2', 'thin-provisioning-tools', 'tgt']));
     const steps = plan.services[0].steps!(plan);
     expect(steps.init?.map((s) => s.id)).toEqual(['cinder:lvm']);
@@ -251,7 +293,9 @@ describe('the cinder module', () => {
     expect(configure.title).toMatch(/lvmdriver-1=fake \(LVM impossible: .*no device-mapper/);
     const { ctx, files, notes } = recordingContext(plan);
     await configure.run(ctx);
-    expect(notes).toEqual([{ kind: 'warning', message: expect.stringMatching(/lvmdriver-1: lvm requested, using the fake driver/) }]);
+    expect(notes).toEqual([
+      { kind: 'warning', message: expect.stringMatching(/lvmdriver-1: lvm requested, using the fake driver/) },
+    ]);
     const conf = files.get('/etc/cinder/cinder.conf')!;
     expect(conf).toMatchObject({ mode: 0o640, owner: 'root', group: 'cinder' });
     expect(getOption(parseIni(conf.content), 'lvmdriver-1', 'volume_driver')).toEqual([FAKE_DRIVER]);
@@ -280,11 +324,17 @@ describe('the cinder module', () => {
     const plan = cinderPlan({}, noDm, { metaSections: [meta] });
     const { ctx, files } = recordingContext(plan);
     await plan.services[0].steps!(plan).configure![0].run(ctx);
-    expect(getOption(parseIni(files.get('/etc/cinder/cinder.conf')!.content), 'DEFAULT', 'default_volume_type')).toEqual(['mine']);
+    expect(
+      getOption(parseIni(files.get('/etc/cinder/cinder.conf')!.content), 'DEFAULT', 'default_volume_type'),
+    ).toEqual(['mine']);
   });
 
   it('serves c-api from the venv with the source method', () => {
-    const plan = cinderPlan({ REQUIREMENTS_REPO: 'https://opendev.org/openstack/requirements.git', REQUIREMENTS_BRANCH: 'master' }, noDm, { method: 'source' });
+    const plan = cinderPlan(
+      { REQUIREMENTS_REPO: 'https://opendev.org/openstack/requirements.git', REQUIREMENTS_BRANCH: 'master' },
+      noDm,
+      { method: 'source' },
+    );
     expect(plan.processes.find((p) => p.name === 'c-sch')?.argv[0]).toBe('/opt/stack/data/venv/bin/cinder-scheduler');
     expect(plan.processes.find((p) => p.name === 'c-api')?.codeFrom).toBe('checkout');
     expect(plan.repos.map((r) => r.name)).toContain('cinder');
@@ -294,8 +344,18 @@ describe('the cinder module', () => {
     const plan = cinderPlan();
     const entries = plan.services[0].catalog!(plan);
     expect(entries).toEqual([
-      expect.objectContaining({ user: 'cinder', extraRoles: ['admin'], service: expect.objectContaining({ name: 'cinderv3', type: 'volumev3' }), url: 'http://127.0.0.1:8776/v3/%(project_id)s' }),
-      expect.objectContaining({ user: 'cinder', extraRoles: ['admin'], service: expect.objectContaining({ name: 'cinder', type: 'block-storage' }), url: 'http://127.0.0.1:8776/v3/%(project_id)s' }),
+      expect.objectContaining({
+        user: 'cinder',
+        extraRoles: ['admin'],
+        service: expect.objectContaining({ name: 'cinderv3', type: 'volumev3' }),
+        url: 'http://127.0.0.1:8776/v3/%(project_id)s',
+      }),
+      expect.objectContaining({
+        user: 'cinder',
+        extraRoles: ['admin'],
+        service: expect.objectContaining({ name: 'cinder', type: 'block-storage' }),
+        url: 'http://127.0.0.1:8776/v3/%(project_id)s',
+      }),
     ]);
     expect(plan.services[0].configFiles!(plan)).toEqual(['/etc/cinder/cinder.conf', CINDER_UWSGI]);
   });
@@ -324,7 +384,10 @@ describe('LVM volume group on a loop file (recorded commands)', () => {
   });
 
   it('parses losetup -j', () => {
-    expect(parseLosetupJ('/dev/loop0: []: (/x/f)\n/dev/loop3: [2049]:12 (/x/f)\n')).toEqual(['/dev/loop0', '/dev/loop3']);
+    expect(parseLosetupJ('/dev/loop0: []: (/x/f)\n/dev/loop3: [2049]:12 (/x/f)\n')).toEqual([
+      '/dev/loop0',
+      '/dev/loop3',
+    ]);
     expect(parseLosetupJ('')).toEqual([]);
   });
 
@@ -347,7 +410,10 @@ describe('LVM volume group on a loop file (recorded commands)', () => {
     const existing = join(dir, 'backing');
     writeFileSync(existing, '');
     const again = new RecordingShell([['losetup -j', { stdout: `/dev/loop2: []: (${existing})\n` }]]);
-    expect(await ensureLvmVolumeGroup(again, { ...l, backingFile: existing })).toEqual({ loop: '/dev/loop2', created: false });
+    expect(await ensureLvmVolumeGroup(again, { ...l, backingFile: existing })).toEqual({
+      loop: '/dev/loop2',
+      created: false,
+    });
     expect(again.calls.map((c) => c.slice(0, 2).join(' '))).toEqual(['losetup -j', 'vgs --noheadings']);
   });
 
@@ -366,7 +432,11 @@ describe('LVM volume group on a loop file (recorded commands)', () => {
     const sh = new RecordingShell([
       ['sh -c', { code: 1 }], // no vgs binary (lvm2 not installed)
     ]);
-    const removed = await removeLvmVolumeGroup(sh, { volumeGroup: 'stack-volumes-y', backingFile: join(dir, 'never-made'), size: '1G' });
+    const removed = await removeLvmVolumeGroup(sh, {
+      volumeGroup: 'stack-volumes-y',
+      backingFile: join(dir, 'never-made'),
+      size: '1G',
+    });
     expect(removed).toEqual([]);
     expect(sh.calls).toEqual([['sh', '-c', 'command -v vgs']]);
   });
@@ -393,7 +463,13 @@ describe('volume types through the volumev3 API (in-process HTTP server)', () =>
           res.end(JSON.stringify(obj));
         };
         if (req.method === 'POST' && path === '/identity/v3/auth/tokens') {
-          const catalog = [{ type: 'volumev3', name: 'cinderv3', endpoints: [{ interface: 'public', region_id: 'RegionOne', url: `${base}/volume/v3/%(project_id)s` }] }];
+          const catalog = [
+            {
+              type: 'volumev3',
+              name: 'cinderv3',
+              endpoints: [{ interface: 'public', region_id: 'RegionOne', url: `${base}/volume/v3/%(project_id)s` }],
+            },
+          ];
           return json(201, { token: { catalog, project: { id: PROJECT } } }, { 'X-Subject-Token': 'tok' });
         }
         if (req.headers['x-auth-token'] !== 'tok') return json(401, { error: { message: 'no token' } });
@@ -422,7 +498,16 @@ describe('volume types through the volumev3 API (in-process HTTP server)', () =>
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
   async function client() {
-    return RestClient.login({ authUrl: `${base}/identity/v3`, username: 'admin', password: 'pw-admin', projectName: 'admin', region: 'RegionOne' }, { retries: 0 });
+    return RestClient.login(
+      {
+        authUrl: `${base}/identity/v3`,
+        username: 'admin',
+        password: 'pw-admin',
+        projectName: 'admin',
+        region: 'RegionOne',
+      },
+      { retries: 0 },
+    );
   }
 
   it('creates one type per backend with volume_backend_name, and nothing on a re-run', async () => {
@@ -436,8 +521,20 @@ describe('volume types through the volumev3 API (in-process HTTP server)', () =>
     expect(await ensureVolumeTypes(c, backends)).toEqual({ created: ['lvmdriver-1', 'fake'], updated: [], kept: [] });
     const posts = requests.filter((r) => r.method === 'POST' && r.path.includes('/types'));
     expect(posts.map((p) => p.body)).toEqual([
-      { volume_type: { name: 'lvmdriver-1', 'os-volume-type-access:is_public': true, extra_specs: { volume_backend_name: 'lvmdriver-1' } } },
-      { volume_type: { name: 'fake', 'os-volume-type-access:is_public': true, extra_specs: { volume_backend_name: 'fake' } } },
+      {
+        volume_type: {
+          name: 'lvmdriver-1',
+          'os-volume-type-access:is_public': true,
+          extra_specs: { volume_backend_name: 'lvmdriver-1' },
+        },
+      },
+      {
+        volume_type: {
+          name: 'fake',
+          'os-volume-type-access:is_public': true,
+          extra_specs: { volume_backend_name: 'fake' },
+        },
+      },
     ]);
     expect(types.map((t) => t.name)).toEqual(['__DEFAULT__', 'lvmdriver-1', 'fake']);
 
@@ -453,9 +550,11 @@ describe('volume types through the volumev3 API (in-process HTTP server)', () =>
     const c = await client();
     const [fallen] = resolveBackends(parseBackends('lvm:lvmdriver-1'), noDm.check());
     expect(await ensureVolumeTypes(c, [fallen])).toEqual({ created: [], updated: ['lvmdriver-1'], kept: [] });
-    expect(requests.filter((r) => r.method === 'POST' && r.path.includes('/types')).map((r) => [r.path.replace(/^.*\/types/, '/types'), r.body])).toEqual([
-      ['/types/id-lvm/extra_specs', { extra_specs: { volume_backend_name: 'fake' } }],
-    ]);
+    expect(
+      requests
+        .filter((r) => r.method === 'POST' && r.path.includes('/types'))
+        .map((r) => [r.path.replace(/^.*\/types/, '/types'), r.body]),
+    ).toEqual([['/types/id-lvm/extra_specs', { extra_specs: { volume_backend_name: 'fake' } }]]);
     expect(types).toEqual([{ id: 'id-lvm', name: 'lvmdriver-1', extra_specs: { volume_backend_name: 'fake' } }]);
   });
 
@@ -477,8 +576,13 @@ describe('volume types through the volumev3 API (in-process HTTP server)', () =>
 describe('files/debs/cinder', () => {
   it('lists the packages without apache, and leaves tgt to extraPackages', () => {
     const text = readFileSync(new URL('../../../files/debs/cinder', import.meta.url), 'utf8');
-    const pkgs = text.split('\n').map((l) => l.replace(/#.*/, '').trim()).filter(Boolean);
-    expect(pkgs).toEqual(expect.arrayContaining(['cinder-common', 'cinder-scheduler', 'cinder-volume', 'python3-cinder']));
+    const pkgs = text
+      .split('\n')
+      .map((l) => l.replace(/#.*/, '').trim())
+      .filter(Boolean);
+    expect(pkgs).toEqual(
+      expect.arrayContaining(['cinder-common', 'cinder-scheduler', 'cinder-volume', 'python3-cinder']),
+    );
     expect(pkgs.filter((p) => /apache|^tgt$/.test(p))).toEqual([]);
   });
 });

@@ -34,7 +34,17 @@ describe('clean hooks drop their databases', () => {
       };
       const mod = plan.services.find((m) => m.name === name);
       expect(mod?.clean, `${name} has a clean hook`).toBeDefined();
-      await mod!.clean!(createContext({ plan, sh, log, force: false, openstack: async () => { throw new Error('no API in clean'); } }));
+      await mod!.clean!(
+        createContext({
+          plan,
+          sh,
+          log,
+          force: false,
+          openstack: async () => {
+            throw new Error('no API in clean');
+          },
+        }),
+      );
       const all = sql.join('');
       for (const db of dbs) expect(all).toContain(`DROP DATABASE IF EXISTS ${sqlIdent(db)};`);
       expect(all).toMatch(new RegExp(`DROP USER IF EXISTS '${name}'@`));

@@ -4,7 +4,16 @@ import { keystoneConf, bootstrapArgv } from '../../../lib/services/keystone.ts';
 import { glanceApiConf } from '../../../lib/services/glance.ts';
 import { placementConf } from '../../../lib/services/placement.ts';
 import { novaConf, novaCpuConf, novaModule, cellMappingsSql } from '../../../lib/services/nova.ts';
-import { neutronNamespaces, neutronConf, ml2Conf, ovsAgentConf, dhcpAgentConf, l3AgentConf, metadataAgentConf, neutronFiles } from '../../../lib/services/neutron.ts';
+import {
+  neutronNamespaces,
+  neutronConf,
+  ml2Conf,
+  ovsAgentConf,
+  dhcpAgentConf,
+  l3AgentConf,
+  metadataAgentConf,
+  neutronFiles,
+} from '../../../lib/services/neutron.ts';
 import { uwsgiIni, osloEscape } from '../../../lib/services/common.ts';
 import { mariadbCnf } from '../../../lib/services/mysql.ts';
 import { rabbitmqEnvConf } from '../../../lib/services/rabbit.ts';
@@ -45,7 +54,9 @@ describe('connection URLs', () => {
     expect(url.endsWith('@127.0.0.1/nova?charset=utf8')).toBe(true);
     expect(passwordOf(url)).toBe(PASSWORDS.DATABASE_PASSWORD);
     expect(one(novaConf(plan), 'api_database', 'connection')).toMatch(/\/nova_api\?charset=utf8$/);
-    expect(one(keystoneConf(plan), 'database', 'connection')).toMatch(/^mysql\+pymysql:\/\/keystone:.*\/keystone\?charset=utf8$/);
+    expect(one(keystoneConf(plan), 'database', 'connection')).toMatch(
+      /^mysql\+pymysql:\/\/keystone:.*\/keystone\?charset=utf8$/,
+    );
     expect(one(placementConf(plan), 'placement_database', 'connection')).toMatch(/\/placement\?charset=utf8$/);
   });
 
@@ -87,7 +98,12 @@ describe('keystone', () => {
 
 describe('uwsgi', () => {
   it('closes connections, runs API_WORKERS processes, adds the venv only for source', () => {
-    const ini = uwsgiIni(makePlan({ API_WORKERS: '1' }), { wsgiFile: '/usr/bin/keystone-wsgi-public', port: 5000, chdir: '/var/lib/keystone', name: 'keystone' });
+    const ini = uwsgiIni(makePlan({ API_WORKERS: '1' }), {
+      wsgiFile: '/usr/bin/keystone-wsgi-public',
+      port: 5000,
+      chdir: '/var/lib/keystone',
+      name: 'keystone',
+    });
     expect(one(ini, 'uwsgi', 'add-header')).toBe('Connection: close');
     expect(one(ini, 'uwsgi', 'http-socket')).toBe('127.0.0.1:5000');
     expect(one(ini, 'uwsgi', 'processes')).toBe('1');
@@ -118,7 +134,9 @@ describe('nova', () => {
     expect(one(cpu, 'libvirt', 'cpu_models')).toBe('Nehalem');
     expect(one(cpu, 'DEFAULT', 'my_ip')).toBe('127.0.0.1');
     expect(novaModule.extraPackages!(plan)).toContain('nova-compute-qemu');
-    expect(novaModule.extraPackages!(makePlan({ VIRT_DRIVER: 'libvirt', LIBVIRT_TYPE: 'kvm' }))).toContain('nova-compute-kvm');
+    expect(novaModule.extraPackages!(makePlan({ VIRT_DRIVER: 'libvirt', LIBVIRT_TYPE: 'kvm' }))).toContain(
+      'nova-compute-kvm',
+    );
     expect(novaModule.extraPackages!(makePlan({ VIRT_DRIVER: 'fake' }))).toEqual([]);
   });
 
@@ -149,7 +167,9 @@ describe('nova cell mappings', () => {
     expect(cell0).toMatch(/^mysql\+pymysql:\/\/nova:.*@127\.0\.0\.1\/nova_cell0\?charset=utf8$/);
     // stored in the DB, not read by oslo.config: no $$ escaping
     expect(cell0).not.toContain('$$');
-    expect(decodeURIComponent(new URL(cell0.replace('mysql+pymysql:', 'mysql:')).password)).toBe(PASSWORDS.DATABASE_PASSWORD);
+    expect(decodeURIComponent(new URL(cell0.replace('mysql+pymysql:', 'mysql:')).password)).toBe(
+      PASSWORDS.DATABASE_PASSWORD,
+    );
     expect(sql).toMatch(/transport_url = 'rabbit:\/\/stackrabbit:[^']*@127\.0\.0\.1:5672\/' WHERE name = 'cell1'/);
   });
 });
@@ -177,11 +197,17 @@ describe('neutron', () => {
     expect(one(dhcpAgentConf(plan), 'DEFAULT', 'enable_isolated_metadata')).toBe('true');
     expect(one(l3AgentConf(plan), 'DEFAULT', 'agent_mode')).toBe('legacy');
     expect(one(metadataAgentConf(plan), 'DEFAULT', 'nova_metadata_port')).toBe('8775');
-    expect(one(metadataAgentConf(plan), 'DEFAULT', 'metadata_proxy_shared_secret')).toBe(one(novaConf(plan), 'neutron', 'metadata_proxy_shared_secret'));
+    expect(one(metadataAgentConf(plan), 'DEFAULT', 'metadata_proxy_shared_secret')).toBe(
+      one(novaConf(plan), 'neutron', 'metadata_proxy_shared_secret'),
+    );
   });
   it('--clean picks only the namespaces neutron made', () => {
-    const list = 'qrouter-0c7f2b6e-1b2a-4c3d-9e8f-123456789abc (id: 1)\nqdhcp-9a8b7c6d-0000-4c3d-9e8f-123456789abc (id: 0)\nvm-fake-net1\nmy-ns (id: 3)\n';
-    expect(neutronNamespaces(list)).toEqual(['qrouter-0c7f2b6e-1b2a-4c3d-9e8f-123456789abc', 'qdhcp-9a8b7c6d-0000-4c3d-9e8f-123456789abc']);
+    const list =
+      'qrouter-0c7f2b6e-1b2a-4c3d-9e8f-123456789abc (id: 1)\nqdhcp-9a8b7c6d-0000-4c3d-9e8f-123456789abc (id: 0)\nvm-fake-net1\nmy-ns (id: 3)\n';
+    expect(neutronNamespaces(list)).toEqual([
+      'qrouter-0c7f2b6e-1b2a-4c3d-9e8f-123456789abc',
+      'qdhcp-9a8b7c6d-0000-4c3d-9e8f-123456789abc',
+    ]);
   });
   it('Q_PLUGIN_CONF_FILE is relative to / as in devstack', () => {
     expect(neutronFiles(plan).ml2).toBe('/etc/neutron/plugins/ml2/ml2_conf.ini');
@@ -209,7 +235,10 @@ describe('rendered files parse back', () => {
 
 describe('nova uses cinder', () => {
   it('has a [cinder] section (region, nova service auth) in nova.conf and the compute config when c-api is enabled, none otherwise', () => {
-    const withCinder = makePlan({}, { services: 'mysql,rabbit,key,n-api,n-cpu,n-cond,n-sch,placement-api,q-svc,c-api,c-sch,c-vol' });
+    const withCinder = makePlan(
+      {},
+      { services: 'mysql,rabbit,key,n-api,n-cpu,n-cond,n-sch,placement-api,q-svc,c-api,c-sch,c-vol' },
+    );
     for (const doc of [novaConf(withCinder), novaCpuConf(withCinder)]) {
       expect(one(doc, 'cinder', 'os_region_name')).toBe('RegionOne');
       expect(one(doc, 'cinder', 'username')).toBe('nova');

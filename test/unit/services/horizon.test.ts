@@ -25,8 +25,14 @@ import { makePlan } from './fixture.ts';
 
 const SERVICES = 'mysql,rabbit,memcached,key,g-api,n-api,horizon';
 
-function horizonPlan(values: Record<string, string> = {}, opts: { services?: string; method?: 'distro' | 'source' } = {}): Plan {
-  const extra: Record<string, string> = opts.method === 'source' ? { REQUIREMENTS_REPO: 'https://opendev.org/openstack/requirements.git', REQUIREMENTS_BRANCH: 'master' } : {};
+function horizonPlan(
+  values: Record<string, string> = {},
+  opts: { services?: string; method?: 'distro' | 'source' } = {},
+): Plan {
+  const extra: Record<string, string> =
+    opts.method === 'source'
+      ? { REQUIREMENTS_REPO: 'https://opendev.org/openstack/requirements.git', REQUIREMENTS_BRANCH: 'master' }
+      : {};
   const base = makePlan({ ...extra, ...values }, { services: opts.services ?? SERVICES, method: opts.method });
   return buildPlan(base.config, base.method, [horizonModule]);
 }
@@ -37,8 +43,12 @@ function execSnippet(text: string): Record<string, unknown> {
   try {
     const file = join(dir, SNIPPET_NAME);
     writeFileSync(file, text);
-    const code = 'import json,sys\nns={}\nexec(open(sys.argv[1]).read(), ns)\nprint(json.dumps({k: v for k, v in ns.items() if k.isupper()}))';
-    return JSON.parse(execFileSync('/usr/bin/python3', ['-c', code, file], { encoding: 'utf8' })) as Record<string, unknown>;
+    const code =
+      'import json,sys\nns={}\nexec(open(sys.argv[1]).read(), ns)\nprint(json.dumps({k: v for k, v in ns.items() if k.isupper()}))';
+    return JSON.parse(execFileSync('/usr/bin/python3', ['-c', code, file], { encoding: 'utf8' })) as Record<
+      string,
+      unknown
+    >;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -53,7 +63,9 @@ describe('the settings snippet', () => {
       OPENSTACK_KEYSTONE_DEFAULT_ROLE: 'member',
       ALLOWED_HOSTS: ['*'],
       DEFAULT_SERVICE_REGIONS: { '*': 'RegionOne' },
-      CACHES: { default: { BACKEND: 'django.core.cache.backends.memcached.MemcachedCache', LOCATION: '127.0.0.1:11211' } },
+      CACHES: {
+        default: { BACKEND: 'django.core.cache.backends.memcached.MemcachedCache', LOCATION: '127.0.0.1:11211' },
+      },
       SESSION_ENGINE: 'django.contrib.sessions.backends.cache',
     });
   });
@@ -74,9 +86,14 @@ describe('the settings snippet', () => {
     expect(ns.SESSION_ENGINE).toBe('django.contrib.sessions.backends.signed_cookies');
   });
 
-  it('sets nothing that the package\'s compressed manifest depends on, so no recompression is needed', () => {
+  it("sets nothing that the package's compressed manifest depends on, so no recompression is needed", () => {
     expect(touchesOfflineContext(horizonSettings(horizonPlan()))).toEqual([]);
-    expect(touchesOfflineContext([['WEBROOT', '"/dashboard/"'], ['OPENSTACK_HOST', '"x"']])).toEqual(['WEBROOT']);
+    expect(
+      touchesOfflineContext([
+        ['WEBROOT', '"/dashboard/"'],
+        ['OPENSTACK_HOST', '"x"'],
+      ]),
+    ).toEqual(['WEBROOT']);
   });
 
   it('renders nested Python literals', () => {
@@ -92,7 +109,9 @@ describe('static files', () => {
   });
 
   it("look for django-compressor's manifest under Debian's STATIC_ROOT", () => {
-    expect(offlineManifest(horizonLayout(horizonPlan()))).toBe('/var/lib/openstack-dashboard/static/dashboard/manifest.json');
+    expect(offlineManifest(horizonLayout(horizonPlan()))).toBe(
+      '/var/lib/openstack-dashboard/static/dashboard/manifest.json',
+    );
   });
 
   it('the static step collects and compresses when the manifest is missing (source checkout)', async () => {
@@ -102,7 +121,9 @@ describe('static files', () => {
       const calls: string[][] = [];
       const ctx: StackContext = {
         plan,
-        sh: { run: async (argv: string[]): Promise<RunResult> => (calls.push(argv), { code: 0, stdout: '', stderr: '' }) },
+        sh: {
+          run: async (argv: string[]): Promise<RunResult> => (calls.push(argv), { code: 0, stdout: '', stderr: '' }),
+        },
         log: { info: () => {}, warn: () => {}, debug: () => {} },
         force: false,
         writeFile: async () => true,
@@ -111,7 +132,9 @@ describe('static files', () => {
       };
       const step = horizonModule.steps!(plan).configure!.find((s) => s.id === 'horizon:static')!;
       await step.run(ctx);
-      const manage = ['/opt/stack/data/venv/bin/python', join(dest, 'horizon', 'manage.py')].map((p) => p.replace('/opt/stack/data', join(dest, 'data')));
+      const manage = ['/opt/stack/data/venv/bin/python', join(dest, 'horizon', 'manage.py')].map((p) =>
+        p.replace('/opt/stack/data', join(dest, 'data')),
+      );
       expect(calls).toEqual([
         [...manage, 'collectstatic', '--noinput', '--clear'],
         [...manage, 'compress', '--force'],
@@ -128,7 +151,13 @@ describe('the horizon module', () => {
     const plan = horizonPlan({ HORIZON_PORT: '8088' });
     expect(plan.processes).toHaveLength(1);
     const p = plan.processes[0];
-    expect(p).toMatchObject({ name: 'horizon', project: 'horizon', user: 'www-data', port: 8088, argv: ['/usr/bin/uwsgi', '--ini', '/etc/openstack-dashboard/tstack-uwsgi.ini'] });
+    expect(p).toMatchObject({
+      name: 'horizon',
+      project: 'horizon',
+      user: 'www-data',
+      port: 8088,
+      argv: ['/usr/bin/uwsgi', '--ini', '/etc/openstack-dashboard/tstack-uwsgi.ini'],
+    });
     expect(p.probe).toEqual({ kind: 'http', url: 'http://127.0.0.1:8088/auth/login/', expectStatus: [200] });
     expect(p.after).toEqual(['key', 'memcached']);
   });
@@ -152,7 +181,7 @@ describe('the horizon module', () => {
     expect(getOption(ini, 'uwsgi', 'http-chunked-input')).toBeUndefined();
   });
 
-  it('writes the snippet after Debian\'s and the uwsgi ini in configure', async () => {
+  it("writes the snippet after Debian's and the uwsgi ini in configure", async () => {
     const plan = horizonPlan();
     const files = new Map<string, { content: string; mode?: number }>();
     const ctx: StackContext = {
@@ -168,10 +197,19 @@ describe('the horizon module', () => {
     const snippet = '/etc/openstack-dashboard/local_settings.d/_0100_tstack.py';
     expect([...files.keys()].sort()).toEqual([snippet, '/etc/openstack-dashboard/tstack-uwsgi.ini']);
     // settings.py execs local_settings.d in sorted name order: ours must come after Debian's six
-    const debian = ['_0001_debian_debug.py', '_0002_debian_compress_offline.py', '_0003_debian_static_root.py', '_0004_debian_osprofiler.py', '_0005_debian_webroot.py', '_0006_debian_cache.py'];
+    const debian = [
+      '_0001_debian_debug.py',
+      '_0002_debian_compress_offline.py',
+      '_0003_debian_static_root.py',
+      '_0004_debian_osprofiler.py',
+      '_0005_debian_webroot.py',
+      '_0006_debian_cache.py',
+    ];
     expect([SNIPPET_NAME, ...debian].sort().at(-1)).toBe(SNIPPET_NAME);
     expect(files.get(snippet)!.mode).toBe(0o644);
-    expect(getOption(parseIni(files.get('/etc/openstack-dashboard/tstack-uwsgi.ini')!.content), 'uwsgi', 'static-map')).toHaveLength(1);
+    expect(
+      getOption(parseIni(files.get('/etc/openstack-dashboard/tstack-uwsgi.ini')!.content), 'uwsgi', 'static-map'),
+    ).toHaveLength(1);
     expect(horizonModule.configFiles!(plan)).toEqual([snippet, '/etc/openstack-dashboard/tstack-uwsgi.ini']);
   });
 
@@ -180,7 +218,9 @@ describe('the horizon module', () => {
     const l = horizonLayout(plan);
     expect(l.snippetDir).toBe('/opt/stack/horizon/openstack_dashboard/local/local_settings.d');
     expect(l.wsgiFile).toBe('/opt/stack/horizon/openstack_dashboard/wsgi.py');
-    expect(horizonSnippet(plan, { secretKeyFile: l.secretKeyFile })).toContain('SECRET_KEY = open("/opt/stack/data/horizon/secret_key").read().strip()');
+    expect(horizonSnippet(plan, { secretKeyFile: l.secretKeyFile })).toContain(
+      'SECRET_KEY = open("/opt/stack/data/horizon/secret_key").read().strip()',
+    );
     expect(getOption(horizonUwsgiIni(plan, l), 'uwsgi', 'virtualenv')).toEqual(['/opt/stack/data/venv']);
     expect(plan.processes[0].codeFrom).toBe('checkout');
     expect(plan.repos.map((r) => r.name)).toContain('horizon');
@@ -195,7 +235,10 @@ describe('the horizon module', () => {
 describe('files/debs/horizon', () => {
   it('has the dashboard and uwsgi but no apache', () => {
     const text = readFileSync(new URL('../../../files/debs/horizon', import.meta.url), 'utf8');
-    const pkgs = text.split('\n').map((l) => l.replace(/#.*/, '').trim()).filter(Boolean);
+    const pkgs = text
+      .split('\n')
+      .map((l) => l.replace(/#.*/, '').trim())
+      .filter(Boolean);
     expect(pkgs).toEqual(expect.arrayContaining(['openstack-dashboard', 'uwsgi-core', 'uwsgi-plugin-python3']));
     expect(pkgs.filter((p) => /apache/.test(p))).toEqual([]);
   });

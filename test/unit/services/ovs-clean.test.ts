@@ -25,9 +25,42 @@ function database(): string {
     { op: 'insert', table: 'Port', row: { name: 'qr-1234', interfaces: ['named-uuid', 'i2'] }, 'uuid-name': 'p2' },
     { op: 'insert', table: 'Port', row: { name: 'eth9', interfaces: ['named-uuid', 'i3'] }, 'uuid-name': 'p3' },
     { op: 'insert', table: 'Port', row: { name: 'br-ex', interfaces: ['named-uuid', 'i4'] }, 'uuid-name': 'p4' },
-    { op: 'insert', table: 'Bridge', row: { name: 'br-int', datapath_type: 'netdev', ports: ['set', [['named-uuid', 'p1'], ['named-uuid', 'p2'], ['named-uuid', 'p3']]] }, 'uuid-name': 'b1' },
-    { op: 'insert', table: 'Bridge', row: { name: 'br-ex', datapath_type: 'netdev', ports: ['named-uuid', 'p4'] }, 'uuid-name': 'b2' },
-    { op: 'insert', table: 'Open_vSwitch', row: { bridges: ['set', [['named-uuid', 'b1'], ['named-uuid', 'b2']]] } },
+    {
+      op: 'insert',
+      table: 'Bridge',
+      row: {
+        name: 'br-int',
+        datapath_type: 'netdev',
+        ports: [
+          'set',
+          [
+            ['named-uuid', 'p1'],
+            ['named-uuid', 'p2'],
+            ['named-uuid', 'p3'],
+          ],
+        ],
+      },
+      'uuid-name': 'b1',
+    },
+    {
+      op: 'insert',
+      table: 'Bridge',
+      row: { name: 'br-ex', datapath_type: 'netdev', ports: ['named-uuid', 'p4'] },
+      'uuid-name': 'b2',
+    },
+    {
+      op: 'insert',
+      table: 'Open_vSwitch',
+      row: {
+        bridges: [
+          'set',
+          [
+            ['named-uuid', 'b1'],
+            ['named-uuid', 'b2'],
+          ],
+        ],
+      },
+    },
   ];
   execFileSync('ovsdb-tool', ['transact', db, JSON.stringify(tx)]);
   return db;

@@ -36,11 +36,20 @@ describe('[[post-config|$NOVA_CONF]] merged into the file the module writes', ()
         pos,
         sections: [
           { name: 'DEFAULT', options: [{ key: 'debug', values: ['False'], pos }] },
-          { name: 'filter_scheduler', options: [{ key: 'enabled_filters', values: ['ComputeFilter', 'ImagePropertiesFilter'], pos }] },
+          {
+            name: 'filter_scheduler',
+            options: [{ key: 'enabled_filters', values: ['ComputeFilter', 'ImagePropertiesFilter'], pos }],
+          },
         ],
       },
       // another phase's block for the same file is not merged now
-      { phase: 'extra', file: '/etc/nova/nova.conf', rawFile: '$NOVA_CONF', pos, sections: [{ name: 'DEFAULT', options: [{ key: 'x', values: ['1'], pos }] }] },
+      {
+        phase: 'extra',
+        file: '/etc/nova/nova.conf',
+        rawFile: '$NOVA_CONF',
+        pos,
+        sections: [{ name: 'DEFAULT', options: [{ key: 'x', values: ['1'], pos }] }],
+      },
     ]);
     const nova = files.get('/etc/nova/nova.conf')!;
     expect(nova.mode).toBe(0o640);
@@ -51,6 +60,8 @@ describe('[[post-config|$NOVA_CONF]] merged into the file the module writes', ()
     expect(getOption(doc, 'filter_scheduler', 'enabled_filters')).toEqual(['ComputeFilter', 'ImagePropertiesFilter']);
     expect(getOption(doc, 'DEFAULT', 'x')).toBeUndefined();
     // the compute config is a different file: untouched by nova.conf's block
-    expect(getOption(parseIni(files.get('/etc/nova/nova-compute.conf')!.content), 'filter_scheduler', 'enabled_filters')).toBeUndefined();
+    expect(
+      getOption(parseIni(files.get('/etc/nova/nova-compute.conf')!.content), 'filter_scheduler', 'enabled_filters'),
+    ).toBeUndefined();
   });
 });

@@ -16,14 +16,18 @@ describe('neutron stop hook', () => {
     const sh: Shell = {
       async run(argv: string[], opts?: RunOptions): Promise<RunResult> {
         calls.push(argv);
-        if (argv.join(' ') === 'ip netns list') return { code: 0, stdout: 'qdhcp-8a6f0d8b-4924-4ddd-bfda-c638f9fcf849 (id: 0)\nother-ns\n', stderr: '' };
-        if (argv[0] === 'ip') return { code: 0, stdout: argv[3].startsWith('qdhcp-') ? `${child.pid}\n` : '', stderr: '' };
+        if (argv.join(' ') === 'ip netns list')
+          return { code: 0, stdout: 'qdhcp-8a6f0d8b-4924-4ddd-bfda-c638f9fcf849 (id: 0)\nother-ns\n', stderr: '' };
+        if (argv[0] === 'ip')
+          return { code: 0, stdout: argv[3].startsWith('qdhcp-') ? `${child.pid}\n` : '', stderr: '' };
         return real.run(argv, opts); // kill, for real
       },
     };
     await neutronModule.stop!({ sh, log });
     expect(await exited).toBe('SIGTERM');
-    expect(calls.filter((c) => c[0] === 'ip' && c[2] === 'pids').map((c) => c[3])).toEqual(['qdhcp-8a6f0d8b-4924-4ddd-bfda-c638f9fcf849']);
+    expect(calls.filter((c) => c[0] === 'ip' && c[2] === 'pids').map((c) => c[3])).toEqual([
+      'qdhcp-8a6f0d8b-4924-4ddd-bfda-c638f9fcf849',
+    ]);
   });
 
   it('does nothing when no namespace has processes', async () => {

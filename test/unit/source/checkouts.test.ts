@@ -18,11 +18,25 @@ afterEach(() => remote.cleanup());
 describe('parallel checkouts', () => {
   it('clones several repos at most N at a time, reporting each phase, and a failure spares the others', async () => {
     const names = ['keystone', 'glance', 'nova', 'placement'];
-    const repos: RepoSpec[] = names.map((n) => ({ name: n, url: `file://${remote.bare}`, ref: 'master', dir: join(remote.root, 'dest', n) }));
-    repos.push({ name: 'broken', url: `file://${remote.root}/missing.git`, ref: 'master', dir: join(remote.root, 'dest', 'broken') });
+    const repos: RepoSpec[] = names.map((n) => ({
+      name: n,
+      url: `file://${remote.bare}`,
+      ref: 'master',
+      dir: join(remote.root, 'dest', n),
+    }));
+    repos.push({
+      name: 'broken',
+      url: `file://${remote.root}/missing.git`,
+      ref: 'master',
+      dir: join(remote.root, 'dest', 'broken'),
+    });
     const events: CheckoutProgress[] = [];
     const sh = new RecordingShell();
-    const outcomes = await syncCheckouts(repos, { reclone: false, offline: false, errorOnClone: false, depth: 0 }, { sh, concurrency: 2, onProgress: (p) => events.push(p) });
+    const outcomes = await syncCheckouts(
+      repos,
+      { reclone: false, offline: false, errorOnClone: false, depth: 0 },
+      { sh, concurrency: 2, onProgress: (p) => events.push(p) },
+    );
 
     expect(outcomes.map((o) => o.repo.name)).toEqual([...names, 'broken']);
     for (const o of outcomes.slice(0, 4)) {
@@ -44,14 +58,17 @@ describe('parallel checkouts', () => {
     expect(phases('keystone')).toEqual(['queued', 'inspecting', 'cloning', 'checking-out', 'done']);
     expect(phases('broken')).toEqual(['queued', 'inspecting', 'failed']);
     expect(events.at(-1)).toMatchObject({ finished: 5, total: 5 });
-    expect(events.find((e) => e.repo === 'keystone' && e.phase === 'done')?.detail).toMatch(/^keystone: cloned file:.* master at [0-9a-f]{10} \(\d+\.\d s\)$/);
+    expect(events.find((e) => e.repo === 'keystone' && e.phase === 'done')?.detail).toMatch(
+      /^keystone: cloned file:.* master at [0-9a-f]{10} \(\d+\.\d s\)$/,
+    );
   });
 
   it('reports progress lines to the log: phases at info, percentages at debug', () => {
     const log = new MemoryLogger();
     const report = progressReporter(log);
     report({ repo: 'nova', phase: 'cloning', finished: 0, total: 2 });
-    for (const percent of [1, 10, 30, 31, 80, 100]) report({ repo: 'nova', phase: 'cloning', percent, detail: 'Receiving objects', finished: 0, total: 2 });
+    for (const percent of [1, 10, 30, 31, 80, 100])
+      report({ repo: 'nova', phase: 'cloning', percent, detail: 'Receiving objects', finished: 0, total: 2 });
     report({ repo: 'nova', phase: 'done', detail: 'nova: cloned x master at abc (1.0 s)', finished: 1, total: 2 });
     report({ repo: 'glance', phase: 'failed', detail: 'cannot clone', finished: 2, total: 2 });
     expect(log.lines).toEqual([
@@ -66,8 +83,14 @@ describe('parallel checkouts', () => {
   });
 
   it('parses git progress, including carriage-return updates', () => {
-    expect(parseGitProgress('Receiving objects:  12% (1/8)\rReceiving objects:  45% (4/8)')).toEqual({ stage: 'Receiving objects', percent: 45 });
-    expect(parseGitProgress('remote: Counting objects: 100% (3/3), done.')).toEqual({ stage: 'Counting objects', percent: 100 });
+    expect(parseGitProgress('Receiving objects:  12% (1/8)\rReceiving objects:  45% (4/8)')).toEqual({
+      stage: 'Receiving objects',
+      percent: 45,
+    });
+    expect(parseGitProgress('remote: Counting objects: 100% (3/3), done.')).toEqual({
+      stage: 'Counting objects',
+      percent: 100,
+    });
     expect(parseGitProgress('From file:///x')).toBeUndefined();
   });
 

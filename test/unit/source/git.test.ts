@@ -85,7 +85,9 @@ describe('fresh checkout', () => {
   });
 
   it('fails with ERROR_ON_CLONE, without touching the network', async () => {
-    await expect(syncCheckout(sh, repo, { ...base, errorOnClone: true })).rejects.toThrow(/ERROR_ON_CLONE=True and .*keystone is missing/);
+    await expect(syncCheckout(sh, repo, { ...base, errorOnClone: true })).rejects.toThrow(
+      /ERROR_ON_CLONE=True and .*keystone is missing/,
+    );
     expect(networkCalls()).toEqual([]);
     expect(existsSync(repo.dir)).toBe(false);
   });
@@ -99,7 +101,9 @@ describe('fresh checkout', () => {
     repo.url = `file://${remote.root}/nowhere.git`;
     const err = await syncCheckout(sh, repo, base).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CheckoutError);
-    expect((err as Error).message).toMatch(/cannot clone file:\/\/.*nowhere\.git: fatal: .*does not appear to be a git repository/);
+    expect((err as Error).message).toMatch(
+      /cannot clone file:\/\/.*nowhere\.git: fatal: .*does not appear to be a git repository/,
+    );
     expect(existsSync(repo.dir)).toBe(false);
   });
 
@@ -158,7 +162,9 @@ describe('existing checkout', () => {
     const r = await syncCheckout(sh, repo, { ...base, reclone: true });
     expect(r.action.action).toBe('keep');
     if (r.action.action !== 'keep') return;
-    expect(r.action.warning).toMatch(/RECLONE=True would move .*keystone to master \([0-9a-f]{10}\), but it has uncommitted changes in 1 file\(s\): README\./);
+    expect(r.action.warning).toMatch(
+      /RECLONE=True would move .*keystone to master \([0-9a-f]{10}\), but it has uncommitted changes in 1 file\(s\): README\./,
+    );
     expect(r.action.atRisk?.files).toEqual(['README']);
     expect(head()).toBe(old);
     expect(readFileSync(join(repo.dir, 'README'), 'utf8')).toBe('my edit\n');
@@ -175,7 +181,9 @@ describe('existing checkout', () => {
     const r = await syncCheckout(sh, repo, { ...base, reclone: true });
     expect(r.action.action).toBe('keep');
     if (r.action.action !== 'keep') return;
-    expect(r.action.warning).toContain(`1 local commit(s) not on any remote: ${mine.slice(0, 10)} "My unpushed feature"`);
+    expect(r.action.warning).toContain(
+      `1 local commit(s) not on any remote: ${mine.slice(0, 10)} "My unpushed feature"`,
+    );
     expect(r.action.atRisk?.commits).toEqual([{ sha: mine, subject: 'My unpushed feature' }]);
     expect(head()).toBe(mine);
   });
@@ -198,7 +206,8 @@ describe('existing checkout', () => {
     git(repo.dir, 'commit', '-q', '--allow-empty', '-m', 'Work in progress');
     const r = await syncCheckout(sh, { ...repo, ref: 'stable/zed' }, base);
     expect(r.action.action).toBe('keep');
-    if (r.action.action === 'keep') expect(r.action.warning).toMatch(/the new ref 'stable\/zed' would move .* "Work in progress"/);
+    if (r.action.action === 'keep')
+      expect(r.action.warning).toMatch(/the new ref 'stable\/zed' would move .* "Work in progress"/);
     expect(branch()).toBe('master');
   });
 
@@ -245,7 +254,9 @@ describe('existing checkout', () => {
     expect(head()).toBe(git(remote.bare, 'rev-parse', '1.0^{commit}'));
 
     const missing = await syncCheckout(sh, { ...repo, ref: 'stable/yoga' }, { ...base, offline: true });
-    expect(missing.action.action === 'keep' && missing.action.warning).toMatch(/OFFLINE=True and 'stable\/yoga' is not in/);
+    expect(missing.action.action === 'keep' && missing.action.warning).toMatch(
+      /OFFLINE=True and 'stable\/yoga' is not in/,
+    );
     expect(networkCalls()).toEqual([]);
   });
 
@@ -254,19 +265,24 @@ describe('existing checkout', () => {
     renameSync(remote.bare, `${remote.bare}.gone`);
     const r = await syncCheckout(sh, repo, { ...base, reclone: true });
     expect(r.action.action).toBe('keep');
-    if (r.action.action === 'keep') expect(r.action.warning).toMatch(/could not be fetched \(fatal: .*\); using branch master at/);
+    if (r.action.action === 'keep')
+      expect(r.action.warning).toMatch(/could not be fetched \(fatal: .*\); using branch master at/);
     expect(head()).toBe(old);
   });
 
   it('an origin other than the configured repo is not updated', async () => {
     git(repo.dir, 'remote', 'set-url', 'origin', 'https://example.org/my-fork.git');
     const r = await syncCheckout(sh, repo, { ...base, reclone: true });
-    expect(r.action.action === 'keep' && r.action.warning).toMatch(/has origin https:\/\/example.org\/my-fork.git, not file:/);
+    expect(r.action.action === 'keep' && r.action.warning).toMatch(
+      /has origin https:\/\/example.org\/my-fork.git, not file:/,
+    );
     expect(networkCalls()).toEqual([]);
   });
 
   it('a directory that is not a checkout fails with a message', async () => {
     rmSync(join(repo.dir, '.git'), { recursive: true });
-    await expect(syncCheckout(sh, repo, { ...base, reclone: true })).rejects.toThrow(/not a usable git checkout \(no \.git\)/);
+    await expect(syncCheckout(sh, repo, { ...base, reclone: true })).rejects.toThrow(
+      /not a usable git checkout \(no \.git\)/,
+    );
   });
 });

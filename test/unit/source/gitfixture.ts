@@ -8,10 +8,23 @@ import { join } from 'node:path';
 import { SystemShell } from '../../../lib/system/exec.ts';
 import type { RunOptions, RunResult, Shell } from '../../../lib/types/shell.ts';
 
-const ID = ['-c', 'user.name=Test', '-c', 'user.email=test@example.org', '-c', 'init.defaultBranch=master', '-c', 'safe.directory=*'];
+const ID = [
+  '-c',
+  'user.name=Test',
+  '-c',
+  'user.email=test@example.org',
+  '-c',
+  'init.defaultBranch=master',
+  '-c',
+  'safe.directory=*',
+];
 
 export function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', [...ID, ...args], { cwd, encoding: 'utf8', env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } }).trim();
+  return execFileSync('git', [...ID, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, GIT_TERMINAL_PROMPT: '0' },
+  }).trim();
 }
 
 /** A shell that runs for real and records every argv. */

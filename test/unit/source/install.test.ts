@@ -42,7 +42,10 @@ beforeAll(() => {
   writeFileSync(join(w, '.gitignore'), '*.egg-info\n__pycache__\nAUTHORS\nChangeLog\n');
   writeFileSync(join(w, 'toyservice', '__init__.py'), '');
   writeFileSync(join(w, 'toyservice', 'cmd.py'), 'def main():\n    print("version document: 2020-04-07")\n');
-  writeFileSync(join(w, 'toyservice', 'wsgi.py'), 'def init_application():\n    return lambda environ, start: [b"ok"]\n');
+  writeFileSync(
+    join(w, 'toyservice', 'wsgi.py'),
+    'def init_application():\n    return lambda environ, start: [b"ok"]\n',
+  );
   git(w, 'add', '-A');
   git(w, 'commit', '-q', '-m', 'Make it a pbr project');
   // No tag on this history: pbr must get its version from the distro package.
@@ -62,8 +65,17 @@ describe('source install phase, SOURCE_DEPS=distro', () => {
     const base = { GIT_BASE: `file://${remote.root}`, SOURCE_DEPS: 'distro' };
     // python3-pbr stands in for "the distro package of the same project": installed, and its version feeds PBR_VERSION.
     // (A checkout no module declares: no TOYSERVICE_REPO row exists, so the RepoSpec is written out.)
-    const repo = { name: 'toyservice', url: `file://${remote.bare}`, ref: 'master', dir: join(dest, 'toyservice'), distroPackage: 'python3-pbr' };
-    const plan = fakePlan(base, { dest, repos: [repo, { name: 'requirements', url: 'file:///nowhere', ref: 'master', dir: join(dest, 'requirements') }] });
+    const repo = {
+      name: 'toyservice',
+      url: `file://${remote.bare}`,
+      ref: 'master',
+      dir: join(dest, 'toyservice'),
+      distroPackage: 'python3-pbr',
+    };
+    const plan = fakePlan(base, {
+      dest,
+      repos: [repo, { name: 'requirements', url: 'file:///nowhere', ref: 'master', dir: join(dest, 'requirements') }],
+    });
     const steps = sourceSteps(plan, { sudoUser: null });
     expect(steps.map((s) => s.id)).toEqual(['source:checkouts', 'source:venv', 'source:install', 'source:owner']);
     expect(steps[0].title).not.toContain('requirements'); // distro dependencies: nothing reads upper-constraints
@@ -82,8 +94,15 @@ describe('source install phase, SOURCE_DEPS=distro', () => {
     }
     const log = readFileSync(logFile, 'utf8');
     expect(log).toMatch(/pip install --no-index --no-deps --no-build-isolation -e .*\/stack\/toyservice/);
-    const pbrVersion = execFileSync('dpkg-query', ['-W', '-f=${Version}', 'python3-pbr'], { encoding: 'utf8' }).replace(/-[^-]*$/, '');
-    const version = execFileSync(join(venv, 'bin', 'python'), ['-c', 'import importlib.metadata as m; print(m.version("toyservice"))'], { encoding: 'utf8' }).trim();
+    const pbrVersion = execFileSync('dpkg-query', ['-W', '-f=${Version}', 'python3-pbr'], { encoding: 'utf8' }).replace(
+      /-[^-]*$/,
+      '',
+    );
+    const version = execFileSync(
+      join(venv, 'bin', 'python'),
+      ['-c', 'import importlib.metadata as m; print(m.version("toyservice"))'],
+      { encoding: 'utf8' },
+    ).trim();
     expect(version).toBe(pbrVersion);
     expect(ctx.log.lines.some((l) => l.includes(`PBR_VERSION=${pbrVersion} from python3-pbr`))).toBe(true);
 
@@ -97,7 +116,11 @@ describe('source install phase, SOURCE_DEPS=distro', () => {
     // A second run keeps the edited checkout (and says so), keeps the venv, reinstalls harmlessly.
     const again = fakeContext(plan, new SystemShell(logFile));
     await runAll(steps, again);
-    expect(again.log.lines.some((l) => /toyservice: using branch master at [0-9a-f]{10}, 1 file\(s\) changed locally/.test(l))).toBe(true);
+    expect(
+      again.log.lines.some((l) =>
+        /toyservice: using branch master at [0-9a-f]{10}, 1 file\(s\) changed locally/.test(l),
+      ),
+    ).toBe(true);
     expect(run()).toBe('version document: 2099-01-01-from-checkout');
     console.log(`source install phase (clone + venv + editable install): ${seconds.toFixed(1)} s`);
   }, 120_000);

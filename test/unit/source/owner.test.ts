@@ -8,20 +8,34 @@ import { checkoutOwner, createUserArgv, handOverArgvs, stackUserExplicit } from 
 import type { RunOptions, RunResult, Shell } from '../../../lib/types/shell.ts';
 import { fakeContext, fakePlan } from './planfixture.ts';
 
-const users = (...names: string[]) => (u: string) => names.includes(u);
+const users =
+  (...names: string[]) =>
+  (u: string) =>
+    names.includes(u);
 
 describe('checkoutOwner', () => {
   it('an explicit STACK_USER owns them, and is created when missing', () => {
-    expect(checkoutOwner({ stackUser: 'dev', explicit: true, exists: users('dev') })).toMatchObject({ user: 'dev', create: false });
-    expect(checkoutOwner({ stackUser: 'dev', explicit: true, sudoUser: 'alice', exists: users('alice') })).toMatchObject({ user: 'dev', create: true });
+    expect(checkoutOwner({ stackUser: 'dev', explicit: true, exists: users('dev') })).toMatchObject({
+      user: 'dev',
+      create: false,
+    });
+    expect(
+      checkoutOwner({ stackUser: 'dev', explicit: true, sudoUser: 'alice', exists: users('alice') }),
+    ).toMatchObject({ user: 'dev', create: true });
     const root = checkoutOwner({ stackUser: 'root', explicit: true, exists: users('root') });
     expect([root.user, root.create]).toEqual([undefined, false]);
   });
 
   it('otherwise the sudo user, then an existing `stack`, else nobody (no account is made unasked)', () => {
-    expect(checkoutOwner({ stackUser: 'stack', explicit: false, sudoUser: 'alice', exists: users('alice', 'stack') })).toMatchObject({ user: 'alice', create: false });
-    expect(checkoutOwner({ stackUser: 'stack', explicit: false, sudoUser: 'root', exists: users('root', 'stack') })).toMatchObject({ user: 'stack' });
-    expect(checkoutOwner({ stackUser: 'stack', explicit: false, sudoUser: 'gone', exists: users('stack') })).toMatchObject({ user: 'stack' });
+    expect(
+      checkoutOwner({ stackUser: 'stack', explicit: false, sudoUser: 'alice', exists: users('alice', 'stack') }),
+    ).toMatchObject({ user: 'alice', create: false });
+    expect(
+      checkoutOwner({ stackUser: 'stack', explicit: false, sudoUser: 'root', exists: users('root', 'stack') }),
+    ).toMatchObject({ user: 'stack' });
+    expect(
+      checkoutOwner({ stackUser: 'stack', explicit: false, sudoUser: 'gone', exists: users('stack') }),
+    ).toMatchObject({ user: 'stack' });
     const none = checkoutOwner({ stackUser: 'stack', explicit: false, exists: users() });
     expect([none.user, none.create]).toEqual([undefined, false]);
     expect(none.why).toMatch(/stack does not exist.*set STACK_USER in local.conf/);
@@ -29,7 +43,10 @@ describe('checkoutOwner', () => {
 
   it('explicit means local.conf or the environment', () => {
     const plan = (origin?: 'default' | 'local.conf' | 'environment') =>
-      fakePlan(origin === 'local.conf' ? { STACK_USER: 'stack' } : {}, { dest: '/d', env: origin === 'environment' ? { STACK_USER: 'stack' } : {} });
+      fakePlan(origin === 'local.conf' ? { STACK_USER: 'stack' } : {}, {
+        dest: '/d',
+        env: origin === 'environment' ? { STACK_USER: 'stack' } : {},
+      });
     expect(stackUserExplicit(plan('local.conf'))).toBe(true);
     expect(stackUserExplicit(plan('environment'))).toBe(true);
     expect(stackUserExplicit(plan('default'))).toBe(false);
@@ -61,7 +78,8 @@ describe('the source:owner step', () => {
     { name: 'keystone', url: 'u', ref: 'master', dir: '/d/keystone' },
     { name: 'oslo.config', url: 'u', ref: 'master', dir: '/d/oslo.config' },
   ];
-  const ownerStep = (plan: ReturnType<typeof fakePlan>, sudoUser: string | null) => sourceSteps(plan, { sudoUser }).find((s) => s.id === 'source:owner')!;
+  const ownerStep = (plan: ReturnType<typeof fakePlan>, sudoUser: string | null) =>
+    sourceSteps(plan, { sudoUser }).find((s) => s.id === 'source:owner')!;
 
   it('creates an explicit STACK_USER and hands it every checkout', async () => {
     const plan = fakePlan({ STACK_USER: 'dev', SOURCE_DEPS: 'distro' }, { dest: '/d', repos });
@@ -82,7 +100,9 @@ describe('the source:owner step', () => {
     const sh = new RecordingShell(['alice']);
     await ownerStep(plan, 'alice').run(fakeContext(plan, sh));
     // SOURCE_DEPS=pip: the requirements checkout is the developer's too
-    expect(sh.calls.filter((c) => c[0] !== 'getent')).toEqual(handOverArgvs('alice', ['/d/requirements', '/d/keystone', '/d/oslo.config']));
+    expect(sh.calls.filter((c) => c[0] !== 'getent')).toEqual(
+      handOverArgvs('alice', ['/d/requirements', '/d/keystone', '/d/oslo.config']),
+    );
 
     const none = new RecordingShell([]);
     const ctx = fakeContext(plan, none);

@@ -23,26 +23,63 @@ class ScriptedShell implements Shell {
   async run(argv: string[], opts?: RunOptions): Promise<RunResult> {
     this.calls.push({ argv, opts });
     if (argv[0] === 'dpkg-query') {
-      return this.answers.dpkg ? { code: 0, stdout: this.answers.dpkg, stderr: '' } : { code: 1, stdout: '', stderr: 'no packages found' };
+      return this.answers.dpkg
+        ? { code: 0, stdout: this.answers.dpkg, stderr: '' }
+        : { code: 1, stdout: '', stderr: 'no packages found' };
     }
-    if (argv.includes('describe')) return { code: this.answers.tagged ? 0 : 128, stdout: this.answers.tagged ? '22.0.0' : '', stderr: '' };
+    if (argv.includes('describe'))
+      return { code: this.answers.tagged ? 0 : 128, stdout: this.answers.tagged ? '22.0.0' : '', stderr: '' };
     return { code: 0, stdout: '', stderr: '' };
   }
 }
 
-const keystone = { name: 'keystone', url: 'file:///git/keystone.git', ref: 'master', dir: '/opt/stack/keystone', distroPackage: 'python3-keystone' };
+const keystone = {
+  name: 'keystone',
+  url: 'file:///git/keystone.git',
+  ref: 'master',
+  dir: '/opt/stack/keystone',
+  distroPackage: 'python3-keystone',
+};
 
 describe('pip commands', () => {
   it('SOURCE_DEPS=pip: constrained editable install, the devstack way', () => {
-    expect(pipEditableCommand({ venv: '/opt/stack/data/venv', dir: '/opt/stack/keystone', deps: 'pip', constraintsFile: '/opt/stack/data/upper-constraints.txt' })).toEqual({
-      argv: ['/opt/stack/data/venv/bin/python', '-m', 'pip', 'install', '-c', '/opt/stack/data/upper-constraints.txt', '-e', '/opt/stack/keystone'],
+    expect(
+      pipEditableCommand({
+        venv: '/opt/stack/data/venv',
+        dir: '/opt/stack/keystone',
+        deps: 'pip',
+        constraintsFile: '/opt/stack/data/upper-constraints.txt',
+      }),
+    ).toEqual({
+      argv: [
+        '/opt/stack/data/venv/bin/python',
+        '-m',
+        'pip',
+        'install',
+        '-c',
+        '/opt/stack/data/upper-constraints.txt',
+        '-e',
+        '/opt/stack/keystone',
+      ],
       env: { PIP_DISABLE_PIP_VERSION_CHECK: '1' },
     });
   });
 
   it('SOURCE_DEPS=distro: no index, no dependencies, no build isolation, PBR_VERSION when given', () => {
-    expect(pipEditableCommand({ venv: '/v', dir: '/opt/stack/keystone', deps: 'distro', pbrVersion: '22.0.2' })).toEqual({
-      argv: ['/v/bin/python', '-m', 'pip', 'install', '--no-index', '--no-deps', '--no-build-isolation', '-e', '/opt/stack/keystone'],
+    expect(
+      pipEditableCommand({ venv: '/v', dir: '/opt/stack/keystone', deps: 'distro', pbrVersion: '22.0.2' }),
+    ).toEqual({
+      argv: [
+        '/v/bin/python',
+        '-m',
+        'pip',
+        'install',
+        '--no-index',
+        '--no-deps',
+        '--no-build-isolation',
+        '-e',
+        '/opt/stack/keystone',
+      ],
       env: { PIP_DISABLE_PIP_VERSION_CHECK: '1', PBR_VERSION: '22.0.2' },
     });
   });
@@ -52,7 +89,17 @@ describe('pip commands', () => {
     const done = await installEditable(sh, keystone, { venv: '/v', deps: 'distro' });
     expect(done.pbrVersion).toBe('22.0.2');
     const pip = sh.calls.at(-1)!;
-    expect(pip.argv).toEqual(['/v/bin/python', '-m', 'pip', 'install', '--no-index', '--no-deps', '--no-build-isolation', '-e', '/opt/stack/keystone']);
+    expect(pip.argv).toEqual([
+      '/v/bin/python',
+      '-m',
+      'pip',
+      'install',
+      '--no-index',
+      '--no-deps',
+      '--no-build-isolation',
+      '-e',
+      '/opt/stack/keystone',
+    ]);
     expect(pip.opts?.env).toMatchObject({ PBR_VERSION: '22.0.2' });
     expect(sh.calls.map((c) => c.argv[0])).toEqual(['git', 'dpkg-query', '/v/bin/python']);
   });
@@ -66,14 +113,25 @@ describe('pip commands', () => {
 
   it('distro mode refuses when the package that supplies the dependencies is not installed', async () => {
     const sh = new ScriptedShell({ dpkg: 'deinstall ok config-files\t2:22.0.2-0+deb12u1' });
-    await expect(installEditable(sh, keystone, { venv: '/v', deps: 'distro' })).rejects.toThrow(/python3-keystone, which is not installed/);
+    await expect(installEditable(sh, keystone, { venv: '/v', deps: 'distro' })).rejects.toThrow(
+      /python3-keystone, which is not installed/,
+    );
     expect(sh.calls.some((c) => c.argv.includes('pip'))).toBe(false);
   });
 
   it('pip mode passes the constraints and does not need the package', async () => {
     const sh = new ScriptedShell({ tagged: true });
     await installEditable(sh, keystone, { venv: '/v', deps: 'pip', constraintsFile: '/c.txt' });
-    expect(sh.calls.at(-1)!.argv).toEqual(['/v/bin/python', '-m', 'pip', 'install', '-c', '/c.txt', '-e', '/opt/stack/keystone']);
+    expect(sh.calls.at(-1)!.argv).toEqual([
+      '/v/bin/python',
+      '-m',
+      'pip',
+      'install',
+      '-c',
+      '/c.txt',
+      '-e',
+      '/opt/stack/keystone',
+    ]);
   });
 
   it('turns Debian versions into versions pbr accepts', () => {
@@ -87,16 +145,36 @@ describe('pip commands', () => {
   });
 
   it('drops the checkouts from upper-constraints, whatever the spelling', () => {
-    const uc = ['oslo.config===9.0.0', 'oslo.context===5.0.0', 'Oslo_Log===5.0.1;python_version>="3.8"', 'keystonemiddleware===10.1.0', '# comment', ''].join('\n');
-    expect(withoutConstraints(uc, ['oslo-config', 'oslo.log', 'keystonemiddleware'])).toBe(['oslo.context===5.0.0', '# comment', ''].join('\n'));
+    const uc = [
+      'oslo.config===9.0.0',
+      'oslo.context===5.0.0',
+      'Oslo_Log===5.0.1;python_version>="3.8"',
+      'keystonemiddleware===10.1.0',
+      '# comment',
+      '',
+    ].join('\n');
+    expect(withoutConstraints(uc, ['oslo-config', 'oslo.log', 'keystonemiddleware'])).toBe(
+      ['oslo.context===5.0.0', '# comment', ''].join('\n'),
+    );
     expect(normalizeProjectName('Oslo_Config')).toBe('oslo-config');
   });
 });
 
 describe('venv', () => {
   it('is made by /usr/bin/python3, with system site-packages only for distro dependencies', () => {
-    expect(venvCreateArgv('/opt/stack/data/venv', 'distro')).toEqual(['/usr/bin/python3', '-m', 'venv', '--system-site-packages', '/opt/stack/data/venv']);
-    expect(venvCreateArgv('/opt/stack/data/venv', 'pip')).toEqual(['/usr/bin/python3', '-m', 'venv', '/opt/stack/data/venv']);
+    expect(venvCreateArgv('/opt/stack/data/venv', 'distro')).toEqual([
+      '/usr/bin/python3',
+      '-m',
+      'venv',
+      '--system-site-packages',
+      '/opt/stack/data/venv',
+    ]);
+    expect(venvCreateArgv('/opt/stack/data/venv', 'pip')).toEqual([
+      '/usr/bin/python3',
+      '-m',
+      'venv',
+      '/opt/stack/data/venv',
+    ]);
     expect(venvCreateArgv('/v', 'pip', true)).toEqual(['/usr/bin/python3', '-m', 'venv', '--clear', '/v']);
   });
 
@@ -106,9 +184,15 @@ describe('venv', () => {
     expect(judgeVenv(debian, true, 'distro')).toEqual({ verdict: 'ok' });
     expect(judgeVenv(debian, false, 'distro')).toEqual({ verdict: 'create' });
     expect(judgeVenv(undefined, false, 'pip')).toEqual({ verdict: 'create' });
-    expect(judgeVenv(debian, true, 'pip')).toMatchObject({ verdict: 'recreate', why: expect.stringMatching(/SOURCE_DEPS=pip needs false/) });
+    expect(judgeVenv(debian, true, 'pip')).toMatchObject({
+      verdict: 'recreate',
+      why: expect.stringMatching(/SOURCE_DEPS=pip needs false/),
+    });
     const pyenv = parsePyvenvCfg('home = /root/.pyenv/versions/3.11.7/bin\ninclude-system-site-packages = true\n');
-    expect(judgeVenv(pyenv, true, 'distro')).toMatchObject({ verdict: 'recreate', why: expect.stringMatching(/pyenv/) });
+    expect(judgeVenv(pyenv, true, 'distro')).toMatchObject({
+      verdict: 'recreate',
+      why: expect.stringMatching(/pyenv/),
+    });
   });
 
   it('ensureVenv runs the create command only when needed', async () => {

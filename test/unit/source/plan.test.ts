@@ -26,7 +26,10 @@ const PACKAGE_PANES = new Set(['mysql', 'rabbit', 'memcached', 'ovsdb-server', '
 afterEach(() => clearSecrets());
 
 function sourcePlan(values: Record<string, string> = {}): Plan {
-  return makePlan({ SOURCE_DEPS: 'distro', GIT_BASE: 'file:///srv/git', ...values }, { services: ALL_SERVICES, method: 'source' });
+  return makePlan(
+    { SOURCE_DEPS: 'distro', GIT_BASE: 'file:///srv/git', ...values },
+    { services: ALL_SERVICES, method: 'source' },
+  );
 }
 
 class NullShell implements Shell {
@@ -75,7 +78,10 @@ describe('plans with INSTALL_METHOD=source', () => {
     expect([...withCode].sort()).toEqual(['cinder', 'glance', 'horizon', 'keystone', 'neutron', 'nova', 'placement']);
     for (const name of withCode) {
       const repos = plan.services.find((s) => s.name === name)!.repos ?? [];
-      expect(repos.map((r) => r.name), name).toEqual([name]);
+      expect(
+        repos.map((r) => r.name),
+        name,
+      ).toEqual([name]);
     }
     expect(plan.repos.map((r) => r.name).sort()).toEqual([...withCode].sort());
     for (const r of plan.repos) {
@@ -83,16 +89,27 @@ describe('plans with INSTALL_METHOD=source', () => {
       expect(r.dir).toBe(join('/opt/stack', r.name));
       expect(r.distroPackage).toBe(r.name === 'horizon' ? 'python3-django-horizon' : `python3-${r.name}`);
     }
-    expect(sourceRepos(plan).installRepos.map((r) => r.name).sort()).toEqual([...withCode].sort());
+    expect(
+      sourceRepos(plan)
+        .installRepos.map((r) => r.name)
+        .sort(),
+    ).toEqual([...withCode].sort());
     // SOURCE_DEPS=distro: the packages that supply the dependencies are installed
     for (const r of plan.repos) expect(plan.packages).toContain(r.distroPackage);
     const text = formatPlan(plan);
-    expect(text).toMatch(new RegExp(`^Checkouts \\(7\\): .*${plan.repos.map((r) => `${r.name}@master`).join(', ')}`, 'm'));
-    for (const p of plan.processes) expect(text).toMatch(new RegExp(`^  ${p.name}\\s+\\S+\\s+\\S+\\s+${p.codeFrom}\\b`, 'm'));
+    expect(text).toMatch(
+      new RegExp(`^Checkouts \\(7\\): .*${plan.repos.map((r) => `${r.name}@master`).join(', ')}`, 'm'),
+    );
+    for (const p of plan.processes)
+      expect(text).toMatch(new RegExp(`^  ${p.name}\\s+\\S+\\s+\\S+\\s+${p.codeFrom}\\b`, 'm'));
   });
 
   it('<SVC>_REPO and <SVC>_BRANCH override a service checkout', () => {
-    const plan = sourcePlan({ NOVA_REPO: '/srv/mine/nova', NOVA_BRANCH: 'refs/changes/12/3412/2', TARGET_BRANCH: 'stable/2023.1' });
+    const plan = sourcePlan({
+      NOVA_REPO: '/srv/mine/nova',
+      NOVA_BRANCH: 'refs/changes/12/3412/2',
+      TARGET_BRANCH: 'stable/2023.1',
+    });
     const nova = plan.repos.find((r) => r.name === 'nova')!;
     expect(nova).toMatchObject({ url: '/srv/mine/nova', ref: 'refs/changes/12/3412/2' });
     expect(plan.repos.find((r) => r.name === 'neutron')!.ref).toBe('stable/2023.1');
@@ -121,7 +138,10 @@ describe('plans with INSTALL_METHOD=source', () => {
         continue;
       }
       expect(dirname(executable), pane.name).toBe(venvBin);
-      expect(scripts, `${pane.name} runs ${basename(executable)}, which ${module.name}'s setup.cfg does not declare`).toContain(basename(executable));
+      expect(
+        scripts,
+        `${pane.name} runs ${basename(executable)}, which ${module.name}'s setup.cfg does not declare`,
+      ).toContain(basename(executable));
     }
     expect(configured.size).toBe(5); // keystone, placement, nova, cinder, horizon are served by uwsgi
   });

@@ -40,7 +40,11 @@ describe('SystemShell process groups', () => {
     await new Promise<void>((r) => child.stdout.on('data', () => out.includes('in flight') && r()));
     process.kill(-child.pid!, 'SIGINT');
     await exited;
-    const result = JSON.parse(/^result (.*)$/m.exec(out)?.[1] ?? 'null') as { interrupted: boolean; code: number; stdout: string };
+    const result = JSON.parse(/^result (.*)$/m.exec(out)?.[1] ?? 'null') as {
+      interrupted: boolean;
+      code: number;
+      stdout: string;
+    };
     expect(result.interrupted).toBe(true);
     expect(result.code).toBe(0);
     expect(result.stdout).toBe('started\nsettled');

@@ -27,8 +27,12 @@ class RecordingShell implements Shell {
 
 describe('apt', () => {
   it('finds the packages dpkg does not report as installed', () => {
-    const out = 'keystone install ok installed\nglance-api deinstall ok config-files\nlibfoo:amd64 install ok installed\n';
-    expect(missingFromDpkgQuery(['keystone', 'glance-api', 'libfoo', 'nova-common'], out)).toEqual(['glance-api', 'nova-common']);
+    const out =
+      'keystone install ok installed\nglance-api deinstall ok config-files\nlibfoo:amd64 install ok installed\n';
+    expect(missingFromDpkgQuery(['keystone', 'glance-api', 'libfoo', 'nova-common'], out)).toEqual([
+      'glance-api',
+      'nova-common',
+    ]);
   });
 
   it('keeps local config edits and never prompts', () => {
@@ -48,7 +52,15 @@ describe('apt', () => {
     expect(countSimulatedInstalls('Inst a (1 x)\nConf a (1 x)\nInst b (2 y)\n')).toBe(2);
     const shown: string[] = [];
     const p = new AptProgress(4, (m) => shown.push(m), 3);
-    for (const l of ['Fetched 243 MB in 17s (14 MB/s)', 'Unpacking a', 'Unpacking b', 'Setting up a', 'Setting up b', 'noise']) p.line(l);
+    for (const l of [
+      'Fetched 243 MB in 17s (14 MB/s)',
+      'Unpacking a',
+      'Unpacking b',
+      'Setting up a',
+      'Setting up b',
+      'noise',
+    ])
+      p.line(l);
     expect(shown).toEqual(['apt: Fetched 243 MB in 17s (14 MB/s)', 'apt: 2 unpacked, 1 set up (of about 4)']);
     expect(p.configured).toBe(2);
   });
@@ -58,9 +70,15 @@ describe('apt', () => {
     plan.packages = ['nova-common', 'keystone'];
     const step = aptInstallStep(plan);
     expect(step.fingerprint).toBe('apt:keystone,nova-common');
-    const sh = new RecordingShell((argv) => (argv[0] === 'dpkg-query' ? { stdout: 'keystone install ok installed\nnova-common install ok installed\n' } : {}));
+    const sh = new RecordingShell((argv) =>
+      argv[0] === 'dpkg-query' ? { stdout: 'keystone install ok installed\nnova-common install ok installed\n' } : {},
+    );
     const logged: string[] = [];
-    const ctx = { plan, sh, log: { info: (m: string) => logged.push(m), warn() {}, debug() {} } } as unknown as StackContext;
+    const ctx = {
+      plan,
+      sh,
+      log: { info: (m: string) => logged.push(m), warn() {}, debug() {} },
+    } as unknown as StackContext;
     await step.run(ctx);
     expect(sh.calls.map((c) => c.argv[0])).toEqual(['dpkg-query']);
     expect(logged[0]).toMatch(/already installed/);
@@ -71,8 +89,14 @@ describe('apt', () => {
     plan.packages = ['keystone', 'memcached'];
     let installed = false;
     const sh = new RecordingShell((argv) => {
-      if (argv[0] === 'dpkg-query') return { stdout: installed ? 'keystone install ok installed\nmemcached install ok installed\n' : 'memcached install ok installed\n' };
-      if (argv[0] === 'apt-get' && argv.includes('-s')) return { stdout: 'Inst keystone (2:22.0.2)\nInst python3-keystone (2:22.0.2)\n' };
+      if (argv[0] === 'dpkg-query')
+        return {
+          stdout: installed
+            ? 'keystone install ok installed\nmemcached install ok installed\n'
+            : 'memcached install ok installed\n',
+        };
+      if (argv[0] === 'apt-get' && argv.includes('-s'))
+        return { stdout: 'Inst keystone (2:22.0.2)\nInst python3-keystone (2:22.0.2)\n' };
       if (argv[0] === 'apt-get' && argv.includes('install')) installed = true;
       return {};
     });
@@ -85,8 +109,15 @@ describe('apt', () => {
     } as unknown as StackContext;
     await aptInstallStep(plan).run(ctx);
     const cmds = sh.calls.map((c) => c.argv.slice(0, 3).join(' '));
-    expect(cmds.slice(0, 4)).toEqual(['dpkg-query -W -f', 'dpkg --configure -a', 'apt-get install -s', 'debconf-set-selections']);
-    expect(sh.calls.find((c) => c.argv[0] === 'debconf-set-selections')!.opts.input).toContain('keystone keystone/configure_db boolean false');
+    expect(cmds.slice(0, 4)).toEqual([
+      'dpkg-query -W -f',
+      'dpkg --configure -a',
+      'apt-get install -s',
+      'debconf-set-selections',
+    ]);
+    expect(sh.calls.find((c) => c.argv[0] === 'debconf-set-selections')!.opts.input).toContain(
+      'keystone keystone/configure_db boolean false',
+    );
     const install = sh.calls.find((c) => c.argv[0] === 'apt-get' && !c.argv.includes('-s'))!;
     expect(install.argv).toContain('keystone');
     expect(install.argv).not.toContain('memcached');
@@ -129,10 +160,17 @@ describe('rabbit', () => {
   });
 
   it('adds stackrabbit with full permissions and deletes guest', async () => {
-    const sh = new RecordingShell((argv) => (argv.includes('list_users') ? { stdout: 'user\ttags\nguest\t[administrator]\n' } : {}));
+    const sh = new RecordingShell((argv) =>
+      argv.includes('list_users') ? { stdout: 'user\ttags\nguest\t[administrator]\n' } : {},
+    );
     expect(await ensureRabbitUser(sh, 'stackrabbit', 'pw')).toBe('created');
     const cmds = sh.calls.map((c) => c.argv.slice(1).join(' '));
-    expect(cmds).toEqual(['-q list_users', 'add_user stackrabbit pw', 'set_permissions -p / stackrabbit .* .* .*', 'delete_user guest']);
+    expect(cmds).toEqual([
+      '-q list_users',
+      'add_user stackrabbit pw',
+      'set_permissions -p / stackrabbit .* .* .*',
+      'delete_user guest',
+    ]);
   });
 
   it('converges the password of an existing user and leaves an absent guest alone', async () => {

@@ -28,7 +28,9 @@ describe('iniDoc + renderIni', () => {
   });
 
   it('puts a header as comments', () => {
-    expect(renderIni(iniDoc({ DEFAULT: { a: 1 } }), 'written by tstack')).toBe('# written by tstack\n\n[DEFAULT]\na = 1\n');
+    expect(renderIni(iniDoc({ DEFAULT: { a: 1 } }), 'written by tstack')).toBe(
+      '# written by tstack\n\n[DEFAULT]\na = 1\n',
+    );
   });
 });
 
@@ -81,7 +83,9 @@ describe('applyToIniText (files tstack does not generate)', () => {
 
   it('appends a missing key at the end of its section, before the blank line', () => {
     const out = applyToIniText(original, sections({ DEFAULT: { bar: ['2'] } }));
-    expect(out).toBe('# head\n[DEFAULT]\n# a comment\nfoo = 1\nbar = 2\n\n[composite:osapi]\nuse = egg:Paste\n/v2 = old\n');
+    expect(out).toBe(
+      '# head\n[DEFAULT]\n# a comment\nfoo = 1\nbar = 2\n\n[composite:osapi]\nuse = egg:Paste\n/v2 = old\n',
+    );
   });
 
   it('appends a missing section and writes repeated keys', () => {
