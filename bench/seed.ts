@@ -273,8 +273,10 @@ async function main(): Promise<void> {
 
   const f = (ms: number) => ms.toFixed(0).padStart(8);
   const out = [
-    `seeding workload: ${restOps.length} operations per backend (${users} users; compute ${hasCompute ? 'yes' : 'no'}; network ${hasNetwork ? 'yes' : 'no'})`,
-    `REST login (one token for the run): ${loginMs.toFixed(0)} ms; one 'openstack --version' start-up: ${cliStartMs.toFixed(0)} ms`,
+    `seeding workload: ${restOps.length} operations per backend (${users} users; compute ` +
+      `${hasCompute ? 'yes' : 'no'}; network ${hasNetwork ? 'yes' : 'no'})`,
+    `REST login (one token for the run): ${loginMs.toFixed(0)} ms; one 'openstack --version' start-up: ` +
+      `${cliStartMs.toFixed(0)} ms`,
     '',
     `${'operation'.padEnd(16)} ${'calls'.padStart(5)} ${'REST ms'.padStart(8)} ${'CLI ms'.padStart(8)}`,
     ...[...perLabel].map(([label, r]) => `${label.padEnd(16)} ${String(r.n).padStart(5)} ${f(r.rest)} ${f(r.cli)}`),
@@ -282,7 +284,8 @@ async function main(): Promise<void> {
     '',
     restOnly
       ? `per call: REST ${(restTotal / restOps.length).toFixed(1)} ms (CLI not run: --rest-only)`
-      : `per call: REST ${(restTotal / restOps.length).toFixed(1)} ms, CLI ${(cliTotal / cliOps.length).toFixed(0)} ms; CLI/REST = ${(cliTotal / restTotal).toFixed(1)}x`,
+      : `per call: REST ${(restTotal / restOps.length).toFixed(1)} ms, CLI ${(cliTotal / cliOps.length).toFixed(0)} ` +
+        `ms; CLI/REST = ${(cliTotal / restTotal).toFixed(1)}x`,
   ];
   process.stdout.write(out.join('\n') + '\n');
 }

@@ -31,7 +31,8 @@ async function timed(label: string, repos: RepoSpec[], s: CloneSettings, concurr
   if (failed.length) throw new Error(failed.map((o) => o.error).join('\n'));
   const actions = [...new Set(out.map((o) => o.action?.action))].join('/');
   console.log(
-    `${label.padEnd(44)} ${(ms / 1000).toFixed(2).padStart(6)} s  (${(ms / repos.length).toFixed(0)} ms per checkout; ${actions})`,
+    `${label.padEnd(44)} ${(ms / 1000).toFixed(2).padStart(6)} s  (${(ms / repos.length).toFixed(0)} ms per ` +
+      `checkout; ${actions})`,
   );
 }
 
@@ -39,7 +40,8 @@ try {
   const t0 = performance.now();
   const remote = buildKeystoneRemote(root);
   console.log(
-    `keystone ${remote.version} remote built from the installed package: ${((performance.now() - t0) / 1000).toFixed(2)} s`,
+    `keystone ${remote.version} remote built from the installed package: ` +
+      `${((performance.now() - t0) / 1000).toFixed(2)} s`,
   );
   for (const c of [1, 2, 4]) {
     const repos = Array.from({ length: n }, (_, k) => ({

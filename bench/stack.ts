@@ -53,7 +53,8 @@ async function tstack(script: 'stack.ts' | 'unstack.ts', args: string[]): Promis
     // exit 3 (partial: e.g. an image not seeded) still leaves a stack to measure
     if (script === 'stack.ts' && err.code === 3) return { ms: performance.now() - t0, out: err.stdout ?? '' };
     throw new Error(
-      `./${script} ${args.join(' ')} failed (exit ${err.code}):\n${(err.stdout ?? '').slice(-4000)}\n${err.stderr ?? ''}`,
+      `./${script} ${args.join(' ')} failed (exit ` +
+        `${err.code}):\n${(err.stdout ?? '').slice(-4000)}\n${err.stderr ?? ''}`,
     );
   }
 }
@@ -77,7 +78,9 @@ function printRun(label: string, wallMs: number, report: RunReport): void {
   }
 }
 
-/** The apt module's own line: either everything was installed already, or how many it installed and how long it took. */
+/**
+ * The apt module's own line: either everything was installed already, or how many it installed and how long it took.
+ */
 function aptNote(out: string): string {
   const line = /apt: (all \d+ packages already installed|\d+ package\(s\) installed in \d+ s)/.exec(out)?.[0];
   return line ?? 'apt: no apt line in the output (step skipped?)';
@@ -95,7 +98,8 @@ async function memory(): Promise<void> {
     cwd: TOP_DIR,
     env: { ...process.env, CI: 'true' },
   }).catch(
-    (e: { stdout?: string }) => ({ stdout: e.stdout ?? '[]' }), // exit 4 when a pane is not ready: the rows are still printed
+    // exit 4 when a pane is not ready: the rows are still printed
+    (e: { stdout?: string }) => ({ stdout: e.stdout ?? '[]' }),
   );
   const panes = JSON.parse(stdout) as PaneStatus[];
   console.log('\npane RSS (./stack.ts status --json; the pane process group):');
@@ -110,7 +114,8 @@ async function memory(): Promise<void> {
     .find((l) => l.startsWith('Mem:'))!
     .split(/\s+/);
   console.log(
-    `machine memory (free -b): total ${mib(Number(free[1]))}, used ${mib(Number(free[2]))}, available ${mib(Number(free[6]))}`,
+    `machine memory (free -b): total ${mib(Number(free[1]))}, used ${mib(Number(free[2]))}, available ` +
+      `${mib(Number(free[6]))}`,
   );
   console.log('  (the machine is shared: "used" includes whatever else runs on it)');
 }

@@ -111,7 +111,8 @@ async function main(): Promise<void> {
     await sleep(500);
 
     console.log(
-      `TUI (./stack.ts attach in tmux 200x50), ${PANES} panes x ${RATE} lines/s requested, ${Math.round(actualRate)} lines/s measured in total:`,
+      `TUI (./stack.ts attach in tmux 200x50), ${PANES} panes x ${RATE} lines/s requested, ` +
+        `${Math.round(actualRate)} lines/s measured in total:`,
     );
     console.log(`  following one pane:   CPU ${follow.cpu.toFixed(1)}%  RSS ${mb(follow.rss)}`);
     console.log(`  merged view (a):      CPU ${merged.cpu.toFixed(1)}%  RSS ${mb(merged.rss)}`);
@@ -154,10 +155,12 @@ async function main(): Promise<void> {
       Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${sup.record('rr').pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0) *
       1024;
     console.log(
-      `restart to ready (log probe, 10 runs, median): ${median(totalMs).toFixed(0)} ms total = stop ${median(stopMs).toFixed(0)} ms + start-to-ready ${(median(totalMs) - median(stopMs)).toFixed(0)} ms;`,
+      `restart to ready (log probe, 10 runs, median): ${median(totalMs).toFixed(0)} ms total = stop ` +
+        `${median(stopMs).toFixed(0)} ms + start-to-ready ${(median(totalMs) - median(stopMs)).toFixed(0)} ms;`,
     );
     console.log(
-      `  the same command started bare reaches READY in ${median(bare).toFixed(0)} ms, so the supervisor adds ~${(median(totalMs) - median(stopMs) - median(bare)).toFixed(0)} ms to a start`,
+      `  the same command started bare reaches READY in ${median(bare).toFixed(0)} ms, so the supervisor adds ` +
+        `~${(median(totalMs) - median(stopMs) - median(bare)).toFixed(0)} ms to a start`,
     );
     console.log(`sh wrapper per pane: RSS ${mb(wrapper)}, PSS ${mb(pss)}`);
   } finally {

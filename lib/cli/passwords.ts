@@ -21,7 +21,8 @@ export function enquirerPrompter(
   return {
     async ask(spec, file) {
       stdout.write(
-        `\n${spec.prompt} (${spec.name}).\nSaved to ${file} and not asked again. Any printable characters; leave empty for a random one.\n`,
+        `\n${spec.prompt} (${spec.name}).\nSaved to ${file} and not asked again. Any printable characters; leave ` +
+          `empty for a random one.\n`,
       );
       try {
         const answer = (await Enquirer.prompt({

@@ -29,7 +29,10 @@ export const KEPT_WITHOUT_ALL = ['mysql', 'postgresql', 'rabbit'];
 function describe(r: StopResult): string {
   if (r.survivors?.length) return `  ${r.name}: processes survived SIGKILL: ${r.survivors.join(' ')}`;
   if (r.signalled === 0) return `  ${r.name}: was not running`;
-  return `  ${r.name}: stopped (${r.signalled} process${r.signalled === 1 ? '' : 'es'}${r.forced ? ', SIGKILL after the grace period' : ''})`;
+  return (
+    `  ${r.name}: stopped (${r.signalled} ` +
+    `process${r.signalled === 1 ? '' : 'es'}${r.forced ? ', SIGKILL after the grace period' : ''})`
+  );
 }
 
 /** The plan of the recorded stack, for --clean: local.conf as resolved now, the method of the last run. */

@@ -28,7 +28,7 @@ export interface LocalConf {
 }
 
 // devstack matches ^\[\[.+\|.*\]\] and allows no spaces in the brackets.
-const HEADER = /^\[\[([^|\[\]\s]+)\|([^\[\]\s]+)\]\]$/;
+const HEADER = /^\[\[([^|[\]\s]+)\|([^[\]\s]+)\]\]$/;
 
 export function parseLocalConf(text: string, file: string): LocalConf {
   const sections: RawMetaSection[] = [];
@@ -41,7 +41,8 @@ export function parseLocalConf(text: string, file: string): LocalConf {
       const m = HEADER.exec(raw.trimEnd());
       if (!m) {
         throw new ConfigError(
-          `malformed meta-section header '${trimmed}': expected [[phase|file]] with no spaces, e.g. [[post-config|$NOVA_CONF]]`,
+          `malformed meta-section header '${trimmed}': expected [[phase|file]] with no spaces, e.g. ` +
+            `[[post-config|$NOVA_CONF]]`,
           pos,
         );
       }

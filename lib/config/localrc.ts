@@ -137,7 +137,8 @@ export function evaluateLocalrc(lines: readonly RawLine[], outside: Lookup, cata
       }
       default:
         throw new ConfigError(
-          `unknown command '${command}': the localrc section takes VAR=value, VAR+=value, export VAR=value and ${COMMANDS.filter((c) => c !== 'export').join(', ')}`,
+          `unknown command '${command}': the localrc section takes VAR=value, VAR+=value, export VAR=value and ` +
+            `${COMMANDS.filter((c) => c !== 'export').join(', ')}`,
           pos,
         );
     }

@@ -17,7 +17,9 @@ import { readPasswordFile, writePasswordFile } from './password-file.ts';
 
 export type { PasswordSpec };
 
-/** Passwords the enabled services need, in asking order (the modules say which they need; see lib/config/catalog.ts). */
+/**
+ * Passwords the enabled services need, in asking order (the modules say which they need; see lib/config/catalog.ts).
+ */
 export function neededPasswords(catalog: SettingsCatalog, enabledServices: readonly string[]): string[] {
   return catalog.passwords.filter((p) => p.neededBy.some((s) => enabledServices.includes(s))).map((p) => p.name);
 }
@@ -38,7 +40,9 @@ export interface PasswordPrompter {
 }
 
 export interface EnsurePasswordsOptions {
-  /** The caller's view (not headless). Even when true, nothing is asked without a TTY on both streams or with CI=true. */
+  /**
+   * The caller's view (not headless). Even when true, nothing is asked without a TTY on both streams or with CI=true.
+   */
   interactive?: boolean;
   stdin?: NodeJS.ReadStream;
   stdout?: NodeJS.WriteStream;

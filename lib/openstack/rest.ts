@@ -117,7 +117,8 @@ export function errorMessage(text: string): string {
 function findMessage(value: unknown, depth: number): string | undefined {
   if (depth > 3 || value === null || typeof value !== 'object') return undefined;
   const obj = value as Record<string, unknown>;
-  // keystone {error:{message}}, nova {badRequest:{message}}, neutron {NeutronError:{message}}, placement {errors:[{detail}]}
+  // keystone {error:{message}}, nova {badRequest:{message}}, neutron {NeutronError:{message}}, placement
+  // {errors:[{detail}]}
   for (const key of ['message', 'detail', 'title']) {
     if (typeof obj[key] === 'string' && obj[key]) return obj[key] as string;
   }
@@ -222,7 +223,8 @@ export class RestClient implements OpenStackClient {
           .sort()
           .join(', ') || 'none';
       throw new Error(
-        `no public '${serviceType}' endpoint in region ${this.auth.region} in the token's catalog (catalog has: ${types})`,
+        `no public '${serviceType}' endpoint in region ${this.auth.region} in the token's catalog (catalog has: ` +
+          `${types})`,
       );
     }
     return url;

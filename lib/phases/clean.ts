@@ -65,7 +65,9 @@ export async function cleanStack(opts: { plan: Plan; sup: Supervisor; sh: Shell;
       await sup.start(spec);
       await sup.waitReady(name);
     } catch (err) {
-      const msg = `clean: ${name} could not be started (${err instanceof Error ? err.message : String(err)}); what lives in it stays`;
+      const msg =
+        `clean: ${name} could not be started (${err instanceof Error ? err.message : String(err)}); what ` +
+        `lives in it stays`;
       result.warnings.push(msg);
       log.warn(msg);
     }

@@ -1,14 +1,17 @@
 // The TTY view of a run: one listr2 task tree per phase. The runner keeps the
 // scheduling (dependencies, resume, concurrency); listr2 only draws it.
 
-import { Listr, type ListrTaskWrapper } from 'listr2';
+import { Listr, type ListrRendererFactory, type ListrTaskWrapper } from 'listr2';
 import type { PhaseName } from '../types/step.ts';
 import type { Step } from '../types/stack.ts';
 import { mask } from '../util/secrets.ts';
 import type { Reporter } from './reporter.ts';
 
+/** A listr task as the default renderer (a terminal) or its simple fallback gives it to us. */
+type Task = ListrTaskWrapper<unknown, ListrRendererFactory, ListrRendererFactory>;
+
 interface Handle {
-  task?: ListrTaskWrapper<unknown, any, any>;
+  task?: Task;
   resolve: () => void;
   reject: (e: unknown) => void;
   pendingSkip?: string;
@@ -32,7 +35,7 @@ export class ListrReporter implements Reporter {
         // listr starts every task at once; the runner decides when a step really
         // starts, so until then the title says it is waiting for its turn.
         title: `${step.title} (waiting)`,
-        task: async (_ctx: unknown, task: ListrTaskWrapper<unknown, any, any>) => {
+        task: async (_ctx: unknown, task: Task) => {
           handle.task = task;
           if (handle.pendingTitle !== undefined) task.title = handle.pendingTitle;
           if (handle.pendingSkip !== undefined) task.skip(handle.pendingSkip);

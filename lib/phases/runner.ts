@@ -9,7 +9,7 @@
 import type { PhaseName } from '../types/step.ts';
 import type { StackContext, Step } from '../types/stack.ts';
 import { StepError } from '../util/errors.ts';
-import { StepJournal } from './journal.ts';
+import type { StepJournal } from './journal.ts';
 import type { Reporter } from './reporter.ts';
 
 export interface PhasePlan {

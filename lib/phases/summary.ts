@@ -27,7 +27,8 @@ export function formatSummary(plan: Plan, panes: PaneStatus[], notes: Note[]): s
   if (plan.method.method === 'source' && plan.repos.length) {
     // where a developer edits: the panes marked `checkout` below run this code
     lines.push(
-      `Checkouts:  ${plan.repos.map((r) => r.dir).join(', ')} (venv ${venvDir(plan)}; edit, then ./stack.ts restart PANE)`,
+      `Checkouts:  ${plan.repos.map((r) => r.dir).join(', ')} (venv ${venvDir(plan)}; edit, then ./stack.ts restart ` +
+        `PANE)`,
     );
   }
   lines.push('');

@@ -21,7 +21,8 @@ export const WRAPPER_SCRIPT = [
   '"$@"',
   'status=$?',
   'if [ -z "$stopped" ]; then',
-  '  printf \'%s %s\\n\' "$status" "$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)" > "$exitfile.tmp" && mv -f "$exitfile.tmp" "$exitfile"',
+  '  printf \'%s %s\\n\' "$status" "$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)" > "$exitfile.tmp" && mv -f "$exitfile.tmp" ' +
+    '"$exitfile"',
   'fi',
   'exit $status',
 ].join('\n');

@@ -9,7 +9,7 @@ import type { Probe } from '../types/process.ts';
 
 /** devstack's wait_for_service: anything that answers, except 503 and server errors. */
 export function httpStatusReady(status: number, expect?: number[]): boolean {
-  if (expect && expect.length) return expect.includes(status);
+  if (expect?.length) return expect.includes(status);
   return status < 500 && status !== 503;
 }
 

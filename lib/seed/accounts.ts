@@ -137,7 +137,8 @@ export function accountsStep(plan: Plan): Step {
         passwordWorks: keystonePasswordCheck(client.endpoint('identity')),
       });
       ctx.log.info(
-        `accounts: ${r.created.length ? `created ${r.created.join(', ')}` : 'all present'}; ${r.grantsAdded} role grants added`,
+        `accounts: ${r.created.length ? `created ${r.created.join(', ')}` : 'all present'}; ${r.grantsAdded} role ` +
+          `grants added`,
       );
     },
   };

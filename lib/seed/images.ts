@@ -154,7 +154,9 @@ function describeFetchError(err: unknown, signal: AbortSignal): string {
   return parts.join(': ') || String(err);
 }
 
-/** The glance disk format for `qemu-img info --output=json` output (devstack keeps qcow2/raw/vdi/vmdk/vpc, else raw). */
+/**
+ * The glance disk format for `qemu-img info --output=json` output (devstack keeps qcow2/raw/vdi/vmdk/vpc, else raw).
+ */
 export function diskFormatFromQemuInfo(json: string): DiskFormat {
   const info = JSON.parse(json) as { format?: string };
   switch (info.format) {

@@ -80,24 +80,28 @@ export class KeystoneDirectory {
 
   private listRoles() {
     // Global roles only: domain-specific roles have the same names but do not satisfy policy.
-    return (this.roles ??= this.client
+    this.roles ??= this.client
       .get<{ roles: (Named & { domain_id?: string | null })[] }>('identity', '/roles')
-      .then((r) => this.byName(r.roles.filter((x) => !x.domain_id))));
+      .then((r) => this.byName(r.roles.filter((x) => !x.domain_id)));
+    return this.roles;
   }
   private listProjects() {
-    return (this.projects ??= this.client
+    this.projects ??= this.client
       .get<{ projects: Named[] }>('identity', `/projects?domain_id=${DEFAULT_DOMAIN}`)
-      .then((r) => this.byName(r.projects)));
+      .then((r) => this.byName(r.projects));
+    return this.projects;
   }
   private listUsers() {
-    return (this.users ??= this.client
+    this.users ??= this.client
       .get<{ users: Named[] }>('identity', `/users?domain_id=${DEFAULT_DOMAIN}`)
-      .then((r) => this.byName(r.users)));
+      .then((r) => this.byName(r.users));
+    return this.users;
   }
   private listGroups() {
-    return (this.groups ??= this.client
+    this.groups ??= this.client
       .get<{ groups: Named[] }>('identity', `/groups?domain_id=${DEFAULT_DOMAIN}`)
-      .then((r) => this.byName(r.groups)));
+      .then((r) => this.byName(r.groups));
+    return this.groups;
   }
 
   private once(key: string, make: () => Promise<string>): Promise<string> {

@@ -211,13 +211,17 @@ export function decideCheckout(obs: Observation, s: CloneSettings): CheckoutActi
     if (s.offline) {
       return {
         action: 'fail',
-        message: `${repo.name}: OFFLINE=True but ${repo.dir} is missing; run once online to clone ${repo.url}, or set OFFLINE=False`,
+        message:
+          `${repo.name}: OFFLINE=True but ${repo.dir} is missing; run once online to clone ${repo.url}, or ` +
+          `set OFFLINE=False`,
       };
     }
     if (s.errorOnClone) {
       return {
         action: 'fail',
-        message: `${repo.name}: ERROR_ON_CLONE=True and ${repo.dir} is missing (it would be cloned from ${repo.url} at ${repo.ref})`,
+        message:
+          `${repo.name}: ERROR_ON_CLONE=True and ${repo.dir} is missing (it would be cloned from ${repo.url} ` +
+          `at ${repo.ref})`,
       };
     }
     if (remote.state === 'unreachable')
@@ -230,7 +234,9 @@ export function decideCheckout(obs: Observation, s: CloneSettings): CheckoutActi
   if (local.state === 'unusable') {
     return {
       action: 'fail',
-      message: `${repo.name}: ${repo.dir} is not a usable git checkout (${local.detail}); move it away or point ${repo.name}'s _REPO elsewhere`,
+      message:
+        `${repo.name}: ${repo.dir} is not a usable git checkout (${local.detail}); move it away or point ` +
+        `${repo.name}'s _REPO elsewhere`,
     };
   }
 
@@ -245,7 +251,9 @@ export function decideCheckout(obs: Observation, s: CloneSettings): CheckoutActi
     return {
       action: 'keep',
       summary: `kept ${where(local)} (origin differs)`,
-      warning: `${repo.name}: ${repo.dir} has origin ${local.originUrl}, not ${repo.url}; not updating it (${cause}). Change its origin or the _REPO setting to agree.`,
+      warning:
+        `${repo.name}: ${repo.dir} has origin ${local.originUrl}, not ${repo.url}; not updating it ` +
+        `(${cause}). Change its origin or the _REPO setting to agree.`,
     };
   }
 

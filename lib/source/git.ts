@@ -71,7 +71,10 @@ function reason(r: { stdout: string; stderr: string }): string {
   return lines.find((l) => l.startsWith('fatal:')) ?? lines[lines.length - 1] ?? 'git failed';
 }
 
-/** Where a fetched ref is kept locally; every such place is under refs/remotes or refs/tags, so it counts as "on the remote". */
+/**
+ * Where a fetched ref is kept locally; every such place is under refs/remotes or refs/tags, so it counts as "on the
+ * remote".
+ */
 export function localRefFor(target: RemoteTarget): string {
   switch (target.kind) {
     case 'branch':
@@ -167,7 +170,9 @@ export async function inspectLocal(sh: Shell, repo: RepoSpec): Promise<LocalChec
   return (await inspect(sh, repo)).local;
 }
 
-/** The checkout, plus every commit HEAD (and the branch an update would reset) has that is on no remote and in no tag. */
+/**
+ * The checkout, plus every commit HEAD (and the branch an update would reset) has that is on no remote and in no tag.
+ */
 async function inspect(sh: Shell, repo: RepoSpec): Promise<{ local: LocalCheckout; unpublishedTips: string[] }> {
   const dir = repo.dir;
   if (!existsSync(dir) || readdirSync(dir).length === 0) return { local: { state: 'missing' }, unpublishedTips: [] };
@@ -191,7 +196,8 @@ async function inspect(sh: Shell, repo: RepoSpec): Promise<{ local: LocalCheckou
   }
   const tips = ['HEAD', ...(await resetBranch(sh, dir, repo.ref, branch))];
   const unpublishedTips = await unpublished(sh, dir, tips, []);
-  // Without a fetch (OFFLINE) the target is what the checkout already has; its own commits are not lost by moving to it.
+  // Without a fetch (OFFLINE) the target is what the checkout already has; its own commits are not lost by moving to
+  // it.
   const targetSet = new Set(localTarget ? await unpublished(sh, dir, [localTarget.sha], []) : []);
   const lost = unpublishedTips.filter((c) => !targetSet.has(c));
   return {

@@ -94,7 +94,8 @@ async function checkoutsStep(ctx: StackContext, repos: RepoSpec[], s: SourceSett
   if (failed.length) {
     throw new CheckoutError(
       failed.map((o) => o.repo.name).join(','),
-      `${failed.length} of ${outcomes.length} checkout(s) failed:\n${failed.map((o) => `  ${describeOutcome(o)}`).join('\n')}`,
+      `${failed.length} of ${outcomes.length} checkout(s) ` +
+        `failed:\n${failed.map((o) => `  ${describeOutcome(o)}`).join('\n')}`,
     );
   }
 }
@@ -134,12 +135,14 @@ async function installStep(ctx: StackContext, repos: RepoSpec[], s: SourceSettin
     const missing = missingScripts(repo.dir, venv);
     if (missing.length) {
       throw new Error(
-        `${repo.name}: pip install -e did not generate ${missing.join(', ')} in ${venv}/bin (declared in ${repo.dir}/setup.cfg)`,
+        `${repo.name}: pip install -e did not generate ${missing.join(', ')} in ${venv}/bin (declared in ` +
+          `${repo.dir}/setup.cfg)`,
       );
     }
     const pbr = done.pbrVersion ? `, PBR_VERSION=${done.pbrVersion} from ${repo.distroPackage}` : '';
     ctx.log.info(
-      `${repo.name}: installed editable from ${repo.dir} (${s.sourceDeps} dependencies${pbr}) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      `${repo.name}: installed editable from ${repo.dir} (${s.sourceDeps} dependencies${pbr}) in ` +
+        `${((Date.now() - started) / 1000).toFixed(1)} s`,
     );
   }
 }
@@ -193,7 +196,9 @@ export function sourceSteps(
   return [
     {
       id: 'source:checkouts',
-      title: `git checkouts in ${s.dest}: ${all.map((r) => r.name).join(', ') || 'none'}${s.offline ? ' (OFFLINE)' : ''}`,
+      title:
+        `git checkouts in ${s.dest}: ` +
+        `${all.map((r) => r.name).join(', ') || 'none'}${s.offline ? ' (OFFLINE)' : ''}`,
       after: gitInstalled ? [] : [packagesStep],
       run: (ctx) => checkoutsStep(ctx, all, s),
     },

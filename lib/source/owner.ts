@@ -39,7 +39,9 @@ export function checkoutOwner(o: {
   if (o.exists(o.stackUser)) return { user: o.stackUser, create: false, why: `STACK_USER=${o.stackUser} (default)` };
   return {
     create: false,
-    why: `the default STACK_USER ${o.stackUser} does not exist: the checkouts stay root's (set STACK_USER in local.conf and tstack creates the user and hands them over)`,
+    why:
+      `the default STACK_USER ${o.stackUser} does not exist: the checkouts stay root's (set STACK_USER in ` +
+      `local.conf and tstack creates the user and hands them over)`,
   };
 }
 

@@ -109,7 +109,8 @@ export async function installEditable(
   const distroVersion = repo.distroPackage ? await installedVersion(sh, repo.distroPackage) : undefined;
   if (o.deps === 'distro' && repo.distroPackage && !distroVersion) {
     throw new Error(
-      `${repo.name}: SOURCE_DEPS=distro takes ${repo.name}'s Python dependencies from the Debian package ${repo.distroPackage}, which is not installed`,
+      `${repo.name}: SOURCE_DEPS=distro takes ${repo.name}'s Python dependencies from the Debian package ` +
+        `${repo.distroPackage}, which is not installed`,
     );
   }
   const pbrVersion = pbrVersionFor({ hasTag, distroVersion });

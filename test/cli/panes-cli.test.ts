@@ -178,7 +178,8 @@ describe('./stack.ts attach', () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe(
-      'error: attach needs a terminal (no TTY, or CI=true); use ./stack.ts status and ./stack.ts logs NAME -f instead\n',
+      'error: attach needs a terminal (no TTY, or CI=true); use ./stack.ts status and ./stack.ts logs NAME -f ' +
+        'instead\n',
     );
   });
 });
@@ -198,7 +199,11 @@ describe('./unstack.ts', () => {
     let r = await run('unstack.ts', []);
     expect(r).toMatchObject({ code: 0, stderr: '' });
     expect(r.stdout).toMatch(
-      /^unstack: stopping 2 pane\(s\) in reverse start order\n {2}n-api: stopped \(\d+ processes\)\n {2}key: stopped \(\d+ processes?\)\nleft running: mysql, rabbit \(as devstack does; .\/unstack.ts -a stops them too\)\n$/,
+      new RegExp(
+        String.raw`^unstack: stopping 2 pane\(s\) in reverse start order\n {2}n-api: stopped \(\d+ processes\)\n` +
+          String.raw` {2}key: stopped \(\d+ processes?\)\n` +
+          String.raw`left running: mysql, rabbit \(as devstack does; .\/unstack.ts -a stops them too\)\n$`,
+      ),
     );
     expect(sup.isRunning(sup.record('mysql'))).toBe(true);
     expect(sup.isRunning(sup.record('rabbit'))).toBe(true);

@@ -51,8 +51,11 @@ const STACK_PORTS = [3306, 4369, 5672, 25672, 11211, 5000, 9292, 8778, 8774, 877
 /** Databases the default set makes (MariaDB's datadir is /var/lib/mysql). */
 const STACK_DATABASES = ['keystone', 'glance', 'placement', 'nova', 'nova_api', 'nova_cell0', 'neutron', 'cinder'];
 /** Programs of the stack, by command line: any of them alive after a teardown is a leftover. */
-const STACK_PROGRAM =
-  /(^|\/)(mariadbd|mysqld|beam\.smp|epmd|memcached|uwsgi|ovsdb-server|ovs-vswitchd|nova-[a-z-]+|neutron-[a-z-]+|cinder-[a-z-]+|glance-[a-z-]+|dnsmasq|haproxy)(\s|$)|^(keystone|placement|nova-api|cinder-api|horizon)-/;
+const STACK_PROGRAM = new RegExp(
+  String.raw`(^|\/)(mariadbd|mysqld|beam\.smp|epmd|memcached|uwsgi|ovsdb-server|ovs-vswitchd|` +
+    String.raw`nova-[a-z-]+|neutron-[a-z-]+|cinder-[a-z-]+|glance-[a-z-]+|dnsmasq|haproxy)(\s|$)|` +
+    '^(keystone|placement|nova-api|cinder-api|horizon)-',
+);
 const PANES = [
   'mysql',
   'rabbit',
@@ -101,7 +104,8 @@ async function tstack(
     maxBuffer: 64 * 1024 * 1024,
   }).catch((err: { code?: number; stdout?: string; stderr?: string }) => {
     throw new Error(
-      `./${script} ${args.join(' ')} failed (exit ${err.code}):\n${(err.stdout ?? '').slice(-8000)}\n${err.stderr ?? ''}`,
+      `./${script} ${args.join(' ')} failed (exit ` +
+        `${err.code}):\n${(err.stdout ?? '').slice(-8000)}\n${err.stderr ?? ''}`,
     );
   });
   return { out: r.stdout, seconds: (Date.now() - t0) / 1000 };
@@ -475,81 +479,88 @@ describe.runIf(process.getuid?.() === 0)('distro stack, end to end (issue 4)', (
     expect(open).toEqual([]);
     expect(readFileSync('/etc/resolv.conf').equals(resolvBefore)).toBe(true);
   });
-  it('./unstack.ts --clean leaves nothing: processes, ports, namespaces, OVS bridges, loop devices, databases', async () => {
-    const { out } = await tstack('unstack.ts', ['--clean']);
-    console.log(`./unstack.ts --clean:\n${out.slice(-3000)}`);
-    await expectNothingLeft();
-  });
+  it(
+    './unstack.ts --clean leaves nothing: processes, ports, namespaces, OVS bridges, loop devices, ' + 'databases',
+    async () => {
+      const { out } = await tstack('unstack.ts', ['--clean']);
+      console.log(`./unstack.ts --clean:\n${out.slice(-3000)}`);
+      await expectNothingLeft();
+    },
+  );
 
-  it('Ctrl-C once the start phase begins: exit 130, and every live process of the stack belongs to a recorded pane', async () => {
-    // A terminal's Ctrl-C goes to the whole foreground process group: stack.ts and the commands its steps run.
-    const child = spawn(join(TOP_DIR, 'stack.ts'), ['--config', localConf], {
-      cwd: TOP_DIR,
-      env: { ...process.env, CI: 'true' },
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    let sentAt = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      // the first step of the start phase is in flight
-      if (!sentAt && /\[start\] (?!phase ).* \.\.\.$/m.test(out)) {
-        sentAt = new Date().toISOString();
-        setTimeout(() => process.kill(-child.pid!, 'SIGINT'), 500);
-      }
-    });
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const killer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 15 * 60_000);
-    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
-    clearTimeout(killer);
-    console.log(`interrupted run (SIGINT at ${sentAt}):\n${out.slice(-3000)}\n${err}`);
-    expect(sentAt, 'the start phase never began').not.toBe('');
-    expect(code).toBe(130);
-    expect(err).toMatch(/Interrupted: letting the steps in flight settle/);
-    expect(err).toMatch(/stack\.ts interrupted; every started pane is recorded/);
-    expect(out).not.toMatch(/phase start done/);
+  it(
+    'Ctrl-C once the start phase begins: exit 130, and every live process of the stack belongs to a recorded ' + 'pane',
+    async () => {
+      // A terminal's Ctrl-C goes to the whole foreground process group: stack.ts and the commands its steps run.
+      const child = spawn(join(TOP_DIR, 'stack.ts'), ['--config', localConf], {
+        cwd: TOP_DIR,
+        env: { ...process.env, CI: 'true' },
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      let err = '';
+      let sentAt = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        // the first step of the start phase is in flight
+        if (!sentAt && /\[start\] (?!phase ).* \.\.\.$/m.test(out)) {
+          sentAt = new Date().toISOString();
+          setTimeout(() => process.kill(-child.pid!, 'SIGINT'), 500);
+        }
+      });
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      const killer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 15 * 60_000);
+      const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+      clearTimeout(killer);
+      console.log(`interrupted run (SIGINT at ${sentAt}):\n${out.slice(-3000)}\n${err}`);
+      expect(sentAt, 'the start phase never began').not.toBe('');
+      expect(code).toBe(130);
+      expect(err).toMatch(/Interrupted: letting the steps in flight settle/);
+      expect(err).toMatch(/stack\.ts interrupted; every started pane is recorded/);
+      expect(out).not.toMatch(/phase start done/);
 
-    const stateDir = (JSON.parse(readFileSync(join(TOP_DIR, '.stackenv'), 'utf8')) as { stateDir: string }).stateDir;
-    const records = readdirSync(join(stateDir, 'panes'))
-      .filter((f) => f.endsWith('.json'))
-      .map(
-        (f) =>
-          JSON.parse(readFileSync(join(stateDir, 'panes', f), 'utf8')) as {
-            spec: { name: string };
-            pid: number;
-            pgid: number;
-            startedAt: string;
-            stoppedAt?: string;
-          },
+      const stateDir = (JSON.parse(readFileSync(join(TOP_DIR, '.stackenv'), 'utf8')) as { stateDir: string }).stateDir;
+      const records = readdirSync(join(stateDir, 'panes'))
+        .filter((f) => f.endsWith('.json'))
+        .map(
+          (f) =>
+            JSON.parse(readFileSync(join(stateDir, 'panes', f), 'utf8')) as {
+              spec: { name: string };
+              pid: number;
+              pgid: number;
+              startedAt: string;
+              stoppedAt?: string;
+            },
+        );
+      const live = stackProcesses();
+      expect(records.length, 'no pane was started before the interrupt').toBeGreaterThan(0);
+      expect(live.length).toBeGreaterThan(0);
+      const byPid = new Map(live.map((p) => [p.pid, p]));
+      const running = records.filter((r) => !r.stoppedAt);
+      // the supervisor's marker names the record exactly (state dir, pane, start time): lib/proc/launch.ts paneMarker
+      const markerOf = (r: (typeof records)[number]) => paneMarker(stateDir, r.spec.name, r.startedAt);
+      const unrecorded = live.filter((p) => {
+        if (p.pane !== undefined) return !running.some((r) => markerOf(r) === p.pane);
+        // no marker (sudo drops it): in a recorded pane's group, or a descendant of one
+        if (running.some((r) => r.pgid === p.pgid || r.pgid === p.sid)) return false;
+        for (let q = byPid.get(p.ppid); q; q = byPid.get(q.ppid))
+          if (running.some((r) => r.pgid === q!.pgid)) return false;
+        return true;
+      });
+      expect(unrecorded.map((p) => `${p.pid} pgid ${p.pgid} ${p.pane ?? '-'} ${p.cmdline}`)).toEqual([]);
+      journalAfterInterrupt = Object.keys(
+        JSON.parse(readFileSync(join(stateDir, 'steps.json'), 'utf8')) as Record<string, unknown>,
       );
-    const live = stackProcesses();
-    expect(records.length, 'no pane was started before the interrupt').toBeGreaterThan(0);
-    expect(live.length).toBeGreaterThan(0);
-    const byPid = new Map(live.map((p) => [p.pid, p]));
-    const running = records.filter((r) => !r.stoppedAt);
-    // the supervisor's marker names the record exactly (state dir, pane, start time): lib/proc/launch.ts paneMarker
-    const markerOf = (r: (typeof records)[number]) => paneMarker(stateDir, r.spec.name, r.startedAt);
-    const unrecorded = live.filter((p) => {
-      if (p.pane !== undefined) return !running.some((r) => markerOf(r) === p.pane);
-      // no marker (sudo drops it): in a recorded pane's group, or a descendant of one
-      if (running.some((r) => r.pgid === p.pgid || r.pgid === p.sid)) return false;
-      for (let q = byPid.get(p.ppid); q; q = byPid.get(q.ppid))
-        if (running.some((r) => r.pgid === q!.pgid)) return false;
-      return true;
-    });
-    expect(unrecorded.map((p) => `${p.pid} pgid ${p.pgid} ${p.pane ?? '-'} ${p.cmdline}`)).toEqual([]);
-    journalAfterInterrupt = Object.keys(
-      JSON.parse(readFileSync(join(stateDir, 'steps.json'), 'utf8')) as Record<string, unknown>,
-    );
-    expect(journalAfterInterrupt.length).toBeGreaterThan(0);
-  });
+      expect(journalAfterInterrupt.length).toBeGreaterThan(0);
+    },
+  );
 
   it('a re-run resumes (steps finished before the interrupt are skipped) and brings the stack up again', async () => {
     const { out, seconds } = await tstack('stack.ts', ['--config', localConf]);
     console.log(
-      `resumed ./stack.ts after Ctrl-C (after --clean): ${seconds.toFixed(0)} s\n${out.slice(out.lastIndexOf('phase  '))}`,
+      `resumed ./stack.ts after Ctrl-C (after --clean): ${seconds.toFixed(0)} ` +
+        `s\n${out.slice(out.lastIndexOf('phase  '))}`,
     );
     for (const pane of PANES) expect(out).toMatch(new RegExp(`^${pane}\\s+\\S+\\s+ready`, 'm'));
     const stateDir = (JSON.parse(readFileSync(join(TOP_DIR, '.stackenv'), 'utf8')) as { stateDir: string }).stateDir;

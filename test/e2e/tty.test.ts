@@ -73,7 +73,9 @@ afterAll(async () => {
 
 describe('./stack.ts on a terminal', () => {
   it('asks for the missing passwords, shows progress, opens the TUI; q leaves the stack running', async () => {
-    const env = `cd ${TOP_DIR} && env -u CI NCURSES_NO_UTF8_ACS=1 ./stack.ts --config ${conf}; echo "EXIT=$?" > ${root}/exit; sleep 600`;
+    const env =
+      `cd ${TOP_DIR} && env -u CI NCURSES_NO_UTF8_ACS=1 ./stack.ts --config ${conf}; echo "EXIT=$?" > ` +
+      `${root}/exit; sleep 600`;
     await tmux('new-session', '-d', '-s', 'tty', '-x', '160', '-y', '45', env);
 
     await waitForScreen(/\? ADMIN_PASSWORD/, 60);
@@ -101,32 +103,35 @@ describe('./stack.ts on a terminal', () => {
     expect(after).not.toContain(PASSWORD);
   });
 
-  it('saved the answers (mode 0600) and the typed password works against keystone; the panes outlived the TUI', async () => {
-    const file = join(root, '.localrc.password');
-    expect(statSync(file).mode & 0o777).toBe(0o600);
-    const saved = readFileSync(file, 'utf8');
-    for (const name of ['ADMIN_PASSWORD', 'DATABASE_PASSWORD', 'RABBIT_PASSWORD', 'SERVICE_PASSWORD'])
-      expect(saved).toMatch(new RegExp(`^${name}=`, 'm'));
+  it(
+    'saved the answers (mode 0600) and the typed password works against keystone; the panes outlived the ' + 'TUI',
+    async () => {
+      const file = join(root, '.localrc.password');
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      const saved = readFileSync(file, 'utf8');
+      for (const name of ['ADMIN_PASSWORD', 'DATABASE_PASSWORD', 'RABBIT_PASSWORD', 'SERVICE_PASSWORD'])
+        expect(saved).toMatch(new RegExp(`^${name}=`, 'm'));
 
-    const res = await fetch('http://127.0.0.1:5000/v3/auth/tokens', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        auth: {
-          identity: {
-            methods: ['password'],
-            password: { user: { name: 'admin', domain: { id: 'default' }, password: PASSWORD } },
+      const res = await fetch('http://127.0.0.1:5000/v3/auth/tokens', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          auth: {
+            identity: {
+              methods: ['password'],
+              password: { user: { name: 'admin', domain: { id: 'default' }, password: PASSWORD } },
+            },
+            scope: { project: { name: 'admin', domain: { id: 'default' } } },
           },
-          scope: { project: { name: 'admin', domain: { id: 'default' } } },
-        },
-      }),
-    });
-    expect(res.status).toBe(201);
+        }),
+      });
+      expect(res.status).toBe(201);
 
-    const status = await tstack('stack.ts', ['status']);
-    expect(status.stdout).toMatch(/^key +keystone +ready/m);
-    expect(status.stdout).toMatch(/^rabbit +infra +ready/m);
-  });
+      const status = await tstack('stack.ts', ['status']);
+      expect(status.stdout).toMatch(/^key +keystone +ready/m);
+      expect(status.stdout).toMatch(/^rabbit +infra +ready/m);
+    },
+  );
 
   it('./unstack.ts --clean leaves no pane and resolv.conf as it was', async () => {
     const r = await tstack('unstack.ts', ['--clean', '--config', conf]);

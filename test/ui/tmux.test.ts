@@ -61,64 +61,68 @@ afterEach(async () => {
   }
 });
 
-it('./stack.ts attach under tmux: panes, j selects, r restarts (new pid), q quits leaving services running', async () => {
-  await sup.start(
-    spec('mysql', [fixture('late.sh'), '0'], { project: 'infra', probe: { kind: 'log', pattern: 'READY' } }),
-  );
-  await sup.start(
-    spec('key', [fixture('late.sh'), '0'], { project: 'keystone', probe: { kind: 'log', pattern: 'READY' } }),
-  );
-  await sup.start(spec('n-api', [fixture('printer.sh'), '50'], { project: 'nova' }));
-  await sup.waitReady('mysql', 5);
-  await sup.waitReady('key', 5);
-  const stackenv = join(t.dest, '.stackenv');
-  writeFileSync(stackenv, JSON.stringify({ dest: t.dest, dataDir: t.dest, logDir: t.logDir, stateDir: t.stateDir }));
+it(
+  './stack.ts attach under tmux: panes, j selects, r restarts (new pid), q quits leaving services ' + 'running',
+  async () => {
+    await sup.start(
+      spec('mysql', [fixture('late.sh'), '0'], { project: 'infra', probe: { kind: 'log', pattern: 'READY' } }),
+    );
+    await sup.start(
+      spec('key', [fixture('late.sh'), '0'], { project: 'keystone', probe: { kind: 'log', pattern: 'READY' } }),
+    );
+    await sup.start(spec('n-api', [fixture('printer.sh'), '50'], { project: 'nova' }));
+    await sup.waitReady('mysql', 5);
+    await sup.waitReady('key', 5);
+    const stackenv = join(t.dest, '.stackenv');
+    writeFileSync(stackenv, JSON.stringify({ dest: t.dest, dataDir: t.dest, logDir: t.logDir, stateDir: t.stateDir }));
 
-  const cmd = `env -u CI TSTACK_STACKENV=${stackenv} NCURSES_NO_UTF8_ACS=1 LANG=C.UTF-8 ${join(REPO, 'stack.ts')} attach`;
-  tmux('new-session', '-d', '-s', 'tui', '-x', '120', '-y', '30', cmd);
+    const cmd =
+      `env -u CI TSTACK_STACKENV=${stackenv} NCURSES_NO_UTF8_ACS=1 LANG=C.UTF-8 ${join(REPO, 'stack.ts')} ` + `attach`;
+    tmux('new-session', '-d', '-s', 'tui', '-x', '120', '-y', '30', cmd);
 
-  let screen = await waitFor(
-    () => {
-      const s = capture();
-      return s.includes('+ key') && s.includes('service READY') && s;
-    },
-    15_000,
-    'the TUI to paint',
-  );
-  expect(screen).toMatch(/^ mysql {2}\[infra\] {2}ready {2}pid \d+/m);
-  expect(screen).toMatch(/^infra +│/m); // the separator is a real line character, not ACS 'x'
-  expect(screen).toMatch(/ \* n-api +running/);
+    let screen = await waitFor(
+      () => {
+        const s = capture();
+        return s.includes('+ key') && s.includes('service READY') && s;
+      },
+      15_000,
+      'the TUI to paint',
+    );
+    expect(screen).toMatch(/^ mysql {2}\[infra\] {2}ready {2}pid \d+/m);
+    expect(screen).toMatch(/^infra +│/m); // the separator is a real line character, not ACS 'x'
+    expect(screen).toMatch(/ \* n-api +running/);
 
-  tmux('send-keys', '-t', 'tui', 'j');
-  screen = await waitFor(
-    () => {
-      const s = capture();
-      return /^ key {2}\[keystone\]/m.test(s) && s;
-    },
-    5000,
-    'key selected',
-  );
-  expect(screen).toContain(`$ ${fixture('late.sh')} 0`);
+    tmux('send-keys', '-t', 'tui', 'j');
+    screen = await waitFor(
+      () => {
+        const s = capture();
+        return /^ key {2}\[keystone\]/m.test(s) && s;
+      },
+      5000,
+      'key selected',
+    );
+    expect(screen).toContain(`$ ${fixture('late.sh')} 0`);
 
-  const before = sup.record('key').pid;
-  tmux('send-keys', '-t', 'tui', 'r');
-  await waitFor(
-    () => sup.record('key').pid !== before && sup.paneState(sup.record('key')) === 'ready',
-    10_000,
-    'key restarted',
-  );
-  const after = sup.record('key').pid;
-  expect(pidAlive(before)).toBe(false);
-  await waitFor(() => capture().includes(`pid ${after}`), 5000, 'new pid on screen');
+    const before = sup.record('key').pid;
+    tmux('send-keys', '-t', 'tui', 'r');
+    await waitFor(
+      () => sup.record('key').pid !== before && sup.paneState(sup.record('key')) === 'ready',
+      10_000,
+      'key restarted',
+    );
+    const after = sup.record('key').pid;
+    expect(pidAlive(before)).toBe(false);
+    await waitFor(() => capture().includes(`pid ${after}`), 5000, 'new pid on screen');
 
-  const leaders = sup.records().map((r) => r.pid);
-  tmux('send-keys', '-t', 'tui', 'q');
-  await waitFor(() => !sessionAlive(), 5000, 'attach to exit');
-  expect(leaders.filter((p) => !pidAlive(p))).toEqual([]);
-  expect(markedProcesses(t.stateDir).length).toBeGreaterThanOrEqual(6);
-  expect((await sup.status()).map((s) => [s.name, s.state])).toEqual([
-    ['mysql', 'ready'],
-    ['key', 'ready'],
-    ['n-api', 'running'],
-  ]);
-});
+    const leaders = sup.records().map((r) => r.pid);
+    tmux('send-keys', '-t', 'tui', 'q');
+    await waitFor(() => !sessionAlive(), 5000, 'attach to exit');
+    expect(leaders.filter((p) => !pidAlive(p))).toEqual([]);
+    expect(markedProcesses(t.stateDir).length).toBeGreaterThanOrEqual(6);
+    expect((await sup.status()).map((s) => [s.name, s.state])).toEqual([
+      ['mysql', 'ready'],
+      ['key', 'ready'],
+      ['n-api', 'running'],
+    ]);
+  },
+);

@@ -215,7 +215,7 @@ describe('TUI headless', () => {
     expect(text.split('\n')[0]).toMatch(/all panes merged/);
     await press(term, '/service READY\r');
     text = ui.text();
-    expect(text).toMatch(/(mysql|key  ) \| service READY/);
+    expect(text).toMatch(/(mysql|key {2}) \| service READY/);
     await press(term, '?');
     expect(ui.text()).toContain('restart the selected pane');
     await press(term, 'x'); // any key closes help

@@ -53,7 +53,8 @@ export function formatConfig(config: StackConfig, topDir = TOP_DIR): string {
   for (const u of config.unknownVariables) {
     const meant = suggestSetting(catalog, u.name);
     lines.push(
-      `  ${u.name}=${shown(config, u.name, u.value)}  (${u.pos.file}:${u.pos.line})${meant ? `  did you mean ${meant}?` : ''}`,
+      `  ${u.name}=${shown(config, u.name, u.value)}  ` +
+        `(${u.pos.file}:${u.pos.line})${meant ? `  did you mean ${meant}?` : ''}`,
     );
   }
   lines.push('');

@@ -26,7 +26,8 @@ async function act(sup: Supervisor, action: Action, name: string, wait: boolean)
     say(
       r.signalled === 0
         ? `${name}: was not running`
-        : `${name}: stopped (${r.signalled} process${r.signalled === 1 ? '' : 'es'}${r.forced ? ', SIGKILL after the grace period' : ''})`,
+        : `${name}: stopped (${r.signalled} ` +
+            `process${r.signalled === 1 ? '' : 'es'}${r.forced ? ', SIGKILL after the grace period' : ''})`,
     );
     return;
   }

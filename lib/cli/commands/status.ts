@@ -26,7 +26,8 @@ async function run(args: ParsedArgs): Promise<number> {
     const crashed = rows.filter((r) => r.state === 'crashed');
     if (crashed.length) {
       process.stdout.write(
-        `\n${crashed.length} crashed: see ./stack.ts logs ${crashed[0].name}; ./stack.ts start ${crashed.map((c) => c.name).join(' ')} runs them again\n`,
+        `\n${crashed.length} crashed: see ./stack.ts logs ${crashed[0].name}; ./stack.ts start ` +
+          `${crashed.map((c) => c.name).join(' ')} runs them again\n`,
       );
     }
   }

@@ -24,7 +24,11 @@ function stack(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
 }
 
 const cleanups: (() => void)[] = [];
-afterEach(() => cleanups.splice(0).forEach((c) => c()));
+afterEach(() =>
+  cleanups.splice(0).forEach((c) => {
+    c();
+  }),
+);
 
 describe('./stack.ts config', () => {
   it('prints resolved settings with origins, secrets masked, unknown variables and meta-sections', async () => {
@@ -32,13 +36,14 @@ describe('./stack.ts config', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(
-      `local.conf: ${fixture('multinode-subnode.conf')}\nSaved passwords: ${fixture('.localrc.password')} (not written yet)\n`,
+      `local.conf: ${fixture('multinode-subnode.conf')}\nSaved passwords: ${fixture('.localrc.password')} (not ` +
+        `written yet)\n`,
     );
-    expect(r.stdout).toMatch(/\n  HOST_IP +192\.168\.42\.12  \(local\.conf\)\n/);
-    expect(r.stdout).toMatch(/\n  DATABASE_HOST +192\.168\.42\.11  \(local\.conf\)\n/);
-    expect(r.stdout).toMatch(/\n  LOGDAYS +4  \(environment\)\n/);
-    expect(r.stdout).toMatch(/\n  REGION_NAME +RegionOne  \(default\)\n/);
-    expect(r.stdout).toMatch(/\n  ADMIN_PASSWORD +\*{6}  \(local\.conf\)\n/);
+    expect(r.stdout).toMatch(/\n {2}HOST_IP +192\.168\.42\.12 {2}\(local\.conf\)\n/);
+    expect(r.stdout).toMatch(/\n {2}DATABASE_HOST +192\.168\.42\.11 {2}\(local\.conf\)\n/);
+    expect(r.stdout).toMatch(/\n {2}LOGDAYS +4 {2}\(environment\)\n/);
+    expect(r.stdout).toMatch(/\n {2}REGION_NAME +RegionOne {2}\(default\)\n/);
+    expect(r.stdout).toMatch(/\n {2}ADMIN_PASSWORD +\*{6} {2}\(local\.conf\)\n/);
     expect(r.stdout).not.toContain('labstack');
     expect(r.stdout).not.toContain('supersecret');
     expect(r.stdout).toContain('Enabled services: n-cpu, placement-client, q-agt, ovs-vswitchd, ovsdb-server, c-vol');
@@ -50,7 +55,8 @@ describe('./stack.ts config', () => {
     const r = await stack(['config', '--config', fixture('single-node.conf')]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(
-      `  [[post-config|/etc/nova/nova.conf]] (written $NOVA_CONF)  ${fixture('single-node.conf')}:24\n    [DEFAULT]\n    debug = True\n    my_ip = 10.11.12.13`,
+      `  [[post-config|/etc/nova/nova.conf]] (written $NOVA_CONF)  ${fixture('single-node.conf')}:24\n    ` +
+        `[DEFAULT]\n    debug = True\n    my_ip = 10.11.12.13`,
     );
     expect(r.stdout).toContain('    enabled_filters = ComputeFilter\n    enabled_filters = ImagePropertiesFilter');
   });
@@ -77,7 +83,9 @@ describe('./stack.ts --help', () => {
     expect(r.stdout.startsWith('Usage: ./stack.ts [command] [options]\n')).toBe(true);
     expect(r.stdout).toContain('  restart NAME|GLOB...');
     expect(r.stdout).toContain(
-      '    IMAGE_URLS (default: https://github.com/cirros-dev/cirros/releases/download/0.6.3/cirros-0.6.3-x86_64-disk.img when DOWNLOAD_DEFAULT_IMAGES)',
+      '    IMAGE_URLS (default: ' +
+        'https://github.com/cirros-dev/cirros/releases/download/0.6.3/cirros-0.6.3-x86_64-disk.img when ' +
+        'DOWNLOAD_DEFAULT_IMAGES)',
     );
     expect(r.stdout).toContain('    API_WORKERS (default: 1 up to 2 CPUs, else max(2, nproc/4) as in devstack)');
   });
@@ -86,7 +94,9 @@ describe('./stack.ts --help', () => {
     const r = await stack(['config', '--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(
-      'Usage: ./stack.ts config [--config PATH]\n\nprint every resolved setting (secrets masked) with its origin, unknown variables, and meta-sections.\n\nOptions:\n  --config PATH  read PATH instead of local.conf beside stack.ts\n',
+      'Usage: ./stack.ts config [--config PATH]\n\nprint every resolved setting (secrets masked) with its origin, ' +
+        'unknown variables, and meta-sections.\n\nOptions:\n  --config PATH  read PATH instead of local.conf beside ' +
+        'stack.ts\n',
     );
   });
 });

@@ -50,7 +50,8 @@ describe('help texts', () => {
 
   it('per-command help and unstack help', () => {
     expect(stackHelp('logs')).toBe(
-      "Usage: ./stack.ts logs NAME [-f] [-n N]\n\nprint a pane's log.\n\nOptions:\n  -f, --follow   keep printing new lines\n  -n, --lines N  print the last N lines\n",
+      "Usage: ./stack.ts logs NAME [-f] [-n N]\n\nprint a pane's log.\n\nOptions:\n  -f, --follow   keep printing " +
+        'new lines\n  -n, --lines N  print the last N lines\n',
     );
     expect(unstackHelp()).toMatch(/^Usage: \.\/unstack\.ts \[-a\|--all\] \[--clean\] \[--config PATH\]/);
   });

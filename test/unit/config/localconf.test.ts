@@ -80,7 +80,8 @@ describe('INI bodies', () => {
   it('keeps sections and options in order; a repeated key becomes one option with several values', () => {
     const ini = parseIni(
       lines(
-        '[DEFAULT]\n# c\n; c\ndebug = True\n\n[filter_scheduler]\nenabled_filters = A\nenabled_filters = B\n[DEFAULT]\nx=1',
+        '[DEFAULT]\n# c\n; c\ndebug = True\n\n[filter_scheduler]\nenabled_filters = A\nenabled_filters = ' +
+          'B\n[DEFAULT]\nx=1',
       ),
     );
     expect(ini).toEqual([

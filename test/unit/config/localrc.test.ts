@@ -130,7 +130,8 @@ describe('services', () => {
 
   it('records plugins; names a plugin may define are accepted once a plugin is enabled', () => {
     const c = resolve(
-      'enable_plugin heat https://opendev.org/openstack/heat\nenable_plugin foo $GIT_BASE/x/foo stable/2025.1\nenable_service foo-api frobnicator\n',
+      'enable_plugin heat https://opendev.org/openstack/heat\nenable_plugin foo $GIT_BASE/x/foo ' +
+        'stable/2025.1\nenable_service foo-api frobnicator\n',
     );
     expect(c.plugins).toEqual([
       { name: 'heat', url: 'https://opendev.org/openstack/heat', ref: 'master', pos: { file: FILE, line: 2 } },

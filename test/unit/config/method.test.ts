@@ -98,7 +98,8 @@ describe('chooseMethod', () => {
     expect(noGit).toEqual({
       method: 'distro',
       reason:
-        'GIT_BASE https://opendev.org unreachable (ENOTFOUND); Debian GNU/Linux 12 (bookworm) ships OpenStack Zed (keystone 2:22.0.2)',
+        'GIT_BASE https://opendev.org unreachable (ENOTFOUND); Debian GNU/Linux 12 (bookworm) ships OpenStack Zed ' +
+        '(keystone 2:22.0.2)',
     });
     const noIndex = await chooseMethod(config(), probes({ git: true, index: false, distro: true }));
     expect(noIndex.method).toBe('distro');
@@ -111,14 +112,17 @@ describe('chooseMethod', () => {
     expect(m).toEqual({
       method: 'distro',
       reason:
-        'OFFLINE=True, so nothing is fetched from GIT_BASE; Debian GNU/Linux 12 (bookworm) ships OpenStack Zed (keystone 2:22.0.2)',
+        'OFFLINE=True, so nothing is fetched from GIT_BASE; Debian GNU/Linux 12 (bookworm) ships OpenStack Zed ' +
+        '(keystone 2:22.0.2)',
     });
     expect(p.calls).toEqual(['distro']);
   });
 
   it('a clear error when neither works', async () => {
     await expect(chooseMethod(config(), probes({ git: false, index: false, distro: false }))).rejects.toThrow(
-      'cannot choose an install method: GIT_BASE https://opendev.org unreachable (ENOTFOUND); package index https://pypi.org/simple/ unreachable (ENOTFOUND), and Fedora has no keystone package. Set GIT_BASE to a reachable mirror (a local path works), or INSTALL_METHOD=source|distro in local.conf.',
+      'cannot choose an install method: GIT_BASE https://opendev.org unreachable (ENOTFOUND); package index ' +
+        'https://pypi.org/simple/ unreachable (ENOTFOUND), and Fedora has no keystone package. Set GIT_BASE to a ' +
+        'reachable mirror (a local path works), or INSTALL_METHOD=source|distro in local.conf.',
     );
   });
 

@@ -23,7 +23,9 @@ import { stackCatalog } from '../../../lib/cli/catalog.ts';
 const SPECIAL = `p@ss:/w%rd#?&$'" x`;
 const cleanups: (() => void)[] = [];
 afterEach(() => {
-  cleanups.splice(0).forEach((c) => c());
+  cleanups.splice(0).forEach((c) => {
+    c();
+  });
   clearSecrets();
 });
 function temp() {
@@ -134,7 +136,8 @@ describe('headless: nothing is asked', () => {
     expect(out.config.origins.ADMIN_PASSWORD).toBe('generated');
     expect(out.config.values.DATABASE_PASSWORD).toBe('given');
     expect(notices).toEqual([
-      `Generated ADMIN_PASSWORD, RABBIT_PASSWORD, SERVICE_PASSWORD (no TTY, nothing is asked); saved to ${file} (mode 0600).`,
+      `Generated ADMIN_PASSWORD, RABBIT_PASSWORD, SERVICE_PASSWORD (no TTY, nothing is asked); saved to ${file} ` +
+        `(mode 0600).`,
     ]);
     for (const v of Object.values(saved)) expect(notices.join('\n')).not.toContain(v);
 

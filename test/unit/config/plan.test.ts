@@ -26,7 +26,9 @@ const config = (body = '') =>
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
-  cleanups.splice(0).forEach((c) => c());
+  cleanups.splice(0).forEach((c) => {
+    c();
+  });
   clearSecrets();
 });
 
@@ -169,14 +171,18 @@ describe('formatPlan', () => {
     expect(text).toMatch(/no service module registered for: rabbit, memcached, g-api/);
     expect(text).toContain('plugins (recorded, not run): heat https://x/heat master');
     expect(text).toMatch(
-      /NAME\s+PROJECT\s+PORT\s+CODE\s+AFTER\n\s+mysql\s+infra\s+3306\s+package\s+-\n\s+key\s+keystone\s+5000\s+-\s+mysql,keystone:db-sync/,
+      new RegExp(
+        String.raw`NAME\s+PROJECT\s+PORT\s+CODE\s+AFTER\n\s+mysql\s+infra\s+3306\s+package\s+-\n` +
+          String.raw`\s+key\s+keystone\s+5000\s+-\s+mysql,keystone:db-sync`,
+      ),
     );
     expect(text).toContain('SERVICE_DIR  /opt/stack/status (pane records, finished steps)');
     // mariadb-server, plus what the source method needs with pip deps: git, python3-venv, python3-dev, gcc.
     expect(text).toContain('Distro packages: 5');
     expect(text).toContain('Checkouts (3): requirements@master, keystone@master, nova@master');
     expect(text).toContain(
-      'Phases: pre-install -> install -> configure -> post-config -> init -> start -> extra -> post-extra -> test-config',
+      'Phases: pre-install -> install -> configure -> post-config -> init -> start -> extra -> post-extra -> ' +
+        'test-config',
     );
     expect(text).not.toContain('Sup3rS3cret');
   });
@@ -230,7 +236,8 @@ describe('buildPlan with the real registry', () => {
   it('a custom set: keystone alone on mysql and memcached, from source', () => {
     const plan = buildPlan(
       config(
-        'disable_all_services\nenable_service mysql memcached key\nADMIN_PASSWORD=a\nSERVICE_PASSWORD=b\nDATABASE_PASSWORD=c',
+        'disable_all_services\nenable_service mysql memcached ' +
+          'key\nADMIN_PASSWORD=a\nSERVICE_PASSWORD=b\nDATABASE_PASSWORD=c',
       ),
       SOURCE,
       SERVICE_MODULES,

@@ -10,7 +10,11 @@ import { stackCatalog } from '../../../lib/cli/catalog.ts';
 
 const CIRROS = 'https://github.com/cirros-dev/cirros/releases/download/0.6.3/cirros-0.6.3-x86_64-disk.img';
 const cleanups: (() => void)[] = [];
-afterEach(() => cleanups.splice(0).forEach((c) => c()));
+afterEach(() =>
+  cleanups.splice(0).forEach((c) => {
+    c();
+  }),
+);
 function temp() {
   const t = tempDir();
   cleanups.push(t.cleanup);
@@ -176,7 +180,8 @@ describe('meta-section targets', () => {
     const conf = writeConf(dir, '[[local|localrc]]\n\n[[post-config|$Q_PLUGIN_CONF_FILE]]\n[ml2]\na = b\n');
     expect(() => load(conf)).toThrow(
       new RegExp(
-        `${conf}:3: \\[\\[post-config\\|\\$Q_PLUGIN_CONF_FILE\\]\\] names 'etc/neutron/plugins/ml2/ml2_conf.ini', not an absolute path \\(write /\\$Q_PLUGIN_CONF_FILE`,
+        `${conf}:3: \\[\\[post-config\\|\\$Q_PLUGIN_CONF_FILE\\]\\] names 'etc/neutron/plugins/ml2/ml2_conf.ini', ` +
+          `not an absolute path \\(write /\\$Q_PLUGIN_CONF_FILE`,
       ),
     );
     const unknown = writeConf(dir, '[[post-config|$NO_SUCH_CONF]]\n', 'b.conf');

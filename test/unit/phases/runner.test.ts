@@ -112,39 +112,42 @@ describe('phase runner', () => {
     expect(lines.some((l) => l.includes('bootstrap: not run'))).toBe(true);
   });
 
-  it('resumes: steps finished with the same fingerprint are skipped, changed ones rerun, --force redoes all', async () => {
-    const j = journal();
-    const count: Record<string, number> = {};
-    const mk = (id: string, fingerprint?: string, failOnce = false): Step => ({
-      id,
-      title: id,
-      fingerprint,
-      run: async () => {
-        count[id] = (count[id] ?? 0) + 1;
-        if (failOnce && count[id] === 1) throw new Error('boom');
-      },
-    });
-    const phases = (fpB = 'v1'): PhasePlan[] => [
-      { name: 'install', steps: [mk('apt', 'pkgs-1'), mk('always')] },
-      { name: 'init', steps: [mk('db', fpB, true)] },
-    ];
-    await expect(runPhases(phases(), ctx, { journal: j, reporter: recorder().reporter })).rejects.toBeInstanceOf(
-      StepError,
-    );
-    expect(count).toEqual({ apt: 1, always: 1, db: 1 });
-    // Re-run after the failure: apt is still valid and skipped; the failed step runs again.
-    await runPhases(phases(), ctx, { journal: new StepJournal(j.file), reporter: recorder().reporter });
-    expect(count).toEqual({ apt: 1, always: 2, db: 2 });
-    // Changed inputs invalidate only that step.
-    await runPhases(phases('v2'), ctx, { journal: new StepJournal(j.file), reporter: recorder().reporter });
-    expect(count).toEqual({ apt: 1, always: 3, db: 3 });
-    await runPhases(phases('v2'), ctx, {
-      journal: new StepJournal(j.file),
-      reporter: recorder().reporter,
-      force: true,
-    });
-    expect(count).toEqual({ apt: 2, always: 4, db: 4 });
-  });
+  it(
+    'resumes: steps finished with the same fingerprint are skipped, changed ones rerun, --force redoes ' + 'all',
+    async () => {
+      const j = journal();
+      const count: Record<string, number> = {};
+      const mk = (id: string, fingerprint?: string, failOnce = false): Step => ({
+        id,
+        title: id,
+        fingerprint,
+        run: async () => {
+          count[id] = (count[id] ?? 0) + 1;
+          if (failOnce && count[id] === 1) throw new Error('boom');
+        },
+      });
+      const phases = (fpB = 'v1'): PhasePlan[] => [
+        { name: 'install', steps: [mk('apt', 'pkgs-1'), mk('always')] },
+        { name: 'init', steps: [mk('db', fpB, true)] },
+      ];
+      await expect(runPhases(phases(), ctx, { journal: j, reporter: recorder().reporter })).rejects.toBeInstanceOf(
+        StepError,
+      );
+      expect(count).toEqual({ apt: 1, always: 1, db: 1 });
+      // Re-run after the failure: apt is still valid and skipped; the failed step runs again.
+      await runPhases(phases(), ctx, { journal: new StepJournal(j.file), reporter: recorder().reporter });
+      expect(count).toEqual({ apt: 1, always: 2, db: 2 });
+      // Changed inputs invalidate only that step.
+      await runPhases(phases('v2'), ctx, { journal: new StepJournal(j.file), reporter: recorder().reporter });
+      expect(count).toEqual({ apt: 1, always: 3, db: 3 });
+      await runPhases(phases('v2'), ctx, {
+        journal: new StepJournal(j.file),
+        reporter: recorder().reporter,
+        force: true,
+      });
+      expect(count).toEqual({ apt: 2, always: 4, db: 4 });
+    },
+  );
 
   it('stops starting steps once aborted (Ctrl-C) and says so', async () => {
     let abort = false;

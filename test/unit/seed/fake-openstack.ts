@@ -240,7 +240,9 @@ export class FakeOpenStack {
       if (s[0] === 'users' && list.some((u) => u.name === obj.name))
         return this.send(res, 409, {
           error: {
-            message: `Conflict occurred attempting to store user - Duplicate entry found with name ${obj.name} at domain ID default.`,
+            message:
+              `Conflict occurred attempting to store user - Duplicate entry found with name ${obj.name} at ` +
+              `domain ID default.`,
           },
         });
       list.push(obj);

@@ -145,36 +145,39 @@ describe('seeding images into the fake glance', () => {
     dirs: { filesDir, topDir: dir },
   });
 
-  it('downloads with progress, caches, detects qcow2, streams it to glance; a re-run neither downloads nor writes', async () => {
-    const lines: string[] = [];
-    const size = statSync(join(dir, 'tiny.qcow2.img')).size;
-    const out = await seedImage(`${httpBase}/cirros-test.img`, deps(lines));
-    expect(out).toMatchObject({ name: 'cirros-test', status: 'uploaded', diskFormat: 'qcow2' });
-    expect(statSync(join(filesDir, 'images', 'cirros-test.img')).size).toBe(size);
-    expect(existsSync(join(filesDir, 'images', 'cirros-test.img.part'))).toBe(false);
-    expect(lines).toContain(
-      `cirros-test: ${(size / 1048576).toFixed(1)} MiB of ${(size / 1048576).toFixed(1)} MiB (100%)`,
-    );
-    const create = os.requests.find((r) => r.service === 'image' && r.method === 'POST')!;
-    expect(create.body).toEqual({
-      name: 'cirros-test',
-      disk_format: 'qcow2',
-      container_format: 'bare',
-      visibility: 'public',
-    });
-    const upload = os.requests.find((r) => r.method === 'PUT')!;
-    expect(upload.path).toBe(`/v2/images/${out.imageId}/file`);
-    expect(upload.headers['content-type']).toBe('application/octet-stream');
-    expect(upload.bytes).toBe(size);
-    expect(os.images[0].status).toBe('active');
+  it(
+    'downloads with progress, caches, detects qcow2, streams it to glance; a re-run neither downloads nor ' + 'writes',
+    async () => {
+      const lines: string[] = [];
+      const size = statSync(join(dir, 'tiny.qcow2.img')).size;
+      const out = await seedImage(`${httpBase}/cirros-test.img`, deps(lines));
+      expect(out).toMatchObject({ name: 'cirros-test', status: 'uploaded', diskFormat: 'qcow2' });
+      expect(statSync(join(filesDir, 'images', 'cirros-test.img')).size).toBe(size);
+      expect(existsSync(join(filesDir, 'images', 'cirros-test.img.part'))).toBe(false);
+      expect(lines).toContain(
+        `cirros-test: ${(size / 1048576).toFixed(1)} MiB of ${(size / 1048576).toFixed(1)} MiB (100%)`,
+      );
+      const create = os.requests.find((r) => r.service === 'image' && r.method === 'POST')!;
+      expect(create.body).toEqual({
+        name: 'cirros-test',
+        disk_format: 'qcow2',
+        container_format: 'bare',
+        visibility: 'public',
+      });
+      const upload = os.requests.find((r) => r.method === 'PUT')!;
+      expect(upload.path).toBe(`/v2/images/${out.imageId}/file`);
+      expect(upload.headers['content-type']).toBe('application/octet-stream');
+      expect(upload.bytes).toBe(size);
+      expect(os.images[0].status).toBe('active');
 
-    const mark = os.requests.length;
-    const again = await seedImage(`${httpBase}/cirros-test.img`, deps(lines));
-    expect(again).toMatchObject({ status: 'present', imageId: out.imageId });
-    expect(served).toBe(1);
-    expect(os.writes(mark)).toEqual([]);
-    expect(os.tokensIssued).toBe(1);
-  });
+      const mark = os.requests.length;
+      const again = await seedImage(`${httpBase}/cirros-test.img`, deps(lines));
+      expect(again).toMatchObject({ status: 'present', imageId: out.imageId });
+      expect(served).toBe(1);
+      expect(os.writes(mark)).toEqual([]);
+      expect(os.tokensIssued).toBe(1);
+    },
+  );
 
   it('uploads a local path and a file:// URL in place, as raw', async () => {
     const a = await seedImage(join(dir, 'plain.img'), deps([]));
@@ -201,7 +204,7 @@ describe('seeding images into the fake glance', () => {
     const t0 = Date.now();
     const out = await seedImage(url, { ...deps([]), download: { connectTimeoutMs: 500 } });
     const took = Date.now() - t0;
-    sockets.forEach((s) => s.destroy());
+    for (const s of sockets) s.destroy();
     await new Promise<void>((r) => silent.close(() => r()));
     expect(out).toMatchObject({ name: 'cirros-0.6.3-x86_64-disk', status: 'failed', remedy: IMAGE_REMEDY });
     expect(out.error).toBe(`cannot download ${url}: no answer within 0.5s`);

@@ -132,7 +132,10 @@ describe('catalog + seeding, run twice against the fake APIs', () => {
     expect(imagesSeeded(first.report)).toBe(false);
     expect(first.ctx.notes.map((n) => n.kind)).toEqual(['incomplete']);
     expect(first.ctx.notes[0].message).toMatch(
-      /^image cirros-0\.6\.3-x86_64-disk not seeded: cannot download .*; set IMAGE_URLS to a local file, a file:\/\/ URL or a mirror/,
+      new RegExp(
+        String.raw`^image cirros-0\.6\.3-x86_64-disk not seeded: cannot download .*; ` +
+          String.raw`set IMAGE_URLS to a local file, a file:\/\/ URL or a mirror`,
+      ),
     );
     expect(first.report.users).toContain('alt_demo_reader');
     expect(readFileSync(first.report.openrc!, 'utf8')).toContain('OS_USERNAME=${1:-demo}');

@@ -90,53 +90,56 @@ describe('seeding keystone', () => {
       { services: MODULES, enabled: ENABLED },
     );
 
-  it('creates the service project, service role, service users, services and endpoints; a re-run only reads', async () => {
-    const spec = catalogSpec(plan());
-    expect(spec.entries.map((e) => e.user)).toEqual(['glance', 'nova', 'neutron', 'cinder', 'cinder']);
-    const r1 = await ensureCatalog(client, spec);
-    expect(r1).toEqual({
-      usersCreated: 4,
-      servicesCreated: 5,
-      endpointsCreated: 15,
-      endpointsUpdated: 0,
-      grantsAdded: 7,
-    });
-    expect(os.users.filter((u) => u.name === 'cinder').length).toBe(1);
+  it(
+    'creates the service project, service role, service users, services and endpoints; a re-run only ' + 'reads',
+    async () => {
+      const spec = catalogSpec(plan());
+      expect(spec.entries.map((e) => e.user)).toEqual(['glance', 'nova', 'neutron', 'cinder', 'cinder']);
+      const r1 = await ensureCatalog(client, spec);
+      expect(r1).toEqual({
+        usersCreated: 4,
+        servicesCreated: 5,
+        endpointsCreated: 15,
+        endpointsUpdated: 0,
+        grantsAdded: 7,
+      });
+      expect(os.users.filter((u) => u.name === 'cinder').length).toBe(1);
 
-    const service = os.projects.find((p) => p.name === 'service')!;
-    expect(service.description).toBe('Service Project');
-    const role = (n: string) => os.roles.find((r) => r.name === n)!.id;
-    const nova = os.users.find((u) => u.name === 'nova')!;
-    expect(nova.password).toBe('svc-pw');
-    expect(nova.domain_id).toBe('default');
-    const held = (uid: string) =>
-      os.assignments.filter((a) => a.actor.user === uid).map((a) => [a.scope.project?.id, a.role]);
-    expect(held(nova.id)).toEqual([
-      [service.id, role('service')],
-      [service.id, role('admin')],
-    ]);
-    expect(held(os.users.find((u) => u.name === 'neutron')!.id)).toEqual([[service.id, role('service')]]);
+      const service = os.projects.find((p) => p.name === 'service')!;
+      expect(service.description).toBe('Service Project');
+      const role = (n: string) => os.roles.find((r) => r.name === n)!.id;
+      const nova = os.users.find((u) => u.name === 'nova')!;
+      expect(nova.password).toBe('svc-pw');
+      expect(nova.domain_id).toBe('default');
+      const held = (uid: string) =>
+        os.assignments.filter((a) => a.actor.user === uid).map((a) => [a.scope.project?.id, a.role]);
+      expect(held(nova.id)).toEqual([
+        [service.id, role('service')],
+        [service.id, role('admin')],
+      ]);
+      expect(held(os.users.find((u) => u.name === 'neutron')!.id)).toEqual([[service.id, role('service')]]);
 
-    const cinder = os.services.find((s) => s.type === 'volumev3')!;
-    expect(cinder.name).toBe('cinderv3');
-    const eps = os.endpoints.filter((e) => e.service_id === cinder.id);
-    expect(eps.map((e) => e.interface).sort()).toEqual(['admin', 'internal', 'public']);
-    expect(eps.every((e) => e.url === 'http://127.0.0.1:8776/v3/%(project_id)s' && e.region_id === 'RegionOne')).toBe(
-      true,
-    );
+      const cinder = os.services.find((s) => s.type === 'volumev3')!;
+      expect(cinder.name).toBe('cinderv3');
+      const eps = os.endpoints.filter((e) => e.service_id === cinder.id);
+      expect(eps.map((e) => e.interface).sort()).toEqual(['admin', 'internal', 'public']);
+      expect(eps.every((e) => e.url === 'http://127.0.0.1:8776/v3/%(project_id)s' && e.region_id === 'RegionOne')).toBe(
+        true,
+      );
 
-    const mark = os.requests.length;
-    const r2 = await ensureCatalog(client, catalogSpec(plan()));
-    expect(r2).toEqual({
-      usersCreated: 0,
-      servicesCreated: 0,
-      endpointsCreated: 0,
-      endpointsUpdated: 0,
-      grantsAdded: 0,
-    });
-    expect(os.writes(mark)).toEqual([]);
-    expect(os.tokensIssued).toBe(1);
-  });
+      const mark = os.requests.length;
+      const r2 = await ensureCatalog(client, catalogSpec(plan()));
+      expect(r2).toEqual({
+        usersCreated: 0,
+        servicesCreated: 0,
+        endpointsCreated: 0,
+        endpointsUpdated: 0,
+        grantsAdded: 0,
+      });
+      expect(os.writes(mark)).toEqual([]);
+      expect(os.tokensIssued).toBe(1);
+    },
+  );
 
   it('moves an endpoint whose URL changed instead of adding a second one', async () => {
     await ensureCatalog(client, catalogSpec(plan()));
@@ -219,10 +222,11 @@ describe('seeding keystone', () => {
     const grantsOf = (actor: { user?: string; group?: string }) =>
       os.assignments
         .filter((a) => (actor.user ? a.actor.user === actor.user : a.actor.group === actor.group))
-        .map(
-          (a) =>
-            `${roleName(a.role)}@${a.scope.project ? projName(a.scope.project.id) : a.scope.domain ? `domain:${a.scope.domain.id}` : 'system'}`,
-        )
+        .map((a) => {
+          const { project, domain } = a.scope;
+          const scope = project ? projName(project.id) : domain ? `domain:${domain.id}` : 'system';
+          return `${roleName(a.role)}@${scope}`;
+        })
         .sort();
     expect(grantsOf({ user: id(os.users, 'demo') })).toEqual([
       'anotherrole@demo',

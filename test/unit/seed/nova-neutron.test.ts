@@ -49,8 +49,8 @@ describe('flavors and networks', () => {
     expect(byName['m1.nano']).toMatchObject({ id: '42', ram: 192, disk: 1, vcpus: 1 });
     expect(byName['m1.micro']).toMatchObject({ id: '84', ram: 256, disk: 1, vcpus: 1 });
     expect(byName['m1.xlarge']).toMatchObject({ id: '5', ram: 16384, disk: 160, vcpus: 8 });
-    expect(byName['ds2G']).toMatchObject({ id: 'd3', ram: 2048, disk: 10, vcpus: 2 });
-    expect(byName['cirros256']).toMatchObject({ id: 'c1', ram: 256, disk: 1, vcpus: 1 });
+    expect(byName.ds2G).toMatchObject({ id: 'd3', ram: 2048, disk: 10, vcpus: 2 });
+    expect(byName.cirros256).toMatchObject({ id: 'c1', ram: 256, disk: 1, vcpus: 1 });
     expect(os.flavors.every((f) => f.extra_specs['hw_rng:allowed'] === 'True')).toBe(true);
     // The list asks for private flavors too, at a microversion that includes extra specs.
     const list = os.requests.find((r) => r.service === 'compute' && r.method === 'GET')!;

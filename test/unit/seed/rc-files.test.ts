@@ -135,7 +135,8 @@ describe('openrc', () => {
       shell,
       [
         '-c',
-        `. "$0" "$@"; printf '%s\\n%s\\n%s\\n%s\\n' "$OS_USERNAME" "$OS_PROJECT_NAME" "$OS_AUTH_URL" "$OS_REGION_NAME"; printf '%s' "$OS_PASSWORD"`,
+        `. "$0" "$@"; printf '%s\\n%s\\n%s\\n%s\\n' "$OS_USERNAME" "$OS_PROJECT_NAME" "$OS_AUTH_URL" ` +
+          `"$OS_REGION_NAME"; printf '%s' "$OS_PASSWORD"`,
         file,
         ...args,
       ],

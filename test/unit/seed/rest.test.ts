@@ -153,7 +153,7 @@ describe('RestClient connection failures', () => {
       },
       { timeoutMs: 300, retries: 0 },
     ).then(unexpected, (e: unknown) => e as OpenStackApiError);
-    sockets.forEach((s) => s.destroy());
+    for (const s of sockets) s.destroy();
     await new Promise<void>((r) => srv.close(() => r()));
     expect(err.message).toBe(`POST http://127.0.0.1:${port}/v3/auth/tokens failed: timed out`);
   });

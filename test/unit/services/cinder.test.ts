@@ -241,31 +241,34 @@ describe('cinder.conf', () => {
 });
 
 describe('the cinder module', () => {
-  it('runs c-api under uwsgi as cinder, c-sch and c-vol as cinder after the db sync; no tgtd on the fake fallback', () => {
-    const plan = cinderPlan();
-    const byName = new Map(plan.processes.map((p) => [p.name, p]));
-    expect([...byName.keys()].sort()).toEqual(['c-api', 'c-sch', 'c-vol']);
-    const api = byName.get('c-api')!;
-    expect(api.argv).toEqual(['/usr/bin/uwsgi', '--ini', CINDER_UWSGI]);
-    expect(api.user).toBe('cinder');
-    expect(api.port).toBe(8776);
-    expect(api.probe).toEqual({ kind: 'http', url: 'http://127.0.0.1:8776/' });
-    expect(api.after).toContain('cinder:db-sync');
-    for (const [name, bin] of [
-      ['c-sch', 'cinder-scheduler'],
-      ['c-vol', 'cinder-volume'],
-    ]) {
-      const p = byName.get(name)!;
-      expect(p.argv).toEqual([`/usr/bin/${bin}`, '--config-file', '/etc/cinder/cinder.conf']);
-      expect(p.user).toBe('cinder');
-      expect(p.probe?.kind).toBe('log');
-      expect(p.after).toContain('cinder:db-sync');
-    }
-    expect(plan.packages).toEqual(
-      expect.arrayContaining(['cinder-common', 'cinder-scheduler', 'cinder-volume', 'python3-cinder']),
-    );
-    expect(plan.packages).not.toContain('tgt');
-  });
+  it(
+    'runs c-api under uwsgi as cinder, c-sch and c-vol as cinder after the db sync; no tgtd on the fake ' + 'fallback',
+    () => {
+      const plan = cinderPlan();
+      const byName = new Map(plan.processes.map((p) => [p.name, p]));
+      expect([...byName.keys()].sort()).toEqual(['c-api', 'c-sch', 'c-vol']);
+      const api = byName.get('c-api')!;
+      expect(api.argv).toEqual(['/usr/bin/uwsgi', '--ini', CINDER_UWSGI]);
+      expect(api.user).toBe('cinder');
+      expect(api.port).toBe(8776);
+      expect(api.probe).toEqual({ kind: 'http', url: 'http://127.0.0.1:8776/' });
+      expect(api.after).toContain('cinder:db-sync');
+      for (const [name, bin] of [
+        ['c-sch', 'cinder-scheduler'],
+        ['c-vol', 'cinder-volume'],
+      ]) {
+        const p = byName.get(name)!;
+        expect(p.argv).toEqual([`/usr/bin/${bin}`, '--config-file', '/etc/cinder/cinder.conf']);
+        expect(p.user).toBe('cinder');
+        expect(p.probe?.kind).toBe('log');
+        expect(p.after).toContain('cinder:db-sync');
+      }
+      expect(plan.packages).toEqual(
+        expect.arrayContaining(['cinder-common', 'cinder-scheduler', 'cinder-volume', 'python3-cinder']),
+      );
+      expect(plan.packages).not.toContain('tgt');
+    },
+  );
 
   it('adds tgtd, the LVM packages and the volume-group step when LVM really runs', () => {
     const plan = cinderPlan({ VOLUME_BACKING_FILE_SIZE: '10G' }, withDm);
@@ -544,19 +547,23 @@ describe('volume types through the volumev3 API (in-process HTTP server)', () =>
     expect(types).toHaveLength(3);
   });
 
-  it('corrects a type whose volume_backend_name drifted (an LVM run, now the fake fallback) instead of adding a second one', async () => {
-    types = [{ id: 'id-lvm', name: 'lvmdriver-1', extra_specs: { volume_backend_name: 'lvmdriver-1' } }];
-    requests.length = 0;
-    const c = await client();
-    const [fallen] = resolveBackends(parseBackends('lvm:lvmdriver-1'), noDm.check());
-    expect(await ensureVolumeTypes(c, [fallen])).toEqual({ created: [], updated: ['lvmdriver-1'], kept: [] });
-    expect(
-      requests
-        .filter((r) => r.method === 'POST' && r.path.includes('/types'))
-        .map((r) => [r.path.replace(/^.*\/types/, '/types'), r.body]),
-    ).toEqual([['/types/id-lvm/extra_specs', { extra_specs: { volume_backend_name: 'fake' } }]]);
-    expect(types).toEqual([{ id: 'id-lvm', name: 'lvmdriver-1', extra_specs: { volume_backend_name: 'fake' } }]);
-  });
+  it(
+    'corrects a type whose volume_backend_name drifted (an LVM run, now the fake fallback) instead of adding a ' +
+      'second one',
+    async () => {
+      types = [{ id: 'id-lvm', name: 'lvmdriver-1', extra_specs: { volume_backend_name: 'lvmdriver-1' } }];
+      requests.length = 0;
+      const c = await client();
+      const [fallen] = resolveBackends(parseBackends('lvm:lvmdriver-1'), noDm.check());
+      expect(await ensureVolumeTypes(c, [fallen])).toEqual({ created: [], updated: ['lvmdriver-1'], kept: [] });
+      expect(
+        requests
+          .filter((r) => r.method === 'POST' && r.path.includes('/types'))
+          .map((r) => [r.path.replace(/^.*\/types/, '/types'), r.body]),
+      ).toEqual([['/types/id-lvm/extra_specs', { extra_specs: { volume_backend_name: 'fake' } }]]);
+      expect(types).toEqual([{ id: 'id-lvm', name: 'lvmdriver-1', extra_specs: { volume_backend_name: 'fake' } }]);
+    },
+  );
 
   it('the extra-phase step goes through the context client', async () => {
     types = [];

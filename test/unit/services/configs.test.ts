@@ -203,7 +203,8 @@ describe('neutron', () => {
   });
   it('--clean picks only the namespaces neutron made', () => {
     const list =
-      'qrouter-0c7f2b6e-1b2a-4c3d-9e8f-123456789abc (id: 1)\nqdhcp-9a8b7c6d-0000-4c3d-9e8f-123456789abc (id: 0)\nvm-fake-net1\nmy-ns (id: 3)\n';
+      'qrouter-0c7f2b6e-1b2a-4c3d-9e8f-123456789abc (id: 1)\nqdhcp-9a8b7c6d-0000-4c3d-9e8f-123456789abc (id: ' +
+      '0)\nvm-fake-net1\nmy-ns (id: 3)\n';
     expect(neutronNamespaces(list)).toEqual([
       'qrouter-0c7f2b6e-1b2a-4c3d-9e8f-123456789abc',
       'qdhcp-9a8b7c6d-0000-4c3d-9e8f-123456789abc',
@@ -234,17 +235,21 @@ describe('rendered files parse back', () => {
 });
 
 describe('nova uses cinder', () => {
-  it('has a [cinder] section (region, nova service auth) in nova.conf and the compute config when c-api is enabled, none otherwise', () => {
-    const withCinder = makePlan(
-      {},
-      { services: 'mysql,rabbit,key,n-api,n-cpu,n-cond,n-sch,placement-api,q-svc,c-api,c-sch,c-vol' },
-    );
-    for (const doc of [novaConf(withCinder), novaCpuConf(withCinder)]) {
-      expect(one(doc, 'cinder', 'os_region_name')).toBe('RegionOne');
-      expect(one(doc, 'cinder', 'username')).toBe('nova');
-      expect(one(doc, 'cinder', 'auth_type')).toBe('password');
-    }
-    const without = makePlan({}, { services: 'mysql,rabbit,key,n-api,n-cpu,n-cond,n-sch,placement-api,q-svc' });
-    expect(getOption(novaConf(without), 'cinder', 'os_region_name')).toBeUndefined();
-  });
+  it(
+    'has a [cinder] section (region, nova service auth) in nova.conf and the compute config when c-api is enabled, ' +
+      'none otherwise',
+    () => {
+      const withCinder = makePlan(
+        {},
+        { services: 'mysql,rabbit,key,n-api,n-cpu,n-cond,n-sch,placement-api,q-svc,c-api,c-sch,c-vol' },
+      );
+      for (const doc of [novaConf(withCinder), novaCpuConf(withCinder)]) {
+        expect(one(doc, 'cinder', 'os_region_name')).toBe('RegionOne');
+        expect(one(doc, 'cinder', 'username')).toBe('nova');
+        expect(one(doc, 'cinder', 'auth_type')).toBe('password');
+      }
+      const without = makePlan({}, { services: 'mysql,rabbit,key,n-api,n-cpu,n-cond,n-sch,placement-api,q-svc' });
+      expect(getOption(novaConf(without), 'cinder', 'os_region_name')).toBeUndefined();
+    },
+  );
 });

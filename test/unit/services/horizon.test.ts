@@ -37,14 +37,17 @@ function horizonPlan(
   return buildPlan(base.config, base.method, [horizonModule]);
 }
 
-/** Run the snippet the way Horizon does (exec into a settings namespace) with Debian's python; return the names it set. */
+/**
+ * Run the snippet the way Horizon does (exec into a settings namespace) with Debian's python; return the names it set.
+ */
 function execSnippet(text: string): Record<string, unknown> {
   const dir = mkdtempSync(join(tmpdir(), 'tstack-horizon-'));
   try {
     const file = join(dir, SNIPPET_NAME);
     writeFileSync(file, text);
     const code =
-      'import json,sys\nns={}\nexec(open(sys.argv[1]).read(), ns)\nprint(json.dumps({k: v for k, v in ns.items() if k.isupper()}))';
+      'import json,sys\nns={}\nexec(open(sys.argv[1]).read(), ns)\nprint(json.dumps({k: v for k, v in ns.items() if ' +
+      'k.isupper()}))';
     return JSON.parse(execFileSync('/usr/bin/python3', ['-c', code, file], { encoding: 'utf8' })) as Record<
       string,
       unknown

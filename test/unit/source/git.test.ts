@@ -142,15 +142,18 @@ describe('existing checkout', () => {
     expect(branch()).toBe('master');
   });
 
-  it('clean and behind in a shallow checkout: updated, old remote commits are not mistaken for local work', async () => {
-    const shallow = { ...repo, dir: join(remote.root, 'dest', 'shallow') };
-    await syncCheckout(sh, shallow, { ...base, depth: 1 });
-    const newer = remote.commit('version.py', "VERSION = '1.2'\n", 'Bump to 1.2');
-    remote.push('master');
-    const r = await syncCheckout(sh, shallow, { ...base, depth: 1, reclone: true });
-    expect(r.action).toMatchObject({ action: 'update', to: newer });
-    expect(head(shallow.dir)).toBe(newer);
-  });
+  it(
+    'clean and behind in a shallow checkout: updated, old remote commits are not mistaken for local ' + 'work',
+    async () => {
+      const shallow = { ...repo, dir: join(remote.root, 'dest', 'shallow') };
+      await syncCheckout(sh, shallow, { ...base, depth: 1 });
+      const newer = remote.commit('version.py', "VERSION = '1.2'\n", 'Bump to 1.2');
+      remote.push('master');
+      const r = await syncCheckout(sh, shallow, { ...base, depth: 1, reclone: true });
+      expect(r.action).toMatchObject({ action: 'update', to: newer });
+      expect(head(shallow.dir)).toBe(newer);
+    },
+  );
 
   it('dirty: RECLONE leaves it alone and names the changed files', async () => {
     remote.commit('version.py', "VERSION = '1.2'\n", 'Bump to 1.2');
@@ -163,7 +166,10 @@ describe('existing checkout', () => {
     expect(r.action.action).toBe('keep');
     if (r.action.action !== 'keep') return;
     expect(r.action.warning).toMatch(
-      /RECLONE=True would move .*keystone to master \([0-9a-f]{10}\), but it has uncommitted changes in 1 file\(s\): README\./,
+      new RegExp(
+        String.raw`RECLONE=True would move .*keystone to master \([0-9a-f]{10}\), ` +
+          String.raw`but it has uncommitted changes in 1 file\(s\): README\.`,
+      ),
     );
     expect(r.action.atRisk?.files).toEqual(['README']);
     expect(head()).toBe(old);
@@ -248,17 +254,20 @@ describe('existing checkout', () => {
     expect(networkCalls()).toEqual([]);
   });
 
-  it('OFFLINE: a changed ref the checkout already has is checked out locally; one it lacks is warned about', async () => {
-    const r = await syncCheckout(sh, { ...repo, ref: '1.0' }, { ...base, offline: true });
-    expect(r.action).toMatchObject({ action: 'update', fetched: false });
-    expect(head()).toBe(git(remote.bare, 'rev-parse', '1.0^{commit}'));
+  it(
+    'OFFLINE: a changed ref the checkout already has is checked out locally; one it lacks is warned ' + 'about',
+    async () => {
+      const r = await syncCheckout(sh, { ...repo, ref: '1.0' }, { ...base, offline: true });
+      expect(r.action).toMatchObject({ action: 'update', fetched: false });
+      expect(head()).toBe(git(remote.bare, 'rev-parse', '1.0^{commit}'));
 
-    const missing = await syncCheckout(sh, { ...repo, ref: 'stable/yoga' }, { ...base, offline: true });
-    expect(missing.action.action === 'keep' && missing.action.warning).toMatch(
-      /OFFLINE=True and 'stable\/yoga' is not in/,
-    );
-    expect(networkCalls()).toEqual([]);
-  });
+      const missing = await syncCheckout(sh, { ...repo, ref: 'stable/yoga' }, { ...base, offline: true });
+      expect(missing.action.action === 'keep' && missing.action.warning).toMatch(
+        /OFFLINE=True and 'stable\/yoga' is not in/,
+      );
+      expect(networkCalls()).toEqual([]);
+    },
+  );
 
   it('unreachable remote: RECLONE keeps the checkout and says why', async () => {
     const old = head();

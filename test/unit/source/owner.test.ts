@@ -53,14 +53,25 @@ describe('checkoutOwner', () => {
     expect(stackUserExplicit(plan())).toBe(false);
   });
 
-  it('the commands: useradd with a group and a home; chown of the whole checkout (.git and egg-info too), readable by all', () => {
-    expect(createUserArgv('dev')).toEqual(['useradd', '--user-group', '--create-home', '--shell', '/bin/bash', 'dev']);
-    expect(handOverArgvs('dev', ['/d/keystone', '/d/nova'])).toEqual([
-      ['chown', '-R', 'dev:', '/d/keystone', '/d/nova'],
-      ['chmod', '-R', 'a+rX', '/d/keystone', '/d/nova'],
-    ]);
-    expect(handOverArgvs('dev', [])).toEqual([]);
-  });
+  it(
+    'the commands: useradd with a group and a home; chown of the whole checkout (.git and egg-info too), readable ' +
+      'by all',
+    () => {
+      expect(createUserArgv('dev')).toEqual([
+        'useradd',
+        '--user-group',
+        '--create-home',
+        '--shell',
+        '/bin/bash',
+        'dev',
+      ]);
+      expect(handOverArgvs('dev', ['/d/keystone', '/d/nova'])).toEqual([
+        ['chown', '-R', 'dev:', '/d/keystone', '/d/nova'],
+        ['chmod', '-R', 'a+rX', '/d/keystone', '/d/nova'],
+      ]);
+      expect(handOverArgvs('dev', [])).toEqual([]);
+    },
+  );
 });
 
 class RecordingShell implements Shell {

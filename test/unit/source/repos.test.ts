@@ -123,18 +123,22 @@ describe('source settings and repos', () => {
     expect(codeFrom(fakePlan({}, { dest: '/d', method: 'distro' }))).toBe('package');
   });
 
-  it('orders the steps: venv and installs wait for the Debian packages, checkouts run alongside unless git is missing', () => {
-    const plan = fakePlan(
-      { SOURCE_DEPS: 'distro' },
-      { dest: '/d', repos: [{ name: 'keystone', url: 'u', ref: 'master', dir: '/d/keystone' }] },
-    );
-    const edges = (gitInstalled: boolean) => sourceSteps(plan, { gitInstalled }).map((s) => [s.id, s.after ?? []]);
-    expect(edges(true)).toEqual([
-      ['source:checkouts', []],
-      ['source:venv', ['apt:install']],
-      ['source:install', ['source:checkouts', 'source:venv', 'apt:install']],
-      ['source:owner', ['source:install']],
-    ]);
-    expect(edges(false)[0]).toEqual(['source:checkouts', ['apt:install']]);
-  });
+  it(
+    'orders the steps: venv and installs wait for the Debian packages, checkouts run alongside unless git is ' +
+      'missing',
+    () => {
+      const plan = fakePlan(
+        { SOURCE_DEPS: 'distro' },
+        { dest: '/d', repos: [{ name: 'keystone', url: 'u', ref: 'master', dir: '/d/keystone' }] },
+      );
+      const edges = (gitInstalled: boolean) => sourceSteps(plan, { gitInstalled }).map((s) => [s.id, s.after ?? []]);
+      expect(edges(true)).toEqual([
+        ['source:checkouts', []],
+        ['source:venv', ['apt:install']],
+        ['source:install', ['source:checkouts', 'source:venv', 'apt:install']],
+        ['source:owner', ['source:install']],
+      ]);
+      expect(edges(false)[0]).toEqual(['source:checkouts', ['apt:install']]);
+    },
+  );
 });

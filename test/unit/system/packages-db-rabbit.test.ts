@@ -84,47 +84,51 @@ describe('apt', () => {
     expect(logged[0]).toMatch(/already installed/);
   });
 
-  it('installs what is missing: finishes an interrupted dpkg first, preseeds, keeps daemons from starting, restores policy-rc.d', async () => {
-    const plan = makePlan();
-    plan.packages = ['keystone', 'memcached'];
-    let installed = false;
-    const sh = new RecordingShell((argv) => {
-      if (argv[0] === 'dpkg-query')
-        return {
-          stdout: installed
-            ? 'keystone install ok installed\nmemcached install ok installed\n'
-            : 'memcached install ok installed\n',
-        };
-      if (argv[0] === 'apt-get' && argv.includes('-s'))
-        return { stdout: 'Inst keystone (2:22.0.2)\nInst python3-keystone (2:22.0.2)\n' };
-      if (argv[0] === 'apt-get' && argv.includes('install')) installed = true;
-      return {};
-    });
-    const written: { path: string; content: string }[] = [];
-    const ctx = {
-      plan,
-      sh,
-      log: { info() {}, warn() {}, debug() {} },
-      writeFile: async (path: string, content: string) => void written.push({ path, content }),
-    } as unknown as StackContext;
-    await aptInstallStep(plan).run(ctx);
-    const cmds = sh.calls.map((c) => c.argv.slice(0, 3).join(' '));
-    expect(cmds.slice(0, 4)).toEqual([
-      'dpkg-query -W -f',
-      'dpkg --configure -a',
-      'apt-get install -s',
-      'debconf-set-selections',
-    ]);
-    expect(sh.calls.find((c) => c.argv[0] === 'debconf-set-selections')!.opts.input).toContain(
-      'keystone keystone/configure_db boolean false',
-    );
-    const install = sh.calls.find((c) => c.argv[0] === 'apt-get' && !c.argv.includes('-s'))!;
-    expect(install.argv).toContain('keystone');
-    expect(install.argv).not.toContain('memcached');
-    // policy-rc.d forbids starting daemons during the install (exit 101), then the host's own is put back or removed.
-    expect(written[0]).toEqual({ path: '/usr/sbin/policy-rc.d', content: expect.stringMatching(/exit 101/) });
-    expect(written.length === 2 || cmds.includes('rm -f /usr/sbin/policy-rc.d')).toBe(true);
-  });
+  it(
+    'installs what is missing: finishes an interrupted dpkg first, preseeds, keeps daemons from starting, restores ' +
+      'policy-rc.d',
+    async () => {
+      const plan = makePlan();
+      plan.packages = ['keystone', 'memcached'];
+      let installed = false;
+      const sh = new RecordingShell((argv) => {
+        if (argv[0] === 'dpkg-query')
+          return {
+            stdout: installed
+              ? 'keystone install ok installed\nmemcached install ok installed\n'
+              : 'memcached install ok installed\n',
+          };
+        if (argv[0] === 'apt-get' && argv.includes('-s'))
+          return { stdout: 'Inst keystone (2:22.0.2)\nInst python3-keystone (2:22.0.2)\n' };
+        if (argv[0] === 'apt-get' && argv.includes('install')) installed = true;
+        return {};
+      });
+      const written: { path: string; content: string }[] = [];
+      const ctx = {
+        plan,
+        sh,
+        log: { info() {}, warn() {}, debug() {} },
+        writeFile: async (path: string, content: string) => void written.push({ path, content }),
+      } as unknown as StackContext;
+      await aptInstallStep(plan).run(ctx);
+      const cmds = sh.calls.map((c) => c.argv.slice(0, 3).join(' '));
+      expect(cmds.slice(0, 4)).toEqual([
+        'dpkg-query -W -f',
+        'dpkg --configure -a',
+        'apt-get install -s',
+        'debconf-set-selections',
+      ]);
+      expect(sh.calls.find((c) => c.argv[0] === 'debconf-set-selections')!.opts.input).toContain(
+        'keystone keystone/configure_db boolean false',
+      );
+      const install = sh.calls.find((c) => c.argv[0] === 'apt-get' && !c.argv.includes('-s'))!;
+      expect(install.argv).toContain('keystone');
+      expect(install.argv).not.toContain('memcached');
+      // policy-rc.d forbids starting daemons during the install (exit 101), then the host's own is put back or removed.
+      expect(written[0]).toEqual({ path: '/usr/sbin/policy-rc.d', content: expect.stringMatching(/exit 101/) });
+      expect(written.length === 2 || cmds.includes('rm -f /usr/sbin/policy-rc.d')).toBe(true);
+    },
+  );
 });
 
 describe('mysql', () => {

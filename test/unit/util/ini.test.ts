@@ -18,7 +18,8 @@ describe('iniDoc + renderIni', () => {
       empty: { nothing: undefined },
     });
     expect(renderIni(doc)).toBe(
-      '[DEFAULT]\ndebug = true\nworkers = 1\n\n[database]\nconnection = mysql+pymysql://nova:x@127.0.0.1/nova?charset=utf8\n',
+      '[DEFAULT]\ndebug = true\nworkers = 1\n\n[database]\nconnection = ' +
+        'mysql+pymysql://nova:x@127.0.0.1/nova?charset=utf8\n',
     );
   });
 
