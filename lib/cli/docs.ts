@@ -1,6 +1,6 @@
 // The README's settings reference, generated from the settings catalog (the
 // core rows and every registered module's).
-// `npm run docs` rewrites the part between the markers; test/unit/config
+// `npm run docs` rewrites the part between the markers; test/unit/cli/docs.test.ts
 // fails when it is stale.
 
 import { readFileSync, writeFileSync } from 'node:fs';

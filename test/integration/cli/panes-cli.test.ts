@@ -6,7 +6,7 @@ import { execFile, spawn } from 'node:child_process';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Supervisor } from '../../lib/proc/supervisor.ts';
+import { Supervisor } from '../../../lib/proc/supervisor.ts';
 import {
   fixture,
   freePort,

@@ -4,17 +4,17 @@
 import { appendFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { formatStatusTable, formatUptime } from '../../lib/proc/format.ts';
-import { globToRegExp, selectPanes } from '../../lib/proc/glob.ts';
-import { isWrapperCmdline, launchArgv, paneEnv, sameSpec } from '../../lib/proc/launch.ts';
-import { LogFollower, readLastLines } from '../../lib/proc/logfile.ts';
-import { httpStatusReady, LogScanner } from '../../lib/proc/probe.ts';
-import { parseStat } from '../../lib/proc/procfs.ts';
-import { specSecrets } from '../../lib/proc/secrets.ts';
-import { parseExitFile, validPaneName } from '../../lib/proc/state.ts';
-import { commandLine } from '../../lib/proc/supervisor.ts';
-import { UsageError } from '../../lib/util/errors.ts';
-import { tempStack, type TempStack } from './helpers.ts';
+import { formatStatusTable, formatUptime } from '../../../lib/proc/format.ts';
+import { globToRegExp, selectPanes } from '../../../lib/proc/glob.ts';
+import { isWrapperCmdline, launchArgv, paneEnv, sameSpec } from '../../../lib/proc/launch.ts';
+import { LogFollower, readLastLines } from '../../../lib/proc/logfile.ts';
+import { httpStatusReady, LogScanner } from '../../../lib/proc/probe.ts';
+import { parseStat } from '../../../lib/proc/procfs.ts';
+import { specSecrets } from '../../../lib/proc/secrets.ts';
+import { parseExitFile, validPaneName } from '../../../lib/proc/state.ts';
+import { commandLine } from '../../../lib/proc/supervisor.ts';
+import { UsageError } from '../../../lib/util/errors.ts';
+import { tempStack, type TempStack } from '../../integration/proc/helpers.ts';
 
 let t: TempStack | undefined;
 afterEach(() => {

@@ -2,7 +2,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { REPO, fixture, tempDir, writeConf } from './helpers.ts';
+import { REPO, fixture, tempDir, writeConf } from '../../unit/config/helpers.ts';
 
 interface Run {
   code: number | null;

@@ -8,7 +8,7 @@ import {
   findEndpoint,
 } from '../../../lib/openstack/rest.ts';
 import { clearSecrets } from '../../../lib/util/secrets.ts';
-import { FakeOpenStack } from './fake-openstack.ts';
+import { FakeOpenStack } from '../seed/fake-openstack.ts';
 
 /** A call that should have failed did not. */
 const unexpected = (): never => {

@@ -14,8 +14,8 @@ import { cloudsYamlStep } from '../../../lib/seed/clouds-yaml.ts';
 import type { ServiceModule, Step } from '../../../lib/types/stack.ts';
 import { SystemShell } from '../../../lib/system/exec.ts';
 import { clearSecrets } from '../../../lib/util/secrets.ts';
-import { FakeOpenStack } from './fake-openstack.ts';
-import { fakePlan, recordingContext } from './fixtures.ts';
+import { FakeOpenStack } from '../../unit/seed/fake-openstack.ts';
+import { fakePlan, recordingContext } from '../../unit/seed/fixtures.ts';
 
 /** Run steps honouring `after`, with independent steps concurrently (as the phase runner does). */
 async function runSteps(steps: Step[], run: (s: Step) => Promise<void>): Promise<string[]> {

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Supervisor } from '../../lib/proc/supervisor.ts';
-import { addSecret, clearSecrets } from '../../lib/util/secrets.ts';
-import { canOpenTui, createTui, fakeTerminal, type TuiHandle } from '../../lib/ui/index.ts';
+import { Supervisor } from '../../../lib/proc/supervisor.ts';
+import { addSecret, clearSecrets } from '../../../lib/util/secrets.ts';
+import { canOpenTui, createTui, fakeTerminal, type TuiHandle } from '../../../lib/ui/index.ts';
 import {
   fixture,
   killMarked,

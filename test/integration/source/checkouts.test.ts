@@ -7,7 +7,7 @@ import { parseGitProgress, syncCheckouts, type CheckoutProgress } from '../../..
 import { progressReporter } from '../../../lib/source/index.ts';
 import type { RepoSpec } from '../../../lib/types/service.ts';
 import { git, makeRemote, RecordingShell, type Remote } from './gitfixture.ts';
-import { MemoryLogger } from './planfixture.ts';
+import { MemoryLogger } from '../../unit/source/planfixture.ts';
 
 let remote: Remote;
 beforeEach(() => {

@@ -9,7 +9,7 @@ import { SERVICE_MODULES } from '../../../lib/services/registry.ts';
 import type { ServiceModule } from '../../../lib/types/stack.ts';
 import type { MethodChoice } from '../../../lib/types/plan.ts';
 import { clearSecrets } from '../../../lib/util/secrets.ts';
-import { fakeHost, tempDir } from './helpers.ts';
+import { fakeHost, tempDir } from '../config/helpers.ts';
 import { stackCatalog } from '../../../lib/cli/catalog.ts';
 
 const DISTRO: MethodChoice = { method: 'distro', reason: 'INSTALL_METHOD=distro in local.conf' };

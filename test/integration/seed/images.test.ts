@@ -25,8 +25,8 @@ import {
 import { createSeedReport, imagesSeeded } from '../../../lib/seed/report.ts';
 import { SystemShell } from '../../../lib/system/exec.ts';
 import { clearSecrets } from '../../../lib/util/secrets.ts';
-import { FakeOpenStack } from './fake-openstack.ts';
-import { fakePlan, recordingContext } from './fixtures.ts';
+import { FakeOpenStack } from '../../unit/seed/fake-openstack.ts';
+import { fakePlan, recordingContext } from '../../unit/seed/fixtures.ts';
 
 const sh = new SystemShell();
 let dir: string;

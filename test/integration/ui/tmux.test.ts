@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { Supervisor } from '../../lib/proc/supervisor.ts';
+import { Supervisor } from '../../../lib/proc/supervisor.ts';
 import {
   fixture,
   killMarked,

@@ -2,12 +2,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Supervisor } from '../../lib/proc/supervisor.ts';
-import { cleanStack } from '../../lib/phases/clean.ts';
-import { SystemShell } from '../../lib/system/exec.ts';
-import type { Plan, ServiceModule } from '../../lib/types/stack.ts';
-import type { Logger } from '../../lib/types/logger.ts';
-import { testPlan } from '../unit/plan-fixture.ts';
+import { Supervisor } from '../../../lib/proc/supervisor.ts';
+import { cleanStack } from '../../../lib/phases/clean.ts';
+import { SystemShell } from '../../../lib/system/exec.ts';
+import type { Plan, ServiceModule } from '../../../lib/types/stack.ts';
+import type { Logger } from '../../../lib/types/logger.ts';
+import { testPlan } from '../../unit/plan-fixture.ts';
 
 const quiet: Logger = { info() {}, warn() {}, debug() {} };
 

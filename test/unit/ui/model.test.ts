@@ -1,9 +1,9 @@
 // The TUI's model and text helpers, without blessed.
 
 import { describe, expect, it } from 'vitest';
-import { LogRing } from '../../lib/ui/log-ring.ts';
-import { groupPanes, TuiModel, type PaneView } from '../../lib/ui/model.ts';
-import { cleanLine, clip, escapeTags, wrapText } from '../../lib/ui/text.ts';
+import { LogRing } from '../../../lib/ui/log-ring.ts';
+import { groupPanes, TuiModel, type PaneView } from '../../../lib/ui/model.ts';
+import { cleanLine, clip, escapeTags, wrapText } from '../../../lib/ui/text.ts';
 
 const pane = (name: string, project: string, state: PaneView['state'] = 'ready'): PaneView => ({
   name,

@@ -13,7 +13,7 @@ import { SystemShell } from '../../../lib/system/exec.ts';
 import { sourceSteps } from '../../../lib/source/index.ts';
 import type { Step } from '../../../lib/types/stack.ts';
 import { git, makeRemote, type Remote } from './gitfixture.ts';
-import { fakeContext, fakePlan } from './planfixture.ts';
+import { fakeContext, fakePlan } from '../../unit/source/planfixture.ts';
 
 let remote: Remote;
 beforeAll(() => {

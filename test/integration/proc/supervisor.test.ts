@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ReadinessError } from '../../lib/proc/errors.ts';
-import { Supervisor } from '../../lib/proc/supervisor.ts';
+import { ReadinessError } from '../../../lib/proc/errors.ts';
+import { Supervisor } from '../../../lib/proc/supervisor.ts';
 import {
   fixture,
   freePort,
