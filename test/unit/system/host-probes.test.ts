@@ -2,20 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { chooseMethod } from '../../../lib/plan/method.ts';
 import { aptCandidate, parseOsRelease, pipIndexUrl, systemProbes } from '../../../lib/system/host-probes.ts';
-import { parseLocalConf } from '../../../lib/config/localconf.ts';
-import { resolveConfig } from '../../../lib/config/resolve.ts';
-import { fakeHost, tempDir, writeConf } from '../config/helpers.ts';
+import { tempDir, writeConf } from '../config/helpers.ts';
 import type { RunOptions, RunResult, Shell } from '../../../lib/types/shell.ts';
-import { stackCatalog } from '../../../lib/cli/catalog.ts';
-
-const config = (body = '', env: NodeJS.ProcessEnv = {}) =>
-  resolveConfig({
-    localConf: parseLocalConf(`[[local|localrc]]\n${body}`, 'local.conf'),
-    env,
-    host: fakeHost(),
-    savedPasswords: {},
-    catalog: stackCatalog(),
-  });
+import { testConfig } from '../plan-fixture.ts';
 describe('the real probes (local parts)', () => {
   it('pip index: PIP_INDEX_URL, else the last pip.conf with index-url, else PyPI', () => {
     const t = tempDir();
@@ -49,7 +38,7 @@ describe('the real probes (local parts)', () => {
         ok: true,
         detail: `package index file://${t.dir} (PIP_INDEX_URL) answers`,
       });
-      const m = await chooseMethod(config(`GIT_BASE=${t.dir}`), p);
+      const m = await chooseMethod(testConfig({ GIT_BASE: t.dir }), p);
       expect(m.method).toBe('source');
     } finally {
       t.cleanup();
