@@ -9,7 +9,7 @@ import { createServer as createTcpServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { RestClient } from '../../../lib/openstack/rest.ts';
+import type { RestClient } from '../../../lib/openstack/rest.ts';
 import {
   IMAGE_REMEDY,
   detectDiskFormat,
@@ -107,13 +107,7 @@ describe('seeding images into the fake glance', () => {
   beforeEach(async () => {
     os = new FakeOpenStack();
     await os.start();
-    client = await RestClient.login({
-      authUrl: os.authUrl,
-      username: 'admin',
-      password: os.adminPassword,
-      projectName: 'admin',
-      region: 'RegionOne',
-    });
+    client = await os.adminClient();
     filesDir = mkdtempSync(join(tmpdir(), 'tstack-files-'));
     served = 0;
     http = createServer((req, res) => {

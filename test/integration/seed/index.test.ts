@@ -7,7 +7,6 @@ import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RestClient } from '../../../lib/openstack/rest.ts';
 import { catalogStep, createSeedReport, imagesSeeded, seedSteps } from '../../../lib/seed/index.ts';
 import { keystoneAuthUrl } from '../../../lib/config/urls.ts';
 import { cloudsYamlStep } from '../../../lib/seed/clouds-yaml.ts';
@@ -104,13 +103,7 @@ describe('catalog + seeding, run twice against the fake APIs', () => {
     const sh = new SystemShell();
 
     const once = async () => {
-      const client = RestClient.login({
-        authUrl: os.authUrl,
-        username: 'admin',
-        password: os.adminPassword,
-        projectName: 'admin',
-        region: 'RegionOne',
-      });
+      const client = os.adminClient();
       const ctx = recordingContext(plan, () => client, sh);
       const report = createSeedReport();
       const cloudsPath = join(top, 'etc', 'clouds.yaml');

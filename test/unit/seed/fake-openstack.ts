@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
+import { RestClient } from '../../../lib/openstack/rest.ts';
 
 export interface RecordedRequest {
   method: string;
@@ -93,6 +94,17 @@ export class FakeOpenStack {
 
   get authUrl(): string {
     return `${this.base}/identity/v3`;
+  }
+
+  /** The REST client logged in as admin (project admin, RegionOne), as the seeding steps get it. */
+  adminClient(): Promise<RestClient> {
+    return RestClient.login({
+      authUrl: this.authUrl,
+      username: 'admin',
+      password: this.adminPassword,
+      projectName: 'admin',
+      region: 'RegionOne',
+    });
   }
 
   /** Writes (anything but GET) recorded since `from`. */

@@ -2,7 +2,7 @@
 // they send, and that a second run only reads. A seam test, not an E2E one.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RestClient } from '../../../lib/openstack/rest.ts';
+import type { RestClient } from '../../../lib/openstack/rest.ts';
 import { ensureCatalog, catalogSpec, catalogStep } from '../../../lib/seed/catalog.ts';
 import { keystonePasswordCheck } from '../../../lib/seed/keystone.ts';
 import { DEVSTACK_ACCOUNTS, ensureAccounts } from '../../../lib/seed/accounts.ts';
@@ -71,13 +71,7 @@ describe('seeding keystone', () => {
   beforeEach(async () => {
     os = new FakeOpenStack();
     await os.start();
-    client = await RestClient.login({
-      authUrl: os.authUrl,
-      username: 'admin',
-      password: os.adminPassword,
-      projectName: 'admin',
-      region: 'RegionOne',
-    });
+    client = await os.adminClient();
   });
   afterEach(async () => {
     await os.stop();

@@ -2,7 +2,7 @@
 // bodies, and that a second run only reads. A seam test, not an E2E one.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RestClient } from '../../../lib/openstack/rest.ts';
+import type { RestClient } from '../../../lib/openstack/rest.ts';
 import { DEVSTACK_FLAVORS, ensureFlavors } from '../../../lib/seed/flavors.ts';
 import { ensureNetworks, networkSpec, ruleMatches } from '../../../lib/seed/network.ts';
 import { ensureAccounts } from '../../../lib/seed/accounts.ts';
@@ -16,13 +16,7 @@ describe('flavors and networks', () => {
   beforeEach(async () => {
     os = new FakeOpenStack();
     await os.start();
-    client = await RestClient.login({
-      authUrl: os.authUrl,
-      username: 'admin',
-      password: os.adminPassword,
-      projectName: 'admin',
-      region: 'RegionOne',
-    });
+    client = await os.adminClient();
   });
   afterEach(async () => {
     await os.stop();
