@@ -4,8 +4,9 @@
 
 import { locateStack } from '../config/locate.ts';
 import { Supervisor } from '../proc/supervisor.ts';
+import { SystemHostFacts } from '../system/host-facts.ts';
 
 export function openSupervisor(env: NodeJS.ProcessEnv = process.env): Supervisor {
-  const stack = locateStack({ env });
+  const stack = locateStack({ env, host: new SystemHostFacts() });
   return new Supervisor({ stateDir: stack.stateDir, logDir: stack.logDir });
 }

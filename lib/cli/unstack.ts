@@ -22,6 +22,7 @@ import { SERVICE_MODULES } from '../services/registry.ts';
 import { stackCatalog } from './catalog.ts';
 import { SystemShell } from '../system/exec.ts';
 import { PlainLogger } from '../util/logger.ts';
+import { SystemHostFacts } from '../system/host-facts.ts';
 
 /** Panes unstack leaves running without -a (devstack: mysql, postgresql, rabbitmq-server). */
 export const KEPT_WITHOUT_ALL = ['mysql', 'postgresql', 'rabbit'];
@@ -42,7 +43,13 @@ function planForClean(
   modules: readonly ServiceModule[],
   topDir: string,
 ): Plan {
-  const config = loadConfig({ configPath, topDir, env: process.env, catalog: stackCatalog(modules) });
+  const config = loadConfig({
+    configPath,
+    topDir,
+    env: process.env,
+    catalog: stackCatalog(modules),
+    host: new SystemHostFacts(),
+  });
   const lastRun = join(stateDir, 'last-run.json');
   const method: MethodChoice = existsSync(lastRun)
     ? (JSON.parse(readFileSync(lastRun, 'utf8')) as { method: MethodChoice }).method

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TOP_DIR } from '../util/paths.ts';
+import type { HostFacts } from '../types/config.ts';
 import { loadSettings, localConfPathFor } from './resolve.ts';
 
 export interface StackEnv {
@@ -27,13 +28,23 @@ export function writeStackEnv(env: StackEnv, topDir = TOP_DIR): void {
   writeFileSync(stackEnvPath(topDir), JSON.stringify(env, null, 2) + '\n');
 }
 
-export function locateStack(opts: { topDir?: string; env?: NodeJS.ProcessEnv; configPath?: string } = {}): StackEnv {
+export function locateStack(opts: {
+  host: HostFacts;
+  topDir?: string;
+  env?: NodeJS.ProcessEnv;
+  configPath?: string;
+}): StackEnv {
   const topDir = opts.topDir ?? TOP_DIR;
   const env = opts.env ?? process.env;
   const file = stackEnvPath(topDir, env);
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as StackEnv;
   // No record of a run: the directories local.conf (or the environment, or the defaults) names.
-  const v = loadSettings(['DEST', 'DATA_DIR', 'LOGDIR', 'SERVICE_DIR'], { topDir, env, configPath: opts.configPath });
+  const v = loadSettings(['DEST', 'DATA_DIR', 'LOGDIR', 'SERVICE_DIR'], {
+    topDir,
+    env,
+    configPath: opts.configPath,
+    host: opts.host,
+  });
   return {
     dest: v.DEST,
     dataDir: v.DATA_DIR,

@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import type { PasswordSpec, SettingsCatalog, StackConfig } from '../types/config.ts';
 import { ExitError } from '../util/errors.ts';
 import { addSecret } from '../util/secrets.ts';
-import { deriveConfig, loadConfig, loadOptionsOf, passwordFilePath, type LoadConfigOptions } from './resolve.ts';
+import { deriveConfig, loadConfig, loadOptionsOf, passwordFilePath } from './resolve.ts';
 import { readPasswordFile, writePasswordFile } from './password-file.ts';
 
 export type { PasswordSpec };
@@ -72,7 +72,9 @@ export async function ensurePasswordsDetailed(
   config: StackConfig,
   opts: EnsurePasswordsOptions = {},
 ): Promise<PasswordOutcome> {
-  const load: LoadConfigOptions = loadOptionsOf(config) ?? { configPath: config.localConfPath };
+  const load = loadOptionsOf(config);
+  // Answers are saved and the config resolved again the way it was loaded.
+  if (!load) throw new Error('ensurePasswords needs a config made by loadConfig()');
   const env = load.env ?? process.env;
   const file = passwordFilePath(config.localConfPath, load.topDir);
   const stdin = opts.stdin ?? process.stdin;

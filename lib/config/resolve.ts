@@ -29,7 +29,6 @@ import { evaluateLocalrc, splitList, type ServiceRef } from './localrc.ts';
 import { SETTING_ALIASES, defaultImageUrl, looksSecret, normalizeValue, validateValue } from './settings.ts';
 import { editDistance, suggestService } from './service-names.ts';
 import { buildCatalog } from './catalog.ts';
-import { SystemHostFacts } from './host.ts';
 import { readPasswordFile } from './password-file.ts';
 
 export type Origin = StackConfig['origins'][string];
@@ -40,6 +39,7 @@ export interface LoadConfigOptions {
   /** Where stack.ts lives (devstack's TOP_DIR). */
   topDir?: string;
   env?: NodeJS.ProcessEnv;
+  /** This machine's facts (lib/system/host-facts.ts on a real run; a fake in tests). */
   host?: HostFacts;
   /**
    * The settings, service names and passwords to resolve against: the CLI's
@@ -306,9 +306,12 @@ export function loadOptionsOf(
  * For `status`, `restart` and `unstack.ts`, which must not fail on, or ask
  * about, anything unrelated to finding the state directory.
  */
-export function loadSettings(names: readonly string[], opts: LoadConfigOptions = {}): Record<string, string> {
+export function loadSettings(
+  names: readonly string[],
+  opts: LoadConfigOptions & { host: HostFacts },
+): Record<string, string> {
   const env = opts.env ?? process.env;
-  const host = opts.host ?? new SystemHostFacts();
+  const host = opts.host;
   const catalog = opts.catalog ?? buildCatalog([]);
   const path = localConfPathFor(opts);
   const localConf = readLocalConf(path);
@@ -339,9 +342,9 @@ export function deriveConfig(config: StackConfig, patch: Partial<StackConfig>): 
 }
 
 /** Read local.conf (if any), the saved passwords and the environment; never prompts. */
-export function loadConfig(opts: LoadConfigOptions & { catalog: SettingsCatalog }): StackConfig {
+export function loadConfig(opts: LoadConfigOptions & { catalog: SettingsCatalog; host: HostFacts }): StackConfig {
   const env = opts.env ?? process.env;
-  const host = opts.host ?? new SystemHostFacts();
+  const host = opts.host;
   const path = localConfPathFor(opts);
   const localConf = readLocalConf(path);
   const pwFile = passwordFilePath(path, opts.topDir);

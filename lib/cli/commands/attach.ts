@@ -7,6 +7,7 @@ import { EXIT } from '../exit.ts';
 import { isHeadless } from '../tty.ts';
 import { locateStack } from '../../config/locate.ts';
 import { UsageError } from '../../util/errors.ts';
+import { SystemHostFacts } from '../../system/host-facts.ts';
 
 async function run(args: ParsedArgs): Promise<number> {
   checkFlags(args, []);
@@ -15,7 +16,7 @@ async function run(args: ParsedArgs): Promise<number> {
       'attach needs a terminal (no TTY, or CI=true); use ./stack.ts status and ./stack.ts logs NAME -f instead',
     );
   }
-  const stack = locateStack();
+  const stack = locateStack({ host: new SystemHostFacts() });
   const { openTui } = await import('../../ui/index.ts');
   await openTui({ stateDir: stack.stateDir, logDir: stack.logDir });
   return EXIT.ok;

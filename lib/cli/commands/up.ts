@@ -35,6 +35,7 @@ import { Supervisor } from '../../proc/supervisor.ts';
 import { PlainLogger } from '../../util/logger.ts';
 import { ExitError, UsageError } from '../../util/errors.ts';
 import { TOP_DIR } from '../../util/paths.ts';
+import { SystemHostFacts } from '../../system/host-facts.ts';
 
 /** Everything a run needs besides the plan; production wiring lives here. */
 function sources(plan: Plan, panes: PhaseSources['panes']): PhaseSources {
@@ -51,7 +52,13 @@ function sources(plan: Plan, panes: PhaseSources['panes']): PhaseSources {
 function readConfig(args: ParsedArgs, modules: readonly ServiceModule[]): StackConfig {
   const configPath = typeof args.flags.config === 'string' ? args.flags.config : undefined;
   if (configPath && !existsSync(configPath)) throw new UsageError(`--config ${configPath}: no such file`);
-  return loadConfig({ configPath, topDir: TOP_DIR, env: process.env, catalog: stackCatalog(modules) });
+  return loadConfig({
+    configPath,
+    topDir: TOP_DIR,
+    env: process.env,
+    catalog: stackCatalog(modules),
+    host: new SystemHostFacts(),
+  });
 }
 
 /** Unknown variables are kept (plugins read them), but a near miss of a real setting is almost always a typo. */

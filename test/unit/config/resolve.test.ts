@@ -194,7 +194,7 @@ describe('locating the stack without .stackenv', () => {
     const dir = temp();
     writeConf(dir, '[[local|localrc]]\nDEST=/srv/st\nLOGDIR=$DEST/log\nenable_service no-such-service-here\n');
     const env = { TSTACK_STACKENV: join(dir, 'absent.stackenv') };
-    expect(locateStack({ topDir: dir, env })).toEqual({
+    expect(locateStack({ topDir: dir, env, host: fakeHost() })).toEqual({
       dest: '/srv/st',
       dataDir: '/srv/st/data',
       logDir: '/srv/st/log',
@@ -210,6 +210,6 @@ describe('locating the stack without .stackenv', () => {
     const dir = temp();
     const rec = { dest: '/a', dataDir: '/a/d', logDir: '/a/l', stateDir: '/a/s' };
     writeFileSync(join(dir, '.stackenv'), JSON.stringify(rec));
-    expect(locateStack({ topDir: dir, env: {} })).toEqual(rec);
+    expect(locateStack({ topDir: dir, env: {}, host: fakeHost() })).toEqual(rec);
   });
 });

@@ -1,6 +1,7 @@
 // The real HostFacts: reads /proc and the network interfaces of this machine.
 // Every fact is computed on first use and cached, so resolving a config that
-// never looks at HOST_IP does not touch the network stack.
+// never looks at HOST_IP does not touch the network stack. lib/config only
+// sees the HostFacts interface; the CLI passes this one (tests a fake).
 
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, machine, networkInterfaces } from 'node:os';
