@@ -6,7 +6,8 @@
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 
 /** The last `n` lines of a file (without reading all of a large file). */
-export function readLastLines(file: string, n: number, maxBytes = 1024 * 1024): string[] {
+/** The last `n` lines of `file`, or of its first `end` bytes when given (where a follower starts). */
+export function readLastLines(file: string, n: number, maxBytes = 1024 * 1024, end?: number): string[] {
   if (n <= 0) return [];
   let fd: number;
   try {
@@ -15,7 +16,7 @@ export function readLastLines(file: string, n: number, maxBytes = 1024 * 1024): 
     return [];
   }
   try {
-    const size = fstatSync(fd).size;
+    const size = Math.min(fstatSync(fd).size, end ?? Number.POSITIVE_INFINITY);
     let start = size;
     let text = '';
     // Read backwards in chunks until we have n newlines or hit the cap.
@@ -74,6 +75,11 @@ export class LogFollower {
     this.offset = opts.fromEnd ? Math.max(0, size - backlog) : 0;
     // Starting mid-line: drop that first, partial, line.
     this.skipFirstLine = this.offset > 0 && !afterNewline(file, this.offset);
+  }
+
+  /** The byte offset the next read starts at. */
+  get position(): number {
+    return this.offset;
   }
 
   read(): FollowChunk {

@@ -32,14 +32,20 @@ async function run(args: ParsedArgs): Promise<number> {
   const prefix = (name: string) => (files.length > 1 ? `${name.padEnd(width)} | ` : '');
   const out = (text: string) => process.stdout.write(text);
 
-  for (const f of files) for (const line of readLastLines(f.file, n)) out(prefix(f.name) + line + '\n');
+  // With -f the followers start first and the last lines are read up to where they start: a line written
+  // in between is printed once, by the follower (not lost, as when following began after the printing).
+  const followers = files.map((f) => ({
+    ...f,
+    follower: args.flags.follow ? new LogFollower(f.file, { fromEnd: true }) : undefined,
+  }));
+  for (const f of followers) {
+    for (const line of readLastLines(f.file, n, undefined, f.follower?.position)) out(prefix(f.name) + line + '\n');
+  }
   if (!args.flags.follow) return EXIT.ok;
-
-  const followers = files.map((f) => ({ ...f, follower: new LogFollower(f.file, { fromEnd: true }) }));
   await new Promise<void>((resolve) => {
     const timer = setInterval(() => {
       for (const f of followers) {
-        const chunk = f.follower.read();
+        const chunk = f.follower!.read();
         if (chunk.truncated) out(`${prefix(f.name)}--- ${f.file} was truncated ---\n`);
         if (chunk.skippedBytes) out(`${prefix(f.name)}--- ${chunk.skippedBytes} bytes skipped ---\n`);
         if (chunk.lines.length) out(chunk.lines.map((l) => prefix(f.name) + l + '\n').join(''));

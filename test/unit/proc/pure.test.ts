@@ -182,6 +182,17 @@ describe('log files', () => {
     const fol = new LogFollower(f, { fromEnd: true, backlogBytes: 5 });
     expect(fol.read().lines).toEqual(['bbbb']);
   });
+
+  it('last lines up to where a follower starts, then the follower: a line written in between appears once', () => {
+    t = tempStack();
+    const f = join(t.dest, 'd.log');
+    writeFileSync(f, 'a\nb\n');
+    const fol = new LogFollower(f, { fromEnd: true });
+    appendFileSync(f, 'c\n');
+    expect(readLastLines(f, 5, undefined, fol.position)).toEqual(['a', 'b']);
+    expect(fol.read().lines).toEqual(['c']);
+    expect(readLastLines(f, 5)).toEqual(['a', 'b', 'c']);
+  });
 });
 
 describe('status text', () => {
