@@ -1,5 +1,5 @@
-// `./stack.ts config`: every resolved setting with its origin (secrets
-// masked), the variables local.conf sets that tstack does not know (typos
+// `./stack.ts config`: every resolved setting with its origin and description
+// (secrets masked), the variables local.conf sets that tstack does not know (typos
 // show here), the services, and the meta-sections. Never prompts.
 
 import type { Command, ParsedArgs } from '../../types/command.ts';
@@ -35,6 +35,8 @@ export function formatConfig(config: StackConfig, topDir = TOP_DIR): string {
     for (const s of rows) {
       const value = shown(config, s.name, config.values[s.name] ?? '');
       lines.push(`  ${s.name.padEnd(nameWidth)}  ${value}  (${config.origins[s.name] ?? 'default'})`);
+      // The description under each value: `config` is the reference a user reads, not only a dump.
+      lines.push(`  ${' '.repeat(nameWidth)}  ${s.description}`);
     }
     lines.push('');
   }

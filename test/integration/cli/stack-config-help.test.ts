@@ -42,7 +42,7 @@ describe('./stack.ts config', () => {
     expect(r.stdout).toMatch(/\n {2}HOST_IP +192\.168\.42\.12 {2}\(local\.conf\)\n/);
     expect(r.stdout).toMatch(/\n {2}DATABASE_HOST +192\.168\.42\.11 {2}\(local\.conf\)\n/);
     expect(r.stdout).toMatch(/\n {2}LOGDAYS +4 {2}\(environment\)\n/);
-    expect(r.stdout).toMatch(/\n {2}REGION_NAME +RegionOne {2}\(default\)\n/);
+    expect(r.stdout).toMatch(/\n {2}REGION_NAME +RegionOne {2}\(default\)\n +Keystone region of every endpoint\.\n/);
     expect(r.stdout).toMatch(/\n {2}ADMIN_PASSWORD +\*{6} {2}\(local\.conf\)\n/);
     expect(r.stdout).not.toContain('labstack');
     expect(r.stdout).not.toContain('supersecret');
