@@ -2,10 +2,13 @@
 // words the way sh does (quotes, escapes, `${...}`, comments), then expand
 // `$VAR`, `${VAR}`, `${VAR:-default}` (also `-`, `:+`, `+`) with sh's quoting
 // rules: double quotes expand, single quotes do not, backslash escapes.
-// Command substitution and other shell syntax are rejected, not executed.
+// Command substitution and other shell syntax are rejected, not executed
+// (generated.ts makes the random-value idioms without running anything).
+// Nesting of ${...} is limited, so a hostile file gets an error, not a stack overflow.
 
 import type { SourcePos } from '../types/config.ts';
 import { ConfigError } from '../util/errors.ts';
+import { substitutionError } from './generated.ts';
 
 /** Value of a variable, or undefined when unset. */
 export type Lookup = (name: string) => string | undefined;
@@ -20,7 +23,11 @@ export interface Tokens {
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
-const UNSUPPORTED = new Set([';', '&', '|', '<', '>', '(', ')', '`']);
+/** NAME at a given index (sticky), without copying the rest of the text. */
+const NAME_AT = /[A-Za-z_][A-Za-z0-9_]*/y;
+const UNSUPPORTED = new Set([';', '&', '|', '<', '>', '(', ')']);
+/** `${A:-${B:-...}}` deeper than this is an error (bash has no limit; nobody needs more). */
+export const MAX_NESTING = 32;
 
 function unsupported(what: string, pos: SourcePos): ConfigError {
   return new ConfigError(
@@ -46,6 +53,16 @@ function closeBrace(text: string, start: number, pos: SourcePos): number {
     }
   }
   throw new ConfigError(`unterminated \${ in: ${text.slice(start).split('\n')[0]}`, pos);
+}
+
+/** Index just past the `)` that closes the `(` at `open`, or 0. */
+function closeParen(text: string, open: number): number {
+  let depth = 0;
+  for (let i = open; i < text.length; i++) {
+    if (text[i] === '(') depth++;
+    else if (text[i] === ')' && --depth === 0) return i + 1;
+  }
+  return 0;
 }
 
 /** Split one statement into raw words. Comments end the statement. */
@@ -89,8 +106,6 @@ export function tokenize(text: string, pos: SourcePos): Tokens {
       for (; j < text.length; j++) {
         if (text[j] === '\\') j++;
         else if (text[j] === '"') break;
-        else if (text[j] === '`' || (text[j] === '$' && text[j + 1] === '('))
-          throw unsupported('(command substitution)', pos);
       }
       if (j >= text.length) return { words, open: '"' };
       word += text.slice(i, j + 1);
@@ -102,8 +117,13 @@ export function tokenize(text: string, pos: SourcePos): Tokens {
       word += text.slice(i, close);
       inWord = true;
       i = close;
-    } else if (c === '$' && text[i + 1] === '(') {
-      throw unsupported('(command substitution)', pos);
+    } else if ((c === '$' && text[i + 1] === '(') || c === '`') {
+      // Kept in the word: a whole `NAME=$(openssl rand -hex 10)` is generated, anything else is refused on expansion.
+      const close = c === '`' ? text.indexOf('`', i + 1) + 1 : closeParen(text, i + 1);
+      if (close <= 0) throw new ConfigError(`unterminated command substitution: ${text.slice(i).split('\n')[0]}`, pos);
+      word += text.slice(i, close);
+      inWord = true;
+      i = close;
     } else if (UNSUPPORTED.has(c)) {
       throw unsupported(`'${c}'`, pos);
     } else {
@@ -123,7 +143,7 @@ type Mode = 'unquoted' | 'double' | 'body';
  * variables expand to the empty string, as in sh.
  */
 export function expandWord(raw: string, lookup: Lookup, pos: SourcePos): string {
-  return walk(raw, 'unquoted', lookup, pos);
+  return walk(raw, 'unquoted', lookup, pos, 0);
 }
 
 /**
@@ -131,10 +151,13 @@ export function expandWord(raw: string, lookup: Lookup, pos: SourcePos): string 
  * name, an INI value): quotes are literal, `\$` keeps a dollar.
  */
 export function expandText(text: string, lookup: Lookup, pos: SourcePos): string {
-  return walk(text, 'body', lookup, pos);
+  return walk(text, 'body', lookup, pos, 0);
 }
 
-function walk(text: string, mode: Mode, lookup: Lookup, pos: SourcePos): string {
+function walk(text: string, mode: Mode, lookup: Lookup, pos: SourcePos, depth: number): string {
+  if (depth > MAX_NESTING) {
+    throw new ConfigError(`\${...} nested more than ${MAX_NESTING} deep: write the value with less nesting`, pos);
+  }
   let out = '';
   let i = 0;
   let state: Mode = mode;
@@ -145,6 +168,8 @@ function walk(text: string, mode: Mode, lookup: Lookup, pos: SourcePos): string 
       if (next === undefined) {
         out += '\\';
         i++;
+      } else if (next === '\n' && state !== 'body') {
+        i += 2; // bash removes a backslash-newline, also inside double quotes
       } else if (state === 'unquoted') {
         out += next;
         i += 2;
@@ -166,8 +191,11 @@ function walk(text: string, mode: Mode, lookup: Lookup, pos: SourcePos): string 
     } else if (c === '"' && state === 'double') {
       state = 'unquoted';
       i++;
+    } else if (c === '`' && state !== 'body') {
+      const close = text.indexOf('`', i + 1);
+      throw substitutionError(close < 0 ? text.slice(i + 1) : text.slice(i + 1, close), pos);
     } else if (c === '$') {
-      const [value, next] = parameter(text, i, lookup, pos);
+      const [value, next] = parameter(text, i, lookup, pos, depth);
       out += value;
       i = next;
     } else if (c === '~' && i === 0 && state === 'unquoted' && (text.length === 1 || text[1] === '/')) {
@@ -183,10 +211,13 @@ function walk(text: string, mode: Mode, lookup: Lookup, pos: SourcePos): string 
 }
 
 /** Expand the parameter at text[i] === '$'; returns the value and the index after it. */
-function parameter(text: string, i: number, lookup: Lookup, pos: SourcePos): [string, number] {
-  const rest = text.slice(i + 1);
-  if (rest.startsWith('(') || rest.startsWith('`')) throw unsupported('(command substitution)', pos);
-  if (rest.startsWith('{')) {
+function parameter(text: string, i: number, lookup: Lookup, pos: SourcePos, depth: number): [string, number] {
+  const next = text[i + 1];
+  if (next === '(') {
+    const close = closeParen(text, i + 1);
+    throw substitutionError(close > 0 ? text.slice(i + 2, close - 1) : text.slice(i + 2), pos);
+  }
+  if (next === '{') {
     const close = closeBrace(text, i, pos);
     if (close < 0) throw new ConfigError('unterminated quote inside ${...}', pos);
     const inner = text.slice(i + 2, close - 1);
@@ -206,9 +237,10 @@ function parameter(text: string, i: number, lookup: Lookup, pos: SourcePos): [st
     const set = kind.startsWith(':') ? value !== undefined && value !== '' : value !== undefined;
     const useWord = kind.endsWith('-') ? !set : set;
     if (!useWord) return [kind.endsWith('-') ? (value ?? '') : '', close];
-    return [walk(word, 'unquoted', lookup, pos), close];
+    return [walk(word, 'unquoted', lookup, pos, depth + 1), close];
   }
-  const m = NAME.exec(rest);
+  NAME_AT.lastIndex = i + 1;
+  const m = NAME_AT.exec(text);
   if (m) return [lookup(m[0]) ?? '', i + 1 + m[0].length];
   // `$` not followed by a name is a literal dollar, as in sh.
   return ['$', i + 1];

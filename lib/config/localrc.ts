@@ -3,11 +3,15 @@
 // devstack's service functions and enable_plugin. Anything else is an error
 // with file:line, so nothing in local.conf is silently ignored.
 
-import type { PluginSpec, SettingsCatalog, SourcePos } from '../types/config.ts';
+import type { ConfigWarning, PluginSpec, SettingsCatalog, SourcePos } from '../types/config.ts';
 import type { RawLine } from './localconf.ts';
 import { ConfigError } from '../util/errors.ts';
 import { expandWord, isName, tokenize, type Lookup } from './expand.ts';
 import { SETTING_ALIASES, validateValue } from './settings.ts';
+import { ServiceList, splitList } from './service-list.ts';
+import { generatedValue, type Generator } from './generated.ts';
+
+export { splitList };
 
 export interface Assignment {
   value: string;
@@ -24,34 +28,49 @@ export interface LocalrcResult {
   /** Every variable local.conf set, by canonical name (aliases resolved), with its final value. */
   vars: Map<string, Assignment>;
   plugins: PluginSpec[];
-  /** Every service name mentioned (enable/disable/ENABLED_SERVICES), for "did you mean". */
+  /** Every service name mentioned (enable/ENABLED_SERVICES), for "did you mean". */
   serviceRefs: ServiceRef[];
+  /** Names given to disable_service: an unknown one is only a warning (devstack records any name). */
+  disabledRefs: ServiceRef[];
+  /** The service list when local.conf touched it (undefined: ENABLED_SERVICES comes from outside). */
+  services?: ServiceList;
+  warnings: ConfigWarning[];
 }
 
 const COMMANDS = ['enable_service', 'disable_service', 'disable_all_services', 'enable_plugin', 'export'];
-
-/** Split a service list; devstack tolerates spaces and empty entries. */
-export function splitList(value: string): string[] {
-  return value
-    .split(/[,\s]+/)
-    .map((s) => s.trim())
-    .filter(Boolean);
-}
 
 /**
  * @param outside the value of a variable local.conf has not set (yet):
  *   saved passwords, then the environment, then the defaults.
  * @param catalog the settings each assignment is validated against.
  */
-export function evaluateLocalrc(lines: readonly RawLine[], outside: Lookup, catalog: SettingsCatalog): LocalrcResult {
+export function evaluateLocalrc(
+  lines: readonly RawLine[],
+  outside: Lookup,
+  catalog: SettingsCatalog,
+  generator?: Generator,
+): LocalrcResult {
   const vars = new Map<string, Assignment>();
   const plugins: PluginSpec[] = [];
   const serviceRefs: ServiceRef[] = [];
+  const disabledRefs: ServiceRef[] = [];
+  const warnings: ConfigWarning[] = [];
+  let list: ServiceList | undefined;
+  let listPos: SourcePos | undefined;
+  // The list is built once, from the outside value, the first time local.conf touches it.
+  const services = (pos: SourcePos): ServiceList => {
+    list ??= new ServiceList(outside('ENABLED_SERVICES') ?? '');
+    listPos = pos;
+    return list;
+  };
   // Aliases stay readable as themselves too (`$MYSQL_PASSWORD`).
   const aliasValues = new Map<string, string>();
-  const lookup: Lookup = (name) => vars.get(name)?.value ?? aliasValues.get(name) ?? outside(name);
+  const lookup: Lookup = (name) =>
+    name === 'ENABLED_SERVICES' && list
+      ? list.value
+      : (vars.get(name)?.value ?? aliasValues.get(name) ?? outside(name));
 
-  const assign = (name: string, value: string, pos: SourcePos) => {
+  const assign = (name: string, value: string, pos: SourcePos, appended?: string) => {
     const canonical = SETTING_ALIASES[name] ?? name;
     if (canonical !== name) aliasValues.set(name, value);
     const setting = catalog.setting(canonical);
@@ -63,12 +82,15 @@ export function evaluateLocalrc(lines: readonly RawLine[], outside: Lookup, cata
       }
     }
     if (canonical === 'ENABLED_SERVICES') {
-      for (const n of splitList(value)) serviceRefs.push({ name: n.replace(/^-/, ''), pos });
+      // Only the names this statement adds are checked and added: repeated `+=` lines stay linear.
+      const added = appended ?? value;
+      for (const n of splitList(added)) serviceRefs.push({ name: n.replace(/^-/, ''), pos });
+      if (appended === undefined) services(pos).assign(value, pos);
+      else services(pos).append(appended, pos);
+      return;
     }
     vars.set(canonical, { value, pos });
   };
-
-  const services = () => splitList(lookup('ENABLED_SERVICES') ?? '');
 
   const run = (words: string[], pos: SourcePos) => {
     // Leading assignments; `export` is a prefix to them.
@@ -79,8 +101,9 @@ export function evaluateLocalrc(lines: readonly RawLine[], outside: Lookup, cata
       const m = /^([A-Za-z_][A-Za-z0-9_]*)(\+?)=([\s\S]*)$/.exec(rest[0]);
       if (!m) break;
       const [, name, plus, rhs] = m;
-      const value = expandWord(rhs, lookup, pos);
-      assign(name, plus ? (lookup(name) ?? '') + value : value, pos);
+      const value = generatedValue(name, rhs, generator) ?? expandWord(rhs, lookup, pos);
+      if (plus && (SETTING_ALIASES[name] ?? name) === 'ENABLED_SERVICES') assign(name, '', pos, value);
+      else assign(name, plus ? (lookup(name) ?? '') + value : value, pos);
       rest = rest.slice(1);
       assigned = true;
     }
@@ -98,29 +121,19 @@ export function evaluateLocalrc(lines: readonly RawLine[], outside: Lookup, cata
     switch (command) {
       case 'enable_service': {
         if (args.length === 0) throw new ConfigError('enable_service needs at least one service name', pos);
-        const list = services();
-        for (const a of args) {
-          serviceRefs.push({ name: a, pos });
-          if (!list.includes(a)) list.push(a);
-        }
-        assign('ENABLED_SERVICES', list.join(','), pos);
+        for (const a of args) serviceRefs.push({ name: a, pos });
+        services(pos).enable(args, pos);
         return;
       }
       case 'disable_service': {
         if (args.length === 0) throw new ConfigError('disable_service needs at least one service name', pos);
-        for (const a of args) serviceRefs.push({ name: a, pos });
-        assign(
-          'ENABLED_SERVICES',
-          services()
-            .filter((s) => !args.includes(s))
-            .join(','),
-          pos,
-        );
+        for (const a of args) disabledRefs.push({ name: a, pos });
+        services(pos).disable(args, pos);
         return;
       }
       case 'disable_all_services':
         if (args.length > 0) throw new ConfigError('disable_all_services takes no arguments', pos);
-        assign('ENABLED_SERVICES', '', pos);
+        services(pos).disableAll();
         return;
       case 'enable_plugin': {
         if (args.length < 2 || args.length > 3) throw new ConfigError('usage: enable_plugin NAME URL [REF]', pos);
@@ -167,5 +180,6 @@ export function evaluateLocalrc(lines: readonly RawLine[], outside: Lookup, cata
     const tokens = tokenize(buffer, start);
     if (tokens.words.length > 0) run(tokens.words, start);
   }
-  return { vars, plugins, serviceRefs };
+  if (list && listPos) vars.set('ENABLED_SERVICES', { value: list.value, pos: listPos });
+  return { vars, plugins, serviceRefs, disabledRefs, services: list, warnings };
 }

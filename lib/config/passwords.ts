@@ -87,6 +87,13 @@ export async function ensurePasswordsDetailed(
   const asked: string[] = [];
   const generated: string[] = [];
   let current = config;
+  // `NAME=$(openssl rand -hex N)` in local.conf: saved now, so the next run reads the same value.
+  const made = Object.keys(config.generated);
+  if (made.length > 0) {
+    writePasswordFile(file, { ...readPasswordFile(file), ...config.generated });
+    log(`Generated ${made.join(', ')} (local.conf's random-value idiom); saved to ${file} (mode 0600).`);
+    current = loadConfig({ ...load, env, catalog: config.catalog });
+  }
   for (;;) {
     const name = missingPasswords(current)[0];
     if (!name) break;

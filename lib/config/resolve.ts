@@ -9,9 +9,10 @@
 // Nothing here prompts: passwords.ts asks for missing passwords separately,
 // so `status`, `restart` and `config` never block on a question.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { lstatSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve as resolvePath } from 'node:path';
 import type {
+  ConfigWarning,
   HostFacts,
   MetaSection,
   Setting,
@@ -24,8 +25,12 @@ import { ConfigError } from '../util/errors.ts';
 import { addSecret } from '../util/secrets.ts';
 import { TOP_DIR } from '../util/paths.ts';
 import { expandText, type Lookup } from './expand.ts';
-import { localrcLines, parseIni, parseLocalConf, type LocalConf } from './localconf.ts';
-import { evaluateLocalrc, splitList, type ServiceRef } from './localrc.ts';
+import { decodeLocalConf, localrcLines, parseIni, parseLocalConf, type LocalConf } from './localconf.ts';
+import { evaluateLocalrc, splitList, type LocalrcResult, type ServiceRef } from './localrc.ts';
+import { ServiceList, serviceGroup } from './service-list.ts';
+import { fitsIdiom, freshValue, type Generator } from './generated.ts';
+import { ignoredDevstackVariable } from './devstack-variables.ts';
+import { impliedServices } from './implied-services.ts';
 import { SETTING_ALIASES, defaultImageUrl, looksSecret, normalizeValue, validateValue } from './settings.ts';
 import { editDistance, suggestService } from './service-names.ts';
 import { buildCatalog } from './catalog.ts';
@@ -55,17 +60,46 @@ export function passwordFilePath(localConfPath: string | undefined, topDir = TOP
   return join(localConfPath ? dirname(localConfPath) : topDir, PASSWORD_FILE_NAME);
 }
 
-/** The local.conf to read: --config, else `<topDir>/local.conf` when it exists. */
+/** A directory entry exists at `path`, also a symbolic link whose target does not. */
+function entryExists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The local.conf to read: --config, else `<topDir>/local.conf` when it exists (a broken link counts). */
 export function localConfPathFor(opts: LoadConfigOptions): string | undefined {
   if (opts.configPath) return resolvePath(opts.configPath);
   const candidate = join(opts.topDir ?? TOP_DIR, 'local.conf');
-  return existsSync(candidate) ? candidate : undefined;
+  return entryExists(candidate) ? candidate : undefined;
+}
+
+/** Why local.conf cannot be read, as a ConfigError naming the file (never a stack trace, never "defaults only"). */
+function unreadable(path: string, err: unknown): ConfigError {
+  const code = (err as NodeJS.ErrnoException).code;
+  const why: Record<string, string> = {
+    ENOENT: entryExists(path) ? 'a symbolic link to a file that does not exist' : 'no such file',
+    ELOOP: 'a symbolic link loop',
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+    EISDIR: 'a directory, not a local.conf file',
+  };
+  return new ConfigError(`${path}: ${why[code ?? ''] ?? `cannot be read (${code ?? String(err)})`}`);
 }
 
 export function readLocalConf(path: string | undefined): LocalConf | undefined {
   if (!path) return undefined;
-  if (!existsSync(path)) throw new ConfigError(`${path}: no such file`);
-  return parseLocalConf(readFileSync(path, 'utf8'), path);
+  let bytes: Buffer;
+  try {
+    if (statSync(path).isDirectory()) throw Object.assign(new Error('directory'), { code: 'EISDIR' });
+    bytes = readFileSync(path);
+  } catch (err) {
+    throw unreadable(path, err);
+  }
+  return parseLocalConf(decodeLocalConf(bytes, path), path);
 }
 
 /** Explicit value of a variable and where it came from. */
@@ -138,6 +172,8 @@ export interface ResolveInput {
   /** Values from the saved password file. */
   savedPasswords: Readonly<Record<string, string>>;
   catalog: SettingsCatalog;
+  /** Makes the value of a random-value idiom that has none saved (tests pass a fixed one). */
+  fresh?: typeof freshValue;
 }
 
 function envExplicit(env: NodeJS.ProcessEnv, name: string): Explicit | undefined {
@@ -153,6 +189,16 @@ function envExplicit(env: NodeJS.ProcessEnv, name: string): Explicit | undefined
 /** Pure: everything read from disk is in `input`. */
 export function resolveConfig(input: ResolveInput): StackConfig {
   const { localConf, env, host, savedPasswords, catalog } = input;
+  const warnings: ConfigWarning[] = [...(localConf?.warnings ?? [])];
+  // `NAME=$(openssl rand -hex N)`: the saved value while it still fits, else a new one to save.
+  const generated: Record<string, string> = {};
+  const generator: Generator = (name, idiom) => {
+    const saved = savedPasswords[name];
+    if (saved !== undefined && fitsIdiom(saved, idiom)) return saved;
+    generated[name] ??= (input.fresh ?? freshValue)(idiom);
+    addSecret(generated[name]);
+    return generated[name];
+  };
   const outsideExplicit = (name: string): Explicit | undefined => {
     const saved = savedPasswords[name];
     if (saved !== undefined && saved !== '') return { value: saved, origin: 'password-file' };
@@ -163,9 +209,10 @@ export function resolveConfig(input: ResolveInput): StackConfig {
   const during = new SettingResolver(outsideExplicit, host, catalog);
   const outsideLookup: Lookup = (name) =>
     catalog.setting(name) ? during.lookup(name) : (outsideExplicit(name)?.value ?? env[name]);
-  const localrc = localConf
-    ? evaluateLocalrc(localrcLines(localConf), outsideLookup, catalog)
-    : { vars: new Map(), plugins: [], serviceRefs: [] as ServiceRef[] };
+  const localrc: LocalrcResult = localConf
+    ? evaluateLocalrc(localrcLines(localConf), outsideLookup, catalog, generator)
+    : { vars: new Map(), plugins: [], serviceRefs: [], disabledRefs: [], warnings: [] };
+  warnings.push(...localrc.warnings);
 
   // 2. Final values: local.conf, then outside, then defaults against the final state.
   const explicit = (name: string): Explicit | undefined => {
@@ -208,24 +255,35 @@ export function resolveConfig(input: ResolveInput): StackConfig {
     if (!list.includes(url)) values.IMAGE_URLS = [...list, url].join(',');
   }
 
-  // 3. Services: `-name` entries remove the name (devstack's disable_negated_services).
+  // 3. Services, devstack's way (service-list.ts): negations, disabled names and projects, then the services
+  // devstack starts without being asked (implied-services.ts).
   const listed = splitList(values.ENABLED_SERVICES);
-  const negated = new Set(listed.filter((n) => n.startsWith('-')).map((n) => n.slice(1)));
-  const enabledServices = [...new Set(listed.filter((n) => !n.startsWith('-') && !negated.has(n)))];
+  const list = localrc.services ?? new ServiceList(values.ENABLED_SERVICES);
+  const chosen = list.finish();
+  warnings.push(...list.warnings);
+  const pluginNames = localrc.plugins.map((p: { name: string }) => p.name);
+  checkServiceNames(catalog, localrc.serviceRefs, listed, origins.ENABLED_SERVICES, pluginNames);
+  for (const r of localrc.disabledRefs) {
+    if (catalog.serviceName(r.name) || serviceGroup(r.name) || pluginNames.length > 0) continue;
+    const meant = suggestService(catalog, r.name);
+    const hint = meant ? `; did you mean '${meant}'?` : '';
+    warnings.push({
+      message: `disable_service ${r.name}: no such service, nothing to disable${hint}`,
+      pos: r.pos,
+    });
+  }
+  const implied = impliedServices(chosen, values, (n) => list.isDisabled(n));
+  const enabledServices = [...chosen, ...implied.map((i) => i.name).filter((n) => !chosen.includes(n))];
   values.ENABLED_SERVICES = enabledServices.join(',');
-  checkServiceNames(
-    catalog,
-    localrc.serviceRefs,
-    listed,
-    origins.ENABLED_SERVICES,
-    localrc.plugins.map((p: { name: string }) => p.name),
-  );
 
   // 4. Unknown variables: kept (plugins read them), listed by `config` so typos show.
   const unknownVariables: UnknownVariable[] = [];
   for (const [name, a] of localrc.vars) {
     if (catalog.setting(name)) continue;
     unknownVariables.push({ name, value: a.value, pos: a.pos });
+    const instead = ignoredDevstackVariable(name);
+    if (instead)
+      warnings.push({ message: `${name} is a devstack setting tstack does not read: ${instead}`, pos: a.pos });
     values[name] = a.value;
     origins[name] = 'local.conf';
     if (looksSecret(catalog, name)) addSecret(a.value);
@@ -233,10 +291,31 @@ export function resolveConfig(input: ResolveInput): StackConfig {
 
   // 5. The other meta-sections, with file names and values expanded against the final values.
   const finalLookup: Lookup = (name) => values[name] ?? env[name];
-  const metaSections: MetaSection[] = (localConf?.sections ?? [])
-    .filter((s) => s.phase !== 'local')
-    .map((s) => {
-      const file = expandText(s.rawFile, finalLookup, s.pos);
+  const metaSections: MetaSection[] = [];
+  for (const s of localConf?.sections ?? []) {
+    if (s.phase === 'local') continue;
+    const unset: string[] = [];
+    const file = expandText(
+      s.rawFile,
+      (name) => {
+        const v = finalLookup(name);
+        if (v === undefined || v === '') unset.push(name);
+        return v;
+      },
+      s.pos,
+    );
+    // A plugin's variable ($OCTAVIA_CONF) is unset here: no plugin runs, and a half-expanded name
+    // ($SWIFT_CONF_DIR/proxy-server.conf -> /proxy-server.conf) must never become a merge target.
+    if (unset.length > 0) {
+      warnings.push({
+        message:
+          `[[${s.phase}|${s.rawFile}]] is not merged: ${[...new Set(unset)].map((n) => `$${n}`).join(', ')} ` +
+          `${unset.length > 1 ? 'are' : 'is'} not set (a plugin's file; tstack runs no plugin)`,
+        pos: s.pos,
+      });
+      continue;
+    }
+    {
       if (!file.startsWith('/')) {
         throw new ConfigError(
           `[[${s.phase}|${s.rawFile}]] names '${file}', not an absolute path` +
@@ -244,12 +323,13 @@ export function resolveConfig(input: ResolveInput): StackConfig {
           s.pos,
         );
       }
-      const sections = parseIni(s.lines).map((sec) => ({
+      const sections = parseIni(s.lines, warnings).map((sec) => ({
         name: sec.name,
         options: sec.options.map((o) => ({ ...o, values: o.values.map((v) => expandText(v, finalLookup, o.pos)) })),
       }));
-      return { phase: s.phase, file, rawFile: s.rawFile, pos: s.pos, sections };
-    });
+      metaSections.push({ phase: s.phase, file, rawFile: s.rawFile, pos: s.pos, sections });
+    }
+  }
 
   return {
     values,
@@ -257,10 +337,26 @@ export function resolveConfig(input: ResolveInput): StackConfig {
     plugins: localrc.plugins,
     metaSections,
     unknownVariables,
+    warnings: sortWarnings(warnings),
+    generated,
+    implied,
     localConfPath: localConf?.file,
     origins,
     catalog,
   };
+}
+
+/** File order (the parser, the localrc and the resolver each find some); one warning per message and line. */
+function sortWarnings(warnings: readonly ConfigWarning[]): ConfigWarning[] {
+  const seen = new Set<string>();
+  return warnings
+    .filter((w) => {
+      const key = `${w.pos?.file}:${w.pos?.line}:${w.message}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    })
+    .sort((a, b) => (a.pos?.line ?? Number.MAX_SAFE_INTEGER) - (b.pos?.line ?? Number.MAX_SAFE_INTEGER));
 }
 
 /**
@@ -275,7 +371,7 @@ function checkServiceNames(
   plugins: readonly string[],
 ): void {
   const check = (name: string, pos?: SourcePos) => {
-    if (catalog.serviceName(name)) return;
+    if (catalog.serviceName(name) || serviceGroup(name)) return;
     if (plugins.some((p) => name === p || name.startsWith(`${p}-`))) return;
     const suggestion = suggestService(catalog, name);
     // With plugins enabled, only a near miss is taken for a typo: plugins bring their own names.

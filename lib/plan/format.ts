@@ -25,6 +25,7 @@ export function formatPlan(plan: Plan): string {
 
   lines.push(`Enabled services (${plan.config.enabledServices.length}): ${plan.config.enabledServices.join(', ')}`);
   const skipped = unimplementedServices(plan.config.catalog, plan.config.enabledServices);
+  for (const i of plan.config.implied) lines.push(`  added ${i.name}: ${i.reason}`);
   if (skipped.length > 0) lines.push(`  not implemented by tstack, ignored: ${skipped.map((s) => s.name).join(', ')}`);
   const moduleless = plan.config.enabledServices.filter(
     (n) => !plan.services.some((m) => m.shortNames.includes(n)) && !skipped.some((s) => s.name === n),
@@ -36,6 +37,14 @@ export function formatPlan(plan: Plan): string {
     );
   }
   lines.push('');
+
+  // What local.conf asks for that this run does differently or not at all, each with its file:line.
+  const warnings = plan.config.warnings;
+  if (warnings.length > 0) {
+    lines.push(`Not done as local.conf asks (${warnings.length}):`);
+    for (const w of warnings) lines.push(`  ${w.pos ? `${w.pos.file}:${w.pos.line}: ` : ''}${w.message}`);
+    lines.push('');
+  }
 
   lines.push(`Panes (${plan.processes.length}), in start order:`);
   if (plan.processes.length > 0) {

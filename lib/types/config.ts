@@ -98,6 +98,22 @@ export interface UnknownVariable {
   pos: SourcePos;
 }
 
+/**
+ * Something local.conf asks for that tstack accepts but does differently, or not at all (a plugin's meta-section,
+ * a devstack variable tstack does not read). lib/config returns these as data; the CLI prints each once.
+ */
+export interface ConfigWarning {
+  message: string;
+  pos?: SourcePos;
+}
+
+/** A service added because an enabled one needs it, as devstack adds it. */
+export interface ImpliedService {
+  name: string;
+  /** Why devstack runs it. */
+  reason: string;
+}
+
 /** The fully resolved configuration: every setting has a validated value. */
 export interface StackConfig {
   /** Resolved string value of every known setting and every unknown variable. */
@@ -107,6 +123,15 @@ export interface StackConfig {
   plugins: readonly PluginSpec[];
   metaSections: readonly MetaSection[];
   unknownVariables: readonly UnknownVariable[];
+  /** Services devstack starts without being asked (memcached for keystone), already in enabledServices. */
+  implied: readonly ImpliedService[];
+  /** What tstack accepted but does differently or not at all, in file order. */
+  warnings: readonly ConfigWarning[];
+  /**
+   * Values local.conf generates (`NAME=$(openssl rand -hex 10)`) that are not saved yet: the first real run saves
+   * them with the passwords, so a re-run keeps them.
+   */
+  generated: Readonly<Record<string, string>>;
   /** The local.conf that was read, or undefined when none exists. */
   localConfPath?: string;
   /** Where each value came from, for `./stack.ts config`. */

@@ -62,6 +62,12 @@ export function formatConfig(config: StackConfig, topDir = TOP_DIR): string {
   }
   lines.push('');
 
+  lines.push('Not done as local.conf asks (a run warns about each):');
+  if (config.warnings.length === 0) lines.push('  (none)');
+  for (const w of config.warnings) lines.push(`  ${w.pos ? `${w.pos.file}:${w.pos.line}: ` : ''}${w.message}`);
+  for (const i of config.implied) lines.push(`  added service ${i.name}: ${i.reason}`);
+  lines.push('');
+
   lines.push('Meta-sections:');
   if (config.metaSections.length === 0) lines.push('  (none)');
   for (const m of config.metaSections) {

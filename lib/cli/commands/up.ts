@@ -1,7 +1,7 @@
 // `./stack.ts` (the `up` command): config -> passwords -> plan -> phases -> summary -> TUI, one named
 // step each; run() reads as that list.
 
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command, ParsedArgs } from '../../types/command.ts';
 import { checkFlags } from '../args.ts';
@@ -15,7 +15,7 @@ import { chooseMethod } from '../../plan/method.ts';
 import { systemProbes } from '../../system/host-probes.ts';
 import { buildPlan } from '../../plan/plan.ts';
 import { formatPlan } from '../../plan/format.ts';
-import type { StackConfig } from '../../types/config.ts';
+import type { SourcePos, StackConfig } from '../../types/config.ts';
 import type { Plan, ServiceModule } from '../../types/stack.ts';
 import { stackCatalog } from '../catalog.ts';
 import { buildPhases, formatPhases, type PhaseSources } from '../../phases/stack-phases.ts';
@@ -50,8 +50,8 @@ function sources(plan: Plan, panes: PhaseSources['panes']): PhaseSources {
 
 /** local.conf (or --config), resolved with the environment and the modules' settings rows. */
 function readConfig(args: ParsedArgs, modules: readonly ServiceModule[]): StackConfig {
+  // A missing, dangling, looping or unreadable --config is a ConfigError naming the file (exit 2).
   const configPath = typeof args.flags.config === 'string' ? args.flags.config : undefined;
-  if (configPath && !existsSync(configPath)) throw new UsageError(`--config ${configPath}: no such file`);
   return loadConfig({
     configPath,
     topDir: TOP_DIR,
@@ -61,16 +61,22 @@ function readConfig(args: ParsedArgs, modules: readonly ServiceModule[]): StackC
   });
 }
 
-/** Unknown variables are kept (plugins read them), but a near miss of a real setting is almost always a typo. */
-function warnNearMisses(config: StackConfig): void {
-  for (const u of config.unknownVariables) {
+/**
+ * What local.conf asks for that this run does differently or not at all (config.warnings), plus unknown variables
+ * that are near misses of a real setting (almost always typos; the others are kept for plugins): each once, printed
+ * before the run starts and repeated in the summary.
+ */
+export function configWarnings(config: StackConfig): string[] {
+  return [...config.warnings.map((w) => `${at(w.pos)}${w.message}`), ...nearMisses(config)];
+}
+
+const at = (pos?: SourcePos) => (pos ? `${pos.file}:${pos.line}: ` : '');
+
+function nearMisses(config: StackConfig): string[] {
+  return config.unknownVariables.flatMap((u) => {
     const meant = suggestSetting(config.catalog, u.name);
-    if (meant) {
-      process.stderr.write(
-        `warning: ${u.pos.file}:${u.pos.line}: ${u.name} is not a tstack setting; did you mean ${meant}?\n`,
-      );
-    }
-  }
+    return meant ? [`${at(u.pos)}${u.name} is not a tstack setting; did you mean ${meant}?`] : [];
+  });
 }
 
 /**
@@ -78,6 +84,8 @@ function warnNearMisses(config: StackConfig): void {
  * anything.
  */
 async function dryRun(config: StackConfig, modules: readonly ServiceModule[]): Promise<number> {
+  // config.warnings are part of the plan's text; typos of settings are not the plan's business.
+  for (const w of nearMisses(config)) process.stderr.write(`warning: ${w}\n`);
   const plan = buildPlan(config, await chooseMethod(config, systemProbes()), modules);
   const dummyPanes = { start: async () => undefined, waitReady: async () => undefined };
   process.stdout.write(formatPlan(plan) + '\n\n' + formatPhases(buildPhases(plan, sources(plan, dummyPanes))) + '\n');
@@ -164,7 +172,11 @@ function recordRun(plan: Plan, { report, notes }: Converged): void {
 
 async function printSummary(plan: Plan, { report, notes, supervisor }: Converged): Promise<void> {
   const status = await supervisor.status();
-  process.stdout.write('\n' + formatSummary(plan, status, notes) + '\n\n' + formatTimings(report) + '\n');
+  const all: Note[] = [
+    ...configWarnings(plan.config).map((message) => ({ kind: 'warning' as const, message })),
+    ...notes,
+  ];
+  process.stdout.write('\n' + formatSummary(plan, status, all) + '\n\n' + formatTimings(report) + '\n');
   process.stdout.write(`\nstack.ts completed in ${Math.round(report.totalMs / 1000)} seconds.\n`);
 }
 
@@ -172,8 +184,9 @@ async function run(args: ParsedArgs, modules: readonly ServiceModule[]): Promise
   checkFlags(args, ['config', 'dry-run', 'force', 'no-tui']);
   const headless = isHeadless();
   const config = readConfig(args, modules);
-  warnNearMisses(config);
+  // --dry-run lists them in the plan; a real run says them before its first step (and again in the summary).
   if (args.flags['dry-run']) return dryRun(config, modules);
+  for (const w of configWarnings(config)) process.stderr.write(`warning: ${w}\n`);
   requireRoot();
   const plan = await preparePlan(config, modules, headless);
   const done = await converge(plan, { headless, force: Boolean(args.flags.force) });

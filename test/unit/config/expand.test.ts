@@ -22,10 +22,15 @@ describe('tokenize', () => {
     expect(tokenize(`X=abc \\`, pos).continued).toBe(true);
   });
 
-  it('rejects command substitution and shell operators instead of running them', () => {
-    expect(() => tokenize('X=$(hostname)', pos)).toThrow(/7: unsupported shell syntax \(command substitution\)/);
-    expect(() => tokenize('X=`hostname`', pos)).toThrow(ConfigError);
-    expect(() => tokenize('X="$(id)"', pos)).toThrow(/command substitution/);
+  it('keeps command substitution in the word (expansion refuses it) and rejects shell operators', () => {
+    expect(tokenize('X=$(openssl rand -hex 10)', pos).words).toEqual(['X=$(openssl rand -hex 10)']);
+    expect(tokenize('X="`uuidgen`" Y=1', pos).words).toEqual(['X="`uuidgen`"', 'Y=1']);
+    expect(() => tokenize('X=$(hostname', pos)).toThrow(/7: unterminated command substitution/);
+    expect(() => expandWord('$(hostname)', () => undefined, pos)).toThrow(
+      /7: command substitution \$\(hostname\) is not run .*write the address or name itself/,
+    );
+    expect(() => expandWord('`hostname`', () => undefined, pos)).toThrow(ConfigError);
+    expect(() => expandWord('"$(id -un)"', () => undefined, pos)).toThrow(/write the user name itself/);
     expect(() => tokenize('A=1; B=2', pos)).toThrow(/unsupported shell syntax ';'/);
     expect(() => tokenize('A=1 && B=2', pos)).toThrow(/'&'/);
   });

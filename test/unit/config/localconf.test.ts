@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { localrcLines, parseIni, parseLocalConf } from '../../../lib/config/localconf.ts';
 import { fixture } from './helpers.ts';
+import type { ConfigWarning } from '../../../lib/types/config.ts';
 
 const parse = (text: string) => parseLocalConf(text, '/etc/tstack/local.conf');
 
@@ -107,8 +108,20 @@ describe('INI bodies', () => {
     ]);
   });
 
-  it('names file:line for options without a section or without =', () => {
-    expect(() => parseIni(lines('debug = True'))).toThrow(/^f:10: option 'debug' before any \[section\]/);
-    expect(() => parseIni(lines('[s]\njust words'))).toThrow(/^f:11: expected 'key = value'/);
+  it('skips options without a section or without = as devstack does, with a warning naming file:line', () => {
+    const warnings: ConfigWarning[] = [];
+    expect(parseIni(lines('debug = True\n[s]\njust words\na = b'), warnings)).toEqual([
+      { name: 's', options: [{ key: 'a', values: ['b'], pos: { file: 'f', line: 13 } }] },
+    ]);
+    expect(warnings).toEqual([
+      {
+        message: "option 'debug' before any [section]: not merged (devstack ignores it too)",
+        pos: { file: 'f', line: 10 },
+      },
+      {
+        message: "'just words' is not 'key = value' or '[section]': not merged (devstack skips it too)",
+        pos: { file: 'f', line: 12 },
+      },
+    ]);
   });
 });

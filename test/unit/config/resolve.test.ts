@@ -184,8 +184,42 @@ describe('meta-section targets', () => {
           `not an absolute path \\(write /\\$Q_PLUGIN_CONF_FILE`,
       ),
     );
-    const unknown = writeConf(dir, '[[post-config|$NO_SUCH_CONF]]\n', 'b.conf');
-    expect(() => load(unknown)).toThrow(/b.conf:1: .* names '', not an absolute path/);
+  });
+
+  it("a plugin's target (unset variable) is accepted, not merged, with a warning; never a file at /", () => {
+    const dir = temp();
+    const conf = writeConf(
+      dir,
+      [
+        '[[local|localrc]]',
+        'enable_plugin octavia https://opendev.org/openstack/octavia',
+        '[[post-config|$OCTAVIA_CONF]]',
+        '[api_settings]',
+        'enabled_provider_drivers = amphora:x',
+        '[[post-config|$SWIFT_CONF_DIR/proxy-server.conf]]  # swift',
+        '[DEFAULT]',
+        'workers = 1',
+        '[[post-config|$NOVA_CONF]]',
+        '[DEFAULT]',
+        'debug = True',
+      ].join('\n'),
+    );
+    const c = load(conf);
+    expect(c.metaSections.map((m) => m.file)).toEqual(['/etc/nova/nova.conf']);
+    expect(c.warnings).toEqual([
+      {
+        message:
+          '[[post-config|$OCTAVIA_CONF]] is not merged: $OCTAVIA_CONF is not set ' +
+          "(a plugin's file; tstack runs no plugin)",
+        pos: { file: conf, line: 3 },
+      },
+      {
+        message:
+          "[[post-config|$SWIFT_CONF_DIR/proxy-server.conf]] is not merged: $SWIFT_CONF_DIR is not set (a plugin's " +
+          'file; tstack runs no plugin)',
+        pos: { file: conf, line: 6 },
+      },
+    ]);
   });
 });
 

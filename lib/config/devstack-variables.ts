@@ -1,0 +1,109 @@
+// Variables devstack reads (stackrc, lib/*) that tstack does not: local.conf may set them, and the run says
+// once, with file:line, that the value is not used and what tstack does instead. A variable neither devstack
+// nor tstack knows stays a plugin's (listed by `./stack.ts config`, flagged only when it looks like a typo).
+// When tstack starts to implement one of these, its settings row replaces the entry here.
+
+const NETWORK = 'tstack seeds its own public network (FLOATING_RANGE on PUBLIC_BRIDGE, no physical port)';
+const ML2 = 'tstack configures ML2/OVS itself (openvswitch mechanism driver, Q_ML2_TENANT_NETWORK_TYPE)';
+const IPV6 = 'tstack runs an IPv4-only stack (no IPv6 subnets are seeded)';
+const SUBNODE = 'tstack runs every service on this host (no multinode)';
+const CONSOLE = 'tstack runs no console proxy (n-novnc is not implemented)';
+const SWIFT = 'swift (s-*) is not implemented by tstack';
+const LOGS = 'tstack writes each pane to $LOGDIR/<pane>.log and the run to LOGFILE';
+const PYTHON = 'tstack installs into its own venv ($DATA_DIR/venv) with Debian 12 python3';
+const NOT_NEEDED = 'not needed by tstack';
+
+const rows = (instead: string, names: string[]): [string, string][] => names.map((n) => [n, instead]);
+
+export const IGNORED_DEVSTACK_VARIABLES: ReadonlyMap<string, string> = new Map([
+  ...rows(NETWORK, [
+    'PUBLIC_INTERFACE',
+    'Q_USE_PROVIDERNET_FOR_PUBLIC',
+    'OVS_BRIDGE_MAPPINGS',
+    'Q_FLOATING_ALLOCATION_POOL',
+    'Q_USE_PROVIDER_NETWORKING',
+    'PHYSICAL_NETWORK',
+    'PROVIDER_NETWORK_TYPE',
+    'PROVIDER_SUBNET_NAME',
+    'SEGMENTATION_ID',
+    'OVS_PHYSICAL_BRIDGE',
+    'PUBLIC_BRIDGE_MTU',
+    'Q_USE_PUBLIC_VETH',
+    'FIXED_NETWORK_SIZE',
+    'Q_L3_ENABLED',
+    'Q_L3_ROUTER_PER_TENANT',
+    'Q_DVR_MODE',
+  ]),
+  ...rows(ML2, [
+    'Q_PLUGIN',
+    'Q_ML2_PLUGIN_MECHANISM_DRIVERS',
+    'Q_ML2_PLUGIN_TYPE_DRIVERS',
+    'Q_ML2_PLUGIN_EXT_DRIVERS',
+    'Q_ML2_PLUGIN_VLAN_TYPE_OPTIONS',
+    'Q_ML2_PLUGIN_VXLAN_TYPE_OPTIONS',
+    'Q_ML2_PLUGIN_GENEVE_TYPE_OPTIONS',
+    'Q_ML2_PLUGIN_GRE_TYPE_OPTIONS',
+    'ENABLE_TENANT_VLANS',
+    'ENABLE_TENANT_TUNNELS',
+    'TENANT_VLAN_RANGE',
+    'ML2_VLAN_RANGES',
+    'Q_SERVICE_PLUGIN_CLASSES',
+    'Q_USE_SECGROUP',
+    'TUNNEL_ENDPOINT_IP',
+    'NEUTRON_AGENT',
+    'OVN_BRIDGE_MAPPINGS',
+    'OVN_L3_CREATE_PUBLIC_NETWORK',
+    'ENABLE_CHASSIS_AS_GW',
+    'OVN_BUILD_FROM_SOURCE',
+  ]),
+  ...rows(IPV6, [
+    'IP_VERSION',
+    'SERVICE_IP_VERSION',
+    'TUNNEL_IP_VERSION',
+    'HOST_IPV6',
+    'IPV6_ADDRS_SAFE_TO_USE',
+    'IPV6_PUBLIC_RANGE',
+    'IPV6_PUBLIC_NETWORK_GATEWAY',
+    'IPV6_ROUTER_GW_IP',
+    'IPV6_RA_MODE',
+    'IPV6_ADDRESS_MODE',
+    'IPV6_PRIVATE_NETWORK_GATEWAY',
+  ]),
+  ...rows(SUBNODE, ['Q_HOST', 'GLANCE_HOSTPORT', 'KEYSTONE_SERVICE_HOST', 'MULTI_HOST', 'SYSLOG_HOST']),
+  ...rows(CONSOLE, [
+    'NOVA_VNC_ENABLED',
+    'NOVNCPROXY_URL',
+    'XVPVNCPROXY_URL',
+    'VNCSERVER_LISTEN',
+    'VNCSERVER_PROXYCLIENT_ADDRESS',
+    'SPICEPROXY_URL',
+  ]),
+  ...rows(SWIFT, ['SWIFT_HASH', 'SWIFT_REPLICAS', 'SWIFT_DATA_DIR', 'SWIFT_TEMPURL_KEY', 'SWIFT_LOOPBACK_DISK_SIZE']),
+  ...rows(LOGS, ['SYSLOG', 'SYSLOG_PORT', 'LOG_COLOR', 'VERBOSE', 'VERBOSE_NO_TIMESTAMP', 'SCREEN_LOGDIR']),
+  ...rows(PYTHON, ['USE_PYTHON3', 'PYTHON3_VERSION', 'GLOBAL_VENV', 'USE_VENV', 'PIP_UPGRADE']),
+  ...rows(NOT_NEEDED, [
+    'SERVICE_TOKEN',
+    'USE_SCREEN',
+    'FORCE',
+    'GIT_TIMEOUT',
+    'DEVSTACK_PARALLEL',
+    'MYSQL_REDUCE_MEMORY',
+    'MYSQL_GATHER_PERFORMANCE',
+    'WSGI_MODE',
+    'ENABLE_HTTPD_MOD_WSGI_SERVICES',
+    'PREREQ_RERUN_HOURS',
+  ]),
+  ['INSTALL_TEMPEST', 'tempest is not implemented by tstack'],
+  ['NUMBER_FAKE_NOVA_COMPUTE', 'tstack runs one nova-compute'],
+  ['CELLSV2_SETUP', 'tstack sets up cell0 and cell1 with one n-cond'],
+  ['KEYSTONE_ADMIN_ENDPOINT', 'tstack registers public and internal keystone endpoints only'],
+  ['VOLUME_GROUP_NAME', 'tstack backs LVM with its own file of VOLUME_BACKING_FILE_SIZE'],
+  ['VOLUME_BACKING_DEVICE', 'tstack backs LVM with its own file of VOLUME_BACKING_FILE_SIZE'],
+  ['CINDER_TARGET_HELPER', 'tstack exports volumes through tgt (tgtadm)'],
+  ['CINDER_ISCSI_HELPER', 'tstack exports volumes through tgt (tgtadm)'],
+]);
+
+/** What tstack does instead of the devstack variable, or undefined when devstack does not know it either. */
+export function ignoredDevstackVariable(name: string): string | undefined {
+  return IGNORED_DEVSTACK_VARIABLES.get(name);
+}

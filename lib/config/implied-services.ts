@@ -1,0 +1,40 @@
+// Services devstack starts without their name in ENABLED_SERVICES, because an enabled one needs them. tstack runs
+// them as named services, so it adds them to the list and the plan says why (`./stack.ts --dry-run`).
+
+import type { ImpliedService } from '../types/config.ts';
+
+const OVS_AGENTS = ['q-agt', 'q-dhcp', 'q-l3'];
+const OVN = ['ovn-controller', 'ovn-northd'];
+
+/**
+ * @param enabled the services after enable/disable
+ * @param isDisabled disable_service named it: the user turned it off on purpose (memcached only; OVS is started for
+ *   the agents in devstack whatever the list says)
+ */
+export function impliedServices(
+  enabled: readonly string[],
+  values: Readonly<Record<string, string>>,
+  isDisabled: (name: string) => boolean,
+): ImpliedService[] {
+  const on = new Set(enabled);
+  const out: ImpliedService[] = [];
+  const add = (name: string, reason: string) => {
+    if (!on.has(name) && !out.some((o) => o.name === name)) out.push({ name, reason });
+  };
+  if (on.has('key') && !isDisabled('memcached')) {
+    add('memcached', "keystone caches tokens in memcached; devstack's start_keystone (re)starts it");
+  }
+  const agents = OVS_AGENTS.filter((a) => on.has(a));
+  if (agents.length > 0 && (values.Q_AGENT ?? 'openvswitch') === 'openvswitch') {
+    const why = `${agents.join(', ')} need Open vSwitch; devstack installs and starts it for the OVS agent`;
+    add('ovsdb-server', why);
+    add('ovs-vswitchd', why);
+  }
+  const ovn = OVN.filter((a) => on.has(a));
+  if (ovn.length > 0) {
+    const why = `${ovn.join(', ')} need Open vSwitch; devstack's OVN setup enables ovsdb-server and ovs-vswitchd`;
+    add('ovsdb-server', why);
+    add('ovs-vswitchd', why);
+  }
+  return out;
+}

@@ -1,0 +1,218 @@
+// ENABLED_SERVICES the way devstack builds it (functions-common: enable_service, disable_service,
+// disable_all_services, disable_negated_services, verify_disabled_services; lib/<project>: is_<project>_enabled).
+//
+// - disable_service X records X in DISABLED_SERVICES: a later enable_service X is skipped with a warning, and an
+//   ENABLED_SERVICES assignment that brings X back is an error (devstack dies in verify_disabled_services).
+// - The project names are groups: `disable_service cinder` turns off every c-* service, also one enabled later
+//   (devstack's is_cinder_enabled looks at DISABLED_SERVICES first). `enable_service swift` enables every s-*
+//   service, and `keystone` runs keystone; `enable_service nova` (or neutron, glance, cinder) only makes devstack
+//   install the project and starts none of its services, so tstack warns and runs none.
+// - `-name` entries remove the name (ENABLED_SERVICES+=,-horizon), after every enable_service and at the end.
+// Each statement costs time in proportion to its own names: 10,000 enable_service lines stay linear.
+
+import type { ConfigWarning, SourcePos } from '../types/config.ts';
+import { ConfigError } from '../util/errors.ts';
+
+export interface ServiceGroup {
+  name: string;
+  /** The services devstack counts as this project (is_<name>_enabled). */
+  member: (service: string) => boolean;
+  /** What the members look like, for messages. */
+  members: string;
+  /** `enable_service <name>` enables these (swift's backward compatibility, keystone's own name). */
+  enables?: readonly string[];
+  /** devstack ignores `disable_service <name>` for it (is_placement_enabled never reads DISABLED_SERVICES). */
+  disableIgnored?: string;
+}
+
+export const SERVICE_GROUPS: readonly ServiceGroup[] = [
+  { name: 'nova', member: (s) => s.startsWith('n-'), members: 'n-api, n-cond, n-sch, n-cpu, ...' },
+  { name: 'glance', member: (s) => s.startsWith('g-'), members: 'g-api' },
+  { name: 'cinder', member: (s) => s.startsWith('c-'), members: 'c-api, c-sch, c-vol, c-bak' },
+  {
+    name: 'neutron',
+    member: (s) => s.startsWith('q-') || s.startsWith('neutron-'),
+    members: 'q-svc, q-agt, q-dhcp, q-l3, q-meta, ...',
+  },
+  {
+    name: 'swift',
+    member: (s) => s.startsWith('s-'),
+    members: 's-proxy, s-object, s-container, s-account',
+    enables: ['s-proxy', 's-object', 's-container', 's-account'],
+  },
+  { name: 'keystone', member: (s) => s === 'key', members: 'key', enables: ['key'] },
+  { name: 'trove', member: (s) => s.startsWith('tr-'), members: 'tr-*' },
+  {
+    name: 'placement',
+    member: (s) => s === 'placement-api',
+    members: 'placement-api',
+    disableIgnored: 'write disable_service placement-api placement-client',
+  },
+];
+
+export function serviceGroup(name: string): ServiceGroup | undefined {
+  return SERVICE_GROUPS.find((g) => g.name === name);
+}
+
+/** Split a service list; devstack tolerates spaces and empty entries. */
+export function splitList(value: string): string[] {
+  return value
+    .split(/[,\s]+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+const where = (pos: SourcePos) => `${pos.file}:${pos.line}`;
+
+/** Which statement put a name in the list last; undefined for names that came from the environment or defaults. */
+type Origin = SourcePos | undefined;
+
+export class ServiceList {
+  /** The list in order (a Map keeps insertion order and finds a name in constant time). */
+  private readonly names = new Map<string, Origin>();
+  /** DISABLED_SERVICES, with the disable_service line. */
+  private readonly disabled = new Map<string, SourcePos>();
+  private negations = 0;
+  private cached: string | undefined;
+  readonly warnings: ConfigWarning[] = [];
+
+  constructor(initial: string) {
+    for (const n of splitList(initial)) this.add(n, undefined);
+  }
+
+  /** The list as devstack's ENABLED_SERVICES string. */
+  get value(): string {
+    this.cached ??= [...this.names.keys()].join(',');
+    return this.cached;
+  }
+
+  private add(name: string, pos: Origin): void {
+    if (this.names.has(name)) return;
+    this.names.set(name, pos);
+    if (name.startsWith('-')) this.negations++;
+    this.cached = undefined;
+  }
+
+  private remove(name: string): void {
+    if (this.names.delete(name)) {
+      if (name.startsWith('-')) this.negations--;
+      this.cached = undefined;
+    }
+  }
+
+  /** `ENABLED_SERVICES=...` */
+  assign(value: string, pos: SourcePos): void {
+    this.names.clear();
+    this.negations = 0;
+    this.cached = undefined;
+    this.append(value, pos);
+  }
+
+  /** `ENABLED_SERVICES+=...` */
+  append(value: string, pos: SourcePos): void {
+    for (const n of splitList(value)) this.add(n, pos);
+  }
+
+  enable(names: readonly string[], pos: SourcePos): void {
+    for (const name of names) {
+      const off = this.disabled.get(name);
+      if (off) {
+        this.warnings.push({
+          message: `enable_service ${name}: ${name} stays disabled (disable_service at ${where(off)}), as in devstack`,
+          pos,
+        });
+        continue;
+      }
+      for (const n of serviceGroup(name)?.enables ?? [name]) this.add(n, pos);
+    }
+    this.disableNegated();
+  }
+
+  disable(names: readonly string[], pos: SourcePos): void {
+    for (const name of names) {
+      const group = serviceGroup(name);
+      if (group?.disableIgnored) {
+        this.warnings.push({
+          message:
+            `disable_service ${name} has no effect in devstack (it keeps ${group.members}); ` + group.disableIgnored,
+          pos,
+        });
+        continue;
+      }
+      if (!this.disabled.has(name)) this.disabled.set(name, pos);
+      this.remove(name);
+    }
+  }
+
+  /** disable_service named it (DISABLED_SERVICES), or its project. */
+  isDisabled(name: string): boolean {
+    return this.disabled.has(name) || SERVICE_GROUPS.some((g) => this.disabled.has(g.name) && g.member(name));
+  }
+
+  disableAll(): void {
+    this.names.clear();
+    this.negations = 0;
+    this.cached = undefined;
+  }
+
+  /** devstack's disable_negated_services: `-x` removes itself and x. */
+  private disableNegated(): void {
+    if (this.negations === 0) return;
+    for (const n of [...this.names.keys()]) {
+      if (!n.startsWith('-')) continue;
+      this.remove(n);
+      this.remove(n.slice(1));
+    }
+  }
+
+  /**
+   * The services that run, after devstack's end-of-file steps (negations, verify_disabled_services) and its
+   * project checks (a disabled project turns off its members; a project name alone runs nothing).
+   */
+  finish(): string[] {
+    this.disableNegated();
+    for (const [name, pos] of this.names) {
+      const off = this.disabled.get(name);
+      if (off) {
+        throw new ConfigError(
+          `ENABLED_SERVICES${pos ? ` (set at ${where(pos)})` : ''} brings back '${name}', which disable_service ` +
+            `turned off at ${where(off)}; devstack stops here too (verify_disabled_services): remove one of the two`,
+          pos ?? off,
+        );
+      }
+    }
+    const offGroups = SERVICE_GROUPS.filter((g) => this.disabled.has(g.name));
+    const enabled: string[] = [];
+    for (const [name, pos] of this.names) {
+      const group = serviceGroup(name);
+      if (group) {
+        for (const n of group.enables ?? []) if (!this.names.has(n)) enabled.push(n);
+        if (!group.enables && ![...this.names.keys()].some((n) => group.member(n))) {
+          this.warnings.push({
+            message:
+              `'${name}' in ENABLED_SERVICES names no service: devstack then installs ${name} but starts none of ` +
+              `${group.members}; tstack runs none of them (enable the services you want by name)`,
+            pos,
+          });
+        }
+        continue;
+      }
+      const off = offGroups.find((g) => g.member(name));
+      if (off) {
+        const offPos = this.disabled.get(off.name)!;
+        // Enabled after the project was disabled: the user may expect it to run.
+        if (pos && pos.line > offPos.line) {
+          this.warnings.push({
+            message:
+              `${name} stays disabled: disable_service ${off.name} at ${where(offPos)} turns off all of ` +
+              `${off.name}, as in devstack`,
+            pos,
+          });
+        }
+        continue;
+      }
+      enabled.push(name);
+    }
+    return [...new Set(enabled)];
+  }
+}
