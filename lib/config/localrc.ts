@@ -74,6 +74,11 @@ export function evaluateLocalrc(
     const canonical = SETTING_ALIASES[name] ?? name;
     if (canonical !== name) aliasValues.set(name, value);
     const setting = catalog.setting(canonical);
+    const instead = setting?.replacedChoices?.[value];
+    if (instead) {
+      warnings.push({ message: `${name}=${value}: ${instead}`, pos });
+      value = '';
+    }
     if (setting && value !== '') {
       const problem = validateValue(setting, value);
       if (problem) {

@@ -73,6 +73,8 @@ export class ServiceList {
   /** DISABLED_SERVICES, with the disable_service line. */
   private readonly disabled = new Map<string, SourcePos>();
   private negations = 0;
+  /** Names a `-name` entry removed: turned off on purpose, like disable_service. */
+  private readonly negated = new Set<string>();
   private cached: string | undefined;
   readonly warnings: ConfigWarning[] = [];
 
@@ -87,7 +89,11 @@ export class ServiceList {
   }
 
   private add(name: string, pos: Origin): void {
-    if (this.names.has(name)) return;
+    if (this.names.has(name)) {
+      // Same place in the list; the statement that named it last is the one a warning points at.
+      if (pos) this.names.set(name, pos);
+      return;
+    }
     this.names.set(name, pos);
     if (name.startsWith('-')) this.negations++;
     this.cached = undefined;
@@ -144,9 +150,10 @@ export class ServiceList {
     }
   }
 
-  /** disable_service named it (DISABLED_SERVICES), or its project. */
+  /** disable_service named it (DISABLED_SERVICES), or its project, or a `-name` entry. */
   isDisabled(name: string): boolean {
-    return this.disabled.has(name) || SERVICE_GROUPS.some((g) => this.disabled.has(g.name) && g.member(name));
+    if (this.disabled.has(name) || this.negated.has(name)) return true;
+    return SERVICE_GROUPS.some((g) => this.disabled.has(g.name) && g.member(name));
   }
 
   disableAll(): void {
@@ -162,6 +169,7 @@ export class ServiceList {
       if (!n.startsWith('-')) continue;
       this.remove(n);
       this.remove(n.slice(1));
+      this.negated.add(n.slice(1));
     }
   }
 
@@ -183,6 +191,8 @@ export class ServiceList {
     }
     const offGroups = SERVICE_GROUPS.filter((g) => this.disabled.has(g.name));
     const enabled: string[] = [];
+    // Members named after their project was disabled, by statement: one warning per line.
+    const kept = new Map<SourcePos, { group: string; names: string[] }>();
     for (const [name, pos] of this.names) {
       const group = serviceGroup(name);
       if (group) {
@@ -199,19 +209,22 @@ export class ServiceList {
       }
       const off = offGroups.find((g) => g.member(name));
       if (off) {
-        const offPos = this.disabled.get(off.name)!;
-        // Enabled after the project was disabled: the user may expect it to run.
-        if (pos && pos.line > offPos.line) {
-          this.warnings.push({
-            message:
-              `${name} stays disabled: disable_service ${off.name} at ${where(offPos)} turns off all of ` +
-              `${off.name}, as in devstack`,
-            pos,
-          });
+        if (pos && pos.line > this.disabled.get(off.name)!.line) {
+          const entry = kept.get(pos) ?? { group: off.name, names: [] };
+          entry.names.push(name);
+          kept.set(pos, entry);
         }
         continue;
       }
       enabled.push(name);
+    }
+    for (const [pos, { group, names }] of kept) {
+      this.warnings.push({
+        message:
+          `${names.join(', ')} ${names.length > 1 ? 'stay' : 'stays'} disabled: disable_service ${group} at ` +
+          `${where(this.disabled.get(group)!)} turns off all of ${group}, as in devstack`,
+        pos,
+      });
     }
     return [...new Set(enabled)];
   }

@@ -499,7 +499,8 @@ const VALIDATORS: Record<SettingType, Validator> = {
       : 'expected a URL (https://..., git://..., file://...), user@host:path or an absolute path',
   cidr: (v) => (v === '' || parseCidr(v) ? undefined : 'expected an IPv4 CIDR like 10.0.0.0/22'),
   ip: (v) => (v === '' || isIP(v) !== 0 ? undefined : 'expected an IP address'),
-  list: (v) => (CONTROL.test(v) ? 'control characters are not allowed' : undefined),
+  // Whitespace separates entries as bash's word splitting does (a quoted newline in IMAGE_URLS).
+  list: (v) => (CONTROL.test(v.replace(/[\t\n\r]/g, ' ')) ? 'control characters are not allowed' : undefined),
   enum: (v, s) =>
     s.choices?.includes(v) ? undefined : `expected one of: ${(s.choices ?? []).map((c) => c || '(empty)').join(', ')}`,
 };
@@ -515,6 +516,12 @@ export function normalizeValue(setting: Setting, value: string): string {
     const b = trueOrFalse(value);
     return b === undefined ? value : b ? 'True' : 'False';
   }
+  // devstack loops over ${LIST//,/ }: commas and any whitespace separate entries.
+  if (setting.type === 'list' && /\s/.test(value))
+    return value
+      .split(/[,\s]+/)
+      .filter(Boolean)
+      .join(',');
   return value;
 }
 

@@ -11,6 +11,10 @@ export const NEUTRON_SETTINGS: readonly Setting[] = [
       name: 'Q_AGENT',
       type: 'enum',
       choices: ['openvswitch'],
+      replacedChoices: {
+        ovn: 'ML2/OVN is not implemented: tstack configures ML2/OVS (enable q-agt q-dhcp q-l3 q-meta for its agents)',
+        linuxbridge: 'the linuxbridge agent is not implemented: tstack configures ML2/OVS (q-agt)',
+      },
       default: 'openvswitch',
       description: 'Neutron L2 agent; tstack implements ML2/OVS.',
     },

@@ -53,6 +53,11 @@ export interface Setting {
   /** Grouping for --help and the README (paths, network, services, passwords...). */
   group: string;
   choices?: readonly string[];
+  /**
+   * Values devstack accepts that tstack does not implement, with what it does instead: local.conf may set them,
+   * the default applies and the run warns (Q_AGENT=ovn).
+   */
+  replacedChoices?: Readonly<Record<string, string>>;
   /** Secrets are masked everywhere (config output, logs, errors). */
   secret?: boolean;
 }
