@@ -1,0 +1,90 @@
+// Issue 14: realistic local.conf files in the styles users bring (a compute node, a provider-network node, OVN,
+// a plugin-heavy file, a multinode controller). A dry-run of each plans what devstack would run or names each
+// thing it will not do: every enabled service has a pane or is listed as not implemented, and every devstack
+// variable tstack does not read is a warning with its line.
+
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../lib/config/resolve.ts';
+import { buildPlan } from '../../../lib/plan/plan.ts';
+import { formatPlan } from '../../../lib/plan/format.ts';
+import { ignoredDevstackVariable } from '../../../lib/config/devstack-variables.ts';
+import { stackCatalog } from '../../../lib/cli/catalog.ts';
+import { SERVICE_MODULES } from '../../../lib/services/registry.ts';
+import { fakeHost, fixture } from './helpers.ts';
+
+function dryRun(name: string) {
+  const config = loadConfig({ configPath: fixture(name), env: {}, host: fakeHost(), catalog: stackCatalog() });
+  const plan = buildPlan(config, { method: 'distro', reason: 'test' }, SERVICE_MODULES);
+  return { config, plan, text: formatPlan(plan) };
+}
+
+const FILES = ['compute-node.conf', 'provider-node.conf', 'ovn.conf', 'plugin-heavy.conf', 'multinode-controller.conf'];
+
+describe.each(FILES)('dry-run of %s', (name) => {
+  it('every enabled service is planned or named as not run; every ignored devstack variable is a warning', () => {
+    const { config, plan, text } = dryRun(name);
+    const notRun = /not implemented by tstack, ignored: (.*)/.exec(text)?.[1].split(', ') ?? [];
+    const plugins = config.plugins.map((p) => p.name);
+    for (const s of config.enabledServices) {
+      const planned = plan.services.some((m) => m.shortNames.includes(s));
+      const pluginOwn = plugins.some((p) => s === p || s.startsWith(`${p}-`));
+      expect(planned || notRun.includes(s) || pluginOwn, `${s} is neither planned nor named`).toBe(true);
+    }
+    for (const u of config.unknownVariables) {
+      if (!ignoredDevstackVariable(u.name)) continue;
+      expect(text).toContain(`${fixture(name)}:${u.pos.line}: ${u.name} is a devstack setting tstack does not read`);
+    }
+    for (const w of config.warnings) expect(text).toContain(w.message);
+  });
+});
+
+describe('what each file plans', () => {
+  it('compute node: nova-compute and the OVS agent, with the OVS daemons devstack starts for it', () => {
+    const { plan, text } = dryRun('compute-node.conf');
+    expect(plan.config.enabledServices).toEqual(['n-cpu', 'q-agt', 'placement-client', 'ovsdb-server', 'ovs-vswitchd']);
+    expect(plan.processes.map((p) => p.name)).toEqual(expect.arrayContaining(['n-cpu', 'q-agt', 'ovs-vswitchd']));
+    expect(text).toContain('added ovsdb-server: q-agt need Open vSwitch');
+    expect(text).toMatch(/compute-node.conf:8: GLANCE_HOSTPORT is a devstack setting tstack does not read/);
+  });
+
+  it('provider-network node: the provider settings are named as not done; cinder is off by project name', () => {
+    const { plan, text } = dryRun('provider-node.conf');
+    expect(plan.config.enabledServices.filter((s) => s.startsWith('c-'))).toEqual([]);
+    for (const v of ['PUBLIC_INTERFACE', 'Q_USE_PROVIDERNET_FOR_PUBLIC', 'OVS_BRIDGE_MAPPINGS', 'IP_VERSION']) {
+      expect(text).toContain(`${v} is a devstack setting tstack does not read`);
+    }
+    expect(plan.config.values.PUBLIC_NETWORK_GATEWAY).toBe('198.51.100.1');
+  });
+
+  it('OVN: accepted; ML2/OVN and the OVN services are named as not run', () => {
+    const { plan, text } = dryRun('ovn.conf');
+    expect(plan.config.values.Q_AGENT).toBe('openvswitch');
+    expect(text).toContain('Q_AGENT=ovn: ML2/OVN is not implemented');
+    expect(text).toMatch(/not implemented by tstack, ignored: .*ovn-northd, ovn-controller, q-ovn-agent/);
+    expect(plan.processes.some((p) => p.name.startsWith('c-'))).toBe(false);
+  });
+
+  it("plugin-heavy: plugins recorded, their meta-sections not merged, a disabled project's services stay off", () => {
+    const { plan, text } = dryRun('plugin-heavy.conf');
+    expect(plan.config.metaSections.map((m) => m.file)).toEqual(['/etc/nova/nova.conf']);
+    expect(text).toContain('[[post-config|$OCTAVIA_CONF]] is not merged: $OCTAVIA_CONF is not set');
+    expect(text).toContain('[[post-config|$DESIGNATE_CONF]] is not merged');
+    expect(text).toContain('q-svc, q-agt, q-dhcp, q-l3, q-meta stay disabled: disable_service neutron');
+    expect(text).toContain("option 'debug' before any [section]");
+    expect(plan.processes.some((p) => p.name.startsWith('q-'))).toBe(false);
+    expect(plan.config.values.ADMIN_PASSWORD).toMatch(/^[0-9a-f]{20}$/);
+    expect(plan.config.values.SERVICE_PASSWORD).toBe(plan.config.values.ADMIN_PASSWORD);
+  });
+
+  it('multinode controller: horizon stays off, c-bak and swift are named, the image list word-splits', () => {
+    const { plan, text } = dryRun('multinode-controller.conf');
+    expect(plan.config.enabledServices).not.toContain('horizon');
+    expect(text).toContain('enable_service horizon: horizon stays disabled');
+    expect(text).toMatch(/not implemented by tstack, ignored: c-bak, s-proxy, s-object, s-container, s-account/);
+    expect(plan.config.values.IMAGE_URLS.split(',').slice(0, 2)).toEqual([
+      'file:///srv/images/ubuntu.qcow2',
+      'file:///srv/images/fedora.qcow2',
+    ]);
+    expect(plan.processes.map((p) => p.name)).toEqual(expect.arrayContaining(['c-vol', 'n-api', 'q-svc']));
+  });
+});
