@@ -20,6 +20,23 @@ export interface Tokens {
   open?: '"' | "'";
   /** The text ended with a backslash: the statement continues on the next line. */
   continued?: boolean;
+  /** Pass it back with the next line (after a newline when `open`), so no line is read twice. */
+  resume?: Resume;
+}
+
+/**
+ * A statement that goes on over lines, kept between calls: a quoted value of 200,000 lines costs linear time
+ * because each line is read once. Owned by the caller's loop (tokenize adds to its arrays).
+ */
+export interface Resume {
+  words: string[];
+  /** The word being read, raw (quotes included). */
+  word: string;
+  inWord: boolean;
+  /** Inside this quote when the text ended. */
+  quote?: '"' | "'";
+  /** Text read again with the next line: a `${...}` still open (rare, so re-reading it is fine). */
+  carry?: string;
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
@@ -65,17 +82,41 @@ function closeParen(text: string, open: number): number {
   return 0;
 }
 
-/** Split one statement into raw words. Comments end the statement. */
-export function tokenize(text: string, pos: SourcePos): Tokens {
-  const words: string[] = [];
-  let word = '';
-  let inWord = false;
+/** Index of the `"` that closes a double-quoted string whose text starts at `from`, or -1. */
+function closeDouble(text: string, from: number): number {
+  for (let j = from; j < text.length; j++) {
+    if (text[j] === '\\') j++;
+    else if (text[j] === '"') return j;
+  }
+  return -1;
+}
+
+/**
+ * Split one statement into raw words. Comments end the statement. With `from`, the text goes on from where the
+ * previous line stopped: after a newline inside quotes (the caller passes "\n" + the line), or directly after a
+ * trailing backslash (the backslash-newline disappears, as in sh).
+ */
+export function tokenize(chunk: string, pos: SourcePos, from?: Resume): Tokens {
+  const words = from?.words ?? [];
+  let word = from?.word ?? '';
+  let inWord = from?.inWord ?? false;
+  const text = (from?.carry ?? '') + chunk;
   let i = 0;
   const end = () => {
     if (inWord) words.push(word);
     word = '';
     inWord = false;
   };
+  const openAt = (quote: '"' | "'", at: number): Tokens => {
+    word += text.slice(at);
+    return { words, open: quote, resume: { words, word, inWord: true, quote } };
+  };
+  if (from?.quote && !from.carry) {
+    const close = from.quote === "'" ? text.indexOf("'") : closeDouble(text, 0);
+    if (close < 0) return openAt(from.quote, 0);
+    word += text.slice(0, close + 1);
+    i = close + 1;
+  }
   while (i < text.length) {
     const c = text[i];
     if (c === ' ' || c === '\t' || c === '\n') {
@@ -84,10 +125,7 @@ export function tokenize(text: string, pos: SourcePos): Tokens {
     } else if (c === '#' && !inWord) {
       break;
     } else if (c === '\\') {
-      if (i + 1 >= text.length) {
-        end();
-        return { words, continued: true };
-      }
+      if (i + 1 >= text.length) return { words, continued: true, resume: { words, word, inWord } };
       if (text[i + 1] === '\n') {
         i += 2; // line continuation
         continue;
@@ -97,23 +135,19 @@ export function tokenize(text: string, pos: SourcePos): Tokens {
       i += 2;
     } else if (c === "'") {
       const close = text.indexOf("'", i + 1);
-      if (close < 0) return { words, open: "'" };
+      if (close < 0) return openAt("'", i);
       word += text.slice(i, close + 1);
       inWord = true;
       i = close + 1;
     } else if (c === '"') {
-      let j = i + 1;
-      for (; j < text.length; j++) {
-        if (text[j] === '\\') j++;
-        else if (text[j] === '"') break;
-      }
-      if (j >= text.length) return { words, open: '"' };
-      word += text.slice(i, j + 1);
+      const close = closeDouble(text, i + 1);
+      if (close < 0) return openAt('"', i);
+      word += text.slice(i, close + 1);
       inWord = true;
-      i = j + 1;
+      i = close + 1;
     } else if (c === '$' && text[i + 1] === '{') {
       const close = closeBrace(text, i, pos);
-      if (close < 0) return { words, open: "'" };
+      if (close < 0) return { words, open: "'", resume: { words, word, inWord, quote: "'", carry: text.slice(i) } };
       word += text.slice(i, close);
       inWord = true;
       i = close;

@@ -6,7 +6,7 @@
 import type { ConfigWarning, PluginSpec, SettingsCatalog, SourcePos } from '../types/config.ts';
 import type { RawLine } from './localconf.ts';
 import { ConfigError } from '../util/errors.ts';
-import { expandWord, isName, tokenize, type Lookup } from './expand.ts';
+import { expandWord, isName, tokenize, type Lookup, type Resume } from './expand.ts';
 import { SETTING_ALIASES, validateValue } from './settings.ts';
 import { ServiceList, splitList } from './service-list.ts';
 import { generatedValue, type Generator } from './generated.ts';
@@ -162,28 +162,27 @@ export function evaluateLocalrc(
     }
   };
 
-  let buffer = '';
-  let joiner = '\n';
+  // A statement may go on over lines (an open quote, a trailing backslash); each line is read once.
+  let resume: Resume | undefined;
   let start: SourcePos | undefined;
   for (const line of lines) {
-    buffer = start ? `${buffer}${joiner}${line.text}` : line.text;
+    // A newline inside quotes is kept; a backslash-newline disappears.
+    const chunk = resume?.quote ? `\n${line.text}` : line.text;
     start ??= line.pos;
-    const tokens = tokenize(buffer, start);
+    const tokens = tokenize(chunk, start, resume);
     if (tokens.open || tokens.continued) {
-      // A backslash-newline disappears; a newline inside quotes is kept.
-      if (tokens.continued) buffer = buffer.slice(0, -1);
-      joiner = tokens.continued ? '' : '\n';
+      resume = tokens.resume;
       continue;
     }
     if (tokens.words.length > 0) run(tokens.words, start);
-    buffer = '';
+    resume = undefined;
     start = undefined;
   }
-  if (start) {
-    const open = tokenize(buffer, start).open;
-    if (open) throw new ConfigError(`unterminated ${open === '"' ? 'double' : 'single'} quote`, start);
-    const tokens = tokenize(buffer, start);
-    if (tokens.words.length > 0) run(tokens.words, start);
+  if (start && resume) {
+    if (resume.quote) throw new ConfigError(`unterminated ${resume.quote === '"' ? 'double' : 'single'} quote`, start);
+    // A backslash on the last line: the statement ends there.
+    const words = resume.inWord ? [...resume.words, resume.word] : resume.words;
+    if (words.length > 0) run(words, start);
   }
   if (list && listPos) vars.set('ENABLED_SERVICES', { value: list.value, pos: listPos });
   return { vars, plugins, serviceRefs, disabledRefs, services: list, warnings };

@@ -243,6 +243,19 @@ describe('shell details', () => {
     expect(c.values.B).toBe('x\\\ny');
   });
 
+  it('statements over several lines: quotes of the other kind inside, a word cut by a backslash, ${...}', () => {
+    const c = resolve(
+      ['A="it\'s', 'two"', 'B=\'say "x', 'y"\'', 'C=abc\\', 'def', "D=${UNSET:-'p", "q'}", 'E=last \\'].join('\n'),
+    );
+    expect([c.values.A, c.values.B, c.values.C, c.values.D, c.values.E]).toEqual([
+      "it's\ntwo",
+      'say "x\ny"',
+      'abcdef',
+      'p\nq',
+      'last',
+    ]);
+  });
+
   it('a quoted newline in IMAGE_URLS word-splits into two entries', () => {
     const c = resolve('DOWNLOAD_DEFAULT_IMAGES=False\nIMAGE_URLS="file:///a.img\nfile:///b.img"');
     expect(c.values.IMAGE_URLS).toBe('file:///a.img,file:///b.img');
