@@ -26,13 +26,15 @@ export function impliedServices(
   }
   const agents = OVS_AGENTS.filter((a) => on.has(a));
   if (agents.length > 0 && (values.Q_AGENT ?? 'openvswitch') === 'openvswitch') {
-    const why = `${agents.join(', ')} need Open vSwitch; devstack installs and starts it for the OVS agent`;
+    const needs = `${agents.join(', ')} ${agents.length > 1 ? 'need' : 'needs'}`;
+    const why = `${needs} Open vSwitch; devstack installs and starts it for the OVS agent`;
     add('ovsdb-server', why);
     add('ovs-vswitchd', why);
   }
   const ovn = OVN.filter((a) => on.has(a));
   if (ovn.length > 0) {
-    const why = `${ovn.join(', ')} need Open vSwitch; devstack's OVN setup enables ovsdb-server and ovs-vswitchd`;
+    const needs = `${ovn.join(', ')} ${ovn.length > 1 ? 'need' : 'needs'}`;
+    const why = `${needs} Open vSwitch; devstack's OVN setup enables ovsdb-server and ovs-vswitchd`;
     add('ovsdb-server', why);
     add('ovs-vswitchd', why);
   }

@@ -132,7 +132,7 @@ describe('implied services', () => {
     const c = resolve('disable_all_services\nenable_service n-cpu q-agt placement-client');
     expect(c.enabledServices).toEqual(['n-cpu', 'q-agt', 'placement-client', 'ovsdb-server', 'ovs-vswitchd']);
     expect(c.implied.map((i) => i.name)).toEqual(['ovsdb-server', 'ovs-vswitchd']);
-    expect(c.implied[0].reason).toMatch(/q-agt need Open vSwitch; devstack installs and starts it/);
+    expect(c.implied[0].reason).toMatch(/q-agt needs Open vSwitch; devstack installs and starts it/);
   });
 
   it('keystone brings memcached unless it was turned off on purpose', () => {

@@ -43,7 +43,7 @@ describe('what each file plans', () => {
     const { plan, text } = dryRun('compute-node.conf');
     expect(plan.config.enabledServices).toEqual(['n-cpu', 'q-agt', 'placement-client', 'ovsdb-server', 'ovs-vswitchd']);
     expect(plan.processes.map((p) => p.name)).toEqual(expect.arrayContaining(['n-cpu', 'q-agt', 'ovs-vswitchd']));
-    expect(text).toContain('added ovsdb-server: q-agt need Open vSwitch');
+    expect(text).toContain('added ovsdb-server: q-agt needs Open vSwitch');
     expect(text).toMatch(/compute-node.conf:8: GLANCE_HOSTPORT is a devstack setting tstack does not read/);
   });
 

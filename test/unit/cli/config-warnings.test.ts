@@ -1,0 +1,26 @@
+// The lines a real run prints before its first step and repeats in its summary (lib/cli/commands/up.ts): each
+// config warning once with file:line, then the unknown variables that are near misses of a real setting.
+import { describe, expect, it } from 'vitest';
+import { configWarnings } from '../../../lib/cli/commands/up.ts';
+import { formatSummary } from '../../../lib/phases/summary.ts';
+import { testPlan } from '../plan-fixture.ts';
+
+describe('configWarnings', () => {
+  it('one line per warning and near miss, each with file:line; the summary shows them as WARNING', () => {
+    const plan = testPlan({ PUBLIC_INTERFACE: 'eth1', NOVA_BRANH: 'stable/2025.1', Q_AGENT: 'ovn' });
+    const lines = configWarnings(plan.config);
+    expect(lines).toEqual([
+      'test-local.conf:2: PUBLIC_INTERFACE is a devstack setting tstack does not read: tstack seeds its own ' +
+        'public network (FLOATING_RANGE on PUBLIC_BRIDGE, no physical port)',
+      'test-local.conf:4: Q_AGENT=ovn: ML2/OVN is not implemented: tstack configures ML2/OVS (enable q-agt q-dhcp ' +
+        'q-l3 q-meta for its agents)',
+      'test-local.conf:3: NOVA_BRANH is not a tstack setting; did you mean NOVA_BRANCH?',
+    ]);
+    const summary = formatSummary(
+      plan,
+      [],
+      lines.map((message) => ({ kind: 'warning', message })),
+    );
+    for (const l of lines) expect(summary).toContain(`WARNING: ${l}`);
+  });
+});
