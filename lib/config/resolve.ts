@@ -226,6 +226,7 @@ export function resolveConfig(input: ResolveInput): StackConfig {
   const final = new SettingResolver(explicit, host, catalog);
   const values: Record<string, string> = {};
   const origins: Record<string, Origin> = {};
+  const positions: Record<string, SourcePos> = {};
   for (const s of catalog.settings) {
     const e = final.explicitFor(s.name);
     let value = e ? e.value : final.defaultOf(s);
@@ -245,6 +246,7 @@ export function resolveConfig(input: ResolveInput): StackConfig {
     value = normalizeValue(s, value);
     values[s.name] = value;
     origins[s.name] = e ? e.origin : 'default';
+    if (e?.pos) positions[s.name] = e.pos;
     if (s.secret) addSecret(value);
   }
 
@@ -342,6 +344,7 @@ export function resolveConfig(input: ResolveInput): StackConfig {
     implied,
     localConfPath: localConf?.file,
     origins,
+    positions,
     catalog,
   };
 }

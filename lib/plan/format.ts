@@ -4,6 +4,7 @@
 
 import { PHASES } from '../types/step.ts';
 import { unimplementedServices } from '../config/service-names.ts';
+import { unusedSourceSettings } from './method.ts';
 import { mask } from '../util/secrets.ts';
 import type { Plan } from '../types/stack.ts';
 
@@ -39,7 +40,7 @@ export function formatPlan(plan: Plan): string {
   lines.push('');
 
   // What local.conf asks for that this run does differently or not at all, each with its file:line.
-  const warnings = plan.config.warnings;
+  const warnings = [...plan.config.warnings, ...unusedSourceSettings(plan.config, plan.method)];
   if (warnings.length > 0) {
     lines.push(`Not done as local.conf asks (${warnings.length}):`);
     for (const w of warnings) lines.push(`  ${w.pos ? `${w.pos.file}:${w.pos.line}: ` : ''}${w.message}`);

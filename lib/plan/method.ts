@@ -5,7 +5,7 @@
 // about the time of the deadline, never longer. The real probes touch the
 // host, so they live in lib/system/host-probes.ts; this file only decides.
 
-import type { StackConfig } from '../types/config.ts';
+import type { ConfigWarning, StackConfig } from '../types/config.ts';
 import { ConfigError } from '../util/errors.ts';
 import { readSetting } from '../config/read.ts';
 import type { MethodProbes } from '../system/host-probes.ts';
@@ -76,4 +76,24 @@ export async function chooseMethod(
     `cannot choose an install method: ${why}, and ${distro.description}. ` +
       'Set GIT_BASE to a reachable mirror (a local path works), or INSTALL_METHOD=source|distro in local.conf.',
   );
+}
+
+/** Settings only the source method reads: checkouts, their branches, the libraries from git. */
+const SOURCE_ONLY = /^(LIBS_FROM_GIT|TARGET_BRANCH|[A-Z0-9_]+_(REPO|BRANCH))$/;
+
+/**
+ * With the distro method, the checkouts local.conf (or the environment) asks for are not used: one warning each,
+ * so a user who set NOVA_BRANCH learns that Debian's packages run instead, and why.
+ */
+export function unusedSourceSettings(config: StackConfig, choice: MethodChoice): ConfigWarning[] {
+  if (choice.method !== 'distro') return [];
+  return config.catalog.settings
+    .filter((s) => SOURCE_ONLY.test(s.name))
+    .filter((s) => config.origins[s.name] === 'local.conf' || config.origins[s.name] === 'environment')
+    .map((s) => ({
+      message:
+        `${s.name}=${config.values[s.name]} ${config.origins[s.name] === 'environment' ? '(environment) ' : ''}` +
+        `is not used: the install method is distro (${choice.reason}); INSTALL_METHOD=source uses it`,
+      pos: config.positions[s.name],
+    }));
 }

@@ -139,6 +139,8 @@ export interface StackConfig {
   generated: Readonly<Record<string, string>>;
   /** The local.conf that was read, or undefined when none exists. */
   localConfPath?: string;
+  /** The local.conf line that set each setting local.conf sets (warnings name it). */
+  positions: Readonly<Record<string, SourcePos>>;
   /** Where each value came from, for `./stack.ts config`. */
   origins: Readonly<Record<string, 'default' | 'local.conf' | 'environment' | 'password-file' | 'generated'>>;
   /** The rows, service names and passwords this config was resolved against. */

@@ -11,7 +11,7 @@ import { loadConfig } from '../../config/resolve.ts';
 import { suggestSetting } from '../../config/settings.ts';
 import { askPasswords } from '../passwords.ts';
 import { writeStackEnv } from '../../config/locate.ts';
-import { chooseMethod } from '../../plan/method.ts';
+import { chooseMethod, unusedSourceSettings } from '../../plan/method.ts';
 import { systemProbes } from '../../system/host-probes.ts';
 import { buildPlan } from '../../plan/plan.ts';
 import { formatPlan } from '../../plan/format.ts';
@@ -68,6 +68,11 @@ function readConfig(args: ParsedArgs, modules: readonly ServiceModule[]): StackC
  */
 export function configWarnings(config: StackConfig): string[] {
   return [...config.warnings.map((w) => `${at(w.pos)}${w.message}`), ...nearMisses(config)];
+}
+
+/** Settings the chosen install method does not use (known once the plan is made). */
+function methodWarnings(plan: Plan): string[] {
+  return unusedSourceSettings(plan.config, plan.method).map((w) => `${at(w.pos)}${w.message}`);
 }
 
 const at = (pos?: SourcePos) => (pos ? `${pos.file}:${pos.line}: ` : '');
@@ -189,6 +194,7 @@ async function run(args: ParsedArgs, modules: readonly ServiceModule[]): Promise
   for (const w of configWarnings(config)) process.stderr.write(`warning: ${w}\n`);
   requireRoot();
   const plan = await preparePlan(config, modules, headless);
+  for (const w of methodWarnings(plan)) process.stderr.write(`warning: ${w}\n`);
   const done = await converge(plan, { headless, force: Boolean(args.flags.force) });
   recordRun(plan, done);
   await printSummary(plan, done);

@@ -88,3 +88,17 @@ describe('what each file plans', () => {
     expect(plan.processes.map((p) => p.name)).toEqual(expect.arrayContaining(['c-vol', 'n-api', 'q-svc']));
   });
 });
+
+describe('source settings with the distro method', () => {
+  it('each *_BRANCH, *_REPO and LIBS_FROM_GIT local.conf sets is named as unused, with its line and why', () => {
+    const { text } = dryRun('single-node.conf');
+    const conf = fixture('single-node.conf');
+    expect(text).toContain(
+      `${conf}:15: NOVA_BRANCH=refs/changes/10/353710/1 is not used: the install method is distro (test); ` +
+        'INSTALL_METHOD=source uses it',
+    );
+    expect(text).toContain(`${conf}:18: LIBS_FROM_GIT=oslo.messaging,python-novaclient is not used`);
+    const source = buildPlan(dryRun('single-node.conf').config, { method: 'source', reason: 'test' }, SERVICE_MODULES);
+    expect(formatPlan(source)).not.toContain('is not used');
+  });
+});
