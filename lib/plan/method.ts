@@ -92,7 +92,7 @@ export function unusedSourceSettings(config: StackConfig, choice: MethodChoice):
     .filter((s) => config.origins[s.name] === 'local.conf' || config.origins[s.name] === 'environment')
     .map((s) => ({
       message:
-        `${s.name}=${config.values[s.name]} ${config.origins[s.name] === 'environment' ? '(environment) ' : ''}` +
+        `${s.name}=${readSetting(config, s.name)} ${config.origins[s.name] === 'environment' ? '(environment) ' : ''}` +
         `is not used: the install method is distro (${choice.reason}); INSTALL_METHOD=source uses it`,
       pos: config.positions[s.name],
     }));
