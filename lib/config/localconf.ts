@@ -109,7 +109,7 @@ export function localrcLines(conf: LocalConf): RawLine[] {
  * A key repeated in a section becomes one option with several values
  * (devstack writes those as a multi-line option). Values are raw.
  * Lines devstack's merge skips (an option before any [section], a line with
- * no `=`: doc fragments) are skipped with a warning in `warnings`.
+ * no `=`, an indented line: doc fragments) are skipped with a warning in `warnings`.
  */
 export function parseIni(lines: readonly RawLine[], warnings: ConfigWarning[] = []): IniSection[] {
   const sections: IniSection[] = [];
@@ -119,6 +119,14 @@ export function parseIni(lines: readonly RawLine[], warnings: ConfigWarning[] = 
   for (const { text, pos } of lines) {
     const t = text.trim();
     if (t === '' || t.startsWith('#') || t.startsWith(';')) continue;
+    if (/^[ \t]/.test(text)) {
+      // devstack's merge reads a section or an option only from the first column (indented: skipped)
+      warnings.push({
+        message: `indented line '${t}' is not merged (devstack skips it too): start it in column 1`,
+        pos,
+      });
+      continue;
+    }
     const header = /^\[([^\]]+)\]$/.exec(t);
     if (header) {
       const name = header[1].trim();

@@ -163,6 +163,15 @@ describe('meta-sections', () => {
     ]);
     expect(messages(c)).toEqual(["2: option 'debug' before any [section]: not merged (devstack ignores it too)"]);
   });
+
+  it('an indented option is skipped as devstack skips it, with file:line', () => {
+    const localConf = parseLocalConf('[[post-config|$NOVA_CONF]]\n[DEFAULT]\n  debug = True\nx = 1\n', FILE);
+    const c = resolveConfig({ localConf, env: {}, host: fakeHost(), savedPasswords: {}, catalog });
+    expect(c.metaSections[0].sections[0].options.map((o) => o.key)).toEqual(['x']);
+    expect(messages(c)).toEqual([
+      "3: indented line 'debug = True' is not merged (devstack skips it too): start it in column 1",
+    ]);
+  });
 });
 
 describe('random-value idioms and command substitution', () => {
