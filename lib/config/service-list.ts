@@ -3,10 +3,14 @@
 //
 // - disable_service X records X in DISABLED_SERVICES: a later enable_service X is skipped with a warning, and an
 //   ENABLED_SERVICES assignment that brings X back is an error (devstack dies in verify_disabled_services).
-// - The project names are groups: `disable_service cinder` turns off every c-* service, also one enabled later
-//   (devstack's is_cinder_enabled looks at DISABLED_SERVICES first). `enable_service swift` enables every s-*
-//   service, and `keystone` runs keystone; `enable_service nova` (or neutron, glance, cinder) only makes devstack
-//   install the project and starts none of its services, so tstack warns and runs none.
+// - The project names are groups, with devstack's exact reach: `disable_service cinder` (or keystone) turns off
+//   every c-* service, also one enabled later (is_cinder_enabled reads DISABLED_SERVICES first). For nova, glance,
+//   neutron, swift and trove, is_service_enabled keeps a legacy special case (true while any n-*, g-*, q-*, s-*,
+//   tr-* service is listed) that wins over DISABLED_SERVICES, and is_placement_enabled never reads it: there
+//   `disable_service nova` changes nothing while its services are listed, and tstack says so.
+//   `enable_service swift` enables every s-* service, and `keystone` runs keystone; `enable_service nova` (or
+//   neutron, glance, cinder) only makes devstack install the project and start none of its services, so tstack
+//   warns and runs none.
 // - `-name` entries remove the name (ENABLED_SERVICES+=,-horizon), after every enable_service and at the end.
 // Each statement costs time in proportion to its own names: 10,000 enable_service lines stay linear.
 
@@ -21,33 +25,33 @@ export interface ServiceGroup {
   members: string;
   /** `enable_service <name>` enables these (swift's backward compatibility, keystone's own name). */
   enables?: readonly string[];
-  /** devstack ignores `disable_service <name>` for it (is_placement_enabled never reads DISABLED_SERVICES). */
-  disableIgnored?: string;
+  /**
+   * `disable_service <name>` turns the members off. False where devstack's is_service_enabled stays true while a
+   * member is listed (its legacy special cases), or where is_<name>_enabled never reads DISABLED_SERVICES.
+   */
+  disables: boolean;
 }
 
 export const SERVICE_GROUPS: readonly ServiceGroup[] = [
-  { name: 'nova', member: (s) => s.startsWith('n-'), members: 'n-api, n-cond, n-sch, n-cpu, ...' },
-  { name: 'glance', member: (s) => s.startsWith('g-'), members: 'g-api' },
-  { name: 'cinder', member: (s) => s.startsWith('c-'), members: 'c-api, c-sch, c-vol, c-bak' },
+  { name: 'nova', member: (s) => s.startsWith('n-'), members: 'n-api, n-cond, n-sch, n-cpu, ...', disables: false },
+  { name: 'glance', member: (s) => s.startsWith('g-'), members: 'g-api', disables: false },
+  { name: 'cinder', member: (s) => s.startsWith('c-'), members: 'c-api, c-sch, c-vol, c-bak', disables: true },
   {
     name: 'neutron',
     member: (s) => s.startsWith('q-') || s.startsWith('neutron-'),
     members: 'q-svc, q-agt, q-dhcp, q-l3, q-meta, ...',
+    disables: false,
   },
   {
     name: 'swift',
     member: (s) => s.startsWith('s-'),
     members: 's-proxy, s-object, s-container, s-account',
     enables: ['s-proxy', 's-object', 's-container', 's-account'],
+    disables: false,
   },
-  { name: 'keystone', member: (s) => s === 'key', members: 'key', enables: ['key'] },
-  { name: 'trove', member: (s) => s.startsWith('tr-'), members: 'tr-*' },
-  {
-    name: 'placement',
-    member: (s) => s === 'placement-api',
-    members: 'placement-api',
-    disableIgnored: 'write disable_service placement-api placement-client',
-  },
+  { name: 'keystone', member: (s) => s === 'key', members: 'key', enables: ['key'], disables: true },
+  { name: 'trove', member: (s) => s.startsWith('tr-'), members: 'tr-*', disables: false },
+  { name: 'placement', member: (s) => s === 'placement-api', members: 'placement-api', disables: false },
 ];
 
 export function serviceGroup(name: string): ServiceGroup | undefined {
@@ -136,15 +140,6 @@ export class ServiceList {
 
   disable(names: readonly string[], pos: SourcePos): void {
     for (const name of names) {
-      const group = serviceGroup(name);
-      if (group?.disableIgnored) {
-        this.warnings.push({
-          message:
-            `disable_service ${name} has no effect in devstack (it keeps ${group.members}); ` + group.disableIgnored,
-          pos,
-        });
-        continue;
-      }
       if (!this.disabled.has(name)) this.disabled.set(name, pos);
       this.remove(name);
     }
@@ -153,7 +148,7 @@ export class ServiceList {
   /** disable_service named it (DISABLED_SERVICES), or its project, or a `-name` entry. */
   isDisabled(name: string): boolean {
     if (this.disabled.has(name) || this.negated.has(name)) return true;
-    return SERVICE_GROUPS.some((g) => this.disabled.has(g.name) && g.member(name));
+    return SERVICE_GROUPS.some((g) => g.disables && this.disabled.has(g.name) && g.member(name));
   }
 
   disableAll(): void {
@@ -189,7 +184,18 @@ export class ServiceList {
         );
       }
     }
-    const offGroups = SERVICE_GROUPS.filter((g) => this.disabled.has(g.name));
+    const offGroups = SERVICE_GROUPS.filter((g) => g.disables && this.disabled.has(g.name));
+    for (const g of SERVICE_GROUPS.filter((x) => !x.disables && this.disabled.has(x.name))) {
+      const still = [...this.names.keys()].filter((n) => g.member(n));
+      if (still.length === 0) continue;
+      this.warnings.push({
+        message:
+          `disable_service ${g.name} changes nothing in devstack while ${still.join(', ')} ` +
+          `${still.length > 1 ? 'are' : 'is'} enabled (is_service_enabled ${g.name} stays true), so they run; ` +
+          'disable them by name',
+        pos: this.disabled.get(g.name),
+      });
+    }
     const enabled: string[] = [];
     // Members named after their project was disabled, by statement: one warning per line.
     const kept = new Map<SourcePos, { group: string; names: string[] }>();

@@ -52,17 +52,36 @@ describe('devstack project names in the service functions', () => {
     expect(c.warnings).toEqual([]);
   });
 
-  it('disable_service cinder neutron works with an enable_plugin in the file', () => {
+  it('disable_service cinder neutron with an enable_plugin: cinder off; neutron as devstack has it, said so', () => {
     const c = resolve('enable_plugin heat https://opendev.org/openstack/heat\ndisable_service cinder neutron');
-    expect(c.enabledServices.filter((s) => /^(c|q)-/.test(s))).toEqual([]);
+    expect(c.enabledServices.filter((s) => s.startsWith('c-'))).toEqual([]);
+    // devstack's is_service_enabled neutron stays true while a q-* service is listed (a legacy special case)
+    expect(c.enabledServices.filter((s) => s.startsWith('q-'))).toEqual(['q-svc', 'q-agt', 'q-dhcp', 'q-l3', 'q-meta']);
     expect(c.plugins.map((p) => p.name)).toEqual(['heat']);
+    expect(messages(c)).toEqual([
+      '3: disable_service neutron changes nothing in devstack while q-svc, q-agt, q-dhcp, q-l3, q-meta are enabled ' +
+        '(is_service_enabled neutron stays true), so they run; disable them by name',
+    ]);
   });
 
   it('a member enabled after its project was disabled stays off, with one warning for the line', () => {
-    const c = resolve('disable_service nova\nenable_service n-api n-cond');
-    expect(c.enabledServices.some((s) => s.startsWith('n-'))).toBe(false);
+    const c = resolve('disable_service cinder\nenable_service c-api c-bak');
+    expect(c.enabledServices.some((s) => s.startsWith('c-'))).toBe(false);
     expect(messages(c)).toEqual([
-      `3: n-api, n-cond stay disabled: disable_service nova at ${FILE}:2 turns off all of nova, as in devstack`,
+      `3: c-api, c-bak stay disabled: disable_service cinder at ${FILE}:2 turns off all of cinder, as in devstack`,
+    ]);
+    const k = resolve('disable_service keystone\nenable_service key');
+    expect(k.enabledServices).not.toContain('key');
+  });
+
+  it('disable_service nova and glance change nothing while their services are listed, as in devstack', () => {
+    const c = resolve('disable_service nova glance');
+    expect(c.enabledServices).toEqual(expect.arrayContaining(['n-api', 'n-cpu', 'g-api']));
+    expect(messages(c)).toEqual([
+      '2: disable_service nova changes nothing in devstack while n-api, n-api-meta, n-cond, n-sch, n-cpu are enabled ' +
+        '(is_service_enabled nova stays true), so they run; disable them by name',
+      '2: disable_service glance changes nothing in devstack while g-api is enabled (is_service_enabled glance ' +
+        'stays true), so they run; disable them by name',
     ]);
   });
 
@@ -88,8 +107,8 @@ describe('devstack project names in the service functions', () => {
     const c = resolve('disable_service placement');
     expect(c.enabledServices).toContain('placement-api');
     expect(messages(c)).toEqual([
-      '2: disable_service placement has no effect in devstack (it keeps placement-api); ' +
-        'write disable_service placement-api placement-client',
+      '2: disable_service placement changes nothing in devstack while placement-api is enabled (is_service_enabled ' +
+        'placement stays true), so they run; disable them by name',
     ]);
   });
 });

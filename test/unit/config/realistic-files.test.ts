@@ -64,14 +64,15 @@ describe('what each file plans', () => {
     expect(plan.processes.some((p) => p.name.startsWith('c-'))).toBe(false);
   });
 
-  it("plugin-heavy: plugins recorded, their meta-sections not merged, a disabled project's services stay off", () => {
+  it('plugin-heavy: plugins recorded, their meta-sections not merged, cinder off, neutron as devstack has it', () => {
     const { plan, text } = dryRun('plugin-heavy.conf');
     expect(plan.config.metaSections.map((m) => m.file)).toEqual(['/etc/nova/nova.conf']);
     expect(text).toContain('[[post-config|$OCTAVIA_CONF]] is not merged: $OCTAVIA_CONF is not set');
     expect(text).toContain('[[post-config|$DESIGNATE_CONF]] is not merged');
-    expect(text).toContain('q-svc, q-agt, q-dhcp, q-l3, q-meta stay disabled: disable_service neutron');
+    expect(text).toContain('disable_service neutron changes nothing in devstack while q-svc, q-agt, q-dhcp, q-l3');
     expect(text).toContain("option 'debug' before any [section]");
-    expect(plan.processes.some((p) => p.name.startsWith('q-'))).toBe(false);
+    expect(plan.processes.some((p) => p.name === 'q-svc')).toBe(true);
+    expect(plan.processes.some((p) => p.name.startsWith('c-'))).toBe(false);
     expect(plan.config.values.ADMIN_PASSWORD).toMatch(/^[0-9a-f]{20}$/);
     expect(plan.config.values.SERVICE_PASSWORD).toBe(plan.config.values.ADMIN_PASSWORD);
   });
