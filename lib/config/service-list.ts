@@ -30,28 +30,54 @@ export interface ServiceGroup {
    * member is listed (its legacy special cases), or where is_<name>_enabled never reads DISABLED_SERVICES.
    */
   disables: boolean;
+  /** is_service_enabled's legacy special case: the project counts as enabled while one of these is listed. */
+  legacy?: (service: string) => boolean;
+  /** lib/<name> has is_<name>_enabled: a member listed and the name not in DISABLED_SERVICES. */
+  fn: boolean;
+  /** Its is_<name>_enabled never reads DISABLED_SERVICES (placement). */
+  fnIgnoresDisabled?: boolean;
 }
 
+const prefix = (p: string) => (s: string) => s.startsWith(p);
+
 export const SERVICE_GROUPS: readonly ServiceGroup[] = [
-  { name: 'nova', member: (s) => s.startsWith('n-'), members: 'n-api, n-cond, n-sch, n-cpu, ...', disables: false },
-  { name: 'glance', member: (s) => s.startsWith('g-'), members: 'g-api', disables: false },
-  { name: 'cinder', member: (s) => s.startsWith('c-'), members: 'c-api, c-sch, c-vol, c-bak', disables: true },
+  {
+    name: 'nova',
+    member: prefix('n-'),
+    members: 'n-api, n-cond, n-sch, n-cpu, ...',
+    disables: false,
+    legacy: prefix('n-'),
+    fn: true,
+  },
+  { name: 'glance', member: prefix('g-'), members: 'g-api', disables: false, legacy: prefix('g-'), fn: true },
+  { name: 'cinder', member: prefix('c-'), members: 'c-api, c-sch, c-vol, c-bak', disables: true, fn: true },
   {
     name: 'neutron',
     member: (s) => s.startsWith('q-') || s.startsWith('neutron-'),
     members: 'q-svc, q-agt, q-dhcp, q-l3, q-meta, ...',
     disables: false,
+    legacy: prefix('q-'),
+    fn: true,
   },
   {
     name: 'swift',
-    member: (s) => s.startsWith('s-'),
+    member: prefix('s-'),
     members: 's-proxy, s-object, s-container, s-account',
     enables: ['s-proxy', 's-object', 's-container', 's-account'],
     disables: false,
+    legacy: prefix('s-'),
+    fn: true,
   },
-  { name: 'keystone', member: (s) => s === 'key', members: 'key', enables: ['key'], disables: true },
-  { name: 'trove', member: (s) => s.startsWith('tr-'), members: 'tr-*', disables: false },
-  { name: 'placement', member: (s) => s === 'placement-api', members: 'placement-api', disables: false },
+  { name: 'keystone', member: (s) => s === 'key', members: 'key', enables: ['key'], disables: true, fn: true },
+  { name: 'trove', member: prefix('tr-'), members: 'tr-*', disables: false, legacy: prefix('tr-'), fn: false },
+  {
+    name: 'placement',
+    member: (s) => s === 'placement-api',
+    members: 'placement-api',
+    disables: false,
+    fn: true,
+    fnIgnoresDisabled: true,
+  },
 ];
 
 export function serviceGroup(name: string): ServiceGroup | undefined {
@@ -124,6 +150,9 @@ export class ServiceList {
   }
 
   enable(names: readonly string[], pos: SourcePos): void {
+    // devstack decides every name against the list as it was before the statement, then appends: it appends only
+    // what is_service_enabled says is off (a project name stays as written: finish() says what it runs).
+    const add: string[] = [];
     for (const name of names) {
       const off = this.disabled.get(name);
       if (off) {
@@ -133,8 +162,10 @@ export class ServiceList {
         });
         continue;
       }
-      for (const n of serviceGroup(name)?.enables ?? [name]) this.add(n, pos);
+      // a listed name is only marked as named here last
+      if (this.names.has(name) || !this.enabledAsDevstack(name)) add.push(name);
     }
+    for (const name of add) this.add(name, pos);
     this.disableNegated();
   }
 
@@ -143,6 +174,16 @@ export class ServiceList {
       if (!this.disabled.has(name)) this.disabled.set(name, pos);
       this.remove(name);
     }
+  }
+
+  /** devstack's is_service_enabled for a name that is not listed as such: a project, or s-* through `swift`. */
+  private enabledAsDevstack(name: string): boolean {
+    const group = serviceGroup(name);
+    if (!group) return name.startsWith('s-') && this.names.has('swift');
+    const listed = [...this.names.keys()];
+    const readsDisabled = !group.fnIgnoresDisabled;
+    const fn = group.fn && !(readsDisabled && this.disabled.has(name)) && listed.some((n) => group.member(n));
+    return fn || (group.legacy !== undefined && listed.some((n) => group.legacy!(n)));
   }
 
   /** disable_service named it (DISABLED_SERVICES), or its project, or a `-name` entry. */
