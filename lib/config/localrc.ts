@@ -79,17 +79,19 @@ export function evaluateLocalrc(
       warnings.push({ message: `${name}=${value}: ${instead}`, pos });
       value = '';
     }
-    if (setting && value !== '') {
-      const problem = validateValue(setting, value);
+    const checked = appended ?? value;
+    if (setting && checked !== '') {
+      const problem = validateValue(setting, checked);
       if (problem) {
-        const shown = setting.secret ? `${name} (value not shown)` : `${name}=${value}`;
+        const shown = setting.secret
+          ? `${name} (value not shown)`
+          : `${name}${appended === undefined ? '' : '+'}=${checked}`;
         throw new ConfigError(`${shown}: ${problem}`, pos);
       }
     }
     if (canonical === 'ENABLED_SERVICES') {
       // Only the names this statement adds are checked and added: repeated `+=` lines stay linear.
-      const added = appended ?? value;
-      for (const n of splitList(added)) serviceRefs.push({ name: n.replace(/^-/, ''), pos });
+      for (const n of splitList(checked)) serviceRefs.push({ name: n.replace(/^-/, ''), pos });
       if (appended === undefined) services(pos).assign(value, pos);
       else services(pos).append(appended, pos);
       return;

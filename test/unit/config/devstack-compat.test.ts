@@ -138,6 +138,12 @@ describe('DISABLED_SERVICES semantics', () => {
     ).toContain('horizon');
   });
 
+  it('ENABLED_SERVICES+= is validated like an assignment', () => {
+    expect(errorOf(() => resolve('ENABLED_SERVICES+=",bad\u0001"')).message).toBe(
+      `${FILE}:2: ENABLED_SERVICES+=,bad\u0001: control characters are not allowed`,
+    );
+  });
+
   it('10,000 distinct enable_service lines: every name once, each checked once', () => {
     const names = Array.from({ length: 10_000 }, (_, i) => `plugin-svc-${i}`);
     const body = ['enable_plugin plugin-svc https://example.org/p', ...names.map((n) => `enable_service ${n}`)];
