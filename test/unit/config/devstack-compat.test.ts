@@ -9,6 +9,7 @@ import { loadConfig, readLocalConf, resolveConfig } from '../../../lib/config/re
 import { ensurePasswordsDetailed } from '../../../lib/config/passwords.ts';
 import { readPasswordFile } from '../../../lib/config/password-file.ts';
 import { MAX_NESTING } from '../../../lib/config/expand.ts';
+import { IGNORED_DEVSTACK_VARIABLES } from '../../../lib/config/devstack-variables.ts';
 import { stackCatalog } from '../../../lib/cli/catalog.ts';
 import { ConfigError } from '../../../lib/util/errors.ts';
 import { fakeHost, tempDir, writeConf } from './helpers.ts';
@@ -258,6 +259,11 @@ describe('devstack variables tstack ignores', () => {
       '4: IP_VERSION is a devstack setting tstack does not read: tstack runs an IPv4-only stack (no IPv6 subnets are ' +
         'seeded)',
     ]);
+  });
+
+  it('no ignored devstack variable is a tstack setting (a new row must replace its entry)', () => {
+    const both = [...IGNORED_DEVSTACK_VARIABLES.keys()].filter((n) => catalog.setting(n));
+    expect(both).toEqual([]);
   });
 
   it('Q_AGENT=ovn is accepted: the default applies and the warning says so', () => {
