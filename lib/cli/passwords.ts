@@ -8,10 +8,9 @@ import {
   type PasswordOutcome,
   type PasswordPrompter,
 } from '../config/passwords.ts';
+import { allowedCharacters, passwordProblem } from '../config/password-rules.ts';
 import type { StackConfig } from '../types/config.ts';
 import { ExitError } from '../util/errors.ts';
-
-const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** enquirer's password prompt on the given streams (fake TTY streams in tests). */
 export function enquirerPrompter(
@@ -21,8 +20,8 @@ export function enquirerPrompter(
   return {
     async ask(spec, file) {
       stdout.write(
-        `\n${spec.prompt} (${spec.name}).\nSaved to ${file} and not asked again. Any printable characters; leave ` +
-          `empty for a random one.\n`,
+        `\n${spec.prompt} (${spec.name}).\nSaved to ${file} and not asked again.\n` +
+          `${allowedCharacters(spec.name)} Leave empty for a random one.\n`,
       );
       try {
         const answer = (await Enquirer.prompt({
@@ -31,7 +30,7 @@ export function enquirerPrompter(
           message: spec.name,
           stdin,
           stdout,
-          validate: (v: string) => (CONTROL.test(v) ? 'only printable characters, please' : true),
+          validate: (v: string) => passwordProblem(spec.name, v) ?? true,
         })) as { value?: string };
         return answer.value ?? '';
       } catch {

@@ -14,6 +14,7 @@ import type { HostFacts, Setting, SettingType, SettingsCatalog } from '../types/
 import { ConfigError } from '../util/errors.ts';
 import { cidrContains, parseCidr, parseIpv4 } from './ipv4.ts';
 import { editDistance } from './service-names.ts';
+import { passwordProblem } from './password-rules.ts';
 
 /** Groups in the order --help and the README show them; a group only modules use comes after these. */
 export const SETTING_GROUPS = [
@@ -481,7 +482,7 @@ export function trueOrFalse(value: string): boolean | undefined {
   return undefined;
 }
 
-// Printable: no C0 controls and no DEL. Passwords may contain anything else.
+// No C0 controls and no DEL in plain strings; passwords have their own rules (password-rules.ts).
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 type Validator = (value: string, setting: Setting) => string | undefined;
@@ -489,7 +490,7 @@ type Validator = (value: string, setting: Setting) => string | undefined;
 /** Per type: undefined when valid, else what is expected. */
 const VALIDATORS: Record<SettingType, Validator> = {
   string: (v) => (CONTROL.test(v) ? 'control characters are not allowed' : undefined),
-  password: (v) => (CONTROL.test(v) ? 'only printable characters are allowed' : undefined),
+  password: (v, s) => passwordProblem(s.name, v),
   bool: (v) => (trueOrFalse(v) === undefined ? 'expected True or False (also 1/0, yes/no, true/false)' : undefined),
   int: (v) => (/^\d+$/.test(v) ? undefined : 'expected a whole number'),
   path: (v) => (v === '' || v.startsWith('/') ? undefined : 'expected an absolute path'),
