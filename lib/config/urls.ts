@@ -1,10 +1,10 @@
 // The URLs of the stack, each written once: the API endpoints (keystone's
-// included) and the connection URLs with credentials. Endpoints follow
-// SERVICE_PROTOCOL and put an IPv6 SERVICE_HOST in brackets. Passwords may
-// hold any printable character, so user and password are percent-encoded
-// (RFC 3986, strictly: also ! ' ( ) *, which encodeURIComponent leaves alone
-// and which confuse shell quoting and some URL parsers). SQLAlchemy and kombu
-// decode them.
+// included) and the connection URLs. Endpoints follow SERVICE_PROTOCOL and
+// put an IPv6 SERVICE_HOST in brackets. The transport URL carries
+// RABBIT_PASSWORD, percent-encoded (RFC 3986, strictly: also ! ' ( ) *, which
+// encodeURIComponent leaves alone and which confuse shell quoting and some URL
+// parsers); oslo.messaging decodes it. Database URLs carry no password at all
+// (see databaseUrl).
 
 import { isIP } from 'node:net';
 import type { StackConfig } from '../types/config.ts';
@@ -38,17 +38,25 @@ export function urlHost(host: string): string {
   return isIP(host) === 6 ? `[${host}]` : host;
 }
 
+/** Characters a path may have to sit raw in a URL query that alembic's ConfigParser also reads (no `%`, `&`, `#`). */
+const PLAIN_PATH = /^\/[A-Za-z0-9._/-]+$/;
+
 /**
- * `mysql+pymysql://user:<encoded>@DATABASE_HOST/<db>?charset=utf8`.
- * user and password default to DATABASE_USER and DATABASE_PASSWORD.
+ * `mysql+pymysql://<user>@DATABASE_HOST/<db>?charset=utf8&read_default_file=<clientFile>`:
+ * the password is not in the URL; PyMySQL reads it from the `[client]`
+ * section of `clientFile` (lib/system/mysql.ts clientOptionFile). A URL
+ * cannot carry it: keystone's db sync hands [database] connection to
+ * alembic's ConfigParser unescaped, where every `%` of a percent-encoded
+ * password is interpolation. The URL stays free of `%`: the path is
+ * written raw, so it may only hold plain characters.
  */
-export function databaseUrl(source: ValueSource, dbName: string, user?: string, password?: string): string {
-  const u = user ?? settingOf(source, 'DATABASE_USER');
-  const pw = password ?? settingOf(source, 'DATABASE_PASSWORD');
-  secret(pw);
+export function databaseUrl(source: ValueSource, dbName: string, user: string, clientFile: string): string {
+  if (!PLAIN_PATH.test(clientFile)) {
+    throw new Error(`database client file ${clientFile}: only letters, digits and . _ - / are possible`);
+  }
   const host = urlHost(settingOf(source, 'DATABASE_HOST'));
-  const userinfo = `${encodeUserinfo(u)}:${encodeUserinfo(pw)}`;
-  return `mysql+pymysql://${userinfo}@${host}/${encodeURIComponent(dbName)}?charset=utf8`;
+  const query = `charset=utf8&read_default_file=${clientFile}`;
+  return `mysql+pymysql://${encodeUserinfo(user)}@${host}/${encodeURIComponent(dbName)}?${query}`;
 }
 
 /**

@@ -1,7 +1,7 @@
 // /etc/openstack/clouds.yaml with devstack's cloud entries (write_clouds_yaml),
 // so `openstack --os-cloud devstack-admin ...` works as it does on devstack.
-// Every string is emitted double-quoted with JSON escaping, which YAML reads
-// back verbatim: a password may hold any printable character.
+// Every string is emitted as a YAML double-quoted scalar (yamlString), which
+// PyYAML reads back verbatim: a password may hold any allowed character.
 
 import { readFile } from 'node:fs/promises';
 import type { Plan, StackContext, Step } from '../types/stack.ts';
@@ -43,7 +43,18 @@ export interface CloudsYamlInput {
   clouds?: readonly CloudEntry[];
 }
 
-const str = (s: string) => JSON.stringify(s);
+/**
+ * A YAML double-quoted scalar: JSON's escapes (quote, backslash, C0
+ * controls) are YAML's too; on top, what YAML 1.1 folds as a line break
+ * (NEL, U+2028, U+2029) or refuses unescaped (DEL, C1 controls, BOM,
+ * U+FFFE/U+FFFF) becomes \uXXXX.
+ */
+export function yamlString(s: string): string {
+  const escape = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  return JSON.stringify(s).replace(/[\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/g, escape);
+}
+
+const str = yamlString;
 
 export function renderCloudsYaml(input: CloudsYamlInput): string {
   const lines = [CLOUDS_YAML_MARKER, 'clouds:'];

@@ -12,6 +12,8 @@ import { codeFrom } from '../source/index.ts';
 import type { PhaseName } from '../types/step.ts';
 import { settingGroup } from '../config/settings.ts';
 import {
+  databaseClientFile,
+  databaseClientStep,
   databaseStep,
   databaseUrl,
   debug,
@@ -148,7 +150,7 @@ export function createCinderModule(dm: DeviceMapperProbe = systemDeviceMapper): 
       'cinder-common cinder/configure_ksat boolean false',
       'cinder-api cinder/configure_api-endpoint boolean false',
     ],
-    configFiles: (plan) => [cinderConfPath(plan), CINDER_UWSGI],
+    configFiles: (plan) => [cinderConfPath(plan), CINDER_UWSGI, databaseClientFile('cinder')],
     steps: (plan) => {
       const backends = cinderBackends(plan, dm);
       const lvm = backends.filter((b) => b.type === 'lvm');
@@ -170,6 +172,7 @@ export function createCinderModule(dm: DeviceMapperProbe = systemDeviceMapper): 
               await ensureDirs(ctx, 'cinder', [STATE, `${STATE}/tmp`, `${STATE}/volumes`]);
             },
           },
+          databaseClientStep('cinder', 'cinder'),
         ],
         start: [
           databaseStep(plan, 'cinder', 'cinder', ['cinder']),

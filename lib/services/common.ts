@@ -8,8 +8,8 @@ import { binPath, venvDir } from '../source/paths.ts';
 import type { ProcessSpec } from '../types/process.ts';
 import { addSecret } from '../util/secrets.ts';
 import * as urls from '../config/urls.ts';
-import { iniDoc, mergeIni, renderIni, type IniDoc, type IniSpec } from '../util/ini.ts';
-import { dropDatabase, ensureDatabase } from '../system/mysql.ts';
+import { iniDoc, mergeIni, osloString, renderIni, type IniDoc, type IniSpec } from '../util/ini.ts';
+import { clientOptionFile, dropDatabase, ensureDatabase } from '../system/mysql.ts';
 
 /**
  * The address services listen on and advertise: SERVICE_HOST, which tstack
@@ -43,9 +43,29 @@ export function secret(plan: Plan, name: string): string {
   return v;
 }
 
-/** `mysql+pymysql://<service user>:<encoded DATABASE_PASSWORD>@DATABASE_HOST/db?charset=utf8` */
+/**
+ * The service's PyMySQL option file with its DB user and DATABASE_PASSWORD,
+ * beside its config (`/etc/<user>/`), 0640 root:<user> like the configs.
+ */
+export function databaseClientFile(user: string): string {
+  return `/etc/${user}/tstack-db.cnf`;
+}
+
+/** `mysql+pymysql://<service user>@DATABASE_HOST/db?charset=utf8&read_default_file=...`: no password inside. */
 export function databaseUrl(plan: Plan, db: string, user: string): string {
-  return osloEscape(urls.databaseUrl(plan, db, user, secret(plan, 'DATABASE_PASSWORD')));
+  return osloEscape(urls.databaseUrl(plan, db, user, databaseClientFile(user)));
+}
+
+/** A configure step writing the option file databaseUrl points at. */
+export function databaseClientStep(module: string, user: string): Step {
+  return {
+    id: `${module}:db-client`,
+    title: `database password file ${databaseClientFile(user)}`,
+    async run(ctx) {
+      const content = clientOptionFile(user, secret(ctx.plan, 'DATABASE_PASSWORD'));
+      await ctx.writeFile(databaseClientFile(user), content, { mode: 0o640, owner: 'root', group: user });
+    },
+  };
 }
 
 /** `rabbit://RABBIT_USERID:<encoded>@RABBIT_HOST:5672/` */
@@ -56,7 +76,7 @@ export function transportUrl(plan: Plan): string {
 
 /**
  * oslo.config expands `$name` in values; a literal dollar is written `$$`.
- * Passwords may contain one, so every value carrying a secret goes through this.
+ * For values that hold no secret of their own (URLs); secrets use osloString.
  */
 export function osloEscape(value: string): string {
   return value.replace(/\$/g, '$$$$');
@@ -75,7 +95,7 @@ export function serviceAuth(plan: Plan, username: string): Record<string, string
     user_domain_name: 'Default',
     project_name: plan.get('SERVICE_PROJECT_NAME'),
     username,
-    password: osloEscape(secret(plan, 'SERVICE_PASSWORD')),
+    password: osloString(secret(plan, 'SERVICE_PASSWORD')),
     region_name: urls.regionName(plan),
   };
 }
@@ -230,6 +250,8 @@ export function manageStep(o: {
   after: string[];
   user: string;
   argv: (plan: Plan) => string[][];
+  /** Extra environment (a secret that must not be an argument). */
+  env?: (plan: Plan) => Record<string, string>;
 }): Step {
   return {
     id: o.id,
@@ -238,7 +260,7 @@ export function manageStep(o: {
     async run(ctx) {
       for (const argv of o.argv(ctx.plan)) {
         const t0 = Date.now();
-        await ctx.sh.run(argv, { user: o.user, cwd: '/' });
+        await ctx.sh.run(argv, { user: o.user, cwd: '/', env: o.env?.(ctx.plan) });
         ctx.log.info(
           `${argv
             .slice(0, 3)

@@ -9,6 +9,8 @@ import { codeFrom } from '../source/index.ts';
 import { settingGroup } from '../config/settings.ts';
 import {
   apiWorkers,
+  databaseClientFile,
+  databaseClientStep,
   databaseStep,
   databaseUrl,
   debug,
@@ -73,7 +75,7 @@ export const glanceModule: ServiceModule = {
     'glance-common glance/configure_ksat boolean false',
     'glance-api glance/configure_api-endpoint boolean false',
   ],
-  configFiles: (plan) => [glanceApiConfPath(plan)],
+  configFiles: (plan) => [glanceApiConfPath(plan), databaseClientFile('glance')],
   steps: (plan) => ({
     configure: [
       {
@@ -90,6 +92,7 @@ export const glanceModule: ServiceModule = {
           ]);
         },
       },
+      databaseClientStep('glance', 'glance'),
     ],
     start: [
       databaseStep(plan, 'glance', 'glance', ['glance']),

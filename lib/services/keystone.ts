@@ -9,6 +9,8 @@ import { iniDoc, type IniDoc } from '../util/ini.ts';
 import { codeFrom } from '../source/index.ts';
 import { settingGroup } from '../config/settings.ts';
 import {
+  databaseClientFile,
+  databaseClientStep,
   databaseStep,
   databaseUrl,
   debug,
@@ -46,14 +48,21 @@ export function keystoneConf(plan: Plan): IniDoc {
   });
 }
 
-/** `keystone-manage bootstrap` argv: admin, RegionOne and the identity endpoint on SERVICE_HOST (not eth0). */
+/**
+ * `keystone-manage bootstrap` argv: admin, RegionOne and the identity endpoint on SERVICE_HOST (not eth0).
+ * The password goes in the environment (bootstrapEnv): an argument starting with `-` would be
+ * taken for an option, and argv is visible to every user in ps.
+ */
+/** keystone-manage reads OS_BOOTSTRAP_PASSWORD before --bootstrap-password. */
+export function bootstrapEnv(plan: Plan): Record<string, string> {
+  return { OS_BOOTSTRAP_PASSWORD: secret(plan, 'ADMIN_PASSWORD') };
+}
+
 export function bootstrapArgv(plan: Plan): string[] {
   const url = keystoneAuthUrl(plan);
   return [
     binPath(plan, 'keystone-manage'),
     'bootstrap',
-    '--bootstrap-password',
-    secret(plan, 'ADMIN_PASSWORD'),
     '--bootstrap-username',
     'admin',
     '--bootstrap-project-name',
@@ -105,7 +114,7 @@ export const keystoneModule: ServiceModule = {
     'keystone keystone/create-admin-tenant boolean false',
     'keystone keystone/register-endpoint boolean false',
   ],
-  configFiles: () => [KEYSTONE_CONF, KEYSTONE_UWSGI],
+  configFiles: () => [KEYSTONE_CONF, KEYSTONE_UWSGI, databaseClientFile('keystone')],
   steps: (plan) => ({
     configure: [
       {
@@ -123,6 +132,7 @@ export const keystoneModule: ServiceModule = {
           await ctx.sh.run(['install', '-d', '-o', 'keystone', '-g', 'keystone', '-m', '0750', '/var/lib/keystone']);
         },
       },
+      databaseClientStep('keystone', 'keystone'),
     ],
     init: [
       {
@@ -156,6 +166,7 @@ export const keystoneModule: ServiceModule = {
         after: ['keystone:db-sync'],
         user: 'keystone',
         argv: (p) => [bootstrapArgv(p)],
+        env: bootstrapEnv,
       }),
     ],
   }),

@@ -10,6 +10,8 @@ import type { ProcessSpec } from '../types/process.ts';
 import { iniDoc, type IniDoc } from '../util/ini.ts';
 import { codeFrom as paneCodeFrom } from '../source/index.ts';
 import {
+  databaseClientFile,
+  databaseClientStep,
   afterPanes,
   apiWorkers,
   databaseStep,
@@ -183,7 +185,7 @@ export const neutronModule: ServiceModule = {
     'neutron-common neutron/configure_nova boolean false',
     'neutron-metadata-agent neutron-metadata/configure boolean false',
   ],
-  configFiles: (plan) => Object.values(neutronFiles(plan)),
+  configFiles: (plan) => [...Object.values(neutronFiles(plan)), databaseClientFile('neutron')],
   steps: (plan) => ({
     configure: [
       {
@@ -201,6 +203,7 @@ export const neutronModule: ServiceModule = {
           await ensureDirs(ctx, 'neutron', [STATE, `${STATE}/lock`]);
         },
       },
+      ...(plan.isEnabled('q-svc') ? [databaseClientStep('neutron', 'neutron')] : []),
     ],
     start: [
       ...(plan.isEnabled('q-svc')

@@ -10,12 +10,13 @@
 // and nothing of a hypervisor is installed. VIRT_DRIVER=libvirt installs
 // nova-compute-<type> (extraPackages) and uses the real wrapper.
 
+import { isIP } from 'node:net';
 import type { Plan, ServiceModule, StackContext, Step } from '../types/stack.ts';
 import { binPath, pythonPath } from '../source/paths.ts';
 import type { ProcessSpec } from '../types/process.ts';
 import { execSql, queryColumn, sqlString } from '../system/mysql.ts';
 import * as urls from '../config/urls.ts';
-import { iniDoc, type IniDoc, type IniSpec } from '../util/ini.ts';
+import { iniDoc, osloString, type IniDoc, type IniSpec } from '../util/ini.ts';
 import { codeFrom as paneCodeFrom } from '../source/index.ts';
 import { settingGroup } from '../config/settings.ts';
 import {
@@ -27,7 +28,8 @@ import {
   enabledPanes,
   ensureDirs,
   keystoneAuthtoken,
-  osloEscape,
+  databaseClientFile,
+  databaseClientStep,
   secret,
   serviceAuth,
   serviceHost,
@@ -62,7 +64,7 @@ export function virtDriver(plan: Plan): VirtDriver {
 
 export function metadataSecret(plan: Plan): string {
   // its row defaults to SERVICE_PASSWORD
-  return osloEscape(secret(plan, 'METADATA_PROXY_SHARED_SECRET'));
+  return osloString(secret(plan, 'METADATA_PROXY_SHARED_SECRET'));
 }
 
 /** Sections common to nova.conf and the compute config. */
@@ -156,18 +158,30 @@ export function novaCpuConf(plan: Plan): IniDoc {
 }
 
 /**
- * SQL that points cell0 and cell1 at this run's URLs (what map_cell0 and
- * create_cell store, unescaped: nova reads them from the DB, not oslo.config).
+ * What cell1's mapping stores as its transport URL: nova's template, filled
+ * in from [DEFAULT] transport_url by every process that reads the mapping
+ * (nova/objects/cell_mapping.py format_mq_url). So no RABBIT_PASSWORD sits in
+ * nova_api, and a changed one needs nothing but the config file.
+ */
+export function cellTransportUrlTemplate(plan: Plan): string {
+  // nova substitutes urlparse's hostname, which has lost an IPv6 literal's brackets
+  const host = isIP(plan.get('RABBIT_HOST')) === 6 ? '[{hostname}]' : '{hostname}';
+  return `{scheme}://{username}:{password}@${host}:{port}/{path}`;
+}
+
+/**
+ * SQL that points cell0 and cell1 at this run's URLs (map_cell0 and
+ * create_cell store them from nova.conf, unquoted; nova reads them from the
+ * DB, not through oslo.config). The database URLs carry no password either:
+ * they name nova's PyMySQL option file, as nova.conf does.
  */
 export function cellMappingsSql(plan: Plan): string {
-  const pw = secret(plan, 'DATABASE_PASSWORD');
-  secret(plan, 'RABBIT_PASSWORD');
   const q = (v: string) => sqlString(v);
+  const db = (name: string) => urls.databaseUrl(plan, name, 'nova', databaseClientFile('nova'));
   return [
-    `UPDATE nova_api.cell_mappings SET database_connection = ${q(urls.databaseUrl(plan, 'nova_cell0', 'nova', pw))} ` +
-      `WHERE name = 'cell0';`,
-    `UPDATE nova_api.cell_mappings SET database_connection = ${q(urls.databaseUrl(plan, 'nova', 'nova', pw))}, ` +
-      `transport_url = ${q(urls.transportUrl(plan))} WHERE name = 'cell1';`,
+    `UPDATE nova_api.cell_mappings SET database_connection = ${q(db('nova_cell0'))} WHERE name = 'cell0';`,
+    `UPDATE nova_api.cell_mappings SET database_connection = ${q(db('nova'))}, ` +
+      `transport_url = ${q(cellTransportUrlTemplate(plan))} WHERE name = 'cell1';`,
     '',
   ].join('\n');
 }
@@ -264,7 +278,13 @@ export const novaModule: ServiceModule = {
     if (!plan.isEnabled('n-cpu') || virtDriver(plan) !== 'libvirt') return [];
     return [plan.get('LIBVIRT_TYPE') === 'qemu' ? 'nova-compute-qemu' : 'nova-compute-kvm', 'libvirt-clients'];
   },
-  configFiles: (plan) => [novaConfPath(plan), novaCpuConfPath(plan), NOVA_API_UWSGI, NOVA_METADATA_UWSGI],
+  configFiles: (plan) => [
+    novaConfPath(plan),
+    novaCpuConfPath(plan),
+    NOVA_API_UWSGI,
+    NOVA_METADATA_UWSGI,
+    databaseClientFile('nova'),
+  ],
   steps: (plan) => ({
     configure: [
       {
@@ -291,6 +311,7 @@ export const novaModule: ServiceModule = {
           await ensureDirs(ctx, 'nova', [STATE, `${STATE}/tmp`, `${STATE}/instances`]);
         },
       },
+      databaseClientStep('nova', 'nova'),
     ],
     start: [
       databaseStep(plan, 'nova', 'nova', ['nova_api', 'nova', 'nova_cell0']),
@@ -312,8 +333,8 @@ export const novaModule: ServiceModule = {
           const cells = await queryColumn(ctx.sh, 'SELECT name FROM nova_api.cell_mappings');
           if (!cells.includes('cell0')) await run(['cell_v2', 'map_cell0']);
           if (!cells.includes('cell1')) await run(['cell_v2', 'create_cell', '--name', 'cell1']);
-          // The mappings hold DB and transport URLs with the passwords of the run that made them;
-          // after a password change they must follow, or every cell access is "Access denied".
+          // create_cell stored nova.conf's URLs, transport password included: replace them with ones
+          // that hold no password (and move them along when DATABASE_HOST changes).
           await execSql(ctx.sh, cellMappingsSql(ctx.plan));
           await run(['db', 'sync']);
         },

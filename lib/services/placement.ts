@@ -6,6 +6,8 @@ import { iniDoc, type IniDoc } from '../util/ini.ts';
 import { codeFrom } from '../source/index.ts';
 import { settingGroup } from '../config/settings.ts';
 import {
+  databaseClientFile,
+  databaseClientStep,
   databaseStep,
   databaseUrl,
   debug,
@@ -67,7 +69,7 @@ export const placementModule: ServiceModule = {
     'placement-common placement/configure_ksat boolean false',
     'placement-api placement/configure_api-endpoint boolean false',
   ],
-  configFiles: () => [PLACEMENT_CONF, PLACEMENT_UWSGI],
+  configFiles: () => [PLACEMENT_CONF, PLACEMENT_UWSGI, databaseClientFile('placement')],
   steps: (plan) => ({
     configure: [
       {
@@ -85,6 +87,7 @@ export const placementModule: ServiceModule = {
           await ctx.sh.run(['install', '-d', '-o', 'placement', '-g', 'placement', '-m', '0750', '/var/lib/placement']);
         },
       },
+      ...(plan.isEnabled('placement-api') ? [databaseClientStep('placement', 'placement')] : []),
     ],
     start: plan.isEnabled('placement-api')
       ? [

@@ -3,6 +3,7 @@
 // no root password is ever handled. SQL goes through stdin: it holds the
 // password and stdin is never logged.
 
+import { createHash } from 'node:crypto';
 import type { Shell } from '../types/shell.ts';
 
 export interface DatabaseSpec {
@@ -23,6 +24,36 @@ export function sqlIdent(s: string): string {
   return '`' + s.replace(/`/g, '``') + '`';
 }
 
+/**
+ * MariaDB's mysql_native_password hash of the bytes PyMySQL sends for
+ * `password`. PyMySQL 1.0 encodes a str password as Latin-1, while
+ * `IDENTIFIED BY '<password>'` hashes the bytes the mysql client sent
+ * (UTF-8): with a non-ASCII password the two differ and every service is
+ * refused. So the user gets the hash of the Latin-1 bytes (DATABASE_PASSWORD
+ * holds nothing above U+00FF: password-rules.ts), and no password, quoted
+ * or not, is ever part of the SQL.
+ */
+export function nativePasswordHash(password: string): string {
+  const sha1 = (b: Buffer) => createHash('sha1').update(b).digest();
+  return `*${sha1(sha1(Buffer.from(password, 'latin1')))
+    .toString('hex')
+    .toUpperCase()}`;
+}
+
+/**
+ * A PyMySQL option file (`read_default_file` of the database URL) with the
+ * service's DB user and password. PyMySQL reads it with a RawConfigParser (no
+ * `%` interpolation, no inline comments), strips the value's surrounding
+ * whitespace and then one pair of matching quotes: a double-quoted value
+ * arrives verbatim, whatever it holds (spaces at either end, `#`, `;`, `=`,
+ * quotes, backslashes). Written UTF-8; the services read it under C.UTF-8.
+ * Not meant for the mysql client, whose option parser takes backslash escapes.
+ */
+export function clientOptionFile(user: string, password: string): string {
+  const header = '# Written by tstack: the database password of this service (PyMySQL read_default_file).';
+  return [header, '[client]', `user = "${user}"`, `password = "${password}"`, ''].join('\n');
+}
+
 /** Hosts the service users connect from: the socket (localhost) and TCP on loopback. */
 export const DB_USER_HOSTS = ['localhost', '127.0.0.1', '%'] as const;
 
@@ -38,8 +69,9 @@ export function ensureDatabaseSql(db: DatabaseSpec, recreate: boolean): string {
   lines.push(`CREATE DATABASE IF NOT EXISTS ${sqlIdent(db.name)} CHARACTER SET utf8;`);
   for (const host of DB_USER_HOSTS) {
     const who = `${sqlString(db.user)}@${sqlString(host)}`;
-    lines.push(`CREATE USER IF NOT EXISTS ${who} IDENTIFIED BY ${sqlString(db.password)};`);
-    lines.push(`ALTER USER ${who} IDENTIFIED BY ${sqlString(db.password)};`);
+    const hash = sqlString(nativePasswordHash(db.password));
+    lines.push(`CREATE USER IF NOT EXISTS ${who} IDENTIFIED BY PASSWORD ${hash};`);
+    lines.push(`ALTER USER ${who} IDENTIFIED BY PASSWORD ${hash};`);
     lines.push(`GRANT ALL PRIVILEGES ON ${sqlIdent(db.name)}.* TO ${who};`);
   }
   lines.push('FLUSH PRIVILEGES;');

@@ -169,3 +169,17 @@ export function applyToIniText(text: string, sections: readonly IniSection[]): s
 export function getOption(doc: IniDoc, section: string, key: string): string[] | undefined {
   return doc.find((s) => s.name === section)?.options.find((o) => o.key === key)?.values;
 }
+
+/**
+ * A secret (or any value that must reach the service verbatim) as an
+ * oslo.config value. oslo.config's parser strips the value's surrounding
+ * whitespace and then one pair of matching quotes, and later expands `$name`
+ * (`$$` is a literal dollar). So: `$` doubled, the whole value in double
+ * quotes, which keeps leading/trailing spaces and a value that itself starts
+ * and ends with a quote. Every oslo.config file tstack writes a password into
+ * uses this, and so must a future tempest.conf writer (tempest reads
+ * tempest.conf through oslo.config too).
+ */
+export function osloString(value: string): string {
+  return `"${value.replace(/\$/g, '$$$$')}"`;
+}

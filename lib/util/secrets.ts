@@ -6,7 +6,7 @@ import { shellSingleQuote } from './shell-quote.ts';
 
 const secrets = new Set<string>();
 
-/** Register a secret. Its URL-encoded and shell-quoted forms are masked too. */
+/** Register a secret. Its URL-encoded, shell-quoted, JSON and oslo.config forms are masked too. */
 export function addSecret(value: string | undefined): void {
   if (!value || value.length < 3) return; // masking "a" would shred every line
   secrets.add(value);
@@ -14,6 +14,8 @@ export function addSecret(value: string | undefined): void {
   secrets.add(encodeURIComponent(value).replace(/%20/g, '+'));
   secrets.add(shellSingleQuote(value));
   secrets.add(JSON.stringify(value).slice(1, -1));
+  // oslo.config's form (osloString): `$` doubled
+  secrets.add(value.replace(/\$/g, '$$$$'));
 }
 
 export function clearSecrets(): void {

@@ -34,7 +34,8 @@ import { novaCinderSection } from '../../../lib/services/nova.ts';
 import { makePlan, PASSWORDS } from './fixture.ts';
 
 // oslo.config expands `$name`, so a literal `$` in a password is written `$$`
-const OSLO_SERVICE_PASSWORD = PASSWORDS.SERVICE_PASSWORD.replace(/\$/g, '$$$$');
+/** As oslo.config reads it: quoted, `$` doubled. */
+const OSLO_SERVICE_PASSWORD = `"${PASSWORDS.SERVICE_PASSWORD.replace(/\$/g, '$$$$')}"`;
 
 const SERVICES = 'mysql,rabbit,memcached,key,g-api,n-api,n-cond,n-sch,n-cpu,c-api,c-sch,c-vol';
 
@@ -179,11 +180,11 @@ describe('device-mapper detection and the LVM fallback', () => {
 });
 
 describe('cinder.conf', () => {
-  it('has the database, rabbit, authtoken and nova sections with encoded passwords', () => {
+  it('has the database (password in its option file), rabbit, authtoken and nova sections', () => {
     const plan = cinderPlan();
     const doc = cinderConf(plan, cinderBackends(plan, noDm));
     expect(getOption(doc, 'database', 'connection')).toEqual([
-      `mysql+pymysql://cinder:${encodeURIComponent(PASSWORDS.DATABASE_PASSWORD)}@127.0.0.1/cinder?charset=utf8`,
+      'mysql+pymysql://cinder@127.0.0.1/cinder?charset=utf8&read_default_file=/etc/cinder/tstack-db.cnf',
     ]);
     expect(getOption(doc, 'DEFAULT', 'transport_url')).toEqual([
       `rabbit://stackrabbit:${encodeURIComponent(PASSWORDS.RABBIT_PASSWORD)}@127.0.0.1:5672/`,
@@ -360,7 +361,11 @@ describe('the cinder module', () => {
         url: 'http://127.0.0.1:8776/v3/%(project_id)s',
       }),
     ]);
-    expect(plan.services[0].configFiles!(plan)).toEqual(['/etc/cinder/cinder.conf', CINDER_UWSGI]);
+    expect(plan.services[0].configFiles!(plan)).toEqual([
+      '/etc/cinder/cinder.conf',
+      CINDER_UWSGI,
+      '/etc/cinder/tstack-db.cnf',
+    ]);
   });
 
   it('creates the volume types in the extra phase only when c-api runs', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { getOption, renderIni, parseIni, type IniDoc } from '../../../lib/util/ini.ts';
-import { keystoneConf, bootstrapArgv } from '../../../lib/services/keystone.ts';
+import { keystoneConf, bootstrapArgv, bootstrapEnv } from '../../../lib/services/keystone.ts';
 import { glanceApiConf } from '../../../lib/services/glance.ts';
 import { placementConf } from '../../../lib/services/placement.ts';
 import { novaConf, novaCpuConf, novaModule, cellMappingsSql } from '../../../lib/services/nova.ts';
@@ -20,11 +20,6 @@ import { rabbitmqEnvConf } from '../../../lib/services/rabbit.ts';
 import { makePlan, PASSWORDS } from './fixture.ts';
 
 const one = (doc: IniDoc, s: string, k: string): string | undefined => getOption(doc, s, k)?.[0];
-
-/** Every DB URL must decode back to the configured password. */
-function passwordOf(url: string): string {
-  return decodeURIComponent(new URL(url.replace(/^mysql\+pymysql:/, 'mysql:').replace(/\$\$/g, '$')).password);
-}
 
 describe('no eth0, no sqlite, no log files', () => {
   const plan = makePlan();
@@ -48,16 +43,20 @@ describe('no eth0, no sqlite, no log files', () => {
 
 describe('connection URLs', () => {
   const plan = makePlan();
-  it('encode the database password and use the service user', () => {
-    const url = one(novaConf(plan), 'database', 'connection')!;
-    expect(url.startsWith('mysql+pymysql://nova:')).toBe(true);
-    expect(url.endsWith('@127.0.0.1/nova?charset=utf8')).toBe(true);
-    expect(passwordOf(url)).toBe(PASSWORDS.DATABASE_PASSWORD);
-    expect(one(novaConf(plan), 'api_database', 'connection')).toMatch(/\/nova_api\?charset=utf8$/);
-    expect(one(keystoneConf(plan), 'database', 'connection')).toMatch(
-      /^mysql\+pymysql:\/\/keystone:.*\/keystone\?charset=utf8$/,
+  it('use the service user and name its option file instead of holding the database password', () => {
+    const cnf = (s: string) => `read_default_file=/etc/${s}/tstack-db.cnf`;
+    expect(one(novaConf(plan), 'database', 'connection')).toBe(
+      `mysql+pymysql://nova@127.0.0.1/nova?charset=utf8&${cnf('nova')}`,
     );
-    expect(one(placementConf(plan), 'placement_database', 'connection')).toMatch(/\/placement\?charset=utf8$/);
+    expect(one(novaConf(plan), 'api_database', 'connection')).toBe(
+      `mysql+pymysql://nova@127.0.0.1/nova_api?charset=utf8&${cnf('nova')}`,
+    );
+    expect(one(keystoneConf(plan), 'database', 'connection')).toBe(
+      `mysql+pymysql://keystone@127.0.0.1/keystone?charset=utf8&${cnf('keystone')}`,
+    );
+    expect(one(placementConf(plan), 'placement_database', 'connection')).toMatch(
+      /\/placement\?charset=utf8&read_default_file=\/etc\/placement\/tstack-db\.cnf$/,
+    );
   });
 
   it('encode the rabbit password in transport_url', () => {
@@ -69,9 +68,9 @@ describe('connection URLs', () => {
     expect(u.host).toBe('127.0.0.1:5672');
   });
 
-  it('double a literal $ in plain values so oslo.config does not expand it', () => {
+  it('double a literal $ so oslo.config does not expand it, and quote passwords', () => {
     expect(osloEscape('a$b')).toBe('a$$b');
-    expect(one(glanceApiConf(plan), 'keystone_authtoken', 'password')).toBe('svc$$pass');
+    expect(one(glanceApiConf(plan), 'keystone_authtoken', 'password')).toBe('"svc$$pass"');
   });
 });
 
@@ -86,7 +85,8 @@ describe('keystone', () => {
     const argv = bootstrapArgv(plan);
     expect(argv[0]).toBe('/usr/bin/keystone-manage');
     const at = (flag: string) => argv[argv.indexOf(flag) + 1];
-    expect(at('--bootstrap-password')).toBe(PASSWORDS.ADMIN_PASSWORD);
+    expect(argv).not.toContain('--bootstrap-password');
+    expect(bootstrapEnv(plan)).toEqual({ OS_BOOTSTRAP_PASSWORD: PASSWORDS.ADMIN_PASSWORD });
     expect(at('--bootstrap-region-id')).toBe('RegionOne');
     expect(at('--bootstrap-public-url')).toBe('http://127.0.0.1:5000/v3');
     expect(at('--bootstrap-internal-url')).toBe('http://127.0.0.1:5000/v3');
@@ -161,16 +161,15 @@ describe('nova', () => {
 });
 
 describe('nova cell mappings', () => {
-  it('repoints cell0 and cell1 at the current, unescaped URLs', () => {
+  it('repoints cell0 and cell1 at the current URLs, which hold no password', () => {
     const sql = cellMappingsSql(makePlan());
     const cell0 = /database_connection = '([^']*)' WHERE name = 'cell0'/.exec(sql)![1];
-    expect(cell0).toMatch(/^mysql\+pymysql:\/\/nova:.*@127\.0\.0\.1\/nova_cell0\?charset=utf8$/);
-    // stored in the DB, not read by oslo.config: no $$ escaping
-    expect(cell0).not.toContain('$$');
-    expect(decodeURIComponent(new URL(cell0.replace('mysql+pymysql:', 'mysql:')).password)).toBe(
-      PASSWORDS.DATABASE_PASSWORD,
+    expect(cell0).toBe(
+      'mysql+pymysql://nova@127.0.0.1/nova_cell0?charset=utf8&read_default_file=/etc/nova/tstack-db.cnf',
     );
-    expect(sql).toMatch(/transport_url = 'rabbit:\/\/stackrabbit:[^']*@127\.0\.0\.1:5672\/' WHERE name = 'cell1'/);
+    expect(sql).toMatch(
+      /transport_url = '\{scheme\}:\/\/\{username\}:\{password\}@\{hostname\}:\{port\}\/\{path\}' WHERE name = 'cell1'/,
+    );
   });
 });
 

@@ -8,7 +8,14 @@ import {
   countSimulatedInstalls,
   missingFromDpkgQuery,
 } from '../../../lib/system/apt.ts';
-import { dropDatabaseSql, ensureDatabase, ensureDatabaseSql, sqlIdent, sqlString } from '../../../lib/system/mysql.ts';
+import {
+  dropDatabaseSql,
+  ensureDatabase,
+  ensureDatabaseSql,
+  nativePasswordHash,
+  sqlIdent,
+  sqlString,
+} from '../../../lib/system/mysql.ts';
 import { ensureRabbitUser, parseUserList } from '../../../lib/system/rabbit.ts';
 import type { StackContext } from '../../../lib/types/stack.ts';
 import { makePlan } from '../services/fixture.ts';
@@ -142,19 +149,21 @@ describe('mysql', () => {
     const keep = ensureDatabaseSql(spec, false);
     expect(keep).not.toMatch(/DROP/);
     expect(keep).toContain('CREATE DATABASE IF NOT EXISTS `nova_api` CHARACTER SET utf8;');
-    expect(keep).toContain("CREATE USER IF NOT EXISTS 'nova'@'127.0.0.1' IDENTIFIED BY 'p\\'w';");
-    expect(keep).toContain("ALTER USER 'nova'@'localhost' IDENTIFIED BY 'p\\'w';");
+    const hash = nativePasswordHash("p'w");
+    expect(keep).toContain(`CREATE USER IF NOT EXISTS 'nova'@'127.0.0.1' IDENTIFIED BY PASSWORD '${hash}';`);
+    expect(keep).toContain(`ALTER USER 'nova'@'localhost' IDENTIFIED BY PASSWORD '${hash}';`);
     expect(keep).toContain("GRANT ALL PRIVILEGES ON `nova_api`.* TO 'nova'@'%';");
     expect(ensureDatabaseSql(spec, true).startsWith('DROP DATABASE IF EXISTS `nova_api`;')).toBe(true);
     expect(dropDatabaseSql('nova', 'nova')).toContain("DROP USER IF EXISTS 'nova'@'localhost';");
   });
 
-  it('sends SQL with the password on stdin, never on the command line', async () => {
+  it('sends SQL with the password hash on stdin, never the password, never on the command line', async () => {
     const sh = new RecordingShell((argv) => (argv.includes('-e') ? { stdout: '' } : {}));
     const r = await ensureDatabase(sh, { name: 'glance', user: 'glance', password: 'topsecret' }, false);
     expect(r).toBe('created');
     for (const c of sh.calls) expect(c.argv.join(' ')).not.toContain('topsecret');
-    expect(sh.calls[1].opts.input).toContain("IDENTIFIED BY 'topsecret'");
+    expect(sh.calls[1].opts.input).not.toContain('topsecret');
+    expect(sh.calls[1].opts.input).toContain(`IDENTIFIED BY PASSWORD '${nativePasswordHash('topsecret')}'`);
   });
 });
 
@@ -171,7 +180,7 @@ describe('rabbit', () => {
     const cmds = sh.calls.map((c) => c.argv.slice(1).join(' '));
     expect(cmds).toEqual([
       '-q list_users',
-      'add_user stackrabbit pw',
+      'add_user -- stackrabbit pw',
       'set_permissions -p / stackrabbit .* .* .*',
       'delete_user guest',
     ]);
