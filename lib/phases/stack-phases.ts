@@ -10,6 +10,8 @@
 //   extra        seeding (accounts, flavors, networks, images, clouds.yaml, openrc)
 //   post-extra, test-config   module hooks and local.conf merges
 
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Plan, Step } from '../types/stack.ts';
 import type { ProcessSpec } from '../types/process.ts';
 import { PHASES, type PhaseName } from '../types/step.ts';
@@ -34,6 +36,20 @@ export interface PhaseSources {
 /** Projects whose panes need keystone's catalog before they start. */
 const NEEDS_NO_CATALOG = new Set(['infra', 'keystone']);
 
+/** The config files of the module that owns `pane` (what its processes read). */
+export function paneConfigFiles(plan: Plan, pane: string): string[] {
+  return plan.services.find((m) => m.shortNames.includes(pane))?.configFiles?.(plan) ?? [];
+}
+
+/** sha256 over the files that exist (path and content); undefined when none does. */
+export function configDigest(files: readonly string[]): string | undefined {
+  const present = files.filter((f) => existsSync(f));
+  if (present.length === 0) return undefined;
+  const h = createHash('sha256');
+  for (const f of present) h.update(f).update('\0').update(readFileSync(f)).update('\0');
+  return h.digest('hex').slice(0, 16);
+}
+
 export function startSteps(plan: Plan, panes: PaneStarter, catalogId?: string): Step[] {
   const names = new Set(plan.processes.map((p) => p.name));
   const timeout = plan.int('SERVICE_TIMEOUT');
@@ -47,7 +63,9 @@ export function startSteps(plan: Plan, panes: PaneStarter, catalogId?: string): 
       ...(catalogId && !NEEDS_NO_CATALOG.has(p.project) ? [catalogId] : []),
     ],
     run: async () => {
-      await panes.start(p);
+      // read when the step runs: the configure phase has written the files by then
+      const digest = configDigest(paneConfigFiles(plan, p.name));
+      await panes.start(digest ? { ...p, configDigest: digest } : p);
       if (p.probe) await panes.waitReady(p.name, p.readyTimeoutSec ?? timeout);
     },
   }));

@@ -38,6 +38,12 @@ export interface ProcessSpec {
   codeFrom?: 'checkout' | 'package';
   /** Grace period between SIGTERM and SIGKILL on stop (default 10 s). */
   stopGraceSec?: number;
+  /**
+   * Digest of the config files the pane reads, as they were when it started. A
+   * running pane is restarted when it differs, so a re-run with a new password
+   * or a changed post-config block reaches the process, not only its files.
+   */
+  configDigest?: string;
 }
 
 export type PaneState = 'starting' | 'ready' | 'running' | 'crashed' | 'stopped';
