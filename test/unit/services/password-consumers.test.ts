@@ -16,7 +16,8 @@ import { bootstrapArgv, bootstrapEnv } from '../../../lib/services/keystone.ts';
 import { cellMappingsSql } from '../../../lib/services/nova.ts';
 import { pyLiteral } from '../../../lib/services/horizon.ts';
 import { ensureDatabaseSql, nativePasswordHash, sqlString, clientOptionFile } from '../../../lib/system/mysql.ts';
-import { userPasswordArgv } from '../../../lib/system/rabbit.ts';
+import { RABBITMQCTL, ensureRabbitUser } from '../../../lib/system/rabbit.ts';
+import type { RunOptions } from '../../../lib/types/shell.ts';
 import { osloString } from '../../../lib/util/ini.ts';
 import { clearSecrets, mask } from '../../../lib/util/secrets.ts';
 import { DEFAULT_SERVICES, makePlan } from './fixture.ts';
@@ -232,9 +233,20 @@ print(json.dumps(out))`;
     expect(cellMappingsSql(makePlan({ ...HOSTILE, RABBIT_HOST: 'fd00::5' }))).toContain('@[{hostname}]:{port}/');
   });
 
-  it('rabbitmqctl: user and password after --, so a password starting with - is no option', () => {
-    const argv = userPasswordArgv('change_password', 'stackrabbit', HOSTILE.RABBIT_PASSWORD);
-    expect(argv.slice(1)).toEqual(['change_password', '--', 'stackrabbit', HOSTILE.RABBIT_PASSWORD]);
+  it("rabbitmqctl: the real script as rabbitmq (Debian's root wrapper re-parses it with sh), the password after --", async () => {
+    const calls: { argv: string[]; opts?: RunOptions }[] = [];
+    const sh = {
+      run: async (argv: string[], opts?: RunOptions) => {
+        calls.push({ argv, opts });
+        return { code: 0, stdout: argv.includes('list_users') ? 'stackrabbit\t[]\n' : '', stderr: '' };
+      },
+    };
+    await ensureRabbitUser(sh, 'stackrabbit', HOSTILE.RABBIT_PASSWORD);
+    const change = calls.find((c) => c.argv.includes('change_password'))!;
+    expect(change.argv).toEqual([RABBITMQCTL, 'change_password', '--', 'stackrabbit', HOSTILE.RABBIT_PASSWORD]);
+    expect(RABBITMQCTL).toBe('/usr/lib/rabbitmq/bin/rabbitmqctl');
+    for (const c of calls)
+      expect(c.opts).toMatchObject({ user: 'rabbitmq', cwd: '/var/lib/rabbitmq', env: { HOME: '/var/lib/rabbitmq' } });
   });
 
   it('keystone-manage bootstrap: ADMIN_PASSWORD in the environment, never an argument', () => {
