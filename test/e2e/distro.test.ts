@@ -42,7 +42,7 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { shellSingleQuote } from '../../lib/config/password-file.ts';
+import { shellSingleQuote } from '../../lib/util/shell-quote.ts';
 import { paneMarker } from '../../lib/proc/launch.ts';
 import { TOP_DIR } from '../../lib/util/paths.ts';
 

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { configDigest, paneConfigFiles, startSteps } from '../../../lib/phases/stack-phases.ts';
-import type { Plan } from '../../../lib/plan/types.ts';
-import type { ProcessSpec } from '../../../lib/proc/types.ts';
+import type { Plan } from '../../../lib/types/stack.ts';
+import type { ProcessSpec } from '../../../lib/types/process.ts';
 import { sameSpec } from '../../../lib/proc/launch.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tstack-digest-'));
