@@ -103,9 +103,12 @@ const PASSWORDS = {
   // transport_url (percent-encoded), rabbitmqctl, kombu
   RABBIT_PASSWORD: `rabbit@pass:%#?&ü $x`,
   // oslo.config ($ expansion, quotes, spaces), keystone service users
-  SERVICE_PASSWORD: `svc $HOME \${x} "q" 'q' \ {} `,
+  SERVICE_PASSWORD: `svc $HOME \${x} "q" 'q' \\ {} `,
 };
-const CHANGED_PASSWORDS = { DATABASE_PASSWORD: `-db2 "q" 'q' \ %41 ñ`, RABBIT_PASSWORD: `-rab2 'q' "q" \ {} %25 ß ` };
+const CHANGED_PASSWORDS = {
+  DATABASE_PASSWORD: `-db2 "q" 'q' \\ %41 ñ`,
+  RABBIT_PASSWORD: `-rab2 'q' "q" \\ {} %25 ß `,
+};
 const passwordLines = (p: Record<string, string>) => Object.entries(p).map(([k, v]) => `${k}=${shellSingleQuote(v)}`);
 const adminPassword = PASSWORDS.ADMIN_PASSWORD;
 let changedConf: string;

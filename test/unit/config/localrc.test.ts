@@ -185,7 +185,8 @@ describe('errors name file:line', () => {
 
   it('never shows a secret value in a type error', () => {
     expect(errorOf('ADMIN_PASSWORD="a\tb"')).toBe(
-      `${FILE}:2: ADMIN_PASSWORD (value not shown): a control character (U+0009, tab) cannot be used: a password is one line in local.conf and in every config file, and must be typed at a prompt and into Horizon`,
+      `${FILE}:2: ADMIN_PASSWORD (value not shown): a control character (U+0009, tab) cannot be used: ` +
+        'a password is one line in local.conf and in every config file, and must be typed at a prompt and into Horizon',
     );
   });
 });

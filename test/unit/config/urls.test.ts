@@ -10,7 +10,7 @@ import {
 } from '../../../lib/config/urls.ts';
 import { parseLocalConf } from '../../../lib/config/localconf.ts';
 import { resolveConfig } from '../../../lib/config/resolve.ts';
-import { clearSecrets, mask, MASK } from '../../../lib/util/secrets.ts';
+import { clearSecrets, mask } from '../../../lib/util/secrets.ts';
 import { fakeHost } from './helpers.ts';
 import { stackCatalog } from '../../../lib/cli/catalog.ts';
 

@@ -27,7 +27,10 @@ const plan = {
 
 async function startedSpec(): Promise<ProcessSpec> {
   let started: ProcessSpec | undefined;
-  const [step] = startSteps(plan, { start: async (s) => void (started = s), waitReady: async () => {} });
+  const start = async (s: ProcessSpec) => {
+    started = s;
+  };
+  const [step] = startSteps(plan, { start, waitReady: async () => {} });
   await step.run({} as never);
   return started!;
 }

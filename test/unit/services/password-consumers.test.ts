@@ -139,12 +139,14 @@ print(json.dumps(out))`;
     for (const pw of [`"`, `""`, `'x'`, ` `, `$`]) {
       const f = join(dir, 'edge.conf');
       writeFileSync(f, `[a]\npassword = ${osloString(pw)}\n`);
-      expect(
-        python(
-          `${code.split('req =')[0]}\nconf = cfg.ConfigOpts(); conf.register_opt(cfg.StrOpt('password'), group='a')\nconf(args=[], default_config_files=[${JSON.stringify(f)}])\nprint(json.dumps(conf.a.password))`,
-          null,
-        ),
-      ).toBe(pw);
+      const one = [
+        'import json',
+        'from oslo_config import cfg',
+        "conf = cfg.ConfigOpts(); conf.register_opt(cfg.StrOpt('password'), group='a')",
+        `conf(args=[], default_config_files=[${JSON.stringify(f)}])`,
+        'print(json.dumps(conf.a.password))',
+      ];
+      expect(python(one.join('\n'), null)).toBe(pw);
     }
   });
 
@@ -171,11 +173,11 @@ print(json.dumps(out))`;
       },
     );
     const got = python(code, paths) as [string, string][];
-    cnfs.forEach((p, i) => expect(got[i], p).toEqual([p.split('/')[2], HOSTILE.DATABASE_PASSWORD]));
-    others.forEach((pw, i) => expect(got[cnfs.length + i]).toEqual(['u', pw]));
+    for (const [i, p] of cnfs.entries()) expect(got[i], p).toEqual([p.split('/')[2], HOSTILE.DATABASE_PASSWORD]);
+    for (const [i, pw] of others.entries()) expect(got[cnfs.length + i]).toEqual(['u', pw]);
   });
 
-  it("alembic's ConfigParser: the database URL holds no password and no %, so interpolation leaves it alone", async () => {
+  it("alembic's ConfigParser: the database URL has no password and no %, so interpolation keeps it", async () => {
     const files = await configureAll();
     const urls = [...files.values()].flatMap((t) => [...t.matchAll(/^connection = (.*)$/gm)].map((m) => m[1]));
     expect(urls.length).toBeGreaterThanOrEqual(7);
@@ -200,7 +202,8 @@ print(json.dumps(out))`;
     // é is one byte (0xE9) on the wire, not UTF-8's two
     expect(nativePasswordHash('é')).toBe(
       python(
-        `import hashlib, json; print(json.dumps('*' + hashlib.sha1(hashlib.sha1(b'\\xe9').digest()).hexdigest().upper()))`,
+        "import hashlib, json; h = hashlib.sha1(hashlib.sha1(b'\\xe9').digest()).hexdigest().upper(); " +
+          "print(json.dumps('*' + h))",
         null,
       ),
     );
@@ -228,12 +231,13 @@ print(json.dumps(out))`;
       "transport_url = '{scheme}://{username}:{password}@{hostname}:{port}/{path}' WHERE name = 'cell1'",
     );
     expect(sql).toContain(
-      "database_connection = 'mysql+pymysql://nova@127.0.0.1/nova_cell0?charset=utf8&read_default_file=/etc/nova/tstack-db.cnf'",
+      "database_connection = 'mysql+pymysql://nova@127.0.0.1/nova_cell0?charset=utf8&" +
+        "read_default_file=/etc/nova/tstack-db.cnf'",
     );
     expect(cellMappingsSql(makePlan({ ...HOSTILE, RABBIT_HOST: 'fd00::5' }))).toContain('@[{hostname}]:{port}/');
   });
 
-  it("rabbitmqctl: the real script as rabbitmq (Debian's root wrapper re-parses it with sh), the password after --", async () => {
+  it("rabbitmqctl: the real script as rabbitmq (not Debian's root wrapper: sh), password after --", async () => {
     const calls: { argv: string[]; opts?: RunOptions }[] = [];
     const sh = {
       run: async (argv: string[], opts?: RunOptions) => {
