@@ -92,7 +92,7 @@ let resolvBefore: Buffer;
 let horizonUrl: string;
 /**
  * Issue 10's matrix: each password gets characters its consumers trip over, together
- * % @ : / # ? & $ ' " space \ {} and non-ASCII letters (README "Passwords": RABBIT_PASSWORD
+ * % @ : / # ? & $ ' " space \ {} and non-ASCII letters (README "What a password may hold": RABBIT_PASSWORD
  * takes no '/', DATABASE_PASSWORD nothing above U+00FF). The re-run changes the middle two.
  */
 const PASSWORDS = {
