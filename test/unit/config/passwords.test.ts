@@ -19,6 +19,7 @@ import { MASK, clearSecrets, mask } from '../../../lib/util/secrets.ts';
 import { formatConfig } from '../../../lib/cli/commands/config.ts';
 import { fakeHost, tempDir, writeConf } from './helpers.ts';
 import { stackCatalog } from '../../../lib/cli/catalog.ts';
+import { allowedCharacters } from '../../../lib/config/password-rules.ts';
 
 const SPECIAL = `p@ss:/w%rd#?&$'" x`;
 const cleanups: (() => void)[] = [];
@@ -257,6 +258,22 @@ describe('interactive: enquirer on a (fake) terminal', () => {
     // Tab and ^A are keys to enquirer (^A moves to the start), never characters of the value.
     tty.input.write('a\tb\x01c\r');
     await expect(p).resolves.toBe('cab');
+  });
+
+  it("says what a password may hold, and refuses what a consumer cannot carry, with why ('/', rabbit)", async () => {
+    const tty = fakeTty();
+    const p = enquirerPrompter(tty.stdin, tty.stdout).ask(
+      { name: 'RABBIT_PASSWORD', neededBy: ['rabbit'], prompt: 'Rabbit' },
+      '/f',
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    tty.input.write('a/b\r');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(tty.screen()).toContain(allowedCharacters('RABBIT_PASSWORD'));
+    expect(tty.screen()).toContain("'/' cannot be used: oslo.messaging's rabbit driver");
+    // two backspaces, then an accepted answer
+    tty.input.write('\x7f\x7fc\r');
+    await expect(p).resolves.toBe('ac');
   });
 });
 
