@@ -301,7 +301,8 @@ TRIES=\${CIRROS_MD_TRIES:-20}
 rm -rf "$DS"
 mkdir -p "$DS"
 
-fetch() { wget -q -T 5 -O "$2" "$1" 2>/dev/null || { rm -f "$2"; return 1; }; }
+# busybox-static 1.35's wget crashes with -T: bound it with timeout(1) instead
+fetch() { timeout 10 wget -q -O "$2" "$1" 2>/dev/null || { rm -f "$2"; return 1; }; }
 
 # nova labels it config-2; FAT keeps labels upper case (mtools writes CONFIG-2)
 config_drive() { findfs LABEL=config-2 2>/dev/null || findfs LABEL=CONFIG-2 2>/dev/null; }

@@ -19,6 +19,13 @@ export interface QemuBootOptions {
   /** Host port forwarded to the guest's port 22 (127.0.0.1 only). */
   sshPort: number;
   consoleLog: string;
+  /**
+   * A port on 127.0.0.1 serving the metadata service's paths: the guest's
+   * 169.254.169.254:80 is forwarded there (through `busybox nc`, one per
+   * connection). qemu forwards only addresses of its own network, so that
+   * network becomes 169.254.169.0/24 (the guest gets 169.254.169.15).
+   */
+  metadataPort?: number;
   memoryMiB?: number;
   accel?: 'tcg' | 'kvm';
 }
@@ -34,8 +41,9 @@ export function qemuArgv(o: QemuBootOptions): string[] {
     '-drive', `file=${o.disk},if=virtio,format=qcow2,snapshot=on`,
   ];
   if (o.configDrive) argv.push('-drive', `file=${o.configDrive},if=virtio,format=raw,readonly=on`);
+  const md = o.metadataPort ? `,net=169.254.169.0/24,guestfwd=tcp:169.254.169.254:80-cmd:busybox nc 127.0.0.1 ${o.metadataPort}` : '';
   argv.push(
-    '-netdev', `user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:${o.sshPort}-:22`,
+    '-netdev', `user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:${o.sshPort}-:22${md}`,
     '-device', 'virtio-net-pci,netdev=n0',
     '-no-reboot',
   );

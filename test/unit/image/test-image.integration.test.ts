@@ -2,13 +2,16 @@
 // the first run, the cache in files/images afterwards), twice, to the same
 // bytes; then booted under qemu-system-x86_64 (TCG, user networking with
 // nothing routed off the host) with a config drive carrying a fresh SSH key
-// and a hostname, and logged in to as cirros with that key.
+// and a hostname, and logged in to as cirros with that key; then once more
+// with the key from a metadata service instead (an HTTP server here, reached
+// as 169.254.169.254 through qemu's guestfwd), as nova's guests get it.
 // Needs: apt-get/dpkg-deb, qemu-img, qemu-system-x86_64, ssh, ssh-keygen.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CONSOLE_MARKERS, ensureTestImage, testImageDir, type TestImage } from '../../../lib/image/test-image.ts';
@@ -21,6 +24,23 @@ const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('
 let dir: string;
 let image: TestImage;
 let guest: RunningGuest | undefined;
+let server: Server | undefined;
+
+/** Boot, then ssh in with `key` running `command`; on failure the error carries the console's last lines. */
+async function bootAndSsh(opts: { key: string; command: string; configDrive?: string; metadataPort?: number }) {
+  const consoleLog = join(dir, `console-${Date.now()}.log`);
+  const port = await freePort();
+  guest = await bootQemu({ disk: image.disk, configDrive: opts.configDrive, metadataPort: opts.metadataPort, sshPort: port, consoleLog });
+  const g = guest;
+  try {
+    const out = await waitForSsh({ port, key: opts.key, command: opts.command }, 180_000, () => g.child.exitCode === null);
+    return { ...out, guest: g, consoleLog };
+  } catch (err) {
+    const log = readFileSync(consoleLog, 'utf8');
+    await g.stop();
+    throw new Error(`${(err as Error).message}\n--- console log (last 40 lines) ---\n${log.split('\n').slice(-40).join('\n')}`);
+  }
+}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tstack-test-image-'));
@@ -28,6 +48,7 @@ beforeAll(async () => {
 }, 600_000);
 afterAll(async () => {
   await guest?.stop();
+  server?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -58,17 +79,9 @@ describe('test image', () => {
       publicKeys: { 'tstack-test': readFileSync(`${key}.pub`, 'utf8') },
       userData: '#!/bin/sh\necho "user-data says hi"\n',
     });
-    const consoleLog = join(dir, 'console.log');
-    const port = await freePort();
-    guest = await bootQemu({ disk: image.disk, configDrive: drive, sshPort: port, consoleLog });
-    const g = guest;
-    let out;
-    try {
-      out = await waitForSsh({ port, key, command: 'hostname; id -un; cat ~/.ssh/authorized_keys' }, 180_000, () => g.child.exitCode === null);
-    } catch (err) {
-      const log = readFileSync(consoleLog, 'utf8');
-      throw new Error(`${(err as Error).message}\n--- console log (last 40 lines) ---\n${log.split('\n').slice(-40).join('\n')}`);
-    }
+    const out = await bootAndSsh({ key, configDrive: drive, command: 'hostname; id -un; cat ~/.ssh/authorized_keys' });
+    const g = out.guest;
+    const consoleLog = out.consoleLog;
     const [hostname, user, authorized] = out.stdout.split('\n');
     expect(hostname).toBe('probe-vm');
     expect(user).toBe('cirros');
@@ -87,5 +100,31 @@ describe('test image', () => {
     expect(log).toContain('user-data: exit 0');
     await g.stop();
     expect(g.child.exitCode !== null || g.child.signalCode !== null).toBe(true);
+  }, 300_000);
+
+  it("without a config drive, takes hostname and key from the metadata service's OpenStack paths", async () => {
+    const key = join(dir, 'id_md');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'nova-keypair', '-f', key]);
+    const requests: string[] = [];
+    const meta = { uuid: '6f1d2c3b-0000-4000-8000-00000000abcd', hostname: 'md-vm.novalocal', name: 'md-vm', public_keys: { journey: readFileSync(`${key}.pub`, 'utf8') } };
+    server = createServer((req, res) => {
+      requests.push(req.url ?? '');
+      if (req.url === '/openstack/latest/meta_data.json') res.end(JSON.stringify(meta));
+      else {
+        res.statusCode = 404;
+        res.end('Not Found');
+      }
+    });
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', () => r()));
+    const metadataPort = (server.address() as { port: number }).port;
+    const out = await bootAndSsh({ key, metadataPort, command: 'hostname' });
+    expect(out.stdout.trim()).toBe('md-vm');
+    const log = readFileSync(out.consoleLog, 'utf8');
+    expect(log).toContain('metadata: from metadata service http://169.254.169.254 (openstack)');
+    expect(log).toContain('metadata: instance-id=6f1d2c3b-0000-4000-8000-00000000abcd hostname=md-vm');
+    expect(log).toContain('metadata: no user-data');
+    expect(requests).toContain('/openstack/latest/meta_data.json');
+    expect(requests).toContain('/openstack/latest/user_data');
+    await out.guest.stop();
   }, 300_000);
 });
