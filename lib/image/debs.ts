@@ -6,7 +6,7 @@
 
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Shell } from '../system/exec.ts';
+import type { Shell } from '../types/shell.ts';
 
 /** The kernel: Debian's metapackage, resolved to the versioned package it depends on. */
 export const KERNEL_METAPACKAGE = 'linux-image-cloud-amd64';

@@ -8,7 +8,7 @@
 
 import { rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Shell } from '../system/exec.ts';
+import type { Shell } from '../types/shell.ts';
 import { FIXED_MTIME } from './cpio.ts';
 import { syslinuxCfg } from './guest-files.ts';
 

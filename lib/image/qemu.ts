@@ -9,7 +9,7 @@ import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promis
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Shell } from '../system/exec.ts';
+import type { Shell } from '../types/shell.ts';
 import { pickCached } from './debs.ts';
 
 export interface QemuBootOptions {

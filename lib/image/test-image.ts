@@ -27,7 +27,7 @@
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readFile, readdir, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import type { Shell } from '../system/exec.ts';
+import type { Shell } from '../types/shell.ts';
 import { gzipInitramfs, writeCpio, type CpioEntry } from './cpio.ts';
 import { ensureDebs, kernelRelease, unpackDebs } from './debs.ts';
 import { buildDisk } from './disk.ts';

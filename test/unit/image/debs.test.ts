@@ -14,7 +14,7 @@ import {
   parseKernelDepends,
   pickCached,
 } from '../../../lib/image/debs.ts';
-import type { RunOptions, RunResult, Shell } from '../../../lib/system/exec.ts';
+import type { RunOptions, RunResult, Shell } from '../../../lib/types/shell.ts';
 
 class ScriptedShell implements Shell {
   calls: { argv: string[]; cwd?: string }[] = [];
