@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Plan, ServiceModule, StackContext, Step } from '../types/stack.ts';
 import type { Shell } from '../types/shell.ts';
+import { readPackageList } from '../plan/plan.ts';
 
 /**
  * debconf answers, from the modules (ServiceModule.debconf). Debian's
@@ -40,17 +41,32 @@ export async function missingPackages(sh: Shell, packages: readonly string[]): P
 }
 
 /** The apt-get command line (pure, for tests). */
-export function aptInstallArgv(packages: readonly string[]): string[] {
+export function aptInstallArgv(packages: readonly string[], opts: { recommends?: boolean } = {}): string[] {
   return [
     'apt-get',
     'install',
     '-y',
+    ...(opts.recommends === false ? ['--no-install-recommends'] : []),
     '-o',
     'Dpkg::Options::=--force-confdef',
     '-o',
     'Dpkg::Options::=--force-confold',
     ...packages,
   ];
+}
+
+/**
+ * The packages of modules that install without Recommends (libvirt: with them,
+ * libvirt-daemon and qemu-system-x86 pull in some 170 packages of GUI,
+ * GStreamer and Mesa that a headless compute host never uses).
+ */
+export function withoutRecommends(plan: Plan): Set<string> {
+  const out = new Set<string>();
+  for (const m of plan.services) {
+    if (m.installRecommends !== false) continue;
+    for (const p of [...readPackageList(plan.dirs.topDir, m.name), ...(m.extraPackages?.(plan) ?? [])]) out.add(p);
+  }
+  return out;
 }
 
 export const APT_ENV = { DEBIAN_FRONTEND: 'noninteractive', APT_LISTCHANGES_FRONTEND: 'none', NEEDRESTART_MODE: 'l' };
@@ -85,7 +101,7 @@ export function countSimulatedInstalls(output: string): number {
   return output.split('\n').filter((l) => l.startsWith('Inst ')).length;
 }
 
-async function installMissing(ctx: StackContext, packages: string[], preseed: readonly string[]): Promise<void> {
+async function installMissing(ctx: StackContext, packages: string[], preseed: readonly string[], lean: ReadonlySet<string> = new Set()): Promise<void> {
   const { sh, log } = ctx;
   const missing = await missingPackages(sh, packages);
   if (missing.length === 0) {
@@ -112,7 +128,11 @@ async function installMissing(ctx: StackContext, packages: string[], preseed: re
     await sh.run(['debconf-set-selections'], { input: preseed.join('\n') + '\n' });
     const progress = new AptProgress(total, (m) => log.info(m));
     const t0 = Date.now();
-    await sh.run(aptInstallArgv(missing), { env: APT_ENV, onLine: (l) => progress.line(l), timeoutSec: 3600 });
+    // two runs: apt's Install-Recommends applies to a whole run, not to one package
+    const usual = missing.filter((p) => !lean.has(p));
+    const bare = missing.filter((p) => lean.has(p));
+    if (usual.length) await sh.run(aptInstallArgv(usual), { env: APT_ENV, onLine: (l) => progress.line(l), timeoutSec: 3600 });
+    if (bare.length) await sh.run(aptInstallArgv(bare, { recommends: false }), { env: APT_ENV, onLine: (l) => progress.line(l), timeoutSec: 3600 });
     log.info(`apt: ${total} package(s) installed in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   } finally {
     // leave the host's own policy as it was
@@ -131,6 +151,6 @@ export function aptInstallStep(plan: Plan): Step {
     id: 'apt:install',
     title: `install ${packages.length} Debian package(s)`,
     fingerprint: `apt:${packages.join(',')}`,
-    run: (ctx) => installMissing(ctx, packages, preseed),
+    run: (ctx) => installMissing(ctx, packages, preseed, withoutRecommends(plan)),
   };
 }

@@ -7,7 +7,8 @@ import type { Command, ParsedArgs } from '../../types/command.ts';
 import { checkFlags } from '../args.ts';
 import { EXIT } from '../exit.ts';
 import { isHeadless } from '../tty.ts';
-import { loadConfig } from '../../config/resolve.ts';
+import { loadConfig, withChosenValue } from '../../config/resolve.ts';
+import { chooseLibvirtTypeFor } from '../../services/libvirt.ts';
 import { suggestSetting } from '../../config/settings.ts';
 import { askPasswords } from '../passwords.ts';
 import { writeStackEnv } from '../../config/locate.ts';
@@ -48,6 +49,19 @@ function sources(plan: Plan, panes: PhaseSources['panes']): PhaseSources {
   };
 }
 
+/**
+ * The plan, with the choices that probe the machine: the install method, and
+ * LIBVIRT_TYPE (a forced kvm that cannot run fails here, before any install).
+ */
+async function planFor(config: StackConfig, modules: readonly ServiceModule[]): Promise<Plan> {
+  const method = await chooseMethod(config, systemProbes());
+  const virt = await chooseLibvirtTypeFor(config, join(TOP_DIR, 'files'));
+  if (!virt) return buildPlan(config, method, modules);
+  const chosen = withChosenValue(config, 'LIBVIRT_TYPE', virt.type);
+  const decision = { setting: 'LIBVIRT_TYPE', value: virt.type, reason: virt.reason, pending: virt.pending, forced: virt.forced };
+  return buildPlan(chosen, method, modules, { decisions: [decision] });
+}
+
 /** local.conf (or --config), resolved with the environment and the modules' settings rows. */
 function readConfig(args: ParsedArgs, modules: readonly ServiceModule[]): StackConfig {
   const configPath = typeof args.flags.config === 'string' ? args.flags.config : undefined;
@@ -75,10 +89,11 @@ function warnNearMisses(config: StackConfig): void {
 
 /**
  * --dry-run: the plan and its phases. Nothing is written: no password is generated or saved, no probe changes
- * anything.
+ * anything
+ * (the KVM probe boots a throwaway guest and caches its answer, as a real run would).
  */
 async function dryRun(config: StackConfig, modules: readonly ServiceModule[]): Promise<number> {
-  const plan = buildPlan(config, await chooseMethod(config, systemProbes()), modules);
+  const plan = await planFor(config, modules);
   const dummyPanes = { start: async () => undefined, waitReady: async () => undefined };
   process.stdout.write(formatPlan(plan) + '\n\n' + formatPhases(buildPhases(plan, sources(plan, dummyPanes))) + '\n');
   return EXIT.ok;
@@ -98,7 +113,7 @@ function requireRoot(): void {
  */
 async function preparePlan(config: StackConfig, modules: readonly ServiceModule[], headless: boolean): Promise<Plan> {
   const answered = (await askPasswords(config, { interactive: !headless })).config;
-  const plan = buildPlan(answered, await chooseMethod(answered, systemProbes()), modules);
+  const plan = await planFor(answered, modules);
   writeStackEnv({
     dest: plan.dirs.dest,
     dataDir: plan.dirs.dataDir,
