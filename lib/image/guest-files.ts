@@ -27,7 +27,7 @@ export const CONSOLE_MARKERS = {
   network: 'network: ', // "network: eth0 10.0.0.5/26 via DHCP from ..."
   metadata: 'metadata: from ', // "metadata: from config drive /dev/sr0" / "... metadata service ..."
   ssh: 'ssh: dropbear listening on port 22',
-  login: "login as 'cirros' user. default password: 'gocubsgo'.",
+  login: "login as 'cirros' user. default password: 'gocubsgo'. use 'sudo' for root.",
 } as const;
 
 export interface GuestFileOptions {
@@ -397,8 +397,11 @@ const GROUP = `root:x:0:
 tty:x:5:
 ${GUEST_USER}:x:${GUEST_UID}:
 `;
-// cirros's hash is written by rcS at boot; root has no password (no login).
-const SHADOW = `root:*:18262:0:99999:7:::
+// cirros's hash is written by rcS at boot. root's password is empty: with a
+// setuid busybox, `su` then needs no password, which is how `sudo` (below)
+// gives cirros root without one, as CirrOS's sudoers does. dropbear refuses
+// empty passwords, so this opens no SSH login.
+const SHADOW = `root::18262:0:99999:7:::
 ${GUEST_USER}:!:18262:0:99999:7:::
 `;
 const ISSUE = `tstack test image (CirrOS-compatible) \\n \\l
@@ -407,6 +410,29 @@ ${CONSOLE_MARKERS.login}
 `;
 const PROFILE = `export PATH=/sbin:/bin:/usr/sbin:/usr/bin
 export PS1='$(whoami)@$(hostname):$(pwd)\\$ '
+`;
+
+/** CirrOS's `sudo CMD...` (and `sudo -i` / `sudo -s`) for cirros, through busybox's su. */
+export const SUDO = `#!/bin/sh
+# sudo as CirrOS has it for cirros (no password), through busybox su: root's
+# password is empty in this test image and busybox is setuid root.
+if [ "$(id -u)" = 0 ]; then
+  [ $# -gt 0 ] && exec "$@"
+  exec /bin/sh
+fi
+case "$1" in
+  '' | -i | -s) exec su -s /bin/sh root ;;
+  -*) echo "sudo: only 'sudo CMD [ARGS]', 'sudo -i' and 'sudo -s' in this image" >&2; exit 1 ;;
+esac
+# POSIXLY_CORRECT: su's getopt stops at \`root\`, leaving the command's own options alone
+POSIXLY_CORRECT=1 exec su -s /bin/sh -c 'unset POSIXLY_CORRECT; exec "$0" "$@"' root "$@"
+`;
+
+const OS_RELEASE = `PRETTY_NAME="tstack test image (CirrOS-compatible)"
+NAME="tstack-cirros"
+ID=tstack-cirros
+ID_LIKE=cirros
+HOME_URL="https://docs.openstack.org/devstack/"
 `;
 
 /** Every file and directory of the image that is not copied from a Debian package. */
@@ -423,6 +449,8 @@ export function guestFiles(opts: GuestFileOptions): CpioEntry[] {
     exe('usr/bin/cirros-metadata', METADATA_SCRIPT),
     text('lib/cirros/json.awk', JSON_AWK),
     exe('usr/bin/cirros-json', '#!/bin/sh\nexec awk -f /lib/cirros/json.awk "$@"\n'),
+    exe('usr/bin/sudo', SUDO),
+    text('etc/os-release', OS_RELEASE),
     text(`${mods}/load-order`, opts.modules.map((m) => `${m}\n`).join('')),
     text('etc/passwd', PASSWD),
     text('etc/group', GROUP),

@@ -44,8 +44,10 @@ const RECIPE = 'tstack-test-image/1';
 const DIR = 'tstack-test-image';
 
 /** The programs copied from the packages; their libraries follow from DT_NEEDED. */
-const PROGRAMS: readonly { from: string; to: string }[] = [
-  { from: 'bin/busybox', to: 'bin/busybox' },
+const PROGRAMS: readonly { from: string; to: string; mode?: number }[] = [
+  // setuid root, as in CirrOS: ping's raw socket and su (hence sudo); busybox
+  // (built with FEATURE_SUID) drops root for every applet that does not need it
+  { from: 'bin/busybox', to: 'bin/busybox', mode: 0o4755 },
   { from: 'usr/sbin/dropbear', to: 'usr/sbin/dropbear' },
   { from: 'usr/bin/dropbearkey', to: 'usr/bin/dropbearkey' },
   { from: 'usr/bin/dbclient', to: 'usr/bin/dbclient' },
@@ -203,7 +205,7 @@ export async function initramfsEntries(root: string, release: string, kernelPack
   for (const p of PROGRAMS) {
     const data = await readInside(root, p.from);
     await need(data, p.from);
-    entries.push({ path: p.to, kind: 'file', data, mode: 0o755 });
+    entries.push({ path: p.to, kind: 'file', data, mode: p.mode ?? 0o755 });
   }
   for (const [so, data] of [...libs].sort(([a], [b]) => a.localeCompare(b))) {
     entries.push({ path: `${GUEST_LIB_DIR}/${so}`, kind: 'file', data, mode: 0o755 });

@@ -99,7 +99,7 @@ describe('scripts', () => {
   };
 
   it('are valid sh for busybox (sh -n)', () => {
-    for (const p of ['init', 'etc/init.d/rcS', 'usr/share/udhcpc/default.script', 'usr/bin/cirros-metadata', 'usr/bin/cirros-json', 'lib/cirros/common.sh']) {
+    for (const p of ['init', 'etc/init.d/rcS', 'usr/share/udhcpc/default.script', 'usr/bin/cirros-metadata', 'usr/bin/cirros-json', 'usr/bin/sudo', 'lib/cirros/common.sh']) {
       const r = spawnSync('busybox', ['sh', '-n', '-c', text(p)]);
       expect(r.stderr.toString(), p).toBe('');
       expect(r.status, p).toBe(0);
@@ -126,6 +126,9 @@ describe('scripts', () => {
     expect(byPath.get('home/cirros')).toMatchObject({ kind: 'dir', uid: 1000, gid: 1000 });
     expect(text('etc/init.d/rcS')).toContain('mkpasswd -m sha512 gocubsgo');
     expect(text('etc/issue')).toContain(CONSOLE_MARKERS.login);
+    // root has no password (su, hence sudo, asks none) but cannot log in over SSH: dropbear refuses empty passwords
+    expect(text('etc/shadow').split('\n')[0]).toBe('root::18262:0:99999:7:::');
+    expect(text('usr/bin/sudo')).toContain(`POSIXLY_CORRECT=1 exec su -s /bin/sh -c 'unset POSIXLY_CORRECT; exec "$0" "$@"' root "$@"`);
   });
 
   it('boot from SYSLINUX with both consoles, ttyS0 last (it becomes /dev/console); the probe powers off', () => {

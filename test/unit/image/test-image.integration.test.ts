@@ -70,7 +70,7 @@ describe('test image', () => {
     expect(modules.indexOf('cdrom')).toBeLessThan(modules.indexOf('isofs'));
   }, 600_000);
 
-  it('boots under TCG, takes hostname and key from a config drive, runs user-data, and lets cirros in over SSH', async () => {
+  it('boots under TCG, takes hostname and key from a config drive, runs user-data, lets cirros in over SSH (sudo, ping)', async () => {
     const key = join(dir, 'id_ed25519');
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'tstack-test', '-f', key]);
     const drive = join(dir, 'config-drive.img');
@@ -79,13 +79,15 @@ describe('test image', () => {
       publicKeys: { 'tstack-test': readFileSync(`${key}.pub`, 'utf8') },
       userData: '#!/bin/sh\necho "user-data says hi"\n',
     });
-    const out = await bootAndSsh({ key, configDrive: drive, command: 'hostname; id -un; cat ~/.ssh/authorized_keys' });
+    const out = await bootAndSsh({ key, configDrive: drive, command: 'hostname; id -un; cat ~/.ssh/authorized_keys; sudo id -u; ping -c 1 -W 5 10.0.2.2 >/dev/null && echo ping-ok' });
     const g = out.guest;
     const consoleLog = out.consoleLog;
-    const [hostname, user, authorized] = out.stdout.split('\n');
+    const [hostname, user, authorized, sudoUid, ping] = out.stdout.split('\n');
     expect(hostname).toBe('probe-vm');
     expect(user).toBe('cirros');
     expect(authorized).toBe(readFileSync(`${key}.pub`, 'utf8').trim());
+    expect(sudoUid).toBe('0'); // sudo without a password, as in CirrOS
+    expect(ping).toBe('ping-ok'); // cirros may ping (qemu's gateway answers)
     console.log(`boot to SSH under TCG: ${(out.ms / 1000).toFixed(1)}s; qemu RSS ${Math.round((await g.rssKiB()) / 1024)} MiB`);
 
     // user-data runs after sshd starts: wait for its end on the console
