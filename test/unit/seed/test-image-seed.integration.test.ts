@@ -21,6 +21,9 @@ import { FakeOpenStack } from './fake-openstack.ts';
 import { fakePlan, recordingContext } from './fixtures.ts';
 
 const repoFiles = resolve(import.meta.dirname, '../../../files');
+// The plans are resolved for real: without this, IMAGE_URLS would get GitHub's CirrOS URL appended. The
+// local server's URL plays CirrOS instead (passed as the handoff's cirrosUrl).
+const noGithub = { DOWNLOAD_DEFAULT_IMAGES: 'False' };
 const sh = new SystemShell();
 
 describe('the test image in seeding', () => {
@@ -58,7 +61,7 @@ describe('the test image in seeding', () => {
 
   it('auto: CirrOS cannot be downloaded -> the built image is uploaded instead, the run is complete', async () => {
     const img = await ensureTestImage({ filesDir: repoFiles, sh });
-    const plan = fakePlan({ IMAGE_URLS: cirrosUrl, VIRT_DRIVER: 'libvirt' }, { filesDir: repoFiles });
+    const plan = fakePlan({ ...noGithub, IMAGE_URLS: cirrosUrl, VIRT_DRIVER: 'libvirt' }, { filesDir: repoFiles });
     const report = createSeedReport();
     const handoff = { mode: 'auto' as const, cirrosUrl };
     const ctx = recordingContext(plan, async () => client, sh);
@@ -85,7 +88,7 @@ describe('the test image in seeding', () => {
   }, 300_000);
 
   it('auto: nothing to do when CirrOS was seeded; always: CirrOS is not even tried', async () => {
-    const plan = fakePlan({ IMAGE_URLS: cirrosUrl }, { filesDir: repoFiles });
+    const plan = fakePlan({ ...noGithub, IMAGE_URLS: cirrosUrl }, { filesDir: repoFiles });
     const ctx = recordingContext(plan, async () => client, sh);
     const report = createSeedReport();
     await testImageStep(plan, report, { mode: 'auto', cirrosUrl }).run(ctx);
@@ -111,7 +114,7 @@ describe('the test image in seeding', () => {
           return { code: 100, stdout: '', stderr: "E: Failed to fetch http://deb.debian.org/x.deb  Temporary failure resolving 'deb.debian.org'" };
         },
       };
-      const plan = fakePlan({ IMAGE_URLS: cirrosUrl }, { filesDir: empty });
+      const plan = fakePlan({ ...noGithub, IMAGE_URLS: cirrosUrl }, { filesDir: empty });
       const ctx = recordingContext(plan, async () => client, offline);
       const report = createSeedReport();
       const handoff = { mode: 'auto' as const, cirrosUrl };
