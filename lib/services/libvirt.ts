@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import type { Plan, ServiceModule, StackContext } from '../types/stack.ts';
 import type { Shell } from '../types/shell.ts';
 import type { Logger } from '../types/logger.ts';
+import { ensureTestImage, testImageDir } from '../image/test-image.ts';
 import { chooseLibvirtType, kvmRefused, probeKvm, systemVirtTypeHost, type ProbeGuest } from './libvirt/virt-type.ts';
 
 export const LIBVIRTD_CONF = '/etc/libvirt/tstack-libvirtd.conf';
@@ -111,7 +112,7 @@ export async function stopGuests(ctx: { sh: Shell; log: Logger }): Promise<void>
 /** The probe's guest: the test image's kernel and initramfs, as the image build leaves them in files/images. */
 export function probeGuestSource(filesDir: string): () => Promise<ProbeGuest | undefined> {
   return async () => {
-    const dir = join(filesDir, 'images', 'tstack-test-image');
+    const dir = testImageDir(filesDir);
     const kernel = join(dir, 'vmlinuz');
     const initrd = join(dir, 'initrd.img');
     if (!existsSync(kernel) || !existsSync(initrd)) return undefined;
@@ -148,13 +149,22 @@ export const libvirtModule: ServiceModule = {
           // The plan had its answer (a forced kvm was checked then); only a first run, before qemu was installed, asks here.
           const decision = ctx.plan.decisions?.find((d) => d.setting === 'LIBVIRT_TYPE');
           if (!decision?.pending) return;
-          const probe = await probeKvm(systemVirtTypeHost(ctx.plan.dirs.filesDir, probeGuestSource(ctx.plan.dirs.filesDir)));
+          const filesDir = ctx.plan.dirs.filesDir;
+          // the probe boots the test image's kernel: build it now (seeding uploads the same build later)
+          await ensureTestImage({ filesDir, sh: ctx.sh, log: (l) => ctx.log.info(l) }).catch((err: unknown) =>
+            ctx.log.warn(`libvirt: no test image to probe KVM with: ${err instanceof Error ? err.message : String(err)}`),
+          );
+          const probe = await probeKvm(systemVirtTypeHost(filesDir, probeGuestSource(filesDir)));
           if (!probe) {
-            ctx.log.warn('libvirt: the KVM probe could not run (no qemu or no test kernel); guests run under TCG');
+            ctx.log.warn('libvirt: the KVM probe could not run; guests run under TCG (LIBVIRT_TYPE=qemu)');
+            Object.assign(decision, { value: 'qemu', pending: false, reason: 'the KVM probe could not run' });
             return;
           }
           if (!probe.works && decision.forced) throw kvmRefused(ctx.plan.config, probe.detail);
-          ctx.log.info(`libvirt: ${probe.detail}: LIBVIRT_TYPE=${probe.works ? 'kvm' : 'qemu'}`);
+          // settle the plan's decision: nova's compute config (configure phase) is written from it
+          const value = probe.works ? 'kvm' : 'qemu';
+          Object.assign(decision, { value, pending: false, reason: probe.detail });
+          ctx.log.info(`libvirt: ${probe.detail}: LIBVIRT_TYPE=${value}`);
         },
       },
     ],

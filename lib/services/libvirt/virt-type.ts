@@ -21,6 +21,7 @@ import { release } from 'node:os';
 import type { StackConfig } from '../../types/config.ts';
 import { ConfigError } from '../../util/errors.ts';
 import { readSetting } from '../../config/read.ts';
+import { PROBE_ARG, PROBE_MARKER } from '../../image/test-image.ts';
 
 export type LibvirtType = 'kvm' | 'qemu';
 
@@ -55,7 +56,7 @@ export const PROBE_DEADLINE_MS = 15_000;
  * The kernel printed this once it handed over to the initramfs (or found
  * none to hand over to): the guest ran its whole boot under KVM.
  */
-export const GUEST_BOOTED = /tstack-probe: init ran on|Run \/init as init process|VFS: Unable to mount root fs/;
+export const GUEST_BOOTED = new RegExp(`${PROBE_MARKER}|Run /init as init process|VFS: Unable to mount root fs`);
 
 /** qemu's command line for the probe: no disk, no network, serial console on stdout, no reboot on panic. */
 export function probeArgv(guest: ProbeGuest, cpuModel = KVM_CPU_MODEL): string[] {
@@ -73,7 +74,7 @@ export function probeArgv(guest: ProbeGuest, cpuModel = KVM_CPU_MODEL): string[]
     ...(guest.initrd ? ['-initrd', guest.initrd] : []),
     // the kernel's own messages are the proof: no `quiet`
     // tstack.probe: the test image's /init says so and powers off at once
-    '-append', 'console=ttyS0 panic=-1 tstack.probe',
+    '-append', `console=ttyS0 panic=-1 ${PROBE_ARG}`,
   ];
 }
 
