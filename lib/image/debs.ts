@@ -4,7 +4,7 @@
 // kernel package runs initramfs hooks). A later run reuses the cached .debs,
 // so the image can be rebuilt offline.
 
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Shell } from '../types/shell.ts';
 
@@ -107,7 +107,11 @@ export async function ensureDebs(sh: Shell, cacheDir: string, log: (line: string
     log(`downloading ${missing.length} package(s) into ${cacheDir}: ${missing.join(' ')}`);
     // _apt cannot write into a root-owned cache: let apt download as root instead of warning about it
     const argv = ['apt-get', 'download', '-q', '-o', 'APT::Sandbox::User=root', ...missing];
-    const r = await sh.run(argv, { cwd: cacheDir, allowFailure: true, timeoutSec: 600 });
+    // into a private dir first: a concurrent build must never read a .deb apt is still writing
+    const part = await mkdtemp(join(cacheDir, '.download-'));
+    const r = await sh.run(argv, { cwd: part, allowFailure: true, timeoutSec: 600 });
+    if (r.code === 0) for (const f of await readdir(part)) if (f.endsWith('.deb')) await rename(join(part, f), join(cacheDir, f));
+    await rm(part, { recursive: true, force: true });
     if (r.code !== 0) {
       const tail = (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ');
       throw new DebFetchError(

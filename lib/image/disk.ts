@@ -35,7 +35,7 @@ export interface DiskInputs {
   workDir: string;
 }
 
-/** Write the raw disk, then `qcow2` from it; returns the qcow2's size in bytes. */
+/** Write the raw disk in `workDir`, then `qcow2` from it (in place: the caller renames it); returns its size. */
 export async function buildDisk(sh: Shell, inp: DiskInputs, qcow2: string): Promise<number> {
   const kernelBytes = (await stat(inp.kernel)).size;
   const initrdBytes = (await stat(inp.initrd)).size;
@@ -60,7 +60,7 @@ export async function buildDisk(sh: Shell, inp: DiskInputs, qcow2: string): Prom
   await run(['mcopy', '-m', '-i', raw, inp.initrd, '::/initrd.img']);
   await run(['mcopy', '-m', '-i', raw, cfg, '::/syslinux.cfg']);
   await rm(qcow2, { force: true });
-  const r = await sh.run(['qemu-img', 'convert', '-f', 'raw', '-O', 'qcow2', raw, `${qcow2}.part`], {
+  const r = await sh.run(['qemu-img', 'convert', '-f', 'raw', '-O', 'qcow2', raw, qcow2], {
     allowFailure: true,
     timeoutSec: 120,
   });
@@ -68,7 +68,6 @@ export async function buildDisk(sh: Shell, inp: DiskInputs, qcow2: string): Prom
     const why = r.code === 127 || /ENOENT|not found/i.test(r.stderr) ? 'qemu-img is not installed (apt-get install qemu-utils)' : r.stderr.trim();
     throw new Error(`cannot convert the test image to qcow2: ${why}`);
   }
-  await sh.run(['mv', '-f', `${qcow2}.part`, qcow2]);
   await rm(raw, { force: true });
   return (await stat(qcow2)).size;
 }

@@ -25,7 +25,7 @@
 // archive on the first run only.
 
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readFile, readdir, realpath, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, readdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { Shell } from '../types/shell.ts';
 import { gzipInitramfs, writeCpio, type CpioEntry } from './cpio.ts';
@@ -123,8 +123,10 @@ export async function ensureTestImage(opts: TestImageOptions): Promise<TestImage
     return result(true, (await stat(out.disk)).size);
   }
 
-  const work = join(dir, 'work');
-  await rm(work, { recursive: true, force: true });
+  // A private work dir, and outputs renamed into place: builds running at once
+  // (two test files, a stack and a benchmark) neither clobber nor half-read each other.
+  await mkdir(dir, { recursive: true });
+  const work = await mkdtemp(join(dir, 'work-'));
   const root = join(work, 'root');
   await mkdir(root, { recursive: true });
   try {
@@ -138,11 +140,14 @@ export async function ensureTestImage(opts: TestImageOptions): Promise<TestImage
     await copyFile(join(root, 'boot', `vmlinuz-${release}`), join(work, 'vmlinuz'));
     log(`test image: initramfs of ${entries.length} entries, ${mib(initrd.length)} gzipped, ${modules.length} kernel modules (${secs(t)})`);
     t = Date.now();
-    const diskBytes = await buildDisk(opts.sh, { kernel: join(work, 'vmlinuz'), initrd: join(work, 'initrd.img'), toolsRoot: root, workDir: work }, out.disk);
-    await copyFile(join(work, 'vmlinuz'), out.kernel);
-    await copyFile(join(work, 'initrd.img'), out.initrd);
+    const disk = join(work, 'disk.qcow2');
+    const diskBytes = await buildDisk(opts.sh, { kernel: join(work, 'vmlinuz'), initrd: join(work, 'initrd.img'), toolsRoot: root, workDir: work }, disk);
     const manifest: Manifest = { key, kernelRelease: release, packages, modules };
-    await writeFile(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
+    await writeFile(join(work, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+    await rename(join(work, 'vmlinuz'), out.kernel);
+    await rename(join(work, 'initrd.img'), out.initrd);
+    await rename(disk, out.disk);
+    await rename(join(work, 'manifest.json'), manifestPath);
     log(`test image: ${out.disk}, ${mib(diskBytes)} qcow2 (${secs(t)})`);
     return result(false, diskBytes);
   } finally {

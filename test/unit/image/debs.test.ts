@@ -2,7 +2,7 @@
 // is asked at all, and what an offline run without a cache says.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -18,10 +18,10 @@ import type { RunOptions, RunResult, Shell } from '../../../lib/types/shell.ts';
 
 class ScriptedShell implements Shell {
   calls: { argv: string[]; cwd?: string }[] = [];
-  constructor(private answer: (argv: string[]) => RunResult) {}
+  constructor(private answer: (argv: string[], cwd?: string) => RunResult) {}
   async run(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
     this.calls.push({ argv, cwd: opts.cwd });
-    return this.answer(argv);
+    return this.answer(argv, opts.cwd);
   }
 }
 
@@ -65,13 +65,18 @@ describe('ensureDebs', () => {
 
   it('downloads only what the cache lacks, into the cache', async () => {
     fill(['linux-image-6.1.0-50-cloud-amd64', ...IMAGE_PACKAGES.filter((p) => p !== 'mtools')]);
-    const sh = new ScriptedShell((argv) => {
-      if (argv[1] === 'download') writeFileSync(join(cache, 'mtools_4.0.32-1_amd64.deb'), '');
+    // apt-get download writes into its working directory
+    const sh = new ScriptedShell((argv, cwd) => {
+      if (argv[1] === 'download') writeFileSync(join(cwd!, 'mtools_4.0.32-1_amd64.deb'), '');
       return { code: 0, stdout: '', stderr: '' };
     });
     const lines: string[] = [];
     const r = await ensureDebs(sh, cache, (l) => lines.push(l));
-    expect(sh.calls).toEqual([{ argv: ['apt-get', 'download', '-q', '-o', 'APT::Sandbox::User=root', 'mtools'], cwd: cache }]);
+    expect(sh.calls.map((c) => c.argv)).toEqual([['apt-get', 'download', '-q', '-o', 'APT::Sandbox::User=root', 'mtools']]);
+    // ... a private directory in the cache, so a concurrent build never reads a half-written .deb
+    expect(sh.calls[0].cwd!.startsWith(join(cache, '.download-'))).toBe(true);
+    expect(readdirSync(cache).sort()).toEqual(readdirSync(cache).filter((f) => f.endsWith('.deb')).sort());
+    expect(r.debs.get('mtools')).toBe(join(cache, 'mtools_4.0.32-1_amd64.deb'));
     expect(r.downloaded).toEqual(['mtools']);
     expect(lines[0]).toBe(`downloading 1 package(s) into ${cache}: mtools`);
   });
