@@ -67,7 +67,7 @@ async function main(): Promise<void> {
       const port = await freePort();
       const consoleLog = join(dir, `console-${i}.log`);
       const t0 = performance.now();
-      const guest = await bootQemu({ disk: built.disk, configDrive: drive, sshPort: port, consoleLog, memoryMiB });
+      const guest = await bootQemu({ disk: built.disk, configDrive: { path: drive, format: 'vfat' }, sshPort: port, consoleLog, memoryMiB });
       try {
         await waitForSsh({ port, key, command: 'hostname' }, 300_000, () => guest.child.exitCode === null);
         const ms = performance.now() - t0;

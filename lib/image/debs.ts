@@ -105,21 +105,7 @@ export async function ensureDebs(sh: Shell, cacheDir: string, log: (line: string
       missing.unshift(kernelPackage);
     }
     log(`downloading ${missing.length} package(s) into ${cacheDir}: ${missing.join(' ')}`);
-    // _apt cannot write into a root-owned cache: let apt download as root instead of warning about it
-    const argv = ['apt-get', 'download', '-q', '-o', 'APT::Sandbox::User=root', ...missing];
-    // into a private dir first: a concurrent build must never read a .deb apt is still writing
-    const part = await mkdtemp(join(cacheDir, '.download-'));
-    const r = await sh.run(argv, { cwd: part, allowFailure: true, timeoutSec: 600 });
-    if (r.code === 0) for (const f of await readdir(part)) if (f.endsWith('.deb')) await rename(join(part, f), join(cacheDir, f));
-    await rm(part, { recursive: true, force: true });
-    if (r.code !== 0) {
-      const tail = (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ');
-      throw new DebFetchError(
-        `cannot download the packages the test image is built from (${argv.join(' ')}: ${tail}). ` +
-          `Run once with access to the Debian archive (the .debs are then cached in ${cacheDir}), ` +
-          `copy ${missing.join(', ')} .deb files there, or set IMAGE_URLS to an image you have`,
-      );
-    }
+    await downloadDebs(sh, cacheDir, missing);
     downloaded.push(...missing);
     cached = await cachedNow();
   }
@@ -130,6 +116,37 @@ export async function ensureDebs(sh: Shell, cacheDir: string, log: (line: string
     debs.set(p, join(cacheDir, f));
   }
   return { kernelPackage, debs, downloaded };
+}
+
+/** `apt-get download` of `packages` into `cacheDir`; the error says how to do without the archive. */
+async function downloadDebs(sh: Shell, cacheDir: string, packages: readonly string[]): Promise<void> {
+  // _apt cannot write into a root-owned cache: let apt download as root instead of warning about it
+  const argv = ['apt-get', 'download', '-q', '-o', 'APT::Sandbox::User=root', ...packages];
+  // into a private dir first: a concurrent build must never read a .deb apt is still writing
+  const part = await mkdtemp(join(cacheDir, '.download-'));
+  const r = await sh.run(argv, { cwd: part, allowFailure: true, timeoutSec: 600 });
+  if (r.code === 0) for (const f of await readdir(part)) if (f.endsWith('.deb')) await rename(join(part, f), join(cacheDir, f));
+  await rm(part, { recursive: true, force: true });
+  if (r.code !== 0) {
+    const tail = (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ');
+    throw new DebFetchError(
+      `cannot download the packages the test image is built from (${argv.join(' ')}: ${tail}). ` +
+        `Run once with access to the Debian archive (the .debs are then cached in ${cacheDir}), ` +
+        `copy ${packages.join(', ')} .deb files there, or set IMAGE_URLS to an image you have`,
+    );
+  }
+}
+
+/** One more package's .deb in the cache (a tool for tests, e.g. genisoimage), downloaded once. */
+export async function ensureDeb(sh: Shell, cacheDir: string, pkg: string): Promise<string> {
+  await mkdir(cacheDir, { recursive: true });
+  let f = pickCached(await readdir(cacheDir)).get(pkg);
+  if (!f) {
+    await downloadDebs(sh, cacheDir, [pkg]);
+    f = pickCached(await readdir(cacheDir)).get(pkg);
+    if (!f) throw new DebFetchError(`apt-get download left no ${pkg}_*.deb in ${cacheDir}`);
+  }
+  return join(cacheDir, f);
 }
 
 function lastLine(s: string): string {

@@ -10,12 +10,15 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Shell } from '../types/shell.ts';
-import { pickCached } from './debs.ts';
+import { ensureDeb, pickCached } from './debs.ts';
 
 export interface QemuBootOptions {
   disk: string;
-  /** A config drive image (raw), attached as a second virtio disk. */
-  configDrive?: string;
+  /**
+   * A config drive as libvirt attaches nova's: iso9660 (nova's default format)
+   * on the i440fx IDE CD-ROM, vfat as a second virtio disk.
+   */
+  configDrive?: { path: string; format: ConfigDriveFormat };
   /** Host port forwarded to the guest's port 22 (127.0.0.1 only). */
   sshPort: number;
   consoleLog: string;
@@ -40,7 +43,8 @@ export function qemuArgv(o: QemuBootOptions): string[] {
     '-serial', `file:${o.consoleLog}`,
     '-drive', `file=${o.disk},if=virtio,format=qcow2,snapshot=on`,
   ];
-  if (o.configDrive) argv.push('-drive', `file=${o.configDrive},if=virtio,format=raw,readonly=on`);
+  if (o.configDrive?.format === 'vfat') argv.push('-drive', `file=${o.configDrive.path},if=virtio,format=raw,readonly=on`);
+  if (o.configDrive?.format === 'iso9660') argv.push('-drive', `file=${o.configDrive.path},if=ide,media=cdrom,format=raw,readonly=on`);
   const md = o.metadataPort ? `,net=169.254.169.0/24,guestfwd=tcp:169.254.169.254:80-cmd:busybox nc 127.0.0.1 ${o.metadataPort}` : '';
   argv.push(
     '-netdev', `user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:${o.sshPort}-:22${md}`,
@@ -158,6 +162,8 @@ export async function waitForSsh(o: SshOptions, deadlineMs: number, alive: () =>
   throw new Error(`no SSH within ${deadlineMs / 1000}s (last: ${last || 'no answer'})`);
 }
 
+export type ConfigDriveFormat = 'iso9660' | 'vfat';
+
 export interface ConfigDrive {
   hostname: string;
   publicKeys: Record<string, string>;
@@ -166,24 +172,35 @@ export interface ConfigDrive {
 }
 
 /**
- * A vfat config drive like nova's (label config-2, openstack/latest/), made with
- * mtools unpacked from the test image's .deb cache (`debsDir`).
+ * A config drive like nova's (label config-2, openstack/latest/): vfat made
+ * with mtools, iso9660 with genisoimage (nova's mkisofs), both run from .debs
+ * in the test image's cache (`debsDir`; genisoimage is downloaded once).
  */
-export async function makeConfigDrive(sh: Shell, debsDir: string, path: string, cd: ConfigDrive): Promise<void> {
-  const mtools = pickCached(await readdir(debsDir)).get('mtools');
-  if (!mtools) throw new Error(`no mtools .deb in ${debsDir}: build the test image first`);
+export async function makeConfigDrive(sh: Shell, debsDir: string, path: string, cd: ConfigDrive, format: ConfigDriveFormat = 'vfat'): Promise<void> {
+  const tool = format === 'vfat' ? 'mtools' : 'genisoimage';
+  // mtools came with the image's packages; genisoimage is fetched for this (nova's n-cpu host would have it)
+  const cached = pickCached(await readdir(debsDir)).get('mtools');
+  if (format === 'vfat' && !cached) throw new Error(`no mtools .deb in ${debsDir}: build the test image first`);
+  const deb = format === 'vfat' ? join(debsDir, cached!) : await ensureDeb(sh, debsDir, tool);
   const work = await mkdtemp(join(tmpdir(), 'tstack-configdrive-'));
   try {
-    await sh.run(['dpkg-deb', '-x', join(debsDir, mtools), join(work, 'tools')]);
-    const latest = join(work, 'openstack', 'latest');
+    await sh.run(['dpkg-deb', '-x', deb, join(work, 'tools')]);
+    const top = join(work, 'drive');
+    const latest = join(top, 'openstack', 'latest');
     await mkdir(latest, { recursive: true });
     const meta = { uuid: cd.uuid ?? '00000000-0000-4000-8000-000000000001', hostname: cd.hostname, name: cd.hostname.split('.')[0], public_keys: cd.publicKeys };
     await writeFile(join(latest, 'meta_data.json'), JSON.stringify(meta));
     if (cd.userData !== undefined) await writeFile(join(latest, 'user_data'), cd.userData);
-    const env = { PATH: `${join(work, 'tools/usr/bin')}:${process.env.PATH ?? '/usr/bin:/bin'}`, MTOOLSRC: '/dev/null', MTOOLS_SKIP_CHECK: '1' };
+    const bin = join(work, 'tools/usr/bin');
     await rm(path, { force: true });
+    if (format === 'iso9660') {
+      // nova's mkisofs options (nova/virt/configdrive.py)
+      await sh.run([join(bin, 'genisoimage'), '-o', path, '-ldots', '-allow-lowercase', '-allow-multidot', '-l', '-quiet', '-J', '-r', '-V', 'config-2', top]);
+      return;
+    }
+    const env = { PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`, MTOOLSRC: '/dev/null', MTOOLS_SKIP_CHECK: '1' };
     await sh.run(['mformat', '-i', path, '-C', '-T', '4096', '-v', 'config-2', '::'], { env });
-    await sh.run(['mcopy', '-s', '-i', path, join(work, 'openstack'), '::/'], { env });
+    await sh.run(['mcopy', '-s', '-i', path, join(top, 'openstack'), '::/'], { env });
   } finally {
     await rm(work, { recursive: true, force: true });
   }

@@ -15,7 +15,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CONSOLE_MARKERS, ensureTestImage, testImageDir, type TestImage } from '../../../lib/image/test-image.ts';
-import { bootQemu, freePort, makeConfigDrive, waitForSsh, type RunningGuest } from '../../../lib/image/qemu.ts';
+import { bootQemu, freePort, makeConfigDrive, waitForSsh, type ConfigDriveFormat, type RunningGuest } from '../../../lib/image/qemu.ts';
 import { SystemShell } from '../../../lib/system/exec.ts';
 
 const filesDir = resolve(import.meta.dirname, '../../../files');
@@ -27,7 +27,7 @@ let guest: RunningGuest | undefined;
 let server: Server | undefined;
 
 /** Boot, then ssh in with `key` running `command`; on failure the error carries the console's last lines. */
-async function bootAndSsh(opts: { key: string; command: string; configDrive?: string; metadataPort?: number }) {
+async function bootAndSsh(opts: { key: string; command: string; configDrive?: { path: string; format: ConfigDriveFormat }; metadataPort?: number }) {
   const consoleLog = join(dir, `console-${Date.now()}.log`);
   const port = await freePort();
   guest = await bootQemu({ disk: image.disk, configDrive: opts.configDrive, metadataPort: opts.metadataPort, sshPort: port, consoleLog });
@@ -70,16 +70,20 @@ describe('test image', () => {
     expect(modules.indexOf('cdrom')).toBeLessThan(modules.indexOf('isofs'));
   }, 600_000);
 
-  it('boots under TCG, takes hostname and key from a config drive, runs user-data, lets cirros in over SSH (sudo, ping)', async () => {
-    const key = join(dir, 'id_ed25519');
+  // iso9660 is nova's default config_drive_format (a CD-ROM on IDE under libvirt's i440fx), vfat the other
+  it.each([
+    ['iso9660', /metadata: from config drive \/dev\/sr0/],
+    ['vfat', /metadata: from config drive \/dev\/vd/],
+  ] as const)('boots under TCG, takes hostname and key from a %s config drive, runs user-data, lets cirros in (sudo, ping)', async (format, device) => {
+    const key = join(dir, `id_${format}`);
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'tstack-test', '-f', key]);
-    const drive = join(dir, 'config-drive.img');
+    const drive = join(dir, `config-drive.${format}`);
     await makeConfigDrive(sh, join(testImageDir(filesDir), 'debs'), drive, {
       hostname: 'probe-vm.novalocal',
       publicKeys: { 'tstack-test': readFileSync(`${key}.pub`, 'utf8') },
       userData: '#!/bin/sh\necho "user-data says hi"\n',
-    });
-    const out = await bootAndSsh({ key, configDrive: drive, command: 'hostname; id -un; cat ~/.ssh/authorized_keys; sudo id -u; ping -c 1 -W 5 10.0.2.2 >/dev/null && echo ping-ok' });
+    }, format);
+    const out = await bootAndSsh({ key, configDrive: { path: drive, format }, command: 'hostname; id -un; cat ~/.ssh/authorized_keys; sudo id -u; ping -c 1 -W 5 10.0.2.2 >/dev/null && echo ping-ok' });
     const g = out.guest;
     const consoleLog = out.consoleLog;
     const [hostname, user, authorized, sudoUid, ping] = out.stdout.split('\n');
@@ -88,14 +92,14 @@ describe('test image', () => {
     expect(authorized).toBe(readFileSync(`${key}.pub`, 'utf8').trim());
     expect(sudoUid).toBe('0'); // sudo without a password, as in CirrOS
     expect(ping).toBe('ping-ok'); // cirros may ping (qemu's gateway answers)
-    console.log(`boot to SSH under TCG: ${(out.ms / 1000).toFixed(1)}s; qemu RSS ${Math.round((await g.rssKiB()) / 1024)} MiB`);
+    console.log(`${format} config drive: boot to SSH under TCG: ${(out.ms / 1000).toFixed(1)}s; qemu RSS ${Math.round((await g.rssKiB()) / 1024)} MiB`);
 
     // user-data runs after sshd starts: wait for its end on the console
     const deadline = Date.now() + 30_000;
     let log = '';
     while (Date.now() < deadline && !(log = readFileSync(consoleLog, 'utf8')).includes('user-data: exit')) await new Promise((r) => setTimeout(r, 500));
     expect(log).toContain(`${CONSOLE_MARKERS.network}eth0 10.0.2.15/24 via DHCP`);
-    expect(log).toMatch(/metadata: from config drive \/dev\/vd/);
+    expect(log).toMatch(device);
     expect(log).toContain('metadata: 1 public key(s) (tstack-test)');
     expect(log).toContain(CONSOLE_MARKERS.ssh);
     expect(log).toContain('user-data: user-data says hi');
