@@ -118,7 +118,10 @@ export function writeCpio(entries: readonly CpioEntry[]): Buffer {
   return Buffer.concat(chunks);
 }
 
-/** gzip with a zero mtime in its header (Node writes none), so the bytes depend only on the archive. */
+/**
+ * gzip with a zero mtime in its header (Node writes none), so the bytes depend
+ * only on the archive. Level 6: level 9 took 5x as long for 0.2% less.
+ */
 export function gzipInitramfs(cpio: Buffer): Buffer {
-  return gzipSync(cpio, { level: 9 });
+  return gzipSync(cpio, { level: 6 });
 }

@@ -4,6 +4,7 @@
 // kernel package runs initramfs hooks). A later run reuses the cached .debs,
 // so the image can be rebuilt offline.
 
+import { statSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Shell } from '../types/shell.ts';
@@ -153,7 +154,17 @@ function lastLine(s: string): string {
   return s.trim().split('\n').pop() || 'no output';
 }
 
-/** Unpack every .deb into `root` (no maintainer scripts run; nothing is installed). */
+/**
+ * Unpack every .deb into `root` (no maintainer scripts run; nothing is
+ * installed). The biggest (the kernel) unpacks beside the others, one by one.
+ */
 export async function unpackDebs(sh: Shell, debs: Iterable<string>, root: string): Promise<void> {
-  for (const deb of debs) await sh.run(['dpkg-deb', '-x', deb, root], { timeoutSec: 300 });
+  const [big, ...rest] = [...debs].sort((a, b) => statSync(b).size - statSync(a).size);
+  const unpack = (deb: string) => sh.run(['dpkg-deb', '-x', deb, root], { timeoutSec: 300 });
+  await Promise.all([
+    big ? unpack(big) : undefined,
+    (async () => {
+      for (const deb of rest) await unpack(deb);
+    })(),
+  ]);
 }
