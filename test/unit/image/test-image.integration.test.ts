@@ -111,19 +111,9 @@ describe('test image', () => {
   it("without a config drive, takes hostname and key from the metadata service's OpenStack paths", async () => {
     const key = join(dir, 'id_md');
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'nova-keypair', '-f', key]);
-    const requests: string[] = [];
     const meta = { uuid: '6f1d2c3b-0000-4000-8000-00000000abcd', hostname: 'md-vm.novalocal', name: 'md-vm', public_keys: { journey: readFileSync(`${key}.pub`, 'utf8') } };
-    server = createServer((req, res) => {
-      requests.push(req.url ?? '');
-      if (req.url === '/openstack/latest/meta_data.json') res.end(JSON.stringify(meta));
-      else {
-        res.statusCode = 404;
-        res.end('Not Found');
-      }
-    });
-    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', () => r()));
-    const metadataPort = (server.address() as { port: number }).port;
-    const out = await bootAndSsh({ key, metadataPort, command: 'hostname' });
+    const { port, requests } = await metadataServer({ '/openstack/latest/meta_data.json': JSON.stringify(meta) });
+    const out = await bootAndSsh({ key, metadataPort: port, command: 'hostname' });
     expect(out.stdout.trim()).toBe('md-vm');
     const log = readFileSync(out.consoleLog, 'utf8');
     expect(log).toContain('metadata: from metadata service http://169.254.169.254 (openstack)');
@@ -133,4 +123,44 @@ describe('test image', () => {
     expect(requests).toContain('/openstack/latest/user_data');
     await out.guest.stop();
   }, 300_000);
+
+  it("falls back to EC2's paths (several keys, user-data) when the OpenStack ones are missing", async () => {
+    const key = join(dir, 'id_ec2');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'ec2-key', '-f', key]);
+    const other = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMLf5ZCx/6WyYIpEoHg+3gyZcn5LHMYq2qVONDaOQJGV other@host';
+    const { port, requests } = await metadataServer({
+      '/latest/meta-data/hostname': 'ec2-vm.example.internal',
+      '/latest/meta-data/instance-id': 'i-0123456789',
+      '/latest/meta-data/public-keys/': '0=first\n1=second', // no final newline, as EC2 serves it
+      '/latest/meta-data/public-keys/0/openssh-key': readFileSync(`${key}.pub`, 'utf8'),
+      '/latest/meta-data/public-keys/1/openssh-key': other,
+      '/latest/user-data': 'plain text, not a script\n',
+    });
+    const out = await bootAndSsh({ key, metadataPort: port, command: 'hostname; wc -l < .ssh/authorized_keys' });
+    expect(out.stdout.split('\n').slice(0, 2)).toEqual(['ec2-vm', '2']);
+    const log = readFileSync(out.consoleLog, 'utf8');
+    expect(log).toContain('metadata: from metadata service http://169.254.169.254 (ec2)');
+    expect(log).toContain('metadata: instance-id=i-0123456789 hostname=ec2-vm');
+    expect(log).toContain('metadata: 2 public key(s) (first second)');
+    expect(log).toContain('metadata: user-data 25 bytes');
+    expect(requests.slice(0, 2)).toEqual(['/openstack/latest/meta_data.json', '/latest/meta-data/hostname']);
+    await out.guest.stop();
+  }, 300_000);
 });
+
+/** An HTTP server on 127.0.0.1 answering `paths` (404 otherwise), recording what was asked. */
+async function metadataServer(paths: Record<string, string>): Promise<{ port: number; requests: string[] }> {
+  server?.close();
+  const requests: string[] = [];
+  server = createServer((req, res) => {
+    requests.push(req.url ?? '');
+    const body = paths[req.url ?? ''];
+    if (body !== undefined) res.end(body);
+    else {
+      res.statusCode = 404;
+      res.end('Not Found');
+    }
+  });
+  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', () => r()));
+  return { port: (server.address() as { port: number }).port, requests };
+}
