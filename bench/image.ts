@@ -51,8 +51,14 @@ async function main(): Promise<void> {
   rows.push(['build from cached .debs', s(rebuildMs)]);
   const [, reuseMs] = await timed(() => ensureTestImage({ filesDir, sh }));
   rows.push(['reuse of the cached image', s(reuseMs)]);
-  rows.push(['image (qcow2)', `${(built.diskBytes / MiB).toFixed(1)} MiB (target < 40 MB: ${built.diskBytes < 40e6 ? 'met' : 'MISSED'})`]);
-  rows.push(['  kernel / initramfs', `${(statSync(built.kernel).size / MiB).toFixed(1)} MiB / ${(statSync(built.initrd).size / MiB).toFixed(1)} MiB`]);
+  rows.push([
+    'image (qcow2)',
+    `${(built.diskBytes / MiB).toFixed(1)} MiB (target < 40 MB: ${built.diskBytes < 40e6 ? 'met' : 'MISSED'})`,
+  ]);
+  rows.push([
+    '  kernel / initramfs',
+    `${(statSync(built.kernel).size / MiB).toFixed(1)} MiB / ${(statSync(built.initrd).size / MiB).toFixed(1)} MiB`,
+  ]);
 
   const dir = mkdtempSync(join(tmpdir(), 'tstack-bench-boot-'));
   try {
@@ -67,12 +73,21 @@ async function main(): Promise<void> {
       const port = await freePort();
       const consoleLog = join(dir, `console-${i}.log`);
       const t0 = performance.now();
-      const guest = await bootQemu({ disk: built.disk, configDrive: { path: drive, format: 'vfat' }, sshPort: port, consoleLog, memoryMiB });
+      const guest = await bootQemu({
+        disk: built.disk,
+        configDrive: { path: drive, format: 'vfat' },
+        sshPort: port,
+        consoleLog,
+        memoryMiB,
+      });
       try {
         await waitForSsh({ port, key, command: 'hostname' }, 300_000, () => guest.child.exitCode === null);
         const ms = performance.now() - t0;
         const rss = await guest.rssKiB();
-        rows.push([`boot ${i} to SSH under TCG (-m ${memoryMiB})`, `${s(ms)} (target <= 60 s: ${ms <= 60_000 ? 'met' : 'MISSED'})`]);
+        rows.push([
+          `boot ${i} to SSH under TCG (-m ${memoryMiB})`,
+          `${s(ms)} (target <= 60 s: ${ms <= 60_000 ? 'met' : 'MISSED'})`,
+        ]);
         rows.push([`  guest qemu RSS at SSH`, `${(rss / 1024).toFixed(0)} MiB`]);
       } finally {
         await guest.stop();

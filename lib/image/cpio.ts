@@ -47,7 +47,8 @@ export function layout(entries: readonly CpioEntry[]): CpioEntry[] {
       const dir = parts.slice(0, i).join('/');
       const have = byPath.get(dir);
       if (!have) byPath.set(dir, { path: dir, kind: 'dir' });
-      else if (have.kind !== 'dir') throw new Error(`initramfs path /${dir} is a ${have.kind} but /${path} is inside it`);
+      else if (have.kind !== 'dir')
+        throw new Error(`initramfs path /${dir} is a ${have.kind} but /${path} is inside it`);
     }
   }
   return [...byPath.values()].sort((a, b) => compareBytes(a.path, b.path));
@@ -57,11 +58,35 @@ function compareBytes(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
 
-function header(fields: { ino: number; mode: number; uid: number; gid: number; nlink: number; size: number; rmaj: number; rmin: number; namesize: number }): string {
+function header(fields: {
+  ino: number;
+  mode: number;
+  uid: number;
+  gid: number;
+  nlink: number;
+  size: number;
+  rmaj: number;
+  rmin: number;
+  namesize: number;
+}): string {
   const hex = (n: number) => n.toString(16).padStart(8, '0');
   return (
     '070701' +
-    [fields.ino, fields.mode, fields.uid, fields.gid, fields.nlink, FIXED_MTIME, fields.size, 0, 0, fields.rmaj, fields.rmin, fields.namesize, 0]
+    [
+      fields.ino,
+      fields.mode,
+      fields.uid,
+      fields.gid,
+      fields.nlink,
+      FIXED_MTIME,
+      fields.size,
+      0,
+      0,
+      fields.rmaj,
+      fields.rmin,
+      fields.namesize,
+      0,
+    ]
       .map(hex)
       .join('')
   );
@@ -114,7 +139,11 @@ export function writeCpio(entries: readonly CpioEntry[]): Buffer {
     push(header({ ino, mode, uid, gid, nlink, size: data.length, rmaj, rmin, namesize }), name, data);
   }
   const trailer = 'TRAILER!!!';
-  push(header({ ino: 0, mode: 0, uid: 0, gid: 0, nlink: 1, size: 0, rmaj: 0, rmin: 0, namesize: trailer.length + 1 }), trailer, Buffer.alloc(0));
+  push(
+    header({ ino: 0, mode: 0, uid: 0, gid: 0, nlink: 1, size: 0, rmaj: 0, rmin: 0, namesize: trailer.length + 1 }),
+    trailer,
+    Buffer.alloc(0),
+  );
   return Buffer.concat(chunks);
 }
 

@@ -126,7 +126,8 @@ async function downloadDebs(sh: Shell, cacheDir: string, packages: readonly stri
   // into a private dir first: a concurrent build must never read a .deb apt is still writing
   const part = await mkdtemp(join(cacheDir, '.download-'));
   const r = await sh.run(argv, { cwd: part, allowFailure: true, timeoutSec: 600 });
-  if (r.code === 0) for (const f of await readdir(part)) if (f.endsWith('.deb')) await rename(join(part, f), join(cacheDir, f));
+  if (r.code === 0)
+    for (const f of await readdir(part)) if (f.endsWith('.deb')) await rename(join(part, f), join(cacheDir, f));
   await rm(part, { recursive: true, force: true });
   if (r.code !== 0) {
     const tail = (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ');

@@ -24,7 +24,23 @@ export function diskSizeMiB(fileBytes: number): number {
 
 /** mformat's arguments for a superfloppy of `mib` MiB (64 heads x 32 sectors: one MiB per cylinder). */
 export function mformatArgv(image: string, mib: number): string[] {
-  return ['mformat', '-i', image, '-C', '-T', String(mib * 2048), '-h', '64', '-s', '32', '-N', VOLUME_SERIAL, '-v', VOLUME_LABEL, '::'];
+  return [
+    'mformat',
+    '-i',
+    image,
+    '-C',
+    '-T',
+    String(mib * 2048),
+    '-h',
+    '64',
+    '-s',
+    '32',
+    '-N',
+    VOLUME_SERIAL,
+    '-v',
+    VOLUME_LABEL,
+    '::',
+  ];
 }
 
 export interface DiskInputs {
@@ -65,7 +81,10 @@ export async function buildDisk(sh: Shell, inp: DiskInputs, qcow2: string): Prom
     timeoutSec: 120,
   });
   if (r.code !== 0) {
-    const why = r.code === 127 || /ENOENT|not found/i.test(r.stderr) ? 'qemu-img is not installed (apt-get install qemu-utils)' : r.stderr.trim();
+    const why =
+      r.code === 127 || /ENOENT|not found/i.test(r.stderr)
+        ? 'qemu-img is not installed (apt-get install qemu-utils)'
+        : r.stderr.trim();
     throw new Error(`cannot convert the test image to qcow2: ${why}`);
   }
   await rm(raw, { force: true });

@@ -72,7 +72,10 @@ export function modinfo(buf: Buffer, what = 'module'): Map<string, string[]> {
 
 /** Module names as the kernel knows them: file names may use `-` where the name has `_` (virtio-rng.ko). */
 export function moduleName(fileOrName: string): string {
-  return fileOrName.replace(/^.*\//, '').replace(/\.ko(\.(xz|zst|gz))?$/, '').replace(/-/g, '_');
+  return fileOrName
+    .replace(/^.*\//, '')
+    .replace(/\.ko(\.(xz|zst|gz))?$/, '')
+    .replace(/-/g, '_');
 }
 
 /** The modules `module` needs loaded first (`depends=`), as module names. */

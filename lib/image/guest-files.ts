@@ -96,7 +96,11 @@ sysctl -q -w net.ipv4.ping_group_range="0 2147483647"
 
 loaded=0
 while IFS= read -r m; do
-  if insmod "/lib/modules/$(uname -r)/$m.ko" 2>/dev/null; then loaded=$((loaded + 1)); else say "modules: $m failed to load"; fi
+  if insmod "/lib/modules/$(uname -r)/$m.ko" 2>/dev/null; then
+    loaded=$((loaded + 1))
+  else
+    say "modules: $m failed to load"
+  fi
 done </lib/modules/$(uname -r)/load-order
 say "modules: $loaded of ${opts.modules.length} loaded"
 
@@ -132,12 +136,18 @@ for t in ed25519 ecdsa; do
   keys="$keys -r $f"
 done
 # shellcheck disable=SC2086
-if dropbear $keys -p 22 -P /run/dropbear.pid; then say "${CONSOLE_MARKERS.ssh}"; else say "ssh: dropbear failed to start"; fi
+if dropbear $keys -p 22 -P /run/dropbear.pid; then
+  say "${CONSOLE_MARKERS.ssh}"
+else
+  say "ssh: dropbear failed to start"
+fi
 say "-----BEGIN SSH HOST KEY FINGERPRINTS-----"
 for f in /etc/dropbear/dropbear_*_host_key; do say_output "" sh -c "dropbearkey -y -f $f | grep -i fingerprint"; done
 say "-----END SSH HOST KEY FINGERPRINTS-----"
 say "-----BEGIN SSH HOST KEY KEYS-----"
-for f in /etc/dropbear/dropbear_*_host_key; do say_output "" sh -c "dropbearkey -y -f $f | grep -E '^(ecdsa-|ssh-)'"; done
+for f in /etc/dropbear/dropbear_*_host_key; do
+  say_output "" sh -c "dropbearkey -y -f $f | grep -E '^(ecdsa-|ssh-)'"
+done
 say "-----END SSH HOST KEY KEYS-----"
 
 ud=/run/cirros/datasource/user-data
@@ -145,7 +155,8 @@ if [ -s "$ud" ] && [ "$(head -c 2 "$ud")" = "#!" ]; then
   cp "$ud" /run/cirros/user-data.run
   chmod 0755 /run/cirros/user-data.run
   say "user-data: running the script ($(wc -c <"$ud") bytes)"
-  { /run/cirros/user-data.run; echo $? >/run/cirros/user-data.rc; } 2>&1 | while IFS= read -r line; do say "user-data: $line"; done
+  { /run/cirros/user-data.run; echo $? >/run/cirros/user-data.rc; } 2>&1 |
+    while IFS= read -r line; do say "user-data: $line"; done
   say "user-data: exit $(cat /run/cirros/user-data.rc)"
 elif [ -s "$ud" ]; then
   say "user-data: $(wc -c <"$ud") bytes, not a script (kept in $ud)"
@@ -179,7 +190,11 @@ case "$1" in
       # shellcheck disable=SC2086
       set -- $staticroutes
       while [ $# -ge 2 ]; do
-        if [ "$2" = 0.0.0.0 ]; then ip route replace "$1" dev "$interface"; else ip route replace "$1" via "$2" dev "$interface"; fi
+        if [ "$2" = 0.0.0.0 ]; then
+          ip route replace "$1" dev "$interface"
+        else
+          ip route replace "$1" via "$2" dev "$interface"
+        fi
         shift 2
       done
     elif [ -n "$router" ]; then
@@ -189,7 +204,8 @@ case "$1" in
       [ -n "$domain" ] && echo "search $domain"
       for d in $dns; do echo "nameserver $d"; done
     } >/etc/resolv.conf
-    say "network: $interface $ip/\${mask:-?} via DHCP from \${serverid:-?} (router \${router:-none}, dns \${dns:-none}, mtu \${mtu:-default}, lease \${lease:-?}s)"
+    say "network: $interface $ip/\${mask:-?} via DHCP from \${serverid:-?}" \\
+      "(router \${router:-none}, dns \${dns:-none}, mtu \${mtu:-default}, lease \${lease:-?}s)"
     ;;
   leasefail | nak)
     say "network: $interface: DHCP $1"
@@ -229,7 +245,11 @@ function str(    out, c, e, v, chunk) {
     if (e == "n") out = out "\\n"
     else if (e == "t") out = out " "
     else if (e == "r" || e == "b" || e == "f") out = out ""
-    else if (e == "u") { v = hexval(substr(s, p, 4)); p += 4; out = out ((v >= 32 && v < 127) ? sprintf("%c", v) : "?") }
+    else if (e == "u") {
+      v = hexval(substr(s, p, 4))
+      p += 4
+      out = out ((v >= 32 && v < 127) ? sprintf("%c", v) : "?")
+    }
     else out = out e
   }
   fail("unterminated string")
@@ -312,7 +332,8 @@ from_config_drive() {
   mkdir -p "$mnt"
   mount -o ro "$1" "$mnt" 2>/dev/null || { say "metadata: cannot mount the config drive $1"; return 1; }
   ok=1
-  if [ -f "$mnt/openstack/latest/meta_data.json" ] && cirros-json <"$mnt/openstack/latest/meta_data.json" >"$DS/meta_data.flat"; then
+  md="$mnt/openstack/latest/meta_data.json"
+  if [ -f "$md" ] && cirros-json <"$md" >"$DS/meta_data.flat"; then
     ok=0
     [ -f "$mnt/openstack/latest/user_data" ] && cp "$mnt/openstack/latest/user_data" "$DS/user-data"
   fi
@@ -329,7 +350,9 @@ from_openstack() {
 from_ec2() {
   fetch "$MD/latest/meta-data/hostname" "$DS/ec2-hostname" || return 1
   printf 'hostname\\t%s\\n' "$(cat "$DS/ec2-hostname")" >"$DS/meta_data.flat"
-  fetch "$MD/latest/meta-data/instance-id" "$DS/ec2-id" && printf 'uuid\\t%s\\n' "$(cat "$DS/ec2-id")" >>"$DS/meta_data.flat"
+  if fetch "$MD/latest/meta-data/instance-id" "$DS/ec2-id"; then
+    printf 'uuid\\t%s\\n' "$(cat "$DS/ec2-id")" >>"$DS/meta_data.flat"
+  fi
   if fetch "$MD/latest/meta-data/public-keys/" "$DS/ec2-keys"; then
     while IFS='=' read -r idx name || [ -n "$idx" ]; do
       [ -n "$idx" ] || continue
@@ -381,12 +404,18 @@ chmod 0700 "$home/.ssh"
 chmod 0600 "$home/.ssh/authorized_keys"
 chown -R ${GUEST_USER}:${GUEST_USER} "$home/.ssh"
 nkeys=$(grep -c . "$home/.ssh/authorized_keys")
-names=$(awk -F'\\t' 'index($1, "public_keys.") == 1 { n = substr($1, 13); if (!(n in seen)) { seen[n]; printf "%s%s", sep, n; sep = " " } }' "$DS/meta_data.flat")
+names=$(awk -F'\\t' 'index($1, "public_keys.") == 1 && !((n = substr($1, 13)) in seen) {
+  seen[n]; printf "%s%s", sep, n; sep = " "
+}' "$DS/meta_data.flat")
 
 say "${CONSOLE_MARKERS.metadata}$src"
 say "metadata: instance-id=$(get uuid) hostname=$host"
 say "metadata: $nkeys public key(s)\${names:+ ($names)} -> $home/.ssh/authorized_keys"
-if [ -s "$DS/user-data" ]; then say "metadata: user-data $(wc -c <"$DS/user-data") bytes"; else say "metadata: no user-data"; fi
+if [ -s "$DS/user-data" ]; then
+  say "metadata: user-data $(wc -c <"$DS/user-data") bytes"
+else
+  say "metadata: no user-data"
+fi
 exit 0
 `;
 
@@ -463,7 +492,9 @@ export function guestFiles(opts: GuestFileOptions): CpioEntry[] {
     { path: 'dev/console', kind: 'chardev', major: 5, minor: 1, mode: 0o600 },
     { path: 'bin/sh', kind: 'symlink', target: 'busybox' },
     { path: 'var/run', kind: 'symlink', target: '../run' },
-    ...['bin', 'sbin', 'usr/bin', 'usr/sbin', 'proc', 'sys', 'run', 'mnt', 'var/log', 'etc/dropbear'].map((path): CpioEntry => ({ path, kind: 'dir' })),
+    ...['bin', 'sbin', 'usr/bin', 'usr/sbin', 'proc', 'sys', 'run', 'mnt', 'var/log', 'etc/dropbear'].map(
+      (path): CpioEntry => ({ path, kind: 'dir' }),
+    ),
     { path: 'tmp', kind: 'dir', mode: 0o1777 },
     { path: 'root', kind: 'dir', mode: 0o700 },
     { path: `home/${GUEST_USER}`, kind: 'dir', mode: 0o755, uid: GUEST_UID, gid: GUEST_UID },

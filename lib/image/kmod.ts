@@ -38,7 +38,8 @@ export function loadOrder(wanted: readonly string[], src: ModuleSource): string[
   const visit = (name: string, chain: string[]) => {
     const s = state.get(name);
     if (s === 'done') return;
-    if (s === 'visiting') throw new Error(`kernel modules depend on each other in a cycle: ${[...chain, name].join(' -> ')}`);
+    if (s === 'visiting')
+      throw new Error(`kernel modules depend on each other in a cycle: ${[...chain, name].join(' -> ')}`);
     if (src.builtin(name)) {
       state.set(name, 'done');
       return;

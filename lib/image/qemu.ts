@@ -36,19 +36,31 @@ export interface QemuBootOptions {
 export function qemuArgv(o: QemuBootOptions): string[] {
   const argv = [
     'qemu-system-x86_64',
-    '-machine', `pc,accel=${o.accel ?? 'tcg'}`,
-    '-m', String(o.memoryMiB ?? 256),
-    '-smp', '1',
-    '-display', 'none',
-    '-serial', `file:${o.consoleLog}`,
-    '-drive', `file=${o.disk},if=virtio,format=qcow2,snapshot=on`,
+    '-machine',
+    `pc,accel=${o.accel ?? 'tcg'}`,
+    '-m',
+    String(o.memoryMiB ?? 256),
+    '-smp',
+    '1',
+    '-display',
+    'none',
+    '-serial',
+    `file:${o.consoleLog}`,
+    '-drive',
+    `file=${o.disk},if=virtio,format=qcow2,snapshot=on`,
   ];
-  if (o.configDrive?.format === 'vfat') argv.push('-drive', `file=${o.configDrive.path},if=virtio,format=raw,readonly=on`);
-  if (o.configDrive?.format === 'iso9660') argv.push('-drive', `file=${o.configDrive.path},if=ide,media=cdrom,format=raw,readonly=on`);
-  const md = o.metadataPort ? `,net=169.254.169.0/24,guestfwd=tcp:169.254.169.254:80-cmd:busybox nc 127.0.0.1 ${o.metadataPort}` : '';
+  if (o.configDrive?.format === 'vfat')
+    argv.push('-drive', `file=${o.configDrive.path},if=virtio,format=raw,readonly=on`);
+  if (o.configDrive?.format === 'iso9660')
+    argv.push('-drive', `file=${o.configDrive.path},if=ide,media=cdrom,format=raw,readonly=on`);
+  const md = o.metadataPort
+    ? `,net=169.254.169.0/24,guestfwd=tcp:169.254.169.254:80-cmd:busybox nc 127.0.0.1 ${o.metadataPort}`
+    : '';
   argv.push(
-    '-netdev', `user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:${o.sshPort}-:22${md}`,
-    '-device', 'virtio-net-pci,netdev=n0',
+    '-netdev',
+    `user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:${o.sshPort}-:22${md}`,
+    '-device',
+    'virtio-net-pci,netdev=n0',
     '-no-reboot',
   );
   return argv;
@@ -71,7 +83,9 @@ export async function bootQemu(o: QemuBootOptions): Promise<RunningGuest> {
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   await new Promise<void>((resolve, reject) => {
     child.once('spawn', () => resolve());
-    child.once('error', (e) => reject(new Error(`cannot start qemu-system-x86_64 (apt-get install qemu-system-x86): ${e.message}`)));
+    child.once('error', (e) =>
+      reject(new Error(`cannot start qemu-system-x86_64 (apt-get install qemu-system-x86): ${e.message}`)),
+    );
   });
   const pid = child.pid!;
   return {
@@ -93,7 +107,8 @@ export async function bootQemu(o: QemuBootOptions): Promise<RunningGuest> {
       }, 5000);
       await exited;
       clearTimeout(t);
-      if (stderr.trim() && child.exitCode !== 0 && child.signalCode !== 'SIGTERM') throw new Error(`qemu: ${stderr.trim()}`);
+      if (stderr.trim() && child.exitCode !== 0 && child.signalCode !== 'SIGTERM')
+        throw new Error(`qemu: ${stderr.trim()}`);
     },
   };
 }
@@ -120,13 +135,20 @@ export interface SshOptions {
 /** One ssh attempt with a short timeout; never asks anything, trusts the fresh host key. */
 export function sshOnce(o: SshOptions, timeoutMs = 15_000): Promise<{ code: number; stdout: string; stderr: string }> {
   const args = [
-    '-i', o.key,
-    '-p', String(o.port),
-    '-o', 'BatchMode=yes',
-    '-o', 'StrictHostKeyChecking=no',
-    '-o', 'UserKnownHostsFile=/dev/null',
-    '-o', 'LogLevel=ERROR',
-    '-o', 'ConnectTimeout=5',
+    '-i',
+    o.key,
+    '-p',
+    String(o.port),
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'StrictHostKeyChecking=no',
+    '-o',
+    'UserKnownHostsFile=/dev/null',
+    '-o',
+    'LogLevel=ERROR',
+    '-o',
+    'ConnectTimeout=5',
     `${o.user ?? 'cirros'}@127.0.0.1`,
     o.command,
   ];
@@ -149,7 +171,11 @@ export function sshOnce(o: SshOptions, timeoutMs = 15_000): Promise<{ code: numb
 }
 
 /** Retry ssh until it works or `deadlineMs` passes; returns the output and the time it took. */
-export async function waitForSsh(o: SshOptions, deadlineMs: number, alive: () => boolean = () => true): Promise<{ stdout: string; ms: number }> {
+export async function waitForSsh(
+  o: SshOptions,
+  deadlineMs: number,
+  alive: () => boolean = () => true,
+): Promise<{ stdout: string; ms: number }> {
   const start = Date.now();
   let last = '';
   while (Date.now() - start < deadlineMs) {
@@ -176,7 +202,13 @@ export interface ConfigDrive {
  * with mtools, iso9660 with genisoimage (nova's mkisofs), both run from .debs
  * in the test image's cache (`debsDir`; genisoimage is downloaded once).
  */
-export async function makeConfigDrive(sh: Shell, debsDir: string, path: string, cd: ConfigDrive, format: ConfigDriveFormat = 'vfat'): Promise<void> {
+export async function makeConfigDrive(
+  sh: Shell,
+  debsDir: string,
+  path: string,
+  cd: ConfigDrive,
+  format: ConfigDriveFormat = 'vfat',
+): Promise<void> {
   const tool = format === 'vfat' ? 'mtools' : 'genisoimage';
   // mtools came with the image's packages; genisoimage is fetched for this (nova's n-cpu host would have it)
   const cached = pickCached(await readdir(debsDir)).get('mtools');
@@ -188,17 +220,40 @@ export async function makeConfigDrive(sh: Shell, debsDir: string, path: string, 
     const top = join(work, 'drive');
     const latest = join(top, 'openstack', 'latest');
     await mkdir(latest, { recursive: true });
-    const meta = { uuid: cd.uuid ?? '00000000-0000-4000-8000-000000000001', hostname: cd.hostname, name: cd.hostname.split('.')[0], public_keys: cd.publicKeys };
+    const meta = {
+      uuid: cd.uuid ?? '00000000-0000-4000-8000-000000000001',
+      hostname: cd.hostname,
+      name: cd.hostname.split('.')[0],
+      public_keys: cd.publicKeys,
+    };
     await writeFile(join(latest, 'meta_data.json'), JSON.stringify(meta));
     if (cd.userData !== undefined) await writeFile(join(latest, 'user_data'), cd.userData);
     const bin = join(work, 'tools/usr/bin');
     await rm(path, { force: true });
     if (format === 'iso9660') {
       // nova's mkisofs options (nova/virt/configdrive.py)
-      await sh.run([join(bin, 'genisoimage'), '-o', path, '-ldots', '-allow-lowercase', '-allow-multidot', '-l', '-quiet', '-J', '-r', '-V', 'config-2', top]);
+      await sh.run([
+        join(bin, 'genisoimage'),
+        '-o',
+        path,
+        '-ldots',
+        '-allow-lowercase',
+        '-allow-multidot',
+        '-l',
+        '-quiet',
+        '-J',
+        '-r',
+        '-V',
+        'config-2',
+        top,
+      ]);
       return;
     }
-    const env = { PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`, MTOOLSRC: '/dev/null', MTOOLS_SKIP_CHECK: '1' };
+    const env = {
+      PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+      MTOOLSRC: '/dev/null',
+      MTOOLS_SKIP_CHECK: '1',
+    };
     await sh.run(['mformat', '-i', path, '-C', '-T', '4096', '-v', 'config-2', '::'], { env });
     await sh.run(['mcopy', '-s', '-i', path, join(top, 'openstack'), '::/'], { env });
   } finally {

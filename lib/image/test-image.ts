@@ -33,7 +33,7 @@ import { ensureDebs, kernelRelease, unpackDebs } from './debs.ts';
 import { buildDisk } from './disk.ts';
 import { moduleDepends, moduleName, neededLibraries } from './elf.ts';
 import { GUEST_MODULES, loadOrder, parseModulesBuiltin } from './kmod.ts';
-import { KERNEL_CMDLINE, PROBE_ARG, PROBE_MARKER, guestFiles, syslinuxCfg } from './guest-files.ts';
+import { KERNEL_CMDLINE, guestFiles, syslinuxCfg } from './guest-files.ts';
 
 export { KERNEL_CMDLINE, PROBE_ARG, PROBE_MARKER, CONSOLE_MARKERS, GUEST_USER, GUEST_PASSWORD } from './guest-files.ts';
 
@@ -98,15 +98,29 @@ interface Manifest {
 export async function ensureTestImage(opts: TestImageOptions): Promise<TestImage> {
   const log = opts.log ?? (() => {});
   const dir = testImageDir(opts.filesDir);
-  const out = { disk: join(dir, `${TEST_IMAGE_NAME}.qcow2`), kernel: join(dir, 'vmlinuz'), initrd: join(dir, 'initrd.img') };
+  const out = {
+    disk: join(dir, `${TEST_IMAGE_NAME}.qcow2`),
+    kernel: join(dir, 'vmlinuz'),
+    initrd: join(dir, 'initrd.img'),
+  };
   await requireTools(opts.sh);
   const resolved = await ensureDebs(opts.sh, join(dir, 'debs'), log);
   const release = kernelRelease(resolved.kernelPackage);
   const packages = [...resolved.debs.values()].map((p) => p.replace(/^.*\//, '')).sort();
   const key = recipeKey(release, packages);
   const manifestPath = join(dir, 'manifest.json');
-  const previous = await readFile(manifestPath, 'utf8').then((t) => JSON.parse(t) as Manifest, () => undefined);
-  const have = await Promise.all(Object.values(out).map((p) => stat(p).then((s) => s.size > 0, () => false)));
+  const previous = await readFile(manifestPath, 'utf8').then(
+    (t) => JSON.parse(t) as Manifest,
+    () => undefined,
+  );
+  const have = await Promise.all(
+    Object.values(out).map((p) =>
+      stat(p).then(
+        (s) => s.size > 0,
+        () => false,
+      ),
+    ),
+  );
   const result = (cached: boolean, diskBytes: number): TestImage => ({
     name: TEST_IMAGE_NAME,
     ...out,
@@ -138,10 +152,17 @@ export async function ensureTestImage(opts: TestImageOptions): Promise<TestImage
     const initrd = gzipInitramfs(writeCpio(entries));
     await writeFile(join(work, 'initrd.img'), initrd);
     await copyFile(join(root, 'boot', `vmlinuz-${release}`), join(work, 'vmlinuz'));
-    log(`test image: initramfs of ${entries.length} entries, ${mib(initrd.length)} gzipped, ${modules.length} kernel modules (${secs(t)})`);
+    log(
+      `test image: initramfs of ${entries.length} entries, ${mib(initrd.length)} gzipped, ` +
+        `${modules.length} kernel modules (${secs(t)})`,
+    );
     t = Date.now();
     const disk = join(work, 'disk.qcow2');
-    const diskBytes = await buildDisk(opts.sh, { kernel: join(work, 'vmlinuz'), initrd: join(work, 'initrd.img'), toolsRoot: root, workDir: work }, disk);
+    const diskBytes = await buildDisk(
+      opts.sh,
+      { kernel: join(work, 'vmlinuz'), initrd: join(work, 'initrd.img'), toolsRoot: root, workDir: work },
+      disk,
+    );
     const manifest: Manifest = { key, kernelRelease: release, packages, modules };
     await writeFile(join(work, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
     await rename(join(work, 'vmlinuz'), out.kernel);
@@ -164,7 +185,11 @@ function recipeKey(release: string, packages: readonly string[]): string {
 }
 
 async function requireTools(sh: Shell): Promise<void> {
-  for (const [tool, pkg] of [['apt-get', 'apt'], ['dpkg-deb', 'dpkg'], ['qemu-img', 'qemu-utils']] as const) {
+  for (const [tool, pkg] of [
+    ['apt-get', 'apt'],
+    ['dpkg-deb', 'dpkg'],
+    ['qemu-img', 'qemu-utils'],
+  ] as const) {
     const r = await sh.run([tool, '--version'], { allowFailure: true, timeoutSec: 30 });
     if (r.code !== 0) throw new Error(`building the test image needs ${tool}: apt-get install ${pkg}`);
   }
@@ -173,7 +198,8 @@ async function requireTools(sh: Shell): Promise<void> {
 /** A file of the unpacked tree, following its symlinks but never out of `root`. */
 async function readInside(root: string, rel: string): Promise<Buffer> {
   const real = await realpath(join(root, rel));
-  if (relative(root, real).startsWith('..')) throw new Error(`${rel} in the unpacked packages points outside them (${real})`);
+  if (relative(root, real).startsWith('..'))
+    throw new Error(`${rel} in the unpacked packages points outside them (${real})`);
   return readFile(real);
 }
 
@@ -182,7 +208,9 @@ async function findLibrary(root: string, soname: string): Promise<Buffer> {
     const data = await readInside(root, join(d, soname)).catch(() => undefined);
     if (data) return data;
   }
-  throw new Error(`library ${soname} is in none of the unpacked packages (${LIB_DIRS.join(', ')}); add its package to IMAGE_PACKAGES`);
+  throw new Error(
+    `library ${soname} is in none of the unpacked packages (${LIB_DIRS.join(', ')}); add its package to IMAGE_PACKAGES`,
+  );
 }
 
 async function walk(dir: string): Promise<string[]> {
@@ -196,7 +224,11 @@ async function walk(dir: string): Promise<string[]> {
 }
 
 /** Programs, their libraries, the kernel modules and the guest's own files. */
-export async function initramfsEntries(root: string, release: string, kernelPackage: string): Promise<{ entries: CpioEntry[]; modules: string[] }> {
+export async function initramfsEntries(
+  root: string,
+  release: string,
+  kernelPackage: string,
+): Promise<{ entries: CpioEntry[]; modules: string[] }> {
   const entries: CpioEntry[] = [];
   const libs = new Map<string, Buffer>();
   const need = async (buf: Buffer, what: string) => {
@@ -216,7 +248,12 @@ export async function initramfsEntries(root: string, release: string, kernelPack
     entries.push({ path: `${GUEST_LIB_DIR}/${so}`, kind: 'file', data, mode: 0o755 });
   }
   // the dynamic loader's fixed path (PT_INTERP) in every x86_64 program
-  if (libs.has('ld-linux-x86-64.so.2')) entries.push({ path: 'lib64/ld-linux-x86-64.so.2', kind: 'symlink', target: `../${GUEST_LIB_DIR}/ld-linux-x86-64.so.2` });
+  if (libs.has('ld-linux-x86-64.so.2'))
+    entries.push({
+      path: 'lib64/ld-linux-x86-64.so.2',
+      kind: 'symlink',
+      target: `../${GUEST_LIB_DIR}/ld-linux-x86-64.so.2`,
+    });
   entries.push({ path: 'usr/bin/ssh', kind: 'symlink', target: 'dbclient' });
 
   const modDir = join(root, 'lib/modules', release);
@@ -237,7 +274,8 @@ export async function initramfsEntries(root: string, release: string, kernelPack
     pending.push(...deps);
   }
   const modules = loadOrder(GUEST_MODULES, { depends: (n) => depCache.get(n), builtin: (n) => builtin.has(n) });
-  for (const m of modules) entries.push({ path: `lib/modules/${release}/${m}.ko`, kind: 'file', data: contents.get(m)!, mode: 0o644 });
+  for (const m of modules)
+    entries.push({ path: `lib/modules/${release}/${m}.ko`, kind: 'file', data: contents.get(m)!, mode: 0o644 });
 
   const builtFrom = `${kernelPackage}, busybox-static, dropbear-bin`;
   entries.push(...guestFiles({ kernelRelease: release, modules, builtFrom }));
@@ -246,4 +284,3 @@ export async function initramfsEntries(root: string, release: string, kernelPack
 
 const secs = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)}s`;
 const mib = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
-

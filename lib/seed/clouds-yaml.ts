@@ -78,7 +78,9 @@ export function cloudsYamlInput(plan: Plan, report?: SeedReport): CloudsYamlInpu
     password,
     // The image actually uploaded first; DEFAULT_IMAGE_NAME names CirrOS even when IMAGE_URLS points elsewhere.
     // (or, after seeding, the first image seeded: the test image when it stood in for CirrOS).
-    defaultImageName: report?.images.find((i) => i.status !== 'failed')?.name ?? (first ? imageNameFromUrl(first) : plan.get('DEFAULT_IMAGE_NAME')),
+    defaultImageName:
+      report?.images.find((i) => i.status !== 'failed')?.name ??
+      (first ? imageNameFromUrl(first) : plan.get('DEFAULT_IMAGE_NAME')),
   };
 }
 

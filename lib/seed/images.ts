@@ -342,7 +342,13 @@ export function imagesStep(plan: Plan, report: SeedReport, handoff: TestImageHan
           ctx.log.info(`${imageNameFromUrl(url)}: not downloaded (BUILD_TEST_IMAGE=always: the test image stands in)`);
           continue;
         }
-        const outcome = await seedImage(url, { client, sh: ctx.sh, log: (l) => ctx.log.info(l), dirs: plan.dirs, properties });
+        const outcome = await seedImage(url, {
+          client,
+          sh: ctx.sh,
+          log: (l) => ctx.log.info(l),
+          dirs: plan.dirs,
+          properties,
+        });
         if (outcome.status === 'failed' && cirros && handoff.mode === 'auto' && outcome.remedy === IMAGE_REMEDY) {
           ctx.log.info(`${outcome.name}: ${outcome.error}; the test image will stand in`);
           handoff.cirrosFailure = outcome;
@@ -357,7 +363,9 @@ export function imagesStep(plan: Plan, report: SeedReport, handoff: TestImageHan
 }
 
 /** Build (or reuse) the test image and put it into glance. Never throws: the outcome says what happened. */
-export async function seedTestImage(deps: Omit<SeedImageDeps, 'dirs' | 'download'> & { filesDir: string }): Promise<ImageOutcome> {
+export async function seedTestImage(
+  deps: Omit<SeedImageDeps, 'dirs' | 'download'> & { filesDir: string },
+): Promise<ImageOutcome> {
   let stage: 'build' | 'glance' = 'build';
   let url = TEST_IMAGE_NAME;
   try {
@@ -371,7 +379,13 @@ export async function seedTestImage(deps: Omit<SeedImageDeps, 'dirs' | 'download
       properties: { ...deps.properties, ...img.properties },
     });
     deps.log(`${img.name}: ${r.uploaded ? `uploaded as ${img.diskFormat}` : 'already in glance'} (${r.id})`);
-    return { url, name: img.name, status: r.uploaded ? 'uploaded' : 'present', imageId: r.id, diskFormat: img.diskFormat };
+    return {
+      url,
+      name: img.name,
+      status: r.uploaded ? 'uploaded' : 'present',
+      imageId: r.id,
+      diskFormat: img.diskFormat,
+    };
   } catch (err) {
     const reason = mask(err instanceof Error ? err.message : String(err));
     const remedy = stage === 'build' ? IMAGE_REMEDY : "see g-api's log (./stack.ts logs g-api)";
@@ -382,7 +396,10 @@ export async function seedTestImage(deps: Omit<SeedImageDeps, 'dirs' | 'download
 export function testImageStep(plan: Plan, report: SeedReport, handoff: TestImageHandoff): Step {
   return {
     id: 'seed:test-image',
-    title: handoff.mode === 'always' ? 'test image (CirrOS-compatible, built from Debian packages)' : 'test image (if CirrOS cannot be downloaded)',
+    title:
+      handoff.mode === 'always'
+        ? 'test image (CirrOS-compatible, built from Debian packages)'
+        : 'test image (if CirrOS cannot be downloaded)',
     after: ['seed:images'],
     async run(ctx: StackContext) {
       const failure = handoff.cirrosFailure;
@@ -393,12 +410,26 @@ export function testImageStep(plan: Plan, report: SeedReport, handoff: TestImage
       const why = failure ? `${failure.name} could not be downloaded (${failure.error})` : 'BUILD_TEST_IMAGE=always';
       ctx.log.info(`${why}: building tstack's CirrOS-compatible test image from Debian packages`);
       const client = await ctx.openstack();
-      const outcome = await seedTestImage({ client, sh: ctx.sh, log: (l) => ctx.log.info(l), filesDir: plan.dirs.filesDir, properties: glanceProperties(plan) });
+      const outcome = await seedTestImage({
+        client,
+        sh: ctx.sh,
+        log: (l) => ctx.log.info(l),
+        filesDir: plan.dirs.filesDir,
+        properties: glanceProperties(plan),
+      });
       report.images.push(outcome);
       if (outcome.status === 'failed') {
-        ctx.note('incomplete', `image ${outcome.name} not seeded: ${failure ? `${why}, and ` : ''}the test image failed: ${outcome.error}; ${outcome.remedy}`);
+        ctx.note(
+          'incomplete',
+          `image ${outcome.name} not seeded: ${failure ? `${why}, and ` : ''}the test image failed: ` +
+            `${outcome.error}; ${outcome.remedy}`,
+        );
       } else if (failure) {
-        ctx.note('info', `${why}: the default image is ${outcome.name}, built from Debian packages (login ${GUEST_USER} / ${GUEST_PASSWORD})`);
+        ctx.note(
+          'info',
+          `${why}: the default image is ${outcome.name}, built from Debian packages ` +
+            `(login ${GUEST_USER} / ${GUEST_PASSWORD})`,
+        );
       }
     },
   };

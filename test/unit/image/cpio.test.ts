@@ -27,12 +27,36 @@ const sample: CpioEntry[] = [
 describe('layout', () => {
   it('sorts by path, adds the missing parents, and keeps a directory before what it holds', () => {
     const paths = layout(sample).map((e) => e.path);
-    expect(paths).toEqual(['bin', 'bin/busybox', 'bin/sh', 'dev', 'dev/console', 'etc', 'etc/shadow', 'home', 'home/cirros', 'tmp', 'usr', 'usr/bin', 'usr/bin/tool']);
+    expect(paths).toEqual([
+      'bin',
+      'bin/busybox',
+      'bin/sh',
+      'dev',
+      'dev/console',
+      'etc',
+      'etc/shadow',
+      'home',
+      'home/cirros',
+      'tmp',
+      'usr',
+      'usr/bin',
+      'usr/bin/tool',
+    ]);
   });
 
   it('refuses a path given twice, a path under a file, and paths leaving the root', () => {
-    expect(() => layout([{ path: 'a', kind: 'dir' }, { path: '/a/', kind: 'dir' }])).toThrow(/given twice: \/a/);
-    expect(() => layout([{ path: 'a', kind: 'file', data: '' }, { path: 'a/b', kind: 'dir' }])).toThrow(/\/a is a file but \/a\/b is inside it/);
+    expect(() =>
+      layout([
+        { path: 'a', kind: 'dir' },
+        { path: '/a/', kind: 'dir' },
+      ]),
+    ).toThrow(/given twice: \/a/);
+    expect(() =>
+      layout([
+        { path: 'a', kind: 'file', data: '' },
+        { path: 'a/b', kind: 'dir' },
+      ]),
+    ).toThrow(/\/a is a file but \/a\/b is inside it/);
     expect(() => layout([{ path: 'a/../etc', kind: 'dir' }])).toThrow(/bad initramfs path/);
   });
 });
@@ -60,7 +84,10 @@ describe('writeCpio', () => {
       expect(lstatSync(join(out, 'dev/console')).isCharacterDevice()).toBe(true);
       expect(lstatSync(join(out, 'home/cirros')).uid).toBe(1000);
     }
-    const listing = execFileSync('sh', ['-c', `busybox cpio -t < ${file}`], { stdio: 'pipe' }).toString().trim().split('\n');
+    const listing = execFileSync('sh', ['-c', `busybox cpio -t < ${file}`], { stdio: 'pipe' })
+      .toString()
+      .trim()
+      .split('\n');
     expect(listing).toEqual(layout(entries).map((e) => e.path));
   });
 

@@ -72,10 +72,16 @@ describe('ensureDebs', () => {
     });
     const lines: string[] = [];
     const r = await ensureDebs(sh, cache, (l) => lines.push(l));
-    expect(sh.calls.map((c) => c.argv)).toEqual([['apt-get', 'download', '-q', '-o', 'APT::Sandbox::User=root', 'mtools']]);
+    expect(sh.calls.map((c) => c.argv)).toEqual([
+      ['apt-get', 'download', '-q', '-o', 'APT::Sandbox::User=root', 'mtools'],
+    ]);
     // ... a private directory in the cache, so a concurrent build never reads a half-written .deb
     expect(sh.calls[0].cwd!.startsWith(join(cache, '.download-'))).toBe(true);
-    expect(readdirSync(cache).sort()).toEqual(readdirSync(cache).filter((f) => f.endsWith('.deb')).sort());
+    expect(readdirSync(cache).sort()).toEqual(
+      readdirSync(cache)
+        .filter((f) => f.endsWith('.deb'))
+        .sort(),
+    );
     expect(r.debs.get('mtools')).toBe(join(cache, 'mtools_4.0.32-1_amd64.deb'));
     expect(r.downloaded).toEqual(['mtools']);
     expect(lines[0]).toBe(`downloading 1 package(s) into ${cache}: mtools`);
@@ -85,7 +91,13 @@ describe('ensureDebs', () => {
     const sh = new ScriptedShell((argv) =>
       argv[0] === 'apt-cache'
         ? { code: 0, stdout: 'linux-image-cloud-amd64\n  Depends: linux-image-6.1.0-50-cloud-amd64\n', stderr: '' }
-        : { code: 100, stdout: '', stderr: "E: Failed to fetch http://deb.debian.org/debian/pool/main/b/busybox/x.deb  Temporary failure resolving 'deb.debian.org'" },
+        : {
+            code: 100,
+            stdout: '',
+            stderr:
+              'E: Failed to fetch http://deb.debian.org/debian/pool/main/b/busybox/x.deb  ' +
+              "Temporary failure resolving 'deb.debian.org'",
+          },
     );
     const err = await ensureDebs(sh, cache, () => {}).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DebFetchError);
@@ -99,6 +111,8 @@ describe('ensureDebs', () => {
 
   it('without apt lists: tells to run apt-get update', async () => {
     const sh = new ScriptedShell(() => ({ code: 100, stdout: '', stderr: 'E: No packages found' }));
-    await expect(ensureDebs(sh, cache, () => {})).rejects.toThrow(/apt does not know linux-image-cloud-amd64 .*E: No packages found.*apt-get update/);
+    await expect(ensureDebs(sh, cache, () => {})).rejects.toThrow(
+      /apt does not know linux-image-cloud-amd64 .*E: No packages found.*apt-get update/,
+    );
   });
 });

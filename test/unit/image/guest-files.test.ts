@@ -77,7 +77,15 @@ describe('cirros-json (busybox awk)', () => {
       "k": {"two keys": "${key1}\\n${key2}\\n"}, "n": [-1.5e3, true, false, [ ]], "t": "x\\ty" }`;
     const r = flatten(text);
     expect(r.code).toBe(0);
-    expect(r.lines).toEqual(['a\tq"b\\s/A?', `k.two keys\t${key1}`, `k.two keys\t${key2}`, 'n.0\t-1.5e3', 'n.1\ttrue', 'n.2\tfalse', 't\tx y']);
+    expect(r.lines).toEqual([
+      'a\tq"b\\s/A?',
+      `k.two keys\t${key1}`,
+      `k.two keys\t${key2}`,
+      'n.0\t-1.5e3',
+      'n.1\ttrue',
+      'n.2\tfalse',
+      't\tx y',
+    ]);
   });
 
   it('fails with a message on what is not JSON', () => {
@@ -90,7 +98,11 @@ describe('cirros-json (busybox awk)', () => {
 });
 
 describe('scripts', () => {
-  const files = guestFiles({ kernelRelease: '6.1.0-50-cloud-amd64', modules: ['virtio', 'virtio_net'], builtFrom: 'test' });
+  const files = guestFiles({
+    kernelRelease: '6.1.0-50-cloud-amd64',
+    modules: ['virtio', 'virtio_net'],
+    builtFrom: 'test',
+  });
   const byPath = new Map(files.map((f) => [f.path, f]));
   const text = (p: string) => {
     const f = byPath.get(p);
@@ -99,7 +111,15 @@ describe('scripts', () => {
   };
 
   it('are valid sh for busybox (sh -n)', () => {
-    for (const p of ['init', 'etc/init.d/rcS', 'usr/share/udhcpc/default.script', 'usr/bin/cirros-metadata', 'usr/bin/cirros-json', 'usr/bin/sudo', 'lib/cirros/common.sh']) {
+    for (const p of [
+      'init',
+      'etc/init.d/rcS',
+      'usr/share/udhcpc/default.script',
+      'usr/bin/cirros-metadata',
+      'usr/bin/cirros-json',
+      'usr/bin/sudo',
+      'lib/cirros/common.sh',
+    ]) {
       const r = spawnSync('busybox', ['sh', '-n', '-c', text(p)]);
       expect(r.stderr.toString(), p).toBe('');
       expect(r.status, p).toBe(0);
@@ -111,7 +131,9 @@ describe('scripts', () => {
 
   it('load the modules in the given order from /lib/modules/<release>', () => {
     expect(text('lib/modules/6.1.0-50-cloud-amd64/load-order')).toBe('virtio\nvirtio_net\n');
-    expect(rcS({ kernelRelease: 'r', modules: ['a'], builtFrom: 'x' })).toContain('insmod "/lib/modules/$(uname -r)/$m.ko"');
+    expect(rcS({ kernelRelease: 'r', modules: ['a'], builtFrom: 'x' })).toContain(
+      'insmod "/lib/modules/$(uname -r)/$m.ko"',
+    );
   });
 
   it('never touch a host path: every write is inside the guest and DHCP runs only our hook', () => {
@@ -128,7 +150,9 @@ describe('scripts', () => {
     expect(text('etc/issue')).toContain(CONSOLE_MARKERS.login);
     // root has no password (su, hence sudo, asks none) but cannot log in over SSH: dropbear refuses empty passwords
     expect(text('etc/shadow').split('\n')[0]).toBe('root::18262:0:99999:7:::');
-    expect(text('usr/bin/sudo')).toContain(`POSIXLY_CORRECT=1 exec su -s /bin/sh -c 'unset POSIXLY_CORRECT; exec "$0" "$@"' root "$@"`);
+    expect(text('usr/bin/sudo')).toContain(
+      `POSIXLY_CORRECT=1 exec su -s /bin/sh -c 'unset POSIXLY_CORRECT; exec "$0" "$@"' root "$@"`,
+    );
   });
 
   it('boot from SYSLINUX with both consoles, ttyS0 last (it becomes /dev/console); the probe powers off', () => {

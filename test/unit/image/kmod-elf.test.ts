@@ -23,15 +23,28 @@ const deps: Record<string, string[]> = {
   sr_mod: ['scsi_mod', 'cdrom', 'scsi_common'],
   isofs: ['cdrom'],
 };
-const src = (builtin: string[] = []): ModuleSource => ({ depends: (n) => deps[n], builtin: (n) => builtin.includes(n) });
+const src = (builtin: string[] = []): ModuleSource => ({
+  depends: (n) => deps[n],
+  builtin: (n) => builtin.includes(n),
+});
 
 describe('loadOrder', () => {
   it('puts every module after its dependencies, each once, ties in the order asked', () => {
     const order = loadOrder(['virtio_pci', 'virtio_net', 'sr_mod', 'isofs'], src());
     expect(order).toEqual([
-      'virtio_ring', 'virtio_pci_modern_dev', 'virtio_pci_legacy_dev', 'virtio', 'virtio_pci',
-      'failover', 'net_failover', 'virtio_net',
-      'scsi_common', 'scsi_mod', 'cdrom', 'sr_mod', 'isofs',
+      'virtio_ring',
+      'virtio_pci_modern_dev',
+      'virtio_pci_legacy_dev',
+      'virtio',
+      'virtio_pci',
+      'failover',
+      'net_failover',
+      'virtio_net',
+      'scsi_common',
+      'scsi_mod',
+      'cdrom',
+      'sr_mod',
+      'isofs',
     ]);
     for (const [m, ds] of Object.entries(deps)) {
       if (!order.includes(m)) continue;
@@ -45,7 +58,9 @@ describe('loadOrder', () => {
   });
 
   it('names a module the kernel lacks and who needs it; refuses cycles', () => {
-    expect(() => loadOrder(['nope'], src())).toThrow('kernel module nope is neither a module of this kernel nor built into it');
+    expect(() => loadOrder(['nope'], src())).toThrow(
+      'kernel module nope is neither a module of this kernel nor built into it',
+    );
     const broken: ModuleSource = { depends: (n) => (n === 'a' ? ['ghost'] : undefined), builtin: () => false };
     expect(() => loadOrder(['a'], broken)).toThrow('kernel module ghost (needed by a)');
     const cyclic: ModuleSource = { depends: (n) => ({ a: ['b'], b: ['a'] })[n], builtin: () => false };
@@ -53,7 +68,9 @@ describe('loadOrder', () => {
   });
 
   it('reads modules.builtin paths as module names; file names with - are module names with _', () => {
-    expect(parseModulesBuiltin('kernel/fs/ext4/ext4.ko\nkernel/drivers/char/hw_random/virtio-rng.ko\n\n')).toEqual(new Set(['ext4', 'virtio_rng']));
+    expect(parseModulesBuiltin('kernel/fs/ext4/ext4.ko\nkernel/drivers/char/hw_random/virtio-rng.ko\n\n')).toEqual(
+      new Set(['ext4', 'virtio_rng']),
+    );
     expect(moduleName('/lib/modules/x/kernel/drivers/char/hw_random/virtio-rng.ko')).toBe('virtio_rng');
     expect(GUEST_MODULES).toContain('virtio_net');
   });
@@ -70,6 +87,8 @@ describe('ELF', () => {
   });
 
   it('refuses what is not ELF64', () => {
-    expect(() => neededLibraries(Buffer.from('#!/bin/sh\necho hi\n'.padEnd(80)), 'script')).toThrow('script: not an ELF file');
+    expect(() => neededLibraries(Buffer.from('#!/bin/sh\necho hi\n'.padEnd(80)), 'script')).toThrow(
+      'script: not an ELF file',
+    );
   });
 });

@@ -18,16 +18,27 @@ describe('qemuArgv', () => {
   });
 
   it('puts an iso9660 config drive on the IDE CD-ROM and a vfat one on virtio', () => {
-    const iso = qemuArgv({ disk: '/i', sshPort: 1, consoleLog: '/c', configDrive: { path: '/cd.iso', format: 'iso9660' } });
+    const iso = qemuArgv({
+      disk: '/i',
+      sshPort: 1,
+      consoleLog: '/c',
+      configDrive: { path: '/cd.iso', format: 'iso9660' },
+    });
     expect(drives(iso)[1]).toBe('file=/cd.iso,if=ide,media=cdrom,format=raw,readonly=on');
-    const vfat = qemuArgv({ disk: '/i', sshPort: 1, consoleLog: '/c', configDrive: { path: '/cd.img', format: 'vfat' } });
+    const vfat = qemuArgv({
+      disk: '/i',
+      sshPort: 1,
+      consoleLog: '/c',
+      configDrive: { path: '/cd.img', format: 'vfat' },
+    });
     expect(drives(vfat)[1]).toBe('file=/cd.img,if=virtio,format=raw,readonly=on');
   });
 
   it("forwards the metadata address to a local port inside qemu's own (restricted) network", () => {
     const argv = qemuArgv({ disk: '/i', sshPort: 1, consoleLog: '/c', metadataPort: 8775 });
     expect(netdev(argv)).toBe(
-      'user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:1-:22,net=169.254.169.0/24,guestfwd=tcp:169.254.169.254:80-cmd:busybox nc 127.0.0.1 8775',
+      'user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:1-:22,net=169.254.169.0/24,' +
+        'guestfwd=tcp:169.254.169.254:80-cmd:busybox nc 127.0.0.1 8775',
     );
   });
 });

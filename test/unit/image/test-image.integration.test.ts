@@ -15,7 +15,14 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CONSOLE_MARKERS, ensureTestImage, testImageDir, type TestImage } from '../../../lib/image/test-image.ts';
-import { bootQemu, freePort, makeConfigDrive, waitForSsh, type ConfigDriveFormat, type RunningGuest } from '../../../lib/image/qemu.ts';
+import {
+  bootQemu,
+  freePort,
+  makeConfigDrive,
+  waitForSsh,
+  type ConfigDriveFormat,
+  type RunningGuest,
+} from '../../../lib/image/qemu.ts';
 import { SystemShell } from '../../../lib/system/exec.ts';
 
 const filesDir = resolve(import.meta.dirname, '../../../files');
@@ -27,18 +34,35 @@ let guest: RunningGuest | undefined;
 let server: Server | undefined;
 
 /** Boot, then ssh in with `key` running `command`; on failure the error carries the console's last lines. */
-async function bootAndSsh(opts: { key: string; command: string; configDrive?: { path: string; format: ConfigDriveFormat }; metadataPort?: number }) {
+async function bootAndSsh(opts: {
+  key: string;
+  command: string;
+  configDrive?: { path: string; format: ConfigDriveFormat };
+  metadataPort?: number;
+}) {
   const consoleLog = join(dir, `console-${Date.now()}.log`);
   const port = await freePort();
-  guest = await bootQemu({ disk: image.disk, configDrive: opts.configDrive, metadataPort: opts.metadataPort, sshPort: port, consoleLog });
+  guest = await bootQemu({
+    disk: image.disk,
+    configDrive: opts.configDrive,
+    metadataPort: opts.metadataPort,
+    sshPort: port,
+    consoleLog,
+  });
   const g = guest;
   try {
-    const out = await waitForSsh({ port, key: opts.key, command: opts.command }, 180_000, () => g.child.exitCode === null);
+    const out = await waitForSsh(
+      { port, key: opts.key, command: opts.command },
+      180_000,
+      () => g.child.exitCode === null,
+    );
     return { ...out, guest: g, consoleLog };
   } catch (err) {
     const log = readFileSync(consoleLog, 'utf8');
     await g.stop();
-    throw new Error(`${(err as Error).message}\n--- console log (last 40 lines) ---\n${log.split('\n').slice(-40).join('\n')}`);
+    throw new Error(
+      `${(err as Error).message}\n--- console log (last 40 lines) ---\n${log.split('\n').slice(-40).join('\n')}`,
+    );
   }
 }
 
@@ -61,10 +85,14 @@ describe('test image', () => {
     const reused = await ensureTestImage({ filesDir, sh });
     expect(reused.cached).toBe(true);
     expect(again.diskBytes).toBeLessThan(40 * 1024 * 1024);
-    const info = JSON.parse(execFileSync('qemu-img', ['info', '--output=json', again.disk]).toString()) as { format: string };
+    const info = JSON.parse(execFileSync('qemu-img', ['info', '--output=json', again.disk]).toString()) as {
+      format: string;
+    };
     expect(info.format).toBe('qcow2');
     // modules come dependencies first, as read from the kernel package's own modules
-    const { modules } = JSON.parse(readFileSync(join(testImageDir(filesDir), 'manifest.json'), 'utf8')) as { modules: string[] };
+    const { modules } = JSON.parse(readFileSync(join(testImageDir(filesDir), 'manifest.json'), 'utf8')) as {
+      modules: string[];
+    };
     expect(modules.indexOf('virtio_ring')).toBeLessThan(modules.indexOf('virtio_net'));
     expect(modules.indexOf('failover')).toBeLessThan(modules.indexOf('net_failover'));
     expect(modules.indexOf('cdrom')).toBeLessThan(modules.indexOf('isofs'));
@@ -74,44 +102,71 @@ describe('test image', () => {
   it.each([
     ['iso9660', /metadata: from config drive \/dev\/sr0/],
     ['vfat', /metadata: from config drive \/dev\/vd/],
-  ] as const)('boots under TCG, takes hostname and key from a %s config drive, runs user-data, lets cirros in (sudo, ping)', async (format, device) => {
-    const key = join(dir, `id_${format}`);
-    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'tstack-test', '-f', key]);
-    const drive = join(dir, `config-drive.${format}`);
-    await makeConfigDrive(sh, join(testImageDir(filesDir), 'debs'), drive, {
-      hostname: 'probe-vm.novalocal',
-      publicKeys: { 'tstack-test': readFileSync(`${key}.pub`, 'utf8') },
-      userData: '#!/bin/sh\necho "user-data says hi"\n',
-    }, format);
-    const out = await bootAndSsh({ key, configDrive: { path: drive, format }, command: 'hostname; id -un; cat ~/.ssh/authorized_keys; sudo id -u; ping -c 1 -W 5 10.0.2.2 >/dev/null && echo ping-ok' });
-    const g = out.guest;
-    const consoleLog = out.consoleLog;
-    const [hostname, user, authorized, sudoUid, ping] = out.stdout.split('\n');
-    expect(hostname).toBe('probe-vm');
-    expect(user).toBe('cirros');
-    expect(authorized).toBe(readFileSync(`${key}.pub`, 'utf8').trim());
-    expect(sudoUid).toBe('0'); // sudo without a password, as in CirrOS
-    expect(ping).toBe('ping-ok'); // cirros may ping (qemu's gateway answers)
-    console.log(`${format} config drive: boot to SSH under TCG: ${(out.ms / 1000).toFixed(1)}s; qemu RSS ${Math.round((await g.rssKiB()) / 1024)} MiB`);
+  ] as const)(
+    'boots under TCG, takes hostname and key from a %s config drive, runs user-data, lets cirros in (sudo, ping)',
+    async (format, device) => {
+      const key = join(dir, `id_${format}`);
+      execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'tstack-test', '-f', key]);
+      const drive = join(dir, `config-drive.${format}`);
+      await makeConfigDrive(
+        sh,
+        join(testImageDir(filesDir), 'debs'),
+        drive,
+        {
+          hostname: 'probe-vm.novalocal',
+          publicKeys: { 'tstack-test': readFileSync(`${key}.pub`, 'utf8') },
+          userData: '#!/bin/sh\necho "user-data says hi"\n',
+        },
+        format,
+      );
+      const out = await bootAndSsh({
+        key,
+        configDrive: { path: drive, format },
+        command:
+          'hostname; id -un; cat ~/.ssh/authorized_keys; sudo id -u; ' +
+          'ping -c 1 -W 5 10.0.2.2 >/dev/null && echo ping-ok',
+      });
+      const g = out.guest;
+      const consoleLog = out.consoleLog;
+      const [hostname, user, authorized, sudoUid, ping] = out.stdout.split('\n');
+      expect(hostname).toBe('probe-vm');
+      expect(user).toBe('cirros');
+      expect(authorized).toBe(readFileSync(`${key}.pub`, 'utf8').trim());
+      expect(sudoUid).toBe('0'); // sudo without a password, as in CirrOS
+      expect(ping).toBe('ping-ok'); // cirros may ping (qemu's gateway answers)
+      console.log(
+        `${format} config drive: boot to SSH under TCG: ${(out.ms / 1000).toFixed(1)}s; ` +
+          `qemu RSS ${Math.round((await g.rssKiB()) / 1024)} MiB`,
+      );
 
-    // user-data runs after sshd starts: wait for its end on the console
-    const deadline = Date.now() + 30_000;
-    let log = '';
-    while (Date.now() < deadline && !(log = readFileSync(consoleLog, 'utf8')).includes('user-data: exit')) await new Promise((r) => setTimeout(r, 500));
-    expect(log).toContain(`${CONSOLE_MARKERS.network}eth0 10.0.2.15/24 via DHCP`);
-    expect(log).toMatch(device);
-    expect(log).toContain('metadata: 1 public key(s) (tstack-test)');
-    expect(log).toContain(CONSOLE_MARKERS.ssh);
-    expect(log).toContain('user-data: user-data says hi');
-    expect(log).toContain('user-data: exit 0');
-    await g.stop();
-    expect(g.child.exitCode !== null || g.child.signalCode !== null).toBe(true);
-  }, 300_000);
+      // user-data runs after sshd starts: wait for its end on the console
+      const deadline = Date.now() + 30_000;
+      let log = readFileSync(consoleLog, 'utf8');
+      while (Date.now() < deadline && !log.includes('user-data: exit')) {
+        await new Promise((r) => setTimeout(r, 500));
+        log = readFileSync(consoleLog, 'utf8');
+      }
+      expect(log).toContain(`${CONSOLE_MARKERS.network}eth0 10.0.2.15/24 via DHCP`);
+      expect(log).toMatch(device);
+      expect(log).toContain('metadata: 1 public key(s) (tstack-test)');
+      expect(log).toContain(CONSOLE_MARKERS.ssh);
+      expect(log).toContain('user-data: user-data says hi');
+      expect(log).toContain('user-data: exit 0');
+      await g.stop();
+      expect(g.child.exitCode !== null || g.child.signalCode !== null).toBe(true);
+    },
+    300_000,
+  );
 
   it("without a config drive, takes hostname and key from the metadata service's OpenStack paths", async () => {
     const key = join(dir, 'id_md');
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'nova-keypair', '-f', key]);
-    const meta = { uuid: '6f1d2c3b-0000-4000-8000-00000000abcd', hostname: 'md-vm.novalocal', name: 'md-vm', public_keys: { journey: readFileSync(`${key}.pub`, 'utf8') } };
+    const meta = {
+      uuid: '6f1d2c3b-0000-4000-8000-00000000abcd',
+      hostname: 'md-vm.novalocal',
+      name: 'md-vm',
+      public_keys: { journey: readFileSync(`${key}.pub`, 'utf8') },
+    };
     const { port, requests } = await metadataServer({ '/openstack/latest/meta_data.json': JSON.stringify(meta) });
     const out = await bootAndSsh({ key, metadataPort: port, command: 'hostname' });
     expect(out.stdout.trim()).toBe('md-vm');

@@ -11,7 +11,14 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { RestClient } from '../../../lib/openstack/rest.ts';
 import { TEST_IMAGE_NAME, ensureTestImage } from '../../../lib/image/test-image.ts';
-import { IMAGE_REMEDY, imagesStep, seedTestImage, testImageHandoff, testImageStep, wantsTestImageStep } from '../../../lib/seed/images.ts';
+import {
+  IMAGE_REMEDY,
+  imagesStep,
+  seedTestImage,
+  testImageHandoff,
+  testImageStep,
+  wantsTestImageStep,
+} from '../../../lib/seed/images.ts';
 import { cloudsYamlInput } from '../../../lib/seed/clouds-yaml.ts';
 import { createSeedReport, imagesSeeded } from '../../../lib/seed/report.ts';
 import { SystemShell } from '../../../lib/system/exec.ts';
@@ -34,7 +41,13 @@ describe('the test image in seeding', () => {
   beforeEach(async () => {
     os = new FakeOpenStack();
     await os.start();
-    client = await RestClient.login({ authUrl: os.authUrl, username: 'admin', password: os.adminPassword, projectName: 'admin', region: 'RegionOne' });
+    client = await RestClient.login({
+      authUrl: os.authUrl,
+      username: 'admin',
+      password: os.adminPassword,
+      projectName: 'admin',
+      region: 'RegionOne',
+    });
     http = createServer((_req, res) => {
       res.writeHead(404);
       res.end('no');
@@ -67,12 +80,21 @@ describe('the test image in seeding', () => {
     const ctx = recordingContext(plan, async () => client, sh);
     await imagesStep(plan, report, handoff).run(ctx);
     expect(report.images).toEqual([]);
-    expect(handoff).toMatchObject({ cirrosFailure: { name: 'cirros-0.6.3-x86_64-disk', error: `cannot download ${cirrosUrl}: HTTP 404` } });
+    expect(handoff).toMatchObject({
+      cirrosFailure: { name: 'cirros-0.6.3-x86_64-disk', error: `cannot download ${cirrosUrl}: HTTP 404` },
+    });
     await testImageStep(plan, report, handoff).run(ctx);
-    expect(report.images).toEqual([{ url: img.disk, name: TEST_IMAGE_NAME, status: 'uploaded', imageId: expect.any(String), diskFormat: 'qcow2' }]);
+    expect(report.images).toEqual([
+      { url: img.disk, name: TEST_IMAGE_NAME, status: 'uploaded', imageId: expect.any(String), diskFormat: 'qcow2' },
+    ]);
     expect(imagesSeeded(report)).toBe(true);
     expect(ctx.notes).toEqual([
-      { kind: 'info', message: `cirros-0.6.3-x86_64-disk could not be downloaded (cannot download ${cirrosUrl}: HTTP 404): the default image is ${TEST_IMAGE_NAME}, built from Debian packages (login cirros / gocubsgo)` },
+      {
+        kind: 'info',
+        message:
+          `cirros-0.6.3-x86_64-disk could not be downloaded (cannot download ${cirrosUrl}: HTTP 404): ` +
+          `the default image is ${TEST_IMAGE_NAME}, built from Debian packages (login cirros / gocubsgo)`,
+      },
     ]);
     const create = os.requests.find((r) => r.service === 'image' && r.method === 'POST')!;
     expect(create.body).toEqual({
@@ -97,7 +119,9 @@ describe('the test image in seeding', () => {
 
     const always = { mode: 'always' as const, cirrosUrl };
     await imagesStep(plan, report, always).run(ctx);
-    expect(ctx.lines).toContain('cirros-0.6.3-x86_64-disk: not downloaded (BUILD_TEST_IMAGE=always: the test image stands in)');
+    expect(ctx.lines).toContain(
+      'cirros-0.6.3-x86_64-disk: not downloaded (BUILD_TEST_IMAGE=always: the test image stands in)',
+    );
     await testImageStep(plan, report, always).run(ctx);
     expect(report.images.map((i) => [i.name, i.status])).toEqual([[TEST_IMAGE_NAME, 'uploaded']]);
     expect(ctx.notes).toEqual([]);
@@ -110,8 +134,17 @@ describe('the test image in seeding', () => {
       const offline: Shell = {
         async run(argv: string[], _o?: RunOptions): Promise<RunResult> {
           if (argv[1] === '--version') return { code: 0, stdout: `${argv[0]} 1.0`, stderr: '' };
-          if (argv[0] === 'apt-cache') return { code: 0, stdout: 'linux-image-cloud-amd64\n  Depends: linux-image-6.1.0-50-cloud-amd64\n', stderr: '' };
-          return { code: 100, stdout: '', stderr: "E: Failed to fetch http://deb.debian.org/x.deb  Temporary failure resolving 'deb.debian.org'" };
+          if (argv[0] === 'apt-cache')
+            return {
+              code: 0,
+              stdout: 'linux-image-cloud-amd64\n  Depends: linux-image-6.1.0-50-cloud-amd64\n',
+              stderr: '',
+            };
+          return {
+            code: 100,
+            stdout: '',
+            stderr: "E: Failed to fetch http://deb.debian.org/x.deb  Temporary failure resolving 'deb.debian.org'",
+          };
         },
       };
       const plan = fakePlan({ ...noGithub, IMAGE_URLS: cirrosUrl }, { filesDir: empty });
@@ -124,7 +157,11 @@ describe('the test image in seeding', () => {
       expect(ctx.notes).toHaveLength(1);
       const note = ctx.notes[0];
       expect(note.kind).toBe('incomplete');
-      expect(note.message).toContain(`image ${TEST_IMAGE_NAME} not seeded: cirros-0.6.3-x86_64-disk could not be downloaded (cannot download ${cirrosUrl}: HTTP 404), and the test image failed: cannot download the packages the test image is built from`);
+      expect(note.message).toContain(
+        `image ${TEST_IMAGE_NAME} not seeded: cirros-0.6.3-x86_64-disk could not be downloaded ` +
+          `(cannot download ${cirrosUrl}: HTTP 404), and the test image failed: ` +
+          'cannot download the packages the test image is built from',
+      );
       expect(note.message).toContain(`the .debs are then cached in ${join(empty, 'images/tstack-test-image/debs')}`);
       expect(note.message.endsWith(IMAGE_REMEDY)).toBe(true);
       const direct = await seedTestImage({ client, sh: offline, log: () => {}, filesDir: empty });
