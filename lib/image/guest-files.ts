@@ -380,6 +380,7 @@ if [ -z "$src" ]; then
     if from_openstack; then src="metadata service $MD (openstack)"; break; fi
     if from_ec2; then src="metadata service $MD (ec2)"; break; fi
     i=$((i + 1))
+    [ $((i % 5)) -eq 0 ] && [ $i -lt "$TRIES" ] && say "metadata: no answer from $MD yet ($i of $TRIES tries)"
     sleep 2
   done
 fi

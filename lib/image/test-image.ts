@@ -140,6 +140,7 @@ export async function ensureTestImage(opts: TestImageOptions): Promise<TestImage
   // A private work dir, and outputs renamed into place: builds running at once
   // (two test files, a stack and a benchmark) neither clobber nor half-read each other.
   await mkdir(dir, { recursive: true });
+  await removeStaleWorkDirs(dir);
   const work = await mkdtemp(join(dir, 'work-'));
   const root = join(work, 'root');
   await mkdir(root, { recursive: true });
@@ -173,6 +174,15 @@ export async function ensureTestImage(opts: TestImageOptions): Promise<TestImage
     return result(false, diskBytes);
   } finally {
     await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** What a killed build left (about 100 MB each); a build takes seconds, so an hour-old one is dead. */
+async function removeStaleWorkDirs(dir: string): Promise<void> {
+  for (const name of await readdir(dir)) {
+    if (!name.startsWith('work-')) continue;
+    const st = await stat(join(dir, name)).catch(() => undefined);
+    if (st && Date.now() - st.mtimeMs > 3600_000) await rm(join(dir, name), { recursive: true, force: true });
   }
 }
 
