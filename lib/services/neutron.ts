@@ -206,6 +206,9 @@ export const neutronModule: ServiceModule = {
           await writeConf(ctx, f.l3, l3AgentConf(p), 'neutron');
           await writeConf(ctx, f.metadata, metadataAgentConf(p), 'neutron');
           await ensureDirs(ctx, 'neutron', [STATE, `${STATE}/lock`]);
+          // dnsmasq drops to `nobody` and reads its host and opts files under dhcp/: without a way through,
+          // it logs "cannot read .../host: Permission denied" and answers every DISCOVER "no address available"
+          await ctx.sh.run(['chmod', 'o+x', STATE]);
         },
       },
     ],
