@@ -268,7 +268,14 @@ export async function initramfsEntries(
 
   const modDir = join(root, 'lib/modules', release);
   const files = new Map<string, string>();
-  for (const f of await walk(join(modDir, 'kernel'))) if (f.endsWith('.ko')) files.set(moduleName(f), f);
+  const all = await walk(join(modDir, 'kernel'));
+  for (const f of all) if (f.endsWith('.ko')) files.set(moduleName(f), f);
+  // Debian 12's kernels ship plain .ko files; later ones compress them, which busybox's insmod cannot load
+  if (files.size === 0 && all.some((f) => /\.ko\.(xz|zst|gz)$/.test(f))) {
+    throw new Error(
+      `the modules of ${kernelPackage} are compressed (.ko.xz/.ko.zst): not supported by the test image yet`,
+    );
+  }
   const builtin = parseModulesBuiltin(await readFile(join(modDir, 'modules.builtin'), 'utf8'));
   const depCache = new Map<string, string[]>();
   const contents = new Map<string, Buffer>();
