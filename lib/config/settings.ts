@@ -342,9 +342,10 @@ export const CORE_SETTINGS: readonly Setting[] = [
       choices: ['auto', 'always', 'never'],
       default: 'auto',
       description:
-        "tstack's CirrOS-compatible image, built offline from Debian packages (kernel, busybox, dropbear; user cirros, " +
-        'password gocubsgo) and uploaded as tstack-cirros-x86_64-disk. auto: instead of CirrOS when DOWNLOAD_DEFAULT_IMAGES ' +
-        'is True and CirrOS cannot be downloaded; always: instead of CirrOS, without trying to download it; never: as devstack.',
+        "tstack's CirrOS-compatible image, built offline from Debian packages (kernel, busybox, dropbear; " +
+        'user cirros, password gocubsgo) and uploaded as tstack-cirros-x86_64-disk. auto: instead of CirrOS ' +
+        'when DOWNLOAD_DEFAULT_IMAGES is True and CirrOS cannot be downloaded; always: instead of CirrOS, ' +
+        'without trying to download it; never: as devstack.',
     },
   ]),
   // --- end of issue 11's rows ---

@@ -134,3 +134,17 @@ export function buildPlan(
   );
   return plan;
 }
+
+/**
+ * The packages of modules that install without Recommends (libvirt: with them,
+ * libvirt-daemon and qemu-system-x86 pull in some 170 packages of GUI,
+ * GStreamer and Mesa that a headless compute host never uses).
+ */
+export function withoutRecommends(plan: Plan): Set<string> {
+  const out = new Set<string>();
+  for (const m of plan.services) {
+    if (m.installRecommends !== false) continue;
+    for (const p of [...readPackageList(plan.dirs.topDir, m.name), ...(m.extraPackages?.(plan) ?? [])]) out.add(p);
+  }
+  return out;
+}

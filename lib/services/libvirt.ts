@@ -97,7 +97,7 @@ function alive(pid: number): boolean {
   }
 }
 
-/** End the guests libvirt started (the daemon is already stopped): SIGTERM, as libvirt's destroy does first, then SIGKILL. */
+/** End the guests libvirt started (the daemon is stopped by then): SIGTERM, as libvirt's destroy does, then SIGKILL. */
 export async function stopGuests(ctx: { sh: Shell; log: Logger }): Promise<void> {
   const guests = guestPids();
   if (guests.length === 0) return;
@@ -139,20 +139,23 @@ export const libvirtModule: ServiceModule = {
   impliedBy: libvirtCompute,
   installRecommends: false,
   configFiles: () => [LIBVIRTD_CONF],
-  steps: (plan) => ({
+  steps: () => ({
     install: [
       {
         id: 'libvirt:kvm-probe',
         title: 'can KVM guests run here? (LIBVIRT_TYPE)',
         after: ['apt:install'],
         async run(ctx: StackContext) {
-          // The plan had its answer (a forced kvm was checked then); only a first run, before qemu was installed, asks here.
+          // The plan had its answer (a forced kvm was checked then); only a first run, before qemu was
+          // installed, asks here.
           const decision = ctx.plan.decisions?.find((d) => d.setting === 'LIBVIRT_TYPE');
           if (!decision?.pending) return;
           const filesDir = ctx.plan.dirs.filesDir;
           // the probe boots the test image's kernel: build it now (seeding uploads the same build later)
           await ensureTestImage({ filesDir, sh: ctx.sh, log: (l) => ctx.log.info(l) }).catch((err: unknown) =>
-            ctx.log.warn(`libvirt: no test image to probe KVM with: ${err instanceof Error ? err.message : String(err)}`),
+            ctx.log.warn(
+              `libvirt: no test image to probe KVM with: ${err instanceof Error ? err.message : String(err)}`,
+            ),
           );
           const probe = await probeKvm(systemVirtTypeHost(filesDir, probeGuestSource(filesDir)));
           if (!probe) {
@@ -188,7 +191,15 @@ export const libvirtModule: ServiceModule = {
       name: 'virtlogd',
       project: 'nova',
       argv: ['/usr/sbin/virtlogd'],
-      probe: { kind: 'command', argv: ['/usr/bin/python3', '-c', 'import socket,sys; socket.socket(socket.AF_UNIX).connect(sys.argv[1])', VIRTLOGD_SOCK] },
+      probe: {
+        kind: 'command',
+        argv: [
+          '/usr/bin/python3',
+          '-c',
+          'import socket,sys; socket.socket(socket.AF_UNIX).connect(sys.argv[1])',
+          VIRTLOGD_SOCK,
+        ],
+      },
       codeFrom: 'package',
     },
     {
@@ -207,16 +218,27 @@ export const libvirtModule: ServiceModule = {
     // libvirtd is stopped: nova's domains are undefined by removing what libvirt keeps of them
     const domains = novaDomains(readDomainConfigs(QEMU_ETC));
     for (const d of domains) {
-      await ctx.sh.run(['rm', '-rf', `${QEMU_ETC}/${d}.xml`, `${QEMU_ETC}/autostart/${d}.xml`, `${QEMU_RUN}/${d}.xml`, `${QEMU_RUN}/${d}.pid`,
-        `/var/log/libvirt/qemu/${d}.log`, `/var/lib/libvirt/qemu/nvram/${d}_VARS.fd`]);
+      await ctx.sh.run([
+        'rm',
+        '-rf',
+        `${QEMU_ETC}/${d}.xml`,
+        `${QEMU_ETC}/autostart/${d}.xml`,
+        `${QEMU_RUN}/${d}.xml`,
+        `${QEMU_RUN}/${d}.pid`,
+        `/var/log/libvirt/qemu/${d}.log`,
+        `/var/lib/libvirt/qemu/nvram/${d}_VARS.fd`,
+      ]);
       const state = '/var/lib/libvirt/qemu';
       if (existsSync(state)) {
-        for (const e of readdirSync(state).filter((n) => n.startsWith('domain-') && n.endsWith(`-${d}`))) await ctx.sh.run(['rm', '-rf', join(state, e)]);
+        for (const e of readdirSync(state).filter((n) => n.startsWith('domain-') && n.endsWith(`-${d}`)))
+          await ctx.sh.run(['rm', '-rf', join(state, e)]);
       }
     }
     if (domains.length) ctx.log.info(`libvirt: undefined ${domains.length} domain(s) of nova: ${domains.join(', ')}`);
     // taps left by guests killed without libvirt (their OVS ports go with the OVS database)
-    const taps = existsSync('/sys/class/net') ? readdirSync('/sys/class/net').filter((n) => isNovaTap(n) && existsSync(`/sys/class/net/${n}/tun_flags`)) : [];
+    const taps = existsSync('/sys/class/net')
+      ? readdirSync('/sys/class/net').filter((n) => isNovaTap(n) && existsSync(`/sys/class/net/${n}/tun_flags`))
+      : [];
     for (const t of taps) await ctx.sh.run(['ip', 'link', 'delete', t], { allowFailure: true });
     if (taps.length) ctx.log.info(`libvirt: removed tap(s) ${taps.join(', ')}`);
   },

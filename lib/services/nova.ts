@@ -194,9 +194,11 @@ export const novaModule: ServiceModule = {
         type: 'enum',
         choices: ['kvm', 'qemu'],
         default: 'kvm',
-        defaultDoc: 'kvm when a test guest boots under KVM here (probed once, cached in files/kvm-probe.json), else qemu',
+        defaultDoc:
+          'kvm when a test guest boots under KVM here (probed once, cached in files/kvm-probe.json), else qemu',
         description:
-          'libvirt domain type: kvm, or qemu (TCG, no hardware virtualisation). Set to kvm where the probe fails: an error.',
+          'libvirt domain type: kvm, or qemu (TCG, no hardware virtualisation). ' +
+          'Set to kvm where the probe fails: an error.',
       },
       {
         name: 'LIBVIRT_CPU_MODE',

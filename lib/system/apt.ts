@@ -6,7 +6,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Plan, ServiceModule, StackContext, Step } from '../types/stack.ts';
 import type { Shell } from '../types/shell.ts';
-import { readPackageList } from '../plan/plan.ts';
 
 /**
  * debconf answers, from the modules (ServiceModule.debconf). Debian's
@@ -55,20 +54,6 @@ export function aptInstallArgv(packages: readonly string[], opts: { recommends?:
   ];
 }
 
-/**
- * The packages of modules that install without Recommends (libvirt: with them,
- * libvirt-daemon and qemu-system-x86 pull in some 170 packages of GUI,
- * GStreamer and Mesa that a headless compute host never uses).
- */
-export function withoutRecommends(plan: Plan): Set<string> {
-  const out = new Set<string>();
-  for (const m of plan.services) {
-    if (m.installRecommends !== false) continue;
-    for (const p of [...readPackageList(plan.dirs.topDir, m.name), ...(m.extraPackages?.(plan) ?? [])]) out.add(p);
-  }
-  return out;
-}
-
 export const APT_ENV = { DEBIAN_FRONTEND: 'noninteractive', APT_LISTCHANGES_FRONTEND: 'none', NEEDRESTART_MODE: 'l' };
 
 /** Progress from apt/dpkg output lines: counts unpacked and configured packages. */
@@ -101,7 +86,12 @@ export function countSimulatedInstalls(output: string): number {
   return output.split('\n').filter((l) => l.startsWith('Inst ')).length;
 }
 
-async function installMissing(ctx: StackContext, packages: string[], preseed: readonly string[], lean: ReadonlySet<string> = new Set()): Promise<void> {
+async function installMissing(
+  ctx: StackContext,
+  packages: string[],
+  preseed: readonly string[],
+  lean: ReadonlySet<string> = new Set(),
+): Promise<void> {
   const { sh, log } = ctx;
   const missing = await missingPackages(sh, packages);
   if (missing.length === 0) {
@@ -131,8 +121,14 @@ async function installMissing(ctx: StackContext, packages: string[], preseed: re
     // two runs: apt's Install-Recommends applies to a whole run, not to one package
     const usual = missing.filter((p) => !lean.has(p));
     const bare = missing.filter((p) => lean.has(p));
-    if (usual.length) await sh.run(aptInstallArgv(usual), { env: APT_ENV, onLine: (l) => progress.line(l), timeoutSec: 3600 });
-    if (bare.length) await sh.run(aptInstallArgv(bare, { recommends: false }), { env: APT_ENV, onLine: (l) => progress.line(l), timeoutSec: 3600 });
+    if (usual.length)
+      await sh.run(aptInstallArgv(usual), { env: APT_ENV, onLine: (l) => progress.line(l), timeoutSec: 3600 });
+    if (bare.length)
+      await sh.run(aptInstallArgv(bare, { recommends: false }), {
+        env: APT_ENV,
+        onLine: (l) => progress.line(l),
+        timeoutSec: 3600,
+      });
     log.info(`apt: ${total} package(s) installed in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   } finally {
     // leave the host's own policy as it was
@@ -144,13 +140,14 @@ async function installMissing(ctx: StackContext, packages: string[], preseed: re
 }
 
 /** The install-phase step: installs `plan.packages`; re-runs skip it while the list is unchanged. */
-export function aptInstallStep(plan: Plan): Step {
+/** `lean`: packages installed with --no-install-recommends (plan.ts withoutRecommends). */
+export function aptInstallStep(plan: Plan, lean: ReadonlySet<string> = new Set()): Step {
   const packages = [...new Set(plan.packages)].sort();
   const preseed = debconfPreseed(plan.services);
   return {
     id: 'apt:install',
     title: `install ${packages.length} Debian package(s)`,
     fingerprint: `apt:${packages.join(',')}`,
-    run: (ctx) => installMissing(ctx, packages, preseed, withoutRecommends(plan)),
+    run: (ctx) => installMissing(ctx, packages, preseed, lean),
   };
 }

@@ -86,7 +86,7 @@ export interface ServiceModule extends ConfigContribution {
   project: string;
   /** The enabled-service short names this module owns (`n-api`, `n-cpu`, ...). */
   shortNames: readonly string[];
-  /** Its panes, when they are not named after its short names (libvirt: libvirtd, virtlogd); unstack has no plan to ask. */
+  /** Its panes when not named after its short names (libvirt: libvirtd, virtlogd); unstack has no plan to ask. */
   paneNames?: readonly string[];
   /**
    * Enabled without being listed in ENABLED_SERVICES, as devstack enables
@@ -94,7 +94,7 @@ export interface ServiceModule extends ConfigContribution {
    * listed services (`plan.services` is not known yet).
    */
   impliedBy?(plan: Pick<Plan, 'config' | 'get' | 'isEnabled'>): boolean;
-  /** Extra distro packages beyond files/debs/<name> that depend on the plan (e.g. python3-libvirt for VIRT_DRIVER=libvirt). */
+  /** Distro packages beyond files/debs/<name> that depend on the plan (python3-libvirt for VIRT_DRIVER=libvirt). */
   extraPackages?(plan: Plan): string[];
   /** debconf-set-selections lines for its packages (`nova-common nova/configure_db boolean false`). */
   debconf?: readonly string[];

@@ -58,8 +58,35 @@ const STACK_PORTS = [3306, 4369, 5672, 25672, 11211, 5000, 9292, 8778, 8774, 877
 /** Databases the default set makes (MariaDB's datadir is /var/lib/mysql). */
 const STACK_DATABASES = ['keystone', 'glance', 'placement', 'nova', 'nova_api', 'nova_cell0', 'neutron', 'cinder'];
 /** Programs of the stack, by command line: any of them alive after a teardown is a leftover. */
-const STACK_PROGRAM = /(^|\/)(mariadbd|mysqld|beam\.smp|epmd|memcached|uwsgi|ovsdb-server|ovs-vswitchd|libvirtd|virtlogd|nova-[a-z-]+|neutron-[a-z-]+|cinder-[a-z-]+|glance-[a-z-]+|dnsmasq|haproxy)(\s|$)|^(keystone|placement|nova-api|cinder-api|horizon)-/;
-const PANES = ['mysql', 'rabbit', 'memcached', 'key', 'g-api', 'placement-api', 'n-api', 'n-api-meta', 'n-cond', 'n-sch', 'n-cpu', 'ovsdb-server', 'ovs-vswitchd', 'q-svc', 'q-agt', 'q-dhcp', 'q-l3', 'q-meta', 'c-api', 'c-sch', 'c-vol', 'horizon'];
+const STACK_PROGRAM = new RegExp(
+  String.raw`(^|\/)(mariadbd|mysqld|beam\.smp|epmd|memcached|uwsgi|ovsdb-server|ovs-vswitchd|libvirtd|virtlogd|` +
+    String.raw`nova-[a-z-]+|neutron-[a-z-]+|cinder-[a-z-]+|glance-[a-z-]+|dnsmasq|haproxy)(\s|$)|` +
+    '^(keystone|placement|nova-api|cinder-api|horizon)-',
+);
+const PANES = [
+  'mysql',
+  'rabbit',
+  'memcached',
+  'key',
+  'g-api',
+  'placement-api',
+  'n-api',
+  'n-api-meta',
+  'n-cond',
+  'n-sch',
+  'n-cpu',
+  'ovsdb-server',
+  'ovs-vswitchd',
+  'q-svc',
+  'q-agt',
+  'q-dhcp',
+  'q-l3',
+  'q-meta',
+  'c-api',
+  'c-sch',
+  'c-vol',
+  'horizon',
+];
 
 let root: string;
 let server: Server;
@@ -122,14 +149,21 @@ async function eventually<T>(what: string, fn: () => Promise<T | undefined>, tim
 }
 
 /** The journey's server, shared by its steps. */
-const journey: { id: string; fixedIp: string; fip: string; ssh?: (cmd: string) => Promise<{ stdout: string }> } = { id: '', fixedIp: '', fip: '' };
+const journey: { id: string; fixedIp: string; fip: string; ssh?: (cmd: string) => Promise<{ stdout: string }> } = {
+  id: '',
+  fixedIp: '',
+  fip: '',
+};
 
 function osEnv(): NodeJS.ProcessEnv {
   return { ...process.env, OS_CLIENT_CONFIG_FILE: CLOUDS_YAML, OS_COMPUTE_API_VERSION: '2.72' };
 }
 
 async function consoleLog(serverId: string): Promise<string> {
-  const r = await run(OPENSTACK, ['--os-cloud', 'devstack', 'console', 'log', 'show', serverId], { env: osEnv(), maxBuffer: 16 * 1024 * 1024 });
+  const r = await run(OPENSTACK, ['--os-cloud', 'devstack', 'console', 'log', 'show', serverId], {
+    env: osEnv(),
+    maxBuffer: 16 * 1024 * 1024,
+  });
   return r.stdout;
 }
 
@@ -250,15 +284,19 @@ async function expectNothingLeft(): Promise<void> {
   expect(loops.split('\n').filter((l) => /stack-volumes|cinder/.test(l))).toEqual([]);
   expect(STACK_DATABASES.filter((db) => existsSync(`/var/lib/mysql/${db}`))).toEqual([]);
   // guests: no qemu of a nova domain, no domain nova defined
-  const guests = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => {
-    try {
-      return readFileSync(`/proc/${d}/cmdline`, 'utf8').includes('guest=instance-');
-    } catch {
-      return false;
-    }
-  });
+  const guests = readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        return readFileSync(`/proc/${d}/cmdline`, 'utf8').includes('guest=instance-');
+      } catch {
+        return false;
+      }
+    });
   expect(guests).toEqual([]);
-  const domains = existsSync('/etc/libvirt/qemu') ? readdirSync('/etc/libvirt/qemu').filter((f) => /^instance-.*\.xml$/.test(f)) : [];
+  const domains = existsSync('/etc/libvirt/qemu')
+    ? readdirSync('/etc/libvirt/qemu').filter((f) => /^instance-.*\.xml$/.test(f))
+    : [];
   expect(domains).toEqual([]);
   expect(existsSync(join(TOP_DIR, '.stackenv'))).toBe(false);
   expect(readFileSync('/etc/resolv.conf').equals(resolvBefore)).toBe(true);
@@ -294,7 +332,8 @@ describe.runIf(process.getuid?.() === 0)('distro stack, end to end (issue 4)', (
         ...extra,
         '',
       ].join('\n');
-    // Nova's fake driver for the first stack: the volume test attaches cinder's fake backend, which a real guest cannot use
+    // Nova's fake driver for the first stack: the volume test attaches cinder's fake backend, which a real
+    // guest cannot use
     const fake = ['VIRT_DRIVER=fake'];
     // Fresh: this test generates its own passwords (.localrc.password beside its local.conf), so the
     // databases of an earlier stack on this machine, with users made under other passwords, are
@@ -521,35 +560,37 @@ describe.runIf(process.getuid?.() === 0)('distro stack, end to end (issue 4)', (
     },
   );
 
-  it('Ctrl-C once the start phase begins: exit 130, and every live process of the stack belongs to a recorded pane', async () => {
-    // A terminal's Ctrl-C goes to the whole foreground process group: stack.ts and the commands its steps run.
-    const child = spawn(join(TOP_DIR, 'stack.ts'), ['--config', journeyConf], {
-      cwd: TOP_DIR,
-      env: { ...process.env, CI: 'true' },
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    let sentAt = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      // the first step of the start phase is in flight
-      if (!sentAt && /\[start\] (?!phase ).* \.\.\.$/m.test(out)) {
-        sentAt = new Date().toISOString();
-        setTimeout(() => process.kill(-child.pid!, 'SIGINT'), 500);
-      }
-    });
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const killer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 15 * 60_000);
-    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
-    clearTimeout(killer);
-    console.log(`interrupted run (SIGINT at ${sentAt}):\n${out.slice(-3000)}\n${err}`);
-    expect(sentAt, 'the start phase never began').not.toBe('');
-    expect(code).toBe(130);
-    expect(err).toMatch(/Interrupted: letting the steps in flight settle/);
-    expect(err).toMatch(/stack\.ts interrupted; every started pane is recorded/);
-    expect(out).not.toMatch(/phase start done/);
+  it(
+    'Ctrl-C once the start phase begins: exit 130, and every live process of the stack belongs to a recorded ' + 'pane',
+    async () => {
+      // A terminal's Ctrl-C goes to the whole foreground process group: stack.ts and the commands its steps run.
+      const child = spawn(join(TOP_DIR, 'stack.ts'), ['--config', journeyConf], {
+        cwd: TOP_DIR,
+        env: { ...process.env, CI: 'true' },
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      let err = '';
+      let sentAt = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        // the first step of the start phase is in flight
+        if (!sentAt && /\[start\] (?!phase ).* \.\.\.$/m.test(out)) {
+          sentAt = new Date().toISOString();
+          setTimeout(() => process.kill(-child.pid!, 'SIGINT'), 500);
+        }
+      });
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      const killer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 15 * 60_000);
+      const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+      clearTimeout(killer);
+      console.log(`interrupted run (SIGINT at ${sentAt}):\n${out.slice(-3000)}\n${err}`);
+      expect(sentAt, 'the start phase never began').not.toBe('');
+      expect(code).toBe(130);
+      expect(err).toMatch(/Interrupted: letting the steps in flight settle/);
+      expect(err).toMatch(/stack\.ts interrupted; every started pane is recorded/);
+      expect(out).not.toMatch(/phase start done/);
 
       const stateDir = (JSON.parse(readFileSync(join(TOP_DIR, '.stackenv'), 'utf8')) as { stateDir: string }).stateDir;
       const records = readdirSync(join(stateDir, 'panes'))
@@ -589,7 +630,10 @@ describe.runIf(process.getuid?.() === 0)('distro stack, end to end (issue 4)', (
 
   it('a re-run resumes (steps finished before the interrupt are skipped) and brings the stack up again', async () => {
     const { out, seconds } = await tstack('stack.ts', ['--config', journeyConf]);
-    console.log(`resumed ./stack.ts after Ctrl-C (after --clean): ${seconds.toFixed(0)} s\n${out.slice(out.lastIndexOf('phase  '))}`);
+    console.log(
+      `resumed ./stack.ts after Ctrl-C (after --clean): ${seconds.toFixed(0)} ` +
+        `s\n${out.slice(out.lastIndexOf('phase  '))}`,
+    );
     for (const pane of PANES) expect(out).toMatch(new RegExp(`^${pane}\\s+\\S+\\s+ready`, 'm'));
     const stateDir = (JSON.parse(readFileSync(join(TOP_DIR, '.stackenv'), 'utf8')) as { stateDir: string }).stateDir;
     const report = (
@@ -605,44 +649,92 @@ describe.runIf(process.getuid?.() === 0)('distro stack, end to end (issue 4)', (
 
   // ---- issue 11: the journey, on the resumed stack (tstack's defaults: libvirt, the default image) ----
 
-  it('journey: a keypair; a server from the default image on private goes ACTIVE; ping and ssh through a floating IP', async () => {
+  it('journey: keypair; a server from the default image, ACTIVE; ping and ssh via a floating IP', async () => {
     const key = join(root, 'journey', 'id_ed25519');
     await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
     await os('devstack', ['keypair', 'create', '--public-key', `${key}.pub`, 'e2e-key']);
     const images = await os<{ ID: string; Name: string; Status: string }[]>('devstack', ['image', 'list']);
     expect(images.length, images.map((i) => i.Name).join(', ')).toBe(1);
     const t0 = Date.now();
-    const created = await os<{ id: string }>('devstack', ['server', 'create', '--flavor', 'm1.tiny', '--image', images[0].ID,
-      '--network', 'private', '--key-name', 'e2e-key', 'e2e-journey']);
+    const created = await os<{ id: string }>('devstack', [
+      'server',
+      'create',
+      '--flavor',
+      'm1.tiny',
+      '--image',
+      images[0].ID,
+      '--network',
+      'private',
+      '--key-name',
+      'e2e-key',
+      'e2e-journey',
+    ]);
     journey.id = created.id;
-    const active = await eventually('server ACTIVE', async () => {
-      const v = await os<{ status: string; addresses: Record<string, string[]> | string }>('devstack', ['server', 'show', created.id]);
-      if (v.status === 'ERROR') throw new Error(`server went to ERROR (see ./stack.ts logs n-cpu): ${JSON.stringify(v)}`);
-      return v.status === 'ACTIVE' ? v : undefined;
-    }, 180);
+    const active = await eventually(
+      'server ACTIVE',
+      async () => {
+        const v = await os<{ status: string; addresses: Record<string, string[]> | string }>('devstack', [
+          'server',
+          'show',
+          created.id,
+        ]);
+        if (v.status === 'ERROR')
+          throw new Error(`server went to ERROR (see ./stack.ts logs n-cpu): ${JSON.stringify(v)}`);
+        return v.status === 'ACTIVE' ? v : undefined;
+      },
+      180,
+    );
     const activeSec = (Date.now() - t0) / 1000;
     // OSC gives a dict of lists, older ones `private=10.0.0.5`
-    journey.fixedIp = typeof active.addresses === 'string' ? active.addresses.split('=')[1].split(',')[0].trim() : active.addresses.private[0];
+    journey.fixedIp =
+      typeof active.addresses === 'string'
+        ? active.addresses.split('=')[1].split(',')[0].trim()
+        : active.addresses.private[0];
     const fip = await os<{ floating_ip_address: string }>('devstack', ['floating', 'ip', 'create', 'public']);
     journey.fip = fip.floating_ip_address;
-    await run(OPENSTACK, ['--os-cloud', 'devstack', 'server', 'add', 'floating', 'ip', created.id, journey.fip], { env: osEnv() });
+    await run(OPENSTACK, ['--os-cloud', 'devstack', 'server', 'add', 'floating', 'ip', created.id, journey.fip], {
+      env: osEnv(),
+    });
     const ssh = (command: string) =>
-      run('ssh', ['-i', key, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'BatchMode=yes',
-        '-o', 'ConnectTimeout=5', '-o', 'LogLevel=ERROR', `cirros@${journey.fip}`, command], { timeout: 60_000 });
+      run(
+        'ssh',
+        [
+          '-i',
+          key,
+          '-o',
+          'StrictHostKeyChecking=no',
+          '-o',
+          'UserKnownHostsFile=/dev/null',
+          '-o',
+          'BatchMode=yes',
+          '-o',
+          'ConnectTimeout=5',
+          '-o',
+          'LogLevel=ERROR',
+          `cirros@${journey.fip}`,
+          command,
+        ],
+        { timeout: 60_000 },
+      );
     journey.ssh = ssh;
-    const hostname = await eventually('ssh cirros@FIP hostname', async () => (await ssh('hostname')).stdout.trim() || undefined, 240)
-      .catch(async (e: unknown) => {
-        throw new Error(`${String(e)}\nconsole log of the guest:\n${await consoleLog(created.id)}`);
-      });
+    const hostname = await eventually(
+      'ssh cirros@FIP hostname',
+      async () => (await ssh('hostname')).stdout.trim() || undefined,
+      240,
+    ).catch(async (e: unknown) => {
+      throw new Error(`${String(e)}\nconsole log of the guest:\n${await consoleLog(created.id)}`);
+    });
     const sshSec = (Date.now() - t0) / 1000;
     expect(hostname).toMatch(/^e2e-journey/);
     await run('ping', ['-c', '1', '-W', '5', journey.fip]);
     const qemu = guestQemu(await instanceName(created.id));
-    console.log(`journey: server create -> ACTIVE ${activeSec.toFixed(0)} s, -> working SSH ${sshSec.toFixed(0)} s ` +
-      `(TCG); guest qemu RSS ${qemu ? Math.round(rssKiB(qemu) / 1024) : '?'} MiB`);
+    console.log(
+      `journey: server create -> ACTIVE ${activeSec.toFixed(0)} s, -> working SSH ${sshSec.toFixed(0)} s ` +
+        `(TCG); guest qemu RSS ${qemu ? Math.round(rssKiB(qemu) / 1024) : '?'} MiB`,
+    );
   });
 
-  it('journey: the console shows the address from DHCP and the metadata; from inside, the guest pings its router', async () => {
+  it('journey: the console shows the DHCP address and metadata; inside, the guest pings its router', async () => {
     const log = await consoleLog(journey.id);
     expect(log, log.slice(-3000)).toContain(journey.fixedIp);
     // the test image's rcS ("metadata: from ...") or CirrOS's ("... successful after N/20 tries"), when online
@@ -655,32 +747,52 @@ describe.runIf(process.getuid?.() === 0)('distro stack, end to end (issue 4)', (
   it('journey: deleting the server leaves no domain, qemu process or tap', async () => {
     const name = await instanceName(journey.id);
     const port = (await os<{ ID: string }[]>('devstack', ['port', 'list', '--server', journey.id]))[0].ID;
-    await run(OPENSTACK, ['--os-cloud', 'devstack', 'server', 'delete', '--wait', journey.id], { env: osEnv(), timeout: 180_000 });
+    await run(OPENSTACK, ['--os-cloud', 'devstack', 'server', 'delete', '--wait', journey.id], {
+      env: osEnv(),
+      timeout: 180_000,
+    });
     const domains = (await run('virsh', ['-c', 'qemu:///system', 'list', '--all', '--name'])).stdout;
     expect(domains.split('\n').map((l) => l.trim())).not.toContain(name);
     expect(guestQemu(name)).toBeUndefined();
     expect(existsSync(`/sys/class/net/tap${port.slice(0, 11)}`)).toBe(false);
   });
 
-  it('a killed libvirtd shows crashed and restarts; its running guest survives; the last --clean ends the guest', async () => {
-    const created = await os<{ id: string; status: string }>('devstack', ['server', 'create', '--flavor', 'm1.tiny',
-      '--image', (await os<{ ID: string }[]>('devstack', ['image', 'list']))[0].ID, '--network', 'private', '--wait', 'e2e-left']);
+  it('a killed libvirtd shows crashed, restarts, its running guest survives; the last --clean ends it', async () => {
+    const created = await os<{ id: string; status: string }>('devstack', [
+      'server',
+      'create',
+      '--flavor',
+      'm1.tiny',
+      '--image',
+      (await os<{ ID: string }[]>('devstack', ['image', 'list']))[0].ID,
+      '--network',
+      'private',
+      '--wait',
+      'e2e-left',
+    ]);
     expect(created.status).toBe('ACTIVE');
     const qemu = guestQemu(await instanceName(created.id));
     expect(qemu).toBeDefined();
     const stateDir = (JSON.parse(readFileSync(join(TOP_DIR, '.stackenv'), 'utf8')) as { stateDir: string }).stateDir;
     const rec = JSON.parse(readFileSync(join(stateDir, 'panes', 'libvirtd.json'), 'utf8')) as { pid: number };
-    const daemon = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).find((d) => {
-      try {
-        return readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1].split(' ')[1] === String(rec.pid);
-      } catch {
-        return false;
-      }
-    });
+    const daemon = readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .find((d) => {
+        try {
+          return readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1].split(' ')[1] === String(rec.pid);
+        } catch {
+          return false;
+        }
+      });
     expect(daemon, 'the libvirtd process under the pane wrapper').toBeDefined();
     process.kill(Number(daemon), 'SIGKILL');
-    const status = await run(join(TOP_DIR, 'stack.ts'), ['status'], { cwd: TOP_DIR, env: { ...process.env, CI: 'true' } })
-      .then((r) => ({ code: 0, out: r.stdout }), (e: { code: number; stdout: string }) => ({ code: e.code, out: e.stdout }));
+    const status = await run(join(TOP_DIR, 'stack.ts'), ['status'], {
+      cwd: TOP_DIR,
+      env: { ...process.env, CI: 'true' },
+    }).then(
+      (r) => ({ code: 0, out: r.stdout }),
+      (e: { code: number; stdout: string }) => ({ code: e.code, out: e.stdout }),
+    );
     expect(status.code).toBe(4);
     expect(status.out).toMatch(/^libvirtd\s+\S+\s+crashed/m);
     await tstack('stack.ts', ['restart', 'libvirtd']);

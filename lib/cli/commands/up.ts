@@ -14,7 +14,7 @@ import { askPasswords } from '../passwords.ts';
 import { writeStackEnv } from '../../config/locate.ts';
 import { chooseMethod } from '../../plan/method.ts';
 import { systemProbes } from '../../system/host-probes.ts';
-import { buildPlan } from '../../plan/plan.ts';
+import { buildPlan, withoutRecommends } from '../../plan/plan.ts';
 import { formatPlan } from '../../plan/format.ts';
 import type { StackConfig } from '../../types/config.ts';
 import type { Plan, ServiceModule } from '../../types/stack.ts';
@@ -41,7 +41,10 @@ import { SystemHostFacts } from '../../system/host-facts.ts';
 /** Everything a run needs besides the plan; production wiring lives here. */
 function sources(plan: Plan, panes: PhaseSources['panes']): PhaseSources {
   return {
-    install: [aptInstallStep(plan), ...(plan.method.method === 'source' ? sourceSteps(plan) : [])],
+    install: [
+      aptInstallStep(plan, withoutRecommends(plan)),
+      ...(plan.method.method === 'source' ? sourceSteps(plan) : []),
+    ],
     catalog: catalogStep(plan),
     seed: seedSteps(plan),
     merge: (phase) => mergeStep(plan, phase),
@@ -58,7 +61,13 @@ async function planFor(config: StackConfig, modules: readonly ServiceModule[]): 
   const virt = await chooseLibvirtTypeFor(config, join(TOP_DIR, 'files'));
   if (!virt) return buildPlan(config, method, modules);
   const chosen = withChosenValue(config, 'LIBVIRT_TYPE', virt.type);
-  const decision = { setting: 'LIBVIRT_TYPE', value: virt.type, reason: virt.reason, pending: virt.pending, forced: virt.forced };
+  const decision = {
+    setting: 'LIBVIRT_TYPE',
+    value: virt.type,
+    reason: virt.reason,
+    pending: virt.pending,
+    forced: virt.forced,
+  };
   return buildPlan(chosen, method, modules, { decisions: [decision] });
 }
 

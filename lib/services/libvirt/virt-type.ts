@@ -62,36 +62,66 @@ export const GUEST_BOOTED = new RegExp(`${PROBE_MARKER}|Run /init as init proces
 export function probeArgv(guest: ProbeGuest, cpuModel = KVM_CPU_MODEL): string[] {
   return [
     QEMU_BINARY,
-    '-machine', 'pc,accel=kvm',
-    '-cpu', cpuModel,
-    '-m', '256',
-    '-smp', '1',
+    '-machine',
+    'pc,accel=kvm',
+    '-cpu',
+    cpuModel,
+    '-m',
+    '256',
+    '-smp',
+    '1',
     '-nodefaults',
-    '-display', 'none',
+    '-display',
+    'none',
     '-no-reboot',
-    '-serial', 'stdio',
-    '-kernel', guest.kernel,
+    '-serial',
+    'stdio',
+    '-kernel',
+    guest.kernel,
     ...(guest.initrd ? ['-initrd', guest.initrd] : []),
     // the kernel's own messages are the proof: no `quiet`
     // tstack.probe: the test image's /init says so and powers off at once
-    '-append', `console=ttyS0 panic=-1 ${PROBE_ARG}`,
+    '-append',
+    `console=ttyS0 panic=-1 ${PROBE_ARG}`,
   ];
 }
 
 /** The probe's verdict from qemu's output, whether it matched in time, and its exit. Pure. */
-export function judgeProbe(o: { output: string; booted: boolean; timedOut: boolean; exitCode?: number | null; deadlineMs: number }): ProbeOutcome {
+export function judgeProbe(o: {
+  output: string;
+  booted: boolean;
+  timedOut: boolean;
+  exitCode?: number | null;
+  deadlineMs: number;
+}): ProbeOutcome {
   if (o.booted) return { works: true, detail: 'a KVM test guest booted to its init' };
-  const lines = o.output.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = o.output
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   // qemu's own complaint (MSR access, KVM_CREATE_VM...) is the most useful line; else the guest's last words
   const qemu = lines.filter((l) => /qemu-system|kvm|KVM|error|MSR/i.test(l) && !/^\[\s*\d/.test(l));
   const last = (qemu.length ? qemu : lines).slice(-2).join(' / ').slice(0, 240);
-  if (o.timedOut) return { works: false, detail: `a KVM test guest did not reach its init within ${o.deadlineMs / 1000} s${last ? ` (last output: ${last})` : ''}` };
-  return { works: false, detail: `a KVM test guest exited with code ${o.exitCode ?? 'unknown'} before its init${last ? `: ${last}` : ''}` };
+  if (o.timedOut)
+    return {
+      works: false,
+      detail:
+        `a KVM test guest did not reach its init within ${o.deadlineMs / 1000} s` +
+        (last ? ` (last output: ${last})` : ''),
+    };
+  return {
+    works: false,
+    detail: `a KVM test guest exited with code ${o.exitCode ?? 'unknown'} before its init${last ? `: ${last}` : ''}`,
+  };
 }
 
 /** Runs qemu until its output matches or the deadline passes; behind an interface so tests use a fake. */
 export interface ProbeRunner {
-  boot(argv: string[], until: RegExp, deadlineMs: number): Promise<{ output: string; booted: boolean; timedOut: boolean; exitCode?: number | null }>;
+  boot(
+    argv: string[],
+    until: RegExp,
+    deadlineMs: number,
+  ): Promise<{ output: string; booted: boolean; timedOut: boolean; exitCode?: number | null }>;
 }
 
 /** Everything the choice asks of the machine. */
@@ -156,7 +186,8 @@ function settingPos(config: StackConfig): { file: string; line: number } | undef
   const file = config.localConfPath;
   if (!file || config.origins.LIBVIRT_TYPE !== 'local.conf' || !existsSync(file)) return undefined;
   const lines = readFileSync(file, 'utf8').split('\n');
-  for (let i = lines.length - 1; i >= 0; i--) if (/^\s*(export\s+)?LIBVIRT_TYPE=/.test(lines[i])) return { file, line: i + 1 };
+  for (let i = lines.length - 1; i >= 0; i--)
+    if (/^\s*(export\s+)?LIBVIRT_TYPE=/.test(lines[i])) return { file, line: i + 1 };
   return undefined;
 }
 
@@ -164,7 +195,8 @@ export function kvmRefused(config: StackConfig, detail: string): ConfigError {
   const where = config.origins.LIBVIRT_TYPE === 'environment' ? ' (from the environment)' : '';
   return new ConfigError(
     `LIBVIRT_TYPE=kvm${where}, but KVM guests cannot run on this machine: ${detail}. ` +
-      'Remove the setting (tstack then uses qemu, i.e. TCG) or set LIBVIRT_TYPE=qemu; VIRT_DRIVER=fake boots no guests at all.',
+      'Remove the setting (tstack then uses qemu, i.e. TCG) or set LIBVIRT_TYPE=qemu; ' +
+      'VIRT_DRIVER=fake boots no guests at all.',
     settingPos(config),
   );
 }
@@ -181,7 +213,13 @@ export async function chooseLibvirtType(config: StackConfig, host: VirtTypeHost)
   const origin = config.origins.LIBVIRT_TYPE;
   const forced = origin === 'local.conf' || origin === 'environment';
   const set = readSetting(config, 'LIBVIRT_TYPE') as LibvirtType;
-  if (forced && set === 'qemu') return { type: 'qemu', reason: `LIBVIRT_TYPE=qemu in ${origin === 'environment' ? 'the environment' : 'local.conf'}`, pending: false, forced };
+  if (forced && set === 'qemu')
+    return {
+      type: 'qemu',
+      reason: `LIBVIRT_TYPE=qemu in ${origin === 'environment' ? 'the environment' : 'local.conf'}`,
+      pending: false,
+      forced,
+    };
   const dev = host.kvmDevice();
   if (!dev.usable) {
     if (forced) throw kvmRefused(config, dev.detail);
@@ -190,12 +228,22 @@ export async function chooseLibvirtType(config: StackConfig, host: VirtTypeHost)
   const probe = await probeKvm(host);
   if (!probe) {
     const missing = host.qemuVersion() ? 'the test image is not built yet' : 'qemu is not installed yet';
-    return { type: forced ? 'kvm' : 'qemu', reason: `KVM is probed right after the packages are installed (${missing})`, pending: true, forced };
+    return {
+      type: forced ? 'kvm' : 'qemu',
+      reason: `KVM is probed right after the packages are installed (${missing})`,
+      pending: true,
+      forced,
+    };
   }
   const how = probe.cached ? ' (cached probe)' : '';
   if (probe.works) return { type: forced ? set : 'kvm', reason: `${probe.detail}${how}`, pending: false, forced };
   if (forced) throw kvmRefused(config, `${probe.detail}${how}`);
-  return { type: 'qemu', reason: `${probe.detail}${how}: guests run under TCG (LIBVIRT_TYPE=qemu)`, pending: false, forced };
+  return {
+    type: 'qemu',
+    reason: `${probe.detail}${how}: guests run under TCG (LIBVIRT_TYPE=qemu)`,
+    pending: false,
+    forced,
+  };
 }
 
 /** /dev/kvm present and openable read-write. */
@@ -246,11 +294,17 @@ export function qemuVersion(binary = QEMU_BINARY): string | undefined {
   return r.status === 0 ? r.stdout.split('\n')[0].trim() : undefined;
 }
 
-/** The probe's cache: in files/, beside the image cache, so `unstack --clean` does not make every next run probe again. */
+/** The probe's cache: in files/, beside the image cache, so the run after `unstack --clean` need not probe again. */
 export function probeCacheFile(filesDir: string): string {
   return join(filesDir, 'kvm-probe.json');
 }
 
 export function systemVirtTypeHost(filesDir: string, guest: () => Promise<ProbeGuest | undefined>): VirtTypeHost {
-  return { kvmDevice: () => kvmDevice(), qemuVersion: () => qemuVersion(), guest, runner: qemuRunner, cacheFile: probeCacheFile(filesDir) };
+  return {
+    kvmDevice: () => kvmDevice(),
+    qemuVersion: () => qemuVersion(),
+    guest,
+    runner: qemuRunner,
+    cacheFile: probeCacheFile(filesDir),
+  };
 }

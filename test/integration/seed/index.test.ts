@@ -53,7 +53,15 @@ const nova: ServiceModule = {
 describe('seedSteps', () => {
   it('selects steps by the enabled services and orders network after accounts', () => {
     const ids = (enabled: string[]) => seedSteps(fakePlan({}, { enabled })).map((s) => s.id);
-    expect(ids(['key', 'n-api', 'q-svc', 'g-api'])).toEqual(['seed:accounts', 'seed:flavors', 'seed:network', 'seed:images', 'seed:test-image', 'seed:clouds-yaml', 'seed:openrc']);
+    expect(ids(['key', 'n-api', 'q-svc', 'g-api'])).toEqual([
+      'seed:accounts',
+      'seed:flavors',
+      'seed:network',
+      'seed:images',
+      'seed:test-image',
+      'seed:clouds-yaml',
+      'seed:openrc',
+    ]);
     expect(ids(['key'])).toEqual(['seed:accounts', 'seed:clouds-yaml', 'seed:openrc']);
     const steps = seedSteps(fakePlan({}));
     for (const s of steps) for (const a of s.after ?? []) expect(steps.map((x) => x.id)).toContain(a);

@@ -96,7 +96,14 @@ describe('buildPlan with small modules', () => {
     // n-sch is a nova short name that is not enabled: its pane is dropped; n-cpu waits for n-api
     expect(plan.processes.map((p) => p.name)).toEqual(['mysql', 'key', 'n-api', 'n-cpu']);
     // VIRT_DRIVER defaults to libvirt, as in devstack
-    expect(plan.packages).toEqual(['mariadb-server', 'mariadb-client', 'python3-mysqldb', 'keystone', 'conntrack', 'libvirt-daemon-system']);
+    expect(plan.packages).toEqual([
+      'mariadb-server',
+      'mariadb-client',
+      'python3-mysqldb',
+      'keystone',
+      'conntrack',
+      'libvirt-daemon-system',
+    ]);
     expect(plan.repos).toEqual([]);
     expect(plan.dirs).toEqual({
       dest: '/srv/s',

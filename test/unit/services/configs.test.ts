@@ -4,8 +4,17 @@ import { keystoneConf, bootstrapArgv } from '../../../lib/services/keystone.ts';
 import { glanceApiConf } from '../../../lib/services/glance.ts';
 import { placementConf } from '../../../lib/services/placement.ts';
 import { novaConf, novaCpuConf, novaModule, cellMappingsSql } from '../../../lib/services/nova.ts';
-import { withoutRecommends } from '../../../lib/system/apt.ts';
-import { neutronNamespaces, neutronConf, ml2Conf, ovsAgentConf, dhcpAgentConf, l3AgentConf, metadataAgentConf, neutronFiles } from '../../../lib/services/neutron.ts';
+import { withoutRecommends } from '../../../lib/plan/plan.ts';
+import {
+  neutronNamespaces,
+  neutronConf,
+  ml2Conf,
+  ovsAgentConf,
+  dhcpAgentConf,
+  l3AgentConf,
+  metadataAgentConf,
+  neutronFiles,
+} from '../../../lib/services/neutron.ts';
 import { uwsgiIni, osloEscape } from '../../../lib/services/common.ts';
 import { mariadbCnf } from '../../../lib/services/mysql.ts';
 import { rabbitmqEnvConf } from '../../../lib/services/rabbit.ts';
@@ -139,13 +148,26 @@ describe('nova', () => {
     expect(one(novaCpuConf(settled), 'libvirt', 'virt_type')).toBe('qemu');
   });
 
-  it('libvirt packages: python3-libvirt for nova, the daemon from the libvirt module without Recommends; never nova-compute-kvm', () => {
+  it('libvirt packages: python3-libvirt for nova, the daemon without Recommends; never nova-compute-kvm', () => {
     const plan = makePlan({ VIRT_DRIVER: 'libvirt', LIBVIRT_TYPE: 'qemu' });
     expect(novaModule.extraPackages!(plan)).toEqual(['python3-libvirt']);
     expect(plan.services.map((m) => m.name)).toContain('libvirt');
-    expect(plan.packages).toEqual(expect.arrayContaining(['libvirt-daemon-system', 'libvirt-daemon-driver-qemu', 'qemu-system-x86', 'python3-libvirt']));
+    expect(plan.packages).toEqual(
+      expect.arrayContaining([
+        'libvirt-daemon-system',
+        'libvirt-daemon-driver-qemu',
+        'qemu-system-x86',
+        'python3-libvirt',
+      ]),
+    );
     expect(plan.packages.filter((p) => /nova-compute|libguestfs|linux-image/.test(p))).toEqual([]);
-    expect([...withoutRecommends(plan)].sort()).toEqual(['libvirt-clients', 'libvirt-daemon-driver-qemu', 'libvirt-daemon-system', 'qemu-system-x86', 'qemu-utils']);
+    expect([...withoutRecommends(plan)].sort()).toEqual([
+      'libvirt-clients',
+      'libvirt-daemon-driver-qemu',
+      'libvirt-daemon-system',
+      'qemu-system-x86',
+      'qemu-utils',
+    ]);
     const fake = makePlan({ VIRT_DRIVER: 'fake' });
     expect(novaModule.extraPackages!(fake)).toEqual([]);
     expect(fake.services.map((m) => m.name)).not.toContain('libvirt');
@@ -167,7 +189,11 @@ describe('nova', () => {
     expect(names.indexOf('virtlogd')).toBeLessThan(names.indexOf('libvirtd'));
     expect(names.indexOf('libvirtd')).toBeLessThan(names.indexOf('n-cpu'));
     // foreground daemons (no -d), libvirtd with tstack's own config file
-    expect(plan.processes.find((p) => p.name === 'libvirtd')!.argv).toEqual(['/usr/sbin/libvirtd', '--config', '/etc/libvirt/tstack-libvirtd.conf']);
+    expect(plan.processes.find((p) => p.name === 'libvirtd')!.argv).toEqual([
+      '/usr/sbin/libvirtd',
+      '--config',
+      '/etc/libvirt/tstack-libvirtd.conf',
+    ]);
     expect(plan.processes.find((p) => p.name === 'virtlogd')!.argv).toEqual(['/usr/sbin/virtlogd']);
   });
 

@@ -39,7 +39,9 @@ describe('guest networking on the userspace datapath', () => {
     const calls = await runStep(stepOf(neutronModule.steps!(plan).start, 'neutron:br-ex'), plan);
     expect(calls).toContainEqual(['ip', 'addr', 'replace', '172.24.4.1/24', 'dev', 'br-ex']);
     expect(calls).toContainEqual(['ip', 'link', 'set', 'br-ex', 'up']);
-    expect(publicGatewayCidr(makePlan({ FLOATING_RANGE: '203.0.113.0/25', PUBLIC_NETWORK_GATEWAY: '203.0.113.1' }))).toBe('203.0.113.1/25');
+    expect(
+      publicGatewayCidr(makePlan({ FLOATING_RANGE: '203.0.113.0/25', PUBLIC_NETWORK_GATEWAY: '203.0.113.1' })),
+    ).toBe('203.0.113.1/25');
   });
 
   it('dnsmasq (user nobody) can get through /var/lib/neutron to its host and opts files', async () => {
@@ -51,7 +53,14 @@ describe('guest networking on the userspace datapath', () => {
   it('ovs-vswitchd speaks vnet headers on taps (userspace TSO), set before it starts', async () => {
     const plan = makePlan();
     const calls = await runStep(stepOf(ovsModule.steps!(plan).start, 'ovs:init'), plan);
-    expect(calls).toContainEqual(['ovs-vsctl', '--no-wait', 'set', 'Open_vSwitch', '.', 'other_config:userspace-tso-enable=true']);
+    expect(calls).toContainEqual([
+      'ovs-vsctl',
+      '--no-wait',
+      'set',
+      'Open_vSwitch',
+      '.',
+      'other_config:userspace-tso-enable=true',
+    ]);
     // ovs:init runs before the ovs-vswitchd pane starts
     expect(plan.processes.find((p) => p.name === 'ovs-vswitchd')!.after).toContain('ovs:init');
   });
