@@ -139,7 +139,7 @@ describe('computed defaults', () => {
   });
 
   it('VIRT_DRIVER: libvirt, as in devstack, whatever the host (LIBVIRT_TYPE is what the KVM probe decides)', () => {
-    expect(resolverWith({}, fakeHost({ kvm: false, libvirt: false })).get('VIRT_DRIVER')).toBe('libvirt');
+    expect(resolverWith({}, fakeHost({})).get('VIRT_DRIVER')).toBe('libvirt');
     expect(resolverWith({ VIRT_DRIVER: 'fake' }, fakeHost({})).get('VIRT_DRIVER')).toBe('fake');
   });
 
