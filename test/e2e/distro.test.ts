@@ -25,7 +25,8 @@
 // a server on private, its console (DHCP, metadata), a floating IP the host
 // pings and logs in to with ssh, the guest pinging its router, and no domain,
 // qemu or tap left after a delete; a killed libvirtd comes back without
-// taking a running guest along, and the last --clean ends that guest.
+// taking a running guest along, a re-run converges around that guest, and
+// the last --clean ends it.
 
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -757,7 +758,7 @@ describe.runIf(process.getuid?.() === 0)('distro stack, end to end (issue 4)', (
     expect(existsSync(`/sys/class/net/tap${port.slice(0, 11)}`)).toBe(false);
   });
 
-  it('a killed libvirtd shows crashed, restarts, its running guest survives; the last --clean ends it', async () => {
+  it('a killed libvirtd shows crashed and restarts; its guest survives it and a re-run; --clean ends it', async () => {
     const created = await os<{ id: string; status: string }>('devstack', [
       'server',
       'create',
@@ -799,6 +800,10 @@ describe.runIf(process.getuid?.() === 0)('distro stack, end to end (issue 4)', (
     expect(guestQemu(await instanceName(created.id))).toBe(qemu);
     const list = (await run('virsh', ['-c', 'qemu:///system', 'list', '--name'])).stdout;
     expect(list).toContain(await instanceName(created.id));
+    // a re-run converges around the running guest: same qemu, still ACTIVE
+    await tstack('stack.ts', ['--config', journeyConf]);
+    expect(guestQemu(await instanceName(created.id))).toBe(qemu);
+    expect((await os<{ status: string }>('devstack', ['server', 'show', created.id])).status).toBe('ACTIVE');
   });
 
   it('./unstack.ts --clean at the end leaves nothing behind either', async () => {
