@@ -14,8 +14,6 @@ const host: HostFacts = {
   defaultRouteInterface: () => 'eth0',
   ipv4Addresses: () => ['192.0.2.2'],
   cpuCount: () => 2,
-  kvmUsable: () => false,
-  libvirtInstalled: () => false,
   machine: () => 'x86_64',
 };
 const catalog = stackCatalog();

@@ -19,6 +19,7 @@ export const LAYERS: readonly string[] = [
   'util',
   'config',
   'system',
+  'image', // the test image: builds with a Shell; seed and services (libvirt's probe) use it
   'proc',
   'openstack',
   'source',

@@ -94,7 +94,8 @@ export async function main(
     // What the panes left outside their groups (neutron's dnsmasq/haproxy, epmd), for modules stopped whole.
     const stopped = new Set(results.map((r) => r.name).filter((n) => !keep.includes(n)));
     for (const m of modules) {
-      if (m.stop && m.shortNames.some((n) => stopped.has(n)) && !m.shortNames.some((n) => keep.includes(n))) {
+      const panes = [...m.shortNames, ...(m.paneNames ?? [])];
+      if (m.stop && panes.some((n) => stopped.has(n)) && !panes.some((n) => keep.includes(n))) {
         await m.stop({ sh: new SystemShell(), log: new PlainLogger(process.stdout) });
       }
     }

@@ -440,6 +440,11 @@ export function deriveConfig(config: StackConfig, patch: Partial<StackConfig>): 
   return next;
 }
 
+/** A copy of `config` with one setting's value chosen at run time (LIBVIRT_TYPE from the KVM probe). */
+export function withChosenValue(config: StackConfig, name: string, value: string): StackConfig {
+  return deriveConfig(config, { values: { ...config.values, [name]: value } });
+}
+
 /** Read local.conf (if any), the saved passwords and the environment; never prompts. */
 export function loadConfig(opts: LoadConfigOptions & { catalog: SettingsCatalog; host: HostFacts }): StackConfig {
   const env = opts.env ?? process.env;

@@ -335,6 +335,21 @@ export const CORE_SETTINGS: readonly Setting[] = [
       description: 'Glance name of the default image.',
     },
   ]),
+  // --- issue 11: tstack's own CirrOS-compatible test image (lib/image/test-image.ts); not a devstack setting ---
+  ...group('images', [
+    {
+      name: 'BUILD_TEST_IMAGE',
+      type: 'enum',
+      choices: ['auto', 'always', 'never'],
+      default: 'auto',
+      description:
+        "tstack's CirrOS-compatible image, built offline from Debian packages (kernel, busybox, dropbear; " +
+        'user cirros, password gocubsgo) and uploaded as tstack-cirros-x86_64-disk. auto: instead of CirrOS ' +
+        'when DOWNLOAD_DEFAULT_IMAGES is True and CirrOS cannot be downloaded; always: instead of CirrOS, ' +
+        'without trying to download it; never: as devstack.',
+    },
+  ]),
+  // --- end of issue 11's rows ---
   ...group('network', [
     {
       name: 'FLOATING_RANGE',

@@ -98,7 +98,8 @@ export async function cleanStack(opts: { plan: Plan; sup: Supervisor; sh: Shell;
   // 3. Now the database and the queue go too, and what they leave behind (epmd).
   const last = await sup.stopAll({});
   for (const m of plan.services) {
-    if (m.stop && m.shortNames.some((n) => last.some((r) => r.name === n))) await m.stop({ sh, log });
+    if (m.stop && [...m.shortNames, ...(m.paneNames ?? [])].some((n) => last.some((r) => r.name === n)))
+      await m.stop({ sh, log });
   }
 
   // 4. Files and directories.

@@ -23,6 +23,9 @@ function table(rows: string[][], indent = '  '): string[] {
 export function formatPlan(plan: Plan): string {
   const lines: string[] = [];
   lines.push(`Install method: ${plan.method.method}`, `  why: ${plan.method.reason}`, '');
+  for (const d of plan.decisions ?? []) {
+    lines.push(`${d.setting}: ${d.value}${d.pending ? ' (for now)' : ''}`, `  why: ${d.reason}`, '');
+  }
 
   lines.push(`Enabled services (${plan.config.enabledServices.length}): ${plan.config.enabledServices.join(', ')}`);
   const skipped = unimplementedServices(plan.config.catalog, plan.config.enabledServices);

@@ -12,11 +12,13 @@ import { readBool, readInt, readSetting } from '../config/read.ts';
 import { TOP_DIR } from '../util/paths.ts';
 import { serviceRepo, sourceRepos } from '../source/repos.ts';
 import { sourcePackages } from '../source/index.ts';
-import type { MethodChoice, PlanDirs } from '../types/plan.ts';
+import type { MethodChoice, PlanDecision, PlanDirs } from '../types/plan.ts';
 
 export interface BuildPlanOptions {
   /** Where stack.ts lives; files/debs is read from here. */
   topDir?: string;
+  /** Settings chosen from probes of the machine (LIBVIRT_TYPE). */
+  decisions?: PlanDecision[];
 }
 
 /** A devstack package list: one package per line, `#` comments and blank lines ignored. */
@@ -75,6 +77,11 @@ export function buildPlan(
   const topDir = opts.topDir ?? TOP_DIR;
   const get = (name: string): string => readSetting(config, name);
   const enabled = new Set(config.enabledServices);
+  const isEnabled = (shortName: string) => enabled.has(shortName);
+  // Services devstack enables implicitly (libvirt for n-cpu with VIRT_DRIVER=libvirt).
+  for (const m of modules) {
+    if (m.impliedBy?.({ config, get, isEnabled })) for (const n of m.shortNames) enabled.add(n);
+  }
   const dirs: PlanDirs = {
     dest: get('DEST'),
     dataDir: get('DATA_DIR'),
@@ -88,8 +95,9 @@ export function buildPlan(
     get,
     bool: (name) => readBool(config, name),
     int: (name) => readInt(config, name),
-    isEnabled: (shortName) => enabled.has(shortName),
+    isEnabled,
     method,
+    decisions: opts.decisions ?? [],
     dirs,
     services: modules.filter((m) => m.shortNames.some((n) => enabled.has(n))),
     processes: [],
@@ -125,4 +133,18 @@ export function buildPlan(
     (p) => p,
   );
   return plan;
+}
+
+/**
+ * The packages of modules that install without Recommends (libvirt: with them,
+ * libvirt-daemon and qemu-system-x86 pull in some 170 packages of GUI,
+ * GStreamer and Mesa that a headless compute host never uses).
+ */
+export function withoutRecommends(plan: Plan): Set<string> {
+  const out = new Set<string>();
+  for (const m of plan.services) {
+    if (m.installRecommends !== false) continue;
+    for (const p of [...readPackageList(plan.dirs.topDir, m.name), ...(m.extraPackages?.(plan) ?? [])]) out.add(p);
+  }
+  return out;
 }

@@ -79,7 +79,7 @@ export function renderCloudsYaml(input: CloudsYamlInput): string {
   return lines.join('\n') + '\n';
 }
 
-export function cloudsYamlInput(plan: Plan): CloudsYamlInput {
+export function cloudsYamlInput(plan: Plan, report?: SeedReport): CloudsYamlInput {
   const password = plan.get('ADMIN_PASSWORD');
   addSecret(password);
   const first = parseImageUrls(plan.get('IMAGE_URLS'))[0];
@@ -88,7 +88,10 @@ export function cloudsYamlInput(plan: Plan): CloudsYamlInput {
     region: regionName(plan),
     password,
     // The image actually uploaded first; DEFAULT_IMAGE_NAME names CirrOS even when IMAGE_URLS points elsewhere.
-    defaultImageName: first ? imageNameFromUrl(first) : plan.get('DEFAULT_IMAGE_NAME'),
+    // (or, after seeding, the first image seeded: the test image when it stood in for CirrOS).
+    defaultImageName:
+      report?.images.find((i) => i.status !== 'failed')?.name ??
+      (first ? imageNameFromUrl(first) : plan.get('DEFAULT_IMAGE_NAME')),
   };
 }
 
@@ -97,7 +100,7 @@ export function cloudsYamlStep(plan: Plan, report: SeedReport, path = plan.get('
     id: 'seed:clouds-yaml',
     title: 'clouds.yaml',
     async run(ctx: StackContext) {
-      const content = renderCloudsYaml(cloudsYamlInput(plan));
+      const content = renderCloudsYaml(cloudsYamlInput(plan, report));
       const previous = await readFile(path, 'utf8').catch(() => undefined);
       // A clouds.yaml we did not write may hold the user's other clouds: keep it beside ours.
       if (previous !== undefined && !previous.startsWith(CLOUDS_YAML_MARKER)) {

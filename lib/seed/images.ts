@@ -8,6 +8,12 @@
 // reach. The failure is reported fast, with the remedy, noted as `incomplete`
 // (the summary says NOT DONE, the exit code is EXIT.partial) and recorded in
 // the SeedReport.
+//
+// Except for CirrOS itself: with BUILD_TEST_IMAGE=auto (the default) a CirrOS
+// that cannot be downloaded is handed to the next step, `seed:test-image`,
+// which builds tstack's CirrOS-compatible image from Debian packages
+// (lib/image/test-image.ts) and uploads that instead. BUILD_TEST_IMAGE=always
+// skips the CirrOS download and uploads the built image; never is devstack's way.
 
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
@@ -20,6 +26,8 @@ import type { Plan, StackContext, Step } from '../types/stack.ts';
 import type { Shell } from '../types/shell.ts';
 import { mask } from '../util/secrets.ts';
 import type { ImageOutcome, SeedReport } from './report.ts';
+import { defaultImageUrl } from '../config/settings.ts';
+import { ensureTestImage, TEST_IMAGE_NAME, GUEST_USER, GUEST_PASSWORD } from '../image/test-image.ts';
 
 export const IMAGE_REMEDY = 'set IMAGE_URLS to a local file, a file:// URL or a mirror (in local.conf)';
 
@@ -292,17 +300,48 @@ export async function seedImage(url: string, deps: SeedImageDeps): Promise<Image
   }
 }
 
-export function imagesStep(plan: Plan, report: SeedReport): Step {
+export type TestImageMode = 'auto' | 'always' | 'never';
+
+/** What the images step leaves for the test-image step of the same run. */
+export interface TestImageHandoff {
+  mode: TestImageMode;
+  /** The CirrOS URL devstack appends to IMAGE_URLS (DOWNLOAD_DEFAULT_IMAGES=True). */
+  cirrosUrl?: string;
+  /** CirrOS could not be read (auto mode): the test image replaces it. */
+  cirrosFailure?: ImageOutcome;
+}
+
+export function testImageHandoff(plan: Plan): TestImageHandoff {
+  const mode = plan.get('BUILD_TEST_IMAGE') as TestImageMode;
+  const cirrosUrl = plan.bool('DOWNLOAD_DEFAULT_IMAGES') ? defaultImageUrl((n) => plan.get(n)) : undefined;
+  return { mode, cirrosUrl };
+}
+
+/** Whether this run has a test-image step: asked for, or standing in for a CirrOS that may not download. */
+export function wantsTestImageStep(h: TestImageHandoff): boolean {
+  return h.mode === 'always' || (h.mode === 'auto' && h.cirrosUrl !== undefined);
+}
+
+function glanceProperties(plan: Plan): Record<string, string> {
+  return plan.get('VIRT_DRIVER') === 'libvirt' ? { hw_rng_model: 'virtio' } : {};
+}
+
+export function imagesStep(plan: Plan, report: SeedReport, handoff: TestImageHandoff = { mode: 'never' }): Step {
   return {
     id: 'seed:images',
     title: 'images',
     async run(ctx: StackContext) {
       const urls = parseImageUrls(plan.get('IMAGE_URLS'));
-      const properties: Record<string, string> =
-        plan.get('VIRT_DRIVER') === 'libvirt' ? { hw_rng_model: 'virtio' } : {};
+      const properties = glanceProperties(plan);
       const client = await ctx.openstack();
       report.images = [];
+      handoff.cirrosFailure = undefined;
       for (const url of urls) {
+        const cirros = url === handoff.cirrosUrl;
+        if (cirros && handoff.mode === 'always') {
+          ctx.log.info(`${imageNameFromUrl(url)}: not downloaded (BUILD_TEST_IMAGE=always: the test image stands in)`);
+          continue;
+        }
         const outcome = await seedImage(url, {
           client,
           sh: ctx.sh,
@@ -310,9 +349,87 @@ export function imagesStep(plan: Plan, report: SeedReport): Step {
           dirs: plan.dirs,
           properties,
         });
+        if (outcome.status === 'failed' && cirros && handoff.mode === 'auto' && outcome.remedy === IMAGE_REMEDY) {
+          ctx.log.info(`${outcome.name}: ${outcome.error}; the test image will stand in`);
+          handoff.cirrosFailure = outcome;
+          continue;
+        }
         report.images.push(outcome);
         if (outcome.status === 'failed')
           ctx.note('incomplete', `image ${outcome.name} not seeded: ${outcome.error}; ${outcome.remedy}`);
+      }
+    },
+  };
+}
+
+/** Build (or reuse) the test image and put it into glance. Never throws: the outcome says what happened. */
+export async function seedTestImage(
+  deps: Omit<SeedImageDeps, 'dirs' | 'download'> & { filesDir: string },
+): Promise<ImageOutcome> {
+  let stage: 'build' | 'glance' = 'build';
+  let url = TEST_IMAGE_NAME;
+  try {
+    const img = await ensureTestImage({ filesDir: deps.filesDir, sh: deps.sh, log: deps.log });
+    url = img.disk;
+    stage = 'glance';
+    const r = await ensureGlanceImage(deps.client, {
+      name: img.name,
+      path: img.disk,
+      diskFormat: img.diskFormat,
+      properties: { ...deps.properties, ...img.properties },
+    });
+    deps.log(`${img.name}: ${r.uploaded ? `uploaded as ${img.diskFormat}` : 'already in glance'} (${r.id})`);
+    return {
+      url,
+      name: img.name,
+      status: r.uploaded ? 'uploaded' : 'present',
+      imageId: r.id,
+      diskFormat: img.diskFormat,
+    };
+  } catch (err) {
+    const reason = mask(err instanceof Error ? err.message : String(err));
+    const remedy = stage === 'build' ? IMAGE_REMEDY : "see g-api's log (./stack.ts logs g-api)";
+    return { url, name: TEST_IMAGE_NAME, status: 'failed', error: reason, remedy };
+  }
+}
+
+export function testImageStep(plan: Plan, report: SeedReport, handoff: TestImageHandoff): Step {
+  return {
+    id: 'seed:test-image',
+    title:
+      handoff.mode === 'always'
+        ? 'test image (CirrOS-compatible, built from Debian packages)'
+        : 'test image (if CirrOS cannot be downloaded)',
+    after: ['seed:images'],
+    async run(ctx: StackContext) {
+      const failure = handoff.cirrosFailure;
+      if (handoff.mode === 'auto' && !failure) {
+        ctx.log.info('not needed: CirrOS was seeded');
+        return;
+      }
+      const why = failure ? `${failure.name} could not be downloaded (${failure.error})` : 'BUILD_TEST_IMAGE=always';
+      ctx.log.info(`${why}: building tstack's CirrOS-compatible test image from Debian packages`);
+      const client = await ctx.openstack();
+      const outcome = await seedTestImage({
+        client,
+        sh: ctx.sh,
+        log: (l) => ctx.log.info(l),
+        filesDir: plan.dirs.filesDir,
+        properties: glanceProperties(plan),
+      });
+      report.images.push(outcome);
+      if (outcome.status === 'failed') {
+        ctx.note(
+          'incomplete',
+          `image ${outcome.name} not seeded: ${failure ? `${why}, and ` : ''}the test image failed: ` +
+            `${outcome.error}; ${outcome.remedy}`,
+        );
+      } else if (failure) {
+        ctx.note(
+          'info',
+          `${why}: the default image is ${outcome.name}, built from Debian packages ` +
+            `(login ${GUEST_USER} / ${GUEST_PASSWORD})`,
+        );
       }
     },
   };

@@ -12,7 +12,7 @@ import { addSecret } from '../util/secrets.ts';
 import { accountsStep, seededUserNames } from './accounts.ts';
 import { cloudsYamlStep } from './clouds-yaml.ts';
 import { flavorsStep } from './flavors.ts';
-import { imagesStep } from './images.ts';
+import { imagesStep, testImageHandoff, testImageStep, wantsTestImageStep } from './images.ts';
 import { networkStep } from './network.ts';
 import { openrcStep } from './openrc.ts';
 import { createSeedReport, type SeedReport } from './report.ts';
@@ -26,8 +26,16 @@ export function seedSteps(plan: Plan, report: SeedReport = createSeedReport()): 
   const steps: Step[] = [accountsStep(plan)];
   if (plan.isEnabled('n-api')) steps.push(flavorsStep(plan));
   if (plan.isEnabled('q-svc') && plan.bool('NEUTRON_CREATE_INITIAL_NETWORKS')) steps.push(networkStep(plan));
-  if (plan.isEnabled('g-api')) steps.push(imagesStep(plan, report));
-  steps.push(cloudsYamlStep(plan, report), openrcStep(plan, report));
+  const imageSteps: Step[] = [];
+  if (plan.isEnabled('g-api')) {
+    const handoff = testImageHandoff(plan);
+    imageSteps.push(imagesStep(plan, report, handoff));
+    if (wantsTestImageStep(handoff)) imageSteps.push(testImageStep(plan, report, handoff));
+  }
+  // clouds.yaml names the default image actually seeded (CirrOS, or the test image standing in)
+  const clouds = cloudsYamlStep(plan, report);
+  if (imageSteps.length) clouds.after = [...(clouds.after ?? []), ...imageSteps.map((s) => s.id)];
+  steps.push(...imageSteps, clouds, openrcStep(plan, report));
   return steps;
 }
 

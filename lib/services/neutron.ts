@@ -79,6 +79,13 @@ export const ovsDatapath = (plan: Plan): string => plan.get('OVS_DATAPATH_TYPE')
 export const neutronPort = (plan: Plan): number => plan.int('NEUTRON_SERVICE_PORT');
 export const neutronUrl = (plan: Plan): string => serviceUrl(plan, neutronPort(plan));
 
+/** PUBLIC_NETWORK_GATEWAY with FLOATING_RANGE's prefix length (`172.24.4.1/24`), or undefined when either is unset. */
+export function publicGatewayCidr(plan: Plan): string | undefined {
+  const gw = plan.get('PUBLIC_NETWORK_GATEWAY');
+  const prefix = plan.get('FLOATING_RANGE').split('/')[1];
+  return gw && prefix ? `${gw}/${prefix}` : undefined;
+}
+
 export function neutronConf(plan: Plan): IniDoc {
   const w = apiWorkers(plan);
   return iniDoc({
@@ -201,6 +208,9 @@ export const neutronModule: ServiceModule = {
           await writeConf(ctx, f.l3, l3AgentConf(p), 'neutron');
           await writeConf(ctx, f.metadata, metadataAgentConf(p), 'neutron');
           await ensureDirs(ctx, 'neutron', [STATE, `${STATE}/lock`]);
+          // dnsmasq drops to `nobody` and reads its host and opts files under dhcp/: without a way through,
+          // it logs "cannot read .../host: Permission denied" and answers every DISCOVER "no address available"
+          await ctx.sh.run(['chmod', 'o+x', STATE]);
         },
       },
       ...(plan.isEnabled('q-svc') ? [databaseClientStep('neutron', 'neutron')] : []),
@@ -257,6 +267,13 @@ export const neutronModule: ServiceModule = {
                   br,
                   `datapath_type=${ovsDatapath(ctx.plan)}`,
                 ]);
+                // devstack puts the public network's gateway on the bridge: the host reaches floating IPs
+                // through it (and routers reach the host), without anything leaving the machine
+                const gw = publicGatewayCidr(ctx.plan);
+                if (gw) {
+                  await ctx.sh.run(['ip', 'addr', 'replace', gw, 'dev', br]);
+                  await ctx.sh.run(['ip', 'link', 'set', br, 'up']);
+                }
               },
             },
           ] satisfies Step[])

@@ -6,9 +6,9 @@
 // nova-compute-kvm -> libvirt, qemu-system and (through libguestfs) a kernel
 // image. The compute service's code is in python3-nova; the package only adds
 // /usr/bin/nova-compute, a three-line wrapper around nova.cmd.compute:main.
-// So with the fake driver n-cpu runs that entry point with the system python,
-// and nothing of a hypervisor is installed. VIRT_DRIVER=libvirt installs
-// nova-compute-<type> (extraPackages) and uses the real wrapper.
+// So n-cpu runs that entry point with the system python, whatever the driver;
+// the driver's own part (config, packages, panes) is in nova/hypervisor-*.ts,
+// and libvirt itself is the libvirt module's.
 
 import { isIP } from 'node:net';
 import type { Plan, ServiceModule, StackContext, Step } from '../types/stack.ts';
@@ -40,6 +40,9 @@ import {
   dropDatabases,
   removeDirs,
 } from './common.ts';
+import type { Hypervisor } from './nova/hypervisor.ts';
+import { fakeHypervisor } from './nova/hypervisor-fake.ts';
+import { libvirtHypervisor } from './nova/hypervisor-libvirt.ts';
 
 export const NOVA_API_UWSGI = '/etc/nova/tstack-api-uwsgi.ini';
 export const NOVA_METADATA_UWSGI = '/etc/nova/tstack-metadata-uwsgi.ini';
@@ -127,24 +130,13 @@ export function novaConf(plan: Plan): IniDoc {
   });
 }
 
+export function hypervisor(plan: Plan): Hypervisor {
+  return virtDriver(plan) === 'libvirt' ? libvirtHypervisor : fakeHypervisor;
+}
+
 /** The virt driver part of the compute config (devstack's hypervisor-fake / hypervisor-libvirt). */
 export function virtSections(plan: Plan): IniSpec {
-  if (virtDriver(plan) === 'fake') {
-    return { DEFAULT: { compute_driver: 'fake.FakeDriver' } };
-  }
-  const type = plan.get('LIBVIRT_TYPE');
-  const cpuMode = plan.get('LIBVIRT_CPU_MODE');
-  return {
-    DEFAULT: { compute_driver: 'libvirt.LibvirtDriver', default_ephemeral_format: 'ext4' },
-    libvirt: {
-      virt_type: type,
-      cpu_mode: cpuMode,
-      // devstack pins a model old enough for any host (and for nested qemu in the gate)
-      cpu_models: cpuMode === 'custom' ? plan.get('LIBVIRT_CPU_MODEL') : undefined,
-      live_migration_uri: 'qemu+ssh://stack@%s/system',
-    },
-    os_vif_ovs: { ovsdb_connection: 'unix:/var/run/openvswitch/db.sock' },
-  };
+  return hypervisor(plan).sections(plan);
 }
 
 /** The compute config: nova.conf's common part without DB credentials, plus the virt driver. */
@@ -188,8 +180,7 @@ export function cellMappingsSql(plan: Plan): string {
 
 function computeArgv(plan: Plan): string[] {
   const conf = ['--config-file', novaCpuConfPath(plan)];
-  if (plan.method.method === 'source' || virtDriver(plan) === 'libvirt')
-    return [binPath(plan, 'nova-compute'), ...conf];
+  if (plan.method.method === 'source') return [binPath(plan, 'nova-compute'), ...conf];
   // argv[0] set so oslo.config and the logs call it nova-compute
   const code = "import sys; sys.argv[0] = 'nova-compute'; from nova.cmd.compute import main; sys.exit(main())";
   return [pythonPath(plan), '-c', code, ...conf];
@@ -207,23 +198,29 @@ export const novaModule: ServiceModule = {
         name: 'VIRT_DRIVER',
         type: 'enum',
         choices: ['fake', 'libvirt'],
-        default: (_get, host) => (host.kvmUsable() && host.libvirtInstalled() ? 'libvirt' : 'fake'),
-        defaultDoc: 'libvirt when /dev/kvm is usable and libvirt is installed, else fake',
-        description: "Nova compute driver: real guests with libvirt, or nova's fake driver (no guests, instant boots).",
+        default: 'libvirt',
+        description:
+          'Nova compute driver: real guests with libvirt (libvirtd and virtlogd run as panes), as in devstack; ' +
+          "`fake` is the fast choice: nova's fake driver boots nothing, servers go ACTIVE at once.",
       },
       {
         name: 'LIBVIRT_TYPE',
         type: 'enum',
         choices: ['kvm', 'qemu'],
         default: 'kvm',
-        description: 'libvirt domain type (qemu when there is no KVM).',
+        defaultDoc:
+          'kvm when a test guest boots under KVM here (probed once, cached in files/kvm-probe.json), else qemu',
+        description:
+          'libvirt domain type: kvm, or qemu (TCG, no hardware virtualisation). ' +
+          'Set to kvm where the probe fails: an error.',
       },
       {
         name: 'LIBVIRT_CPU_MODE',
         type: 'enum',
         choices: ['custom', 'host-model', 'host-passthrough', 'none'],
         default: 'custom',
-        description: 'libvirt CPU mode of the guests ([libvirt] cpu_mode), as in devstack.',
+        defaultDoc: 'none with LIBVIRT_TYPE=qemu (TCG emulates its own model), custom with kvm (devstack)',
+        description: 'libvirt CPU mode of the guests ([libvirt] cpu_mode).',
       },
       {
         name: 'LIBVIRT_CPU_MODEL',
@@ -274,10 +271,7 @@ export const novaModule: ServiceModule = {
     'nova-api novaapi/configure_db boolean false',
     'nova-api nova/configure_api-endpoint boolean false',
   ],
-  extraPackages(plan) {
-    if (!plan.isEnabled('n-cpu') || virtDriver(plan) !== 'libvirt') return [];
-    return [plan.get('LIBVIRT_TYPE') === 'qemu' ? 'nova-compute-qemu' : 'nova-compute-kvm', 'libvirt-clients'];
-  },
+  extraPackages: (plan) => (plan.isEnabled('n-cpu') ? hypervisor(plan).packages(plan) : []),
   configFiles: (plan) => [
     novaConfPath(plan),
     novaCpuConfPath(plan),
@@ -309,6 +303,8 @@ export const novaModule: ServiceModule = {
           });
           await writeConf(ctx, NOVA_METADATA_UWSGI, meta, 'nova', 0o644);
           await ensureDirs(ctx, 'nova', [STATE, `${STATE}/tmp`, `${STATE}/instances`]);
+          // qemu runs as libvirt-qemu and opens the disks under instances/: it must get through
+          if (virtDriver(p) === 'libvirt') await ctx.sh.run(['chmod', 'o+x', STATE, `${STATE}/instances`]);
         },
       },
       databaseClientStep('nova', 'nova'),
@@ -437,7 +433,7 @@ export const novaModule: ServiceModule = {
         cwd: STATE,
         probe: { kind: 'log', pattern: 'Starting compute node' },
         // compute registers through conductor and reports to placement; ports bind through neutron's agent
-        after: ['n-cond', 'placement-api', 'q-agt'],
+        after: ['n-cond', 'placement-api', 'q-agt', ...hypervisor(plan).after(plan)],
         codeFrom,
       },
     ]);

@@ -81,6 +81,18 @@ export const ovsModule: ServiceModule = {
                 `external-ids:system-id=${host}`,
                 `external-ids:hostname=${host}`,
               ]);
+              // Guests' virtio NICs leave TCP/UDP checksums to the host (the tap's vnet header says "needs csum").
+              // The userspace datapath reads their taps as plain packets unless it speaks vnet headers, which
+              // this enables; without it, its conntrack (security groups, NAT) sees bad checksums and drops
+              // every reply a guest sends (SSH's SYN-ACK first). Read by ovs-vswitchd at start only.
+              await ctx.sh.run([
+                'ovs-vsctl',
+                '--no-wait',
+                'set',
+                'Open_vSwitch',
+                '.',
+                'other_config:userspace-tso-enable=true',
+              ]);
             },
           },
         ]

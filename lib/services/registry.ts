@@ -10,6 +10,7 @@ import { glanceModule } from './glance.ts';
 import { placementModule } from './placement.ts';
 import { ovsModule } from './ovs.ts';
 import { neutronModule } from './neutron.ts';
+import { libvirtModule } from './libvirt.ts';
 import { novaModule } from './nova.ts';
 import { cinderModule } from './cinder.ts';
 import { horizonModule } from './horizon.ts';
@@ -23,6 +24,7 @@ export const SERVICE_MODULES: ServiceModule[] = [
   placementModule,
   ovsModule,
   neutronModule,
+  libvirtModule,
   novaModule,
   cinderModule,
   horizonModule,

@@ -40,11 +40,12 @@ export async function missingPackages(sh: Shell, packages: readonly string[]): P
 }
 
 /** The apt-get command line (pure, for tests). */
-export function aptInstallArgv(packages: readonly string[]): string[] {
+export function aptInstallArgv(packages: readonly string[], opts: { recommends?: boolean } = {}): string[] {
   return [
     'apt-get',
     'install',
     '-y',
+    ...(opts.recommends === false ? ['--no-install-recommends'] : []),
     '-o',
     'Dpkg::Options::=--force-confdef',
     '-o',
@@ -85,7 +86,12 @@ export function countSimulatedInstalls(output: string): number {
   return output.split('\n').filter((l) => l.startsWith('Inst ')).length;
 }
 
-async function installMissing(ctx: StackContext, packages: string[], preseed: readonly string[]): Promise<void> {
+async function installMissing(
+  ctx: StackContext,
+  packages: string[],
+  preseed: readonly string[],
+  lean: ReadonlySet<string> = new Set(),
+): Promise<void> {
   const { sh, log } = ctx;
   const missing = await missingPackages(sh, packages);
   if (missing.length === 0) {
@@ -112,7 +118,17 @@ async function installMissing(ctx: StackContext, packages: string[], preseed: re
     await sh.run(['debconf-set-selections'], { input: preseed.join('\n') + '\n' });
     const progress = new AptProgress(total, (m) => log.info(m));
     const t0 = Date.now();
-    await sh.run(aptInstallArgv(missing), { env: APT_ENV, onLine: (l) => progress.line(l), timeoutSec: 3600 });
+    // two runs: apt's Install-Recommends applies to a whole run, not to one package
+    const usual = missing.filter((p) => !lean.has(p));
+    const bare = missing.filter((p) => lean.has(p));
+    if (usual.length)
+      await sh.run(aptInstallArgv(usual), { env: APT_ENV, onLine: (l) => progress.line(l), timeoutSec: 3600 });
+    if (bare.length)
+      await sh.run(aptInstallArgv(bare, { recommends: false }), {
+        env: APT_ENV,
+        onLine: (l) => progress.line(l),
+        timeoutSec: 3600,
+      });
     log.info(`apt: ${total} package(s) installed in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   } finally {
     // leave the host's own policy as it was
@@ -124,13 +140,14 @@ async function installMissing(ctx: StackContext, packages: string[], preseed: re
 }
 
 /** The install-phase step: installs `plan.packages`; re-runs skip it while the list is unchanged. */
-export function aptInstallStep(plan: Plan): Step {
+/** `lean`: packages installed with --no-install-recommends (plan.ts withoutRecommends). */
+export function aptInstallStep(plan: Plan, lean: ReadonlySet<string> = new Set()): Step {
   const packages = [...new Set(plan.packages)].sort();
   const preseed = debconfPreseed(plan.services);
   return {
     id: 'apt:install',
     title: `install ${packages.length} Debian package(s)`,
     fingerprint: `apt:${packages.join(',')}`,
-    run: (ctx) => installMissing(ctx, packages, preseed),
+    run: (ctx) => installMissing(ctx, packages, preseed, lean),
   };
 }

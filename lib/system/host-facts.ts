@@ -3,7 +3,7 @@
 // never looks at HOST_IP does not touch the network stack. lib/config only
 // sees the HostFacts interface; the CLI passes this one (tests a fake).
 
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { availableParallelism, machine, networkInterfaces } from 'node:os';
 import type { HostFacts } from '../types/config.ts';
 
@@ -23,8 +23,6 @@ export function defaultRouteFromProcRoute(text: string): string | undefined {
   }
   return best?.iface;
 }
-
-const LIBVIRT_DAEMONS = ['/usr/sbin/libvirtd', '/usr/sbin/virtqemud'];
 
 export class SystemHostFacts implements HostFacts {
   private cache = new Map<string, unknown>();
@@ -52,21 +50,6 @@ export class SystemHostFacts implements HostFacts {
 
   cpuCount(): number {
     return this.once('cpus', () => availableParallelism());
-  }
-
-  kvmUsable(): boolean {
-    return this.once('kvm', () => {
-      try {
-        accessSync('/dev/kvm', constants.R_OK | constants.W_OK);
-        return true;
-      } catch {
-        return false;
-      }
-    });
-  }
-
-  libvirtInstalled(): boolean {
-    return this.once('libvirt', () => LIBVIRT_DAEMONS.some((p) => existsSync(p)));
   }
 
   machine(): string {

@@ -21,7 +21,7 @@ export type SettingType =
   | 'enum';
 
 /**
- * Facts about this machine that computed defaults need (HOST_IP, VIRT_DRIVER,
+ * Facts about this machine that computed defaults need (HOST_IP,
  * API_WORKERS). Behind an interface so resolution is testable anywhere.
  */
 export interface HostFacts {
@@ -30,10 +30,6 @@ export interface HostFacts {
   /** IPv4 addresses configured on `iface`, in the kernel's order. */
   ipv4Addresses(iface: string): string[];
   cpuCount(): number;
-  /** /dev/kvm exists and can be opened read-write. */
-  kvmUsable(): boolean;
-  /** A libvirt daemon is installed (libvirtd or virtqemud). */
-  libvirtInstalled(): boolean;
   /** `uname -m`. */
   machine(): string;
 }

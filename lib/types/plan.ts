@@ -9,6 +9,20 @@ export interface MethodChoice {
   reason: string;
 }
 
+/**
+ * A setting tstack chose by looking at the machine (LIBVIRT_TYPE from the KVM
+ * probe), shown with its reason by --dry-run. `pending`: the probe needs what
+ * the install phase brings; a step of that phase settles `value`.
+ */
+export interface PlanDecision {
+  setting: string;
+  value: string;
+  reason: string;
+  pending?: boolean;
+  /** The user set the value; the probe only confirms it (or fails the run). */
+  forced?: boolean;
+}
+
 export interface PlanDirs {
   dest: string; // $DEST
   dataDir: string; // $DATA_DIR

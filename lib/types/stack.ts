@@ -11,7 +11,7 @@
 import type { ConfigContribution, StackConfig } from './config.ts';
 import type { Logger } from './logger.ts';
 import type { OpenStackClient } from './openstack.ts';
-import type { MethodChoice, PlanDirs } from './plan.ts';
+import type { MethodChoice, PlanDecision, PlanDirs } from './plan.ts';
 import type { ProcessSpec } from './process.ts';
 import type { CatalogEntry, RepoSpec } from './service.ts';
 import type { Shell } from './shell.ts';
@@ -26,6 +26,8 @@ export interface Plan {
   int(name: string): number;
   isEnabled(shortName: string): boolean;
   method: MethodChoice;
+  /** Settings chosen from what the machine can do, with why. */
+  decisions?: PlanDecision[];
   dirs: PlanDirs;
   /** Enabled service modules in dependency order (mysql, rabbit, memcached, keystone, ...). */
   services: ServiceModule[];
@@ -84,10 +86,20 @@ export interface ServiceModule extends ConfigContribution {
   project: string;
   /** The enabled-service short names this module owns (`n-api`, `n-cpu`, ...). */
   shortNames: readonly string[];
-  /** Extra distro packages beyond files/debs/<name> that depend on the plan (e.g. libvirt for VIRT_DRIVER=libvirt). */
+  /** Its panes when not named after its short names (libvirt: libvirtd, virtlogd); unstack has no plan to ask. */
+  paneNames?: readonly string[];
+  /**
+   * Enabled without being listed in ENABLED_SERVICES, as devstack enables
+   * libvirt for n-cpu with VIRT_DRIVER=libvirt. Sees only the settings and the
+   * listed services (`plan.services` is not known yet).
+   */
+  impliedBy?(plan: Pick<Plan, 'config' | 'get' | 'isEnabled'>): boolean;
+  /** Distro packages beyond files/debs/<name> that depend on the plan (python3-libvirt for VIRT_DRIVER=libvirt). */
   extraPackages?(plan: Plan): string[];
   /** debconf-set-selections lines for its packages (`nova-common nova/configure_db boolean false`). */
   debconf?: readonly string[];
+  /** false: this module's packages are installed with --no-install-recommends. */
+  installRecommends?: boolean;
   /** Per-phase steps. The `start` phase is generated from processes(); modules rarely add to it. */
   steps?(plan: Plan): Partial<Record<PhaseName, Step[]>>;
   /** The panes this module runs when enabled. */

@@ -23,6 +23,14 @@
 // (PASSWORDS below): every db sync runs, the CLI works as admin and demo
 // (clouds.yaml and openrc), Horizon logs in, and a re-run with a changed
 // DATABASE_PASSWORD and RABBIT_PASSWORD converges with the databases kept.
+// The first stack runs nova's fake driver (cinder's fake backend, all this
+// kernel allows, cannot attach to a real guest); the resumed one is tstack's
+// default, libvirt with the default image, for issue 11's journey: a keypair,
+// a server on private, its console (DHCP, metadata), a floating IP the host
+// pings and logs in to with ssh, the guest pinging its router, and no domain,
+// qemu or tap left after a delete; a killed libvirtd comes back without
+// taking a running guest along, a re-run converges around that guest, and
+// the last --clean ends it.
 
 import { execFile, spawn } from 'node:child_process';
 import {
@@ -55,7 +63,7 @@ const STACK_PORTS = [3306, 4369, 5672, 25672, 11211, 5000, 9292, 8778, 8774, 877
 const STACK_DATABASES = ['keystone', 'glance', 'placement', 'nova', 'nova_api', 'nova_cell0', 'neutron', 'cinder'];
 /** Programs of the stack, by command line: any of them alive after a teardown is a leftover. */
 const STACK_PROGRAM = new RegExp(
-  String.raw`(^|\/)(mariadbd|mysqld|beam\.smp|epmd|memcached|uwsgi|ovsdb-server|ovs-vswitchd|` +
+  String.raw`(^|\/)(mariadbd|mysqld|beam\.smp|epmd|memcached|uwsgi|ovsdb-server|ovs-vswitchd|libvirtd|virtlogd|` +
     String.raw`nova-[a-z-]+|neutron-[a-z-]+|cinder-[a-z-]+|glance-[a-z-]+|dnsmasq|haproxy)(\s|$)|` +
     '^(keystone|placement|nova-api|cinder-api|horizon)-',
 );
@@ -87,6 +95,8 @@ const PANES = [
 let root: string;
 let server: Server;
 let localConf: string;
+/** tstack's defaults (libvirt, the default image): the Ctrl-C run, its resume and issue 11's journey. */
+let journeyConf: string;
 let freshConf: string;
 let resolvBefore: Buffer;
 let horizonUrl: string;
@@ -161,6 +171,48 @@ async function eventually<T>(what: string, fn: () => Promise<T | undefined>, tim
       throw new Error(`${what}: not reached in ${timeoutSec}s${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, 2000));
   }
+}
+
+/** The journey's server, shared by its steps. */
+const journey: { id: string; fixedIp: string; fip: string; ssh?: (cmd: string) => Promise<{ stdout: string }> } = {
+  id: '',
+  fixedIp: '',
+  fip: '',
+};
+
+function osEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, OS_CLIENT_CONFIG_FILE: CLOUDS_YAML, OS_COMPUTE_API_VERSION: '2.72' };
+}
+
+async function consoleLog(serverId: string): Promise<string> {
+  const r = await run(OPENSTACK, ['--os-cloud', 'devstack', 'console', 'log', 'show', serverId], {
+    env: osEnv(),
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  return r.stdout;
+}
+
+/** libvirt's domain name of a server (admin-only field). */
+async function instanceName(serverId: string): Promise<string> {
+  const s = await os<Record<string, string>>('devstack-admin', ['server', 'show', serverId]);
+  return s['OS-EXT-SRV-ATTR:instance_name'];
+}
+
+/** The pid of the qemu running a domain, if any. */
+function guestQemu(domain: string): number | undefined {
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (cmd.includes('qemu-system') && cmd.includes(`guest=${domain},`)) return Number(pid);
+    } catch {
+      // exited while we looked
+    }
+  }
+  return undefined;
+}
+
+function rssKiB(pid: number): number {
+  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
 }
 
 /** Processes that carry a pane's marker in their environment (the supervisor sets TSTACK_PANE). */
@@ -256,6 +308,21 @@ async function expectNothingLeft(): Promise<void> {
   const loops = (await run('losetup', ['-a'])).stdout;
   expect(loops.split('\n').filter((l) => /stack-volumes|cinder/.test(l))).toEqual([]);
   expect(STACK_DATABASES.filter((db) => existsSync(`/var/lib/mysql/${db}`))).toEqual([]);
+  // guests: no qemu of a nova domain, no domain nova defined
+  const guests = readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        return readFileSync(`/proc/${d}/cmdline`, 'utf8').includes('guest=instance-');
+      } catch {
+        return false;
+      }
+    });
+  expect(guests).toEqual([]);
+  const domains = existsSync('/etc/libvirt/qemu')
+    ? readdirSync('/etc/libvirt/qemu').filter((f) => /^instance-.*\.xml$/.test(f))
+    : [];
+  expect(domains).toEqual([]);
   expect(existsSync(join(TOP_DIR, '.stackenv'))).toBe(false);
   expect(readFileSync('/etc/resolv.conf').equals(resolvBefore)).toBe(true);
 }
@@ -290,17 +357,24 @@ describe.runIf(process.getuid?.() === 0)('distro stack, end to end (issue 4)', (
         ...extra,
         '',
       ].join('\n');
+    // Nova's fake driver for the first stack: the volume test attaches cinder's fake backend, which a real
+    // guest cannot use
+    const fake = ['VIRT_DRIVER=fake'];
     // Fresh: this test generates its own passwords (.localrc.password beside its local.conf), so the
     // databases of an earlier stack on this machine, with users made under other passwords, are
     // recreated on the first run. The converge run uses the same file without it.
     freshConf = join(root, 'local.conf');
     localConf = join(root, 'converge', 'local.conf');
     mkdirSync(join(root, 'converge'));
-    writeFileSync(freshConf, conf(['RECREATE_DATABASES=True']));
-    writeFileSync(localConf, conf([]));
+    writeFileSync(freshConf, conf([...fake, 'RECREATE_DATABASES=True']));
+    writeFileSync(localConf, conf(fake));
     changedConf = join(root, 'changed', 'local.conf');
     mkdirSync(join(root, 'changed'));
-    writeFileSync(changedConf, conf(passwordLines(CHANGED_PASSWORDS)));
+    writeFileSync(changedConf, conf([...fake, ...passwordLines(CHANGED_PASSWORDS)]));
+    // tstack's defaults (libvirt, the built default image) with issue 10's hostile passwords
+    journeyConf = join(root, 'journey', 'local.conf');
+    mkdirSync(join(root, 'journey'));
+    writeFileSync(journeyConf, ['[[local|localrc]]', ...passwordLines(PASSWORDS), ''].join('\n'));
     // a fresh start: whatever an earlier run left is stopped first
     await tstack('unstack.ts', ['-a']).catch(() => undefined);
   });
@@ -596,7 +670,7 @@ describe.runIf(process.getuid?.() === 0)('distro stack, end to end (issue 4)', (
     'Ctrl-C once the start phase begins: exit 130, and every live process of the stack belongs to a recorded ' + 'pane',
     async () => {
       // A terminal's Ctrl-C goes to the whole foreground process group: stack.ts and the commands its steps run.
-      const child = spawn(join(TOP_DIR, 'stack.ts'), ['--config', localConf], {
+      const child = spawn(join(TOP_DIR, 'stack.ts'), ['--config', journeyConf], {
         cwd: TOP_DIR,
         env: { ...process.env, CI: 'true' },
         detached: true,
@@ -663,7 +737,7 @@ describe.runIf(process.getuid?.() === 0)('distro stack, end to end (issue 4)', (
   );
 
   it('a re-run resumes (steps finished before the interrupt are skipped) and brings the stack up again', async () => {
-    const { out, seconds } = await tstack('stack.ts', ['--config', localConf]);
+    const { out, seconds } = await tstack('stack.ts', ['--config', journeyConf]);
     console.log(
       `resumed ./stack.ts after Ctrl-C (after --clean): ${seconds.toFixed(0)} ` +
         `s\n${out.slice(out.lastIndexOf('phase  '))}`,
@@ -679,6 +753,164 @@ describe.runIf(process.getuid?.() === 0)('distro stack, end to end (issue 4)', (
     expect(redone.map((s) => `${s.id}: ${s.status}`)).toEqual([]);
     const token = await os<{ id: string }>('devstack', ['token', 'issue']);
     expect(token.id.length).toBeGreaterThan(20);
+  });
+
+  // ---- issue 11: the journey, on the resumed stack (tstack's defaults: libvirt, the default image) ----
+
+  it('journey: keypair; a server from the default image, ACTIVE; ping and ssh via a floating IP', async () => {
+    const key = join(root, 'journey', 'id_ed25519');
+    await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
+    await os('devstack', ['keypair', 'create', '--public-key', `${key}.pub`, 'e2e-key']);
+    const images = await os<{ ID: string; Name: string; Status: string }[]>('devstack', ['image', 'list']);
+    expect(images.length, images.map((i) => i.Name).join(', ')).toBe(1);
+    const t0 = Date.now();
+    const created = await os<{ id: string }>('devstack', [
+      'server',
+      'create',
+      '--flavor',
+      'm1.tiny',
+      '--image',
+      images[0].ID,
+      '--network',
+      'private',
+      '--key-name',
+      'e2e-key',
+      'e2e-journey',
+    ]);
+    journey.id = created.id;
+    const active = await eventually(
+      'server ACTIVE',
+      async () => {
+        const v = await os<{ status: string; addresses: Record<string, string[]> | string }>('devstack', [
+          'server',
+          'show',
+          created.id,
+        ]);
+        if (v.status === 'ERROR')
+          throw new Error(`server went to ERROR (see ./stack.ts logs n-cpu): ${JSON.stringify(v)}`);
+        return v.status === 'ACTIVE' ? v : undefined;
+      },
+      180,
+    );
+    const activeSec = (Date.now() - t0) / 1000;
+    // OSC gives a dict of lists, older ones `private=10.0.0.5`
+    journey.fixedIp =
+      typeof active.addresses === 'string'
+        ? active.addresses.split('=')[1].split(',')[0].trim()
+        : active.addresses.private[0];
+    const fip = await os<{ floating_ip_address: string }>('devstack', ['floating', 'ip', 'create', 'public']);
+    journey.fip = fip.floating_ip_address;
+    await run(OPENSTACK, ['--os-cloud', 'devstack', 'server', 'add', 'floating', 'ip', created.id, journey.fip], {
+      env: osEnv(),
+    });
+    const ssh = (command: string) =>
+      run(
+        'ssh',
+        [
+          '-i',
+          key,
+          '-o',
+          'StrictHostKeyChecking=no',
+          '-o',
+          'UserKnownHostsFile=/dev/null',
+          '-o',
+          'BatchMode=yes',
+          '-o',
+          'ConnectTimeout=5',
+          '-o',
+          'LogLevel=ERROR',
+          `cirros@${journey.fip}`,
+          command,
+        ],
+        { timeout: 60_000 },
+      );
+    journey.ssh = ssh;
+    const hostname = await eventually(
+      'ssh cirros@FIP hostname',
+      async () => (await ssh('hostname')).stdout.trim() || undefined,
+      240,
+    ).catch(async (e: unknown) => {
+      throw new Error(`${String(e)}\nconsole log of the guest:\n${await consoleLog(created.id)}`);
+    });
+    const sshSec = (Date.now() - t0) / 1000;
+    expect(hostname).toMatch(/^e2e-journey/);
+    await run('ping', ['-c', '1', '-W', '5', journey.fip]);
+    const qemu = guestQemu(await instanceName(created.id));
+    console.log(
+      `journey: server create -> ACTIVE ${activeSec.toFixed(0)} s, -> working SSH ${sshSec.toFixed(0)} s ` +
+        `(TCG); guest qemu RSS ${qemu ? Math.round(rssKiB(qemu) / 1024) : '?'} MiB`,
+    );
+  });
+
+  it('journey: the console shows the DHCP address and metadata; inside, the guest pings its router', async () => {
+    const log = await consoleLog(journey.id);
+    expect(log, log.slice(-3000)).toContain(journey.fixedIp);
+    // the test image's rcS ("metadata: from ...") or CirrOS's ("... successful after N/20 tries"), when online
+    expect(log, log.slice(-3000)).toMatch(/metadata: from|successful after \d+\/\d+ tries/);
+    const subnet = await os<{ gateway_ip: string }>('devstack', ['subnet', 'show', 'private-subnet']);
+    const out = await journey.ssh!(`ping -c 1 -W 5 ${subnet.gateway_ip}`);
+    expect(out.stdout).toMatch(/1 packets received|1 received/);
+  });
+
+  it('journey: deleting the server leaves no domain, qemu process or tap', async () => {
+    const name = await instanceName(journey.id);
+    const port = (await os<{ ID: string }[]>('devstack', ['port', 'list', '--server', journey.id]))[0].ID;
+    await run(OPENSTACK, ['--os-cloud', 'devstack', 'server', 'delete', '--wait', journey.id], {
+      env: osEnv(),
+      timeout: 180_000,
+    });
+    const domains = (await run('virsh', ['-c', 'qemu:///system', 'list', '--all', '--name'])).stdout;
+    expect(domains.split('\n').map((l) => l.trim())).not.toContain(name);
+    expect(guestQemu(name)).toBeUndefined();
+    expect(existsSync(`/sys/class/net/tap${port.slice(0, 11)}`)).toBe(false);
+  });
+
+  it('a killed libvirtd shows crashed and restarts; its guest survives it and a re-run; --clean ends it', async () => {
+    const created = await os<{ id: string; status: string }>('devstack', [
+      'server',
+      'create',
+      '--flavor',
+      'm1.tiny',
+      '--image',
+      (await os<{ ID: string }[]>('devstack', ['image', 'list']))[0].ID,
+      '--network',
+      'private',
+      '--wait',
+      'e2e-left',
+    ]);
+    expect(created.status).toBe('ACTIVE');
+    const qemu = guestQemu(await instanceName(created.id));
+    expect(qemu).toBeDefined();
+    const stateDir = (JSON.parse(readFileSync(join(TOP_DIR, '.stackenv'), 'utf8')) as { stateDir: string }).stateDir;
+    const rec = JSON.parse(readFileSync(join(stateDir, 'panes', 'libvirtd.json'), 'utf8')) as { pid: number };
+    const daemon = readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .find((d) => {
+        try {
+          return readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1].split(' ')[1] === String(rec.pid);
+        } catch {
+          return false;
+        }
+      });
+    expect(daemon, 'the libvirtd process under the pane wrapper').toBeDefined();
+    process.kill(Number(daemon), 'SIGKILL');
+    const status = await run(join(TOP_DIR, 'stack.ts'), ['status'], {
+      cwd: TOP_DIR,
+      env: { ...process.env, CI: 'true' },
+    }).then(
+      (r) => ({ code: 0, out: r.stdout }),
+      (e: { code: number; stdout: string }) => ({ code: e.code, out: e.stdout }),
+    );
+    expect(status.code).toBe(4);
+    expect(status.out).toMatch(/^libvirtd\s+\S+\s+crashed/m);
+    await tstack('stack.ts', ['restart', 'libvirtd']);
+    expect(guestQemu(await instanceName(created.id))).toBe(qemu);
+    const list = (await run('virsh', ['-c', 'qemu:///system', 'list', '--name'])).stdout;
+    expect(list).toContain(await instanceName(created.id));
+    // a re-run converges around the running guest: same qemu, still ACTIVE
+    await tstack('stack.ts', ['--config', journeyConf]);
+    expect(guestQemu(await instanceName(created.id))).toBe(qemu);
+    expect((await os<{ status: string }>('devstack', ['server', 'show', created.id])).status).toBe('ACTIVE');
   });
 
   it('./unstack.ts --clean at the end leaves nothing behind either', async () => {

@@ -35,7 +35,7 @@ export function testConfig(values: Record<string, string> = {}, o: TestConfigOpt
   const config = resolveConfig({
     localConf,
     env: o.env ?? {},
-    host: o.host ?? fakeHost({ kvm: false }),
+    host: o.host ?? fakeHost(),
     savedPasswords: {},
     catalog: stackCatalog(o.catalogModules),
   });

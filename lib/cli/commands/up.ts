@@ -7,13 +7,14 @@ import type { Command, ParsedArgs } from '../../types/command.ts';
 import { checkFlags } from '../args.ts';
 import { EXIT } from '../exit.ts';
 import { isHeadless } from '../tty.ts';
-import { loadConfig } from '../../config/resolve.ts';
+import { loadConfig, withChosenValue } from '../../config/resolve.ts';
+import { chooseLibvirtTypeFor } from '../../services/libvirt.ts';
 import { suggestSetting } from '../../config/settings.ts';
 import { askPasswords } from '../passwords.ts';
 import { writeStackEnv } from '../../config/locate.ts';
 import { chooseMethod, unusedSourceSettings } from '../../plan/method.ts';
 import { systemProbes } from '../../system/host-probes.ts';
-import { buildPlan } from '../../plan/plan.ts';
+import { buildPlan, withoutRecommends } from '../../plan/plan.ts';
 import { formatPlan } from '../../plan/format.ts';
 import type { SourcePos, StackConfig } from '../../types/config.ts';
 import type { Plan, ServiceModule } from '../../types/stack.ts';
@@ -40,12 +41,34 @@ import { SystemHostFacts } from '../../system/host-facts.ts';
 /** Everything a run needs besides the plan; production wiring lives here. */
 function sources(plan: Plan, panes: PhaseSources['panes']): PhaseSources {
   return {
-    install: [aptInstallStep(plan), ...(plan.method.method === 'source' ? sourceSteps(plan) : [])],
+    install: [
+      aptInstallStep(plan, withoutRecommends(plan)),
+      ...(plan.method.method === 'source' ? sourceSteps(plan) : []),
+    ],
     catalog: catalogStep(plan),
     seed: seedSteps(plan),
     merge: (phase) => mergeStep(plan, phase),
     panes,
   };
+}
+
+/**
+ * The plan, with the choices that probe the machine: the install method, and
+ * LIBVIRT_TYPE (a forced kvm that cannot run fails here, before any install).
+ */
+async function planFor(config: StackConfig, modules: readonly ServiceModule[]): Promise<Plan> {
+  const method = await chooseMethod(config, systemProbes());
+  const virt = await chooseLibvirtTypeFor(config, join(TOP_DIR, 'files'));
+  if (!virt) return buildPlan(config, method, modules);
+  const chosen = withChosenValue(config, 'LIBVIRT_TYPE', virt.type);
+  const decision = {
+    setting: 'LIBVIRT_TYPE',
+    value: virt.type,
+    reason: virt.reason,
+    pending: virt.pending,
+    forced: virt.forced,
+  };
+  return buildPlan(chosen, method, modules, { decisions: [decision] });
 }
 
 /** local.conf (or --config), resolved with the environment and the modules' settings rows. */
@@ -86,12 +109,13 @@ function nearMisses(config: StackConfig): string[] {
 
 /**
  * --dry-run: the plan and its phases. Nothing is written: no password is generated or saved, no probe changes
- * anything.
+ * anything
+ * (the KVM probe boots a throwaway guest and caches its answer, as a real run would).
  */
 async function dryRun(config: StackConfig, modules: readonly ServiceModule[]): Promise<number> {
   // config.warnings are part of the plan's text; typos of settings are not the plan's business.
   for (const w of nearMisses(config)) process.stderr.write(`warning: ${w}\n`);
-  const plan = buildPlan(config, await chooseMethod(config, systemProbes()), modules);
+  const plan = await planFor(config, modules);
   const dummyPanes = { start: async () => undefined, waitReady: async () => undefined };
   process.stdout.write(formatPlan(plan) + '\n\n' + formatPhases(buildPhases(plan, sources(plan, dummyPanes))) + '\n');
   return EXIT.ok;
@@ -111,7 +135,7 @@ function requireRoot(): void {
  */
 async function preparePlan(config: StackConfig, modules: readonly ServiceModule[], headless: boolean): Promise<Plan> {
   const answered = (await askPasswords(config, { interactive: !headless })).config;
-  const plan = buildPlan(answered, await chooseMethod(answered, systemProbes()), modules);
+  const plan = await planFor(answered, modules);
   writeStackEnv({
     dest: plan.dirs.dest,
     dataDir: plan.dirs.dataDir,

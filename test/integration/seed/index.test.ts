@@ -58,6 +58,7 @@ describe('seedSteps', () => {
       'seed:flavors',
       'seed:network',
       'seed:images',
+      'seed:test-image',
       'seed:clouds-yaml',
       'seed:openrc',
     ]);

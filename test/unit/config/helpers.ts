@@ -17,11 +17,9 @@ export interface FakeHostOptions {
   iface?: string;
   addresses?: Record<string, string[]>;
   cpus?: number;
-  kvm?: boolean;
-  libvirt?: boolean;
 }
 
-/** A host like this machine unless told otherwise: eth0 192.0.2.2, 2 CPUs, no libvirt. */
+/** A host like this machine unless told otherwise: eth0 192.0.2.2, 2 CPUs. */
 export function fakeHost(o: FakeHostOptions = {}): HostFacts & { probes: string[] } {
   const probes: string[] = [];
   return {
@@ -29,8 +27,6 @@ export function fakeHost(o: FakeHostOptions = {}): HostFacts & { probes: string[
     defaultRouteInterface: () => (probes.push('route'), 'iface' in o ? o.iface : 'eth0'),
     ipv4Addresses: (iface) => (probes.push(`addr:${iface}`), (o.addresses ?? { eth0: ['192.0.2.2'] })[iface] ?? []),
     cpuCount: () => (probes.push('cpus'), o.cpus ?? 2),
-    kvmUsable: () => (probes.push('kvm'), o.kvm ?? true),
-    libvirtInstalled: () => (probes.push('libvirt'), o.libvirt ?? false),
     machine: () => 'x86_64',
   };
 }

@@ -138,10 +138,9 @@ describe('computed defaults', () => {
     expect(resolverWith({}, fakeHost({ cpus: 32 })).get('API_WORKERS')).toBe('8');
   });
 
-  it('VIRT_DRIVER: libvirt only when KVM is usable and libvirt is installed', () => {
-    expect(resolverWith({}, fakeHost({ kvm: true, libvirt: true })).get('VIRT_DRIVER')).toBe('libvirt');
-    expect(resolverWith({}, fakeHost({ kvm: true, libvirt: false })).get('VIRT_DRIVER')).toBe('fake');
-    expect(resolverWith({}, fakeHost({ kvm: false, libvirt: true })).get('VIRT_DRIVER')).toBe('fake');
+  it('VIRT_DRIVER: libvirt, as in devstack, whatever the host (LIBVIRT_TYPE is what the KVM probe decides)', () => {
+    expect(resolverWith({}, fakeHost({})).get('VIRT_DRIVER')).toBe('libvirt');
+    expect(resolverWith({ VIRT_DRIVER: 'fake' }, fakeHost({})).get('VIRT_DRIVER')).toBe('fake');
   });
 
   it('HOST_IP: first default-route address outside FIXED_RANGE and FLOATING_RANGE', () => {

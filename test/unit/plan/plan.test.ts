@@ -95,7 +95,15 @@ describe('buildPlan with small modules', () => {
     expect(plan.services.map((m) => m.name)).toEqual(['mysql', 'keystone', 'nova']);
     // n-sch is a nova short name that is not enabled: its pane is dropped; n-cpu waits for n-api
     expect(plan.processes.map((p) => p.name)).toEqual(['mysql', 'key', 'n-api', 'n-cpu']);
-    expect(plan.packages).toEqual(['mariadb-server', 'mariadb-client', 'python3-mysqldb', 'keystone', 'conntrack']);
+    // VIRT_DRIVER defaults to libvirt, as in devstack
+    expect(plan.packages).toEqual([
+      'mariadb-server',
+      'mariadb-client',
+      'python3-mysqldb',
+      'keystone',
+      'conntrack',
+      'libvirt-daemon-system',
+    ]);
     expect(plan.repos).toEqual([]);
     expect(plan.dirs).toEqual({
       dest: '/srv/s',
@@ -178,7 +186,7 @@ describe('formatPlan', () => {
     );
     expect(text).toContain('SERVICE_DIR  /opt/stack/status (pane records, finished steps)');
     // mariadb-server, plus what the source method needs with pip deps: git, python3-venv, python3-dev, gcc.
-    expect(text).toContain('Distro packages: 5');
+    expect(text).toContain('Distro packages: 6');
     expect(text).toContain('Checkouts (3): requirements@master, keystone@master, nova@master');
     expect(text).toContain(
       'Phases: pre-install -> install -> configure -> post-config -> init -> start -> extra -> post-extra -> ' +

@@ -4,6 +4,7 @@ import { keystoneConf, bootstrapArgv, bootstrapEnv } from '../../../lib/services
 import { glanceApiConf } from '../../../lib/services/glance.ts';
 import { placementConf } from '../../../lib/services/placement.ts';
 import { novaConf, novaCpuConf, novaModule, cellMappingsSql } from '../../../lib/services/nova.ts';
+import { withoutRecommends } from '../../../lib/plan/plan.ts';
 import {
   neutronNamespaces,
   neutronConf,
@@ -125,29 +126,75 @@ describe('nova', () => {
     expect(getOption(cpu, 'libvirt', 'virt_type')).toBeUndefined();
   });
 
-  it('libvirt: devstack config (virt_type from LIBVIRT_TYPE, custom Nehalem CPU)', () => {
+  it('libvirt under TCG: virt_type qemu with cpu_mode none; os-vif reaches ovsdb over TCP', () => {
     const plan = makePlan({ VIRT_DRIVER: 'libvirt', LIBVIRT_TYPE: 'qemu' });
     const cpu = novaCpuConf(plan);
     expect(one(cpu, 'DEFAULT', 'compute_driver')).toBe('libvirt.LibvirtDriver');
     expect(one(cpu, 'libvirt', 'virt_type')).toBe('qemu');
-    expect(one(cpu, 'libvirt', 'cpu_mode')).toBe('custom');
-    expect(one(cpu, 'libvirt', 'cpu_models')).toBe('Nehalem');
+    expect(one(cpu, 'libvirt', 'cpu_mode')).toBe('none');
+    expect(getOption(cpu, 'libvirt', 'cpu_models')).toBeUndefined();
+    // nova-compute (user nova) opens the ovsdb connection itself; the unix socket is root's
+    expect(one(cpu, 'os_vif_ovs', 'ovsdb_connection')).toBe('tcp:127.0.0.1:6640');
     expect(one(cpu, 'DEFAULT', 'my_ip')).toBe('127.0.0.1');
-    expect(novaModule.extraPackages!(plan)).toContain('nova-compute-qemu');
-    expect(novaModule.extraPackages!(makePlan({ VIRT_DRIVER: 'libvirt', LIBVIRT_TYPE: 'kvm' }))).toContain(
-      'nova-compute-kvm',
-    );
-    expect(novaModule.extraPackages!(makePlan({ VIRT_DRIVER: 'fake' }))).toEqual([]);
   });
 
-  it('fake n-cpu runs nova.cmd.compute from python3-nova; libvirt uses the packaged wrapper', () => {
+  it("libvirt under KVM: devstack's custom Nehalem CPU; the probe's decision wins over the setting", () => {
+    const kvm = novaCpuConf(makePlan({ VIRT_DRIVER: 'libvirt', LIBVIRT_TYPE: 'kvm' }));
+    expect(one(kvm, 'libvirt', 'virt_type')).toBe('kvm');
+    expect(one(kvm, 'libvirt', 'cpu_mode')).toBe('custom');
+    expect(one(kvm, 'libvirt', 'cpu_models')).toBe('Nehalem');
+    const settled = makePlan({ VIRT_DRIVER: 'libvirt', LIBVIRT_TYPE: 'kvm' });
+    settled.decisions = [{ setting: 'LIBVIRT_TYPE', value: 'qemu', reason: 'probe' }];
+    expect(one(novaCpuConf(settled), 'libvirt', 'virt_type')).toBe('qemu');
+  });
+
+  it('libvirt packages: python3-libvirt for nova, the daemon without Recommends; never nova-compute-kvm', () => {
+    const plan = makePlan({ VIRT_DRIVER: 'libvirt', LIBVIRT_TYPE: 'qemu' });
+    expect(novaModule.extraPackages!(plan)).toEqual(['python3-libvirt']);
+    expect(plan.services.map((m) => m.name)).toContain('libvirt');
+    expect(plan.packages).toEqual(
+      expect.arrayContaining([
+        'libvirt-daemon-system',
+        'libvirt-daemon-driver-qemu',
+        'qemu-system-x86',
+        'python3-libvirt',
+      ]),
+    );
+    expect(plan.packages.filter((p) => /nova-compute|libguestfs|linux-image/.test(p))).toEqual([]);
+    expect([...withoutRecommends(plan)].sort()).toEqual([
+      'libvirt-clients',
+      'libvirt-daemon-driver-qemu',
+      'libvirt-daemon-system',
+      'qemu-system-x86',
+      'qemu-utils',
+    ]);
+    const fake = makePlan({ VIRT_DRIVER: 'fake' });
+    expect(novaModule.extraPackages!(fake)).toEqual([]);
+    expect(fake.services.map((m) => m.name)).not.toContain('libvirt');
+    expect(fake.packages).not.toContain('libvirt-daemon-system');
+  });
+
+  it('n-cpu runs nova.cmd.compute from python3-nova with either driver; with libvirt it starts after libvirtd', () => {
     const fake = makePlan({ VIRT_DRIVER: 'fake' }).processes.find((p) => p.name === 'n-cpu')!;
     expect(fake.argv.slice(0, 2)).toEqual(['/usr/bin/python3', '-c']);
     expect(fake.argv[2]).toContain('from nova.cmd.compute import main');
     expect(fake.argv.slice(-2)).toEqual(['--config-file', '/etc/nova/nova-compute.conf']);
     expect(fake.user).toBe('nova');
-    const lv = makePlan({ VIRT_DRIVER: 'libvirt' }).processes.find((p) => p.name === 'n-cpu')!;
-    expect(lv.argv[0]).toBe('/usr/bin/nova-compute');
+    expect(fake.after).not.toContain('libvirtd');
+    const plan = makePlan({ VIRT_DRIVER: 'libvirt' });
+    const lv = plan.processes.find((p) => p.name === 'n-cpu')!;
+    expect(lv.argv.slice(0, 2)).toEqual(['/usr/bin/python3', '-c']);
+    expect(lv.after).toContain('libvirtd');
+    const names = plan.processes.map((p) => p.name);
+    expect(names.indexOf('virtlogd')).toBeLessThan(names.indexOf('libvirtd'));
+    expect(names.indexOf('libvirtd')).toBeLessThan(names.indexOf('n-cpu'));
+    // foreground daemons (no -d), libvirtd with tstack's own config file
+    expect(plan.processes.find((p) => p.name === 'libvirtd')!.argv).toEqual([
+      '/usr/sbin/libvirtd',
+      '--config',
+      '/etc/libvirt/tstack-libvirtd.conf',
+    ]);
+    expect(plan.processes.find((p) => p.name === 'virtlogd')!.argv).toEqual(['/usr/sbin/virtlogd']);
   });
 
   it('has the [neutron], [placement] and [service_user] sections nova-api needs', () => {

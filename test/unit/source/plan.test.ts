@@ -21,7 +21,16 @@ import { fakeContext } from './planfixture.ts';
 
 const ALL_SERVICES = `${DEFAULT_SERVICES},c-api,c-sch,c-vol,horizon`;
 /** Infrastructure panes: their code is always the distro's. */
-const PACKAGE_PANES = new Set(['mysql', 'rabbit', 'memcached', 'ovsdb-server', 'ovs-vswitchd', 'tgtd']);
+const PACKAGE_PANES = new Set([
+  'mysql',
+  'rabbit',
+  'memcached',
+  'ovsdb-server',
+  'ovs-vswitchd',
+  'tgtd',
+  'virtlogd',
+  'libvirtd',
+]);
 
 afterEach(() => clearSecrets());
 

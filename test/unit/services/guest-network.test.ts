@@ -1,0 +1,67 @@
+// What guests need from the network modules, as the commands the steps run
+// (the E2E journey proves them on a real stack: DHCP, metadata, ping and ssh
+// through a floating IP).
+
+import { describe, expect, it } from 'vitest';
+import type { RunOptions, RunResult, Shell } from '../../../lib/types/shell.ts';
+import type { StackContext, Step } from '../../../lib/types/stack.ts';
+import { neutronModule, publicGatewayCidr } from '../../../lib/services/neutron.ts';
+import { ovsModule } from '../../../lib/services/ovs.ts';
+import { makePlan } from './fixture.ts';
+
+class RecordingShell implements Shell {
+  calls: string[][] = [];
+  async run(argv: string[], _opts: RunOptions = {}): Promise<RunResult> {
+    this.calls.push(argv);
+    return { code: 0, stdout: argv[0] === 'hostname' ? 'vm\n' : '', stderr: '' };
+  }
+}
+
+async function runStep(step: Step | undefined, plan = makePlan()): Promise<string[][]> {
+  if (!step) throw new Error('no such step');
+  const sh = new RecordingShell();
+  const ctx = {
+    plan,
+    sh,
+    log: { info() {}, warn() {}, debug() {} },
+    writeFile: async () => true,
+  } as unknown as StackContext;
+  await step.run(ctx);
+  return sh.calls;
+}
+
+const stepOf = (steps: Step[] | undefined, id: string) => steps?.find((s) => s.id === id);
+
+describe('guest networking on the userspace datapath', () => {
+  it('br-ex carries the public gateway, as devstack configures it: the host reaches floating IPs', async () => {
+    const plan = makePlan();
+    expect(publicGatewayCidr(plan)).toBe('172.24.4.1/24');
+    const calls = await runStep(stepOf(neutronModule.steps!(plan).start, 'neutron:br-ex'), plan);
+    expect(calls).toContainEqual(['ip', 'addr', 'replace', '172.24.4.1/24', 'dev', 'br-ex']);
+    expect(calls).toContainEqual(['ip', 'link', 'set', 'br-ex', 'up']);
+    expect(
+      publicGatewayCidr(makePlan({ FLOATING_RANGE: '203.0.113.0/25', PUBLIC_NETWORK_GATEWAY: '203.0.113.1' })),
+    ).toBe('203.0.113.1/25');
+  });
+
+  it('dnsmasq (user nobody) can get through /var/lib/neutron to its host and opts files', async () => {
+    const plan = makePlan();
+    const calls = await runStep(stepOf(neutronModule.steps!(plan).configure, 'neutron:configure'), plan);
+    expect(calls).toContainEqual(['chmod', 'o+x', '/var/lib/neutron']);
+  });
+
+  it('ovs-vswitchd speaks vnet headers on taps (userspace TSO), set before it starts', async () => {
+    const plan = makePlan();
+    const calls = await runStep(stepOf(ovsModule.steps!(plan).start, 'ovs:init'), plan);
+    expect(calls).toContainEqual([
+      'ovs-vsctl',
+      '--no-wait',
+      'set',
+      'Open_vSwitch',
+      '.',
+      'other_config:userspace-tso-enable=true',
+    ]);
+    // ovs:init runs before the ovs-vswitchd pane starts
+    expect(plan.processes.find((p) => p.name === 'ovs-vswitchd')!.after).toContain('ovs:init');
+  });
+});
