@@ -24,8 +24,8 @@ import { createSeedReport, imagesSeeded } from '../../../lib/seed/report.ts';
 import { SystemShell } from '../../../lib/system/exec.ts';
 import type { RunOptions, RunResult, Shell } from '../../../lib/types/shell.ts';
 import { clearSecrets } from '../../../lib/util/secrets.ts';
-import { FakeOpenStack } from './fake-openstack.ts';
-import { fakePlan, recordingContext } from './fixtures.ts';
+import { FakeOpenStack } from '../../unit/seed/fake-openstack.ts';
+import { fakePlan, recordingContext } from '../../unit/seed/fixtures.ts';
 
 const repoFiles = resolve(import.meta.dirname, '../../../files');
 // The plans are resolved for real: without this, IMAGE_URLS would get GitHub's CirrOS URL appended. The
