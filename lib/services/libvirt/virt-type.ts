@@ -181,23 +181,14 @@ export interface VirtTypeChoice {
   forced: boolean;
 }
 
-/** `file:line` of the last `LIBVIRT_TYPE=` in local.conf, for the error. */
-function settingPos(config: StackConfig): { file: string; line: number } | undefined {
-  const file = config.localConfPath;
-  if (!file || config.origins.LIBVIRT_TYPE !== 'local.conf' || !existsSync(file)) return undefined;
-  const lines = readFileSync(file, 'utf8').split('\n');
-  for (let i = lines.length - 1; i >= 0; i--)
-    if (/^\s*(export\s+)?LIBVIRT_TYPE=/.test(lines[i])) return { file, line: i + 1 };
-  return undefined;
-}
-
 export function kvmRefused(config: StackConfig, detail: string): ConfigError {
   const where = config.origins.LIBVIRT_TYPE === 'environment' ? ' (from the environment)' : '';
   return new ConfigError(
     `LIBVIRT_TYPE=kvm${where}, but KVM guests cannot run on this machine: ${detail}. ` +
       'Remove the setting (tstack then uses qemu, i.e. TCG) or set LIBVIRT_TYPE=qemu; ' +
       'VIRT_DRIVER=fake boots no guests at all.',
-    settingPos(config),
+    // where local.conf set it (the parser records each setting's line)
+    config.origins.LIBVIRT_TYPE === 'local.conf' ? config.positions.LIBVIRT_TYPE : undefined,
   );
 }
 

@@ -15,7 +15,7 @@ import {
 } from '../../../lib/services/libvirt/virt-type.ts';
 import { isNovaTap, libvirtdConf, novaDomains } from '../../../lib/services/libvirt.ts';
 import { ConfigError } from '../../../lib/util/errors.ts';
-import { stackCatalog } from '../../../lib/cli/catalog.ts';
+import { testConfig } from '../plan-fixture.ts';
 
 const HUNG = {
   output: "qemu-system-x86_64: warning: host doesn't support requested feature: CPUID.01H:ECX.popcnt [bit 23]\n",
@@ -29,25 +29,9 @@ const BOOTED = {
   exitCode: 0,
 };
 
-function config(
-  values: Record<string, string>,
-  origins: Record<string, 'default' | 'local.conf' | 'environment'> = {},
-  localConfPath?: string,
-): StackConfig {
-  return {
-    values: { VIRT_DRIVER: 'libvirt', LIBVIRT_TYPE: 'kvm', ...values },
-    enabledServices: ['n-cpu'],
-    plugins: [],
-    metaSections: [],
-    unknownVariables: [],
-    implied: [],
-    warnings: [],
-    generated: {},
-    positions: {},
-    origins: { LIBVIRT_TYPE: 'default', ...origins },
-    localConfPath,
-    catalog: stackCatalog(),
-  };
+/** A config resolved for real (the default service set: n-cpu with libvirt); `env` plays the environment. */
+function config(values: Record<string, string> = {}, env: NodeJS.ProcessEnv = {}): StackConfig {
+  return testConfig(values, { env });
 }
 
 function host(
@@ -130,21 +114,20 @@ describe('LIBVIRT_TYPE from the KVM probe', () => {
   });
 
   it('LIBVIRT_TYPE=kvm where KVM guests cannot run: ConfigError with local.conf:line, the probe result', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tstack-kvm-conf-'));
-    const file = join(dir, 'local.conf');
-    writeFileSync(file, '[[local|localrc]]\nADMIN_PASSWORD=x\nLIBVIRT_TYPE=kvm\n');
     const { h } = host();
-    const err = await chooseLibvirtType(config({}, { LIBVIRT_TYPE: 'local.conf' }, file), h).catch((e: unknown) => e);
+    const err = await chooseLibvirtType(config({ ADMIN_PASSWORD: 'x', LIBVIRT_TYPE: 'kvm' }), h).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as Error).message).toMatch(
       new RegExp(
-        `^${file}:3: LIBVIRT_TYPE=kvm, but KVM guests cannot run on this machine: ` +
+        `^test-local.conf:3: LIBVIRT_TYPE=kvm, but KVM guests cannot run on this machine: ` +
           'a KVM test guest did not reach its init',
       ),
     );
     expect((err as Error).message).toMatch(/LIBVIRT_TYPE=qemu/);
     // without /dev/kvm too, and from the environment
-    const env = await chooseLibvirtType(config({}, { LIBVIRT_TYPE: 'environment' }), host({ kvm: false }).h).catch(
+    const env = await chooseLibvirtType(config({}, { LIBVIRT_TYPE: 'kvm' }), host({ kvm: false }).h).catch(
       (e: unknown) => e,
     );
     expect((env as Error).message).toMatch(
@@ -154,13 +137,13 @@ describe('LIBVIRT_TYPE from the KVM probe', () => {
 
   it('LIBVIRT_TYPE=qemu is taken as it is; VIRT_DRIVER=fake or no n-cpu: no choice at all', async () => {
     const { h, boots } = host({ answer: BOOTED });
-    expect(await chooseLibvirtType(config({ LIBVIRT_TYPE: 'qemu' }, { LIBVIRT_TYPE: 'local.conf' }), h)).toMatchObject({
+    expect(await chooseLibvirtType(config({ LIBVIRT_TYPE: 'qemu' }), h)).toMatchObject({
       type: 'qemu',
       reason: 'LIBVIRT_TYPE=qemu in local.conf',
       forced: true,
     });
     expect(await chooseLibvirtType(config({ VIRT_DRIVER: 'fake' }), h)).toBeUndefined();
-    expect(await chooseLibvirtType({ ...config({}), enabledServices: ['n-api'] }, h)).toBeUndefined();
+    expect(await chooseLibvirtType(testConfig({}, { services: 'n-api' }), h)).toBeUndefined();
     expect(boots).toHaveLength(0);
   });
 
