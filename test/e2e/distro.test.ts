@@ -180,6 +180,17 @@ const journey: { id: string; fixedIp: string; fip: string; ssh?: (cmd: string) =
   fip: '',
 };
 
+/** The ID of the first image demo sees. */
+async function firstImageId(): Promise<string> {
+  return (await os<{ ID: string }[]>('devstack', ['image', 'list']))[0].ID;
+}
+
+/** As demo: an m1.tiny server on private from `image`; `extra` replaces `--wait` (the journey times its own wait). */
+function bootServer(name: string, image: string, extra: readonly string[] = ['--wait']) {
+  const args = ['server', 'create', '--flavor', 'm1.tiny', '--image', image, '--network', 'private', ...extra, name];
+  return os<{ id: string; status: string }>('devstack', args);
+}
+
 function osEnv(): NodeJS.ProcessEnv {
   return { ...process.env, OS_CLIENT_CONFIG_FILE: CLOUDS_YAML, OS_COMPUTE_API_VERSION: '2.72' };
 }
@@ -443,18 +454,7 @@ describe.runIf(process.getuid?.() === 0)('distro stack, end to end (issue 4)', (
   });
 
   it('a server on private with m1.tiny becomes ACTIVE and its port is bound', async () => {
-    const created = await os<{ id: string; status: string }>('devstack', [
-      'server',
-      'create',
-      '--flavor',
-      'm1.tiny',
-      '--image',
-      (await os<{ ID: string }[]>('devstack', ['image', 'list']))[0].ID,
-      '--network',
-      'private',
-      '--wait',
-      'e2e-fake-server',
-    ]);
+    const created = await bootServer('e2e-fake-server', await firstImageId());
     expect(created.status).toBe('ACTIVE');
     serverId = created.id;
     const ports = await os<{ ID: string }[]>('devstack-admin', ['port', 'list', '--server', created.id]);
@@ -597,18 +597,7 @@ describe.runIf(process.getuid?.() === 0)('distro stack, end to end (issue 4)', (
     expect((await os<{ Name: string }[]>('devstack', ['network', 'list'])).map((n) => n.Name)).toContain('private');
     expect((await os<{ Name: string }[]>('devstack', ['volume', 'list'])).map((v) => v.Name)).toContain('e2e-volume');
     // new: a server (nova, placement, neutron, glance, talking over rabbit) and a volume (cinder)
-    const server = await os<{ id: string; status: string }>('devstack', [
-      'server',
-      'create',
-      '--flavor',
-      'm1.tiny',
-      '--image',
-      images[0].ID,
-      '--network',
-      'private',
-      '--wait',
-      'e2e-pw-server',
-    ]);
+    const server = await bootServer('e2e-pw-server', images[0].ID);
     expect(server.status).toBe('ACTIVE');
     const volume = await os<{ id: string }>('devstack', ['volume', 'create', '--size', '1', 'e2e-pw-volume']);
     await eventually(
@@ -764,19 +753,7 @@ describe.runIf(process.getuid?.() === 0)('distro stack, end to end (issue 4)', (
     const images = await os<{ ID: string; Name: string; Status: string }[]>('devstack', ['image', 'list']);
     expect(images.length, images.map((i) => i.Name).join(', ')).toBe(1);
     const t0 = Date.now();
-    const created = await os<{ id: string }>('devstack', [
-      'server',
-      'create',
-      '--flavor',
-      'm1.tiny',
-      '--image',
-      images[0].ID,
-      '--network',
-      'private',
-      '--key-name',
-      'e2e-key',
-      'e2e-journey',
-    ]);
+    const created = await bootServer('e2e-journey', images[0].ID, ['--key-name', 'e2e-key']);
     journey.id = created.id;
     const active = await eventually(
       'server ACTIVE',
@@ -866,18 +843,7 @@ describe.runIf(process.getuid?.() === 0)('distro stack, end to end (issue 4)', (
   });
 
   it('a killed libvirtd shows crashed and restarts; its guest survives it and a re-run; --clean ends it', async () => {
-    const created = await os<{ id: string; status: string }>('devstack', [
-      'server',
-      'create',
-      '--flavor',
-      'm1.tiny',
-      '--image',
-      (await os<{ ID: string }[]>('devstack', ['image', 'list']))[0].ID,
-      '--network',
-      'private',
-      '--wait',
-      'e2e-left',
-    ]);
+    const created = await bootServer('e2e-left', await firstImageId());
     expect(created.status).toBe('ACTIVE');
     const qemu = guestQemu(await instanceName(created.id));
     expect(qemu).toBeDefined();
