@@ -188,7 +188,15 @@ async function firstImageId(): Promise<string> {
 /** As demo: an m1.tiny server on private from `image`; `extra` replaces `--wait` (the journey times its own wait). */
 function bootServer(name: string, image: string, extra: readonly string[] = ['--wait']) {
   const args = ['server', 'create', '--flavor', 'm1.tiny', '--image', image, '--network', 'private', ...extra, name];
-  return os<{ id: string; status: string }>('devstack', args);
+  return os<{ id: string; status: string }>('devstack', args).catch((err: unknown) => {
+    // a boot that never ends: show what nova-compute and libvirtd said, since --clean removes the logs later
+    for (const pane of ['n-cpu', 'libvirtd']) {
+      const log = `/opt/stack/logs/${pane}.log`;
+      const tail = existsSync(log) ? readFileSync(log, 'utf8').split('\n').slice(-40).join('\n') : '(no log)';
+      console.log(`--- last lines of ${log} ---\n${tail}`);
+    }
+    throw err;
+  });
 }
 
 function osEnv(): NodeJS.ProcessEnv {
