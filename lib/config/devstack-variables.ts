@@ -8,7 +8,7 @@ const ML2 = 'tstack configures ML2/OVS itself (openvswitch mechanism driver, Q_M
 const IPV6 = 'tstack runs an IPv4-only stack (no IPv6 subnets are seeded)';
 const SUBNODE = 'tstack runs every service on this host (no multinode)';
 const CONSOLE = 'tstack runs no console proxy (n-novnc is not implemented)';
-const SWIFT = 'swift (s-*) is not implemented by tstack';
+const SWIFT = 'tstack runs swift without temp URLs (no tempurl middleware)';
 const LOGS = 'tstack writes each pane to $LOGDIR/<pane>.log and the run to LOGFILE';
 const PYTHON = 'tstack installs into its own venv ($DATA_DIR/venv) with Debian 12 python3';
 const NOT_NEEDED = 'not needed by tstack';
@@ -78,7 +78,7 @@ export const IGNORED_DEVSTACK_VARIABLES: ReadonlyMap<string, string> = new Map([
     'VNCSERVER_PROXYCLIENT_ADDRESS',
     'SPICEPROXY_URL',
   ]),
-  ...rows(SWIFT, ['SWIFT_HASH', 'SWIFT_REPLICAS', 'SWIFT_DATA_DIR', 'SWIFT_TEMPURL_KEY', 'SWIFT_LOOPBACK_DISK_SIZE']),
+  ...rows(SWIFT, ['SWIFT_TEMPURL_KEY', 'SWIFT_ENABLE_TEMPURLS']),
   ...rows(LOGS, ['SYSLOG', 'SYSLOG_PORT', 'LOG_COLOR', 'VERBOSE', 'VERBOSE_NO_TIMESTAMP', 'SCREEN_LOGDIR']),
   ...rows(PYTHON, ['USE_PYTHON3', 'PYTHON3_VERSION', 'GLOBAL_VENV', 'USE_VENV', 'PIP_UPGRADE']),
   ...rows(NOT_NEEDED, [

@@ -50,20 +50,9 @@ export const DEVSTACK_SERVICE_NAMES: readonly ServiceName[] = [
     ['neutron-metadata-agent', 'metadata agent (new-style name)'],
   ]),
   ...names('cinder', [['c-bak', 'cinder-backup']]),
-  ...names('swift', [
-    ['s-proxy', 'swift proxy'],
-    ['s-object', 'swift object server'],
-    ['s-container', 'swift container server'],
-    ['s-account', 'swift account server'],
-  ]),
   ...names('tempest', [['tempest', 'tempest (install and configure)']]),
   // Names that plugins (enable_plugin) define; accepted so their local.conf files parse.
-  ...names('heat', [
-    ['h-eng', 'heat engine'],
-    ['h-api', 'heat API'],
-    ['h-api-cfn', 'heat CloudFormation API'],
-    ['h-api-cw', 'heat CloudWatch API'],
-  ]),
+  ...names('heat', [['h-api-cw', 'heat CloudWatch API (removed upstream)']]),
   ...names('octavia', [
     ['octavia', 'octavia'],
     ['o-api', 'octavia API'],

@@ -13,6 +13,8 @@ import { neutronModule } from './neutron.ts';
 import { libvirtModule } from './libvirt.ts';
 import { novaModule } from './nova.ts';
 import { cinderModule } from './cinder.ts';
+import { swiftModule } from './swift.ts';
+import { heatModule } from './heat.ts';
 import { horizonModule } from './horizon.ts';
 
 export const SERVICE_MODULES: ServiceModule[] = [
@@ -27,5 +29,7 @@ export const SERVICE_MODULES: ServiceModule[] = [
   libvirtModule,
   novaModule,
   cinderModule,
+  swiftModule,
+  heatModule,
   horizonModule,
 ];
