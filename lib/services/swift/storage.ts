@@ -144,18 +144,20 @@ export function ringStamp(r: RingInputs): string {
   return `${JSON.stringify({ partPower: PARTITION_POWER, ...r })}\n`;
 }
 
-/** devstack's init_swift: create, add one device per replica (zone = replica number), rebalance with seed 42. */
-export function ringBuilderArgvs(builderBin: string, confDir: string, r: RingInputs): string[][] {
-  const argvs: string[][] = [];
-  for (const server of STORAGE_SERVERS) {
+/**
+ * devstack's init_swift: per ring, create, add one device per replica (zone =
+ * replica number), rebalance with seed 42. One command list per ring: the
+ * three rings are independent, so they can be built side by side.
+ */
+export function ringBuilderArgvs(builderBin: string, confDir: string, r: RingInputs): string[][][] {
+  return STORAGE_SERVERS.map((server) => {
     const builder = join(confDir, `${server}.builder`);
-    argvs.push([builderBin, builder, 'create', String(PARTITION_POWER), String(r.replicas), '1']);
-    r.devices.forEach((d, i) => {
-      argvs.push([builderBin, builder, 'add', `z${i + 1}-${r.host}:${r.ports[server]}/${d}`, '1']);
-    });
-    argvs.push([builderBin, builder, 'rebalance', '42']);
-  }
-  return argvs;
+    return [
+      [builderBin, builder, 'create', String(PARTITION_POWER), String(r.replicas), '1'],
+      ...r.devices.map((d, i) => [builderBin, builder, 'add', `z${i + 1}-${r.host}:${r.ports[server]}/${d}`, '1']),
+      [builderBin, builder, 'rebalance', '42'],
+    ];
+  });
 }
 
 /** The ring files swift-ring-builder writes into confDir (and their backups). */

@@ -116,9 +116,7 @@ print(json.dumps({'hash': s.get('swift-hash', 'swift_hash_path_suffix'), 'device
   it("the catalog has devstack's object-store URL form; the proxy avoids Horizon's 8080", () => {
     expect(swiftUrl(plan)).toBe('http://127.0.0.1:8081/v1/AUTH_$(project_id)s');
     const entries = swiftModule.catalog!(plan);
-    expect(entries.map((e) => [e.user, e.service?.type, e.extraRoles])).toEqual([
-      ['swift', 'object-store', ['admin']],
-    ]);
+    expect(entries.map((e) => [e.user, e.service?.type, e.extraRoles])).toEqual([['swift', 'object-store', ['admin']]]);
     const moved = makePlan({ ...HOSTILE, HORIZON_PORT: '8088' }, { services: `${DEFAULT_SERVICES},${SWIFT}` });
     expect(swiftUrl(moved)).toBe('http://127.0.0.1:8080/v1/AUTH_$(project_id)s');
   });
@@ -126,7 +124,7 @@ print(json.dumps({'hash': s.get('swift-hash', 'swift_hash_path_suffix'), 'device
   it('the rings: one device per replica, each in its own zone, on the servers of this host', () => {
     const three = makePlan({ ...HOSTILE, SWIFT_REPLICAS: '3' }, { services: `${DEFAULT_SERVICES},${SWIFT}` });
     const argvs = ringBuilderArgvs('/usr/bin/swift-ring-builder', '/etc/swift', ringInputs(three));
-    const object = argvs.filter((a) => a[1] === '/etc/swift/object.builder').map((a) => a.slice(2).join(' '));
+    const object = argvs.find((chain) => chain[0][1] === '/etc/swift/object.builder')!.map((a) => a.slice(2).join(' '));
     expect(object).toEqual([
       'create 9 3 1',
       'add z1-127.0.0.1:6613/sdb1 1',
@@ -135,7 +133,7 @@ print(json.dumps({'hash': s.get('swift-hash', 'swift_hash_path_suffix'), 'device
       'rebalance 42',
     ]);
     expect(swiftLayout(three).devices).toEqual(['sdb1', 'sdb2', 'sdb3']);
-    expect(argvs).toHaveLength(15);
+    expect(argvs.map((chain) => chain.length)).toEqual([5, 5, 5]);
   });
 
   it('storage: a directory when the kernel has no XFS or no loop devices', () => {
@@ -208,7 +206,10 @@ print(json.dumps([(conf[k] if s == 'DEFAULT' else conf[s][k]) for s, k in req['o
   });
 
   it('the engine logs its readiness line whatever ENABLE_DEBUG_LOG_LEVEL says', () => {
-    const quiet = makePlan({ ...HOSTILE, ENABLE_DEBUG_LOG_LEVEL: 'False' }, { services: `${DEFAULT_SERVICES},${HEAT}` });
+    const quiet = makePlan(
+      { ...HOSTILE, ENABLE_DEBUG_LOG_LEVEL: 'False' },
+      { services: `${DEFAULT_SERVICES},${HEAT}` },
+    );
     expect(one(heatConf(quiet), 'DEFAULT', 'default_log_levels')).toContain('heat.engine.service=DEBUG');
     expect(one(heatConf(plan), 'DEFAULT', 'default_log_levels')).toBeUndefined();
     expect(new RegExp(ENGINE_READY).test('DEBUG heat.engine.service [-] Service 4f1c-9a is started')).toBe(true);
