@@ -35,6 +35,7 @@ import {
   ringFiles,
   ringStamp,
   swiftLayout,
+  unmountSwiftImages,
   type RingInputs,
   type StorageServer,
 } from './swift/storage.ts';
@@ -363,6 +364,9 @@ export const swiftModule: ServiceModule = {
           },
         ]
       : [],
+  async stop(ctx) {
+    for (const dir of await unmountSwiftImages(ctx.sh)) ctx.log.info(`swift: unmounted ${dir} (the image is kept)`);
+  },
   async clean(ctx) {
     for (const what of await removeSwiftStorage(ctx.sh, swiftLayout(ctx.plan))) ctx.log.info(`removed ${what}`);
     await ctx.sh.run(['rm', '-rf', ...ringFiles(SWIFT_CONF_DIR), `${SWIFT_CONF_DIR}/backups`, RING_STAMP]);

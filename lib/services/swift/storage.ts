@@ -6,7 +6,7 @@
 // The rings, devstack's init_swift, are built from the same layout.
 
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Plan } from '../../types/stack.ts';
 import type { Shell } from '../../types/shell.ts';
 
@@ -48,14 +48,29 @@ export function swiftLayout(plan: Plan): SwiftLayout {
 
 export type StorageKind = { kind: 'xfs'; loop?: string } | { kind: 'directory'; reason: string };
 
-/** Is `dir` a mount point? (/proc/self/mountinfo's fifth field, octal escapes decoded.) */
-export function isMountPoint(dir: string, mountinfo = readMountinfo()): boolean {
+/** Mount points and file system types of /proc/self/mountinfo (octal escapes decoded). */
+function mounts(mountinfo: string): { dir: string; fstype: string }[] {
+  const decode = (m: string) => m.replace(/\\(\d{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8)));
   return mountinfo
     .split('\n')
-    .map((l) => l.split(' ')[4])
-    .filter((m): m is string => Boolean(m))
-    .map((m) => m.replace(/\\(\d{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8))))
-    .includes(dir);
+    .filter((l) => l.includes(' - '))
+    .map((l) => ({ dir: decode(l.split(' ')[4]), fstype: l.split(' - ')[1].split(' ')[0] }));
+}
+
+/** Is `dir` a mount point? */
+export function isMountPoint(dir: string, mountinfo = readMountinfo()): boolean {
+  return mounts(mountinfo).some((m) => m.dir === dir);
+}
+
+/**
+ * Swift's XFS mounts, known without a plan by their shape: an XFS mount at
+ * `<SWIFT_DATA_DIR>/drives/sdb1` with the image beside it in drives/images.
+ */
+export function swiftMounts(mountinfo = readMountinfo(), exists = existsSync): string[] {
+  return mounts(mountinfo)
+    .filter((m) => m.fstype === 'xfs' && m.dir.endsWith('/drives/sdb1'))
+    .filter((m) => exists(join(dirname(m.dir), 'images/swift.img')))
+    .map((m) => m.dir);
 }
 
 function readMountinfo(): string {
@@ -116,6 +131,21 @@ async function mountImage(sh: Shell, l: SwiftLayout): Promise<string | undefined
 
 function lastLine(text: string): string {
   return text.trim().split('\n').pop() ?? '';
+}
+
+/**
+ * unstack: unmount swift's images (which frees their loop devices), so no
+ * mount outlives the stack and --clean can remove $DATA_DIR even when
+ * local.conf no longer enables swift. The image stays; the next run mounts it
+ * again with its objects.
+ */
+export async function unmountSwiftImages(sh: Shell): Promise<string[]> {
+  const done: string[] = [];
+  for (const dir of swiftMounts()) {
+    await sh.run(['umount', dir]);
+    done.push(dir);
+  }
+  return done;
 }
 
 /** `unstack --clean`: unmount (which frees the loop device) and remove the whole data directory. */

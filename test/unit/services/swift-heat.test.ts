@@ -22,7 +22,13 @@ import {
   swiftModule,
   swiftUrl,
 } from '../../../lib/services/swift.ts';
-import { ringBuilderArgvs, swiftLayout, xfsUnavailable, isMountPoint } from '../../../lib/services/swift/storage.ts';
+import {
+  ringBuilderArgvs,
+  swiftLayout,
+  swiftMounts,
+  xfsUnavailable,
+  isMountPoint,
+} from '../../../lib/services/swift/storage.ts';
 import { ENGINE_READY, authEncryptionKey, heatConf, heatModule } from '../../../lib/services/heat.ts';
 import { passwordProblem } from '../../../lib/config/password-rules.ts';
 import { testPlan } from '../plan-fixture.ts';
@@ -143,6 +149,13 @@ print(json.dumps({'hash': s.get('swift-hash', 'swift_hash_path_suffix'), 'device
     const info = '36 35 98:0 / /mnt/with\\040space rw - xfs /dev/loop0 rw\n';
     expect(isMountPoint('/mnt/with space', info)).toBe(true);
     expect(isMountPoint('/mnt', info)).toBe(false);
+    // unstack finds swift's mounts without a plan, by their shape: XFS at .../drives/sdb1, the image beside it
+    const swiftInfo =
+      '40 35 7:0 / /srv/data/swift/drives/sdb1 rw,noatime - xfs /dev/loop0 rw\n' +
+      '41 35 7:1 / /other/drives/sdb1 rw - xfs /dev/loop1 rw\n' +
+      '42 35 7:2 / /srv/data/x/drives/sdb1 rw - ext4 /dev/loop2 rw\n';
+    const images = new Set(['/srv/data/swift/drives/images/swift.img', '/srv/data/x/drives/images/swift.img']);
+    expect(swiftMounts(swiftInfo, (f) => images.has(String(f)))).toEqual(['/srv/data/swift/drives/sdb1']);
   });
 
   it('panes: the four servers with readiness probes, the proxy after them', () => {
