@@ -198,6 +198,14 @@ describe.runIf(process.getuid?.() === 0)('swift and heat, end to end (issue 16)'
       )?.[1];
     expect(storage, out.slice(-4000)).toBeDefined();
     console.log(`swift storage: ${storage}`);
+    // what the seven panes cost (RSS), for the report
+    const status = await run(join(TOP_DIR, 'stack.ts'), ['status'], { cwd: TOP_DIR });
+    console.log(
+      status.stdout
+        .split('\n')
+        .filter((l) => /^(NAME|pane|s-|h-)/i.test(l.trim()))
+        .join('\n'),
+    );
     const catalog = await os<{ Name: string; Type: string }[]>('devstack-admin', ['catalog', 'list']);
     expect(catalog.map((c) => `${c.Name}/${c.Type}`)).toEqual(
       expect.arrayContaining(['swift/object-store', 'heat/orchestration', 'heat-cfn/cloudformation']),
