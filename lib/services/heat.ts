@@ -25,8 +25,8 @@ import {
   ensureDirs,
   keystoneAuthtoken,
   manageStep,
+  listenAddress,
   secret,
-  serviceHost,
   transportUrl,
   writeConf,
 } from './common.ts';
@@ -74,7 +74,7 @@ const ENGINE_LOG_LEVELS = [
 export const ENGINE_READY = 'Service [0-9a-f-]+ is (started|updated)';
 
 export function heatConf(plan: Plan): IniDoc {
-  const host = serviceHost(plan);
+  const host = listenAddress(plan);
   const cfn = heatCfnUrl(plan);
   return iniDoc({
     DEFAULT: {

@@ -23,8 +23,9 @@ import {
   enabledPanes,
   keystoneAuthtoken,
   memcacheServers,
+  listenAddress,
+  localHost,
   secret,
-  serviceHost,
   writeConf,
 } from './common.ts';
 import {
@@ -128,9 +129,9 @@ const SWIFT_FILTERS: Record<string, string> = {
   symlink: 'symlink',
 };
 
-function common(plan: Plan, port: number): Record<string, string | number | boolean> {
+function common(plan: Plan, port: number, bind: string): Record<string, string | number | boolean> {
   return {
-    bind_ip: serviceHost(plan),
+    bind_ip: bind,
     bind_port: port,
     user: USER,
     swift_dir: SWIFT_CONF_DIR,
@@ -142,7 +143,7 @@ function common(plan: Plan, port: number): Record<string, string | number | bool
 export function proxyServerConf(plan: Plan): IniDoc {
   const spec: IniSpec = {
     // devstack: one proxy worker
-    DEFAULT: { ...common(plan, swiftProxyPort(plan)), workers: 1 },
+    DEFAULT: { ...common(plan, swiftProxyPort(plan), listenAddress(plan)), workers: 1 },
     'pipeline:main': { pipeline: PROXY_PIPELINE.join(' ') },
     'app:proxy-server': {
       use: 'egg:swift#proxy',
@@ -179,7 +180,9 @@ export function storageServerConf(plan: Plan, server: StorageServer): IniDoc {
   const l = swiftLayout(plan);
   return iniDoc({
     DEFAULT: {
-      ...common(plan, swiftServerPort(plan, server)),
+      // the storage servers authenticate nobody: loopback only, where the rings point (devstack's
+      // SWIFT_SERVICE_LOCAL_HOST; it binds them to SERVICE_LISTEN_ADDRESS all the same)
+      ...common(plan, swiftServerPort(plan, server), localHost(plan)),
       devices: l.devicesRoot,
       // the devices are directories on one filesystem, not mounted disks
       mount_check: false,
@@ -195,7 +198,7 @@ export function storageServerConf(plan: Plan, server: StorageServer): IniDoc {
 /** What the rings hold: one device per replica on this host's storage servers. */
 export function ringInputs(plan: Plan): RingInputs {
   return {
-    host: urlHost(serviceHost(plan)),
+    host: urlHost(localHost(plan)),
     ports: portsOf(plan),
     devices: swiftLayout(plan).devices,
     replicas: plan.int('SWIFT_REPLICAS'),
@@ -214,7 +217,7 @@ function storagePane(plan: Plan, server: StorageServer): ProcessSpec {
     argv: [binPath(plan, `swift-${server}-server`), serverConfPath(server), '-v'],
     user: USER,
     cwd: swiftLayout(plan).dataDir,
-    probe: { kind: 'http', url: `http://${urlHost(serviceHost(plan))}:${port}/healthcheck`, expectStatus: [200] },
+    probe: { kind: 'http', url: `http://${urlHost(localHost(plan))}:${port}/healthcheck`, expectStatus: [200] },
     port,
     codeFrom: codeFrom(plan),
   };

@@ -60,6 +60,8 @@ function write(name: string, doc: IniDoc): string {
 }
 
 const one = (doc: IniDoc, s: string, k: string): string | undefined => getOption(doc, s, k)?.[0];
+/** Where the catalog and clients reach the APIs: SERVICE_HOST (HOST_IP, the fake host's address). */
+const HOST = makePlan(HOSTILE).get('SERVICE_HOST');
 
 describe('swift', () => {
   const plan = makePlan(HOSTILE, { services: `${DEFAULT_SERVICES},${SWIFT}` });
@@ -91,7 +93,7 @@ print(json.dumps({'password': get('password'), 'username': get('username'), 'aut
     const r = python(code, { proxy, authtoken, real: AUTHTOKEN_CONF }) as Record<string, unknown>;
     expect(r.password).toBe(HOSTILE.SERVICE_PASSWORD);
     expect(r.username).toBe('swift');
-    expect(r.auth_url).toBe('http://127.0.0.1:5000');
+    expect(r.auth_url).toBe(`http://${HOST}:5000`);
     expect(r.delay).toBe(true);
     expect(r.pipeline).toBe(PROXY_PIPELINE.join(' '));
     expect(PROXY_PIPELINE.indexOf('authtoken')).toBeLessThan(PROXY_PIPELINE.indexOf('keystoneauth'));
@@ -117,14 +119,17 @@ print(json.dumps({'hash': s.get('swift-hash', 'swift_hash_path_suffix'), 'device
     expect(r.mount_check).toBe('false');
     expect(r.port).toBe('6613');
     expect(r.pipeline).toBe('healthcheck recon object-server');
+    // the storage servers authenticate nobody: loopback, where the rings point; the proxy on every address
+    expect(one(storageServerConf(plan, 'object'), 'DEFAULT', 'bind_ip')).toBe('127.0.0.1');
+    expect(one(proxyServerConf(plan), 'DEFAULT', 'bind_ip')).toBe('0.0.0.0');
   });
 
   it("the catalog has devstack's object-store URL form; the proxy avoids Horizon's 8080", () => {
-    expect(swiftUrl(plan)).toBe('http://127.0.0.1:8081/v1/AUTH_$(project_id)s');
+    expect(swiftUrl(plan)).toBe(`http://${HOST}:8081/v1/AUTH_$(project_id)s`);
     const entries = swiftModule.catalog!(plan);
     expect(entries.map((e) => [e.user, e.service?.type, e.extraRoles])).toEqual([['swift', 'object-store', ['admin']]]);
     const moved = makePlan({ ...HOSTILE, HORIZON_PORT: '8088' }, { services: `${DEFAULT_SERVICES},${SWIFT}` });
-    expect(swiftUrl(moved)).toBe('http://127.0.0.1:8080/v1/AUTH_$(project_id)s');
+    expect(swiftUrl(moved)).toBe(`http://${HOST}:8080/v1/AUTH_$(project_id)s`);
   });
 
   it('the rings: one device per replica, each in its own zone, on the servers of this host', () => {
@@ -165,7 +170,7 @@ print(json.dumps({'hash': s.get('swift-hash', 'swift_hash_path_suffix'), 'device
       { kind: 'http', url: 'http://127.0.0.1:6613/healthcheck', expectStatus: [200] },
       { kind: 'http', url: 'http://127.0.0.1:6611/healthcheck', expectStatus: [200] },
       { kind: 'http', url: 'http://127.0.0.1:6612/healthcheck', expectStatus: [200] },
-      { kind: 'http', url: 'http://127.0.0.1:8081/info', expectStatus: [200] },
+      { kind: 'http', url: `http://${HOST}:8081/info`, expectStatus: [200] },
     ]);
     expect(panes[3].after).toEqual(expect.arrayContaining(['key', 's-object', 's-container', 's-account']));
   });
@@ -206,15 +211,16 @@ print(json.dumps([(conf[k] if s == 'DEFAULT' else conf[s][k]) for s, k in req['o
       'heat_domain_admin',
       'heat',
       authEncryptionKey(plan),
-      'http://127.0.0.1:8000',
-      'http://127.0.0.1:8000/v1/waitcondition',
+      `http://${HOST}:8000`,
+      `http://${HOST}:8000/v1/waitcondition`,
       'RegionOne',
       HOSTILE.SERVICE_PASSWORD,
       HOSTILE.SERVICE_PASSWORD,
-      'http://127.0.0.1:5000',
+      `http://${HOST}:5000`,
       'mysql+pymysql://heat@127.0.0.1/heat?charset=utf8&read_default_file=/etc/heat/tstack-db.cnf',
     ]);
     expect(authEncryptionKey(plan)).toMatch(/^[0-9a-f]{32}$/);
+    expect(one(heatConf(plan), 'heat_api', 'bind_host')).toBe('0.0.0.0');
     expect(one(heatConf(plan), 'DEFAULT', 'transport_url')).toMatch(/^rabbit:\/\/stackrabbit:/);
   });
 
@@ -230,8 +236,8 @@ print(json.dumps([(conf[k] if s == 'DEFAULT' else conf[s][k]) for s, k in req['o
 
   it('orchestration and cloudformation catalog entries as devstack made them', () => {
     expect(heatModule.catalog!(plan).map((e) => [e.service?.name, e.service?.type, e.url])).toEqual([
-      ['heat', 'orchestration', 'http://127.0.0.1:8004/v1/$(project_id)s'],
-      ['heat-cfn', 'cloudformation', 'http://127.0.0.1:8000/v1'],
+      ['heat', 'orchestration', `http://${HOST}:8004/v1/$(project_id)s`],
+      ['heat-cfn', 'cloudformation', `http://${HOST}:8000/v1`],
     ]);
   });
 
