@@ -5,7 +5,7 @@
 // test/e2e/swift-heat.test.ts.
 
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -22,7 +22,9 @@ import {
   swiftModule,
   swiftUrl,
 } from '../../../lib/services/swift.ts';
+import type { RunResult, Shell } from '../../../lib/types/shell.ts';
 import {
+  ensureSwiftStorage,
   ringBuilderArgvs,
   swiftLayout,
   swiftMounts,
@@ -161,6 +163,36 @@ print(json.dumps({'hash': s.get('swift-hash', 'swift_hash_path_suffix'), 'device
       '42 35 7:2 / /srv/data/x/drives/sdb1 rw - ext4 /dev/loop2 rw\n';
     const images = new Set(['/srv/data/swift/drives/images/swift.img', '/srv/data/x/drives/images/swift.img']);
     expect(swiftMounts(swiftInfo, (f) => images.has(String(f)))).toEqual(['/srv/data/swift/drives/sdb1']);
+  });
+
+  it('storage: a failed loop mount falls back to a directory with the same layout, and says why', async () => {
+    const l = { ...swiftLayout(plan), dataDir: join(dir, 'swift') };
+    Object.assign(l, {
+      image: join(l.dataDir, 'drives/images/swift.img'),
+      mountPoint: join(l.dataDir, 'drives/sdb1'),
+      devicesRoot: join(l.dataDir, 'node'),
+      cacheDir: join(l.dataDir, 'cache'),
+    });
+    const calls: string[][] = [];
+    const sh: Shell = {
+      async run(argv: string[]): Promise<RunResult> {
+        calls.push(argv);
+        // as in an unprivileged container: no loop device may be attached
+        if (argv[0] === 'mount') return { code: 32, stdout: '', stderr: 'mount: failed to setup loop device' };
+        return { code: 0, stdout: '', stderr: '' };
+      },
+    };
+    const r = await ensureSwiftStorage(sh, l, 'swift');
+    const fs = readFileSync('/proc/filesystems', 'utf8');
+    if (/\bxfs\b/.test(fs) && existsSync('/dev/loop-control')) {
+      expect(r).toEqual({ kind: 'directory', reason: 'mount -o loop failed: mount: failed to setup loop device' });
+      expect(calls.map((c) => c[0])).toContain('mkfs.xfs');
+    } else {
+      expect(r.kind).toBe('directory');
+    }
+    // the same tree either way: the device dirs on the mount point, linked from the servers' devices root
+    expect(calls).toContainEqual(['ln', '-sfn', join(l.mountPoint, 'sdb1'), join(l.devicesRoot, 'sdb1')]);
+    expect(calls.some((c) => c[0] === 'install' && c.includes(join(l.mountPoint, 'sdb1')))).toBe(true);
   });
 
   it('panes: the four servers with readiness probes, the proxy after them', () => {
