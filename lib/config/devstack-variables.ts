@@ -5,7 +5,7 @@
 
 const NETWORK = 'tstack seeds its own public network (FLOATING_RANGE on PUBLIC_BRIDGE, no physical port)';
 const ML2 = 'tstack configures ML2/OVS itself (openvswitch mechanism driver, Q_ML2_TENANT_NETWORK_TYPE)';
-const IPV6 = 'tstack runs an IPv4-only stack (no IPv6 subnets are seeded)';
+const IPV6 = 'tstack serves the APIs over IPv4 (SERVICE_IP_VERSION=4)';
 const SUBNODE = 'tstack runs every service on this host (no multinode)';
 const CONSOLE = 'tstack runs no console proxy (n-novnc is not implemented)';
 const SWIFT = 'swift (s-*) is not implemented by tstack';
@@ -17,9 +17,6 @@ const rows = (instead: string, names: string[]): [string, string][] => names.map
 
 export const IGNORED_DEVSTACK_VARIABLES: ReadonlyMap<string, string> = new Map([
   ...rows(NETWORK, [
-    'PUBLIC_INTERFACE',
-    'Q_USE_PROVIDERNET_FOR_PUBLIC',
-    'Q_FLOATING_ALLOCATION_POOL',
     'Q_USE_PROVIDER_NETWORKING',
     'PROVIDER_NETWORK_TYPE',
     'PROVIDER_SUBNET_NAME',
@@ -45,19 +42,8 @@ export const IGNORED_DEVSTACK_VARIABLES: ReadonlyMap<string, string> = new Map([
     'ENABLE_CHASSIS_AS_GW',
     'OVN_BUILD_FROM_SOURCE',
   ]),
-  ...rows(IPV6, [
-    'IP_VERSION',
-    'SERVICE_IP_VERSION',
-    'TUNNEL_IP_VERSION',
-    'HOST_IPV6',
-    'IPV6_ADDRS_SAFE_TO_USE',
-    'IPV6_PUBLIC_RANGE',
-    'IPV6_PUBLIC_NETWORK_GATEWAY',
-    'IPV6_ROUTER_GW_IP',
-    'IPV6_RA_MODE',
-    'IPV6_ADDRESS_MODE',
-    'IPV6_PRIVATE_NETWORK_GATEWAY',
-  ]),
+  ...rows(IPV6, ['HOST_IPV6']),
+  ['IPV6_ROUTER_GW_IP', "tstack reads the router's IPv6 gateway address from neutron, as devstack does"],
   ...rows(SUBNODE, ['Q_HOST', 'GLANCE_HOSTPORT', 'KEYSTONE_SERVICE_HOST', 'MULTI_HOST', 'SYSLOG_HOST']),
   ...rows(CONSOLE, [
     'NOVA_VNC_ENABLED',

@@ -203,6 +203,16 @@ export const CORE_SETTINGS: readonly Setting[] = [
       description: 'Address the API services bind to.',
     },
     {
+      name: 'SERVICE_IP_VERSION',
+      type: 'enum',
+      choices: ['4'],
+      replacedChoices: {
+        '6': 'tstack serves the APIs over IPv4 on SERVICE_HOST (SERVICE_IP_VERSION=6 is not implemented)',
+      },
+      default: '4',
+      description: 'IP version the APIs are served and registered on; tstack implements 4.',
+    },
+    {
       name: 'SERVICE_PROTOCOL',
       type: 'enum',
       choices: ['http', 'https'],

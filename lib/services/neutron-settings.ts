@@ -4,6 +4,7 @@
 
 import type { Setting } from '../types/config.ts';
 import { settingGroup } from '../config/settings.ts';
+import { firstSubnet64, ulaPrefix } from '../util/ipv6.ts';
 
 export const NEUTRON_SETTINGS: readonly Setting[] = [
   ...settingGroup('services', [
@@ -151,6 +152,64 @@ export const NEUTRON_SETTINGS: readonly Setting[] = [
       description: 'Gateway of the private subnet (empty: neutron picks the first address).',
     },
     {
+      name: 'IP_VERSION',
+      type: 'enum',
+      choices: ['4', '6', '4+6'],
+      default: '4+6',
+      description:
+        'IP versions of the seeded subnets: private and public get an IPv4 subnet (4), an IPv6 one (6) or both, ' +
+        'each joined to the router, as devstack seeds them.',
+    },
+    {
+      name: 'TUNNEL_IP_VERSION',
+      type: 'enum',
+      choices: ['4'],
+      replacedChoices: { '6': "tstack tunnels over IPv4 (the OVS agent's local_ip is SERVICE_HOST)" },
+      default: '4',
+      description: 'IP version of the tunnel endpoints; tstack implements 4.',
+    },
+    {
+      name: 'Q_USE_PROVIDERNET_FOR_PUBLIC',
+      type: 'bool',
+      default: 'True',
+      description:
+        'The public network is a provider network (PUBLIC_PROVIDERNET_TYPE on PUBLIC_PHYSICAL_NETWORK, which ' +
+        'OVS_BRIDGE_MAPPINGS maps to a bridge); False lets neutron pick a project network type for it.',
+    },
+    {
+      name: 'PUBLIC_PROVIDERNET_TYPE',
+      type: 'enum',
+      choices: ['flat', 'vlan'],
+      default: 'flat',
+      description: 'Provider network type of the public network.',
+    },
+    {
+      name: 'PUBLIC_PROVIDERNET_SEGMENTATION_ID',
+      type: 'string',
+      default: '',
+      description: 'VLAN id of the public network when PUBLIC_PROVIDERNET_TYPE=vlan.',
+    },
+    {
+      name: 'PUBLIC_INTERFACE',
+      type: 'string',
+      default: '',
+      description:
+        'A host interface added to OVS_PHYSICAL_BRIDGE, its IPv4 addresses and default route moved to the bridge ' +
+        '(unstack moves them back), as devstack does; empty: the public network stays inside this host.',
+    },
+    {
+      name: 'Q_FLOATING_ALLOCATION_POOL',
+      type: 'string',
+      default: '',
+      description: 'Allocation pool of the public subnet, start=ADDR,end=ADDR (empty: all of FLOATING_RANGE).',
+    },
+    {
+      name: 'Q_ASSIGN_GATEWAY_TO_PUBLIC_BRIDGE',
+      type: 'bool',
+      default: 'True',
+      description: "Put the public subnets' gateway addresses on PUBLIC_BRIDGE (the host reaches floating IPs).",
+    },
+    {
       name: 'PUBLIC_NETWORK_GATEWAY',
       type: 'ip',
       default: '172.24.4.1',
@@ -211,6 +270,82 @@ export const NEUTRON_SETTINGS: readonly Setting[] = [
       type: 'int',
       default: '26',
       description: 'Prefix length of subnets allocated from the pool.',
+    },
+    {
+      name: 'IPV6_ADDRS_SAFE_TO_USE',
+      type: 'string',
+      default: (get) => ulaPrefix(get('HOST_IP')),
+      defaultDoc: 'fdXX:XXXX:XXXX::/56 (a ULA from a hash of HOST_IP; devstack draws one per run)',
+      description: 'IPv6 range project subnets are allocated from.',
+    },
+    {
+      name: 'FIXED_RANGE_V6',
+      type: 'string',
+      default: (get) => firstSubnet64(get('IPV6_ADDRS_SAFE_TO_USE')),
+      defaultDoc: 'the first /64 of IPV6_ADDRS_SAFE_TO_USE',
+      description: 'IPv6 range of the private network when USE_SUBNETPOOL=False.',
+    },
+    {
+      name: 'IPV6_PRIVATE_NETWORK_GATEWAY',
+      type: 'ip',
+      default: '',
+      description: 'Gateway of the private IPv6 subnet (empty: neutron picks the first address).',
+    },
+    {
+      name: 'IPV6_PRIVATE_SUBNET_NAME',
+      type: 'string',
+      default: 'ipv6-private-subnet',
+      description: "Name of the demo project's IPv6 subnet.",
+    },
+    {
+      name: 'IPV6_RA_MODE',
+      type: 'enum',
+      choices: ['slaac', 'dhcpv6-stateful', 'dhcpv6-stateless'],
+      default: 'slaac',
+      description: 'ipv6_ra_mode of the private IPv6 subnet.',
+    },
+    {
+      name: 'IPV6_ADDRESS_MODE',
+      type: 'enum',
+      choices: ['slaac', 'dhcpv6-stateful', 'dhcpv6-stateless'],
+      default: 'slaac',
+      description: 'ipv6_address_mode of the private IPv6 subnet.',
+    },
+    {
+      name: 'IPV6_PUBLIC_RANGE',
+      type: 'string',
+      default: '2001:db8::/64',
+      description: "The public network's IPv6 subnet.",
+    },
+    {
+      name: 'IPV6_PUBLIC_NETWORK_GATEWAY',
+      type: 'ip',
+      default: '2001:db8::2',
+      description: 'Gateway of the public IPv6 subnet, configured on PUBLIC_BRIDGE.',
+    },
+    {
+      name: 'IPV6_PUBLIC_SUBNET_NAME',
+      type: 'string',
+      default: 'ipv6-public-subnet',
+      description: "Name of the external network's IPv6 subnet.",
+    },
+    {
+      name: 'SUBNETPOOL_NAME_V6',
+      type: 'string',
+      default: 'shared-default-subnetpool-v6',
+      description: 'Name of the IPv6 subnet pool.',
+    },
+    {
+      name: 'SUBNETPOOL_PREFIX_V6',
+      type: 'string',
+      default: '${IPV6_ADDRS_SAFE_TO_USE}',
+      description: 'Prefix of the IPv6 subnet pool.',
+    },
+    {
+      name: 'SUBNETPOOL_SIZE_V6',
+      type: 'int',
+      default: '64',
+      description: 'Prefix length of IPv6 subnets allocated from the pool.',
     },
     {
       name: 'NEUTRON_CREATE_INITIAL_NETWORKS',

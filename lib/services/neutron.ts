@@ -33,6 +33,18 @@ import { metadataPort, metadataSecret } from './nova.ts';
 import { OVS_DB_SOCK } from './ovs.ts';
 import { NEUTRON_SETTINGS } from './neutron-settings.ts';
 import { type EffectiveOption, mappingBridges, ml2Layout, ml2Problems } from './neutron-ml2.ts';
+import {
+  MOVED_INTERFACE_FILE,
+  type MovedInterface,
+  defaultGateway,
+  globalIpv4,
+  movePublicInterface,
+  publicGatewayCidr,
+  restorePublicInterface,
+} from './neutron-public.ts';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+
+export { publicGatewayCidr } from './neutron-public.ts';
 
 const STATE = '/var/lib/neutron';
 const OVSDB_TCP = (plan: Plan) => `tcp:${serviceHost(plan)}:6640`;
@@ -80,13 +92,6 @@ export const publicPhysnet = (plan: Plan): string => plan.get('PUBLIC_PHYSICAL_N
 export const ovsDatapath = (plan: Plan): string => plan.get('OVS_DATAPATH_TYPE');
 export const neutronPort = (plan: Plan): number => plan.int('NEUTRON_SERVICE_PORT');
 export const neutronUrl = (plan: Plan): string => serviceUrl(plan, neutronPort(plan));
-
-/** PUBLIC_NETWORK_GATEWAY with FLOATING_RANGE's prefix length (`172.24.4.1/24`), or undefined when either is unset. */
-export function publicGatewayCidr(plan: Plan): string | undefined {
-  const gw = plan.get('PUBLIC_NETWORK_GATEWAY');
-  const prefix = plan.get('FLOATING_RANGE').split('/')[1];
-  return gw && prefix ? `${gw}/${prefix}` : undefined;
-}
 
 export function neutronConf(plan: Plan): IniDoc {
   const w = apiWorkers(plan);
@@ -199,7 +204,7 @@ export function dhcpAgentConf(plan: Plan): IniDoc {
 
 export function l3AgentConf(plan: Plan): IniDoc {
   return iniDoc({
-    DEFAULT: { debug: debug(plan), interface_driver: 'openvswitch', agent_mode: 'legacy' },
+    DEFAULT: { debug: debug(plan), interface_driver: 'openvswitch', agent_mode: plan.get('Q_DVR_MODE') },
     ovs: { ovsdb_connection: OVSDB_TCP(plan) },
   });
 }
@@ -214,6 +219,37 @@ export function metadataAgentConf(plan: Plan): IniDoc {
       metadata_workers: apiWorkers(plan),
     },
   });
+}
+
+/**
+ * PUBLIC_INTERFACE joins OVS_PHYSICAL_BRIDGE with its IPv4 addresses and default route (devstack's
+ * _move_neutron_addresses_route). What moved is kept in MOVED_INTERFACE_FILE for unstack; a re-run finds the
+ * addresses already on the bridge and keeps the file it wrote the first time.
+ */
+async function takePublicInterface(ctx: StackContext): Promise<void> {
+  const iface = ctx.plan.get('PUBLIC_INTERFACE');
+  const bridge = ctx.plan.get('OVS_PHYSICAL_BRIDGE');
+  const link = await ctx.sh.run(['ip', '-j', '-4', 'addr', 'show', 'dev', iface], { allowFailure: true });
+  if (link.code !== 0) {
+    throw new Error(`PUBLIC_INTERFACE=${iface}: no such interface on this host (${link.stderr.trim()})`);
+  }
+  await ctx.sh.run(['ovs-vsctl', `--db=unix:${OVS_DB_SOCK}`, '--may-exist', 'add-port', bridge, iface]);
+  const routes = await ctx.sh.run(['ip', '-j', '-4', 'route', 'show', 'default']);
+  const gateway = defaultGateway(routes.stdout, iface);
+  const moved: MovedInterface = {
+    interface: iface,
+    bridge,
+    addresses: globalIpv4(link.stdout),
+    ...(gateway ? { gateway } : {}),
+  };
+  for (const argv of movePublicInterface(moved)) await ctx.sh.run(argv);
+  if (moved.addresses.length > 0 || !existsSync(MOVED_INTERFACE_FILE)) {
+    await ctx.writeFile(MOVED_INTERFACE_FILE, `${JSON.stringify(moved)}\n`, { mode: 0o644 });
+  }
+  ctx.log.info(
+    `PUBLIC_INTERFACE ${iface} is a port of ${bridge}` +
+      (moved.addresses.length ? `; moved ${moved.addresses.join(', ')}${gateway ? ' and the default route' : ''}` : ''),
+  );
 }
 
 export const neutronModule: ServiceModule = {
@@ -287,7 +323,12 @@ export const neutronModule: ServiceModule = {
         ? ([
             {
               id: 'neutron:br-ex',
-              title: `${agentBridges(plan).join(', ')} on the ${ovsDatapath(plan)} datapath`,
+              title:
+                `${agentBridges(plan).join(', ')} on the ${ovsDatapath(plan)} datapath` +
+                (plan.get('PUBLIC_INTERFACE')
+                  ? `; PUBLIC_INTERFACE ${plan.get('PUBLIC_INTERFACE')} joins ${plan.get('OVS_PHYSICAL_BRIDGE')} ` +
+                    'with its IPv4 addresses and default route'
+                  : ''),
               // --no-wait: only ovsdb is needed; the OVS agent wants the bridges of bridge_mappings to exist
               after: afterPanes(plan, 'ovsdb-server', 'ovs-vswitchd'),
               async run(ctx: StackContext) {
@@ -313,6 +354,7 @@ export const neutronModule: ServiceModule = {
                   await ctx.sh.run(['ip', 'addr', 'replace', gw, 'dev', br]);
                   await ctx.sh.run(['ip', 'link', 'set', br, 'up']);
                 }
+                if (ctx.plan.get('PUBLIC_INTERFACE')) await takePublicInterface(ctx);
               },
             },
           ] satisfies Step[])
@@ -320,6 +362,13 @@ export const neutronModule: ServiceModule = {
     ],
   }),
   async stop(ctx) {
+    // PUBLIC_INTERFACE gets back what the bridge took from it (devstack's cleanup_neutron)
+    if (existsSync(MOVED_INTERFACE_FILE)) {
+      const moved = JSON.parse(readFileSync(MOVED_INTERFACE_FILE, 'utf8')) as MovedInterface;
+      for (const argv of restorePublicInterface(moved)) await ctx.sh.run(argv, { allowFailure: true });
+      rmSync(MOVED_INTERFACE_FILE, { force: true });
+      ctx.log.info(`PUBLIC_INTERFACE ${moved.interface}: addresses and default route moved back from ${moved.bridge}`);
+    }
     // dnsmasq (as nobody) and haproxy are started through rootwrap, daemonise and lose the pane
     // marker; they are exactly the processes inside neutron's namespaces
     const list = await ctx.sh.run(['ip', 'netns', 'list']);

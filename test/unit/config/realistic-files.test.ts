@@ -7,15 +7,20 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../lib/config/resolve.ts';
 import { buildPlan } from '../../../lib/plan/plan.ts';
 import { formatPlan } from '../../../lib/plan/format.ts';
+import { buildPhases, formatPhases } from '../../../lib/phases/stack-phases.ts';
+import { seedSteps } from '../../../lib/seed/index.ts';
 import { ignoredDevstackVariable } from '../../../lib/config/devstack-variables.ts';
 import { stackCatalog } from '../../../lib/cli/catalog.ts';
 import { SERVICE_MODULES } from '../../../lib/services/registry.ts';
 import { fakeHost, fixture } from './helpers.ts';
 
+/** What `./stack.ts --dry-run` prints: the plan, then every phase's steps (the seed steps among them). */
 function dryRun(name: string) {
   const config = loadConfig({ configPath: fixture(name), env: {}, host: fakeHost(), catalog: stackCatalog() });
   const plan = buildPlan(config, { method: 'distro', reason: 'test' }, SERVICE_MODULES);
-  return { config, plan, text: formatPlan(plan) };
+  const panes = { start: async () => undefined, waitReady: async () => undefined };
+  const phases = formatPhases(buildPhases(plan, { install: [], seed: seedSteps(plan), panes }));
+  return { config, plan, text: `${formatPlan(plan)}\n\n${phases}` };
 }
 
 const FILES = ['compute-node.conf', 'provider-node.conf', 'ovn.conf', 'plugin-heavy.conf', 'multinode-controller.conf'];
@@ -47,12 +52,20 @@ describe('what each file plans', () => {
     expect(text).toMatch(/compute-node.conf:8: GLANCE_HOSTPORT is a devstack setting tstack does not read/);
   });
 
-  it('provider-network node: the provider settings are named as not done; cinder is off by project name', () => {
+  it('provider-network node: eth1 joins br-ex, public is a flat provider net with its pool, VLANs on physnet1', () => {
     const { plan, text } = dryRun('provider-node.conf');
     expect(plan.config.enabledServices.filter((s) => s.startsWith('c-'))).toEqual([]);
-    for (const v of ['PUBLIC_INTERFACE', 'Q_USE_PROVIDERNET_FOR_PUBLIC', 'IP_VERSION']) {
-      expect(text).toContain(`${v} is a devstack setting tstack does not read`);
+    for (const v of ['PUBLIC_INTERFACE', 'Q_USE_PROVIDERNET_FOR_PUBLIC', 'OVS_BRIDGE_MAPPINGS', 'IP_VERSION']) {
+      expect(text).not.toContain(`${v} is a devstack setting tstack does not read`);
     }
+    expect(text).toContain(
+      '- br-ex, br-eth1 on the netdev datapath; PUBLIC_INTERFACE eth1 joins br-ex with its IPv4 addresses and ' +
+        'default route',
+    );
+    expect(text).toContain(
+      '(public: flat provider network on physnet public, 198.51.100.0/24 (floating 198.51.100.100-198.51.100.200); ' +
+        'private: /26 from 10.0.0.0/22; router1)',
+    );
     expect(plan.config.values.PUBLIC_NETWORK_GATEWAY).toBe('198.51.100.1');
   });
 

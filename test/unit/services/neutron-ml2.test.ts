@@ -168,7 +168,7 @@ describe('ML2 type drivers and ranges, read by neutron-server', () => {
   const vlan = server(
     planOf(
       'Q_ML2_TENANT_NETWORK_TYPE=vlan\nPHYSICAL_NETWORK=physnet1\nTENANT_VLAN_RANGE=1000:1999\n' +
-        'OVS_PHYSICAL_BRIDGE=br-eth1\n',
+        'OVS_PHYSICAL_BRIDGE=br-eth1\nOVS_BRIDGE_MAPPINGS=public:br-ex,physnet1:br-eth1\n',
     ),
   );
   it('Q_ML2_TENANT_NETWORK_TYPE=vlan with TENANT_VLAN_RANGE: the range on PHYSICAL_NETWORK', () => {
@@ -240,7 +240,8 @@ describe('ML2 type drivers and ranges, read by neutron-server', () => {
   });
 
   const postConfigPlan = planOf(
-    'Q_ML2_TENANT_NETWORK_TYPE=vlan\nPHYSICAL_NETWORK=default\n',
+    // devstack's provider-network guide: no l3 agent, the VLANs on physnet default
+    'Q_ML2_TENANT_NETWORK_TYPE=vlan\nPHYSICAL_NETWORK=default\ndisable_service q-l3\n',
     '[[post-config|/$Q_PLUGIN_CONF_FILE]]\n[ml2_type_vlan]\nnetwork_vlan_ranges = default:100:200\n',
   );
   const postConfig = server(postConfigPlan);
@@ -303,5 +304,15 @@ describe('the OVS agent reads ml2_conf.ini too (devstack writes its options ther
     const plan = planOf('Q_ML2_PLUGIN_TYPE_DRIVERS=flat,vxlan\n');
     expect(ml2Conf(plan).map((s) => s.name)).toEqual(['ml2', 'ml2_type_flat', 'ml2_type_vxlan', 'securitygroup']);
     expect(ovsAgentConf(plan).map((s) => s.name)).toEqual(['ovs', 'agent', 'securitygroup']);
+  });
+});
+
+describe('the public provider network needs a bridge', () => {
+  it('PUBLIC_PHYSICAL_NETWORK unmapped is refused where q-l3 routes; mapped, or no provider net, fine', () => {
+    expect(configError(() => planOf('PUBLIC_PHYSICAL_NETWORK=ext\n')).message).toMatch(
+      /^ml2-local\.conf:6: the public network is a provider network on physnet 'ext'.*maps to no bridge/,
+    );
+    expect(() => planOf('PUBLIC_PHYSICAL_NETWORK=ext\nOVS_BRIDGE_MAPPINGS=public:br-ex,ext:br-ext\n')).not.toThrow();
+    expect(() => planOf('PUBLIC_PHYSICAL_NETWORK=ext\nQ_USE_PROVIDERNET_FOR_PUBLIC=False\n')).not.toThrow();
   });
 });
