@@ -3,7 +3,8 @@
 // nor tstack knows stays a plugin's (listed by `./stack.ts config`, flagged only when it looks like a typo).
 // When tstack starts to implement one of these, its settings row replaces the entry here.
 
-const NETWORK = 'tstack seeds its own public network (FLOATING_RANGE on PUBLIC_BRIDGE, no physical port)';
+const NETWORK =
+  "tstack seeds devstack's private and public networks and router (no shared provider network, MTU or veth)";
 const ML2 = 'tstack configures ML2/OVS itself (openvswitch mechanism driver, Q_ML2_TENANT_NETWORK_TYPE)';
 const IPV6 = 'tstack serves the APIs over IPv4 (SERVICE_IP_VERSION=4)';
 const SUBNODE = 'tstack runs every service on this host (no multinode)';

@@ -254,8 +254,8 @@ describe('devstack variables tstack ignores', () => {
   it('one warning each, naming the line and what tstack does instead', () => {
     const c = resolve('PUBLIC_BRIDGE_MTU=9000\nPUBLIC_BRIDGE_MTU=1450\nHOST_IPV6=fd00::2\nMY_PLUGIN_THING=1');
     expect(messages(c)).toEqual([
-      '3: PUBLIC_BRIDGE_MTU is a devstack setting tstack does not read: tstack seeds its own public network ' +
-        '(FLOATING_RANGE on PUBLIC_BRIDGE, no physical port)',
+      '3: PUBLIC_BRIDGE_MTU is a devstack setting tstack does not read: tstack seeds ' +
+        "devstack's private and public networks and router (no shared provider network, MTU or veth)",
       '4: HOST_IPV6 is a devstack setting tstack does not read: tstack serves the APIs over IPv4 ' +
         '(SERVICE_IP_VERSION=4)',
     ]);
