@@ -20,14 +20,17 @@ export interface NetworkSpec {
   /** Which subnets are seeded (IP_VERSION). */
   v4: boolean;
   v6: boolean;
-  /** Undefined with USE_SUBNETPOOL=False: the private subnets take FIXED_RANGE and FIXED_RANGE_V6. */
+  /**
+   * Undefined with USE_SUBNETPOOL=False, or when neutron lacks auto-allocated-topology (devstack checks it): the
+   * private subnets then take their `cidr` (FIXED_RANGE, FIXED_RANGE_V6).
+   */
   subnetPool?: { name: string; prefix: string; defaultPrefixLen: number };
   subnetPoolV6?: { name: string; prefix: string; defaultPrefixLen: number };
-  private: { network: string; subnet: string; prefixLen: number; cidr?: string; gateway?: string };
+  private: { network: string; subnet: string; prefixLen: number; cidr: string; gateway?: string };
   privateV6: {
     subnet: string;
     prefixLen: number;
-    cidr?: string;
+    cidr: string;
     gateway?: string;
     raMode: string;
     addressMode: string;
@@ -110,13 +113,13 @@ export function networkSpec(plan: Plan): NetworkSpec {
       network: plan.get('PRIVATE_NETWORK_NAME'),
       subnet: plan.get('PRIVATE_SUBNET_NAME'),
       prefixLen: plan.int('SUBNETPOOL_SIZE_V4'),
-      ...(pools ? {} : { cidr: plan.get('FIXED_RANGE') }),
+      cidr: plan.get('FIXED_RANGE'),
       ...(gw ? { gateway: gw } : {}),
     },
     privateV6: {
       subnet: plan.get('IPV6_PRIVATE_SUBNET_NAME'),
       prefixLen: plan.int('SUBNETPOOL_SIZE_V6'),
-      ...(pools ? {} : { cidr: cidr6('FIXED_RANGE_V6') }),
+      cidr: pools ? plan.get('FIXED_RANGE_V6') : cidr6('FIXED_RANGE_V6'),
       ...(v6Gw ? { gateway: v6Gw } : {}),
       raMode: plan.get('IPV6_RA_MODE'),
       addressMode: plan.get('IPV6_ADDRESS_MODE'),
@@ -199,8 +202,9 @@ interface Rule {
 export interface NetworkResult {
   created: string[];
   privateNetworkId: string;
-  publicNetworkId: string;
-  routerId: string;
+  /** Undefined when neutron has no router or external-net extension (devstack then makes neither). */
+  publicNetworkId?: string;
+  routerId?: string;
   /** The router's address on the public IPv6 subnet, when one is seeded. */
   routerGatewayV6?: string;
 }
@@ -267,10 +271,20 @@ export async function ensureNetworks(
       )
     ).id;
 
+  // devstack asks neutron which extensions it has: pools need auto-allocated-topology, the router and the
+  // public network need router and external-net (a neutron.conf with service_plugins empty has neither)
+  const extensions = new Set(
+    (await client.get<{ extensions: { alias: string }[] }>('network', '/v2.0/extensions')).extensions.map(
+      (e) => e.alias,
+    ),
+  );
+  const pools = extensions.has('auto-allocated-topology');
+  const routing = extensions.has('router') && extensions.has('external-net');
+
   // devstack's order: the pools, the private network and its subnets, the public network and its subnets,
   // then the router with its gateway and an interface on each private subnet
-  const poolV4 = spec.v4 && spec.subnetPool ? await subnetPool(spec.subnetPool) : undefined;
-  const poolV6 = spec.v6 && spec.subnetPoolV6 ? await subnetPool(spec.subnetPoolV6) : undefined;
+  const poolV4 = pools && spec.v4 && spec.subnetPool ? await subnetPool(spec.subnetPool) : undefined;
+  const poolV6 = pools && spec.v6 && spec.subnetPoolV6 ? await subnetPool(spec.subnetPoolV6) : undefined;
 
   const priv = await ensure<Resource>(
     'networks',
@@ -316,6 +330,10 @@ export async function ensureNetworks(
     privSubnets.push({ id: subnet.id, name: p.subnet });
   }
 
+  if (!routing) {
+    await openSecurityGroup(client, spec, demo, created);
+    return { created, privateNetworkId: priv.id };
+  }
   const pub = await ensure<Resource>(
     'networks',
     'network',
@@ -392,6 +410,18 @@ export async function ensureNetworks(
     )?.ip_address;
   }
 
+  await openSecurityGroup(client, spec, demo, created);
+  return {
+    created,
+    privateNetworkId: priv.id,
+    publicNetworkId: pub.id,
+    routerId: router.id,
+    ...(routerGatewayV6 ? { routerGatewayV6 } : {}),
+  };
+}
+
+/** demo's default security group opened for the spec's rules (ICMP and SSH), each added once. */
+async function openSecurityGroup(client: OpenStackClient, spec: NetworkSpec, demo: string, created: string[]) {
   // Listing with a project filter makes neutron create that project's default group if it has none yet.
   const groups = (
     await client.get<{ security_groups: (Resource & { security_group_rules: Rule[] })[] }>(
@@ -416,13 +446,6 @@ export async function ensureNetworks(
     await client.post('network', '/v2.0/security-group-rules', { security_group_rule: rule });
     created.push(`security-group-rule:${want.protocol}${want.portMin ? `/${want.portMin}` : ''}`);
   }
-  return {
-    created,
-    privateNetworkId: priv.id,
-    publicNetworkId: pub.id,
-    routerId: router.id,
-    ...(routerGatewayV6 ? { routerGatewayV6 } : {}),
-  };
 }
 
 async function projectIdByName(client: OpenStackClient, name: string): Promise<string> {

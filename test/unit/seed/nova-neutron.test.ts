@@ -86,7 +86,7 @@ describe('flavors and networks', () => {
       gateway: '172.24.5.1',
       provider: { type: 'flat', physnet: 'public' },
     });
-    expect(spec.private).toEqual({ network: 'private', subnet: 'private-subnet', prefixLen: 26 });
+    expect(spec.private).toEqual({ network: 'private', subnet: 'private-subnet', prefixLen: 26, cidr: '10.1.0.0/20' });
     // devstack's IP_VERSION=4+6: a SLAAC /64 from the IPv6 pool (a unique local /56) and 2001:db8::/64 public
     expect([spec.v4, spec.v6]).toEqual([true, true]);
     expect(spec.subnetPoolV6).toEqual({
@@ -97,6 +97,7 @@ describe('flavors and networks', () => {
     expect(spec.privateV6).toEqual({
       subnet: 'ipv6-private-subnet',
       prefixLen: 64,
+      cidr: expect.stringMatching(/::\/64$/),
       raMode: 'slaac',
       addressMode: 'slaac',
     });
@@ -387,5 +388,20 @@ describe('IP_VERSION and the public network the devstack way', () => {
     );
     // IPv4 only: the IPv6 ranges are not used, so not checked
     expect(err({ IP_VERSION: '4', IPV6_PUBLIC_RANGE: 'unused' })).toBe('no error');
+  });
+
+  it('no router/external-net extension: no public network or router; no auto-allocated-topology: no pools', async () => {
+    await ensureAccounts(client, 'pw');
+    os.networkExtensions = ['subnet_allocation'];
+    const spec = networkSpec(fakePlan({ IP_VERSION: '4', FIXED_RANGE: '10.4.0.0/24' }));
+    const r = await ensureNetworks(client, spec);
+    expect(r.created).toEqual([
+      'network:private',
+      'subnet:private-subnet',
+      'security-group-rule:icmp',
+      'security-group-rule:tcp/22',
+    ]);
+    expect([r.publicNetworkId, r.routerId]).toEqual([undefined, undefined]);
+    expect(os.subnets[0]).toMatchObject({ cidr: '10.4.0.0/24' });
   });
 });
