@@ -390,7 +390,7 @@ describe('IP_VERSION and the public network the devstack way', () => {
     expect(err({ IP_VERSION: '4', IPV6_PUBLIC_RANGE: 'unused' })).toBe('no error');
   });
 
-  it('without router/external-net: no public network or router; without auto-allocated-topology: no pools', async () => {
+  it('no router or external-net: no public network or router; no auto-allocated-topology: no pools', async () => {
     await ensureAccounts(client, 'pw');
     os.networkExtensions = ['subnet_allocation'];
     const spec = networkSpec(fakePlan({ IP_VERSION: '4', FIXED_RANGE: '10.4.0.0/24' }));
