@@ -3,8 +3,7 @@
 // nor tstack knows stays a plugin's (listed by `./stack.ts config`, flagged only when it looks like a typo).
 // When tstack starts to implement one of these, its settings row replaces the entry here.
 
-const NETWORK =
-  "tstack seeds devstack's private and public networks and router (no shared provider network, MTU or veth)";
+const NETWORK = "tstack seeds devstack's networks and router (no MTU, veth or fixed network size)";
 const ML2 = 'tstack configures ML2/OVS itself (openvswitch mechanism driver, Q_ML2_TENANT_NETWORK_TYPE)';
 const IPV6 = 'tstack serves the APIs over IPv4 (SERVICE_IP_VERSION=4)';
 const SUBNODE = 'tstack runs every service on this host (no multinode)';
@@ -18,10 +17,6 @@ const rows = (instead: string, names: string[]): [string, string][] => names.map
 
 export const IGNORED_DEVSTACK_VARIABLES: ReadonlyMap<string, string> = new Map([
   ...rows(NETWORK, [
-    'Q_USE_PROVIDER_NETWORKING',
-    'PROVIDER_NETWORK_TYPE',
-    'PROVIDER_SUBNET_NAME',
-    'SEGMENTATION_ID',
     'PUBLIC_BRIDGE_MTU',
     'Q_USE_PUBLIC_VETH',
     'FIXED_NETWORK_SIZE',

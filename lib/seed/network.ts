@@ -45,9 +45,25 @@ export interface NetworkSpec {
     allocationPools?: { start: string; end: string }[];
   };
   publicV6: { subnet: string; cidr: string; gateway: string };
+  /** Q_USE_PROVIDER_NETWORKING: demo's network is a shared provider network instead of `private`. */
+  provider?: ProviderNetworkSpec;
   router: string;
   /** Ingress rules added to the project's `default` security group. */
   securityRules: SecurityRule[];
+}
+
+/** devstack's provider network (is_provider_network): named after its physnet, shared, on PHYSICAL_NETWORK. */
+export interface ProviderNetworkSpec {
+  network: string;
+  type: string;
+  physnet: string;
+  segment?: number;
+  subnet: string;
+  gateway?: string;
+  allocationPools?: { start: string; end: string }[];
+  subnetV6: string;
+  cidrV6: string;
+  gatewayV6: string;
 }
 
 export interface SecurityRule {
@@ -78,6 +94,40 @@ function parsed<T>(plan: Plan, name: string, parse: (v: string) => T | undefined
   if (out === undefined) throw new ConfigError(`${name}=${plan.get(name)}: ${expected}`, plan.config.positions[name]);
   return out;
 }
+
+/** What devstack requires of a provider network (it dies without them), as ConfigErrors with the line. */
+function providerSpec(plan: Plan, v6: boolean): ProviderNetworkSpec {
+  const required = (name: string, why: string) => {
+    const v = plan.get(name);
+    if (!v)
+      throw new ConfigError(
+        `Q_USE_PROVIDER_NETWORKING=True needs ${name} (${why})`,
+        plan.config.positions.Q_USE_PROVIDER_NETWORKING,
+      );
+    return v;
+  };
+  const physnet = required('PHYSICAL_NETWORK', 'the physical network of the provider network');
+  const type = required('PROVIDER_NETWORK_TYPE', 'flat or vlan');
+  const segment = plan.get('SEGMENTATION_ID');
+  const gw = plan.get('NETWORK_GATEWAY');
+  const pool = plan.get('ALLOCATION_POOL');
+  return {
+    network: physnet,
+    type,
+    physnet,
+    ...(segment ? { segment: parsed(plan, 'SEGMENTATION_ID', vlanId, 'expected a VLAN id (1-4094)') } : {}),
+    subnet: plan.get('PROVIDER_SUBNET_NAME'),
+    ...(gw ? { gateway: gw } : {}),
+    ...(pool
+      ? { allocationPools: [parsed(plan, 'ALLOCATION_POOL', allocationPool, 'expected start=ADDR,end=ADDR')] }
+      : {}),
+    subnetV6: plan.get('IPV6_PROVIDER_SUBNET_NAME'),
+    cidrV6: v6 ? required('IPV6_PROVIDER_FIXED_RANGE', 'IP_VERSION includes 6') : '',
+    gatewayV6: v6 ? required('IPV6_PROVIDER_NETWORK_GATEWAY', 'IP_VERSION includes 6') : '',
+  };
+}
+
+const vlanId = (v: string) => (/^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 4094 ? Number(v) : undefined);
 
 export function networkSpec(plan: Plan): NetworkSpec {
   const gw = plan.get('NETWORK_GATEWAY');
@@ -135,12 +185,7 @@ export function networkSpec(plan: Plan): NetworkSpec {
               physnet: plan.get('PUBLIC_PHYSICAL_NETWORK'),
               ...(segment
                 ? {
-                    segment: parsed(
-                      plan,
-                      'PUBLIC_PROVIDERNET_SEGMENTATION_ID',
-                      (v) => (/^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 4094 ? Number(v) : undefined),
-                      'expected a VLAN id (1-4094)',
-                    ),
+                    segment: parsed(plan, 'PUBLIC_PROVIDERNET_SEGMENTATION_ID', vlanId, 'expected a VLAN id (1-4094)'),
                   }
                 : {}),
             },
@@ -160,6 +205,7 @@ export function networkSpec(plan: Plan): NetworkSpec {
       cidr: cidr6('IPV6_PUBLIC_RANGE'),
       gateway: plan.get('IPV6_PUBLIC_NETWORK_GATEWAY'),
     },
+    ...(plan.bool('Q_USE_PROVIDER_NETWORKING') ? { provider: providerSpec(plan, v6) } : {}),
     router: plan.get('Q_ROUTER_NAME'),
     securityRules: [
       { protocol: 'icmp', remote: '0.0.0.0/0' },
@@ -286,48 +332,63 @@ export async function ensureNetworks(
   const poolV4 = pools && spec.v4 && spec.subnetPool ? await subnetPool(spec.subnetPool) : undefined;
   const poolV6 = pools && spec.v6 && spec.subnetPoolV6 ? await subnetPool(spec.subnetPoolV6) : undefined;
 
+  // demo's network: `private`, or with Q_USE_PROVIDER_NETWORKING the shared provider network
+  const prov = spec.provider;
+  const netName = prov ? prov.network : spec.private.network;
   const priv = await ensure<Resource>(
     'networks',
     'network',
-    { name: spec.private.network, project_id: demo },
-    { name: spec.private.network, project_id: demo },
+    { name: netName, project_id: demo },
+    {
+      name: netName,
+      project_id: demo,
+      ...(prov
+        ? {
+            shared: true,
+            'provider:network_type': prov.type,
+            'provider:physical_network': prov.physnet,
+            ...(prov.segment !== undefined ? { 'provider:segmentation_id': prov.segment } : {}),
+          }
+        : {}),
+    },
   );
   const privSubnets: { id: string; name: string }[] = [];
-  if (spec.v4) {
-    const p = spec.private;
-    const subnet = await ensure<Resource>(
+  const subnet = async (name: string, body: Record<string, unknown>) => {
+    const s = await ensure<Resource>(
       'subnets',
       'subnet',
-      { name: p.subnet, network_id: priv.id },
-      {
-        name: p.subnet,
-        network_id: priv.id,
-        project_id: demo,
-        ip_version: 4,
-        ...(poolV4 ? { subnetpool_id: poolV4, prefixlen: p.prefixLen } : { cidr: p.cidr }),
-        ...(p.gateway ? { gateway_ip: p.gateway } : {}),
-      },
+      { name, network_id: priv.id },
+      { name, network_id: priv.id, project_id: demo, ...body },
     );
-    privSubnets.push({ id: subnet.id, name: p.subnet });
+    privSubnets.push({ id: s.id, name });
+  };
+  if (spec.v4) {
+    const p = spec.private;
+    const gateway = prov ? prov.gateway : p.gateway;
+    await subnet(prov ? prov.subnet : p.subnet, {
+      ip_version: 4,
+      ...(poolV4 ? { subnetpool_id: poolV4, prefixlen: p.prefixLen } : { cidr: p.cidr }),
+      ...(gateway ? { gateway_ip: gateway } : {}),
+      ...(prov?.allocationPools ? { allocation_pools: prov.allocationPools } : {}),
+    });
   }
   if (spec.v6) {
     const p = spec.privateV6;
-    const subnet = await ensure<Resource>(
-      'subnets',
-      'subnet',
-      { name: p.subnet, network_id: priv.id },
-      {
-        name: p.subnet,
-        network_id: priv.id,
-        project_id: demo,
+    if (prov) {
+      await subnet(prov.subnetV6, {
+        ip_version: 6,
+        gateway_ip: prov.gatewayV6,
+        ...(poolV6 ? { subnetpool_id: poolV6, prefixlen: p.prefixLen } : { cidr: prov.cidrV6 }),
+      });
+    } else {
+      await subnet(p.subnet, {
         ip_version: 6,
         ipv6_ra_mode: p.raMode,
         ipv6_address_mode: p.addressMode,
         ...(poolV6 ? { subnetpool_id: poolV6, prefixlen: p.prefixLen } : { cidr: p.cidr }),
         ...(p.gateway ? { gateway_ip: p.gateway } : {}),
-      },
-    );
-    privSubnets.push({ id: subnet.id, name: p.subnet });
+      });
+    }
   }
 
   if (!routing) {
@@ -477,7 +538,12 @@ export function describeNetworks(spec: NetworkSpec): string {
         ]
       : []),
   ].join(' + ');
-  return `${p.network}: ${kind}, ${subnets}; ${spec.private.network}: ${priv}; ${spec.router}`;
+  const pv = spec.provider;
+  const own = pv
+    ? `${pv.network} (shared ${pv.type}${pv.segment !== undefined ? ` ${pv.segment}` : ''} provider network on ` +
+      `physnet ${pv.physnet})`
+    : spec.private.network;
+  return `${p.network}: ${kind}, ${subnets}; ${own}: ${priv}; ${spec.router} (if neutron routes)`;
 }
 
 export function networkStep(plan: Plan): Step {

@@ -190,12 +190,57 @@ export const NEUTRON_SETTINGS: readonly Setting[] = [
       description: 'VLAN id of the public network when PUBLIC_PROVIDERNET_TYPE=vlan.',
     },
     {
+      name: 'Q_USE_PROVIDER_NETWORKING',
+      type: 'bool',
+      default: 'False',
+      description:
+        "demo's network is a shared provider network named PHYSICAL_NETWORK (PROVIDER_NETWORK_TYPE, SEGMENTATION_ID) " +
+        'instead of `private`, as devstack makes it.',
+    },
+    {
+      name: 'PROVIDER_NETWORK_TYPE',
+      type: 'string',
+      default: '',
+      description: 'Type of the provider network (flat or vlan); required with Q_USE_PROVIDER_NETWORKING.',
+    },
+    { name: 'SEGMENTATION_ID', type: 'string', default: '', description: 'VLAN id of the provider network.' },
+    {
+      name: 'PROVIDER_SUBNET_NAME',
+      type: 'string',
+      default: 'provider_net',
+      description: "The provider network's IPv4 subnet (FIXED_RANGE or the pool, gateway NETWORK_GATEWAY).",
+    },
+    {
+      name: 'ALLOCATION_POOL',
+      type: 'string',
+      default: '',
+      description: 'Allocation pool of the provider IPv4 subnet, start=ADDR,end=ADDR.',
+    },
+    {
+      name: 'IPV6_PROVIDER_SUBNET_NAME',
+      type: 'string',
+      default: 'provider_net_v6',
+      description: "The provider network's IPv6 subnet.",
+    },
+    {
+      name: 'IPV6_PROVIDER_FIXED_RANGE',
+      type: 'string',
+      default: '',
+      description: 'Range of the provider IPv6 subnet; required with Q_USE_PROVIDER_NETWORKING and IPv6.',
+    },
+    {
+      name: 'IPV6_PROVIDER_NETWORK_GATEWAY',
+      type: 'ip',
+      default: '',
+      description: 'Gateway of the provider IPv6 subnet; required with Q_USE_PROVIDER_NETWORKING and IPv6.',
+    },
+    {
       name: 'PUBLIC_INTERFACE',
       type: 'string',
       default: '',
       description:
-        'A host interface added to OVS_PHYSICAL_BRIDGE, its IPv4 addresses and default route moved to the bridge ' +
-        '(unstack moves them back), as devstack does; empty: the public network stays inside this host.',
+        'A host interface added to OVS_PHYSICAL_BRIDGE (with q-l3 or Q_USE_PROVIDER_NETWORKING); with q-l3 its IPv4 ' +
+        'addresses and default route move to the bridge (unstack moves them back), as devstack does.',
     },
     {
       name: 'Q_FLOATING_ALLOCATION_POOL',

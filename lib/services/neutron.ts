@@ -236,11 +236,13 @@ async function takePublicInterface(ctx: StackContext): Promise<void> {
   await ctx.sh.run(['ovs-vsctl', `--db=unix:${OVS_DB_SOCK}`, '--may-exist', 'add-port', bridge, iface]);
   const routes = await ctx.sh.run(['ip', '-j', '-4', 'route', 'show', 'default']);
   const gateway = defaultGateway(routes.stdout, iface);
+  // its addresses move with the l3 agent's set-up only (devstack's _configure_public_network_connectivity)
+  const moves = ctx.plan.isEnabled('q-l3');
   const moved: MovedInterface = {
     interface: iface,
     bridge,
-    addresses: globalIpv4(link.stdout),
-    ...(gateway ? { gateway } : {}),
+    addresses: moves ? globalIpv4(link.stdout) : [],
+    ...(gateway && moves ? { gateway } : {}),
   };
   for (const argv of movePublicInterface(moved)) await ctx.sh.run(argv);
   if (moved.addresses.length > 0 || !existsSync(MOVED_INTERFACE_FILE)) {
@@ -325,9 +327,9 @@ export const neutronModule: ServiceModule = {
               id: 'neutron:br-ex',
               title:
                 `${agentBridges(plan).join(', ')} on the ${ovsDatapath(plan)} datapath` +
-                (plan.get('PUBLIC_INTERFACE')
-                  ? `; PUBLIC_INTERFACE ${plan.get('PUBLIC_INTERFACE')} joins ${plan.get('OVS_PHYSICAL_BRIDGE')} ` +
-                    'with its IPv4 addresses and default route'
+                (plan.get('PUBLIC_INTERFACE') && (plan.isEnabled('q-l3') || plan.bool('Q_USE_PROVIDER_NETWORKING'))
+                  ? `; PUBLIC_INTERFACE ${plan.get('PUBLIC_INTERFACE')} joins ${plan.get('OVS_PHYSICAL_BRIDGE')}` +
+                    (plan.isEnabled('q-l3') ? ' with its IPv4 addresses and default route' : '')
                   : ''),
               // --no-wait: only ovsdb is needed; the OVS agent wants the bridges of bridge_mappings to exist
               after: afterPanes(plan, 'ovsdb-server', 'ovs-vswitchd'),
@@ -354,7 +356,10 @@ export const neutronModule: ServiceModule = {
                   await ctx.sh.run(['ip', 'addr', 'replace', gw, 'dev', br]);
                   await ctx.sh.run(['ip', 'link', 'set', br, 'up']);
                 }
-                if (ctx.plan.get('PUBLIC_INTERFACE')) await takePublicInterface(ctx);
+                // devstack: a port of the bridge for the l3 agent's public network or a provider network
+                const p = ctx.plan;
+                if (p.get('PUBLIC_INTERFACE') && (p.isEnabled('q-l3') || p.bool('Q_USE_PROVIDER_NETWORKING')))
+                  await takePublicInterface(ctx);
               },
             },
           ] satisfies Step[])

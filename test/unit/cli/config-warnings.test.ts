@@ -11,7 +11,7 @@ describe('configWarnings', () => {
     const lines = configWarnings(plan.config);
     expect(lines).toEqual([
       'test-local.conf:2: PUBLIC_BRIDGE_MTU is a devstack setting tstack does not read: tstack seeds ' +
-        "devstack's private and public networks and router (no shared provider network, MTU or veth)",
+        "devstack's networks and router (no MTU, veth or fixed network size)",
       'test-local.conf:4: Q_AGENT=ovn: ML2/OVN is not implemented: tstack configures ML2/OVS (enable q-agt q-dhcp ' +
         'q-l3 q-meta for its agents)',
       'test-local.conf:3: NOVA_BRANH is not a tstack setting; did you mean NOVA_BRANCH?',

@@ -255,7 +255,7 @@ describe('devstack variables tstack ignores', () => {
     const c = resolve('PUBLIC_BRIDGE_MTU=9000\nPUBLIC_BRIDGE_MTU=1450\nHOST_IPV6=fd00::2\nMY_PLUGIN_THING=1');
     expect(messages(c)).toEqual([
       '3: PUBLIC_BRIDGE_MTU is a devstack setting tstack does not read: tstack seeds ' +
-        "devstack's private and public networks and router (no shared provider network, MTU or veth)",
+        "devstack's networks and router (no MTU, veth or fixed network size)",
       '4: HOST_IPV6 is a devstack setting tstack does not read: tstack serves the APIs over IPv4 ' +
         '(SERVICE_IP_VERSION=4)',
     ]);

@@ -64,7 +64,7 @@ describe('what each file plans', () => {
     );
     expect(text).toContain(
       '(public: flat provider network on physnet public, 198.51.100.0/24 (floating 198.51.100.100-198.51.100.200); ' +
-        'private: /26 from 10.0.0.0/22; router1)',
+        'private: /26 from 10.0.0.0/22; router1 (if neutron routes))',
     );
     expect(plan.config.values.PUBLIC_NETWORK_GATEWAY).toBe('198.51.100.1');
   });

@@ -404,4 +404,48 @@ describe('IP_VERSION and the public network the devstack way', () => {
     expect([r.publicNetworkId, r.routerId]).toEqual([undefined, undefined]);
     expect(os.subnets[0]).toMatchObject({ cidr: '10.4.0.0/24' });
   });
+
+  it('Q_USE_PROVIDER_NETWORKING: a shared provider network named after PHYSICAL_NETWORK, not private', async () => {
+    await ensureAccounts(client, 'pw');
+    const values = {
+      Q_USE_PROVIDER_NETWORKING: 'True',
+      PHYSICAL_NETWORK: 'default',
+      PROVIDER_NETWORK_TYPE: 'vlan',
+      SEGMENTATION_ID: '2010',
+      NETWORK_GATEWAY: '203.0.113.1',
+      ALLOCATION_POOL: 'start=203.0.113.10,end=203.0.113.50',
+      USE_SUBNETPOOL: 'False',
+      FIXED_RANGE: '203.0.113.0/24',
+      IP_VERSION: '4',
+      OVS_BRIDGE_MAPPINGS: 'default:br-ex,public:br-pub',
+    };
+    const r = await ensureNetworks(client, networkSpec(fakePlan(values)));
+    expect(r.created.slice(0, 2)).toEqual(['network:default', 'subnet:provider_net']);
+    expect(r.created).toContain('router-interface:provider_net');
+    expect(os.networks.find((n) => n.name === 'default')).toMatchObject({
+      shared: true,
+      'provider:network_type': 'vlan',
+      'provider:physical_network': 'default',
+      'provider:segmentation_id': 2010,
+    });
+    expect(os.subnets.find((n) => n.name === 'provider_net')).toMatchObject({
+      cidr: '203.0.113.0/24',
+      gateway_ip: '203.0.113.1',
+      allocation_pools: [{ start: '203.0.113.10', end: '203.0.113.50' }],
+    });
+    expect(os.networks.some((n) => n.name === 'private')).toBe(false);
+  });
+
+  it('Q_USE_PROVIDER_NETWORKING without what devstack requires is a ConfigError naming the line', () => {
+    const err = (values: Record<string, string>) => {
+      try {
+        networkSpec(fakePlan({ Q_USE_PROVIDER_NETWORKING: 'True', ...values }));
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return 'no error';
+    };
+    expect(err({ IP_VERSION: '4' })).toMatch(/Q_USE_PROVIDER_NETWORKING=True needs PROVIDER_NETWORK_TYPE/);
+    expect(err({ PROVIDER_NETWORK_TYPE: 'flat' })).toMatch(/needs IPV6_PROVIDER_FIXED_RANGE \(IP_VERSION includes 6\)/);
+  });
 });

@@ -111,6 +111,30 @@ describe('PUBLIC_INTERFACE', () => {
   });
 });
 
+describe('PUBLIC_INTERFACE as devstack uses it without q-l3', () => {
+  async function brEx(values: Record<string, string>, services: string) {
+    const plan = makePlan(values, { services });
+    const sh = new RecordingShell();
+    const ctx = { plan, sh, log: { info() {} }, writeFile: async () => true } as unknown as StackContext;
+    await neutronModule.steps!(plan)
+      .start!.find((s) => s.id === 'neutron:br-ex')!
+      .run(ctx);
+    return sh.calls;
+  }
+  const agentOnly = 'mysql,rabbit,key,q-svc,q-agt,q-dhcp';
+
+  it('a provider network node: the interface becomes a port of the bridge, its addresses stay', async () => {
+    const calls = await brEx({ PUBLIC_INTERFACE: 'eth1', Q_USE_PROVIDER_NETWORKING: 'True' }, agentOnly);
+    expect(calls.filter((c) => c.includes('add-port')).map((c) => c.slice(-2))).toEqual([['br-ex', 'eth1']]);
+    expect(calls.some((c) => c[1] === 'addr' && c[2] === 'del')).toBe(false);
+  });
+
+  it('neither q-l3 nor provider networking: devstack does nothing with it, nor does tstack', async () => {
+    const calls = await brEx({ PUBLIC_INTERFACE: 'eth1' }, agentOnly);
+    expect(calls.some((c) => c.includes('eth1'))).toBe(false);
+  });
+});
+
 describe('gateways on PUBLIC_BRIDGE', () => {
   it('IPv4 gateway unless IPv6 only, or a provider net with Q_ASSIGN_GATEWAY_TO_PUBLIC_BRIDGE=False', () => {
     expect(publicGatewayCidr(makePlan())).toBe('172.24.4.1/24');
