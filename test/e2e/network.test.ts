@@ -11,7 +11,7 @@
 //   - Q_ML2_TENANT_NETWORK_TYPE=vlan with ML2_VLAN_RANGES: the private network is a VLAN from the range, on
 //     physnet1, which only [[post-config|/$Q_PLUGIN_CONF_FILE]] [ovs] bridge_mappings maps: the OVS agent reports
 //     that mapping (it reads ml2_conf.ini, as devstack's does) and binds the network's DHCP port.
-// It ends with ./unstack.ts --clean and puts back the two IPv6 sysctls the stack set (as devstack, it leaves them).
+// It ends with ./unstack.ts --clean and puts back the IPv6 sysctls the stack set (as devstack, it leaves them).
 
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -89,7 +89,13 @@ const sysctlsBefore = new Map<string, string>();
 
 describe('issue 14: provider public network, PUBLIC_INTERFACE, IP_VERSION=4+6 and VLAN project networks', () => {
   beforeAll(async () => {
-    for (const s of SYSCTLS) sysctlsBefore.set(s, (await run('sysctl', ['-n', s])).stdout.trim());
+    // the stack sets accept_ra=2 on the interfaces of IPv6 default routes and turns forwarding on, as devstack
+    const v6Routes = JSON.parse(
+      (await run('ip', ['-j', '-6', 'route', 'list', 'match', 'default', 'table', 'all'])).stdout || '[]',
+    ) as { dev?: string }[];
+    const devs = [...new Set(v6Routes.map((r) => r.dev).filter(Boolean))];
+    for (const s of [...SYSCTLS, ...devs.map((d) => `net/ipv6/conf/${d}/accept_ra`)])
+      sysctlsBefore.set(s, (await run('sysctl', ['-n', s])).stdout.trim());
     await tstack('unstack.ts', ['-a']).catch(() => undefined);
     await run('ip', ['link', 'del', VETH]).catch(() => undefined);
     await run('ip', ['link', 'add', VETH, 'type', 'veth', 'peer', 'name', VETH_PEER]);
