@@ -36,7 +36,6 @@ export const IGNORED_DEVSTACK_VARIABLES: ReadonlyMap<string, string> = new Map([
   ]),
   ...rows(ML2, [
     'Q_PLUGIN',
-    'Q_ML2_PLUGIN_MECHANISM_DRIVERS',
     'Q_ML2_PLUGIN_TYPE_DRIVERS',
     'Q_ML2_PLUGIN_EXT_DRIVERS',
     'Q_ML2_PLUGIN_VLAN_TYPE_OPTIONS',
@@ -51,9 +50,6 @@ export const IGNORED_DEVSTACK_VARIABLES: ReadonlyMap<string, string> = new Map([
     'Q_USE_SECGROUP',
     'TUNNEL_ENDPOINT_IP',
     'NEUTRON_AGENT',
-    'OVN_BRIDGE_MAPPINGS',
-    'OVN_L3_CREATE_PUBLIC_NETWORK',
-    'ENABLE_CHASSIS_AS_GW',
     'OVN_BUILD_FROM_SOURCE',
   ]),
   ...rows(IPV6, [

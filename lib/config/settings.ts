@@ -25,6 +25,7 @@ export const SETTING_GROUPS = [
   'source',
   'images',
   'network',
+  'ovn',
   'database and messaging',
   'passwords',
   'tuning',
@@ -44,7 +45,10 @@ export function settingGroup(name: SettingGroup | (string & {}), rows: readonly 
 
 const group = settingGroup;
 
-/** tstack's default service set: devstack's ML2/OVS era set plus memcached (OVN and etcd3 are not implemented). */
+/**
+ * tstack's default service set: devstack's, ML2/OVN included (with Zed's q-ovn-metadata-agent for devstack's newer
+ * q-ovn-agent), plus memcached; etcd3 is not implemented.
+ */
 export const DEFAULT_ENABLED_SERVICES = [
   'mysql',
   'rabbit',
@@ -58,13 +62,12 @@ export const DEFAULT_ENABLED_SERVICES = [
   'n-cond',
   'n-sch',
   'n-cpu',
+  'ovn-controller',
+  'ovn-northd',
   'ovsdb-server',
   'ovs-vswitchd',
   'q-svc',
-  'q-agt',
-  'q-dhcp',
-  'q-l3',
-  'q-meta',
+  'q-ovn-metadata-agent',
   'c-api',
   'c-sch',
   'c-vol',

@@ -10,19 +10,28 @@ export const NEUTRON_SETTINGS: readonly Setting[] = [
     {
       name: 'Q_AGENT',
       type: 'enum',
-      choices: ['openvswitch'],
+      choices: ['ovn', 'openvswitch'],
       replacedChoices: {
-        ovn: 'ML2/OVN is not implemented: tstack configures ML2/OVS (enable q-agt q-dhcp q-l3 q-meta for its agents)',
-        linuxbridge: 'the linuxbridge agent is not implemented: tstack configures ML2/OVS (q-agt)',
+        linuxbridge: 'the linuxbridge agent is not implemented: tstack runs ML2/OVN (ovn) or ML2/OVS (openvswitch)',
       },
-      default: 'openvswitch',
-      description: 'Neutron L2 agent; tstack implements ML2/OVS.',
+      default: 'ovn',
+      description:
+        "Neutron's ML2 backend: ovn (devstack's default: ovn-northd, ovn-controller, q-ovn-metadata-agent) or " +
+        'openvswitch (the agents q-agt, q-dhcp, q-l3, q-meta).',
+    },
+    {
+      name: 'Q_ML2_PLUGIN_MECHANISM_DRIVERS',
+      type: 'list',
+      default: (get) => get('Q_AGENT'),
+      defaultDoc: '$Q_AGENT',
+      description: 'ML2 mechanism drivers (must include the backend: ovn or openvswitch; logger may be added).',
     },
     {
       name: 'Q_ML2_TENANT_NETWORK_TYPE',
       type: 'string',
-      default: 'vxlan',
-      description: 'ML2 tenant network types (devstack: geneve with OVN, vxlan with OVS).',
+      default: (get) => (get('Q_AGENT') === 'ovn' ? 'geneve' : 'vxlan'),
+      defaultDoc: 'geneve with Q_AGENT=ovn, vxlan with openvswitch',
+      description: 'ML2 tenant network types (devstack: geneve with OVN, vxlan in its ML2/OVS guide).',
     },
     {
       name: 'OVS_DATAPATH_TYPE',
@@ -32,6 +41,20 @@ export const NEUTRON_SETTINGS: readonly Setting[] = [
       description:
         'OVS datapath of every bridge. devstack uses system (the kernel module); tstack the userspace netdev ' +
         'datapath, which needs no openvswitch kernel module.',
+    },
+    {
+      name: 'NEUTRON_RPC_WORKERS',
+      type: 'int',
+      default: '${API_WORKERS}',
+      description: "neutron-server's RPC worker processes (rpc_workers; devstack leaves neutron's default).",
+    },
+    {
+      name: 'NEUTRON_RPC_STATE_REPORT_WORKERS',
+      type: 'int',
+      default: '0',
+      description:
+        "neutron-server's processes for agents' state reports (rpc_state_report_workers); devstack sets 0: the " +
+        'RPC workers take them.',
     },
     {
       name: 'NEUTRON_SERVICE_PORT',

@@ -1,8 +1,10 @@
-// Neutron ML2/OVS: q-svc, and the OVS, DHCP, L3 and metadata agents, on the
-// userspace OVS datapath (datapath_type=netdev): this kernel has no OVS
-// module, but netdev bridges with tap ports forward, route and NAT fine.
-// The agents run as neutron and escalate through Debian's sudoers entry for
-// neutron-rootwrap (and privsep through it).
+// Neutron: q-svc with ML2 and its backend (Q_AGENT). ML2/OVN's daemons are
+// their own module (neutron/ml2-ovn.ts); ML2/OVS's agents (the OVS, DHCP, L3
+// and metadata agents) run from here. Both use the userspace OVS datapath
+// (datapath_type=netdev): this kernel has no OVS module, but netdev bridges
+// with tap ports forward, route and NAT fine. The agents run as neutron and
+// escalate through Debian's sudoers entry for neutron-rootwrap (and privsep
+// through it).
 
 import type { Plan, ServiceModule, StackContext, Step } from '../types/stack.ts';
 import { binPath } from '../source/paths.ts';
@@ -31,9 +33,15 @@ import { serviceUrl } from '../config/urls.ts';
 import { metadataPort, metadataSecret } from './nova.ts';
 import { OVS_DB_SOCK } from './ovs.ts';
 import { NEUTRON_SETTINGS } from './neutron-settings.ts';
+import { ml2Backend } from './neutron/backend.ts';
+import { ovnMl2Sections } from './neutron/ovn-conf.ts';
+import { ConfigError } from '../util/errors.ts';
 
-const STATE = '/var/lib/neutron';
-const OVSDB_TCP = (plan: Plan) => `tcp:${serviceHost(plan)}:6640`;
+export const NEUTRON_STATE = '/var/lib/neutron';
+const STATE = NEUTRON_STATE;
+/** Open vSwitch's database as the agents and os-vif reach it (the manager listener on 6640). */
+export const ovsdbTcp = (plan: Plan): string => `tcp:${serviceHost(plan)}:6640`;
+const OVSDB_TCP = ovsdbTcp;
 
 export interface NeutronFiles {
   neutron: string;
@@ -55,12 +63,15 @@ export function neutronFiles(plan: Plan): NeutronFiles {
   };
 }
 
-/** Namespaces neutron's agents make (`ip netns list` output; ids may be followed by `(id: N)`). */
+/**
+ * Namespaces neutron's agents make, the OVN metadata agent's ovnmeta- included (`ip netns list` output; ids may be
+ * followed by `(id: N)`).
+ */
 export function neutronNamespaces(ipNetnsList: string): string[] {
   return ipNetnsList
     .split('\n')
     .map((l) => l.trim().split(/\s+/)[0])
-    .filter((n) => /^(qrouter|qdhcp|snat|fip)-[0-9a-f-]+$/.test(n));
+    .filter((n) => /^(qrouter|qdhcp|snat|fip|ovnmeta)-[0-9a-f-]+$/.test(n));
 }
 
 function alive(pid: number): boolean {
@@ -86,22 +97,28 @@ export function publicGatewayCidr(plan: Plan): string | undefined {
   return gw && prefix ? `${gw}/${prefix}` : undefined;
 }
 
+/** The step that creates PUBLIC_BRIDGE; ovn-controller's mappings wait for it. */
+export const PUBLIC_BRIDGE_STEP = 'neutron:br-ex';
+
 export function neutronConf(plan: Plan): IniDoc {
   const w = apiWorkers(plan);
+  const ovn = ml2Backend(plan) === 'ovn';
   return iniDoc({
     DEFAULT: {
       debug: debug(plan),
       bind_host: serviceHost(plan),
       bind_port: neutronPort(plan),
       core_plugin: 'ml2',
-      service_plugins: 'router',
+      // OVN routes and NATs in its own pipeline: its L3 plugin replaces the one that schedules L3 agents
+      service_plugins: ovn ? 'ovn-router' : 'router',
       auth_strategy: 'keystone',
       transport_url: transportUrl(plan),
       notify_nova_on_port_status_changes: true,
       notify_nova_on_port_data_changes: true,
       api_workers: w,
-      rpc_workers: w,
-      rpc_state_report_workers: w,
+      rpc_workers: plan.int('NEUTRON_RPC_WORKERS'),
+      // devstack runs no dedicated state-report worker either ("more than adequate" for a dev cloud)
+      rpc_state_report_workers: plan.int('NEUTRON_RPC_STATE_REPORT_WORKERS'),
       state_path: STATE,
       interface_driver: 'openvswitch',
     },
@@ -118,17 +135,34 @@ export function neutronConf(plan: Plan): IniDoc {
   });
 }
 
+/** Q_ML2_PLUGIN_MECHANISM_DRIVERS, which must name the backend (devstack dies without `ovn` for OVN too). */
+export function mechanismDrivers(plan: Plan): string[] {
+  const backend = ml2Backend(plan);
+  const drivers = plan
+    .get('Q_ML2_PLUGIN_MECHANISM_DRIVERS')
+    .split(',')
+    .map((d) => d.trim())
+    .filter(Boolean);
+  if (!drivers.includes(backend)) {
+    throw new ConfigError(
+      `Q_ML2_PLUGIN_MECHANISM_DRIVERS=${drivers.join(',')} lacks ${backend}, the driver of Q_AGENT=${backend}`,
+    );
+  }
+  return drivers;
+}
+
 export function ml2Conf(plan: Plan): IniDoc {
+  const ovn = ml2Backend(plan) === 'ovn';
   return iniDoc({
     ml2: {
-      type_drivers: 'flat,vlan,vxlan',
+      type_drivers: ovn ? 'flat,vlan,geneve' : 'flat,vlan,vxlan',
       tenant_network_types: plan.get('Q_ML2_TENANT_NETWORK_TYPE'),
-      mechanism_drivers: 'openvswitch',
+      mechanism_drivers: mechanismDrivers(plan).join(','),
       extension_drivers: 'port_security',
     },
     ml2_type_flat: { flat_networks: publicPhysnet(plan) },
     ml2_type_vlan: { network_vlan_ranges: publicPhysnet(plan) },
-    ml2_type_vxlan: { vni_ranges: '1:1000' },
+    ...(ovn ? ovnMl2Sections(plan) : { ml2_type_vxlan: { vni_ranges: '1:1000' } }),
     securitygroup: { enable_security_group: true, enable_ipset: true },
   });
 }
@@ -185,6 +219,11 @@ export const neutronModule: ServiceModule = {
   shortNames: ['q-svc', 'q-agt', 'q-dhcp', 'q-l3', 'q-meta'],
   settings: NEUTRON_SETTINGS,
   repos: [{ name: 'neutron', distroPackage: 'python3-neutron' }],
+  // ML2/OVS's agents; ML2/OVN's packages belong to its module (files/debs/ml2-ovn)
+  extraPackages: (plan) =>
+    ml2Backend(plan) === 'openvswitch' && ['q-agt', 'q-dhcp', 'q-l3', 'q-meta'].some((s) => plan.isEnabled(s))
+      ? ['neutron-openvswitch-agent', 'neutron-dhcp-agent', 'neutron-l3-agent', 'neutron-metadata-agent']
+      : [],
   debconf: [
     'neutron-common neutron/configure_db boolean false',
     'neutron-common neutron/configure_rabbit boolean false',
@@ -203,10 +242,12 @@ export const neutronModule: ServiceModule = {
           const f = neutronFiles(p);
           await writeConf(ctx, f.neutron, neutronConf(p), 'neutron');
           await writeConf(ctx, f.ml2, ml2Conf(p), 'neutron');
-          await writeConf(ctx, f.ovsAgent, ovsAgentConf(p), 'neutron');
-          await writeConf(ctx, f.dhcp, dhcpAgentConf(p), 'neutron');
-          await writeConf(ctx, f.l3, l3AgentConf(p), 'neutron');
-          await writeConf(ctx, f.metadata, metadataAgentConf(p), 'neutron');
+          if (ml2Backend(p) === 'openvswitch') {
+            await writeConf(ctx, f.ovsAgent, ovsAgentConf(p), 'neutron');
+            await writeConf(ctx, f.dhcp, dhcpAgentConf(p), 'neutron');
+            await writeConf(ctx, f.l3, l3AgentConf(p), 'neutron');
+            await writeConf(ctx, f.metadata, metadataAgentConf(p), 'neutron');
+          }
           await ensureDirs(ctx, 'neutron', [STATE, `${STATE}/lock`]);
           // dnsmasq drops to `nobody` and reads its host and opts files under dhcp/: without a way through,
           // it logs "cannot read .../host: Permission denied" and answers every DISCOVER "no address available"
@@ -246,12 +287,12 @@ export const neutronModule: ServiceModule = {
             },
           ] satisfies Step[])
         : []),
-      ...(plan.isEnabled('q-agt')
+      ...(plan.isEnabled('q-agt') || plan.isEnabled('ovn-controller')
         ? ([
             {
-              id: 'neutron:br-ex',
+              id: PUBLIC_BRIDGE_STEP,
               title: `${publicBridge(plan)} on the ${ovsDatapath(plan)} datapath`,
-              // --no-wait: only ovsdb is needed; the OVS agent wants the bridge of bridge_mappings to exist
+              // only ovsdb is needed; the OVS agent and ovn-controller want the bridge of their mappings to exist
               after: afterPanes(plan, 'ovsdb-server', 'ovs-vswitchd'),
               async run(ctx: StackContext) {
                 const br = publicBridge(ctx.plan);
@@ -323,6 +364,7 @@ export const neutronModule: ServiceModule = {
       after: ['q-svc', ...after],
       codeFrom,
     });
+    ml2Backend(plan);
     return enabledPanes(plan, [
       {
         name: 'q-svc',
@@ -332,7 +374,8 @@ export const neutronModule: ServiceModule = {
         cwd: STATE,
         probe: { kind: 'http', url: `${neutronUrl(plan)}/` },
         port: neutronPort(plan),
-        after: ['key', ...rabbit, 'neutron:db-sync'],
+        // with OVN, the server syncs to the northbound database and watches the southbound one at start
+        after: ['key', ...rabbit, 'neutron:db-sync', 'ovn-ovsdb-nb', 'ovn-ovsdb-sb'],
         codeFrom,
       },
       agent('q-agt', 'neutron-openvswitch-agent', f.ovsAgent, 'Agent initialized successfully', [
