@@ -91,7 +91,7 @@ describe('flavors and networks', () => {
     expect(networkSpec(fakePlan({})).public?.cidr).toBe('172.24.4.0/24');
   });
 
-  it('OVN_L3_CREATE_PUBLIC_NETWORK=False (with OVN): router1 and private, no public network and no gateway', async () => {
+  it('OVN_L3_CREATE_PUBLIC_NETWORK=False with OVN: router1 and private, no public network, no gateway', async () => {
     expect(
       networkSpec(fakePlan({ Q_AGENT: 'openvswitch', OVN_L3_CREATE_PUBLIC_NETWORK: 'False' })).public,
     ).toBeDefined();
