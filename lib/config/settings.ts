@@ -25,7 +25,7 @@ export const SETTING_GROUPS = [
   'source',
   'images',
   'network',
-  'ovn',
+  'OVN',
   'database and messaging',
   'passwords',
   'tuning',

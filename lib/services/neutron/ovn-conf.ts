@@ -44,7 +44,7 @@ function ovnDb(name: 'nb' | 'sb'): OvnDb {
 export const OVN_NB = ovnDb('nb');
 export const OVN_SB = ovnDb('sb');
 
-export const OVN_SETTINGS: readonly Setting[] = settingGroup('ovn', [
+export const OVN_SETTINGS: readonly Setting[] = settingGroup('OVN', [
   {
     name: 'OVN_NB_REMOTE',
     type: 'string',
