@@ -74,7 +74,7 @@ export const OVN_SETTINGS: readonly Setting[] = settingGroup('OVN', [
   {
     name: 'OVN_BRIDGE_MAPPINGS',
     type: 'string',
-    default: '${PUBLIC_PHYSICAL_NETWORK}:${PUBLIC_BRIDGE}',
+    default: '${PHYSICAL_NETWORK}:${PUBLIC_BRIDGE}',
     description: "ovn-controller's physnet:bridge mappings (ovn-bridge-mappings), comma separated.",
   },
   {
@@ -148,7 +148,8 @@ export function ovnDbServerArgv(plan: Plan, db: OvnDb): string[] {
 /** What ml2_conf.ini holds for ML2/OVN (neutron.ts merges it into the whole file). */
 export function ovnMl2Sections(plan: Plan): IniSpec {
   return {
-    ml2_type_geneve: { vni_ranges: '1:65536', max_header_size: plan.int('OVN_GENEVE_OVERHEAD') },
+    // the VNI range comes from Q_ML2_PLUGIN_GENEVE_TYPE_OPTIONS (neutron-ml2.ts), as for the other types
+    ml2_type_geneve: { max_header_size: plan.int('OVN_GENEVE_OVERHEAD') },
     ovn: {
       ovn_nb_connection: ovnRemote(plan, OVN_NB),
       ovn_sb_connection: ovnRemote(plan, OVN_SB),

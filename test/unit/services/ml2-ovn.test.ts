@@ -36,7 +36,9 @@ from oslo_config import cfg
 from neutron.conf.plugins.ml2 import config as ml2
 from neutron.conf.plugins.ml2.drivers.ovn import ovn_conf
 from neutron.conf.agent import ovsdb_api
+from neutron.conf.plugins.ml2.drivers import driver_type
 ml2.register_ml2_plugin_opts()
+driver_type.register_ml2_drivers_geneve_opts()
 ovn_conf.register_opts()
 ovsdb_api.register_ovsdb_api_opts()
 cfg.CONF(['--config-file', sys.argv[1]], project='neutron')
@@ -57,6 +59,8 @@ describe('ML2/OVN configuration', () => {
       'ml2.mechanism_drivers',
       'ml2.tenant_network_types',
       'ml2.type_drivers',
+      'ml2_type_geneve.vni_ranges',
+      'ml2_type_geneve.max_header_size',
       'ovn.ovn_nb_connection',
       'ovn.ovn_sb_connection',
       'ovn.ovn_metadata_enabled',
@@ -67,7 +71,10 @@ describe('ML2/OVN configuration', () => {
     expect(got).toEqual({
       'ml2.mechanism_drivers': ['ovn'],
       'ml2.tenant_network_types': ['geneve'],
-      'ml2.type_drivers': ['flat', 'vlan', 'geneve'],
+      // no type_drivers written (as devstack): neutron's default loads every type
+      'ml2.type_drivers': ['local', 'flat', 'vlan', 'gre', 'vxlan', 'geneve'],
+      'ml2_type_geneve.vni_ranges': ['1:1000'],
+      'ml2_type_geneve.max_header_size': 38,
       'ovn.ovn_nb_connection': 'tcp:127.0.0.1:6641',
       'ovn.ovn_sb_connection': 'tcp:127.0.0.1:6642',
       'ovn.ovn_metadata_enabled': true,
@@ -86,8 +93,10 @@ describe('ML2/OVN configuration', () => {
   });
 
   it('Q_ML2_PLUGIN_MECHANISM_DRIVERS without the backend is refused (devstack dies too)', () => {
-    const p = makePlan({ Q_AGENT: 'ovn', Q_ML2_PLUGIN_MECHANISM_DRIVERS: 'logger' }, { services: OVN_SERVICES });
-    expect(() => ml2Conf(p)).toThrow('Q_ML2_PLUGIN_MECHANISM_DRIVERS=logger lacks ovn, the driver of Q_AGENT=ovn');
+    // the plan (and so --dry-run) fails already
+    expect(() =>
+      makePlan({ Q_AGENT: 'ovn', Q_ML2_PLUGIN_MECHANISM_DRIVERS: 'logger' }, { services: OVN_SERVICES }),
+    ).toThrow('Q_ML2_PLUGIN_MECHANISM_DRIVERS=logger lacks ovn, the driver of Q_AGENT=ovn');
     const logger = makePlan(
       { Q_AGENT: 'ovn', Q_ML2_PLUGIN_MECHANISM_DRIVERS: 'ovn,logger' },
       { services: OVN_SERVICES },
