@@ -11,6 +11,7 @@ import { placementModule } from './placement.ts';
 import { ovsModule } from './ovs.ts';
 import { neutronModule } from './neutron.ts';
 import { ml2OvnModule } from './neutron/ml2-ovn.ts';
+import { ml2OvsModule } from './neutron/ml2-ovs.ts';
 import { libvirtModule } from './libvirt.ts';
 import { novaModule } from './nova.ts';
 import { cinderModule } from './cinder.ts';
@@ -26,6 +27,7 @@ export const SERVICE_MODULES: ServiceModule[] = [
   ovsModule,
   neutronModule,
   ml2OvnModule,
+  ml2OvsModule,
   libvirtModule,
   novaModule,
   cinderModule,

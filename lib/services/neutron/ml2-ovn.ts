@@ -17,7 +17,18 @@ import { codeFrom as paneCodeFrom } from '../../source/index.ts';
 import { binPath } from '../../source/paths.ts';
 import { afterPanes, serviceHost, writeConf } from '../common.ts';
 import { OVS_DB_SOCK } from '../ovs.ts';
-import { NEUTRON_STATE, PUBLIC_BRIDGE_STEP, neutronConf, neutronFiles, ovsDatapath, ovsdbTcp } from '../neutron.ts';
+import {
+  NEUTRON_STATE,
+  PUBLIC_BRIDGE_STEP,
+  bridgesStep,
+  deleteNamespaces,
+  neutronFiles,
+  ovsDatapath,
+  ovsdbTcp,
+  publicBridge,
+  stopNamespaceProcesses,
+  writeServerConfs,
+} from '../neutron.ts';
 import {
   OVN_DB_DIR,
   OVN_NB,
@@ -49,12 +60,17 @@ async function ensureDb(ctx: StackContext, db: OvnDb): Promise<void> {
 
 const vsctl = (...args: string[]) => ['ovs-vsctl', `--db=unix:${OVS_DB_SOCK}`, ...args];
 
-/** This host as a chassis (external-ids), its provider bridges, and the manager os-vif and the agent reach. */
+/** PUBLIC_BRIDGE and the bridges of OVN_BRIDGE_MAPPINGS, which ovn-controller patches br-int to. */
+const ovnBridges = (plan: Plan): string[] => [
+  ...new Set([publicBridge(plan), ...mappedBridges(plan.get('OVN_BRIDGE_MAPPINGS'))]),
+];
+
+/** This host as a chassis (external-ids), and the manager os-vif and the metadata agent reach. */
 function chassisStep(plan: Plan): Step {
   return {
     id: CHASSIS_STEP,
     title: 'this host as an OVN chassis (gateway, br-int on the userspace datapath)',
-    after: [...afterPanes(plan, 'ovsdb-server'), ...(plan.isEnabled('q-svc') ? [PUBLIC_BRIDGE_STEP] : [])],
+    after: [...afterPanes(plan, 'ovsdb-server'), PUBLIC_BRIDGE_STEP],
     async run(ctx) {
       const p = ctx.plan;
       const datapath = ovsDatapath(p);
@@ -65,8 +81,6 @@ function chassisStep(plan: Plan): Step {
       await ctx.sh.run(vsctl('set', 'Open_vSwitch', '.', ...set));
       for (const [k] of Object.entries(ids).filter(([, v]) => v === ''))
         await ctx.sh.run(vsctl('remove', 'Open_vSwitch', '.', 'external-ids', k));
-      for (const br of mappedBridges(p.get('OVN_BRIDGE_MAPPINGS')))
-        await ctx.sh.run(vsctl('--may-exist', 'add-br', br, '--', 'set', 'bridge', br, `datapath_type=${datapath}`));
       // nova's os-vif and the metadata agent talk to Open vSwitch over TCP (ML2/OVS's agent opens this itself)
       await ctx.sh.run(vsctl('set-manager', `ptcp:6640:${serviceHost(p)}`));
     },
@@ -85,13 +99,13 @@ function ovnSteps(plan: Plan): Partial<Record<'configure' | 'start', Step[]>> {
           if (p.isEnabled('ovn-northd')) for (const db of [OVN_NB, OVN_SB]) await ensureDb(ctx, db);
           if (p.isEnabled('q-ovn-metadata-agent')) {
             // a compute-only node has no q-svc to write neutron.conf, which the agent reads first
-            if (!p.isEnabled('q-svc')) await writeConf(ctx, neutronFiles(p).neutron, neutronConf(p), 'neutron');
+            if (!p.isEnabled('q-svc')) await writeServerConfs(ctx);
             await writeConf(ctx, metaConf(p), ovnMetadataAgentConf(p, ovsdbTcp(p), NEUTRON_STATE), 'neutron');
           }
         },
       },
     ],
-    start: plan.isEnabled('ovn-controller') ? [chassisStep(plan)] : [],
+    start: plan.isEnabled('ovn-controller') ? [bridgesStep(plan, ovnBridges), chassisStep(plan)] : [],
   };
 }
 
@@ -183,10 +197,12 @@ export const ml2OvnModule: ServiceModule = {
   shortNames: ['ovn-northd', 'ovn-controller', 'q-ovn-metadata-agent'],
   paneNames: [OVN_NB_PANE, OVN_SB_PANE],
   settings: OVN_SETTINGS,
-  configFiles: (plan) => [neutronFiles(plan).neutron, metaConf(plan)],
+  configFiles: (plan) => [neutronFiles(plan).neutron, neutronFiles(plan).ml2, metaConf(plan)],
   steps: ovnSteps,
   processes: ovnProcesses,
+  stop: stopNamespaceProcesses,
   async clean(ctx) {
+    await deleteNamespaces(ctx);
     // the logical network lives in these two files; neutron's database is dropped by its own module
     const files = [OVN_NB, OVN_SB].flatMap((db) => [db.file, db.file.replace(/([^/]+)$/, '.$1.~lock~')]);
     await ctx.sh.run(['rm', '-f', ...files]);

@@ -21,14 +21,8 @@ import { keystoneConf, bootstrapArgv } from '../../../lib/services/keystone.ts';
 import { glanceApiConf } from '../../../lib/services/glance.ts';
 import { placementConf } from '../../../lib/services/placement.ts';
 import { novaConf, novaCpuConf, cellMappingsSql } from '../../../lib/services/nova.ts';
-import {
-  neutronConf,
-  ml2Conf,
-  ovsAgentConf,
-  dhcpAgentConf,
-  l3AgentConf,
-  metadataAgentConf,
-} from '../../../lib/services/neutron.ts';
+import { neutronConf, ml2Conf } from '../../../lib/services/neutron.ts';
+import { ovsAgentConf, dhcpAgentConf, l3AgentConf, metadataAgentConf } from '../../../lib/services/neutron/ml2-ovs.ts';
 import { cinderConf } from '../../../lib/services/cinder.ts';
 import { cinderBackends } from '../../../lib/services/cinder/backends.ts';
 import { horizonSnippet } from '../../../lib/services/horizon.ts';

@@ -12,14 +12,13 @@ import { resolveConfig } from '../../../lib/config/resolve.ts';
 import { stackCatalog } from '../../../lib/cli/catalog.ts';
 import { buildPlan } from '../../../lib/plan/plan.ts';
 import { SERVICE_MODULES } from '../../../lib/services/registry.ts';
+import { ml2Conf, neutronFiles, neutronModule } from '../../../lib/services/neutron.ts';
 import {
   agentBridges,
-  ml2Conf,
-  neutronFiles,
-  neutronModule,
+  ml2OvsModule,
   ovsAgentConf,
   ovsAgentConfigFiles,
-} from '../../../lib/services/neutron.ts';
+} from '../../../lib/services/neutron/ml2-ovs.ts';
 import type { Plan, StackContext } from '../../../lib/types/stack.ts';
 import { ConfigError } from '../../../lib/util/errors.ts';
 import { fakeHost } from '../config/helpers.ts';
@@ -58,6 +57,7 @@ async function neutronFilesOf(plan: Plan): Promise<Map<string, string>> {
     },
   } as unknown as StackContext;
   await neutronModule.steps!(plan).configure![0].run(ctx);
+  await ml2OvsModule.steps!(plan).configure![0].run(ctx);
   return files;
 }
 
