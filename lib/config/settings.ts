@@ -75,6 +75,16 @@ export const DEFAULT_ENABLED_SERVICES = [
 ] as const;
 
 /**
+ * A service that can serve in its own process (worker count 0) needs no forked worker when API_WORKERS says one
+ * process: one worker and no worker serve with the same single process, the fork only adds a copy of the service's
+ * memory. More than one is kept as asked.
+ */
+export function inProcessUnlessMany(apiWorkers: string): string {
+  const n = Number(apiWorkers);
+  return Number.isInteger(n) && n > 1 ? String(n) : '0';
+}
+
+/**
  * devstack computes `max(2, nproc/4)` API workers for 8-vCPU gate nodes. On a
  * 2-core machine that is 2 uwsgi workers per API, which doubles the memory of
  * every API for no gain, so tstack uses 1 up to 2 cores and devstack's formula above.

@@ -3,9 +3,34 @@
 // REST by lib/seed/network.ts), and the config files.
 
 import type { Setting } from '../types/config.ts';
-import { settingGroup } from '../config/settings.ts';
+import { inProcessUnlessMany, settingGroup } from '../config/settings.ts';
 
 export const NEUTRON_SETTINGS: readonly Setting[] = [
+  ...settingGroup('tuning', [
+    {
+      name: 'NEUTRON_RPC_WORKERS',
+      type: 'int',
+      default: '${API_WORKERS}',
+      description: "neutron-server's RPC worker processes (rpc_workers; devstack leaves neutron's default).",
+    },
+    {
+      name: 'NEUTRON_RPC_STATE_REPORT_WORKERS',
+      type: 'int',
+      default: '0',
+      description:
+        "neutron-server's processes for agents' state reports (rpc_state_report_workers); devstack sets 0: the " +
+        'RPC workers take them.',
+    },
+    {
+      name: 'NEUTRON_METADATA_WORKERS',
+      type: 'int',
+      default: (get) => inProcessUnlessMany(get('API_WORKERS')),
+      defaultDoc: '$API_WORKERS when above 1, else 0',
+      description:
+        "Processes of the metadata agent's proxy server (metadata_workers; devstack sets $API_WORKERS); 0 serves it " +
+        "in the agent's own process.",
+    },
+  ]),
   ...settingGroup('services', [
     {
       name: 'Q_AGENT',
@@ -34,20 +59,6 @@ export const NEUTRON_SETTINGS: readonly Setting[] = [
       description:
         'OVS datapath of every bridge. devstack uses system (the kernel module); tstack the userspace netdev ' +
         'datapath, which needs no openvswitch kernel module.',
-    },
-    {
-      name: 'NEUTRON_RPC_WORKERS',
-      type: 'int',
-      default: '${API_WORKERS}',
-      description: "neutron-server's RPC worker processes (rpc_workers; devstack leaves neutron's default).",
-    },
-    {
-      name: 'NEUTRON_RPC_STATE_REPORT_WORKERS',
-      type: 'int',
-      default: '0',
-      description:
-        "neutron-server's processes for agents' state reports (rpc_state_report_workers); devstack sets 0: the " +
-        'RPC workers take them.',
     },
     {
       name: 'NEUTRON_SERVICE_PORT',

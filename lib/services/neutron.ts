@@ -184,7 +184,6 @@ export function effectiveMl2Conf(plan: Plan): IniDoc {
 }
 
 export function neutronConf(plan: Plan): IniDoc {
-  const w = apiWorkers(plan);
   const ovn = ml2Backend(plan) === 'ovn';
   return iniDoc({
     DEFAULT: {
@@ -198,7 +197,9 @@ export function neutronConf(plan: Plan): IniDoc {
       transport_url: transportUrl(plan),
       notify_nova_on_port_status_changes: true,
       notify_nova_on_port_data_changes: true,
-      api_workers: w,
+      // not 0 (in the server's process): ML2/OVN connects to its databases only in forked workers, and an API
+      // served by the parent process waits for them forever
+      api_workers: apiWorkers(plan),
       rpc_workers: plan.int('NEUTRON_RPC_WORKERS'),
       // devstack runs no dedicated state-report worker either ("more than adequate" for a dev cloud)
       rpc_state_report_workers: plan.int('NEUTRON_RPC_STATE_REPORT_WORKERS'),

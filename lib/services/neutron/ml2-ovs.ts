@@ -9,7 +9,7 @@ import type { Plan, ServiceModule } from '../../types/stack.ts';
 import { codeFrom as paneCodeFrom } from '../../source/index.ts';
 import { binPath } from '../../source/paths.ts';
 import { getOption, iniDoc, mergeIni, type IniDoc } from '../../util/ini.ts';
-import { apiWorkers, debug, enabledPanes, metaSectionsFor, removeDirs, serviceHost, writeConf } from '../common.ts';
+import { debug, enabledPanes, metaSectionsFor, removeDirs, serviceHost, writeConf } from '../common.ts';
 import { metadataPort, metadataSecret } from '../nova.ts';
 import { type EffectiveOption, mappingBridges, ml2Layout, ml2Problems } from '../neutron-ml2.ts';
 import {
@@ -103,7 +103,7 @@ export function metadataAgentConf(plan: Plan): IniDoc {
       nova_metadata_host: serviceHost(plan),
       nova_metadata_port: metadataPort(plan),
       metadata_proxy_shared_secret: metadataSecret(plan),
-      metadata_workers: apiWorkers(plan),
+      metadata_workers: plan.int('NEUTRON_METADATA_WORKERS'),
     },
   });
 }

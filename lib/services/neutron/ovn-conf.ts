@@ -9,7 +9,7 @@ import type { Plan } from '../../types/stack.ts';
 import { settingGroup } from '../../config/settings.ts';
 import { ConfigError } from '../../util/errors.ts';
 import { iniDoc, type IniDoc, type IniSpec } from '../../util/ini.ts';
-import { apiWorkers, debug, serviceHost } from '../common.ts';
+import { debug, serviceHost } from '../common.ts';
 import { metadataPort, metadataSecret } from '../nova.ts';
 
 export const OVN_RUN_DIR = '/var/run/ovn';
@@ -171,7 +171,7 @@ export function ovnMetadataAgentConf(plan: Plan, ovsdbConnection: string, stateD
       nova_metadata_host: serviceHost(plan),
       nova_metadata_port: metadataPort(plan),
       metadata_proxy_shared_secret: metadataSecret(plan),
-      metadata_workers: apiWorkers(plan),
+      metadata_workers: plan.int('NEUTRON_METADATA_WORKERS'),
     },
     agent: { root_helper: 'sudo /usr/bin/neutron-rootwrap /etc/neutron/rootwrap.conf' },
     ovs: { ovsdb_connection: ovsdbConnection },
