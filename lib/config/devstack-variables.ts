@@ -72,7 +72,6 @@ export const IGNORED_DEVSTACK_VARIABLES: ReadonlyMap<string, string> = new Map([
     'FORCE',
     'GIT_TIMEOUT',
     'DEVSTACK_PARALLEL',
-    'MYSQL_REDUCE_MEMORY',
     'MYSQL_GATHER_PERFORMANCE',
     'WSGI_MODE',
     'ENABLE_HTTPD_MOD_WSGI_SERVICES',

@@ -3,7 +3,7 @@
 // REST by lib/seed/network.ts), and the config files.
 
 import type { Setting } from '../types/config.ts';
-import { inProcessUnlessMany, settingGroup } from '../config/settings.ts';
+import { settingGroup } from '../config/settings.ts';
 
 export const NEUTRON_SETTINGS: readonly Setting[] = [
   ...settingGroup('tuning', [
@@ -24,11 +24,11 @@ export const NEUTRON_SETTINGS: readonly Setting[] = [
     {
       name: 'NEUTRON_METADATA_WORKERS',
       type: 'int',
-      default: (get) => inProcessUnlessMany(get('API_WORKERS')),
-      defaultDoc: '$API_WORKERS when above 1, else 0',
+      default: '${API_WORKERS}',
       description:
-        "Processes of the metadata agent's proxy server (metadata_workers; devstack sets $API_WORKERS); 0 serves it " +
-        "in the agent's own process.",
+        "Processes of the metadata agents' proxy server (metadata_workers, as devstack: $API_WORKERS). Not 0: " +
+        "ML2/OVN's agent connects to the southbound database only in forked workers, and requests served by its " +
+        'own process wait for that connection forever.',
     },
   ]),
   ...settingGroup('services', [

@@ -23,6 +23,10 @@
 // (PASSWORDS below): every db sync runs, the CLI works as admin and demo
 // (clouds.yaml and openrc), Horizon logs in, and a re-run with a changed
 // DATABASE_PASSWORD and RABBIT_PASSWORD converges with the databases kept.
+// Issue 13: each neutron backend carries one of the two stacks. The first runs
+// ML2/OVS (Q_AGENT=openvswitch with its agents, as devstack's guide selects
+// it); the second tstack's default, ML2/OVN, and --clean between them must
+// leave neither backend's databases, bridges, namespaces or processes.
 // The first stack runs nova's fake driver (cinder's fake backend, all this
 // kernel allows, cannot attach to a real guest); the resumed one is tstack's
 // default, libvirt with the default image, for issue 11's journey: a keypair,

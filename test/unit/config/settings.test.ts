@@ -139,10 +139,10 @@ describe('computed defaults', () => {
     expect(resolverWith({}, fakeHost({ cpus: 32 })).get('API_WORKERS')).toBe('8');
   });
 
-  it('GLANCE_WORKERS and NEUTRON_METADATA_WORKERS: in-process (0) while API_WORKERS is 1, else API_WORKERS', () => {
+  it('GLANCE_WORKERS: in-process (0) while API_WORKERS is 1, else API_WORKERS', () => {
     expect(['0', '1', '2', '8', 'x'].map(inProcessUnlessMany)).toEqual(['0', '0', '2', '8', '0']);
     const small = resolverWith({}, fakeHost({ cpus: 2 }));
-    expect([small.get('GLANCE_WORKERS'), small.get('NEUTRON_METADATA_WORKERS')]).toEqual(['0', '0']);
+    expect([small.get('GLANCE_WORKERS'), small.get('NEUTRON_METADATA_WORKERS')]).toEqual(['0', '1']);
     const big = resolverWith({}, fakeHost({ cpus: 32 }));
     expect([big.get('GLANCE_WORKERS'), big.get('NEUTRON_METADATA_WORKERS')]).toEqual(['8', '8']);
     expect(resolverWith({ API_WORKERS: '3' }, fakeHost({ cpus: 2 })).get('GLANCE_WORKERS')).toBe('3');
