@@ -16,7 +16,7 @@ import {
   ensureDirs,
   keystoneAuthtoken,
   manageStep,
-  serviceHost,
+  listenAddress,
   writeConf,
   dropDatabases,
   removeDirs,
@@ -34,7 +34,7 @@ export function glanceApiConf(plan: Plan): IniDoc {
   return iniDoc({
     DEFAULT: {
       debug: debug(plan),
-      bind_host: serviceHost(plan),
+      bind_host: listenAddress(plan),
       bind_port: glancePort(plan),
       workers: plan.int('GLANCE_WORKERS'),
       enabled_backends: 'fs:file',

@@ -25,6 +25,9 @@ import {
   metaSectionsFor,
   keystoneAuthtoken,
   serviceAuth,
+  hostIp,
+  listenAddress,
+  localHost,
   serviceHost,
   transportUrl,
   writeConf,
@@ -41,8 +44,11 @@ import { type EffectiveOption, ml2Layout, ml2Problems } from './neutron-ml2.ts';
 
 export const NEUTRON_STATE = '/var/lib/neutron';
 const STATE = NEUTRON_STATE;
-/** Open vSwitch's database as the agents and os-vif reach it (the manager listener on 6640). */
-export const ovsdbTcp = (plan: Plan): string => `tcp:${serviceHost(plan)}:6640`;
+/**
+ * Open vSwitch's database as the agents, os-vif and the metadata agents reach it: the manager listener on 6640,
+ * loopback, as devstack's OVSDB_SERVER_LOCAL_HOST.
+ */
+export const ovsdbTcp = (plan: Plan): string => `tcp:${localHost(plan)}:6640`;
 
 export interface NeutronFiles {
   neutron: string;
@@ -188,7 +194,7 @@ export function neutronConf(plan: Plan): IniDoc {
   return iniDoc({
     DEFAULT: {
       debug: debug(plan),
-      bind_host: serviceHost(plan),
+      bind_host: listenAddress(plan),
       bind_port: neutronPort(plan),
       core_plugin: 'ml2',
       // OVN routes and NATs in its own pipeline: its L3 plugin replaces the one that schedules L3 agents

@@ -15,7 +15,7 @@ import type { ProcessSpec } from '../../types/process.ts';
 import type { Plan, ServiceModule, StackContext, Step } from '../../types/stack.ts';
 import { codeFrom as paneCodeFrom } from '../../source/index.ts';
 import { binPath } from '../../source/paths.ts';
-import { afterPanes, serviceHost, writeConf } from '../common.ts';
+import { afterPanes, localHost, writeConf } from '../common.ts';
 import { OVS_DB_SOCK } from '../ovs.ts';
 import {
   NEUTRON_STATE,
@@ -82,7 +82,7 @@ function chassisStep(plan: Plan): Step {
       for (const [k] of Object.entries(ids).filter(([, v]) => v === ''))
         await ctx.sh.run(vsctl('remove', 'Open_vSwitch', '.', 'external-ids', k));
       // nova's os-vif and the metadata agent talk to Open vSwitch over TCP (ML2/OVS's agent opens this itself)
-      await ctx.sh.run(vsctl('set-manager', `ptcp:6640:${serviceHost(p)}`));
+      await ctx.sh.run(vsctl('set-manager', `ptcp:6640:${localHost(p)}`));
     },
   };
 }

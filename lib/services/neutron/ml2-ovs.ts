@@ -9,7 +9,7 @@ import type { Plan, ServiceModule } from '../../types/stack.ts';
 import { codeFrom as paneCodeFrom } from '../../source/index.ts';
 import { binPath } from '../../source/paths.ts';
 import { getOption, iniDoc, mergeIni, type IniDoc } from '../../util/ini.ts';
-import { debug, enabledPanes, metaSectionsFor, removeDirs, serviceHost, writeConf } from '../common.ts';
+import { debug, enabledPanes, hostIp, metaSectionsFor, removeDirs, serviceHost, writeConf } from '../common.ts';
 import { metadataPort, metadataSecret } from '../nova.ts';
 import { type EffectiveOption, mappingBridges, ml2Layout, ml2Problems } from '../neutron-ml2.ts';
 import {
@@ -41,7 +41,8 @@ export function ovsAgentConf(plan: Plan): IniDoc {
       datapath_type: ovsDatapath(plan),
       integration_bridge: 'br-int',
       tunnel_bridge: 'br-tun',
-      local_ip: serviceHost(plan),
+      // the VXLAN endpoint: this node's address (devstack's TUNNEL_ENDPOINT_IP)
+      local_ip: hostIp(plan),
       bridge_mappings: l.bridgeMappings.map((m) => `${m.physnet}:${m.bridge}`).join(','),
       ovsdb_connection: OVSDB_TCP(plan),
     },

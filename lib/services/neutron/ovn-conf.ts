@@ -9,7 +9,7 @@ import type { Plan } from '../../types/stack.ts';
 import { settingGroup } from '../../config/settings.ts';
 import { ConfigError } from '../../util/errors.ts';
 import { iniDoc, type IniDoc, type IniSpec } from '../../util/ini.ts';
-import { debug, serviceHost } from '../common.ts';
+import { debug, hostIp, serviceHost } from '../common.ts';
 import { metadataPort, metadataSecret } from '../nova.ts';
 
 export const OVN_RUN_DIR = '/var/run/ovn';
@@ -191,7 +191,8 @@ export function chassisExternalIds(plan: Plan, datapath: string): Record<string,
     'ovn-bridge': 'br-int',
     'ovn-bridge-datapath-type': datapath,
     'ovn-encap-type': 'geneve',
-    'ovn-encap-ip': serviceHost(plan),
+    // the geneve endpoint: this node's address (devstack's TUNNEL_IP)
+    'ovn-encap-ip': hostIp(plan),
     'ovn-bridge-mappings': plan.get('OVN_BRIDGE_MAPPINGS'),
     'ovn-cms-options': plan.bool('ENABLE_CHASSIS_AS_GW') ? 'enable-chassis-as-gw' : '',
   };

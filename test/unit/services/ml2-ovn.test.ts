@@ -120,7 +120,7 @@ describe('ML2/OVN configuration', () => {
       'ovn-bridge': 'br-int',
       'ovn-bridge-datapath-type': 'netdev',
       'ovn-encap-type': 'geneve',
-      'ovn-encap-ip': '127.0.0.1',
+      'ovn-encap-ip': plan.get('HOST_IP'), // this node's address, the geneve endpoint
       'ovn-bridge-mappings': 'public:br-ex',
       'ovn-cms-options': 'enable-chassis-as-gw',
     });
