@@ -70,7 +70,7 @@ const STACK_DATABASES = ['keystone', 'glance', 'placement', 'nova', 'nova_api', 
 /** Programs of the stack, by command line: any of them alive after a teardown is a leftover. */
 const STACK_PROGRAM = new RegExp(
   String.raw`(^|\/)(mariadbd|mysqld|beam\.smp|epmd|memcached|uwsgi|ovsdb-server|ovs-vswitchd|libvirtd|virtlogd|` +
-    String.raw`nova-[a-z-]+|neutron-[a-z-]+|cinder-[a-z-]+|glance-[a-z-]+|ovn-northd|ovn-controller|dnsmasq|` +
+    'nova-[a-z-]+|neutron-[a-z-]+|cinder-[a-z-]+|glance-[a-z-]+|ovn-northd|ovn-controller|dnsmasq|' +
     String.raw`haproxy)(\s|$)|` +
     '^(keystone|placement|nova-api|cinder-api|horizon)-',
 );
