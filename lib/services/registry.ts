@@ -14,6 +14,7 @@ import { libvirtModule } from './libvirt.ts';
 import { novaModule } from './nova.ts';
 import { cinderModule } from './cinder.ts';
 import { horizonModule } from './horizon.ts';
+import { tempestModule } from './tempest.ts';
 
 export const SERVICE_MODULES: ServiceModule[] = [
   mysqlModule,
@@ -28,4 +29,5 @@ export const SERVICE_MODULES: ServiceModule[] = [
   novaModule,
   cinderModule,
   horizonModule,
+  tempestModule,
 ];
