@@ -91,9 +91,13 @@ export const tempestModule: ServiceModule = {
           const doc = mergeIni(tempestConf(plan, facts), metaSectionsFor(plan, path, 'test-config'));
           await ctx.sh.run(['install', '-d', '-m', '0755', join(path, '..')]);
           // it holds the admin password: root only, like .localrc.password
-          await ctx.writeFile(path, renderIni(doc, 'Written by tstack; local.conf [[test-config|...]] blocks merged.'), {
-            mode: 0o600,
-          });
+          await ctx.writeFile(
+            path,
+            renderIni(doc, 'Written by tstack; local.conf [[test-config|...]] blocks merged.'),
+            {
+              mode: 0o600,
+            },
+          );
           ctx.log.info(
             `tempest.conf: image ${facts.imageRef}, flavor ${facts.flavorRef}, public network ` +
               `${facts.publicNetworkId ?? '(none)'}, ${facts.networkExtensions.length} network extensions`,

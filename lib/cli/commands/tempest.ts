@@ -38,7 +38,9 @@ async function run(args: ParsedArgs, modules: readonly ServiceModule[]): Promise
     catalog: stackCatalog(modules),
   });
   if (!existsSync(TEMPEST_BIN))
-    throw new UsageError(`${TEMPEST_BIN} is not installed: add 'enable_service tempest' to local.conf and run ./stack.ts`);
+    throw new UsageError(
+      `${TEMPEST_BIN} is not installed: add 'enable_service tempest' to local.conf and run ./stack.ts`,
+    );
   if (!existsSync(v.TEMPEST_CONFIG))
     throw new UsageError(`${v.TEMPEST_CONFIG} does not exist: enable tempest in local.conf and run ./stack.ts`);
   const dir = tempestDir(stack.dest);

@@ -51,7 +51,8 @@ export class ResultReader {
     const line = raw.replace(ANSI, '').replace(/\r$/, '');
     const m = LINE.exec(line);
     if (m) {
-      const status: TestStatus = m[2] === 'ok' || m[2] === 'xfail' ? 'pass' : m[2].startsWith('SKIPPED') ? 'skip' : 'fail';
+      const status: TestStatus =
+        m[2] === 'ok' || m[2] === 'xfail' ? 'pass' : m[2].startsWith('SKIPPED') ? 'skip' : 'fail';
       const t: TestResult = { id: m[1], status, ...(m[3] !== undefined ? { reason: m[3] } : {}) };
       this.tests.push(t);
       this.current = status === 'fail' ? { id: m[1], details: [] } : undefined;
@@ -61,7 +62,9 @@ export class ResultReader {
     if (!this.current) return undefined;
     // attachments: a title line, its ~~~ underline, and lines indented by four; anything else ends them
     if (line.startsWith('    ')) this.current.details.push(line.slice(4));
-    else if (!/^(Captured \S+:|~+|)$/.test(line)) this.current = undefined;
+    // the titles stay, so a traceback ends where the next attachment (the captured log) begins
+    else if (/^Captured \S+:$/.test(line)) this.current.details.push(line);
+    else if (!/^(~+|)$/.test(line)) this.current = undefined;
     return undefined;
   }
 
@@ -95,16 +98,18 @@ export function errorLines(details: readonly string[], max = 6): string[] {
     let end = tb + 1;
     while (end < details.length && /^\s+File "/.test(details[end])) end += 2;
     const out = details.slice(end).filter((l) => l.trim() !== '');
-    const stop = out.findIndex((l) => /^(Captured \S+:|~+)$/.test(l));
+    const stop = out.findIndex((l) => /^Captured \S+:$/.test(l));
     const msg = stop >= 0 ? out.slice(0, stop) : out;
     if (msg.length > 0) return msg.slice(0, max);
   }
-  return details.filter((l) => l.trim() !== '' && !/^~+$/.test(l)).slice(0, max);
+  return details.filter((l) => l.trim() !== '' && !/^Captured \S+:$/.test(l)).slice(0, max);
 }
 
 /** The test's area: `tempest.api.compute`, `tempest.scenario`, `neutron_tempest_plugin.api`... */
 export function areaOf(id: string): string {
-  const parts = bareTestId(id).replace(/^setUpClass \(|\)$/g, '').split('.');
+  const parts = bareTestId(id)
+    .replace(/^setUpClass \(|\)$/g, '')
+    .split('.');
   return parts.slice(0, parts[1] === 'api' ? 3 : 2).join('.');
 }
 

@@ -235,7 +235,8 @@ describe('buildPlan with the real registry', () => {
         if (names.includes(a)) expect(names.indexOf(a), `${p.name} after ${a}`).toBeLessThan(names.indexOf(p.name));
       expect(p.argv[0].startsWith('/'), p.name).toBe(true);
     }
-    expect(plan.services.map((m) => m.name)).toEqual(SERVICE_MODULES.map((m) => m.name));
+    // every module but tempest, which devstack leaves off too (enable_service tempest)
+    expect(plan.services.map((m) => m.name)).toEqual(SERVICE_MODULES.map((m) => m.name).filter((n) => n !== 'tempest'));
     expect(plan.packages.length).toBeGreaterThan(10);
     expect(new Set(plan.packages).size).toBe(plan.packages.length);
     expect(plan.repos).toEqual([]);
