@@ -156,7 +156,10 @@ describe('tempest.conf', () => {
   it('[[test-config|$TEMPEST_CONFIG]] blocks win over what tstack writes', () => {
     const plan = makePlan({ VIRT_DRIVER: 'libvirt' }, { services: ALL });
     const merged = mergeIni(tempestConf(plan, FACTS), [
-      { name: 'validation', options: [{ key: 'run_validation', values: ['False'] }] },
+      {
+        name: 'validation',
+        options: [{ key: 'run_validation', values: ['False'], pos: { file: 'local.conf', line: 9 } }],
+      },
     ]);
     expect(readWithOslo(renderIni(merged))['validation.run_validation']).toBe(false);
   });
