@@ -57,6 +57,8 @@ async function run(args: ParsedArgs, modules: readonly ServiceModule[]): Promise
   process.stdout.write(`${argv.join(' ')}  (in ${dir})\n`);
   const r = await new SystemShell(join(dir, 'tempest-run.log')).run(argv, {
     cwd: dir,
+    // stestr starts its workers with $PYTHON when set: Debian's python3, which has tempest (not pyenv's)
+    env: { PYTHON: '/usr/bin/python3' },
     allowFailure: true,
     onLine: (line) => {
       reader.push(line);
