@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mergeIni, renderIni } from '../../../../lib/util/ini.ts';
 import { tempestConf, type TempestFacts } from '../../../../lib/services/tempest/conf.ts';
-import { pickFlavors, pickImages } from '../../../../lib/services/tempest/facts.ts';
+import { gatherFacts, pickFlavors, pickImages } from '../../../../lib/services/tempest/facts.ts';
+import type { OpenStackClient } from '../../../../lib/types/openstack.ts';
 import { DEFAULT_SERVICES, makePlan } from '../fixture.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tstack-tempest-'));
@@ -188,5 +189,42 @@ describe('tempest facts', () => {
       ref: '1',
       alt: '3',
     });
+  });
+});
+
+describe('tempest facts from the API', () => {
+  it('asks glance, nova and neutron what tempest.conf names: active images, flavors, the public network', async () => {
+    const plan = makePlan({ VIRT_DRIVER: 'libvirt' }, { services: ALL });
+    const asked: string[] = [];
+    const answers: Record<string, unknown> = {
+      'image /v2/images?status=active&limit=100': {
+        images: [
+          { id: 'i1', name: 'other', status: 'active' },
+          { id: 'i2', name: plan.get('DEFAULT_IMAGE_NAME'), status: 'active' },
+        ],
+      },
+      'compute /flavors/detail': { flavors: [{ id: '42', name: 'm1.nano', ram: 192 }] },
+      'network /v2.0/extensions': { extensions: [{ alias: 'router' }, { alias: 'qos' }] },
+      'network /v2.0/networks?name=public&router%3Aexternal=true': { networks: [{ id: 'pub' }] },
+    };
+    const client = {
+      endpoint: () => '',
+      get: async (type: string, path: string) => {
+        asked.push(`${type} ${path}`);
+        if (!(`${type} ${path}` in answers)) throw new Error(`unexpected GET ${type} ${path}`);
+        return answers[`${type} ${path}`];
+      },
+    } as unknown as OpenStackClient;
+    const facts = await gatherFacts(client, plan, [{ name: 'lvmdriver-1', type: 'fake' }]);
+    expect(facts).toEqual({
+      imageRef: 'i2',
+      imageRefAlt: 'i1',
+      flavorRef: '42',
+      flavorRefAlt: '42',
+      publicNetworkId: 'pub',
+      networkExtensions: ['router', 'qos'],
+      volumeBackends: [{ name: 'lvmdriver-1', type: 'fake' }],
+    });
+    expect(asked).toHaveLength(4);
   });
 });
