@@ -161,8 +161,7 @@ export function tempestConf(plan: Plan, facts: TempestFacts): IniDoc {
       swift: plan.isEnabled('s-proxy'),
       horizon: plan.isEnabled('horizon'),
     },
-    dashboard: plan.isEnabled('horizon')
-      ? { dashboard_url: osloEscape(horizonUrl(plan)), login_url: osloEscape(`${horizonUrl(plan)}auth/login/`) }
-      : {},
+    // the login form's action is read from the page (tempest's test_dashboard_basic_ops)
+    dashboard: plan.isEnabled('horizon') ? { dashboard_url: osloEscape(horizonUrl(plan)) } : {},
   });
 }
