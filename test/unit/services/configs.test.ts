@@ -162,6 +162,7 @@ describe('nova', () => {
     );
     expect(plan.packages.filter((p) => /nova-compute|libguestfs|linux-image/.test(p))).toEqual([]);
     expect([...withoutRecommends(plan)].sort()).toEqual([
+      'genisoimage',
       'libvirt-clients',
       'libvirt-daemon-driver-qemu',
       'libvirt-daemon-system',
