@@ -32,6 +32,8 @@ import {
   databaseClientStep,
   secret,
   serviceAuth,
+  hostIp,
+  listenAddress,
   serviceHost,
   transportUrl,
   uwsgiIni,
@@ -72,18 +74,18 @@ export function metadataSecret(plan: Plan): string {
 
 /** Sections common to nova.conf and the compute config. */
 function commonSections(plan: Plan): IniSpec {
-  const host = serviceHost(plan);
+  const listen = listenAddress(plan);
   return {
     DEFAULT: {
       debug: debug(plan),
-      // Debian's postinst writes the eth0 address here; the stack lives on SERVICE_HOST
-      my_ip: host,
+      // this node's address (Debian's postinst writes eth0's, which need not be HOST_IP)
+      my_ip: hostIp(plan),
       state_path: STATE,
       transport_url: transportUrl(plan),
       osapi_compute_workers: apiWorkers(plan),
       metadata_workers: apiWorkers(plan),
-      osapi_compute_listen: host,
-      metadata_listen: host,
+      osapi_compute_listen: listen,
+      metadata_listen: listen,
       // one compute host: a resize may only land where the server is (devstack sets it on a single node)
       allow_resize_to_same_host: true,
       // nova's default would be the fqdn; `instance_name_template` etc. stay nova's
