@@ -57,7 +57,6 @@ export const DEVSTACK_SERVICE_NAMES: readonly ServiceName[] = [
     ['s-container', 'swift container server'],
     ['s-account', 'swift account server'],
   ]),
-  ...names('tempest', [['tempest', 'tempest (install and configure)']]),
   // Names that plugins (enable_plugin) define; accepted so their local.conf files parse.
   ...names('heat', [
     ['h-eng', 'heat engine'],

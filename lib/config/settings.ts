@@ -506,12 +506,6 @@ export const CORE_SETTINGS: readonly Setting[] = [
       description:
         "clouds.yaml with devstack's cloud entries (devstack-admin, devstack...), for `openstack --os-cloud`.",
     },
-    {
-      name: 'TEMPEST_CONFIG',
-      type: 'path',
-      default: '${DEST}/tempest/etc/tempest.conf',
-      description: 'tempest.conf, target of [[test-config|$TEMPEST_CONFIG]] (tempest is not implemented).',
-    },
   ]),
 ];
 

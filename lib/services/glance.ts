@@ -30,6 +30,11 @@ export const glancePort = (plan: Plan): number => plan.int('GLANCE_SERVICE_PORT'
 /** The image API as other services reach it (cinder's glance_api_servers, the catalog). */
 export const glanceUrl = (plan: Plan): string => serviceUrl(plan, glancePort(plan));
 
+/** The JSON metadata definitions: Debian's /etc/glance/metadefs, or the checkout's etc/metadefs. */
+export function metadefsDir(plan: Plan): string {
+  return plan.method.method === 'source' ? `${plan.dirs.dest}/glance/etc/metadefs` : '/etc/glance/metadefs';
+}
+
 export function glanceApiConf(plan: Plan): IniDoc {
   return iniDoc({
     DEFAULT: {
@@ -113,6 +118,17 @@ export const glanceModule: ServiceModule = {
         user: 'glance',
         argv: (p) => [[binPath(p, 'glance-manage'), 'db_sync']],
       }),
+      // devstack's init_glance: the metadata definitions Horizon's "Update Metadata" screens and nova's
+      // flavor/image properties come from (GET /v2/metadefs/...); existing namespaces are kept on a re-run
+      manageStep({
+        id: 'glance:metadefs',
+        title: 'glance-manage db_load_metadefs',
+        after: ['glance:db-sync'],
+        user: 'glance',
+        argv: (p) => [
+          [binPath(p, 'glance-manage'), '--config-file', glanceApiConfPath(p), 'db_load_metadefs', metadefsDir(p)],
+        ],
+      }),
     ],
   }),
   async clean(ctx) {
@@ -128,7 +144,7 @@ export const glanceModule: ServiceModule = {
       cwd: STATE,
       probe: { kind: 'http', url: `${glanceUrl(plan)}/` },
       port: glancePort(plan),
-      after: ['key', 'glance:db-sync'],
+      after: ['key', 'glance:metadefs'],
       codeFrom: codeFrom(plan),
     },
   ],

@@ -86,6 +86,8 @@ function commonSections(plan: Plan): IniSpec {
       metadata_workers: apiWorkers(plan),
       osapi_compute_listen: listen,
       metadata_listen: listen,
+      // one compute host: a resize may only land where the server is (devstack sets it on a single node)
+      allow_resize_to_same_host: true,
       // nova's default would be the fqdn; `instance_name_template` etc. stay nova's
     },
     api: { auth_strategy: 'keystone' },

@@ -16,6 +16,7 @@ import { libvirtModule } from './libvirt.ts';
 import { novaModule } from './nova.ts';
 import { cinderModule } from './cinder.ts';
 import { horizonModule } from './horizon.ts';
+import { tempestModule } from './tempest.ts';
 
 export const SERVICE_MODULES: ServiceModule[] = [
   mysqlModule,
@@ -32,4 +33,5 @@ export const SERVICE_MODULES: ServiceModule[] = [
   novaModule,
   cinderModule,
   horizonModule,
+  tempestModule,
 ];
