@@ -48,6 +48,16 @@ export const STACK_COMMANDS: readonly CommandHelp[] = [
     ],
   },
   { name: 'attach', usage: './stack.ts attach', summary: 'open the pane view (TUI) of the running stack' },
+  {
+    name: 'tempest',
+    usage: './stack.ts tempest [--smoke | --regex R | --list] [-- tempest run args]',
+    summary: 'run tempest (enable_service tempest) in $DEST/tempest; failures and pass/fail/skip totals at the end',
+    options: [
+      ['--smoke', "tempest's smoke set"],
+      ['--regex R', 'the tests whose id matches R (e.g. tempest.api.identity)'],
+      ['--list', 'list the tests that would run'],
+    ],
+  },
 ];
 
 function columns(rows: [string, string][], indent = '  '): string {

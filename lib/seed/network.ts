@@ -35,7 +35,8 @@ export interface NetworkSpec {
     raMode: string;
     addressMode: string;
   };
-  public: {
+  /** Absent with Q_AGENT=ovn and OVN_L3_CREATE_PUBLIC_NETWORK=False: devstack then makes neither it nor a gateway. */
+  public?: {
     network: string;
     subnet: string;
     cidr: string;
@@ -174,32 +175,41 @@ export function networkSpec(plan: Plan): NetworkSpec {
       raMode: plan.get('IPV6_RA_MODE'),
       addressMode: plan.get('IPV6_ADDRESS_MODE'),
     },
-    public: {
-      network: plan.get('PUBLIC_NETWORK_NAME'),
-      subnet: plan.get('PUBLIC_SUBNET_NAME'),
-      cidr: plan.get('FLOATING_RANGE'),
-      ...(plan.bool('Q_USE_PROVIDERNET_FOR_PUBLIC')
-        ? {
-            provider: {
-              type: plan.get('PUBLIC_PROVIDERNET_TYPE'),
-              physnet: plan.get('PUBLIC_PHYSICAL_NETWORK'),
-              ...(segment
-                ? {
-                    segment: parsed(plan, 'PUBLIC_PROVIDERNET_SEGMENTATION_ID', vlanId, 'expected a VLAN id (1-4094)'),
-                  }
-                : {}),
-            },
-          }
-        : {}),
-      ...(pubGw ? { gateway: pubGw } : {}),
-      ...(pool
-        ? {
-            allocationPools: [
-              parsed(plan, 'Q_FLOATING_ALLOCATION_POOL', allocationPool, 'expected start=ADDR,end=ADDR'),
-            ],
-          }
-        : {}),
-    },
+    ...(plan.get('Q_AGENT') !== 'ovn' || plan.bool('OVN_L3_CREATE_PUBLIC_NETWORK')
+      ? {
+          public: {
+            network: plan.get('PUBLIC_NETWORK_NAME'),
+            subnet: plan.get('PUBLIC_SUBNET_NAME'),
+            cidr: plan.get('FLOATING_RANGE'),
+            ...(plan.bool('Q_USE_PROVIDERNET_FOR_PUBLIC')
+              ? {
+                  provider: {
+                    type: plan.get('PUBLIC_PROVIDERNET_TYPE'),
+                    physnet: plan.get('PUBLIC_PHYSICAL_NETWORK'),
+                    ...(segment
+                      ? {
+                          segment: parsed(
+                            plan,
+                            'PUBLIC_PROVIDERNET_SEGMENTATION_ID',
+                            vlanId,
+                            'expected a VLAN id (1-4094)',
+                          ),
+                        }
+                      : {}),
+                  },
+                }
+              : {}),
+            ...(pubGw ? { gateway: pubGw } : {}),
+            ...(pool
+              ? {
+                  allocationPools: [
+                    parsed(plan, 'Q_FLOATING_ALLOCATION_POOL', allocationPool, 'expected start=ADDR,end=ADDR'),
+                  ],
+                }
+              : {}),
+          },
+        }
+      : {}),
     publicV6: {
       subnet: plan.get('IPV6_PUBLIC_SUBNET_NAME'),
       cidr: cidr6('IPV6_PUBLIC_RANGE'),
@@ -395,42 +405,46 @@ export async function ensureNetworks(
     await openSecurityGroup(client, spec, demo, created);
     return { created, privateNetworkId: priv.id };
   }
-  const pub = await ensure<Resource>(
-    'networks',
-    'network',
-    { name: spec.public.network, 'router:external': 'true' },
-    {
-      name: spec.public.network,
-      'router:external': true,
-      ...(spec.public.provider
-        ? {
-            'provider:network_type': spec.public.provider.type,
-            'provider:physical_network': spec.public.provider.physnet,
-            ...(spec.public.provider.segment !== undefined
-              ? { 'provider:segmentation_id': spec.public.provider.segment }
-              : {}),
-          }
-        : {}),
-    },
-  );
-  if (spec.v4) {
+  // absent with Q_AGENT=ovn and OVN_L3_CREATE_PUBLIC_NETWORK=False: the router then has no gateway
+  const pubSpec = spec.public;
+  const pub = pubSpec
+    ? await ensure<Resource>(
+        'networks',
+        'network',
+        { name: pubSpec.network, 'router:external': 'true' },
+        {
+          name: pubSpec.network,
+          'router:external': true,
+          ...(pubSpec.provider
+            ? {
+                'provider:network_type': pubSpec.provider.type,
+                'provider:physical_network': pubSpec.provider.physnet,
+                ...(pubSpec.provider.segment !== undefined
+                  ? { 'provider:segmentation_id': pubSpec.provider.segment }
+                  : {}),
+              }
+            : {}),
+        },
+      )
+    : undefined;
+  if (pub && pubSpec && spec.v4) {
     await ensure<Resource>(
       'subnets',
       'subnet',
-      { name: spec.public.subnet, network_id: pub.id },
+      { name: pubSpec.subnet, network_id: pub.id },
       {
-        name: spec.public.subnet,
+        name: pubSpec.subnet,
         network_id: pub.id,
         ip_version: 4,
-        cidr: spec.public.cidr,
+        cidr: pubSpec.cidr,
         enable_dhcp: false,
-        ...(spec.public.gateway ? { gateway_ip: spec.public.gateway } : {}),
-        ...(spec.public.allocationPools ? { allocation_pools: spec.public.allocationPools } : {}),
+        ...(pubSpec.gateway ? { gateway_ip: pubSpec.gateway } : {}),
+        ...(pubSpec.allocationPools ? { allocation_pools: pubSpec.allocationPools } : {}),
       },
     );
   }
   let publicV6Id: string | undefined;
-  if (spec.v6) {
+  if (pub && spec.v6) {
     const p = spec.publicV6;
     publicV6Id = (
       await ensure<Resource>(
@@ -446,9 +460,9 @@ export async function ensureNetworks(
     'routers',
     'router',
     { name: spec.router, project_id: demo },
-    { name: spec.router, project_id: demo, external_gateway_info: { network_id: pub.id } },
+    { name: spec.router, project_id: demo, ...(pub ? { external_gateway_info: { network_id: pub.id } } : {}) },
   );
-  if (router.external_gateway_info?.network_id !== pub.id) {
+  if (pub && router.external_gateway_info?.network_id !== pub.id) {
     await client.put('network', `/v2.0/routers/${router.id}`, {
       router: { external_gateway_info: { network_id: pub.id } },
     });
@@ -475,7 +489,7 @@ export async function ensureNetworks(
   return {
     created,
     privateNetworkId: priv.id,
-    publicNetworkId: pub.id,
+    ...(pub ? { publicNetworkId: pub.id } : {}),
     routerId: router.id,
     ...(routerGatewayV6 ? { routerGatewayV6 } : {}),
   };
@@ -521,6 +535,7 @@ async function projectIdByName(client: OpenStackClient, name: string): Promise<s
 /** One line for the plan: what create_neutron_initial_network will make. */
 export function describeNetworks(spec: NetworkSpec): string {
   const p = spec.public;
+  if (!p) return `${spec.private.network}; ${spec.router} without a gateway (no public network)`;
   const kind = p.provider
     ? `${p.provider.type}${p.provider.segment !== undefined ? ` ${p.provider.segment}` : ''} provider network on ` +
       `physnet ${p.provider.physnet}`

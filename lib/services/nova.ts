@@ -86,6 +86,8 @@ function commonSections(plan: Plan): IniSpec {
       metadata_workers: apiWorkers(plan),
       osapi_compute_listen: listen,
       metadata_listen: listen,
+      // one compute host: a resize may only land where the server is (devstack sets it on a single node)
+      allow_resize_to_same_host: true,
       // nova's default would be the fqdn; `instance_name_template` etc. stay nova's
     },
     api: { auth_strategy: 'keystone' },
@@ -435,7 +437,7 @@ export const novaModule: ServiceModule = {
         cwd: STATE,
         probe: { kind: 'log', pattern: 'Starting compute node' },
         // compute registers through conductor and reports to placement; ports bind through neutron's agent
-        after: ['n-cond', 'placement-api', 'q-agt', ...hypervisor(plan).after(plan)],
+        after: ['n-cond', 'placement-api', 'q-agt', 'ovn-controller', ...hypervisor(plan).after(plan)],
         codeFrom,
       },
     ]);

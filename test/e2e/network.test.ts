@@ -110,6 +110,8 @@ describe('issue 14: provider public network, PUBLIC_INTERFACE, IP_VERSION=4+6 an
       'RABBIT_PASSWORD=net14rabbit',
       'SERVICE_PASSWORD=net14svc',
       'RECREATE_DATABASES=True',
+      // ML2/OVS (devstack's default is OVN): the agents' settings are what this test proves
+      'Q_AGENT=openvswitch',
       'ENABLED_SERVICES=mysql,rabbit,key,q-svc,q-agt,q-dhcp,q-l3',
       `PUBLIC_INTERFACE=${VETH}`,
       'Q_USE_PROVIDERNET_FOR_PUBLIC=True',

@@ -103,7 +103,20 @@ describe('flavors and networks', () => {
     });
     expect(spec.publicV6).toEqual({ subnet: 'ipv6-public-subnet', cidr: '2001:db8::/64', gateway: '2001:db8::2' });
     expect(spec.router).toBe('router1');
-    expect(networkSpec(fakePlan({})).public.cidr).toBe('172.24.4.0/24');
+    expect(networkSpec(fakePlan({})).public?.cidr).toBe('172.24.4.0/24');
+  });
+
+  it('OVN_L3_CREATE_PUBLIC_NETWORK=False with OVN: router1 and private, no public network, no gateway', async () => {
+    expect(
+      networkSpec(fakePlan({ Q_AGENT: 'openvswitch', OVN_L3_CREATE_PUBLIC_NETWORK: 'False' })).public,
+    ).toBeDefined();
+    const spec = networkSpec(fakePlan({ Q_AGENT: 'ovn', OVN_L3_CREATE_PUBLIC_NETWORK: 'False' }));
+    expect(spec.public).toBeUndefined();
+    const { projectIds } = await ensureAccounts(client, 'pw');
+    const r = await ensureNetworks(client, spec, projectIds.demo);
+    expect(r.created.filter((c) => /public|gateway/.test(c))).toEqual([]);
+    expect(r.publicNetworkId).toBeUndefined();
+    expect(os.routers.find((x) => x.id === r.routerId)?.external_gateway_info ?? null).toBeNull();
   });
 
   it('creates the pool, private and public networks, router1 and the demo rules; a re-run only reads', async () => {
@@ -364,10 +377,10 @@ describe('IP_VERSION and the public network the devstack way', () => {
         PUBLIC_PROVIDERNET_SEGMENTATION_ID: '42',
         Q_FLOATING_ALLOCATION_POOL: 'start=172.24.4.100,end=172.24.4.200',
       }),
-    ).public;
+    ).public!;
     expect(vlan.provider).toEqual({ type: 'vlan', physnet: 'physnet1', segment: 42 });
     expect(vlan.allocationPools).toEqual([{ start: '172.24.4.100', end: '172.24.4.200' }]);
-    expect(networkSpec(fakePlan({ Q_USE_PROVIDERNET_FOR_PUBLIC: 'False' })).public.provider).toBeUndefined();
+    expect(networkSpec(fakePlan({ Q_USE_PROVIDERNET_FOR_PUBLIC: 'False' })).public?.provider).toBeUndefined();
   });
 
   it('a malformed pool, segment or IPv6 range is a ConfigError naming the line', () => {

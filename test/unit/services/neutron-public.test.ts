@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RunOptions, RunResult, Shell } from '../../../lib/types/shell.ts';
 import type { StackContext } from '../../../lib/types/stack.ts';
-import { neutronModule } from '../../../lib/services/neutron.ts';
+import { ml2OvsModule } from '../../../lib/services/neutron/ml2-ovs.ts';
 import {
   defaultGateway,
   defaultV6RouteDevices,
@@ -82,7 +82,7 @@ describe('PUBLIC_INTERFACE', () => {
         return true;
       },
     } as unknown as StackContext;
-    await neutronModule.steps!(plan)
+    await ml2OvsModule.steps!(plan)
       .start!.find((s) => s.id === 'neutron:br-ex')!
       .run(ctx);
     // both bridges exist first (PUBLIC_BRIDGE and the bridge of the default mapping)
@@ -116,7 +116,7 @@ describe('PUBLIC_INTERFACE as devstack uses it without q-l3', () => {
     const plan = makePlan(values, { services });
     const sh = new RecordingShell();
     const ctx = { plan, sh, log: { info() {} }, writeFile: async () => true } as unknown as StackContext;
-    await neutronModule.steps!(plan)
+    await ml2OvsModule.steps!(plan)
       .start!.find((s) => s.id === 'neutron:br-ex')!
       .run(ctx);
     return sh.calls;
