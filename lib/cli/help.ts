@@ -48,6 +48,13 @@ export const STACK_COMMANDS: readonly CommandHelp[] = [
     ],
   },
   { name: 'attach', usage: './stack.ts attach', summary: 'open the pane view (TUI) of the running stack' },
+  {
+    name: 'tools',
+    usage: './stack.ts tools make-local-remotes DIR [PROJECT...]',
+    summary:
+      'build git remotes under DIR from the code Debian installed (keystone glance placement nova neutron ' +
+      'cinder horizon oslo.config); prints the GIT_BASE for INSTALL_METHOD=source offline',
+  },
 ];
 
 function columns(rows: [string, string][], indent = '  '): string {

@@ -18,6 +18,7 @@ export const COMMANDS: Record<string, Loader> = {
   start: async () => (await import('./commands/panes.ts')).start,
   logs: async () => (await import('./commands/logs.ts')).logs,
   attach: async () => (await import('./commands/attach.ts')).attach,
+  tools: async () => (await import('./commands/tools.ts')).tools,
 };
 
 /** `modules`: the service modules to run with; the registry unless a test passes its own. */
