@@ -4,8 +4,10 @@
 // The agents run as neutron and escalate through Debian's sudoers entry for
 // neutron-rootwrap (and privsep through it).
 
+import { join } from 'node:path';
 import type { Plan, ServiceModule, StackContext, Step } from '../types/stack.ts';
 import { binPath } from '../source/paths.ts';
+import { rootHelper, rootHelperDaemon, rootwrap } from '../source/rootwrap.ts';
 import type { ProcessSpec } from '../types/process.ts';
 import { getOption, iniDoc, mergeIni, type IniDoc } from '../util/ini.ts';
 import { codeFrom as paneCodeFrom } from '../source/index.ts';
@@ -106,10 +108,14 @@ export function neutronConf(plan: Plan): IniDoc {
       rpc_state_report_workers: w,
       state_path: STATE,
       interface_driver: 'openvswitch',
+      // a checkout's pipeline is its own (upstream keeps it in etc/); Debian's is found beside neutron.conf
+      api_paste_config:
+        plan.method.method === 'source' ? join(plan.dirs.dest, 'neutron', 'etc', 'api-paste.ini') : undefined,
     },
     agent: {
-      root_helper: 'sudo /usr/bin/neutron-rootwrap /etc/neutron/rootwrap.conf',
-      root_helper_daemon: 'sudo /usr/bin/neutron-rootwrap-daemon /etc/neutron/rootwrap.conf',
+      // Debian's, or from a checkout the venv's with tstack's conf and the checkout's filters (source/rootwrap.ts)
+      root_helper: rootHelper(rootwrap(plan, 'neutron')),
+      root_helper_daemon: rootHelperDaemon(rootwrap(plan, 'neutron')),
     },
     database: { connection: databaseUrl(plan, 'neutron', 'neutron') },
     keystone_authtoken: keystoneAuthtoken(plan, 'neutron'),
