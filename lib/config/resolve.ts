@@ -31,7 +31,14 @@ import { ServiceList, serviceGroup } from './service-list.ts';
 import { fitsIdiom, freshValue, type Generator } from './generated.ts';
 import { ignoredDevstackVariable } from './devstack-variables.ts';
 import { impliedServices } from './implied-services.ts';
-import { SETTING_ALIASES, defaultImageUrl, looksSecret, normalizeValue, validateValue } from './settings.ts';
+import {
+  SETTING_ALIASES,
+  defaultImageUrl,
+  hostIpFallbackWarning,
+  looksSecret,
+  normalizeValue,
+  validateValue,
+} from './settings.ts';
 import { editDistance, suggestService } from './service-names.ts';
 import { buildCatalog } from './catalog.ts';
 import { readPasswordFile } from './password-file.ts';
@@ -249,6 +256,9 @@ export function resolveConfig(input: ResolveInput): StackConfig {
     if (e?.pos) positions[s.name] = e.pos;
     if (s.secret) addSecret(value);
   }
+
+  const fallback = hostIpFallbackWarning(values, origins);
+  if (fallback) warnings.push(fallback);
 
   // devstack appends the CirrOS URL to the user's list while DOWNLOAD_DEFAULT_IMAGES is on.
   if (values.DOWNLOAD_DEFAULT_IMAGES === 'True') {

@@ -10,7 +10,7 @@
 // `${OTHER}` template, or a function of the other settings and the host.
 
 import { isIP } from 'node:net';
-import type { HostFacts, Setting, SettingType, SettingsCatalog } from '../types/config.ts';
+import type { ConfigWarning, HostFacts, Setting, SettingType, SettingsCatalog } from '../types/config.ts';
 import { ConfigError } from '../util/errors.ts';
 import { cidrContains, parseCidr, parseIpv4 } from './ipv4.ts';
 import { editDistance } from './service-names.ts';
@@ -83,10 +83,14 @@ export function apiWorkersFor(cpus: number): number {
 /**
  * devstack's get_default_host_ip: the first IPv4 address of the default-route
  * interface that is not inside FIXED_RANGE or FLOATING_RANGE (a bridge may
- * carry a floating address after a previous run).
+ * carry a floating address after a previous run). With no default route at
+ * all (an offline VM) devstack dies; tstack falls back to SERVICE_LOCAL_HOST
+ * and resolve.ts warns (hostIpFallback), so the stack still comes up for this
+ * machine alone.
  */
 export function defaultHostIp(get: (name: string) => string, host: HostFacts): string {
   const iface = get('HOST_IP_IFACE');
+  if (!iface) return get('SERVICE_LOCAL_HOST');
   const ranges = [get('FIXED_RANGE'), get('FLOATING_RANGE')].map((r) => parseCidr(r)).filter((r) => r !== undefined);
   const candidates = iface ? host.ipv4Addresses(iface) : [];
   const ip = candidates.find((a) => {
@@ -101,6 +105,22 @@ export function defaultHostIp(get: (name: string) => string, host: HostFacts): s
     );
   }
   return ip;
+}
+
+/**
+ * The warning for defaultHostIp's fallback: no default route, so HOST_IP (and
+ * with it SERVICE_HOST) is loopback and the stack serves this machine only.
+ */
+export function hostIpFallbackWarning(
+  values: Readonly<Record<string, string>>,
+  origins: Readonly<Record<string, string>>,
+): ConfigWarning | undefined {
+  if (origins.HOST_IP !== 'default' || values.HOST_IP_IFACE !== '') return undefined;
+  return {
+    message:
+      `no IPv4 default route: HOST_IP falls back to ${values.HOST_IP} (SERVICE_LOCAL_HOST), so the APIs and ` +
+      'Horizon answer on this machine only; set HOST_IP in local.conf to reach them from another one',
+  };
 }
 
 /** `$GIT_BASE/openstack/<name>.git`, without the double slash a GIT_BASE ending in `/` would give. */
@@ -184,11 +204,10 @@ export const CORE_SETTINGS: readonly Setting[] = [
     {
       name: 'SERVICE_HOST',
       type: 'string',
-      // devstack uses HOST_IP; a single-host tstack keeps every service on loopback (eth0 may not be usable)
-      default: '${SERVICE_LOCAL_HOST}',
+      // as in devstack: the catalog, openrc and the summary name an address another machine can reach
+      default: '${HOST_IP}',
       description:
-        'Host (name or address) the services listen on and the catalog names; the controller on a subnode. devstack ' +
-        'defaults to HOST_IP; tstack to loopback.',
+        'Host (name or address) the catalog, clouds.yaml, openrc and the summary name; the controller on a subnode.',
     },
     {
       name: 'SERVICE_LOCAL_HOST',
@@ -199,8 +218,12 @@ export const CORE_SETTINGS: readonly Setting[] = [
     {
       name: 'SERVICE_LISTEN_ADDRESS',
       type: 'ip',
-      default: '0.0.0.0',
-      description: 'Address the API services bind to.',
+      // devstack's: every address, so SERVICE_HOST, loopback and an ssh tunnel all reach the APIs
+      default: (get) => (isIP(get('SERVICE_HOST')) === 6 ? '::' : '0.0.0.0'),
+      defaultDoc: '0.0.0.0 (:: when SERVICE_HOST is an IPv6 address)',
+      description:
+        'Address the APIs and Horizon bind to. MariaDB, RabbitMQ, memcached and OVSDB stay on SERVICE_LOCAL_HOST ' +
+        '(see DATABASE_HOST and RABBIT_HOST).',
     },
     {
       name: 'SERVICE_PROTOCOL',
@@ -381,8 +404,11 @@ export const CORE_SETTINGS: readonly Setting[] = [
     {
       name: 'DATABASE_HOST',
       type: 'string',
+      // devstack: SERVICE_HOST; a database open to the network is only needed by another node
       default: '${SERVICE_LOCAL_HOST}',
-      description: 'Database server (MYSQL_HOST is an alias); the controller on a subnode.',
+      description:
+        'Database server (MYSQL_HOST is an alias); MariaDB binds here. Loopback by default (devstack: SERVICE_HOST); ' +
+        'set it to $HOST_IP for a compute node on another machine, the controller on a subnode.',
     },
     {
       name: 'DATABASE_USER',
@@ -395,8 +421,8 @@ export const CORE_SETTINGS: readonly Setting[] = [
       type: 'string',
       default: '${SERVICE_LOCAL_HOST}',
       description:
-        'RabbitMQ server (devstack defaults to SERVICE_HOST; tstack keeps rabbit on loopback); the controller on a ' +
-        'subnode.',
+        'RabbitMQ server; rabbit binds here. Loopback by default (devstack: SERVICE_HOST); set it to $HOST_IP for a ' +
+        'compute node on another machine, the controller on a subnode.',
     },
     { name: 'RABBIT_USERID', type: 'string', default: 'stackrabbit', description: 'RabbitMQ user of every service.' },
   ]),

@@ -24,6 +24,7 @@ import {
   keystoneAuthtoken,
   manageStep,
   serviceAuth,
+  hostIp,
   serviceHost,
   transportUrl,
   uwsgiIni,
@@ -61,12 +62,12 @@ export const cinderPort = (plan: Plan): number => plan.int('CINDER_SERVICE_PORT'
 // ---------------------------------------------------------------- config
 
 export function cinderConf(plan: Plan, backends: readonly CinderBackend[]): IniDoc {
-  const host = serviceHost(plan);
   const spec: IniSpec = {
     // no log_dir/log_file: oslo.log writes to stdout, which is the pane's log
     DEFAULT: {
       debug: debug(plan),
-      my_ip: host,
+      // this node's address, also the iSCSI target's (target_ip_address defaults to it)
+      my_ip: hostIp(plan),
       state_path: STATE,
       auth_strategy: 'keystone',
       transport_url: transportUrl(plan),

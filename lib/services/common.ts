@@ -12,12 +12,32 @@ import { iniDoc, mergeIni, osloString, renderIni, type IniDoc, type IniSpec } fr
 import { clientOptionFile, dropDatabase, ensureDatabase } from '../system/mysql.ts';
 
 /**
- * The address services listen on and advertise: SERVICE_HOST, which tstack
- * defaults to loopback (devstack: HOST_IP, eth0 here). Debian's postinst
- * writes eth0 into configs, one reason we never keep its files.
+ * The address the catalog and every client name: SERVICE_HOST (HOST_IP by
+ * default, as in devstack). Not where the APIs bind: see listenAddress.
  */
 export function serviceHost(plan: Plan): string {
   return plan.get('SERVICE_HOST');
+}
+
+/**
+ * Where the APIs and Horizon bind: SERVICE_LISTEN_ADDRESS (devstack's
+ * 0.0.0.0), so they answer on SERVICE_HOST and on loopback alike.
+ */
+export function listenAddress(plan: Plan): string {
+  return plan.get('SERVICE_LISTEN_ADDRESS');
+}
+
+/** This node's own address (nova's and cinder's my_ip, the tunnel endpoint): on a subnode not SERVICE_HOST. */
+export function hostIp(plan: Plan): string {
+  return plan.get('HOST_IP');
+}
+
+/**
+ * Loopback, for what only this machine talks to and nobody should reach from
+ * outside: memcached and OVSDB's TCP manager (devstack's OVSDB_SERVER_LOCAL_HOST).
+ */
+export function localHost(plan: Plan): string {
+  return plan.get('SERVICE_LOCAL_HOST');
 }
 
 export function databaseHost(plan: Plan): string {
@@ -120,7 +140,7 @@ export function uwsgiIni(
   const spec: IniSpec = {
     uwsgi: {
       plugins: 'python3',
-      'http-socket': `${serviceHost(plan)}:${o.port}`,
+      'http-socket': `${urls.urlHost(listenAddress(plan))}:${o.port}`,
       'wsgi-file': o.wsgiFile,
       virtualenv: plan.method.method === 'source' ? venvDir(plan) : undefined,
       chdir: o.chdir,
@@ -163,7 +183,7 @@ export function uwsgiPane(o: {
     project: o.project,
     argv: [UWSGI, '--ini', o.ini],
     user: o.user,
-    probe: { kind: 'http', url: `http://${o.host}:${o.port}${o.probePath ?? '/'}` },
+    probe: { kind: 'http', url: `http://${urls.urlHost(o.host)}:${o.port}${o.probePath ?? '/'}` },
     port: o.port,
     after: o.after,
     readyTimeoutSec: o.timeoutSec,

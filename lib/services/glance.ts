@@ -17,7 +17,7 @@ import {
   ensureDirs,
   keystoneAuthtoken,
   manageStep,
-  serviceHost,
+  listenAddress,
   writeConf,
   dropDatabases,
   removeDirs,
@@ -35,7 +35,7 @@ export function glanceApiConf(plan: Plan): IniDoc {
   return iniDoc({
     DEFAULT: {
       debug: debug(plan),
-      bind_host: serviceHost(plan),
+      bind_host: listenAddress(plan),
       bind_port: glancePort(plan),
       workers: apiWorkers(plan),
       enabled_backends: 'fs:file',

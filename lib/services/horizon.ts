@@ -280,7 +280,7 @@ export const horizonModule: ServiceModule = {
     // the login page renders only when settings, templates and static manifest all work
     pane.probe = {
       kind: 'http',
-      url: `http://${serviceHost(plan)}:${horizonPort(plan)}/auth/login/`,
+      url: serviceUrl(plan, horizonPort(plan), '/auth/login/'),
       expectStatus: [200],
     };
     pane.codeFrom = codeFrom(plan);

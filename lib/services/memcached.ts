@@ -2,7 +2,7 @@
 
 import type { ServiceModule } from '../types/stack.ts';
 import { settingGroup } from '../config/settings.ts';
-import { serviceHost } from './common.ts';
+import { localHost } from './common.ts';
 
 export const MEMCACHED_PORT = 11211;
 
@@ -25,7 +25,8 @@ export const memcachedModule: ServiceModule = {
       argv: [
         '/usr/bin/memcached',
         '-l',
-        serviceHost(plan),
+        // its clients are on this machine (MEMCACHE_SERVERS); an open memcached would serve tokens to anyone
+        localHost(plan),
         '-p',
         String(MEMCACHED_PORT),
         '-m',
@@ -35,7 +36,7 @@ export const memcachedModule: ServiceModule = {
         '-v',
       ],
       user: 'memcache',
-      probe: { kind: 'tcp', host: serviceHost(plan), port: MEMCACHED_PORT },
+      probe: { kind: 'tcp', host: localHost(plan), port: MEMCACHED_PORT },
       port: MEMCACHED_PORT,
       codeFrom: 'package',
     },

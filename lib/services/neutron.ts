@@ -24,6 +24,9 @@ import {
   metaSectionsFor,
   keystoneAuthtoken,
   serviceAuth,
+  hostIp,
+  listenAddress,
+  localHost,
   serviceHost,
   transportUrl,
   writeConf,
@@ -37,7 +40,8 @@ import { NEUTRON_SETTINGS } from './neutron-settings.ts';
 import { type EffectiveOption, mappingBridges, ml2Layout, ml2Problems } from './neutron-ml2.ts';
 
 const STATE = '/var/lib/neutron';
-const OVSDB_TCP = (plan: Plan) => `tcp:${serviceHost(plan)}:6640`;
+// the agents make OVSDB listen where they connect (ptcp manager): loopback, as devstack's OVSDB_SERVER_LOCAL_HOST
+const OVSDB_TCP = (plan: Plan) => `tcp:${localHost(plan)}:6640`;
 
 export interface NeutronFiles {
   neutron: string;
@@ -95,7 +99,7 @@ export function neutronConf(plan: Plan): IniDoc {
   return iniDoc({
     DEFAULT: {
       debug: debug(plan),
-      bind_host: serviceHost(plan),
+      bind_host: listenAddress(plan),
       bind_port: neutronPort(plan),
       core_plugin: 'ml2',
       service_plugins: 'router',
@@ -155,7 +159,8 @@ export function ovsAgentConf(plan: Plan): IniDoc {
       datapath_type: ovsDatapath(plan),
       integration_bridge: 'br-int',
       tunnel_bridge: 'br-tun',
-      local_ip: serviceHost(plan),
+      // the VXLAN endpoint: this node's address (devstack's TUNNEL_ENDPOINT_IP)
+      local_ip: hostIp(plan),
       bridge_mappings: l.bridgeMappings.map((m) => `${m.physnet}:${m.bridge}`).join(','),
       ovsdb_connection: OVSDB_TCP(plan),
     },

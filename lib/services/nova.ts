@@ -34,6 +34,8 @@ import {
   databaseClientStep,
   secret,
   serviceAuth,
+  hostIp,
+  listenAddress,
   serviceHost,
   transportUrl,
   uwsgiIni,
@@ -74,18 +76,18 @@ export function metadataSecret(plan: Plan): string {
 
 /** Sections common to nova.conf and the compute config. */
 function commonSections(plan: Plan): IniSpec {
-  const host = serviceHost(plan);
+  const listen = listenAddress(plan);
   return {
     DEFAULT: {
       debug: debug(plan),
-      // Debian's postinst writes the eth0 address here; the stack lives on SERVICE_HOST
-      my_ip: host,
+      // this node's address (Debian's postinst writes eth0's, which need not be HOST_IP)
+      my_ip: hostIp(plan),
       state_path: STATE,
       transport_url: transportUrl(plan),
       osapi_compute_workers: apiWorkers(plan),
       metadata_workers: apiWorkers(plan),
-      osapi_compute_listen: host,
-      metadata_listen: host,
+      osapi_compute_listen: listen,
+      metadata_listen: listen,
       // nova-compute escalates through `sudo nova-rootwrap <this>` (privsep included); from a checkout, tstack's
       rootwrap_config: rootwrap(plan, 'nova').conf,
       // nova's default would be the fqdn; `instance_name_template` etc. stay nova's

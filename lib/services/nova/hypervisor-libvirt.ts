@@ -12,7 +12,7 @@
 
 import type { Plan } from '../../types/stack.ts';
 import type { LibvirtType } from '../libvirt/virt-type.ts';
-import { serviceHost } from '../common.ts';
+import { localHost } from '../common.ts';
 import type { Hypervisor } from './hypervisor.ts';
 
 /** The chosen type: the plan's decision (settled by the KVM probe), else the setting. */
@@ -43,7 +43,7 @@ export const libvirtHypervisor: Hypervisor = {
       },
       // os-vif talks to ovsdb from nova-compute itself (user nova), not from privsep: the socket is root's,
       // so TCP to the manager the OVS agent opens, as neutron's agents do (and devstack)
-      os_vif_ovs: { ovsdb_connection: `tcp:${serviceHost(plan)}:6640` },
+      os_vif_ovs: { ovsdb_connection: `tcp:${localHost(plan)}:6640` },
     };
   },
   // nova's libvirt driver imports the python binding; nothing of nova-compute-kvm is needed

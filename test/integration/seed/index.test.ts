@@ -68,8 +68,9 @@ describe('seedSteps', () => {
     expect(steps.find((s) => s.id === 'seed:network')!.after).toEqual(['seed:accounts']);
   });
 
-  it('reaches keystone at SERVICE_HOST, else loopback', () => {
-    expect(keystoneAuthUrl(fakePlan({}))).toBe('http://127.0.0.1:5000/v3');
+  it('reaches keystone at SERVICE_HOST, which defaults to HOST_IP', () => {
+    expect(keystoneAuthUrl(fakePlan({}))).toBe('http://192.0.2.2:5000/v3');
+    expect(keystoneAuthUrl(fakePlan({ HOST_IP: '10.0.0.7' }))).toBe('http://10.0.0.7:5000/v3');
     expect(keystoneAuthUrl(fakePlan({ SERVICE_HOST: '10.0.0.5' }))).toBe('http://10.0.0.5:5000/v3');
     expect(keystoneAuthUrl(fakePlan({ SERVICE_HOST: 'fd00::5' }))).toBe('http://[fd00::5]:5000/v3');
   });

@@ -32,7 +32,7 @@ function widgetModule(confDir: string): ServiceModule {
         {
           name: 'WIDGET_GREETING',
           type: 'string',
-          default: 'hello from ${SERVICE_HOST}',
+          default: 'hello from ${SERVICE_LOCAL_HOST}',
           description: 'What the widget API answers.',
         },
       ]),

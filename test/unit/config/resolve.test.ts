@@ -247,3 +247,26 @@ describe('locating the stack without .stackenv', () => {
     expect(locateStack({ topDir: dir, env: {}, host: fakeHost() })).toEqual(rec);
   });
 });
+
+describe('no default route', () => {
+  it('falls back to loopback for HOST_IP and SERVICE_HOST, with a warning that says how to reach it from elsewhere', () => {
+    const conf = writeConf(temp(), '[[local|localrc]]\nADMIN_PASSWORD=x\n');
+    const c = loadConfig({ configPath: conf, env: {}, host: fakeHost({ iface: undefined }), catalog: stackCatalog() });
+    expect([c.values.HOST_IP, c.values.SERVICE_HOST]).toEqual(['127.0.0.1', '127.0.0.1']);
+    expect(c.warnings.map((w) => w.message)).toContainEqual(
+      expect.stringMatching(/^no IPv4 default route: HOST_IP falls back to 127\.0\.0\.1 .*set HOST_IP in local\.conf/),
+    );
+  });
+
+  it('warns neither with a default route nor with HOST_IP set', () => {
+    const routed = load(writeConf(temp(), '[[local|localrc]]\nADMIN_PASSWORD=x\n'));
+    expect(routed.values.SERVICE_HOST).toBe('192.0.2.2');
+    const set = loadConfig({
+      configPath: writeConf(temp(), '[[local|localrc]]\nHOST_IP=127.0.0.1\n'),
+      env: {},
+      host: fakeHost({ iface: undefined }),
+      catalog: stackCatalog(),
+    });
+    for (const c of [routed, set]) expect(c.warnings.map((w) => w.message).join('\n')).not.toMatch(/default route/);
+  });
+});

@@ -152,13 +152,21 @@ describe('computed defaults', () => {
     ).toBe('203.0.113.9');
   });
 
-  it('HOST_IP: a clear error when nothing qualifies', () => {
+  it('HOST_IP: a clear error when the default route has no address outside the ranges', () => {
     const host = fakeHost({ iface: 'br-ex', addresses: { 'br-ex': ['172.24.4.1'] } });
     expect(() => defaultHostIp((n) => resolverWith({}, host).get(n), host)).toThrow(
       /inside FIXED_RANGE\/FLOATING_RANGE.*set HOST_IP/,
     );
+  });
+
+  it('HOST_IP: loopback with no default route, and SERVICE_HOST follows it', () => {
     const none = fakeHost({ iface: undefined });
-    expect(() => resolverWith({}, none).get('HOST_IP')).toThrow(/no default route.*set HOST_IP in local.conf/);
+    expect(resolverWith({}, none).get('HOST_IP')).toBe('127.0.0.1');
+    expect(resolverWith({}, none).get('SERVICE_HOST')).toBe('127.0.0.1');
+    expect(resolverWith({}, fakeHost()).get('SERVICE_HOST')).toBe('192.0.2.2');
+    expect(resolverWith({ HOST_IP: '198.51.100.7' }, fakeHost()).get('SERVICE_HOST')).toBe('198.51.100.7');
+    expect(resolverWith({}, fakeHost()).get('SERVICE_LISTEN_ADDRESS')).toBe('0.0.0.0');
+    expect(resolverWith({ SERVICE_HOST: 'fd00::5' }, fakeHost()).get('SERVICE_LISTEN_ADDRESS')).toBe('::');
   });
 
   it('computes only what is asked: DEST never probes the network', () => {

@@ -79,8 +79,9 @@ describe('transportUrl', () => {
 });
 
 describe('service URLs', () => {
-  it('follow SERVICE_PROTOCOL and SERVICE_HOST, with the port and path given', () => {
-    expect(serviceUrl(config(''), 8774, '/v2.1')).toBe('http://127.0.0.1:8774/v2.1');
+  it('follow SERVICE_PROTOCOL and SERVICE_HOST (HOST_IP by default), with the port and path given', () => {
+    expect(serviceUrl(config(''), 8774, '/v2.1')).toBe('http://192.0.2.2:8774/v2.1');
+    expect(serviceUrl(config('HOST_IP=198.51.100.7'), 8774, '/v2.1')).toBe('http://198.51.100.7:8774/v2.1');
     expect(serviceUrl(config('SERVICE_PROTOCOL=https\nSERVICE_HOST=api.example'), 9292)).toBe(
       'https://api.example:9292',
     );
@@ -96,7 +97,7 @@ describe('service URLs', () => {
     const c = config('SERVICE_PROTOCOL=https\nSERVICE_HOST=::1\nKEYSTONE_SERVICE_PORT=5001');
     expect(keystoneUrl(c)).toBe('https://[::1]:5001');
     expect(keystoneAuthUrl(c)).toBe('https://[::1]:5001/v3');
-    expect(keystoneAuthUrl(config(''))).toBe('http://127.0.0.1:5000/v3');
+    expect(keystoneAuthUrl(config(''))).toBe('http://192.0.2.2:5000/v3');
   });
 
   it('read the region from REGION_NAME', () => {

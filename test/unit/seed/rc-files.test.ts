@@ -121,7 +121,7 @@ describe('clouds.yaml', () => {
     expect(statSync(path).mode & 0o777).toBe(0o600);
     expect(readFileSync(path, 'utf8').startsWith(CLOUDS_YAML_MARKER)).toBe(true);
     expect(readFileSync(`${path}.orig`, 'utf8')).toBe('clouds:\n  mine: {}\n');
-    expect(parse(readFileSync(path, 'utf8')).clouds.devstack.auth.auth_url).toBe('http://127.0.0.1:5000/v3');
+    expect(parse(readFileSync(path, 'utf8')).clouds.devstack.auth.auth_url).toBe('http://192.0.2.2:5000/v3');
     // Our own file is simply replaced on the next run.
     const ctx2 = recordingContext(plan, noClient, noShell);
     await cloudsYamlStep(plan, report, path).run(ctx2);

@@ -189,8 +189,8 @@ describe('cinder.conf', () => {
     expect(getOption(doc, 'DEFAULT', 'transport_url')).toEqual([
       `rabbit://stackrabbit:${encodeURIComponent(PASSWORDS.RABBIT_PASSWORD)}@127.0.0.1:5672/`,
     ]);
-    expect(getOption(doc, 'DEFAULT', 'my_ip')).toEqual(['127.0.0.1']);
-    expect(getOption(doc, 'DEFAULT', 'glance_api_servers')).toEqual(['http://127.0.0.1:9292']);
+    expect(getOption(doc, 'DEFAULT', 'my_ip')).toEqual(['192.0.2.2']);
+    expect(getOption(doc, 'DEFAULT', 'glance_api_servers')).toEqual(['http://192.0.2.2:9292']);
     expect(getOption(doc, 'DEFAULT', 'log_dir')).toBeUndefined();
     expect(getOption(doc, 'keystone_authtoken', 'username')).toEqual(['cinder']);
     expect(getOption(doc, 'keystone_authtoken', 'password')).toEqual([OSLO_SERVICE_PASSWORD]);
@@ -237,7 +237,7 @@ describe('cinder.conf', () => {
       password: OSLO_SERVICE_PASSWORD,
       project_name: 'service',
     });
-    expect(s.auth_url).toBe('http://127.0.0.1:5000');
+    expect(s.auth_url).toBe('http://192.0.2.2:5000');
   });
 });
 
@@ -252,7 +252,7 @@ describe('the cinder module', () => {
       expect(api.argv).toEqual(['/usr/bin/uwsgi', '--ini', CINDER_UWSGI]);
       expect(api.user).toBe('cinder');
       expect(api.port).toBe(8776);
-      expect(api.probe).toEqual({ kind: 'http', url: 'http://127.0.0.1:8776/' });
+      expect(api.probe).toEqual({ kind: 'http', url: 'http://192.0.2.2:8776/' });
       expect(api.after).toContain('cinder:db-sync');
       for (const [name, bin] of [
         ['c-sch', 'cinder-scheduler'],
@@ -305,7 +305,7 @@ describe('the cinder module', () => {
     expect(getOption(parseIni(conf.content), 'lvmdriver-1', 'volume_driver')).toEqual([FAKE_DRIVER]);
     const ini = parseIni(files.get(CINDER_UWSGI)!.content);
     expect(getOption(ini, 'uwsgi', 'wsgi-file')).toEqual(['/usr/bin/cinder-wsgi']);
-    expect(getOption(ini, 'uwsgi', 'http-socket')).toEqual(['127.0.0.1:8776']);
+    expect(getOption(ini, 'uwsgi', 'http-socket')).toEqual(['0.0.0.0:8776']);
     expect(getOption(ini, 'uwsgi', 'add-header')).toEqual(['Connection: close']);
   });
 
@@ -352,13 +352,13 @@ describe('the cinder module', () => {
         user: 'cinder',
         extraRoles: ['admin'],
         service: expect.objectContaining({ name: 'cinderv3', type: 'volumev3' }),
-        url: 'http://127.0.0.1:8776/v3/%(project_id)s',
+        url: 'http://192.0.2.2:8776/v3/%(project_id)s',
       }),
       expect.objectContaining({
         user: 'cinder',
         extraRoles: ['admin'],
         service: expect.objectContaining({ name: 'cinder', type: 'block-storage' }),
-        url: 'http://127.0.0.1:8776/v3/%(project_id)s',
+        url: 'http://192.0.2.2:8776/v3/%(project_id)s',
       }),
     ]);
     expect(plan.services[0].configFiles!(plan)).toEqual([

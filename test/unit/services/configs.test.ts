@@ -22,7 +22,7 @@ import { makePlan, PASSWORDS } from './fixture.ts';
 
 const one = (doc: IniDoc, s: string, k: string): string | undefined => getOption(doc, s, k)?.[0];
 
-describe('no eth0, no sqlite, no log files', () => {
+describe('no sqlite, no log files', () => {
   const plan = makePlan();
   const docs: Record<string, IniDoc> = {
     keystone: keystoneConf(plan),
@@ -33,13 +33,48 @@ describe('no eth0, no sqlite, no log files', () => {
     neutron: neutronConf(plan),
   };
   for (const [name, doc] of Object.entries(docs)) {
-    it(`${name}: loopback only, no log_file/log_dir (logs go to the pane)`, () => {
-      const text = renderIni(doc);
-      expect(text).not.toMatch(/192\.0\.2\.|sqlite/);
+    it(`${name}: no sqlite, no log_file/log_dir (logs go to the pane)`, () => {
+      expect(renderIni(doc)).not.toMatch(/sqlite/);
       expect(getOption(doc, 'DEFAULT', 'log_file')).toBeUndefined();
       expect(getOption(doc, 'DEFAULT', 'log_dir')).toBeUndefined();
     });
   }
+});
+
+describe('reachable on HOST_IP (192.0.2.2 in the fixture), infrastructure on loopback', () => {
+  const plan = makePlan();
+  it('the APIs bind SERVICE_LISTEN_ADDRESS (0.0.0.0) and name SERVICE_HOST = HOST_IP to each other', () => {
+    expect(one(glanceApiConf(plan), 'DEFAULT', 'bind_host')).toBe('0.0.0.0');
+    expect(one(neutronConf(plan), 'DEFAULT', 'bind_host')).toBe('0.0.0.0');
+    expect(one(novaConf(plan), 'DEFAULT', 'osapi_compute_listen')).toBe('0.0.0.0');
+    expect(one(novaConf(plan), 'DEFAULT', 'metadata_listen')).toBe('0.0.0.0');
+    expect(one(novaConf(plan), 'keystone_authtoken', 'www_authenticate_uri')).toBe('http://192.0.2.2:5000');
+    expect(one(metadataAgentConf(plan), 'DEFAULT', 'nova_metadata_host')).toBe('192.0.2.2');
+    expect(one(novaConf(plan), 'DEFAULT', 'my_ip')).toBe('192.0.2.2');
+    expect(one(ovsAgentConf(plan), 'ovs', 'local_ip')).toBe('192.0.2.2');
+  });
+  it('MariaDB, RabbitMQ, memcached and OVSDB stay on SERVICE_LOCAL_HOST', () => {
+    expect(renderIni(mariadbCnf(plan))).toContain('bind-address = 127.0.0.1\n');
+    expect(rabbitmqEnvConf(plan)).toContain('NODE_IP_ADDRESS=127.0.0.1\n');
+    expect(new URL(one(novaConf(plan), 'DEFAULT', 'transport_url')!).hostname).toBe('127.0.0.1');
+    expect(one(keystoneConf(plan), 'cache', 'memcache_servers')).toBe('127.0.0.1:11211');
+    expect(one(ovsAgentConf(plan), 'ovs', 'ovsdb_connection')).toBe('tcp:127.0.0.1:6640');
+    expect(
+      one(novaCpuConf(makePlan({ VIRT_DRIVER: 'libvirt', LIBVIRT_TYPE: 'qemu' })), 'os_vif_ovs', 'ovsdb_connection'),
+    ).toBe('tcp:127.0.0.1:6640');
+  });
+  it('DATABASE_HOST and RABBIT_HOST move MariaDB and RabbitMQ onto HOST_IP when set (a remote compute node)', () => {
+    const open = makePlan({ DATABASE_HOST: '192.0.2.2', RABBIT_HOST: '192.0.2.2' });
+    expect(renderIni(mariadbCnf(open))).toContain('bind-address = 192.0.2.2\n');
+    expect(rabbitmqEnvConf(open)).toContain('NODE_IP_ADDRESS=192.0.2.2\n');
+    expect(one(novaConf(open), 'database', 'connection')).toMatch(/^mysql\+pymysql:\/\/nova@192\.0\.2\.2\/nova\?/);
+  });
+  it('an IPv6 SERVICE_HOST binds :: and is bracketed in the uwsgi socket and the URLs', () => {
+    const v6 = makePlan({ SERVICE_HOST: '2001:db8::2' });
+    const ini = uwsgiIni(v6, { wsgiFile: 'x', port: 5000, chdir: '/', name: 'k' });
+    expect(one(ini, 'uwsgi', 'http-socket')).toBe('[::]:5000');
+    expect(one(novaConf(v6), 'keystone_authtoken', 'auth_url')).toBe('http://[2001:db8::2]:5000');
+  });
 });
 
 describe('connection URLs', () => {
@@ -89,8 +124,8 @@ describe('keystone', () => {
     expect(argv).not.toContain('--bootstrap-password');
     expect(bootstrapEnv(plan)).toEqual({ OS_BOOTSTRAP_PASSWORD: PASSWORDS.ADMIN_PASSWORD });
     expect(at('--bootstrap-region-id')).toBe('RegionOne');
-    expect(at('--bootstrap-public-url')).toBe('http://127.0.0.1:5000/v3');
-    expect(at('--bootstrap-internal-url')).toBe('http://127.0.0.1:5000/v3');
+    expect(at('--bootstrap-public-url')).toBe('http://192.0.2.2:5000/v3');
+    expect(at('--bootstrap-internal-url')).toBe('http://192.0.2.2:5000/v3');
   });
   it('uses the venv script with the source method', () => {
     expect(bootstrapArgv(makePlan({}, { method: 'source' }))[0]).toBe('/opt/stack/data/venv/bin/keystone-manage');
@@ -106,7 +141,7 @@ describe('uwsgi', () => {
       name: 'keystone',
     });
     expect(one(ini, 'uwsgi', 'add-header')).toBe('Connection: close');
-    expect(one(ini, 'uwsgi', 'http-socket')).toBe('127.0.0.1:5000');
+    expect(one(ini, 'uwsgi', 'http-socket')).toBe('0.0.0.0:5000');
     expect(one(ini, 'uwsgi', 'processes')).toBe('1');
     expect(one(ini, 'uwsgi', 'plugins')).toBe('python3');
     expect(one(ini, 'uwsgi', 'virtualenv')).toBeUndefined();
@@ -122,7 +157,7 @@ describe('nova', () => {
     expect(one(cpu, 'DEFAULT', 'compute_driver')).toBe('fake.FakeDriver');
     expect(getOption(cpu, 'database', 'connection')).toBeUndefined();
     expect(getOption(cpu, 'api_database', 'connection')).toBeUndefined();
-    expect(one(cpu, 'DEFAULT', 'my_ip')).toBe('127.0.0.1');
+    expect(one(cpu, 'DEFAULT', 'my_ip')).toBe('192.0.2.2');
     expect(getOption(cpu, 'libvirt', 'virt_type')).toBeUndefined();
   });
 
@@ -135,7 +170,7 @@ describe('nova', () => {
     expect(getOption(cpu, 'libvirt', 'cpu_models')).toBeUndefined();
     // nova-compute (user nova) opens the ovsdb connection itself; the unix socket is root's
     expect(one(cpu, 'os_vif_ovs', 'ovsdb_connection')).toBe('tcp:127.0.0.1:6640');
-    expect(one(cpu, 'DEFAULT', 'my_ip')).toBe('127.0.0.1');
+    expect(one(cpu, 'DEFAULT', 'my_ip')).toBe('192.0.2.2');
   });
 
   it("libvirt under KVM: devstack's custom Nehalem CPU; the probe's decision wins over the setting", () => {
@@ -235,7 +270,7 @@ describe('neutron', () => {
     const a = ovsAgentConf(plan);
     expect(one(a, 'ovs', 'datapath_type')).toBe('netdev');
     expect(one(a, 'ovs', 'bridge_mappings')).toBe('public:br-ex');
-    expect(one(a, 'ovs', 'local_ip')).toBe('127.0.0.1');
+    expect(one(a, 'ovs', 'local_ip')).toBe('192.0.2.2');
     expect(one(a, 'securitygroup', 'firewall_driver')).toBe('openvswitch');
   });
   it('agents: OVS interface driver, isolated metadata, metadata secret shared with nova', () => {

@@ -61,8 +61,8 @@ describe('the settings snippet', () => {
   it('is valid Python that points Horizon at this keystone, memcached and region', () => {
     const ns = execSnippet(horizonSnippet(horizonPlan()));
     expect(ns).toEqual({
-      OPENSTACK_HOST: '127.0.0.1',
-      OPENSTACK_KEYSTONE_URL: 'http://127.0.0.1:5000/v3',
+      OPENSTACK_HOST: '192.0.2.2',
+      OPENSTACK_KEYSTONE_URL: 'http://192.0.2.2:5000/v3',
       OPENSTACK_KEYSTONE_DEFAULT_ROLE: 'member',
       ALLOWED_HOSTS: ['*'],
       DEFAULT_SERVICE_REGIONS: { '*': 'RegionOne' },
@@ -162,7 +162,7 @@ describe('the horizon module', () => {
       port: 8088,
       argv: ['/usr/bin/uwsgi', '--ini', '/etc/openstack-dashboard/tstack-uwsgi.ini'],
     });
-    expect(p.probe).toEqual({ kind: 'http', url: 'http://127.0.0.1:8088/auth/login/', expectStatus: [200] });
+    expect(p.probe).toEqual({ kind: 'http', url: 'http://192.0.2.2:8088/auth/login/', expectStatus: [200] });
     expect(p.after).toEqual(['key', 'memcached']);
   });
 
@@ -176,7 +176,7 @@ describe('the horizon module', () => {
     const ini = horizonUwsgiIni(plan, horizonLayout(plan));
     expect(getOption(ini, 'uwsgi', 'wsgi-file')).toEqual(['/usr/share/openstack-dashboard/wsgi.py']);
     expect(getOption(ini, 'uwsgi', 'chdir')).toEqual(['/usr/share/openstack-dashboard']);
-    expect(getOption(ini, 'uwsgi', 'http-socket')).toEqual(['127.0.0.1:8080']);
+    expect(getOption(ini, 'uwsgi', 'http-socket')).toEqual(['0.0.0.0:8080']);
     expect(getOption(ini, 'uwsgi', 'static-map')).toEqual(['/static=/var/lib/openstack-dashboard/static']);
     expect(getOption(ini, 'uwsgi', 'add-header')).toEqual(['Connection: close']);
     expect(getOption(ini, 'uwsgi', 'virtualenv')).toBeUndefined();

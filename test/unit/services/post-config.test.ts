@@ -56,7 +56,7 @@ describe('[[post-config|$NOVA_CONF]] merged into the file the module writes', ()
     expect(nova.group).toBe('nova');
     const doc = parseIni(nova.content);
     expect(getOption(doc, 'DEFAULT', 'debug')).toEqual(['False']);
-    expect(getOption(doc, 'DEFAULT', 'my_ip')).toEqual(['127.0.0.1']);
+    expect(getOption(doc, 'DEFAULT', 'my_ip')).toEqual(['192.0.2.2']);
     expect(getOption(doc, 'filter_scheduler', 'enabled_filters')).toEqual(['ComputeFilter', 'ImagePropertiesFilter']);
     expect(getOption(doc, 'DEFAULT', 'x')).toBeUndefined();
     // the compute config is a different file: untouched by nova.conf's block
