@@ -154,3 +154,12 @@ export async function installRootwrap(ctx: StackContext, r: Rootwrap): Promise<v
   await ctx.writeFile(s.sudoersFile, text, { mode: 0o440, owner: 'root', group: 'root' });
   ctx.log.info(`${r.project}: rootwrap from ${r.bin} with ${filters.length} filter file(s) of the checkout`);
 }
+
+/** What installRootwrap leaves for `unstack --clean` to remove (nothing with the distro method). */
+export function rootwrapLeftovers(plan: Plan, projects: readonly string[]): { files: string[]; dirs: string[] } {
+  const rs = projects.filter((p) => ROOTWRAP_FILTERS[p]).map((p) => rootwrap(plan, p));
+  return {
+    files: rs.flatMap((r) => (r.source ? [r.conf, r.source.sudoersFile] : [])),
+    dirs: rs.flatMap((r) => (r.source ? [r.source.filtersDir] : [])),
+  };
+}

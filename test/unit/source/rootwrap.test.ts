@@ -9,6 +9,7 @@ import {
   rootHelper,
   rootwrap,
   rootwrapConfText,
+  rootwrapLeftovers,
   sudoersText,
 } from '../../../lib/source/rootwrap.ts';
 import { getOption, type IniDoc } from '../../../lib/util/ini.ts';
@@ -86,5 +87,20 @@ describe('the services name the rootwrap of their method', () => {
     );
     expect(opt(neutronConf(distro), 'DEFAULT', 'api_paste_config')).toBeUndefined();
     expect(opt(neutronConf(source), 'DEFAULT', 'api_paste_config')).toBe('/opt/stack/neutron/etc/api-paste.ini');
+  });
+});
+
+describe('unstack --clean', () => {
+  it('removes the conf, the sudoers entry and the filters of every rootwrap project, none with the distro method', () => {
+    expect(rootwrapLeftovers(source, ['keystone', 'nova', 'neutron'])).toEqual({
+      files: [
+        '/etc/nova/tstack-rootwrap.conf',
+        '/etc/sudoers.d/tstack-nova',
+        '/etc/neutron/tstack-rootwrap.conf',
+        '/etc/sudoers.d/tstack-neutron',
+      ],
+      dirs: ['/etc/nova/tstack-rootwrap.d', '/etc/neutron/tstack-rootwrap.d'],
+    });
+    expect(rootwrapLeftovers(distro, ['nova', 'neutron'])).toEqual({ files: [], dirs: [] });
   });
 });
