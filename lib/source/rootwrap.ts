@@ -30,6 +30,9 @@ export const ROOTWRAP_FILTERS: Readonly<Record<string, string>> = {
   glance: 'etc/rootwrap.d',
 };
 
+/** Debian's rootwrap.conf exec_dirs. */
+const EXEC_DIRS = ['/sbin', '/usr/sbin', '/bin', '/usr/bin', '/usr/local/sbin', '/usr/local/bin'];
+
 /** Debian's sudoers secure_path, which the service user's own Defaults line replaces. */
 const SECURE_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
 
@@ -96,7 +99,7 @@ export function rootwrapConfText(r: Rootwrap): string {
     '# Written by tstack for the source method: filters copied from the checkout, the venv first in exec_dirs.',
     '[DEFAULT]',
     `filters_path=${r.source.filtersDir}`,
-    `exec_dirs=${[r.source.venvBin, '/sbin', '/usr/sbin', '/bin', '/usr/bin', '/usr/local/sbin', '/usr/local/bin'].join(',')}`,
+    `exec_dirs=${[r.source.venvBin, ...EXEC_DIRS].join(',')}`,
     'use_syslog=False',
     'syslog_log_facility=syslog',
     'syslog_log_level=ERROR',

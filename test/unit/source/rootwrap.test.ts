@@ -41,7 +41,7 @@ describe('rootwrap from a checkout', () => {
     expect(r.source?.checkoutFilters).toBe('/opt/stack/nova/etc/nova/rootwrap.d');
   });
 
-  it('visudo accepts the sudoers file; it allows only the venv rootwrap with tstack conf, venv first on the path', () => {
+  it('visudo accepts the sudoers file: only the venv rootwrap with tstack conf, venv first on the path', () => {
     const r = rootwrap(source, 'neutron');
     const text = sudoersText(r);
     execFileSync('visudo', ['-c', '-q', '-f', '-'], { input: text });
@@ -91,7 +91,7 @@ describe('the services name the rootwrap of their method', () => {
 });
 
 describe('unstack --clean', () => {
-  it('removes the conf, the sudoers entry and the filters of every rootwrap project, none with the distro method', () => {
+  it('removes the conf, sudoers entry and filters of each rootwrap project; none with the distro method', () => {
     expect(rootwrapLeftovers(source, ['keystone', 'nova', 'neutron'])).toEqual({
       files: [
         '/etc/nova/tstack-rootwrap.conf',
