@@ -172,6 +172,10 @@ beforeAll(async () => {
 afterAll(async () => {
   if (stacked) await tstack(['-a'], 5 * 60_000, 'unstack.ts');
   await run('userdel', ['--remove', DEVELOPER]).catch(() => undefined);
+  // unstack -a keeps configs; the source method's rootwrap files name this test's venv, so they go too
+  for (const p of ['glance', 'nova', 'neutron'])
+    for (const f of [`/etc/sudoers.d/tstack-${p}`, `/etc/${p}/tstack-rootwrap.conf`, `/etc/${p}/tstack-rootwrap.d`])
+      rmSync(f, { recursive: true, force: true });
   if (stackenvBefore === undefined) rmSync(STACKENV, { force: true });
   else writeFileSync(STACKENV, stackenvBefore);
   if (passed === 5) rmSync(root, { recursive: true, force: true });
