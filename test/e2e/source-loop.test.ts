@@ -159,6 +159,8 @@ beforeAll(async () => {
       `STACK_USER=${DEVELOPER}`,
       `GIT_BASE=${gitBase}`,
       'VIRT_DRIVER=fake',
+      // the agents' loop (q-agt, q-dhcp restarted from the checkout) is ML2/OVS's; OVN's chassis are packages
+      'Q_AGENT=openvswitch',
       'LIBS_FROM_GIT=oslo.config',
       'DOWNLOAD_DEFAULT_IMAGES=False',
       'disable_all_services',
