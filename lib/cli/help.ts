@@ -58,6 +58,13 @@ export const STACK_COMMANDS: readonly CommandHelp[] = [
       ['--list', 'list the tests that would run'],
     ],
   },
+  {
+    name: 'tools',
+    usage: './stack.ts tools make-local-remotes DIR [PROJECT...]',
+    summary:
+      'build git remotes under DIR from the code Debian installed (keystone glance placement nova neutron ' +
+      'cinder horizon oslo.config); prints the GIT_BASE for INSTALL_METHOD=source offline',
+  },
 ];
 
 function columns(rows: [string, string][], indent = '  '): string {

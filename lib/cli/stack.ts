@@ -19,6 +19,7 @@ export const COMMANDS: Record<string, Loader> = {
   logs: async () => (await import('./commands/logs.ts')).logs,
   attach: async () => (await import('./commands/attach.ts')).attach,
   tempest: async () => (await import('./commands/tempest.ts')).tempest,
+  tools: async () => (await import('./commands/tools.ts')).tools,
 };
 
 /** `modules`: the service modules to run with; the registry unless a test passes its own. */

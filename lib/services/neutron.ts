@@ -6,10 +6,12 @@
 // userspace OVS datapath (datapath_type=netdev): this kernel has no OVS
 // module, but netdev bridges with tap ports forward, route and NAT fine.
 
+import { join } from 'node:path';
 import type { Plan, ServiceModule, StackContext, Step } from '../types/stack.ts';
 import type { Shell } from '../types/shell.ts';
 import type { Logger } from '../types/logger.ts';
 import { binPath } from '../source/paths.ts';
+import { rootHelper, rootHelperDaemon, rootwrap } from '../source/rootwrap.ts';
 import { getOption, iniDoc, mergeIni, type IniDoc, type IniSpec } from '../util/ini.ts';
 import { codeFrom as paneCodeFrom } from '../source/index.ts';
 import {
@@ -209,10 +211,14 @@ export function neutronConf(plan: Plan): IniDoc {
       rpc_state_report_workers: plan.int('NEUTRON_RPC_STATE_REPORT_WORKERS'),
       state_path: STATE,
       interface_driver: 'openvswitch',
+      // a checkout's pipeline is its own (upstream keeps it in etc/); Debian's is found beside neutron.conf
+      api_paste_config:
+        plan.method.method === 'source' ? join(plan.dirs.dest, 'neutron', 'etc', 'api-paste.ini') : undefined,
     },
     agent: {
-      root_helper: 'sudo /usr/bin/neutron-rootwrap /etc/neutron/rootwrap.conf',
-      root_helper_daemon: 'sudo /usr/bin/neutron-rootwrap-daemon /etc/neutron/rootwrap.conf',
+      // Debian's, or from a checkout the venv's with tstack's conf and the checkout's filters (source/rootwrap.ts)
+      root_helper: rootHelper(rootwrap(plan, 'neutron')),
+      root_helper_daemon: rootHelperDaemon(rootwrap(plan, 'neutron')),
     },
     database: { connection: databaseUrl(plan, 'neutron', 'neutron') },
     keystone_authtoken: keystoneAuthtoken(plan, 'neutron'),
