@@ -19,12 +19,6 @@ export const NEUTRON_SETTINGS: readonly Setting[] = [
       description: 'Neutron L2 agent; tstack implements ML2/OVS.',
     },
     {
-      name: 'Q_ML2_TENANT_NETWORK_TYPE',
-      type: 'string',
-      default: 'vxlan',
-      description: 'ML2 tenant network types (devstack: geneve with OVN, vxlan with OVS).',
-    },
-    {
       name: 'OVS_DATAPATH_TYPE',
       type: 'enum',
       choices: ['netdev', 'system'],
@@ -38,6 +32,115 @@ export const NEUTRON_SETTINGS: readonly Setting[] = [
       type: 'int',
       default: '9696',
       description: 'Port of the networking API (neutron-server).',
+    },
+  ]),
+  ...settingGroup('network', [
+    {
+      name: 'Q_ML2_TENANT_NETWORK_TYPE',
+      type: 'list',
+      default: 'vxlan',
+      description:
+        'Project network types in allocation order (vxlan, geneve, gre, vlan, flat, local); the agent tunnels the ' +
+        'tunnel types among them. devstack defaults to geneve for OVN; with OVS its samples set vxlan.',
+    },
+    {
+      name: 'Q_ML2_PLUGIN_TYPE_DRIVERS',
+      type: 'list',
+      default: '',
+      description: "ML2 type drivers to load; empty: neutron's own list, which loads every type (as devstack).",
+    },
+    {
+      name: 'TENANT_TUNNEL_RANGES',
+      type: 'string',
+      default: '1:1000',
+      description: 'VNI (vxlan, geneve) and tunnel id (gre) ranges of project networks.',
+    },
+    {
+      name: 'PHYSICAL_NETWORK',
+      type: 'string',
+      default: 'public',
+      description: 'Physical network of flat and VLAN networks, mapped to OVS_PHYSICAL_BRIDGE.',
+    },
+    {
+      name: 'OVS_PHYSICAL_BRIDGE',
+      type: 'string',
+      default: 'br-ex',
+      description: 'OVS bridge of PHYSICAL_NETWORK (created; add a NIC to it for traffic between hosts).',
+    },
+    {
+      name: 'TENANT_VLAN_RANGE',
+      type: 'string',
+      default: '',
+      description: 'VLAN ids for VLAN project networks on PHYSICAL_NETWORK (min:max, e.g. 1000:1999).',
+    },
+    {
+      name: 'ML2_VLAN_RANGES',
+      type: 'string',
+      default: (get) => {
+        const physnet = get('PHYSICAL_NETWORK');
+        const range = get('TENANT_VLAN_RANGE');
+        return physnet && range ? `${physnet}:${range}` : physnet;
+      },
+      defaultDoc: '$PHYSICAL_NETWORK[:$TENANT_VLAN_RANGE]',
+      description: 'network_vlan_ranges of the VLAN type driver: physnet[:min:max], comma separated.',
+    },
+    {
+      name: 'OVS_BRIDGE_MAPPINGS',
+      type: 'string',
+      default: (get) => {
+        const physnet = get('PHYSICAL_NETWORK');
+        const bridge = get('OVS_PHYSICAL_BRIDGE');
+        return physnet && bridge ? `${physnet}:${bridge}` : '';
+      },
+      defaultDoc: '$PHYSICAL_NETWORK:$OVS_PHYSICAL_BRIDGE',
+      description: "The OVS agent's physnet:bridge mappings, comma separated; tstack creates each bridge.",
+    },
+    {
+      name: 'Q_ML2_PLUGIN_FLAT_TYPE_OPTIONS',
+      type: 'string',
+      default: (get) => {
+        const nets = [...new Set([get('PHYSICAL_NETWORK'), get('PUBLIC_PHYSICAL_NETWORK')].filter(Boolean))];
+        return nets.length > 0 ? `flat_networks=${nets.join(',')}` : '';
+      },
+      defaultDoc: 'flat_networks=$PHYSICAL_NETWORK,$PUBLIC_PHYSICAL_NETWORK',
+      description: '[ml2_type_flat] options, space-separated option=value items.',
+    },
+    {
+      name: 'Q_ML2_PLUGIN_VLAN_TYPE_OPTIONS',
+      type: 'string',
+      default: (get) => (get('ML2_VLAN_RANGES') ? `network_vlan_ranges=${get('ML2_VLAN_RANGES')}` : ''),
+      defaultDoc: 'network_vlan_ranges=$ML2_VLAN_RANGES',
+      description: '[ml2_type_vlan] options, space-separated option=value items.',
+    },
+    {
+      name: 'Q_ML2_PLUGIN_VXLAN_TYPE_OPTIONS',
+      type: 'string',
+      default: 'vni_ranges=${TENANT_TUNNEL_RANGES}',
+      description: '[ml2_type_vxlan] options, space-separated option=value items.',
+    },
+    {
+      name: 'Q_ML2_PLUGIN_GENEVE_TYPE_OPTIONS',
+      type: 'string',
+      default: 'vni_ranges=${TENANT_TUNNEL_RANGES}',
+      description: '[ml2_type_geneve] options, space-separated option=value items.',
+    },
+    {
+      name: 'Q_ML2_PLUGIN_GRE_TYPE_OPTIONS',
+      type: 'string',
+      default: 'tunnel_id_ranges=${TENANT_TUNNEL_RANGES}',
+      description: '[ml2_type_gre] options, space-separated option=value items.',
+    },
+    {
+      name: 'Q_DVR_MODE',
+      type: 'enum',
+      choices: ['legacy'],
+      replacedChoices: {
+        dvr: 'distributed routers are not implemented: tstack runs legacy routers (q-l3 agent_mode=legacy)',
+        dvr_snat: 'distributed routers are not implemented: tstack runs legacy routers (q-l3 agent_mode=legacy)',
+        dvr_no_external: 'distributed routers are not implemented: tstack runs legacy routers (q-l3 agent_mode=legacy)',
+      },
+      default: 'legacy',
+      description: 'L3 agent mode; tstack implements legacy (centralised) routers only.',
     },
   ]),
   ...settingGroup('network', [
@@ -128,7 +231,9 @@ export const NEUTRON_SETTINGS: readonly Setting[] = [
       name: 'Q_OVS_AGENT_CONF_FILE',
       type: 'path',
       default: '/etc/neutron/plugins/ml2/openvswitch_agent.ini',
-      description: 'Open vSwitch agent config (Debian keeps it apart from ml2_conf.ini).',
+      description:
+        'Open vSwitch agent config (Debian keeps it apart); the agent reads ml2_conf.ini after it, as devstack ' +
+        'has the agent read ml2_conf.ini, so an option there wins.',
     },
     {
       name: 'Q_DHCP_CONF_FILE',

@@ -7,7 +7,7 @@
 import type { Plan, ServiceModule, StackContext, Step } from '../types/stack.ts';
 import { binPath } from '../source/paths.ts';
 import type { ProcessSpec } from '../types/process.ts';
-import { iniDoc, type IniDoc } from '../util/ini.ts';
+import { getOption, iniDoc, mergeIni, type IniDoc } from '../util/ini.ts';
 import { codeFrom as paneCodeFrom } from '../source/index.ts';
 import {
   databaseClientFile,
@@ -19,6 +19,7 @@ import {
   debug,
   enabledPanes,
   ensureDirs,
+  metaSectionsFor,
   keystoneAuthtoken,
   serviceAuth,
   hostIp,
@@ -34,6 +35,7 @@ import { serviceUrl } from '../config/urls.ts';
 import { metadataPort, metadataSecret } from './nova.ts';
 import { OVS_DB_SOCK } from './ovs.ts';
 import { NEUTRON_SETTINGS } from './neutron-settings.ts';
+import { type EffectiveOption, mappingBridges, ml2Layout, ml2Problems } from './neutron-ml2.ts';
 
 const STATE = '/var/lib/neutron';
 // the agents make OVSDB listen where they connect (ptcp manager): loopback, as devstack's OVSDB_SERVER_LOCAL_HOST
@@ -123,21 +125,29 @@ export function neutronConf(plan: Plan): IniDoc {
 }
 
 export function ml2Conf(plan: Plan): IniDoc {
+  const l = ml2Layout(plan);
+  const typeSections = Object.fromEntries(
+    Object.entries(l.typeOptions).map(([type, opts]) => [`ml2_type_${type}`, opts]),
+  );
   return iniDoc({
     ml2: {
-      type_drivers: 'flat,vlan,vxlan',
-      tenant_network_types: plan.get('Q_ML2_TENANT_NETWORK_TYPE'),
+      ...(l.typeDrivers ? { type_drivers: l.typeDrivers.join(',') } : {}),
+      tenant_network_types: l.tenantTypes.join(','),
       mechanism_drivers: 'openvswitch',
       extension_drivers: 'port_security',
     },
-    ml2_type_flat: { flat_networks: publicPhysnet(plan) },
-    ml2_type_vlan: { network_vlan_ranges: publicPhysnet(plan) },
-    ml2_type_vxlan: { vni_ranges: '1:1000' },
+    ...typeSections,
     securitygroup: { enable_security_group: true, enable_ipset: true },
   });
 }
 
+/**
+ * The OVS agent's own settings. devstack writes them into ml2_conf.ini, which its agent reads; Debian keeps
+ * them in openvswitch_agent.ini. The agent reads both, ml2_conf.ini last, so `[ovs]`, `[agent]` and
+ * `[securitygroup]` in `[[post-config|/$Q_PLUGIN_CONF_FILE]]` take effect as they do in devstack.
+ */
 export function ovsAgentConf(plan: Plan): IniDoc {
+  const l = ml2Layout(plan);
   return iniDoc({
     ovs: {
       datapath_type: ovsDatapath(plan),
@@ -145,12 +155,39 @@ export function ovsAgentConf(plan: Plan): IniDoc {
       tunnel_bridge: 'br-tun',
       // the VXLAN endpoint: this node's address (devstack's TUNNEL_ENDPOINT_IP)
       local_ip: hostIp(plan),
-      bridge_mappings: `${publicPhysnet(plan)}:${publicBridge(plan)}`,
+      bridge_mappings: l.bridgeMappings.map((m) => `${m.physnet}:${m.bridge}`).join(','),
       ovsdb_connection: OVSDB_TCP(plan),
     },
-    agent: { tunnel_types: 'vxlan', l2_population: false },
+    agent: { tunnel_types: l.tunnelTypes.join(','), l2_population: false },
     securitygroup: { firewall_driver: 'openvswitch', enable_security_group: true },
   });
+}
+
+/**
+ * ML2's and the OVS agent's options as neutron reads them: the generated files with local.conf's post-config
+ * merged in; the agent reads ml2_conf.ini after its own file, so an option there wins.
+ */
+export function effectiveMl2(plan: Plan): { ml2: EffectiveOption; agent: EffectiveOption } {
+  const f = neutronFiles(plan);
+  const read =
+    (doc: IniDoc): EffectiveOption =>
+    (section, key) =>
+      getOption(doc, section, key)?.at(-1);
+  const ml2 = read(mergeIni(ml2Conf(plan), metaSectionsFor(plan, f.ml2)));
+  const own = read(mergeIni(ovsAgentConf(plan), metaSectionsFor(plan, f.ovsAgent)));
+  return { ml2, agent: (section, key) => ml2(section, key) ?? own(section, key) };
+}
+
+/** Every OVS bridge the agent needs before it starts: PUBLIC_BRIDGE and each bridge of its bridge_mappings. */
+export function agentBridges(plan: Plan): string[] {
+  const { agent } = effectiveMl2(plan);
+  return [...new Set([publicBridge(plan), ...mappingBridges(agent('ovs', 'bridge_mappings'))])];
+}
+
+/** The OVS agent's --config-file list, in reading order (a later file wins). */
+export function ovsAgentConfigFiles(plan: Plan): string[] {
+  const f = neutronFiles(plan);
+  return [f.neutron, f.ovsAgent, f.ml2];
 }
 
 export function dhcpAgentConf(plan: Plan): IniDoc {
@@ -255,23 +292,25 @@ export const neutronModule: ServiceModule = {
         ? ([
             {
               id: 'neutron:br-ex',
-              title: `${publicBridge(plan)} on the ${ovsDatapath(plan)} datapath`,
-              // --no-wait: only ovsdb is needed; the OVS agent wants the bridge of bridge_mappings to exist
+              title: `${agentBridges(plan).join(', ')} on the ${ovsDatapath(plan)} datapath`,
+              // --no-wait: only ovsdb is needed; the OVS agent wants the bridges of bridge_mappings to exist
               after: afterPanes(plan, 'ovsdb-server', 'ovs-vswitchd'),
               async run(ctx: StackContext) {
+                for (const br of agentBridges(ctx.plan)) {
+                  await ctx.sh.run([
+                    'ovs-vsctl',
+                    `--db=unix:${OVS_DB_SOCK}`,
+                    '--may-exist',
+                    'add-br',
+                    br,
+                    '--',
+                    'set',
+                    'bridge',
+                    br,
+                    `datapath_type=${ovsDatapath(ctx.plan)}`,
+                  ]);
+                }
                 const br = publicBridge(ctx.plan);
-                await ctx.sh.run([
-                  'ovs-vsctl',
-                  `--db=unix:${OVS_DB_SOCK}`,
-                  '--may-exist',
-                  'add-br',
-                  br,
-                  '--',
-                  'set',
-                  'bridge',
-                  br,
-                  `datapath_type=${ovsDatapath(ctx.plan)}`,
-                ]);
                 // devstack puts the public network's gateway on the bridge: the host reaches floating IPs
                 // through it (and routers reach the host), without anything leaving the machine
                 const gw = publicGatewayCidr(ctx.plan);
@@ -318,10 +357,14 @@ export const neutronModule: ServiceModule = {
     const f = neutronFiles(plan);
     const codeFrom = paneCodeFrom(plan);
     const rabbit = plan.isEnabled('rabbit') ? ['rabbit', 'rabbit:user'] : [];
-    const agent = (name: string, script: string, ini: string, pattern: string, after: string[]): ProcessSpec => ({
+    // a type or mapping that cannot work fails the plan (dry-run included), not neutron's start
+    const { ml2, agent: agentOption } = effectiveMl2(plan);
+    const problem = ml2Problems(plan, ml2, agentOption);
+    if (problem) throw problem;
+    const agent = (name: string, script: string, inis: string[], pattern: string, after: string[]): ProcessSpec => ({
       name,
       project: 'neutron',
-      argv: [binPath(plan, script), '--config-file', f.neutron, '--config-file', ini],
+      argv: [binPath(plan, script), ...[f.neutron, ...inis].flatMap((ini) => ['--config-file', ini])],
       user: 'neutron',
       cwd: STATE,
       probe: { kind: 'log', pattern },
@@ -340,14 +383,17 @@ export const neutronModule: ServiceModule = {
         after: ['key', ...rabbit, 'neutron:db-sync'],
         codeFrom,
       },
-      agent('q-agt', 'neutron-openvswitch-agent', f.ovsAgent, 'Agent initialized successfully', [
-        'ovs-vswitchd',
-        'neutron:br-ex',
-      ]),
-      agent('q-dhcp', 'neutron-dhcp-agent', f.dhcp, 'DHCP agent started', ['q-agt']),
-      agent('q-l3', 'neutron-l3-agent', f.l3, 'L3 agent started', ['q-agt']),
+      agent(
+        'q-agt',
+        'neutron-openvswitch-agent',
+        ovsAgentConfigFiles(plan).slice(1),
+        'Agent initialized successfully',
+        ['ovs-vswitchd', 'neutron:br-ex'],
+      ),
+      agent('q-dhcp', 'neutron-dhcp-agent', [f.dhcp], 'DHCP agent started', ['q-agt']),
+      agent('q-l3', 'neutron-l3-agent', [f.l3], 'L3 agent started', ['q-agt']),
       {
-        ...agent('q-meta', 'neutron-metadata-agent', f.metadata, '', []),
+        ...agent('q-meta', 'neutron-metadata-agent', [f.metadata], '', []),
         // it serves the metadata proxies on a unix socket; a connect proves it listens (a stale file refuses)
         probe: {
           kind: 'command',

@@ -50,7 +50,7 @@ describe('what each file plans', () => {
   it('provider-network node: the provider settings are named as not done; cinder is off by project name', () => {
     const { plan, text } = dryRun('provider-node.conf');
     expect(plan.config.enabledServices.filter((s) => s.startsWith('c-'))).toEqual([]);
-    for (const v of ['PUBLIC_INTERFACE', 'Q_USE_PROVIDERNET_FOR_PUBLIC', 'OVS_BRIDGE_MAPPINGS', 'IP_VERSION']) {
+    for (const v of ['PUBLIC_INTERFACE', 'Q_USE_PROVIDERNET_FOR_PUBLIC', 'IP_VERSION']) {
       expect(text).toContain(`${v} is a devstack setting tstack does not read`);
     }
     expect(plan.config.values.PUBLIC_NETWORK_GATEWAY).toBe('198.51.100.1');
