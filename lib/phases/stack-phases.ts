@@ -8,7 +8,7 @@
 //   start        panes in dependency order, each waiting for its probe;
 //                keystone's catalog right after `key`, before the other APIs
 //   extra        seeding (accounts, flavors, networks, images, clouds.yaml, openrc)
-//   post-extra, test-config   module hooks and local.conf merges
+//   post-extra, test-config   module hooks and local.conf merges; the user's hooks end post-extra
 
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -30,6 +30,8 @@ export interface PhaseSources {
   seed: Step[]; // phase extra
   /** Merge of local.conf meta-sections for a phase (post-config, extra, post-extra, test-config). */
   merge?: (phase: 'post-config' | 'extra' | 'post-extra' | 'test-config') => Step | undefined;
+  /** The user's hooks (local.sh, local.ts, extras.d/*.ts): last in post-extra, once the stack is up. */
+  hooks?: Step[];
   panes: PaneStarter;
 }
 
@@ -89,6 +91,12 @@ export function buildPhases(plan: Plan, src: PhaseSources): PhasePlan[] {
     // Merges run after everything else of their phase: local.conf wins.
     const others = byPhase.get(phase)!.map((s) => s.id);
     byPhase.get(phase)!.push({ ...merge, after: [...(merge.after ?? []), ...others] });
+  }
+  const hooks = src.hooks ?? [];
+  if (hooks.length) {
+    // devstack runs local.sh after post-extra's work, before test-config
+    const others = byPhase.get('post-extra')!.map((s) => s.id);
+    byPhase.get('post-extra')!.push(...hooks.map((h) => ({ ...h, after: [...(h.after ?? []), ...others] })));
   }
   return PHASES.map((name) => ({ name, steps: byPhase.get(name)! }));
 }
