@@ -255,7 +255,7 @@ describe('TUI headless', () => {
       spec(
         'placement-api',
         print('placement-api', [
-          `2026-11-30 10:00:00.100 13 INFO placement.requestlog ${ctx('None', P)} placement's own id, linked by the line below`,
+          `2026-11-30 10:00:00.100 13 INFO placement.requestlog ${ctx('None', P)} own id, linked below`,
           `2026-11-30 10:00:00.400 13 INFO placement.requestlog ${ctx(A, P)} GET /allocation_candidates`,
         ]),
         { project: 'placement' },

@@ -249,7 +249,7 @@ describe('locating the stack without .stackenv', () => {
 });
 
 describe('no default route', () => {
-  it('falls back to loopback for HOST_IP and SERVICE_HOST, with a warning that says how to reach it from elsewhere', () => {
+  it('falls back to loopback for HOST_IP and SERVICE_HOST, warning how to reach it from elsewhere', () => {
     const conf = writeConf(temp(), '[[local|localrc]]\nADMIN_PASSWORD=x\n');
     const c = loadConfig({ configPath: conf, env: {}, host: fakeHost({ iface: undefined }), catalog: stackCatalog() });
     expect([c.values.HOST_IP, c.values.SERVICE_HOST]).toEqual(['127.0.0.1', '127.0.0.1']);
