@@ -149,7 +149,7 @@ async function runPhase(
       const t0 = Date.now();
       opts.reporter.stepStart(step);
       try {
-        await step.run(ctx);
+        await step.run({ ...ctx, progress: (line) => opts.reporter.stepOutput(step.id, line) });
       } catch (err) {
         const ms = Date.now() - t0;
         if (aborted()) failure ??= new InterruptedError();

@@ -56,6 +56,11 @@ export interface StackContext {
   note(kind: NoteKind, message: string): void;
   /** `--force` was given: redo everything, recreate nothing silently. */
   force: boolean;
+  /**
+   * A progress line of the running step (apt's packages done/total): the task's line under listr2 on a
+   * TTY, a plain line at most every few seconds headless. The runner sets it per step.
+   */
+  progress?(line: string): void;
 }
 
 /** A unit of work for the phase runner. */
