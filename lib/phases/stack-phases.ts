@@ -10,8 +10,7 @@
 //   extra        seeding (accounts, flavors, networks, images, clouds.yaml, openrc)
 //   post-extra, test-config   module hooks and local.conf merges; the user's hooks end post-extra
 
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { contentDigest } from '../system/files.ts';
 import type { Plan, Step } from '../types/stack.ts';
 import type { ProcessSpec } from '../types/process.ts';
 import { PHASES, type PhaseName } from '../types/step.ts';
@@ -44,13 +43,7 @@ export function paneConfigFiles(plan: Plan, pane: string): string[] {
 }
 
 /** sha256 over the files that exist (path and content); undefined when none does. */
-export function configDigest(files: readonly string[]): string | undefined {
-  const present = files.filter((f) => existsSync(f));
-  if (present.length === 0) return undefined;
-  const h = createHash('sha256');
-  for (const f of present) h.update(f).update('\0').update(readFileSync(f)).update('\0');
-  return h.digest('hex').slice(0, 16);
-}
+export const configDigest = contentDigest;
 
 export function startSteps(plan: Plan, panes: PaneStarter, catalogId?: string): Step[] {
   const names = new Set(plan.processes.map((p) => p.name));

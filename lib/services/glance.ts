@@ -102,6 +102,7 @@ export const glanceModule: ServiceModule = {
         after: ['glance:db'],
         user: 'glance',
         argv: (p) => [[binPath(p, 'glance-manage'), 'db_sync']],
+        stamp: (p) => ({ repos: glanceModule.repos, schemas: ['glance'], files: glanceModule.configFiles!(p) }),
       }),
     ],
   }),

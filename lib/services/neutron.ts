@@ -4,6 +4,7 @@
 // The agents run as neutron and escalate through Debian's sudoers entry for
 // neutron-rootwrap (and privsep through it).
 
+import { stepStamp } from '../source/stamp.ts';
 import type { Plan, ServiceModule, StackContext, Step } from '../types/stack.ts';
 import { binPath } from '../source/paths.ts';
 import type { ProcessSpec } from '../types/process.ts';
@@ -265,6 +266,11 @@ export const neutronModule: ServiceModule = {
               id: 'neutron:db-sync',
               title: 'neutron-db-manage upgrade heads',
               after: ['neutron:db'],
+              stamp: stepStamp((p) => ({
+                repos: neutronModule.repos,
+                schemas: ['neutron'],
+                files: neutronModule.configFiles!(p),
+              })),
               async run(ctx: StackContext) {
                 const f = neutronFiles(ctx.plan);
                 const t0 = Date.now();
