@@ -18,6 +18,7 @@ import {
   sqlString,
 } from '../../../lib/system/mysql.ts';
 import { ensureRabbitUser, parseUserList } from '../../../lib/system/rabbit.ts';
+import { schemaVersions, tableChecksums } from '../../../lib/system/mysql.ts';
 import type { StackContext } from '../../../lib/types/stack.ts';
 import { makePlan } from '../services/fixture.ts';
 import { SERVICE_MODULES } from '../../../lib/services/registry.ts';
@@ -232,5 +233,33 @@ describe('rabbit', () => {
     const sh = new RecordingShell((argv) => (argv.includes('list_users') ? { stdout: 'stackrabbit\t[]\n' } : {}));
     expect(await ensureRabbitUser(sh, 'stackrabbit', 'new')).toBe('updated');
     expect(sh.calls.map((c) => c.argv[1])).toEqual(['-q', 'change_password', 'set_permissions']);
+  });
+});
+
+describe('stamp queries', () => {
+  it('read each database schema version and identity in one mysql call; a missing one is undefined', async () => {
+    const sh = new RecordingShell(() => ({
+      stdout: 'nova_api 2026-11-30 10:05:37 b30f573d3377\nnova 2026-11-30 10:06:14 ccb0fa1a2252\n',
+    }));
+    expect(await schemaVersions(sh, ['nova_api', 'nova'])).toBe(
+      'nova_api 2026-11-30 10:05:37 b30f573d3377\nnova 2026-11-30 10:06:14 ccb0fa1a2252',
+    );
+    expect(sh.calls).toHaveLength(1);
+    expect(sh.calls[0].opts.input).toContain('FROM `nova`.alembic_version');
+    // a database synced to nothing (no rows: GROUP_CONCAT is NULL and CONCAT_WS leaves it out)
+    const empty = new RecordingShell(() => ({ stdout: 'nova 2026-11-30 10:06:14\n' }));
+    expect(await schemaVersions(empty, ['nova'])).toBeUndefined();
+    const missing = new RecordingShell(() => ({ code: 1, stdout: '' }));
+    expect(await schemaVersions(missing, ['nova'])).toBeUndefined();
+  });
+
+  it('checksum tables, undefined when one is missing (NULL)', async () => {
+    const sh = new RecordingShell(() => ({ stdout: 'keystone.user\t1234\nneutron.networks\t99\n' }));
+    expect(await tableChecksums(sh, ['keystone.user', 'neutron.networks'])).toBe(
+      'keystone.user\t1234\nneutron.networks\t99',
+    );
+    expect(sh.calls[0].opts.input).toBe('CHECKSUM TABLE `keystone`.`user`, `neutron`.`networks`;\n');
+    const gone = new RecordingShell(() => ({ stdout: 'keystone.user\tNULL\n' }));
+    expect(await tableChecksums(gone, ['keystone.user'])).toBeUndefined();
   });
 });
