@@ -103,7 +103,7 @@ function zxCli(): string {
   return join(dirname(pkg), bin.zx);
 }
 
-/** The command of a hook; a zx script's text goes to zx on stdin (hookInput). */
+/** The command of a hook; a zx script's text goes to zx on stdin (zx writes it to a free name beside it). */
 export function hookArgv(hook: Hook): string[] {
   if (hook.kind === 'bash') return ['/bin/bash', hook.path];
   // tsx's main export is its loader, as stack.ts's own --import names it
