@@ -221,7 +221,10 @@ describe('stamped steps', () => {
       id: 'seed',
       title: 'seed',
       after: ['sync'],
-      run: async () => void (state.seeds++, (state.shared = 1)),
+      run: async () => {
+        state.seeds++;
+        state.shared = 1;
+      },
     };
     return { state, phases: [{ name: 'init', steps: [sync, seed] }] as PhasePlan[] };
   }
