@@ -16,7 +16,7 @@
 // changes; --keep keeps the chroots for a look.
 
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
@@ -29,6 +29,7 @@ import {
   APT_ENV,
   aptInstallArgv,
   countSimulatedInstalls,
+  debconfPreseed,
   POLICY_RC_D,
   POLICY_RC_D_CONTENT,
 } from '../lib/system/apt.ts';
@@ -66,12 +67,36 @@ async function chrootCopy(name: string): Promise<string> {
   await sh(['rm', '-rf', dir]);
   await sh(['cp', '-a', join(WORK, 'base'), dir]);
   writeFileSync(join(dir, POLICY_RC_D), POLICY_RC_D_CONTENT, { mode: 0o755 });
+  // the install step's debconf answers (no database configured behind our back)
+  writeFileSync(join(dir, 'tmp/preseed'), `${debconfPreseed(SERVICE_MODULES).join('\n')}\n`);
+  await sh(['chroot', dir, 'debconf-set-selections', '/tmp/preseed']);
   await sh(['mount', '-t', 'proc', 'proc', join(dir, 'proc')]);
   await sh(['mount', '--bind', '/dev', join(dir, 'dev')]);
   return dir;
 }
 
+/** Processes a maintainer script left running inside the chroot (epmd...), by their root directory. */
+function chrootProcesses(dir: string): number[] {
+  return readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      try {
+        return readlinkSync(`/proc/${p}/root`) === dir;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
 async function release(dir: string): Promise<void> {
+  for (const pid of chrootProcesses(dir)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone already */
+    }
+  }
   for (const m of ['proc', 'dev']) await sh(['umount', '-l', join(dir, m)]).catch(() => undefined);
   if (!process.argv.includes('--keep')) await sh(['rm', '-rf', '--one-file-system', dir]);
 }
