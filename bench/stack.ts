@@ -21,7 +21,7 @@
 // The stack is left running (bench:seed runs against it) unless --unstack.
 
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
@@ -122,6 +122,57 @@ async function memory(): Promise<void> {
       `${mib(Number(free[6]))}`,
   );
   console.log('  (the machine is shared: "used" includes whatever else runs on it)');
+  const pss = stackPss(panes);
+  console.log(
+    `proportional set size (PSS, shared pages split): the stack ${mib(pss.stack)} (panes and what they left: ` +
+      `privsep helpers, haproxy, guests), everything else ${mib(pss.other)}; ` +
+      `used without everything else ${mib(Number(free[2]) - pss.other)}`,
+  );
+}
+
+function pgidOf(pid: string): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+  } catch {
+    return -1;
+  }
+}
+
+/** Pss of one process in bytes (smaps_rollup), 0 when gone or unreadable. */
+function pssBytes(pid: string): number {
+  try {
+    const m = /^Pss:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * The stack's memory apart from the rest of a shared machine: processes in a pane's process group (the pane's
+ * sh wrapper leads it; privsep helpers and rootwrap daemons stay in it), or carrying the pane marker, plus nova's
+ * guests (libvirt starts qemu in its own group).
+ */
+function stackPss(panes: PaneStatus[]): { stack: number; other: number } {
+  const groups = new Set(panes.map((p) => (p.pid === undefined ? -1 : pgidOf(String(p.pid)))));
+  let stack = 0;
+  let other = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    const pgid = pgidOf(pid);
+    let marked = false;
+    let cmd = '';
+    try {
+      marked = readFileSync(`/proc/${pid}/environ`, 'latin1').includes('TSTACK_PANE=');
+      cmd = readFileSync(`/proc/${pid}/cmdline`, 'latin1');
+    } catch {
+      // gone, or a kernel thread
+    }
+    const bytes = pssBytes(pid);
+    if (groups.has(pgid) || marked || cmd.includes('guest=instance-')) stack += bytes;
+    else other += bytes;
+  }
+  return { stack, other };
 }
 
 async function main(): Promise<void> {

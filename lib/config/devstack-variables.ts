@@ -32,7 +32,6 @@ export const IGNORED_DEVSTACK_VARIABLES: ReadonlyMap<string, string> = new Map([
   ]),
   ...rows(ML2, [
     'Q_PLUGIN',
-    'Q_ML2_PLUGIN_MECHANISM_DRIVERS',
     'Q_ML2_PLUGIN_EXT_DRIVERS',
     'ENABLE_TENANT_VLANS',
     'ENABLE_TENANT_TUNNELS',
@@ -40,9 +39,6 @@ export const IGNORED_DEVSTACK_VARIABLES: ReadonlyMap<string, string> = new Map([
     'Q_USE_SECGROUP',
     'TUNNEL_ENDPOINT_IP',
     'NEUTRON_AGENT',
-    'OVN_BRIDGE_MAPPINGS',
-    'OVN_L3_CREATE_PUBLIC_NETWORK',
-    'ENABLE_CHASSIS_AS_GW',
     'OVN_BUILD_FROM_SOURCE',
   ]),
   ...rows(IPV6, [
@@ -76,7 +72,6 @@ export const IGNORED_DEVSTACK_VARIABLES: ReadonlyMap<string, string> = new Map([
     'FORCE',
     'GIT_TIMEOUT',
     'DEVSTACK_PARALLEL',
-    'MYSQL_REDUCE_MEMORY',
     'MYSQL_GATHER_PERFORMANCE',
     'WSGI_MODE',
     'ENABLE_HTTPD_MOD_WSGI_SERVICES',

@@ -284,7 +284,7 @@ export function resolveConfig(input: ResolveInput): StackConfig {
       pos: r.pos,
     });
   }
-  const implied = impliedServices(chosen, values, (n) => list.isDisabled(n));
+  const implied = impliedServices(chosen, (n) => list.isDisabled(n));
   const enabledServices = [...chosen, ...implied.map((i) => i.name).filter((n) => !chosen.includes(n))];
   values.ENABLED_SERVICES = enabledServices.join(',');
 

@@ -35,6 +35,7 @@ export const DEVSTACK_SERVICE_NAMES: readonly ServiceName[] = [
     ['q-metering', 'metering agent'],
     ['q-ovn-agent', 'OVN agent'],
     ['q-ovn-metadata-agent', 'OVN metadata agent (replaced by q-ovn-agent)'],
+    ['neutron-ovn-metadata-agent', 'OVN metadata agent (new-style name; tstack runs it as q-ovn-metadata-agent)'],
     ['q-qos', 'QoS service plugin'],
     ['q-trunk', 'trunk service plugin'],
     ['q-segments', 'routed networks service plugin'],

@@ -25,6 +25,7 @@ export const SETTING_GROUPS = [
   'source',
   'images',
   'network',
+  'OVN',
   'database and messaging',
   'passwords',
   'tuning',
@@ -44,7 +45,10 @@ export function settingGroup(name: SettingGroup | (string & {}), rows: readonly 
 
 const group = settingGroup;
 
-/** tstack's default service set: devstack's ML2/OVS era set plus memcached (OVN and etcd3 are not implemented). */
+/**
+ * tstack's default service set: devstack's, ML2/OVN included (with Zed's q-ovn-metadata-agent for devstack's newer
+ * q-ovn-agent), plus memcached; etcd3 is not implemented.
+ */
 export const DEFAULT_ENABLED_SERVICES = [
   'mysql',
   'rabbit',
@@ -58,18 +62,27 @@ export const DEFAULT_ENABLED_SERVICES = [
   'n-cond',
   'n-sch',
   'n-cpu',
+  'ovn-controller',
+  'ovn-northd',
   'ovsdb-server',
   'ovs-vswitchd',
   'q-svc',
-  'q-agt',
-  'q-dhcp',
-  'q-l3',
-  'q-meta',
+  'q-ovn-metadata-agent',
   'c-api',
   'c-sch',
   'c-vol',
   'horizon',
 ] as const;
+
+/**
+ * A service that can serve in its own process (worker count 0) needs no forked worker when API_WORKERS says one
+ * process: one worker and no worker serve with the same single process, the fork only adds a copy of the service's
+ * memory. More than one is kept as asked.
+ */
+export function inProcessUnlessMany(apiWorkers: string): string {
+  const n = Number(apiWorkers);
+  return Number.isInteger(n) && n > 1 ? String(n) : '0';
+}
 
 /**
  * devstack computes `max(2, nproc/4)` API workers for 8-vCPU gate nodes. On a

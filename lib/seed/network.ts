@@ -14,7 +14,8 @@ export interface NetworkSpec {
   projectName: string;
   subnetPool: { name: string; prefix: string; defaultPrefixLen: number };
   private: { network: string; subnet: string; prefixLen: number; gateway?: string };
-  public: { network: string; subnet: string; cidr: string; gateway?: string; physnet: string };
+  /** Absent with Q_AGENT=ovn and OVN_L3_CREATE_PUBLIC_NETWORK=False: devstack then makes neither it nor a gateway. */
+  public?: { network: string; subnet: string; cidr: string; gateway?: string; physnet: string };
   router: string;
   /** Ingress rules added to the project's `default` security group. */
   securityRules: SecurityRule[];
@@ -43,13 +44,17 @@ export function networkSpec(plan: Plan): NetworkSpec {
       prefixLen: plan.int('SUBNETPOOL_SIZE_V4'),
       ...(gw ? { gateway: gw } : {}),
     },
-    public: {
-      network: plan.get('PUBLIC_NETWORK_NAME'),
-      subnet: plan.get('PUBLIC_SUBNET_NAME'),
-      cidr: plan.get('FLOATING_RANGE'),
-      physnet: plan.get('PUBLIC_PHYSICAL_NETWORK'),
-      ...(pubGw ? { gateway: pubGw } : {}),
-    },
+    ...(plan.get('Q_AGENT') !== 'ovn' || plan.bool('OVN_L3_CREATE_PUBLIC_NETWORK')
+      ? {
+          public: {
+            network: plan.get('PUBLIC_NETWORK_NAME'),
+            subnet: plan.get('PUBLIC_SUBNET_NAME'),
+            cidr: plan.get('FLOATING_RANGE'),
+            physnet: plan.get('PUBLIC_PHYSICAL_NETWORK'),
+            ...(pubGw ? { gateway: pubGw } : {}),
+          },
+        }
+      : {}),
     router: plan.get('Q_ROUTER_NAME'),
     securityRules: [
       { protocol: 'icmp', remote: '0.0.0.0/0' },
@@ -83,7 +88,7 @@ interface Rule {
 export interface NetworkResult {
   created: string[];
   privateNetworkId: string;
-  publicNetworkId: string;
+  publicNetworkId?: string;
   routerId: string;
 }
 
@@ -117,6 +122,43 @@ export function ruleMatches(r: Rule, want: SecurityRule): boolean {
     remote === want.remote &&
     !r.remote_group_id
   );
+}
+
+/** The external flat network on its physnet and its subnet (no DHCP: routers' gateways and floating IPs only). */
+async function ensurePublic(
+  client: OpenStackClient,
+  pub: NonNullable<NetworkSpec['public']>,
+  created: string[],
+): Promise<Resource> {
+  const net = await findOrCreate<Resource>(
+    client,
+    'networks',
+    'network',
+    { name: pub.network, 'router:external': 'true' },
+    {
+      name: pub.network,
+      'router:external': true,
+      'provider:network_type': 'flat',
+      'provider:physical_network': pub.physnet,
+    },
+    created,
+  );
+  await findOrCreate<Resource>(
+    client,
+    'subnets',
+    'subnet',
+    { name: pub.subnet, network_id: net.id },
+    {
+      name: pub.subnet,
+      network_id: net.id,
+      ip_version: 4,
+      cidr: pub.cidr,
+      enable_dhcp: false,
+      ...(pub.gateway ? { gateway_ip: pub.gateway } : {}),
+    },
+    created,
+  );
+  return net;
 }
 
 export async function ensureNetworks(
@@ -170,34 +212,7 @@ export async function ensureNetworks(
     created,
   );
 
-  const pub = await findOrCreate<Resource>(
-    client,
-    'networks',
-    'network',
-    { name: spec.public.network, 'router:external': 'true' },
-    {
-      name: spec.public.network,
-      'router:external': true,
-      'provider:network_type': 'flat',
-      'provider:physical_network': spec.public.physnet,
-    },
-    created,
-  );
-  await findOrCreate<Resource>(
-    client,
-    'subnets',
-    'subnet',
-    { name: spec.public.subnet, network_id: pub.id },
-    {
-      name: spec.public.subnet,
-      network_id: pub.id,
-      ip_version: 4,
-      cidr: spec.public.cidr,
-      enable_dhcp: false,
-      ...(spec.public.gateway ? { gateway_ip: spec.public.gateway } : {}),
-    },
-    created,
-  );
+  const pub = spec.public ? await ensurePublic(client, spec.public, created) : undefined;
 
   const router = await findOrCreate<Router>(
     client,
@@ -207,11 +222,11 @@ export async function ensureNetworks(
     {
       name: spec.router,
       project_id: demo,
-      external_gateway_info: { network_id: pub.id },
+      ...(pub ? { external_gateway_info: { network_id: pub.id } } : {}),
     },
     created,
   );
-  if (router.external_gateway_info?.network_id !== pub.id) {
+  if (pub && router.external_gateway_info?.network_id !== pub.id) {
     await client.put('network', `/v2.0/routers/${router.id}`, {
       router: { external_gateway_info: { network_id: pub.id } },
     });
@@ -249,7 +264,7 @@ export async function ensureNetworks(
     await client.post('network', '/v2.0/security-group-rules', { security_group_rule: rule });
     created.push(`security-group-rule:${want.protocol}${want.portMin ? `/${want.portMin}` : ''}`);
   }
-  return { created, privateNetworkId: priv.id, publicNetworkId: pub.id, routerId: router.id };
+  return { created, privateNetworkId: priv.id, ...(pub ? { publicNetworkId: pub.id } : {}), routerId: router.id };
 }
 
 async function projectIdByName(client: OpenStackClient, name: string): Promise<string> {

@@ -6,9 +6,8 @@ import type { Plan, ServiceModule } from '../types/stack.ts';
 import { binPath } from '../source/paths.ts';
 import { iniDoc, type IniDoc } from '../util/ini.ts';
 import { codeFrom } from '../source/index.ts';
-import { settingGroup } from '../config/settings.ts';
+import { inProcessUnlessMany, settingGroup } from '../config/settings.ts';
 import {
-  apiWorkers,
   databaseClientFile,
   databaseClientStep,
   databaseStep,
@@ -37,7 +36,7 @@ export function glanceApiConf(plan: Plan): IniDoc {
       debug: debug(plan),
       bind_host: listenAddress(plan),
       bind_port: glancePort(plan),
-      workers: apiWorkers(plan),
+      workers: plan.int('GLANCE_WORKERS'),
       enabled_backends: 'fs:file',
     },
     database: { connection: databaseUrl(plan, 'glance', 'glance') },
@@ -58,6 +57,17 @@ export const glanceModule: ServiceModule = {
   settings: [
     ...settingGroup('services', [
       { name: 'GLANCE_SERVICE_PORT', type: 'int', default: '9292', description: 'Port of the image API.' },
+    ]),
+    ...settingGroup('tuning', [
+      {
+        name: 'GLANCE_WORKERS',
+        type: 'int',
+        default: (get) => inProcessUnlessMany(get('API_WORKERS')),
+        defaultDoc: '$API_WORKERS when above 1, else 0',
+        description:
+          "glance-api's worker processes (workers; devstack's uwsgi runs $API_WORKERS). 0 serves the API in " +
+          "glance-api's own process instead of forking one copy of it.",
+      },
     ]),
     ...settingGroup('config files', [
       {

@@ -6,17 +6,50 @@ import type { Setting } from '../types/config.ts';
 import { settingGroup } from '../config/settings.ts';
 
 export const NEUTRON_SETTINGS: readonly Setting[] = [
+  ...settingGroup('tuning', [
+    {
+      name: 'NEUTRON_RPC_WORKERS',
+      type: 'int',
+      default: '${API_WORKERS}',
+      description: "neutron-server's RPC worker processes (rpc_workers; devstack leaves neutron's default).",
+    },
+    {
+      name: 'NEUTRON_RPC_STATE_REPORT_WORKERS',
+      type: 'int',
+      default: '0',
+      description:
+        "neutron-server's processes for agents' state reports (rpc_state_report_workers); devstack sets 0: the " +
+        'RPC workers take them.',
+    },
+    {
+      name: 'NEUTRON_METADATA_WORKERS',
+      type: 'int',
+      default: '${API_WORKERS}',
+      description:
+        "Processes of the metadata agents' proxy server (metadata_workers, as devstack: $API_WORKERS). Not 0: " +
+        "ML2/OVN's agent connects to the southbound database only in forked workers, and requests served by its " +
+        'own process wait for that connection forever.',
+    },
+  ]),
   ...settingGroup('services', [
     {
       name: 'Q_AGENT',
       type: 'enum',
-      choices: ['openvswitch'],
+      choices: ['ovn', 'openvswitch'],
       replacedChoices: {
-        ovn: 'ML2/OVN is not implemented: tstack configures ML2/OVS (enable q-agt q-dhcp q-l3 q-meta for its agents)',
-        linuxbridge: 'the linuxbridge agent is not implemented: tstack configures ML2/OVS (q-agt)',
+        linuxbridge: 'the linuxbridge agent is not implemented: tstack runs ML2/OVN (ovn) or ML2/OVS (openvswitch)',
       },
-      default: 'openvswitch',
-      description: 'Neutron L2 agent; tstack implements ML2/OVS.',
+      default: 'ovn',
+      description:
+        "Neutron's ML2 backend: ovn (devstack's default: ovn-northd, ovn-controller, q-ovn-metadata-agent) or " +
+        'openvswitch (the agents q-agt, q-dhcp, q-l3, q-meta).',
+    },
+    {
+      name: 'Q_ML2_PLUGIN_MECHANISM_DRIVERS',
+      type: 'list',
+      default: (get) => get('Q_AGENT'),
+      defaultDoc: '$Q_AGENT',
+      description: 'ML2 mechanism drivers (must include the backend: ovn or openvswitch; logger may be added).',
     },
     {
       name: 'OVS_DATAPATH_TYPE',
@@ -38,10 +71,11 @@ export const NEUTRON_SETTINGS: readonly Setting[] = [
     {
       name: 'Q_ML2_TENANT_NETWORK_TYPE',
       type: 'list',
-      default: 'vxlan',
+      default: (get) => (get('Q_AGENT') === 'ovn' ? 'geneve' : 'vxlan'),
+      defaultDoc: 'geneve with Q_AGENT=ovn (as devstack), vxlan with openvswitch (as its ML2/OVS samples)',
       description:
-        'Project network types in allocation order (vxlan, geneve, gre, vlan, flat, local); the agent tunnels the ' +
-        'tunnel types among them. devstack defaults to geneve for OVN; with OVS its samples set vxlan.',
+        'Project network types in allocation order (vxlan, geneve, gre, vlan, flat, local); the OVS agent tunnels ' +
+        'the tunnel types among them, OVN uses geneve.',
     },
     {
       name: 'Q_ML2_PLUGIN_TYPE_DRIVERS',

@@ -442,7 +442,7 @@ export const novaModule: ServiceModule = {
         cwd: STATE,
         probe: { kind: 'log', pattern: 'Starting compute node' },
         // compute registers through conductor and reports to placement; ports bind through neutron's agent
-        after: ['n-cond', 'placement-api', 'q-agt', ...hypervisor(plan).after(plan)],
+        after: ['n-cond', 'placement-api', 'q-agt', 'ovn-controller', ...hypervisor(plan).after(plan)],
         codeFrom,
       },
     ]);

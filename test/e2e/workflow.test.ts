@@ -89,7 +89,9 @@ beforeAll(async () => {
       'RABBIT_PASSWORD=$ADMIN_PASSWORD',
       'SERVICE_PASSWORD=$ADMIN_PASSWORD',
       'disable_all_services',
-      'enable_service mysql rabbit memcached key g-api placement-api n-api n-cond n-sch n-cpu q-svc q-agt horizon',
+      // ML2/OVN (the default Q_AGENT): northd and the controller; no metadata agent (nothing boots)
+      'enable_service mysql rabbit memcached key g-api placement-api n-api n-cond n-sch n-cpu',
+      'enable_service q-svc ovn-northd ovn-controller horizon',
       'VIRT_DRIVER=fake',
       'DOWNLOAD_DEFAULT_IMAGES=False',
       `IMAGE_URLS=file://${join(root, 'tiny.qcow2')}`,

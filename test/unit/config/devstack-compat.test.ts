@@ -57,10 +57,10 @@ describe('devstack project names in the service functions', () => {
     const c = resolve('enable_plugin heat https://opendev.org/openstack/heat\ndisable_service cinder neutron');
     expect(c.enabledServices.filter((s) => s.startsWith('c-'))).toEqual([]);
     // devstack's is_service_enabled neutron stays true while a q-* service is listed (a legacy special case)
-    expect(c.enabledServices.filter((s) => s.startsWith('q-'))).toEqual(['q-svc', 'q-agt', 'q-dhcp', 'q-l3', 'q-meta']);
+    expect(c.enabledServices.filter((s) => s.startsWith('q-'))).toEqual(['q-svc', 'q-ovn-metadata-agent']);
     expect(c.plugins.map((p) => p.name)).toEqual(['heat']);
     expect(messages(c)).toEqual([
-      '3: disable_service neutron changes nothing in devstack while q-svc, q-agt, q-dhcp, q-l3, q-meta are enabled ' +
+      '3: disable_service neutron changes nothing in devstack while q-svc, q-ovn-metadata-agent are enabled ' +
         '(is_service_enabled neutron stays true), so they run; disable them by name',
     ]);
   });
@@ -266,13 +266,23 @@ describe('devstack variables tstack ignores', () => {
     expect(both).toEqual([]);
   });
 
-  it('Q_AGENT=ovn is accepted: the default applies and the warning says so', () => {
-    const c = resolve('Q_AGENT=ovn');
-    expect(c.values.Q_AGENT).toBe('openvswitch');
-    expect(messages(c)).toEqual([
-      '2: Q_AGENT=ovn: ML2/OVN is not implemented: tstack configures ML2/OVS (enable q-agt q-dhcp q-l3 q-meta for ' +
-        'its agents)',
+  it("Q_AGENT=ovn is the default and devstack's OVN settings are rows; linuxbridge falls back with a warning", () => {
+    const c = resolve('Q_AGENT=ovn\nOVN_L3_CREATE_PUBLIC_NETWORK=False\nENABLE_CHASSIS_AS_GW=True');
+    expect([c.values.Q_AGENT, c.values.Q_ML2_PLUGIN_MECHANISM_DRIVERS, c.values.Q_ML2_TENANT_NETWORK_TYPE]).toEqual([
+      'ovn',
+      'ovn',
+      'geneve',
     ]);
+    expect(c.values.OVN_L3_CREATE_PUBLIC_NETWORK).toBe('False');
+    expect(messages(c)).toEqual([]);
+    const ovs = resolve('Q_AGENT=openvswitch');
+    expect([ovs.values.Q_ML2_PLUGIN_MECHANISM_DRIVERS, ovs.values.Q_ML2_TENANT_NETWORK_TYPE]).toEqual([
+      'openvswitch',
+      'vxlan',
+    ]);
+    const lb = resolve('Q_AGENT=linuxbridge');
+    expect(lb.values.Q_AGENT).toBe('ovn');
+    expect(messages(lb)[0]).toMatch(/^2: Q_AGENT=linuxbridge: the linuxbridge agent is not implemented/);
   });
 });
 

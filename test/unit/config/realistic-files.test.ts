@@ -10,7 +10,7 @@ import { formatPlan } from '../../../lib/plan/format.ts';
 import { ignoredDevstackVariable } from '../../../lib/config/devstack-variables.ts';
 import { stackCatalog } from '../../../lib/cli/catalog.ts';
 import { SERVICE_MODULES } from '../../../lib/services/registry.ts';
-import { fakeHost, fixture } from './helpers.ts';
+import { fakeHost, fixture, tempDir, writeConf } from './helpers.ts';
 
 function dryRun(name: string) {
   const config = loadConfig({ configPath: fixture(name), env: {}, host: fakeHost(), catalog: stackCatalog() });
@@ -18,7 +18,17 @@ function dryRun(name: string) {
   return { config, plan, text: formatPlan(plan) };
 }
 
-const FILES = ['compute-node.conf', 'provider-node.conf', 'ovn.conf', 'plugin-heavy.conf', 'multinode-controller.conf'];
+const FILES = [
+  'compute-node.conf',
+  'provider-node.conf',
+  'ovn.conf',
+  'ovn-allinone.conf',
+  'ovn-compute.conf',
+  'plugin-heavy.conf',
+  'multinode-controller.conf',
+];
+
+const panes = (plan: { processes: { name: string }[] }) => plan.processes.map((p) => p.name);
 
 describe.each(FILES)('dry-run of %s', (name) => {
   it('every enabled service is planned or named as not run; every ignored devstack variable is a warning', () => {
@@ -56,12 +66,64 @@ describe('what each file plans', () => {
     expect(plan.config.values.PUBLIC_NETWORK_GATEWAY).toBe('198.51.100.1');
   });
 
-  it('OVN: accepted; ML2/OVN and the OVN services are named as not run', () => {
+  it("OVN with devstack's newer q-ovn-agent: ML2/OVN, and Zed's metadata agent in its place", () => {
     const { plan, text } = dryRun('ovn.conf');
-    expect(plan.config.values.Q_AGENT).toBe('openvswitch');
-    expect(text).toContain('Q_AGENT=ovn: ML2/OVN is not implemented');
-    expect(text).toMatch(/not implemented by tstack, ignored: .*ovn-northd, ovn-controller, q-ovn-agent/);
+    expect(plan.config.values.Q_AGENT).toBe('ovn');
+    expect(text).toMatch(/not implemented by tstack, ignored: q-ovn-agent/);
+    expect(panes(plan)).toEqual(
+      expect.arrayContaining(['ovn-ovsdb-nb', 'ovn-ovsdb-sb', 'ovn-northd', 'ovn-controller', 'q-ovn-metadata-agent']),
+    );
+    expect(panes(plan).filter((p) => ['q-agt', 'q-dhcp', 'q-l3', 'q-meta'].includes(p))).toEqual([]);
     expect(plan.processes.some((p) => p.name.startsWith('c-'))).toBe(false);
+  });
+
+  it("neutron's OVN all-in-one sample: the OVN panes, q-svc on ovn,logger, and the plan says why", () => {
+    const { plan, text } = dryRun('ovn-allinone.conf');
+    expect(plan.config.values.Q_ML2_PLUGIN_MECHANISM_DRIVERS).toBe('ovn,logger');
+    expect(plan.config.values.Q_ML2_TENANT_NETWORK_TYPE).toBe('geneve');
+    expect(panes(plan).filter((p) => p.startsWith('ovn') || p.startsWith('q-') || p.startsWith('ovs'))).toEqual([
+      'ovsdb-server',
+      'ovs-vswitchd',
+      'ovn-ovsdb-nb',
+      'ovn-ovsdb-sb',
+      'q-svc',
+      'ovn-northd',
+      'ovn-controller',
+      'q-ovn-metadata-agent',
+    ]);
+    expect(text).toMatch(
+      /Q_AGENT: ovn \(ML2\/OVN, mechanism drivers ovn,logger\)\n {2}why: set in .*ovn-allinone.conf:10/,
+    );
+    expect(plan.packages).toEqual(expect.arrayContaining(['ovn-central', 'ovn-host', 'neutron-ovn-metadata-agent']));
+    expect(plan.packages).not.toContain('neutron-l3-agent');
+  });
+
+  it("neutron's OVN compute sample: ovn-controller and the metadata agent, no OVN databases", () => {
+    const { plan, text } = dryRun('ovn-compute.conf');
+    expect(panes(plan)).toEqual(expect.arrayContaining(['ovn-controller', 'q-ovn-metadata-agent', 'n-cpu']));
+    expect(panes(plan).filter((p) => ['ovn-northd', 'ovn-ovsdb-nb', 'ovn-ovsdb-sb', 'q-svc'].includes(p))).toEqual([]);
+    expect(text).toContain('added q-ovn-metadata-agent: neutron-ovn-metadata-agent is its new-style name');
+    expect(plan.config.values.OVN_SB_REMOTE).toBe('tcp:192.168.56.10:6642');
+  });
+
+  it('ML2/OVS agents with the default Q_AGENT=ovn: refused, naming what to change', () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const path = writeConf(dir, '[[local|localrc]]\nADMIN_PASSWORD=a\nenable_service q-agt q-dhcp\n');
+      const config = loadConfig({ configPath: path, env: {}, host: fakeHost(), catalog: stackCatalog() });
+      expect(() => buildPlan(config, { method: 'distro', reason: 'test' }, SERVICE_MODULES)).toThrow(
+        'Q_AGENT=ovn (the default) runs ML2/OVN, but q-agt, q-dhcp of ML2/OVS are enabled. Either set ' +
+          'Q_AGENT=openvswitch, or disable_service q-agt q-dhcp q-l3 q-meta and enable_service ovn-northd ' +
+          'ovn-controller q-ovn-metadata-agent',
+      );
+      const ovs = writeConf(dir, '[[local|localrc]]\nADMIN_PASSWORD=a\nQ_AGENT=openvswitch\n', 'ovs.conf');
+      const c2 = loadConfig({ configPath: ovs, env: {}, host: fakeHost(), catalog: stackCatalog() });
+      expect(() => buildPlan(c2, { method: 'distro', reason: 'test' }, SERVICE_MODULES)).toThrow(
+        /ovs.conf:3: Q_AGENT=openvswitch runs ML2\/OVS, but ovn-northd, ovn-controller, q-ovn-metadata-agent of ML2/,
+      );
+    } finally {
+      cleanup();
+    }
   });
 
   it('plugin-heavy: plugins recorded, their meta-sections not merged, cinder off, neutron as devstack has it', () => {

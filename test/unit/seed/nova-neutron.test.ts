@@ -88,7 +88,20 @@ describe('flavors and networks', () => {
     });
     expect(spec.private).toEqual({ network: 'private', subnet: 'private-subnet', prefixLen: 26 });
     expect(spec.router).toBe('router1');
-    expect(networkSpec(fakePlan({})).public.cidr).toBe('172.24.4.0/24');
+    expect(networkSpec(fakePlan({})).public?.cidr).toBe('172.24.4.0/24');
+  });
+
+  it('OVN_L3_CREATE_PUBLIC_NETWORK=False with OVN: router1 and private, no public network, no gateway', async () => {
+    expect(
+      networkSpec(fakePlan({ Q_AGENT: 'openvswitch', OVN_L3_CREATE_PUBLIC_NETWORK: 'False' })).public,
+    ).toBeDefined();
+    const spec = networkSpec(fakePlan({ Q_AGENT: 'ovn', OVN_L3_CREATE_PUBLIC_NETWORK: 'False' }));
+    expect(spec.public).toBeUndefined();
+    const { projectIds } = await ensureAccounts(client, 'pw');
+    const r = await ensureNetworks(client, spec, projectIds.demo);
+    expect(r.created.filter((c) => /public|gateway/.test(c))).toEqual([]);
+    expect(r.publicNetworkId).toBeUndefined();
+    expect(os.routers.find((x) => x.id === r.routerId)?.external_gateway_info ?? null).toBeNull();
   });
 
   it('creates the pool, private and public networks, router1 and the demo rules; a re-run only reads', async () => {

@@ -5,16 +5,8 @@ import { glanceApiConf } from '../../../lib/services/glance.ts';
 import { placementConf } from '../../../lib/services/placement.ts';
 import { novaConf, novaCpuConf, novaModule, cellMappingsSql } from '../../../lib/services/nova.ts';
 import { withoutRecommends } from '../../../lib/plan/plan.ts';
-import {
-  neutronNamespaces,
-  neutronConf,
-  ml2Conf,
-  ovsAgentConf,
-  dhcpAgentConf,
-  l3AgentConf,
-  metadataAgentConf,
-  neutronFiles,
-} from '../../../lib/services/neutron.ts';
+import { neutronNamespaces, neutronConf, ml2Conf, neutronFiles } from '../../../lib/services/neutron.ts';
+import { ovsAgentConf, dhcpAgentConf, l3AgentConf, metadataAgentConf } from '../../../lib/services/neutron/ml2-ovs.ts';
 import { uwsgiIni, osloEscape } from '../../../lib/services/common.ts';
 import { mariadbCnf } from '../../../lib/services/mysql.ts';
 import { rabbitmqEnvConf } from '../../../lib/services/rabbit.ts';

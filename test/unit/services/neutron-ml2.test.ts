@@ -12,23 +12,27 @@ import { resolveConfig } from '../../../lib/config/resolve.ts';
 import { stackCatalog } from '../../../lib/cli/catalog.ts';
 import { buildPlan } from '../../../lib/plan/plan.ts';
 import { SERVICE_MODULES } from '../../../lib/services/registry.ts';
+import { ml2Conf, neutronFiles, neutronModule } from '../../../lib/services/neutron.ts';
 import {
   agentBridges,
-  ml2Conf,
-  neutronFiles,
-  neutronModule,
+  ml2OvsModule,
   ovsAgentConf,
   ovsAgentConfigFiles,
-} from '../../../lib/services/neutron.ts';
+} from '../../../lib/services/neutron/ml2-ovs.ts';
 import type { Plan, StackContext } from '../../../lib/types/stack.ts';
 import { ConfigError } from '../../../lib/util/errors.ts';
 import { fakeHost } from '../config/helpers.ts';
 
 const PASSWORDS = 'ADMIN_PASSWORD=a1\nDATABASE_PASSWORD=d1\nRABBIT_PASSWORD=r1\nSERVICE_PASSWORD=s1\n';
 
-/** A local.conf: `localrc` lines after the passwords, then any other meta-sections. */
+/** ML2/OVS, as devstack's guide selects it (after the case's lines, so their line numbers stay). */
+const ML2_OVS =
+  'Q_AGENT=openvswitch\ndisable_service ovn-northd ovn-controller q-ovn-metadata-agent\n' +
+  'enable_service q-agt q-dhcp q-l3 q-meta\n';
+
+/** A local.conf on ML2/OVS: `localrc` lines after the passwords, then any other meta-sections. */
 function planOf(localrc: string, rest = ''): Plan {
-  const text = `[[local|localrc]]\n${PASSWORDS}${localrc}\n${rest}`;
+  const text = `[[local|localrc]]\n${PASSWORDS}${localrc}\n${ML2_OVS}${rest}`;
   const config = resolveConfig({
     localConf: parseLocalConf(text, 'ml2-local.conf'),
     env: {},
@@ -53,6 +57,7 @@ async function neutronFilesOf(plan: Plan): Promise<Map<string, string>> {
     },
   } as unknown as StackContext;
   await neutronModule.steps!(plan).configure![0].run(ctx);
+  await ml2OvsModule.steps!(plan).configure![0].run(ctx);
   return files;
 }
 
