@@ -47,6 +47,11 @@ export const STACK_COMMANDS: readonly CommandHelp[] = [
       ['-n, --lines N', 'print the last N lines'],
     ],
   },
+  {
+    name: 'trace',
+    usage: './stack.ts trace REQ-ID',
+    summary: 'follow one request across panes: the lines of its id and global request id, in time order',
+  },
   { name: 'attach', usage: './stack.ts attach', summary: 'open the pane view (TUI) of the running stack' },
   {
     name: 'tempest',

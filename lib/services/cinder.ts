@@ -184,6 +184,7 @@ export function createCinderModule(dm: DeviceMapperProbe = systemDeviceMapper): 
             after: ['cinder:db'],
             user: 'cinder',
             argv: (p) => [[binPath(p, 'cinder-manage'), 'db', 'sync']],
+            stamp: (p) => ({ repos: cinderModule.repos, schemas: ['cinder'], files: cinderModule.configFiles!(p) }),
           }),
         ],
       };

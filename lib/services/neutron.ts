@@ -7,6 +7,7 @@
 // module, but netdev bridges with tap ports forward, route and NAT fine.
 
 import { join } from 'node:path';
+import { stepStamp } from '../source/stamp.ts';
 import type { Plan, ServiceModule, StackContext, Step } from '../types/stack.ts';
 import type { Shell } from '../types/shell.ts';
 import type { Logger } from '../types/logger.ts';
@@ -290,6 +291,11 @@ export const neutronModule: ServiceModule = {
         id: 'neutron:db-sync',
         title: 'neutron-db-manage upgrade heads',
         after: ['neutron:db'],
+        stamp: stepStamp((p) => ({
+          repos: neutronModule.repos,
+          schemas: ['neutron'],
+          files: neutronModule.configFiles!(p),
+        })),
         async run(ctx: StackContext) {
           const f = neutronFiles(ctx.plan);
           const t0 = Date.now();

@@ -12,6 +12,7 @@
 
 import { join } from 'node:path';
 import { isIP } from 'node:net';
+import { stepStamp } from '../source/stamp.ts';
 import type { Plan, ServiceModule, StackContext, Step } from '../types/stack.ts';
 import { binPath, pythonPath } from '../source/paths.ts';
 import { rootwrap } from '../source/rootwrap.ts';
@@ -329,6 +330,12 @@ export const novaModule: ServiceModule = {
         id: 'nova:db-sync',
         title: 'nova-manage api_db sync, cell0/cell1, db sync',
         after: ['nova:db'],
+        stamp: stepStamp((p) => ({
+          repos: novaModule.repos,
+          schemas: ['nova_api', 'nova', 'nova_cell0'],
+          tables: ['nova_api.cell_mappings'],
+          files: novaModule.configFiles!(p),
+        })),
         async run(ctx) {
           const m = binPath(ctx.plan, 'nova-manage');
           const conf = ['--config-file', novaConfPath(ctx.plan)];
