@@ -302,6 +302,14 @@ export const CORE_SETTINGS: readonly Setting[] = [
       default: 'False',
       description: 'Run without network access (needs a previous online run).',
     },
+    {
+      name: 'APT_EATMYDATA',
+      type: 'bool',
+      default: 'True',
+      description:
+        "Install Debian's packages under eatmydata (package eatmydata): dpkg's fsync calls become no-ops, safe on a " +
+        'dev VM (a power cut mid-install can leave packages half-written: reinstall them).',
+    },
   ]),
   ...group('source', [
     { name: 'GIT_BASE', type: 'url', default: 'https://opendev.org', description: 'Base of every default *_REPO.' },

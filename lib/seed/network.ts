@@ -7,6 +7,7 @@
 // so a re-run creates nothing.
 
 import type { OpenStackClient } from '../types/openstack.ts';
+import { stepStamp } from '../source/stamp.ts';
 import type { Plan, Step } from '../types/stack.ts';
 import { DEFAULT_DOMAIN } from './keystone.ts';
 import { isIP } from 'node:net';
@@ -566,6 +567,12 @@ export function networkStep(plan: Plan): Step {
     id: 'seed:network',
     title: `networks, router and security group (${describeNetworks(networkSpec(plan))})`,
     after: ['seed:accounts'],
+    stamp: stepStamp((p) => ({
+      tables: ['networks', 'subnets', 'routers', 'routerports', 'securitygroups', 'securitygrouprules'].map(
+        (t) => `neutron.${t}`,
+      ),
+      values: [JSON.stringify(networkSpec(p))],
+    })),
     async run(ctx) {
       const r = await ensureNetworks(await ctx.openstack(), networkSpec(plan));
       ctx.log.info(`network: ${r.created.length ? `created ${r.created.join(', ')}` : 'all present'}`);

@@ -117,6 +117,7 @@ export const glanceModule: ServiceModule = {
         after: ['glance:db'],
         user: 'glance',
         argv: (p) => [[binPath(p, 'glance-manage'), 'db_sync']],
+        stamp: (p) => ({ repos: glanceModule.repos, schemas: ['glance'], files: glanceModule.configFiles!(p) }),
       }),
       // devstack's init_glance: the metadata definitions Horizon's "Update Metadata" screens and nova's
       // flavor/image properties come from (GET /v2/metadefs/...); existing namespaces are kept on a re-run

@@ -6,10 +6,13 @@
 // userspace OVS datapath (datapath_type=netdev): this kernel has no OVS
 // module, but netdev bridges with tap ports forward, route and NAT fine.
 
+import { join } from 'node:path';
+import { stepStamp } from '../source/stamp.ts';
 import type { Plan, ServiceModule, StackContext, Step } from '../types/stack.ts';
 import type { Shell } from '../types/shell.ts';
 import type { Logger } from '../types/logger.ts';
 import { binPath } from '../source/paths.ts';
+import { rootHelper, rootHelperDaemon, rootwrap } from '../source/rootwrap.ts';
 import { getOption, iniDoc, mergeIni, type IniDoc, type IniSpec } from '../util/ini.ts';
 import { codeFrom as paneCodeFrom } from '../source/index.ts';
 import {
@@ -268,10 +271,14 @@ export function neutronConf(plan: Plan): IniDoc {
       rpc_state_report_workers: plan.int('NEUTRON_RPC_STATE_REPORT_WORKERS'),
       state_path: STATE,
       interface_driver: 'openvswitch',
+      // a checkout's pipeline is its own (upstream keeps it in etc/); Debian's is found beside neutron.conf
+      api_paste_config:
+        plan.method.method === 'source' ? join(plan.dirs.dest, 'neutron', 'etc', 'api-paste.ini') : undefined,
     },
     agent: {
-      root_helper: 'sudo /usr/bin/neutron-rootwrap /etc/neutron/rootwrap.conf',
-      root_helper_daemon: 'sudo /usr/bin/neutron-rootwrap-daemon /etc/neutron/rootwrap.conf',
+      // Debian's, or from a checkout the venv's with tstack's conf and the checkout's filters (source/rootwrap.ts)
+      root_helper: rootHelper(rootwrap(plan, 'neutron')),
+      root_helper_daemon: rootHelperDaemon(rootwrap(plan, 'neutron')),
     },
     database: { connection: databaseUrl(plan, 'neutron', 'neutron') },
     keystone_authtoken: keystoneAuthtoken(plan, 'neutron'),
@@ -343,6 +350,11 @@ export const neutronModule: ServiceModule = {
         id: 'neutron:db-sync',
         title: 'neutron-db-manage upgrade heads',
         after: ['neutron:db'],
+        stamp: stepStamp((p) => ({
+          repos: neutronModule.repos,
+          schemas: ['neutron'],
+          files: neutronModule.configFiles!(p),
+        })),
         async run(ctx: StackContext) {
           const f = neutronFiles(ctx.plan);
           const t0 = Date.now();

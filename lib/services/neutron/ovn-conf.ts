@@ -9,6 +9,7 @@ import type { Plan } from '../../types/stack.ts';
 import { settingGroup } from '../../config/settings.ts';
 import { ConfigError } from '../../util/errors.ts';
 import { iniDoc, type IniDoc, type IniSpec } from '../../util/ini.ts';
+import { rootHelper, rootwrap } from '../../source/rootwrap.ts';
 import { debug, hostIp, serviceHost } from '../common.ts';
 import { metadataPort, metadataSecret } from '../nova.ts';
 
@@ -173,7 +174,8 @@ export function ovnMetadataAgentConf(plan: Plan, ovsdbConnection: string, stateD
       metadata_proxy_shared_secret: metadataSecret(plan),
       metadata_workers: plan.int('NEUTRON_METADATA_WORKERS'),
     },
-    agent: { root_helper: 'sudo /usr/bin/neutron-rootwrap /etc/neutron/rootwrap.conf' },
+    // Debian's rootwrap, or from a checkout the venv's (source/rootwrap.ts)
+    agent: { root_helper: rootHelper(rootwrap(plan, 'neutron')) },
     ovs: { ovsdb_connection: ovsdbConnection },
     ovn: { ovn_sb_connection: ovnRemote(plan, OVN_SB) },
   });
