@@ -38,7 +38,7 @@ async function timed(label: string, repos: RepoSpec[], s: CloneSettings, concurr
 
 try {
   const t0 = performance.now();
-  const remote = buildKeystoneRemote(root);
+  const remote = await buildKeystoneRemote(root);
   console.log(
     `keystone ${remote.version} remote built from the installed package: ` +
       `${((performance.now() - t0) / 1000).toFixed(2)} s`,

@@ -5,7 +5,7 @@ import { UsageError } from '../util/errors.ts';
 import type { ParsedArgs } from '../types/command.ts';
 
 /** Flags that take a value; all others are booleans. */
-const VALUED = new Set(['config', 'lines', 'n']);
+const VALUED = new Set(['config', 'lines', 'n', 'regex']);
 const SHORT: Record<string, string> = { h: 'help', f: 'follow', a: 'all', n: 'lines' };
 
 export function parseArgs(argv: string[]): ParsedArgs {

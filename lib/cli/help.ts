@@ -47,7 +47,29 @@ export const STACK_COMMANDS: readonly CommandHelp[] = [
       ['-n, --lines N', 'print the last N lines'],
     ],
   },
+  {
+    name: 'trace',
+    usage: './stack.ts trace REQ-ID',
+    summary: 'follow one request across panes: the lines of its id and global request id, in time order',
+  },
   { name: 'attach', usage: './stack.ts attach', summary: 'open the pane view (TUI) of the running stack' },
+  {
+    name: 'tempest',
+    usage: './stack.ts tempest [--smoke | --regex R | --list] [-- tempest run args]',
+    summary: 'run tempest (enable_service tempest) in $DEST/tempest; failures and pass/fail/skip totals at the end',
+    options: [
+      ['--smoke', "tempest's smoke set"],
+      ['--regex R', 'the tests whose id matches R (e.g. tempest.api.identity)'],
+      ['--list', 'list the tests that would run'],
+    ],
+  },
+  {
+    name: 'tools',
+    usage: './stack.ts tools make-local-remotes DIR [PROJECT...]',
+    summary:
+      'build git remotes under DIR from the code Debian installed (keystone glance placement nova neutron ' +
+      'cinder horizon oslo.config); prints the GIT_BASE for INSTALL_METHOD=source offline',
+  },
 ];
 
 function columns(rows: [string, string][], indent = '  '): string {

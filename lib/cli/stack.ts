@@ -17,7 +17,10 @@ export const COMMANDS: Record<string, Loader> = {
   stop: async () => (await import('./commands/panes.ts')).stop,
   start: async () => (await import('./commands/panes.ts')).start,
   logs: async () => (await import('./commands/logs.ts')).logs,
+  trace: async () => (await import('./commands/trace.ts')).trace,
   attach: async () => (await import('./commands/attach.ts')).attach,
+  tempest: async () => (await import('./commands/tempest.ts')).tempest,
+  tools: async () => (await import('./commands/tools.ts')).tools,
 };
 
 /** `modules`: the service modules to run with; the registry unless a test passes its own. */

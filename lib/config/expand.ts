@@ -42,7 +42,9 @@ export interface Resume {
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
 /** NAME at a given index (sticky), without copying the rest of the text. */
 const NAME_AT = /[A-Za-z_][A-Za-z0-9_]*/y;
-const UNSUPPORTED = new Set([';', '&', '|', '<', '>', '(', ')']);
+const UNSUPPORTED = new Set(['&', '|', '<', '>', '(', ')']);
+/** The raw word of an unquoted `;`: it ends a command (a quoted one stays inside its word, quotes and all). */
+export const COMMAND_END = ';';
 /** `${A:-${B:-...}}` deeper than this is an error (bash has no limit; nobody needs more). */
 export const MAX_NESTING = 32;
 
@@ -158,6 +160,10 @@ export function tokenize(chunk: string, pos: SourcePos, from?: Resume): Tokens {
       word += text.slice(i, close);
       inWord = true;
       i = close;
+    } else if (c === COMMAND_END) {
+      end();
+      words.push(COMMAND_END);
+      i++;
     } else if (UNSUPPORTED.has(c)) {
       throw unsupported(`'${c}'`, pos);
     } else {

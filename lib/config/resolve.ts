@@ -218,7 +218,7 @@ export function resolveConfig(input: ResolveInput): StackConfig {
     catalog.setting(name) ? during.lookup(name) : (outsideExplicit(name)?.value ?? env[name]);
   const localrc: LocalrcResult = localConf
     ? evaluateLocalrc(localrcLines(localConf), outsideLookup, catalog, generator)
-    : { vars: new Map(), plugins: [], serviceRefs: [], disabledRefs: [], warnings: [] };
+    : { vars: new Map(), plugins: [], serviceRefs: [], disabledRefs: [], unset: new Set<string>(), warnings: [] };
   warnings.push(...localrc.warnings);
 
   // 2. Final values: local.conf, then outside, then defaults against the final state.
@@ -228,6 +228,11 @@ export function resolveConfig(input: ResolveInput): StackConfig {
     // `ADMIN_PASSWORD=` or `RECLONE=` in local.conf leaves the value to the next source.
     if (a && !(a.value === '' && s && emptyMeansDefault(s)))
       return { value: a.value, origin: 'local.conf', pos: a.pos };
+    // `unset NAME` in local.conf: bash drops the environment's value too; the default applies
+    if (!a && localrc.unset.has(name)) {
+      const saved = savedPasswords[name];
+      return saved ? { value: saved, origin: 'password-file' } : undefined;
+    }
     return outsideExplicit(name);
   };
   const final = new SettingResolver(explicit, host, catalog);
@@ -284,7 +289,7 @@ export function resolveConfig(input: ResolveInput): StackConfig {
       pos: r.pos,
     });
   }
-  const implied = impliedServices(chosen, values, (n) => list.isDisabled(n));
+  const implied = impliedServices(chosen, (n) => list.isDisabled(n));
   const enabledServices = [...chosen, ...implied.map((i) => i.name).filter((n) => !chosen.includes(n))];
   values.ENABLED_SERVICES = enabledServices.join(',');
 

@@ -176,6 +176,11 @@ export class ServiceList {
     }
   }
 
+  /** devstack's is_service_enabled for one name, as the list stands (an `if` in localrc asks it). */
+  isEnabled(name: string): boolean {
+    return this.names.has(name) || this.enabledAsDevstack(name);
+  }
+
   /** devstack's is_service_enabled for a name that is not listed as such: a project, or s-* through `swift`. */
   private enabledAsDevstack(name: string): boolean {
     const group = serviceGroup(name);

@@ -35,6 +35,7 @@ export const DEVSTACK_SERVICE_NAMES: readonly ServiceName[] = [
     ['q-metering', 'metering agent'],
     ['q-ovn-agent', 'OVN agent'],
     ['q-ovn-metadata-agent', 'OVN metadata agent (replaced by q-ovn-agent)'],
+    ['neutron-ovn-metadata-agent', 'OVN metadata agent (new-style name; tstack runs it as q-ovn-metadata-agent)'],
     ['q-qos', 'QoS service plugin'],
     ['q-trunk', 'trunk service plugin'],
     ['q-segments', 'routed networks service plugin'],
@@ -50,7 +51,6 @@ export const DEVSTACK_SERVICE_NAMES: readonly ServiceName[] = [
     ['neutron-metadata-agent', 'metadata agent (new-style name)'],
   ]),
   ...names('cinder', [['c-bak', 'cinder-backup']]),
-  ...names('tempest', [['tempest', 'tempest (install and configure)']]),
   // Names that plugins (enable_plugin) define; accepted so their local.conf files parse.
   ...names('heat', [['h-api-cw', 'heat CloudWatch API (removed upstream)']]),
   ...names('octavia', [

@@ -25,6 +25,7 @@ export const SETTING_GROUPS = [
   'source',
   'images',
   'network',
+  'OVN',
   'database and messaging',
   'passwords',
   'tuning',
@@ -44,7 +45,10 @@ export function settingGroup(name: SettingGroup | (string & {}), rows: readonly 
 
 const group = settingGroup;
 
-/** tstack's default service set: devstack's ML2/OVS era set plus memcached (OVN and etcd3 are not implemented). */
+/**
+ * tstack's default service set: devstack's, ML2/OVN included (with Zed's q-ovn-metadata-agent for devstack's newer
+ * q-ovn-agent), plus memcached; etcd3 is not implemented.
+ */
 export const DEFAULT_ENABLED_SERVICES = [
   'mysql',
   'rabbit',
@@ -58,18 +62,27 @@ export const DEFAULT_ENABLED_SERVICES = [
   'n-cond',
   'n-sch',
   'n-cpu',
+  'ovn-controller',
+  'ovn-northd',
   'ovsdb-server',
   'ovs-vswitchd',
   'q-svc',
-  'q-agt',
-  'q-dhcp',
-  'q-l3',
-  'q-meta',
+  'q-ovn-metadata-agent',
   'c-api',
   'c-sch',
   'c-vol',
   'horizon',
 ] as const;
+
+/**
+ * A service that can serve in its own process (worker count 0) needs no forked worker when API_WORKERS says one
+ * process: one worker and no worker serve with the same single process, the fork only adds a copy of the service's
+ * memory. More than one is kept as asked.
+ */
+export function inProcessUnlessMany(apiWorkers: string): string {
+  const n = Number(apiWorkers);
+  return Number.isInteger(n) && n > 1 ? String(n) : '0';
+}
 
 /**
  * devstack computes `max(2, nproc/4)` API workers for 8-vCPU gate nodes. On a
@@ -226,6 +239,18 @@ export const CORE_SETTINGS: readonly Setting[] = [
         '(see DATABASE_HOST and RABBIT_HOST).',
     },
     {
+      name: 'SERVICE_IP_VERSION',
+      type: 'enum',
+      choices: ['4'],
+      replacedChoices: {
+        '6':
+          'tstack does not derive SERVICE_HOST from HOST_IPV6: the APIs are on SERVICE_HOST (HOST_IP), or on an ' +
+          'IPv6 address if SERVICE_HOST is set to one',
+      },
+      default: '4',
+      description: 'IP version the APIs are served and registered on; tstack implements 4.',
+    },
+    {
       name: 'SERVICE_PROTOCOL',
       type: 'enum',
       choices: ['http', 'https'],
@@ -276,6 +301,14 @@ export const CORE_SETTINGS: readonly Setting[] = [
       type: 'bool',
       default: 'False',
       description: 'Run without network access (needs a previous online run).',
+    },
+    {
+      name: 'APT_EATMYDATA',
+      type: 'bool',
+      default: 'True',
+      description:
+        "Install Debian's packages under eatmydata (package eatmydata): dpkg's fsync calls become no-ops, safe on a " +
+        'dev VM (a power cut mid-install can leave packages half-written: reinstall them).',
     },
   ]),
   ...group('source', [
@@ -492,12 +525,6 @@ export const CORE_SETTINGS: readonly Setting[] = [
       default: '/etc/openstack/clouds.yaml',
       description:
         "clouds.yaml with devstack's cloud entries (devstack-admin, devstack...), for `openstack --os-cloud`.",
-    },
-    {
-      name: 'TEMPEST_CONFIG',
-      type: 'path',
-      default: '${DEST}/tempest/etc/tempest.conf',
-      description: 'tempest.conf, target of [[test-config|$TEMPEST_CONFIG]] (tempest is not implemented).',
     },
   ]),
 ];

@@ -458,6 +458,48 @@ esac
 POSIXLY_CORRECT=1 exec su -s /bin/sh -c 'unset POSIXLY_CORRECT; exec "$0" "$@"' root "$@"
 `;
 
+/**
+ * CirrOS has curl; tempest logs in and runs `curl URL` and `curl -X POST -d
+ * DATA URL` against the metadata service (test_server_basic_ops). This image
+ * has busybox's wget, so curl is that, for the options such calls use.
+ */
+export const CURL = `#!/bin/sh
+# curl through busybox wget: GET, or POST with -d; -o FILE; -m SECONDS; -s/-S/-f/-L/-k accepted
+method=GET data= out=- max= url=
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -X | --request) method=$2; shift 2 ;;
+    -d | --data | --data-raw) data=$2; [ "$method" = GET ] && method=POST; shift 2 ;;
+    -o | --output) out=$2; shift 2 ;;
+    -m | --max-time | --connect-timeout) max=$2; shift 2 ;;
+    -s | -S | -sS | -f | -sf | -fsS | -L | -k | --silent | --show-error | --fail | --location | --insecure) shift ;;
+    -*) echo "curl: $1 is not supported by this image's curl (busybox wget)" >&2; exit 2 ;;
+    *) url=$1; shift ;;
+  esac
+done
+[ -n "$url" ] || { echo "curl: no URL given" >&2; exit 2; }
+case "$method" in
+  GET) set -- -q -O "$out" ;;
+  POST) set -- -q -O "$out" --post-data "$data" ;;
+  *) echo "curl: -X $method is not supported by this image's curl (busybox wget: GET, POST)" >&2; exit 2 ;;
+esac
+# busybox-static 1.35's wget crashes with -T: bound it with timeout(1) instead
+[ -n "$max" ] && exec busybox timeout "$max" busybox wget "$@" "$url"
+exec busybox wget "$@" "$url"
+`;
+
+/**
+ * util-linux's 'blkid -L LABEL' (tempest finds the config drive with
+ * 'blkid -L config-2 -o device'): busybox's blkid has no -L, its findfs does
+ * the same. Anything else goes to busybox's blkid.
+ */
+export const BLKID = `#!/bin/sh
+if [ "$1" = -L ] && [ -n "$2" ]; then
+  exec busybox findfs "LABEL=$2"
+fi
+exec busybox blkid "$@"
+`;
+
 const OS_RELEASE = `PRETTY_NAME="tstack test image (CirrOS-compatible)"
 NAME="tstack-cirros"
 ID=tstack-cirros
@@ -480,6 +522,8 @@ export function guestFiles(opts: GuestFileOptions): CpioEntry[] {
     text('lib/cirros/json.awk', JSON_AWK),
     exe('usr/bin/cirros-json', '#!/bin/sh\nexec awk -f /lib/cirros/json.awk "$@"\n'),
     exe('usr/bin/sudo', SUDO),
+    exe('usr/bin/curl', CURL),
+    exe('usr/bin/blkid', BLKID),
     text('etc/os-release', OS_RELEASE),
     text(`${mods}/load-order`, opts.modules.map((m) => `${m}\n`).join('')),
     text('etc/passwd', PASSWD),

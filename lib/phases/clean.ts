@@ -15,6 +15,7 @@ import type { Shell } from '../types/shell.ts';
 import type { Logger } from '../types/logger.ts';
 import { createContext } from './context.ts';
 import { CLOUDS_YAML_MARKER } from '../seed/clouds-yaml.ts';
+import { rootwrapLeftovers } from '../source/rootwrap.ts';
 
 /** Panes the clean hooks need (databases, rabbit user). */
 export const CLEAN_NEEDS = ['mysql', 'rabbit'];
@@ -30,6 +31,11 @@ export function generatedFiles(plan: Plan): string[] {
     ...plan.services.flatMap((m) => m.configFiles?.(plan) ?? []),
     join(plan.dirs.topDir, 'openrc'),
     join(plan.dirs.topDir, '.stackenv'),
+    // the source method's rootwrap conf and sudoers entries (they name the venv removed below)
+    ...rootwrapLeftovers(
+      plan,
+      plan.repos.map((r) => r.name),
+    ).files,
   ];
 }
 
@@ -110,7 +116,15 @@ export async function cleanStack(opts: { plan: Plan; sup: Supervisor; sh: Shell;
     }
   }
   cleanCloudsYaml(plan.get('CLOUDS_YAML'), result.removed);
-  const dirs = [plan.dirs.dataDir, plan.get('SERVICE_DIR'), plan.dirs.logDir];
+  const dirs = [
+    plan.dirs.dataDir,
+    plan.get('SERVICE_DIR'),
+    plan.dirs.logDir,
+    ...rootwrapLeftovers(
+      plan,
+      plan.repos.map((r) => r.name),
+    ).dirs,
+  ];
   for (const d of dirs) {
     if (existsSync(d)) {
       rmSync(d, { recursive: true, force: true });

@@ -112,10 +112,35 @@ export async function runPhases(phases: PhasePlan[], ctx: StackContext, opts: Ru
       });
       await opts.reporter.phaseDone(phase.name, ms);
     }
+    await recordStamps(phases, ctx, opts.journal);
   } finally {
     report.totalMs = Date.now() - started;
   }
   return report;
+}
+
+/**
+ * After a whole successful run, the stamp of every stamped step again: a later step may have changed
+ * what an earlier one depends on (the accounts seeded after the catalog), and the next run compares
+ * against the state this run left.
+ */
+async function recordStamps(phases: PhasePlan[], ctx: StackContext, journal: StepJournal): Promise<void> {
+  const stamped = phases.flatMap((p) => p.steps).filter((s) => s.stamp);
+  const stamps = await Promise.all(stamped.map((s) => stampOf(s, ctx)));
+  for (const [i, step] of stamped.entries()) {
+    const stamp = stamps[i];
+    if (stamp !== undefined) journal.markDone(step.id, stamp, 0);
+    else journal.forget(step.id);
+  }
+}
+
+/** A step's stamp; a stamp that cannot be read (the database is down) means "run it". */
+async function stampOf(step: Step, ctx: StackContext): Promise<string | undefined> {
+  try {
+    return await step.stamp?.(ctx);
+  } catch {
+    return undefined;
+  }
 }
 
 async function runPhase(
@@ -139,6 +164,13 @@ async function runPhase(
       opts.reporter.stepSkipped(step, 'done on an earlier run');
       return { ...base, status: 'skipped', ms: 0 };
     }
+    if (!opts.force && step.stamp && !failure) {
+      const stamp = await stampOf(step, ctx);
+      if (stamp !== undefined && opts.journal.isDone(step.id, stamp)) {
+        opts.reporter.stepSkipped(step, 'unchanged since it last ran');
+        return { ...base, status: 'skipped', ms: 0 };
+      }
+    }
     await sem.acquire();
     try {
       if (failure || aborted()) {
@@ -149,7 +181,7 @@ async function runPhase(
       const t0 = Date.now();
       opts.reporter.stepStart(step);
       try {
-        await step.run(ctx);
+        await step.run({ ...ctx, progress: (line) => opts.reporter.stepOutput(step.id, line) });
       } catch (err) {
         const ms = Date.now() - t0;
         if (aborted()) failure ??= new InterruptedError();
@@ -159,6 +191,11 @@ async function runPhase(
       }
       const ms = Date.now() - t0;
       if (step.fingerprint !== undefined) opts.journal.markDone(step.id, step.fingerprint, ms);
+      if (step.stamp) {
+        const stamp = await stampOf(step, ctx);
+        if (stamp !== undefined) opts.journal.markDone(step.id, stamp, ms);
+        else opts.journal.forget(step.id);
+      }
       opts.reporter.stepDone(step, ms);
       return { ...base, status: 'done', ms };
     } finally {

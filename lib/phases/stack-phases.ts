@@ -8,10 +8,9 @@
 //   start        panes in dependency order, each waiting for its probe;
 //                keystone's catalog right after `key`, before the other APIs
 //   extra        seeding (accounts, flavors, networks, images, clouds.yaml, openrc)
-//   post-extra, test-config   module hooks and local.conf merges
+//   post-extra, test-config   module hooks and local.conf merges; the user's hooks end post-extra
 
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { contentDigest } from '../system/files.ts';
 import type { Plan, Step } from '../types/stack.ts';
 import type { ProcessSpec } from '../types/process.ts';
 import { PHASES, type PhaseName } from '../types/step.ts';
@@ -30,6 +29,8 @@ export interface PhaseSources {
   seed: Step[]; // phase extra
   /** Merge of local.conf meta-sections for a phase (post-config, extra, post-extra, test-config). */
   merge?: (phase: 'post-config' | 'extra' | 'post-extra' | 'test-config') => Step | undefined;
+  /** The user's hooks (local.sh, local.ts, extras.d/*.ts): last in post-extra, once the stack is up. */
+  hooks?: Step[];
   panes: PaneStarter;
 }
 
@@ -42,13 +43,7 @@ export function paneConfigFiles(plan: Plan, pane: string): string[] {
 }
 
 /** sha256 over the files that exist (path and content); undefined when none does. */
-export function configDigest(files: readonly string[]): string | undefined {
-  const present = files.filter((f) => existsSync(f));
-  if (present.length === 0) return undefined;
-  const h = createHash('sha256');
-  for (const f of present) h.update(f).update('\0').update(readFileSync(f)).update('\0');
-  return h.digest('hex').slice(0, 16);
-}
+export const configDigest = contentDigest;
 
 export function startSteps(plan: Plan, panes: PaneStarter, catalogId?: string): Step[] {
   const names = new Set(plan.processes.map((p) => p.name));
@@ -89,6 +84,12 @@ export function buildPhases(plan: Plan, src: PhaseSources): PhasePlan[] {
     // Merges run after everything else of their phase: local.conf wins.
     const others = byPhase.get(phase)!.map((s) => s.id);
     byPhase.get(phase)!.push({ ...merge, after: [...(merge.after ?? []), ...others] });
+  }
+  const hooks = src.hooks ?? [];
+  if (hooks.length) {
+    // devstack runs local.sh after post-extra's work, before test-config
+    const others = byPhase.get('post-extra')!.map((s) => s.id);
+    byPhase.get('post-extra')!.push(...hooks.map((h) => ({ ...h, after: [...(h.after ?? []), ...others] })));
   }
   return PHASES.map((name) => ({ name, steps: byPhase.get(name)! }));
 }

@@ -2,6 +2,7 @@
 // Everything goes through mask(): a password never appears, even if a
 // module put one in an argv or an environment.
 
+import { backendChoice } from '../services/neutron/backend.ts';
 import { PHASES } from '../types/step.ts';
 import { unimplementedServices } from '../config/service-names.ts';
 import { unusedSourceSettings } from './method.ts';
@@ -26,6 +27,8 @@ export function formatPlan(plan: Plan): string {
   for (const d of plan.decisions ?? []) {
     lines.push(`${d.setting}: ${d.value}${d.pending ? ' (for now)' : ''}`, `  why: ${d.reason}`, '');
   }
+  const backend = backendChoice(plan);
+  if (backend) lines.push(`${backend.setting}: ${backend.value}`, `  why: ${backend.reason}`, '');
 
   lines.push(`Enabled services (${plan.config.enabledServices.length}): ${plan.config.enabledServices.join(', ')}`);
   const skipped = unimplementedServices(plan.config.catalog, plan.config.enabledServices);

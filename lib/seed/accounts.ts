@@ -2,6 +2,7 @@
 // role assignments every devstack user and tempest expect. All users share
 // ADMIN_PASSWORD, as in devstack.
 
+import { stepStamp } from '../source/stamp.ts';
 import type { OpenStackClient } from '../types/openstack.ts';
 import type { Plan, Step } from '../types/stack.ts';
 import { addSecret } from '../util/secrets.ts';
@@ -22,6 +23,19 @@ export interface AccountsSpec {
   users: { name: string; grants: GrantSpec[] }[];
   groups: { name: string; description: string; grants: GrantSpec[] }[];
 }
+
+/** keystone's tables of users, passwords, projects, groups and role assignments: what the accounts are. */
+export const KEYSTONE_IDENTITY_TABLES = [
+  'user',
+  'local_user',
+  'password',
+  'project',
+  'group',
+  'user_group_membership',
+  'role',
+  'assignment',
+  'system_assignment',
+].map((t) => `keystone.${t}`);
 
 /** The accounts themselves: pure data, so the test can check it against devstack's list. */
 export const DEVSTACK_ACCOUNTS: AccountsSpec = {
@@ -128,6 +142,12 @@ export function accountsStep(plan: Plan): Step {
   return {
     id: 'seed:accounts',
     title: 'devstack accounts (projects, users, roles)',
+    // every user's password is checked by logging in (seconds of bcrypt): only when keystone's
+    // identity tables changed since the last run, or ADMIN_PASSWORD did
+    stamp: stepStamp((p) => ({
+      tables: KEYSTONE_IDENTITY_TABLES,
+      values: [p.get('ADMIN_PASSWORD'), JSON.stringify(DEVSTACK_ACCOUNTS)],
+    })),
     async run(ctx) {
       const password = plan.get('ADMIN_PASSWORD');
       addSecret(password);

@@ -4,6 +4,8 @@
 // devstack's create_service_user + get_or_create_service/endpoint, idempotent.
 
 import type { OpenStackClient } from '../types/openstack.ts';
+import { stepStamp } from '../source/stamp.ts';
+import { KEYSTONE_IDENTITY_TABLES } from './accounts.ts';
 import type { Plan, Step } from '../types/stack.ts';
 import type { CatalogEntry } from '../types/service.ts';
 import { addSecret } from '../util/secrets.ts';
@@ -153,6 +155,11 @@ export function catalogStep(plan: Plan): Step {
   return {
     id: 'keystone:catalog',
     title: 'service users and catalog',
+    // service users' passwords are checked by logging in: only when keystone's tables or the inputs changed
+    stamp: stepStamp((p) => ({
+      tables: [...KEYSTONE_IDENTITY_TABLES, 'keystone.service', 'keystone.endpoint', 'keystone.region'],
+      values: [JSON.stringify(catalogSpec(p)), p.get('SERVICE_PASSWORD')],
+    })),
     async run(ctx) {
       const client = await ctx.openstack();
       const spec = {

@@ -17,7 +17,31 @@ export interface OpenrcInput {
   cacert?: string;
 }
 
+/** The OS_* variables of `source openrc USER PROJECT` (devstack's), also the environment of local.sh. */
+export function openrcEnv(input: OpenrcInput, user: string, project: string): Record<string, string> {
+  return {
+    OS_USERNAME: user,
+    OS_PROJECT_NAME: project,
+    OS_AUTH_TYPE: 'password',
+    OS_PASSWORD: input.password,
+    OS_AUTH_URL: input.authUrl,
+    OS_REGION_NAME: input.region,
+    OS_USER_DOMAIN_ID: 'default',
+    OS_PROJECT_DOMAIN_ID: 'default',
+    OS_IDENTITY_API_VERSION: '3',
+    OS_VOLUME_API_VERSION: '3',
+    ...(input.cacert ? { OS_CACERT: input.cacert } : {}),
+  };
+}
+
+/** The values that come from the settings: single-quoted, whatever they hold. */
+const FROM_INPUT = new Set(['OS_PASSWORD', 'OS_AUTH_URL', 'OS_REGION_NAME', 'OS_CACERT']);
+
 export function renderOpenrc(input: OpenrcInput): string {
+  // the user and project are the script's arguments
+  const fixed = Object.entries(openrcEnv(input, '', '')).filter(
+    ([k]) => k !== 'OS_USERNAME' && k !== 'OS_PROJECT_NAME',
+  );
   return [
     '# Written by tstack (./stack.ts); re-written on every run.',
     '# Usage: source openrc [username] [projectname]   (default: demo demo)',
@@ -25,15 +49,7 @@ export function renderOpenrc(input: OpenrcInput): string {
     'OS_USERNAME=${1:-demo}',
     'OS_PROJECT_NAME=${2:-demo}',
     'export OS_USERNAME OS_PROJECT_NAME',
-    'export OS_AUTH_TYPE=password',
-    `export OS_PASSWORD=${shellSingleQuote(input.password)}`,
-    `export OS_AUTH_URL=${shellSingleQuote(input.authUrl)}`,
-    `export OS_REGION_NAME=${shellSingleQuote(input.region)}`,
-    'export OS_USER_DOMAIN_ID=default',
-    'export OS_PROJECT_DOMAIN_ID=default',
-    'export OS_IDENTITY_API_VERSION=3',
-    'export OS_VOLUME_API_VERSION=3',
-    ...(input.cacert ? [`export OS_CACERT=${shellSingleQuote(input.cacert)}`] : []),
+    ...fixed.map(([k, v]) => `export ${k}=${FROM_INPUT.has(k) ? shellSingleQuote(v) : v}`),
     '',
   ].join('\n');
 }

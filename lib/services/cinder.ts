@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import type { Plan, ServiceModule, Step } from '../types/stack.ts';
 import { binPath } from '../source/paths.ts';
+import { rootwrap } from '../source/rootwrap.ts';
 import type { ProcessSpec } from '../types/process.ts';
 import { iniDoc, type IniDoc, type IniSpec } from '../util/ini.ts';
 import { codeFrom } from '../source/index.ts';
@@ -73,7 +74,7 @@ export function cinderConf(plan: Plan, backends: readonly CinderBackend[]): IniD
       glance_api_servers: plan.isEnabled('g-api') ? glanceUrl(plan) : undefined,
       enabled_backends: backends.map((b) => b.name).join(','),
       default_volume_type: backends[0]?.name,
-      rootwrap_config: '/etc/cinder/rootwrap.conf',
+      rootwrap_config: rootwrap(plan, 'cinder').conf,
     },
     database: { connection: databaseUrl(plan, 'cinder', 'cinder') },
     keystone_authtoken: { ...keystoneAuthtoken(plan, 'cinder'), service_token_roles_required: true },
@@ -183,6 +184,7 @@ export function createCinderModule(dm: DeviceMapperProbe = systemDeviceMapper): 
             after: ['cinder:db'],
             user: 'cinder',
             argv: (p) => [[binPath(p, 'cinder-manage'), 'db', 'sync']],
+            stamp: (p) => ({ repos: cinderModule.repos, schemas: ['cinder'], files: cinderModule.configFiles!(p) }),
           }),
         ],
       };

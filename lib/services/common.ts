@@ -10,6 +10,7 @@ import { addSecret } from '../util/secrets.ts';
 import * as urls from '../config/urls.ts';
 import { iniDoc, mergeIni, osloString, renderIni, type IniDoc, type IniSpec } from '../util/ini.ts';
 import { clientOptionFile, dropDatabase, ensureDatabase } from '../system/mysql.ts';
+import { stepStamp, type StampInputs } from '../source/stamp.ts';
 
 /**
  * The address the catalog and every client name: SERVICE_HOST (HOST_IP by
@@ -272,11 +273,14 @@ export function manageStep(o: {
   argv: (plan: Plan) => string[][];
   /** Extra environment (a secret that must not be an argument). */
   env?: (plan: Plan) => Record<string, string>;
+  /** Skipped while these are unchanged (Step.stamp): a db sync with nothing to do costs seconds of python. */
+  stamp?: (plan: Plan) => StampInputs;
 }): Step {
   return {
     id: o.id,
     title: o.title,
     after: o.after,
+    stamp: o.stamp ? stepStamp(o.stamp) : undefined,
     async run(ctx) {
       for (const argv of o.argv(ctx.plan)) {
         const t0 = Date.now();

@@ -6,9 +6,8 @@ import type { Plan, ServiceModule } from '../types/stack.ts';
 import { binPath } from '../source/paths.ts';
 import { iniDoc, type IniDoc } from '../util/ini.ts';
 import { codeFrom } from '../source/index.ts';
-import { settingGroup } from '../config/settings.ts';
+import { inProcessUnlessMany, settingGroup } from '../config/settings.ts';
 import {
-  apiWorkers,
   databaseClientFile,
   databaseClientStep,
   databaseStep,
@@ -31,13 +30,18 @@ export const glancePort = (plan: Plan): number => plan.int('GLANCE_SERVICE_PORT'
 /** The image API as other services reach it (cinder's glance_api_servers, the catalog). */
 export const glanceUrl = (plan: Plan): string => serviceUrl(plan, glancePort(plan));
 
+/** The JSON metadata definitions: Debian's /etc/glance/metadefs, or the checkout's etc/metadefs. */
+export function metadefsDir(plan: Plan): string {
+  return plan.method.method === 'source' ? `${plan.dirs.dest}/glance/etc/metadefs` : '/etc/glance/metadefs';
+}
+
 export function glanceApiConf(plan: Plan): IniDoc {
   return iniDoc({
     DEFAULT: {
       debug: debug(plan),
       bind_host: listenAddress(plan),
       bind_port: glancePort(plan),
-      workers: apiWorkers(plan),
+      workers: plan.int('GLANCE_WORKERS'),
       enabled_backends: 'fs:file',
     },
     database: { connection: databaseUrl(plan, 'glance', 'glance') },
@@ -58,6 +62,17 @@ export const glanceModule: ServiceModule = {
   settings: [
     ...settingGroup('services', [
       { name: 'GLANCE_SERVICE_PORT', type: 'int', default: '9292', description: 'Port of the image API.' },
+    ]),
+    ...settingGroup('tuning', [
+      {
+        name: 'GLANCE_WORKERS',
+        type: 'int',
+        default: (get) => inProcessUnlessMany(get('API_WORKERS')),
+        defaultDoc: '$API_WORKERS when above 1, else 0',
+        description:
+          "glance-api's worker processes (workers; devstack's uwsgi runs $API_WORKERS). 0 serves the API in " +
+          "glance-api's own process instead of forking one copy of it.",
+      },
     ]),
     ...settingGroup('config files', [
       {
@@ -102,6 +117,18 @@ export const glanceModule: ServiceModule = {
         after: ['glance:db'],
         user: 'glance',
         argv: (p) => [[binPath(p, 'glance-manage'), 'db_sync']],
+        stamp: (p) => ({ repos: glanceModule.repos, schemas: ['glance'], files: glanceModule.configFiles!(p) }),
+      }),
+      // devstack's init_glance: the metadata definitions Horizon's "Update Metadata" screens and nova's
+      // flavor/image properties come from (GET /v2/metadefs/...); existing namespaces are kept on a re-run
+      manageStep({
+        id: 'glance:metadefs',
+        title: 'glance-manage db_load_metadefs',
+        after: ['glance:db-sync'],
+        user: 'glance',
+        argv: (p) => [
+          [binPath(p, 'glance-manage'), '--config-file', glanceApiConfPath(p), 'db_load_metadefs', metadefsDir(p)],
+        ],
       }),
     ],
   }),
@@ -118,7 +145,7 @@ export const glanceModule: ServiceModule = {
       cwd: STATE,
       probe: { kind: 'http', url: `${glanceUrl(plan)}/` },
       port: glancePort(plan),
-      after: ['key', 'glance:db-sync'],
+      after: ['key', 'glance:metadefs'],
       codeFrom: codeFrom(plan),
     },
   ],

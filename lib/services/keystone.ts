@@ -159,6 +159,7 @@ export const keystoneModule: ServiceModule = {
         after: ['keystone:db'],
         user: 'keystone',
         argv: (p) => [[binPath(p, 'keystone-manage'), 'db_sync']],
+        stamp: (p) => ({ repos: keystoneModule.repos, schemas: ['keystone'], files: keystoneModule.configFiles!(p) }),
       }),
       manageStep({
         id: 'keystone:bootstrap',
@@ -167,6 +168,12 @@ export const keystoneModule: ServiceModule = {
         user: 'keystone',
         argv: (p) => [bootstrapArgv(p)],
         env: bootstrapEnv,
+        // the admin user's password, should it change later, is the accounts seed's to put back
+        stamp: (p) => ({
+          repos: keystoneModule.repos,
+          schemas: ['keystone'],
+          values: [...bootstrapArgv(p), p.get('ADMIN_PASSWORD')],
+        }),
       }),
     ],
   }),

@@ -1,6 +1,7 @@
 // MariaDB as a pane. Debian's postinst already initialised /var/lib/mysql;
 // root authenticates over the unix socket, so no root password exists.
 
+import { settingGroup } from '../config/settings.ts';
 import { existsSync } from 'node:fs';
 import type { Plan, ServiceModule } from '../types/stack.ts';
 import { iniDoc, type IniDoc } from '../util/ini.ts';
@@ -11,6 +12,17 @@ const DATADIR = '/var/lib/mysql';
 export const MYSQL_PORT = 3306;
 
 /** my.cnf fragment: loopback only, enough connections for every service's pool, utf8. */
+/** devstack's MYSQL_REDUCE_MEMORY values (lib/databases/mysql): a dev cloud's few MB of data need no 128 MB pool. */
+const REDUCED_MEMORY = {
+  read_buffer_size: '64K',
+  innodb_buffer_pool_size: '16M',
+  thread_stack: '192K',
+  thread_cache_size: 8,
+  tmp_table_size: '8M',
+  sort_buffer_size: '8M',
+  max_allowed_packet: '8M',
+};
+
 export function mariadbCnf(plan: Plan): IniDoc {
   return iniDoc({
     mysqld: {
@@ -21,8 +33,7 @@ export function mariadbCnf(plan: Plan): IniDoc {
       'collation-server': 'utf8_general_ci',
       'character-set-server': 'utf8',
       skip_name_resolve: 1,
-      // devstack's MYSQL_REDUCE_MEMORY: a dev stack does not need the 128 MB default pool
-      innodb_buffer_pool_size: '64M',
+      ...(plan.bool('MYSQL_REDUCE_MEMORY') ? REDUCED_MEMORY : {}),
     },
   });
 }
@@ -32,6 +43,14 @@ export const mysqlModule: ServiceModule = {
   project: 'infra',
   shortNames: ['mysql'],
   passwords: ['DATABASE_PASSWORD'],
+  settings: settingGroup('tuning', [
+    {
+      name: 'MYSQL_REDUCE_MEMORY',
+      type: 'bool',
+      default: 'True',
+      description: "Smaller MariaDB buffers and caches (devstack's values and default: a 16 MB InnoDB pool).",
+    },
+  ]),
   configFiles: () => [MARIADB_CNF],
   steps: () => ({
     configure: [

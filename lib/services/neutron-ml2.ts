@@ -142,6 +142,17 @@ export function ml2Problems(plan: Plan, ml2: EffectiveOption, agent: EffectiveOp
       pos('Q_ML2_PLUGIN_TYPE_DRIVERS', 'Q_ML2_TENANT_NETWORK_TYPE'),
     );
   }
+  const mapped = list(agent('ovs', 'bridge_mappings')).map((m) => m.split(':')[0]);
+  const publicPhysnet = plan.get('PUBLIC_PHYSICAL_NETWORK');
+  const l3 = plan.isEnabled('q-l3') && plan.isEnabled('q-agt');
+  if (l3 && plan.bool('Q_USE_PROVIDERNET_FOR_PUBLIC') && !mapped.includes(publicPhysnet)) {
+    return new ConfigError(
+      `the public network is a provider network on physnet '${publicPhysnet}' (PUBLIC_PHYSICAL_NETWORK), which ` +
+        `OVS_BRIDGE_MAPPINGS (${agent('ovs', 'bridge_mappings') ?? ''}) maps to no bridge: the router's gateway ` +
+        'port could not be bound',
+      pos('OVS_BRIDGE_MAPPINGS', 'PUBLIC_PHYSICAL_NETWORK', 'PHYSICAL_NETWORK'),
+    );
+  }
   if (!tenant.includes('vlan')) return undefined;
   const ranged = list(ml2('ml2_type_vlan', 'network_vlan_ranges'))
     .map((r) => r.split(':'))
@@ -155,7 +166,6 @@ export function ml2Problems(plan: Plan, ml2: EffectiveOption, agent: EffectiveOp
     );
   }
   // the agent only binds ports on physnets it has a bridge for (its own file, then ml2_conf.ini, as it reads them)
-  const mapped = list(agent('ovs', 'bridge_mappings')).map((m) => m.split(':')[0]);
   const unmapped = ranged.filter((p) => !mapped.includes(p));
   if (unmapped.length > 0 && plan.isEnabled('q-agt')) {
     return new ConfigError(

@@ -4,19 +4,53 @@
 
 import type { Setting } from '../types/config.ts';
 import { settingGroup } from '../config/settings.ts';
+import { firstSubnet64, ulaPrefix } from '../util/ipv6.ts';
 
 export const NEUTRON_SETTINGS: readonly Setting[] = [
+  ...settingGroup('tuning', [
+    {
+      name: 'NEUTRON_RPC_WORKERS',
+      type: 'int',
+      default: '${API_WORKERS}',
+      description: "neutron-server's RPC worker processes (rpc_workers; devstack leaves neutron's default).",
+    },
+    {
+      name: 'NEUTRON_RPC_STATE_REPORT_WORKERS',
+      type: 'int',
+      default: '0',
+      description:
+        "neutron-server's processes for agents' state reports (rpc_state_report_workers); devstack sets 0: the " +
+        'RPC workers take them.',
+    },
+    {
+      name: 'NEUTRON_METADATA_WORKERS',
+      type: 'int',
+      default: '${API_WORKERS}',
+      description:
+        "Processes of the metadata agents' proxy server (metadata_workers, as devstack: $API_WORKERS). Not 0: " +
+        "ML2/OVN's agent connects to the southbound database only in forked workers, and requests served by its " +
+        'own process wait for that connection forever.',
+    },
+  ]),
   ...settingGroup('services', [
     {
       name: 'Q_AGENT',
       type: 'enum',
-      choices: ['openvswitch'],
+      choices: ['ovn', 'openvswitch'],
       replacedChoices: {
-        ovn: 'ML2/OVN is not implemented: tstack configures ML2/OVS (enable q-agt q-dhcp q-l3 q-meta for its agents)',
-        linuxbridge: 'the linuxbridge agent is not implemented: tstack configures ML2/OVS (q-agt)',
+        linuxbridge: 'the linuxbridge agent is not implemented: tstack runs ML2/OVN (ovn) or ML2/OVS (openvswitch)',
       },
-      default: 'openvswitch',
-      description: 'Neutron L2 agent; tstack implements ML2/OVS.',
+      default: 'ovn',
+      description:
+        "Neutron's ML2 backend: ovn (devstack's default: ovn-northd, ovn-controller, q-ovn-metadata-agent) or " +
+        'openvswitch (the agents q-agt, q-dhcp, q-l3, q-meta).',
+    },
+    {
+      name: 'Q_ML2_PLUGIN_MECHANISM_DRIVERS',
+      type: 'list',
+      default: (get) => get('Q_AGENT'),
+      defaultDoc: '$Q_AGENT',
+      description: 'ML2 mechanism drivers (must include the backend: ovn or openvswitch; logger may be added).',
     },
     {
       name: 'OVS_DATAPATH_TYPE',
@@ -38,10 +72,11 @@ export const NEUTRON_SETTINGS: readonly Setting[] = [
     {
       name: 'Q_ML2_TENANT_NETWORK_TYPE',
       type: 'list',
-      default: 'vxlan',
+      default: (get) => (get('Q_AGENT') === 'ovn' ? 'geneve' : 'vxlan'),
+      defaultDoc: 'geneve with Q_AGENT=ovn (as devstack), vxlan with openvswitch (as its ML2/OVS samples)',
       description:
-        'Project network types in allocation order (vxlan, geneve, gre, vlan, flat, local); the agent tunnels the ' +
-        'tunnel types among them. devstack defaults to geneve for OVN; with OVS its samples set vxlan.',
+        'Project network types in allocation order (vxlan, geneve, gre, vlan, flat, local); the OVS agent tunnels ' +
+        'the tunnel types among them, OVN uses geneve.',
     },
     {
       name: 'Q_ML2_PLUGIN_TYPE_DRIVERS',
@@ -151,6 +186,109 @@ export const NEUTRON_SETTINGS: readonly Setting[] = [
       description: 'Gateway of the private subnet (empty: neutron picks the first address).',
     },
     {
+      name: 'IP_VERSION',
+      type: 'enum',
+      choices: ['4', '6', '4+6'],
+      default: '4+6',
+      description:
+        'IP versions of the seeded subnets: private and public get an IPv4 subnet (4), an IPv6 one (6) or both, ' +
+        'each joined to the router, as devstack seeds them.',
+    },
+    {
+      name: 'TUNNEL_IP_VERSION',
+      type: 'enum',
+      choices: ['4'],
+      replacedChoices: { '6': "tstack tunnels over IPv4 (the OVS agent's local_ip is SERVICE_HOST)" },
+      default: '4',
+      description: 'IP version of the tunnel endpoints; tstack implements 4.',
+    },
+    {
+      name: 'Q_USE_PROVIDERNET_FOR_PUBLIC',
+      type: 'bool',
+      default: 'True',
+      description:
+        'The public network is a provider network (PUBLIC_PROVIDERNET_TYPE on PUBLIC_PHYSICAL_NETWORK, which ' +
+        'OVS_BRIDGE_MAPPINGS maps to a bridge); False lets neutron pick a project network type for it.',
+    },
+    {
+      name: 'PUBLIC_PROVIDERNET_TYPE',
+      type: 'enum',
+      choices: ['flat', 'vlan'],
+      default: 'flat',
+      description: 'Provider network type of the public network.',
+    },
+    {
+      name: 'PUBLIC_PROVIDERNET_SEGMENTATION_ID',
+      type: 'string',
+      default: '',
+      description: 'VLAN id of the public network when PUBLIC_PROVIDERNET_TYPE=vlan.',
+    },
+    {
+      name: 'Q_USE_PROVIDER_NETWORKING',
+      type: 'bool',
+      default: 'False',
+      description:
+        "demo's network is a shared provider network named PHYSICAL_NETWORK (PROVIDER_NETWORK_TYPE, SEGMENTATION_ID) " +
+        'instead of `private`, as devstack makes it.',
+    },
+    {
+      name: 'PROVIDER_NETWORK_TYPE',
+      type: 'string',
+      default: '',
+      description: 'Type of the provider network (flat or vlan); required with Q_USE_PROVIDER_NETWORKING.',
+    },
+    { name: 'SEGMENTATION_ID', type: 'string', default: '', description: 'VLAN id of the provider network.' },
+    {
+      name: 'PROVIDER_SUBNET_NAME',
+      type: 'string',
+      default: 'provider_net',
+      description: "The provider network's IPv4 subnet (FIXED_RANGE or the pool, gateway NETWORK_GATEWAY).",
+    },
+    {
+      name: 'ALLOCATION_POOL',
+      type: 'string',
+      default: '',
+      description: 'Allocation pool of the provider IPv4 subnet, start=ADDR,end=ADDR.',
+    },
+    {
+      name: 'IPV6_PROVIDER_SUBNET_NAME',
+      type: 'string',
+      default: 'provider_net_v6',
+      description: "The provider network's IPv6 subnet.",
+    },
+    {
+      name: 'IPV6_PROVIDER_FIXED_RANGE',
+      type: 'string',
+      default: '',
+      description: 'Range of the provider IPv6 subnet; required with Q_USE_PROVIDER_NETWORKING and IPv6.',
+    },
+    {
+      name: 'IPV6_PROVIDER_NETWORK_GATEWAY',
+      type: 'ip',
+      default: '',
+      description: 'Gateway of the provider IPv6 subnet; required with Q_USE_PROVIDER_NETWORKING and IPv6.',
+    },
+    {
+      name: 'PUBLIC_INTERFACE',
+      type: 'string',
+      default: '',
+      description:
+        'A host interface added to OVS_PHYSICAL_BRIDGE (with q-l3 or Q_USE_PROVIDER_NETWORKING); with q-l3 its IPv4 ' +
+        'addresses and default route move to the bridge (unstack moves them back), as devstack does.',
+    },
+    {
+      name: 'Q_FLOATING_ALLOCATION_POOL',
+      type: 'string',
+      default: '',
+      description: 'Allocation pool of the public subnet, start=ADDR,end=ADDR (empty: all of FLOATING_RANGE).',
+    },
+    {
+      name: 'Q_ASSIGN_GATEWAY_TO_PUBLIC_BRIDGE',
+      type: 'bool',
+      default: 'True',
+      description: "Put the public subnets' gateway addresses on PUBLIC_BRIDGE (the host reaches floating IPs).",
+    },
+    {
       name: 'PUBLIC_NETWORK_GATEWAY',
       type: 'ip',
       default: '172.24.4.1',
@@ -211,6 +349,82 @@ export const NEUTRON_SETTINGS: readonly Setting[] = [
       type: 'int',
       default: '26',
       description: 'Prefix length of subnets allocated from the pool.',
+    },
+    {
+      name: 'IPV6_ADDRS_SAFE_TO_USE',
+      type: 'string',
+      default: (get) => ulaPrefix(get('HOST_IP')),
+      defaultDoc: 'fdXX:XXXX:XXXX::/56 (a ULA from a hash of HOST_IP; devstack draws one per run)',
+      description: 'IPv6 range project subnets are allocated from.',
+    },
+    {
+      name: 'FIXED_RANGE_V6',
+      type: 'string',
+      default: (get) => firstSubnet64(get('IPV6_ADDRS_SAFE_TO_USE')),
+      defaultDoc: 'the first /64 of IPV6_ADDRS_SAFE_TO_USE',
+      description: 'IPv6 range of the private network when USE_SUBNETPOOL=False.',
+    },
+    {
+      name: 'IPV6_PRIVATE_NETWORK_GATEWAY',
+      type: 'ip',
+      default: '',
+      description: 'Gateway of the private IPv6 subnet (empty: neutron picks the first address).',
+    },
+    {
+      name: 'IPV6_PRIVATE_SUBNET_NAME',
+      type: 'string',
+      default: 'ipv6-private-subnet',
+      description: "Name of the demo project's IPv6 subnet.",
+    },
+    {
+      name: 'IPV6_RA_MODE',
+      type: 'enum',
+      choices: ['slaac', 'dhcpv6-stateful', 'dhcpv6-stateless'],
+      default: 'slaac',
+      description: 'ipv6_ra_mode of the private IPv6 subnet.',
+    },
+    {
+      name: 'IPV6_ADDRESS_MODE',
+      type: 'enum',
+      choices: ['slaac', 'dhcpv6-stateful', 'dhcpv6-stateless'],
+      default: 'slaac',
+      description: 'ipv6_address_mode of the private IPv6 subnet.',
+    },
+    {
+      name: 'IPV6_PUBLIC_RANGE',
+      type: 'string',
+      default: '2001:db8::/64',
+      description: "The public network's IPv6 subnet.",
+    },
+    {
+      name: 'IPV6_PUBLIC_NETWORK_GATEWAY',
+      type: 'ip',
+      default: '2001:db8::2',
+      description: 'Gateway of the public IPv6 subnet, configured on PUBLIC_BRIDGE.',
+    },
+    {
+      name: 'IPV6_PUBLIC_SUBNET_NAME',
+      type: 'string',
+      default: 'ipv6-public-subnet',
+      description: "Name of the external network's IPv6 subnet.",
+    },
+    {
+      name: 'SUBNETPOOL_NAME_V6',
+      type: 'string',
+      default: 'shared-default-subnetpool-v6',
+      description: 'Name of the IPv6 subnet pool.',
+    },
+    {
+      name: 'SUBNETPOOL_PREFIX_V6',
+      type: 'string',
+      default: '${IPV6_ADDRS_SAFE_TO_USE}',
+      description: 'Prefix of the IPv6 subnet pool.',
+    },
+    {
+      name: 'SUBNETPOOL_SIZE_V6',
+      type: 'int',
+      default: '64',
+      description: 'Prefix length of IPv6 subnets allocated from the pool.',
     },
     {
       name: 'NEUTRON_CREATE_INITIAL_NETWORKS',

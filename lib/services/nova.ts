@@ -10,9 +10,12 @@
 // the driver's own part (config, packages, panes) is in nova/hypervisor-*.ts,
 // and libvirt itself is the libvirt module's.
 
+import { join } from 'node:path';
 import { isIP } from 'node:net';
+import { stepStamp } from '../source/stamp.ts';
 import type { Plan, ServiceModule, StackContext, Step } from '../types/stack.ts';
 import { binPath, pythonPath } from '../source/paths.ts';
+import { rootwrap } from '../source/rootwrap.ts';
 import type { ProcessSpec } from '../types/process.ts';
 import { execSql, queryColumn, sqlString } from '../system/mysql.ts';
 import * as urls from '../config/urls.ts';
@@ -86,6 +89,10 @@ function commonSections(plan: Plan): IniSpec {
       metadata_workers: apiWorkers(plan),
       osapi_compute_listen: listen,
       metadata_listen: listen,
+      // one compute host: a resize may only land where the server is (devstack sets it on a single node)
+      allow_resize_to_same_host: true,
+      // nova-compute escalates through `sudo nova-rootwrap <this>` (privsep included); from a checkout, tstack's
+      rootwrap_config: rootwrap(plan, 'nova').conf,
       // nova's default would be the fqdn; `instance_name_template` etc. stay nova's
     },
     api: { auth_strategy: 'keystone' },
@@ -103,7 +110,13 @@ function commonSections(plan: Plan): IniSpec {
     oslo_concurrency: { lock_path: `${STATE}/tmp` },
     oslo_policy: { policy_dirs: '/etc/nova/policy.d' },
     vnc: { enabled: false },
-    wsgi: { api_paste_config: '/etc/nova/api-paste.ini' },
+    // a checkout's pipeline is its own (upstream keeps it in etc/nova)
+    wsgi: {
+      api_paste_config:
+        plan.method.method === 'source'
+          ? join(plan.dirs.dest, 'nova', 'etc', 'nova', 'api-paste.ini')
+          : '/etc/nova/api-paste.ini',
+    },
   };
 }
 
@@ -317,6 +330,12 @@ export const novaModule: ServiceModule = {
         id: 'nova:db-sync',
         title: 'nova-manage api_db sync, cell0/cell1, db sync',
         after: ['nova:db'],
+        stamp: stepStamp((p) => ({
+          repos: novaModule.repos,
+          schemas: ['nova_api', 'nova', 'nova_cell0'],
+          tables: ['nova_api.cell_mappings'],
+          files: novaModule.configFiles!(p),
+        })),
         async run(ctx) {
           const m = binPath(ctx.plan, 'nova-manage');
           const conf = ['--config-file', novaConfPath(ctx.plan)];
@@ -435,7 +454,7 @@ export const novaModule: ServiceModule = {
         cwd: STATE,
         probe: { kind: 'log', pattern: 'Starting compute node' },
         // compute registers through conductor and reports to placement; ports bind through neutron's agent
-        after: ['n-cond', 'placement-api', 'q-agt', ...hypervisor(plan).after(plan)],
+        after: ['n-cond', 'placement-api', 'q-agt', 'ovn-controller', ...hypervisor(plan).after(plan)],
         codeFrom,
       },
     ]);

@@ -98,6 +98,11 @@ export const placementModule: ServiceModule = {
             after: ['placement:db'],
             user: 'placement',
             argv: (p) => [[binPath(p, 'placement-manage'), 'db', 'sync']],
+            stamp: (p) => ({
+              repos: placementModule.repos,
+              schemas: ['placement'],
+              files: placementModule.configFiles!(p),
+            }),
           }),
         ]
       : [],

@@ -2,6 +2,7 @@
 // not depend on the host name. The stackrabbit user is made once the broker
 // answers; `guest` is deleted.
 
+import { stepStamp } from '../source/stamp.ts';
 import type { Plan, ServiceModule } from '../types/stack.ts';
 import { deleteRabbitUser, ensureRabbitUser } from '../system/rabbit.ts';
 import { afterPanes, rabbitHost, secret } from './common.ts';
@@ -74,6 +75,11 @@ export const rabbitModule: ServiceModule = {
         id: 'rabbit:user',
         title: 'RabbitMQ user (guest removed)',
         after: afterPanes(plan, 'rabbit'),
+        // users live in the node's mnesia directory: a new one (after --clean) needs the user again
+        stamp: stepStamp((p) => ({
+          paths: [`${HOME}/mnesia/rabbit@localhost`],
+          values: [p.get('RABBIT_USERID'), p.get('RABBIT_PASSWORD')],
+        })),
         async run(ctx) {
           const user = ctx.plan.get('RABBIT_USERID');
           const r = await ensureRabbitUser(ctx.sh, user, secret(ctx.plan, 'RABBIT_PASSWORD'));

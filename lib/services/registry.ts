@@ -10,12 +10,15 @@ import { glanceModule } from './glance.ts';
 import { placementModule } from './placement.ts';
 import { ovsModule } from './ovs.ts';
 import { neutronModule } from './neutron.ts';
+import { ml2OvnModule } from './neutron/ml2-ovn.ts';
+import { ml2OvsModule } from './neutron/ml2-ovs.ts';
 import { libvirtModule } from './libvirt.ts';
 import { novaModule } from './nova.ts';
 import { cinderModule } from './cinder.ts';
 import { swiftModule } from './swift.ts';
 import { heatModule } from './heat.ts';
 import { horizonModule } from './horizon.ts';
+import { tempestModule } from './tempest.ts';
 
 export const SERVICE_MODULES: ServiceModule[] = [
   mysqlModule,
@@ -26,10 +29,13 @@ export const SERVICE_MODULES: ServiceModule[] = [
   placementModule,
   ovsModule,
   neutronModule,
+  ml2OvnModule,
+  ml2OvsModule,
   libvirtModule,
   novaModule,
   cinderModule,
   swiftModule,
   heatModule,
   horizonModule,
+  tempestModule,
 ];

@@ -14,6 +14,7 @@ import { installEditable, withoutConstraints } from './pip.ts';
 import { sourceRepos } from './repos.ts';
 import { checkoutOwner, createUserArgv, handOverArgvs, stackUserExplicit, userExists } from './owner.ts';
 import { missingScripts } from './scripts.ts';
+import { installRootwrap, rootwrap, ROOTWRAP_FILTERS } from './rootwrap.ts';
 import { sourceSettings, type SourceSettings } from './settings.ts';
 import { ensureVenv } from './venv.ts';
 
@@ -216,6 +217,15 @@ export function sourceSteps(
       title: `editable installs (SOURCE_DEPS=${s.sourceDeps}): ${installRepos.map((r) => r.name).join(', ') || 'none'}`,
       after: ['source:checkouts', 'source:venv', packagesStep],
       run: (ctx) => installStep(ctx, installRepos, s, venv),
+    },
+    {
+      id: 'source:rootwrap',
+      title: 'rootwrap, privsep-helper and sudoers for the checkouts (venv first)',
+      after: ['source:install'],
+      async run(ctx) {
+        for (const r of installRepos.filter((x) => ROOTWRAP_FILTERS[x.name]))
+          await installRootwrap(ctx, rootwrap(ctx.plan, r.name));
+      },
     },
     {
       id: 'source:owner',

@@ -39,13 +39,28 @@ export async function missingPackages(sh: Shell, packages: readonly string[]): P
   return missingFromDpkgQuery(packages, r.stdout);
 }
 
-/** The apt-get command line (pure, for tests). */
-export function aptInstallArgv(packages: readonly string[], opts: { recommends?: boolean } = {}): string[] {
+/** How apt-get runs: downloading only, under eatmydata. */
+export interface AptRunOptions {
+  recommends?: boolean;
+  /** `--download-only`: fetch every .deb into apt's cache, install nothing. */
+  downloadOnly?: boolean;
+  /** Run under eatmydata (APT_EATMYDATA): no fsync in dpkg and the maintainer scripts. */
+  eatmydata?: boolean;
+}
+
+export const EATMYDATA = '/usr/bin/eatmydata';
+
+/** The apt-get command line (pure, for tests). Status lines (APT::Status-Fd) go to stdout with the rest. */
+export function aptInstallArgv(packages: readonly string[], opts: AptRunOptions = {}): string[] {
   return [
+    ...(opts.eatmydata ? [EATMYDATA] : []),
     'apt-get',
     'install',
     '-y',
+    ...(opts.downloadOnly ? ['--download-only'] : []),
     ...(opts.recommends === false ? ['--no-install-recommends'] : []),
+    '-o',
+    'APT::Status-Fd=1',
     '-o',
     'Dpkg::Options::=--force-confdef',
     '-o',
@@ -56,29 +71,67 @@ export function aptInstallArgv(packages: readonly string[], opts: { recommends?:
 
 export const APT_ENV = { DEBIAN_FRONTEND: 'noninteractive', APT_LISTCHANGES_FRONTEND: 'none', NEEDRESTART_MODE: 'l' };
 
-/** Progress from apt/dpkg output lines: counts unpacked and configured packages. */
-export class AptProgress {
-  unpacked = 0;
-  configured = 0;
-  private lastShown = 0;
-  constructor(
-    readonly total: number,
-    private readonly show: (msg: string) => void,
-    private readonly every = 25,
-  ) {}
-  line(l: string): void {
-    if (l.startsWith('Unpacking ')) this.unpacked++;
-    else if (l.startsWith('Setting up ')) this.configured++;
-    else {
-      if (l.startsWith('Fetched ')) this.show(`apt: ${l}`); // download finished: "Fetched 243 MB in 17s"
-      return;
+/** Where an install stands, from apt's status lines. */
+export interface AptStatus {
+  stage: 'download' | 'install';
+  /** apt's own percentage of the stage. */
+  percent: number;
+  /** Files fetched, or packages installed (configured). */
+  done: number;
+  total: number;
+  /** The package being worked on (install), or apt's description (download). */
+  current: string;
+}
+
+const DLSTATUS = /^dlstatus:(\d+):(\d+(?:\.\d+)?):(.*)$/;
+/** `pmstatus:<package>:<percent>:<message>`; a multiarch package name has a colon of its own. */
+const PMSTATUS = /^pmstatus:(.+?):(\d+(?:\.\d+)?):(.*)$/;
+
+/**
+ * Reads apt's status lines (APT::Status-Fd): `dlstatus:<file>:<percent>:Retrieving file 3 of 36` while
+ * downloading, `pmstatus:<pkg>:<percent>:<Unpacking|Configuring|Installed> <pkg>` while dpkg works. A
+ * package counts as done at its `Installed` line. Other lines are ignored. Pure.
+ */
+export class AptStatusReader {
+  private installed = new Set<string>();
+  status?: AptStatus;
+
+  constructor(readonly total: number) {}
+
+  /** The new status when `line` is a status line, else undefined. */
+  line(line: string): AptStatus | undefined {
+    const dl = DLSTATUS.exec(line);
+    if (dl) {
+      const of = /of (\d+)/.exec(dl[3]);
+      this.status = {
+        stage: 'download',
+        percent: Number(dl[2]),
+        done: Number(dl[1]),
+        total: of ? Number(of[1]) : this.total,
+        current: dl[3].trim(),
+      };
+      return this.status;
     }
-    const done = this.unpacked + this.configured;
-    if (done - this.lastShown >= this.every) {
-      this.lastShown = done;
-      this.show(`apt: ${this.unpacked} unpacked, ${this.configured} set up (of about ${this.total})`);
-    }
+    const pm = PMSTATUS.exec(line);
+    if (!pm) return undefined;
+    const pkg = pm[1].replace(/:[a-z0-9]+$/, '');
+    if (pm[3].startsWith('Installed ')) this.installed.add(pkg);
+    this.status = {
+      stage: 'install',
+      percent: Number(pm[2]),
+      done: this.installed.size,
+      total: Math.max(this.total, this.installed.size),
+      current: pkg,
+    };
+    return this.status;
   }
+}
+
+/** `install 123/650 packages (41%): nova-common` / `download 12/36 files (20%)`. */
+export function formatAptStatus(s: AptStatus): string {
+  const pct = `${Math.floor(s.percent)}%`;
+  if (s.stage === 'download') return `download ${s.done}/${s.total} files (${pct})`;
+  return `install ${s.done}/${s.total} packages (${pct}): ${s.current}`;
 }
 
 /** How many packages apt would install, from `apt-get -s` output. */
@@ -111,25 +164,45 @@ async function installMissing(
     sim = await sh.run(['apt-get', 'install', '-s', ...missing], { env: APT_ENV });
   }
   const total = countSimulatedInstalls(sim.stdout);
+  const eatmydata = ctx.plan.bool('APT_EATMYDATA');
+  if (eatmydata && (await missingPackages(sh, ['eatmydata'])).length > 0) {
+    // installed the usual way (a second): everything after it skips fsync
+    await sh.run(aptInstallArgv(['eatmydata'], { recommends: false }), { env: APT_ENV, timeoutSec: 600 });
+  }
 
   const previousPolicy = existsSync(POLICY_RC_D) ? readFileSync(POLICY_RC_D, 'utf8') : undefined;
   await ctx.writeFile(POLICY_RC_D, POLICY_RC_D_CONTENT, { mode: 0o755 });
   try {
     await sh.run(['debconf-set-selections'], { input: preseed.join('\n') + '\n' });
-    const progress = new AptProgress(total, (m) => log.info(m));
-    const t0 = Date.now();
     // two runs: apt's Install-Recommends applies to a whole run, not to one package
     const usual = missing.filter((p) => !lean.has(p));
     const bare = missing.filter((p) => lean.has(p));
-    if (usual.length)
-      await sh.run(aptInstallArgv(usual), { env: APT_ENV, onLine: (l) => progress.line(l), timeoutSec: 3600 });
-    if (bare.length)
-      await sh.run(aptInstallArgv(bare, { recommends: false }), {
-        env: APT_ENV,
-        onLine: (l) => progress.line(l),
-        timeoutSec: 3600,
-      });
-    log.info(`apt: ${total} package(s) installed in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    const runs = [
+      ...(usual.length ? [{ packages: usual, recommends: true }] : []),
+      ...(bare.length ? [{ packages: bare, recommends: false }] : []),
+    ];
+    const reader = new AptStatusReader(total);
+    const onLine = (l: string) => {
+      const s = reader.line(l);
+      if (s) ctx.progress?.(formatAptStatus(s));
+    };
+    const t0 = Date.now();
+    // every .deb first, then dpkg from the cache: the download shows its own progress, and a network
+    // failure stops the run before dpkg has touched anything
+    for (const r of runs) {
+      const argv = aptInstallArgv(r.packages, { recommends: r.recommends, downloadOnly: true });
+      await sh.run(argv, { env: APT_ENV, onLine, timeoutSec: 3600 });
+    }
+    const t1 = Date.now();
+    for (const r of runs) {
+      const argv = aptInstallArgv(r.packages, { recommends: r.recommends, eatmydata });
+      await sh.run(argv, { env: APT_ENV, onLine, timeoutSec: 3600 });
+    }
+    const secs = (ms: number) => `${(ms / 1000).toFixed(0)} s`;
+    log.info(
+      `apt: ${total} package(s) downloaded in ${secs(t1 - t0)}, installed in ${secs(Date.now() - t1)}` +
+        (eatmydata ? ' (eatmydata)' : ''),
+    );
   } finally {
     // leave the host's own policy as it was
     if (previousPolicy !== undefined) await ctx.writeFile(POLICY_RC_D, previousPolicy, { mode: 0o755 });

@@ -11,6 +11,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { dirname } from 'node:path';
 
 function lookupId(file: string, name: string): number {
@@ -28,6 +29,25 @@ export interface WriteOptions {
   mode?: number;
   owner?: string;
   group?: string;
+}
+
+/** sha256 over the files that exist (path and content); undefined when none does. */
+export function contentDigest(files: readonly string[]): string | undefined {
+  const present = files.filter((f) => existsSync(f));
+  if (present.length === 0) return undefined;
+  const h = createHash('sha256');
+  for (const f of present) h.update(f).update('\0').update(readFileSync(f)).update('\0');
+  return h.digest('hex').slice(0, 16);
+}
+
+/** Which directory entry `path` is (inode and birth time): a directory made again under the same name differs. */
+export function pathIdentity(path: string): string | undefined {
+  try {
+    const st = statSync(path, { bigint: true });
+    return `${st.ino}:${st.birthtimeNs}`;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Write `content` to `path`; returns true when the file's content changed. */

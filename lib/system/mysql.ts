@@ -120,6 +120,36 @@ export async function queryColumn(sh: Shell, sql: string): Promise<string[]> {
     .filter(Boolean);
 }
 
+/**
+ * Each database's schema version (the rows of its alembic_version table) and identity (when that table
+ * was created: a dropped and recreated database has a new one), one line per database; undefined when
+ * a database or its alembic_version table is missing. One mysql call (a few ms) for all of them.
+ */
+export async function schemaVersions(sh: Shell, dbs: readonly string[]): Promise<string | undefined> {
+  const sql = dbs.map(
+    (db) =>
+      `SELECT CONCAT_WS(' ', ${sqlString(db)}, (SELECT CREATE_TIME FROM information_schema.TABLES WHERE ` +
+      `TABLE_SCHEMA = ${sqlString(db)} AND TABLE_NAME = 'alembic_version'), (SELECT GROUP_CONCAT(version_num ` +
+      `ORDER BY version_num) FROM ${sqlIdent(db)}.alembic_version));`,
+  );
+  const r = await sh.run(MYSQL, { input: sql.join('\n'), allowFailure: true });
+  const lines = r.stdout.split('\n').filter(Boolean);
+  if (r.code !== 0 || lines.length !== dbs.length || lines.some((l) => l.split(' ').length < 4)) return undefined;
+  return lines.join('\n');
+}
+
+/**
+ * MariaDB's CHECKSUM TABLE of each table (`db.table`), one `db.table checksum` line each: the content a
+ * step wrote, read in a few ms for small tables. undefined when a table is missing.
+ */
+export async function tableChecksums(sh: Shell, tables: readonly string[]): Promise<string | undefined> {
+  const names = tables.map((t) => t.split('.').map(sqlIdent).join('.'));
+  const r = await sh.run(MYSQL, { input: `CHECKSUM TABLE ${names.join(', ')};\n`, allowFailure: true });
+  const lines = r.stdout.split('\n').filter(Boolean);
+  if (r.code !== 0 || lines.length !== tables.length || lines.some((l) => /\tNULL$/.test(l))) return undefined;
+  return lines.join('\n');
+}
+
 /** Run SQL as root through stdin (never logged: it may carry credentials). */
 export async function execSql(sh: Shell, sql: string): Promise<void> {
   await sh.run(MYSQL, { input: sql });

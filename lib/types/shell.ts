@@ -4,7 +4,8 @@
 export interface RunOptions {
   /** Run as this user (via setpriv, like the panes). */
   user?: string;
-  env?: Record<string, string>;
+  /** Added to this process's environment; undefined removes an inherited variable. */
+  env?: Record<string, string | undefined>;
   cwd?: string;
   /** Text fed to stdin (e.g. SQL for mysql). Never logged. */
   input?: string;

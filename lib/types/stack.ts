@@ -56,6 +56,11 @@ export interface StackContext {
   note(kind: NoteKind, message: string): void;
   /** `--force` was given: redo everything, recreate nothing silently. */
   force: boolean;
+  /**
+   * A progress line of the running step (apt's packages done/total): the task's line under listr2 on a
+   * TTY, a plain line at most every few seconds headless. The runner sets it per step.
+   */
+  progress?(line: string): void;
 }
 
 /** A unit of work for the phase runner. */
@@ -71,6 +76,13 @@ export interface Step {
    * (unless --force). When unset, the step always runs and must be idempotent.
    */
   fingerprint?: string;
+  /**
+   * What the step's result depends on, read from the machine when the step is due (package or checkout
+   * version, config files, the schema version in the database): the step is skipped while this equals
+   * the value recorded after its last successful run, and the value is recorded again after each run.
+   * --force runs it anyway; undefined (cannot tell) runs it.
+   */
+  stamp?(ctx: StackContext): Promise<string | undefined>;
   run(ctx: StackContext): Promise<void>;
 }
 

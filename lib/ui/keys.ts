@@ -5,6 +5,7 @@
 import type { LogRing } from './log-ring.ts';
 import type { TuiModel } from './model.ts';
 import type { PaneAction } from './actions.ts';
+import { normalizeRequestId } from '../proc/trace.ts';
 
 export interface KeyInfo {
   name?: string;
@@ -19,6 +20,8 @@ export interface KeyTarget {
   /** Rows of the log box (page size). */
   logHeight(): number;
   act(kind: PaneAction): void;
+  /** Open the trace view of a request id (reads every pane's log). */
+  trace(id: string): void;
 }
 
 /** Apply one keypress; `quit` when the user asked to leave (q, Ctrl-C), else `paint`. */
@@ -36,7 +39,7 @@ export function handleKey(ch: string | undefined, key: KeyInfo | undefined, t: K
   return 'paint';
 }
 
-/** Typing a search after `/`: enter searches older lines, escape cancels. */
+/** Typing a search after `/` (or a request id after `T`): enter searches older lines, escape cancels. */
 function searchInput(ch: string | undefined, key: KeyInfo | undefined, t: KeyTarget): void {
   const { model } = t;
   const name = key?.name ?? '';
@@ -44,7 +47,11 @@ function searchInput(ch: string | undefined, key: KeyInfo | undefined, t: KeyTar
   if (name === 'enter' || name === 'return') {
     const q = model.input;
     model.input = undefined;
-    if (q) {
+    if (model.inputKind === 'trace') {
+      const id = normalizeRequestId(q);
+      if (id) t.trace(id);
+      else if (q) model.message = `'${q}' is not a request id (req- and a UUID)`;
+    } else if (q) {
       model.search = { query: q };
       model.find(t.viewRing(), t.logHeight(), 'older');
     } else model.search = undefined;
@@ -71,6 +78,15 @@ function command(ch: string, name: string, t: KeyTarget): void {
       break;
     case '/':
       model.input = '';
+      model.inputKind = 'search';
+      break;
+    case 't':
+      if (model.mode === 'trace') model.closeTrace();
+      else traceInView(t);
+      break;
+    case 'T':
+      model.input = '';
+      model.inputKind = 'trace';
       break;
     case 'n':
       model.find(t.viewRing(), h, 'older');
@@ -98,6 +114,20 @@ function command(ch: string, name: string, t: KeyTarget): void {
       else if (name === 'up') model.move(-1);
       else if (name === 'pageup') model.scroll(t.viewRing(), -(h - 1), h);
       else if (name === 'pagedown') model.scroll(t.viewRing(), h - 1, h);
-      else if (name === 'escape') model.search = undefined;
+      else if (name === 'escape') {
+        if (model.search) model.search = undefined;
+        else if (model.mode === 'trace') model.closeTrace();
+      }
+  }
+}
+
+/** `t`: the request id the view points at, else ask for one. */
+function traceInView(t: KeyTarget): void {
+  const id = t.model.requestIdInView(t.viewRing(), t.logHeight());
+  if (id) t.trace(id);
+  else {
+    t.model.input = '';
+    t.model.inputKind = 'trace';
+    t.model.message = 'no request id in view';
   }
 }

@@ -4,8 +4,9 @@
 
 import { formatBytes, formatExit, formatUptime } from '../proc/format.ts';
 import type { PaneState, PaneStatus } from '../types/process.ts';
-import type { LogRing } from './log-ring.ts';
-import { clip, escapeTags, stripSgr, wrapText } from './text.ts';
+import { formatTrace, requestIdsIn, type LogRecord } from '../proc/trace.ts';
+import { LogRing } from './log-ring.ts';
+import { cleanLine, clip, escapeTags, stripSgr, wrapText } from './text.ts';
 
 /** Group order in the pane list; other projects follow alphabetically. */
 export const PROJECT_ORDER = [
@@ -56,11 +57,23 @@ export interface Search {
   hit?: number;
 }
 
+/** The trace view: one request's lines from every pane, by time (lib/proc/trace.ts). */
+export interface TraceView {
+  id: string;
+  ring: LogRing;
+  panes: string[];
+  /** The view to go back to. */
+  from: 'pane' | 'all';
+}
+
 export class TuiModel {
   panes: PaneView[] = [];
   selected?: string;
-  /** Log view: one pane or all panes merged. */
-  mode: 'pane' | 'all' = 'pane';
+  /** Log view: one pane, all panes merged, or one request's trace. */
+  mode: 'pane' | 'all' | 'trace' = 'pane';
+  trace?: TraceView;
+  /** What the text being typed is for: `/` a search, `T` (or `t` on no id) a request id. */
+  inputKind: 'search' | 'trace' = 'search';
   /** Absolute line number just past the bottom of the view; undefined = follow the tail. */
   anchor?: number;
   search?: Search;
@@ -92,6 +105,7 @@ export class TuiModel {
     if (this.panes[next].name !== this.selected) {
       this.selected = this.panes[next].name;
       this.mode = 'pane';
+      this.trace = undefined;
       this.anchor = undefined;
       this.search = undefined;
     }
@@ -99,6 +113,44 @@ export class TuiModel {
 
   toggleAll(): void {
     this.mode = this.mode === 'all' ? 'pane' : 'all';
+    this.trace = undefined;
+    this.anchor = undefined;
+    this.search = undefined;
+  }
+
+  /**
+   * The request id the view points at: on the search hit, else on the
+   * newest visible line that has one.
+   */
+  requestIdInView(ring: LogRing | undefined, height: number): string | undefined {
+    if (!ring) return undefined;
+    const hit = this.search?.hit;
+    if (hit !== undefined) return requestIdsIn(ring.get(hit) ?? '')[0];
+    const end = this.anchor ?? ring.total;
+    for (let i = end - 1; i >= Math.max(ring.first, end - height); i--) {
+      const ids = requestIdsIn(ring.get(i) ?? '');
+      if (ids.length) return ids[0];
+    }
+    return undefined;
+  }
+
+  /** Show a request's trace from its first line; `t` or Esc goes back. */
+  openTrace(id: string, records: readonly LogRecord[], height: number): void {
+    const lines = formatTrace(records);
+    const ring = new LogRing(Math.max(1, lines.length));
+    for (const l of lines) ring.push(cleanLine(l));
+    const from = this.mode === 'trace' ? (this.trace?.from ?? 'pane') : this.mode;
+    this.trace = { id, ring, panes: [...new Set(records.map((r) => r.pane))], from };
+    this.mode = 'trace';
+    this.search = undefined;
+    this.anchor = undefined;
+    this.top(ring, height);
+    this.message = lines.length ? `${records.length} records of ${id}` : `no pane log mentions ${id}`;
+  }
+
+  closeTrace(): void {
+    this.mode = this.trace?.from ?? 'pane';
+    this.trace = undefined;
     this.anchor = undefined;
     this.search = undefined;
   }
@@ -179,6 +231,13 @@ export class TuiModel {
   /** Header: what is shown, its state, and the command line to rerun it by hand. */
   headerLines(width: number, merged: number, cmdRows = 2): string[] {
     const flags = `${this.follow ? 'follow' : 'paused'}${this.search ? `  /${this.search.query}` : ''}`;
+    if (this.mode === 'trace' && this.trace) {
+      const t = this.trace;
+      return [
+        escapeTags(clip(` trace ${t.id} (${t.ring.total} lines: ${t.panes.join(', ') || 'none'})  [${flags}]`, width)),
+        clip(" every pane's lines of this request and its global request id, by time; t or Esc: back", width),
+      ];
+    }
     if (this.mode === 'all') {
       return [
         clip(` all panes merged (${merged})  [${flags}]`, width),
@@ -200,8 +259,11 @@ export class TuiModel {
   }
 
   statusLine(width: number): string {
-    if (this.input !== undefined) return escapeTags(clip(`/${this.input}`, width));
-    const keys = 'j/k select  r restart  s stop/start  / search  n/N next  f follow  a all  ? help  q quit';
+    if (this.input !== undefined) {
+      const prompt = this.inputKind === 'trace' ? `${this.message ? `${this.message}; ` : ''}trace request id: ` : '/';
+      return escapeTags(clip(`${prompt}${this.input}`, width));
+    }
+    const keys = 'j/k select  r restart  s stop/start  / search  n/N next  f follow  a all  t trace  ? help  q quit';
     return escapeTags(clip(this.message ? `${this.message}  |  ${keys}` : keys, width));
   }
 }
@@ -217,6 +279,9 @@ export const HELP_TEXT = [
   '  f               follow the tail on/off',
   '  PgUp / PgDn     scroll; g top, G bottom (follow)',
   '  a               all panes merged, each line prefixed with its pane',
+  '  t               trace the request id on the search hit (or the newest line showing one): every',
+  "                  pane's lines of that request, by time; t or Esc goes back",
+  '  T               type a request id to trace',
   '  ?               this help (any key closes it)',
   '  q, Ctrl-C       quit; the services keep running (./unstack.ts stops them)',
   '',

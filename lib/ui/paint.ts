@@ -17,9 +17,10 @@ export class Painter {
     private readonly feed: LogFeed,
   ) {}
 
-  /** The log the right side shows: every pane's merged, or the selected pane's. */
+  /** The log the right side shows: a request's trace, every pane's merged, or the selected pane's. */
   viewRing(): LogRing | undefined {
     const { model, feed } = this;
+    if (model.mode === 'trace') return model.trace?.ring;
     return model.mode === 'all' ? feed.merged : model.selected ? feed.ring(model.selected) : undefined;
   }
 

@@ -14,6 +14,7 @@ import { createLayout } from './layout.ts';
 import { TuiModel } from './model.ts';
 import { Painter } from './paint.ts';
 import { Poller } from './poll.ts';
+import { traceLogs } from '../proc/trace.ts';
 
 export interface TuiOptions {
   stateDir: string;
@@ -99,6 +100,7 @@ export function createTui(opts: TuiOptions): TuiHandle {
     viewRing: () => painter.viewRing(),
     logHeight: () => painter.logHeight(),
     act: (kind) => actions.run(kind),
+    trace: (id) => model.openTrace(id, traceLogs(model.panes, id), painter.logHeight()),
   };
   screen.on('keypress', (ch: string | undefined, key: KeyInfo | undefined) => {
     if (handleKey(ch, key, keys) === 'quit') quit();

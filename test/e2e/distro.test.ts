@@ -23,6 +23,10 @@
 // (PASSWORDS below): every db sync runs, the CLI works as admin and demo
 // (clouds.yaml and openrc), Horizon logs in, and a re-run with a changed
 // DATABASE_PASSWORD and RABBIT_PASSWORD converges with the databases kept.
+// Issue 13: each neutron backend carries one of the two stacks. The first runs
+// ML2/OVS (Q_AGENT=openvswitch with its agents, as devstack's guide selects
+// it); the second tstack's default, ML2/OVN, and --clean between them must
+// leave neither backend's databases, bridges, namespaces or processes.
 // The first stack runs nova's fake driver (cinder's fake backend, all this
 // kernel allows, cannot attach to a real guest); the resumed one is tstack's
 // default, libvirt with the default image, for issue 11's journey: a keypair,
@@ -57,16 +61,20 @@ import { TOP_DIR } from '../../lib/util/paths.ts';
 const run = promisify(execFile);
 const OPENSTACK = '/usr/bin/openstack';
 const CLOUDS_YAML = '/etc/openstack/clouds.yaml';
-/** Ports of the panes of the default service set (OVS's 6640/6633 included). */
-const STACK_PORTS = [3306, 4369, 5672, 25672, 11211, 5000, 9292, 8778, 8774, 8775, 9696, 8776, 8080, 6640, 6633];
+/** Ports of the panes of both service sets (OVS's 6640/6633 and OVN's databases' 6641/6642 included). */
+const STACK_PORTS = [
+  3306, 4369, 5672, 25672, 11211, 5000, 9292, 8778, 8774, 8775, 9696, 8776, 8080, 6640, 6633, 6641, 6642,
+];
 /** Databases the default set makes (MariaDB's datadir is /var/lib/mysql). */
 const STACK_DATABASES = ['keystone', 'glance', 'placement', 'nova', 'nova_api', 'nova_cell0', 'neutron', 'cinder'];
 /** Programs of the stack, by command line: any of them alive after a teardown is a leftover. */
 const STACK_PROGRAM = new RegExp(
   String.raw`(^|\/)(mariadbd|mysqld|beam\.smp|epmd|memcached|uwsgi|ovsdb-server|ovs-vswitchd|libvirtd|virtlogd|` +
-    String.raw`nova-[a-z-]+|neutron-[a-z-]+|cinder-[a-z-]+|glance-[a-z-]+|dnsmasq|haproxy)(\s|$)|` +
+    'nova-[a-z-]+|neutron-[a-z-]+|cinder-[a-z-]+|glance-[a-z-]+|ovn-northd|ovn-controller|dnsmasq|' +
+    String.raw`haproxy)(\s|$)|` +
     '^(keystone|placement|nova-api|cinder-api|horizon)-',
 );
+/** The panes of tstack's default set: ML2/OVN, as devstack's. */
 const PANES = [
   'mysql',
   'rabbit',
@@ -82,15 +90,27 @@ const PANES = [
   'ovsdb-server',
   'ovs-vswitchd',
   'q-svc',
-  'q-agt',
-  'q-dhcp',
-  'q-l3',
-  'q-meta',
+  'ovn-ovsdb-nb',
+  'ovn-ovsdb-sb',
+  'ovn-northd',
+  'ovn-controller',
+  'q-ovn-metadata-agent',
   'c-api',
   'c-sch',
   'c-vol',
   'horizon',
 ];
+/**
+ * ML2/OVS, still selectable: the first stack (nova's fake driver) runs it, so each backend carries one of the two
+ * stacks: ML2/OVS the server, volume, Horizon and converge checks; ML2/OVN (the default) the guest's journey.
+ */
+const ML2_OVS = [
+  'Q_AGENT=openvswitch',
+  'disable_service ovn-northd ovn-controller q-ovn-metadata-agent',
+  'enable_service q-agt q-dhcp q-l3 q-meta',
+];
+const OVN_ONLY = ['ovn-ovsdb-nb', 'ovn-ovsdb-sb', 'ovn-northd', 'ovn-controller', 'q-ovn-metadata-agent'];
+const OVS_PANES = [...PANES.filter((p) => !OVN_ONLY.includes(p)), 'q-agt', 'q-dhcp', 'q-l3', 'q-meta'];
 
 let root: string;
 let server: Server;
@@ -293,7 +313,7 @@ async function stackNamespaces(): Promise<string[]> {
   return netns.stdout
     .split('\n')
     .map((l) => l.split(' ')[0])
-    .filter((n) => /^(qrouter|qdhcp|qlbaas|fip|snat)-/.test(n));
+    .filter((n) => /^(qrouter|qdhcp|qlbaas|fip|snat|ovnmeta)-/.test(n));
 }
 
 async function listeningPorts(): Promise<number[]> {
@@ -324,6 +344,9 @@ async function expectNothingLeft(): Promise<void> {
     .map((l) => l.split(': ')[1]?.split('@')[0])
     .filter(Boolean);
   expect(links.filter((l) => /^(br-int|br-ex|br-tun|ovs-netdev|ovs-system|tap|qr-|qg-|ns-)/.test(l))).toEqual([]);
+  // OVN's databases and Open vSwitch's (every bridge, port and chassis setting lives in these)
+  const dbs = ['/var/lib/ovn/ovnnb_db.db', '/var/lib/ovn/ovnsb_db.db', '/etc/openvswitch/conf.db'];
+  expect(dbs.filter((f) => existsSync(f))).toEqual([]);
   const loops = (await run('losetup', ['-a'])).stdout;
   expect(loops.split('\n').filter((l) => /stack-volumes|cinder/.test(l))).toEqual([]);
   expect(STACK_DATABASES.filter((db) => existsSync(`/var/lib/mysql/${db}`))).toEqual([]);
@@ -378,7 +401,7 @@ describe.runIf(process.getuid?.() === 0)('distro stack, end to end (issue 4)', (
       ].join('\n');
     // Nova's fake driver for the first stack: the volume test attaches cinder's fake backend, which a real
     // guest cannot use
-    const fake = ['VIRT_DRIVER=fake'];
+    const fake = ['VIRT_DRIVER=fake', ...ML2_OVS];
     // Fresh: this test generates its own passwords (.localrc.password beside its local.conf), so the
     // databases of an earlier stack on this machine, with users made under other passwords, are
     // recreated on the first run. The converge run uses the same file without it.
@@ -406,7 +429,7 @@ describe.runIf(process.getuid?.() === 0)('distro stack, end to end (issue 4)', (
   it('a fresh ./stack.ts brings the stack up and seeds it', async () => {
     const { out, seconds } = await tstack('stack.ts', ['--config', freshConf]);
     console.log(`cold ./stack.ts: ${seconds.toFixed(0)} s\n${out.slice(out.lastIndexOf('phase  '))}`);
-    for (const pane of PANES) expect(out).toMatch(new RegExp(`^${pane}\\s+\\S+\\s+ready`, 'm'));
+    for (const pane of OVS_PANES) expect(out).toMatch(new RegExp(`^${pane}\\s+\\S+\\s+ready`, 'm'));
     horizonUrl = /^Horizon:\s+(\S+)/m.exec(out)?.[1] ?? '';
     expect(horizonUrl).toMatch(/^http:\/\/[^/]+:8080\/$/);
   });
@@ -598,7 +621,7 @@ describe.runIf(process.getuid?.() === 0)('distro stack, end to end (issue 4)', (
   it('issue 10: a re-run with a changed DATABASE_PASSWORD and RABBIT_PASSWORD converges, databases kept', async () => {
     const { out, seconds } = await tstack('stack.ts', ['--config', changedConf]);
     console.log(`./stack.ts with changed DATABASE_PASSWORD and RABBIT_PASSWORD: ${seconds.toFixed(0)} s`);
-    for (const pane of PANES) expect(out).toMatch(new RegExp(`^${pane}\\s+\\S+\\s+ready`, 'm'));
+    for (const pane of OVS_PANES) expect(out).toMatch(new RegExp(`^${pane}\\s+\\S+\\s+ready`, 'm'));
     // kept: what was seeded and made before
     const images = await os<{ ID: string; Name: string }[]>('devstack', ['image', 'list']);
     expect(images.filter((i) => /e2e-tiny/.test(i.Name)).length).toBe(1);
@@ -778,6 +801,14 @@ describe.runIf(process.getuid?.() === 0)('distro stack, end to end (issue 4)', (
       180,
     );
     const activeSec = (Date.now() - t0) / 1000;
+    // ML2/OVN bound the port to this chassis (the binding fields are admin-only)
+    const portId = (await os<{ ID: string }[]>('devstack-admin', ['port', 'list', '--server', created.id]))[0].ID;
+    const bound = await os<{ binding_vif_type: string; binding_host_id: string }>('devstack-admin', [
+      'port',
+      'show',
+      portId,
+    ]);
+    expect([bound.binding_vif_type, bound.binding_host_id.length > 0]).toEqual(['ovs', true]);
     // OSC gives a dict of lists, older ones `private=10.0.0.5`
     journey.fixedIp =
       typeof active.addresses === 'string'

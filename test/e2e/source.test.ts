@@ -165,7 +165,7 @@ beforeAll(async () => {
   // uwsgi runs as `keystone` and must reach $DEST/keystone and the venv under it.
   chmodSync(root, 0o755);
   dest = join(root, 'stack');
-  remote = buildKeystoneRemote(root);
+  remote = await buildKeystoneRemote(root);
   writeFileSync(
     join(root, 'local.conf'),
     [
@@ -259,7 +259,7 @@ describe('source method: edit a checkout, restart its pane, the new code runs', 
   });
 
   it('keeps the uncommitted edit when the remote moves on and stack.ts runs again with RECLONE=True', async () => {
-    const src = join(root, 'src', 'keystone');
+    const src = remote.src;
     writeFileSync(join(src, 'UPSTREAM'), 'a commit the checkout does not have\n');
     const g = (...args: string[]) =>
       run('git', ['-c', 'user.name=tstack e2e', '-c', 'user.email=e2e@tstack.invalid', '-C', src, ...args]);

@@ -30,6 +30,7 @@ import { SystemShell } from '../../system/exec.ts';
 import { trapInterrupts } from '../interrupt.ts';
 import { aptInstallStep } from '../../system/apt.ts';
 import { mergeStep } from '../../phases/merge.ts';
+import { hookSteps } from '../../phases/hooks.ts';
 import { sourceSteps } from '../../source/index.ts';
 import { catalogStep, seedSteps, openstackClient } from '../../seed/index.ts';
 import { Supervisor } from '../../proc/supervisor.ts';
@@ -48,6 +49,7 @@ function sources(plan: Plan, panes: PhaseSources['panes']): PhaseSources {
     catalog: catalogStep(plan),
     seed: seedSteps(plan),
     merge: (phase) => mergeStep(plan, phase),
+    hooks: hookSteps(plan),
     panes,
   };
 }

@@ -47,7 +47,7 @@ describe('./stack.ts config', () => {
     expect(r.stdout).not.toContain('labstack');
     expect(r.stdout).not.toContain('supersecret');
     expect(r.stdout).toContain('Enabled services: n-cpu, placement-client, q-agt, ovs-vswitchd, ovsdb-server, c-vol');
-    expect(r.stdout).toContain(`  NOVA_VNC_ENABLED=True  (${fixture('multinode-subnode.conf')}:18)`);
+    expect(r.stdout).toContain(`  NOVA_VNC_ENABLED=True  (${fixture('multinode-subnode.conf')}:19)`);
     expect(r.stdout).toContain('Meta-sections:\n  (none)');
   });
 

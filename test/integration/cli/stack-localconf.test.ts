@@ -45,7 +45,7 @@ describe('./stack.ts --dry-run on realistic local.conf files', () => {
     const conf = fixture('plugin-heavy.conf');
     const r = await stack(['--dry-run', '--config', conf]);
     expect(r.code).toBe(0);
-    expect(r.stdout.split(`${conf}:22: [[post-config|$OCTAVIA_CONF]] is not merged`).length).toBe(2);
+    expect(r.stdout.split(`${conf}:24: [[post-config|$OCTAVIA_CONF]] is not merged`).length).toBe(2);
     expect(r.stdout).toContain('local.conf meta-sections: [[post-config|/etc/nova/nova.conf]]\n');
   });
 });

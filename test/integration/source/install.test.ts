@@ -77,7 +77,13 @@ describe('source install phase, SOURCE_DEPS=distro', () => {
       repos: [repo, { name: 'requirements', url: 'file:///nowhere', ref: 'master', dir: join(dest, 'requirements') }],
     });
     const steps = sourceSteps(plan, { sudoUser: null });
-    expect(steps.map((s) => s.id)).toEqual(['source:checkouts', 'source:venv', 'source:install', 'source:owner']);
+    expect(steps.map((s) => s.id)).toEqual([
+      'source:checkouts',
+      'source:venv',
+      'source:install',
+      'source:rootwrap',
+      'source:owner',
+    ]);
     expect(steps[0].title).not.toContain('requirements'); // distro dependencies: nothing reads upper-constraints
 
     const logFile = join(remote.root, 'stack.log');

@@ -1,3 +1,5 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Supervisor } from '../../../lib/proc/supervisor.ts';
@@ -15,6 +17,14 @@ import {
 } from '../proc/helpers.ts';
 
 let t: TempStack;
+
+const readable = (file: string) => {
+  try {
+    return readFileSync(file, 'utf8').includes('allocation_candidates');
+  } catch {
+    return false;
+  }
+};
 
 /**
  * The panes' long-lived processes: those seen in two scans a second apart. A
@@ -220,6 +230,64 @@ describe('TUI headless', () => {
     expect(ui.text()).toContain('restart the selected pane');
     await press(term, 'x'); // any key closes help
     expect(ui.text()).not.toContain('restart the selected pane');
+  });
+
+  it('t traces the request id on the search hit across panes, by time; T takes a typed id; t goes back', async () => {
+    const A = 'req-0a1b2c3d-0000-4000-8000-00000000000a';
+    const P = 'req-0a1b2c3d-0000-4000-8000-0000000000b1';
+    const ctx = (g: string, r: string) => `[${g} ${r} admin admin - - default default]`;
+    // the lines come from a file: the pane log's header repeats the command line, which must hold no request id
+    const print = (name: string, lines: string[]) => {
+      const file = join(t.dest, `${name}.txt`);
+      writeFileSync(file, `${lines.join('\n')}\n`);
+      return ['/bin/sh', '-c', 'cat "$0"; exec sleep 600', file];
+    };
+    await sup.start(
+      spec(
+        'n-sch',
+        print('n-sch', [`2026-11-30 10:00:00.300 12 DEBUG nova.scheduler ${ctx('None', A)} Starting to schedule`]),
+        {
+          project: 'nova',
+        },
+      ),
+    );
+    await sup.start(
+      spec(
+        'placement-api',
+        print('placement-api', [
+          `2026-11-30 10:00:00.100 13 INFO placement.requestlog ${ctx('None', P)} own id, linked below`,
+          `2026-11-30 10:00:00.400 13 INFO placement.requestlog ${ctx(A, P)} GET /allocation_candidates`,
+        ]),
+        { project: 'placement' },
+      ),
+    );
+    await waitFor(
+      () => sup.records().every((r) => r.spec.name !== 'placement-api' || readable(r.logFile)),
+      5000,
+      'logs',
+    );
+    const { term, ui } = open(160, 24);
+    await ui.refresh();
+    await press(term, 'a');
+    await press(term, '/Starting to schedule\r');
+    await press(term, 't');
+    expect(ui.model.mode).toBe('trace');
+    const rows = ui.text().split('\n');
+    expect(rows[0]).toContain(`trace ${A} (3 lines: placement-api, n-sch)`);
+    const body = rows.filter((r) => r.includes(' | 2026-'));
+    expect(body.map((r) => /([a-z-]+) +\| 2026-11-30 (\S+)/.exec(r)?.slice(1, 3).join(' '))).toEqual([
+      'placement-api 10:00:00.100',
+      'n-sch 10:00:00.300',
+      'placement-api 10:00:00.400',
+    ]);
+    await press(term, 't');
+    expect(ui.model.mode).toBe('all');
+    await press(term, ['T', ...P.slice(4), '\r']);
+    expect(ui.model.trace?.id).toBe(P);
+    expect(ui.model.trace?.ring.total).toBe(3);
+    await press(term, ['\x1b']);
+    await sleep(60); // blessed waits briefly to tell a lone Esc from an escape sequence
+    expect(ui.model.mode).toBe('all');
   });
 
   it('keeps memory bounded: a pane printing far more than the ring holds', async () => {

@@ -7,13 +7,13 @@ import { testPlan } from '../plan-fixture.ts';
 
 describe('configWarnings', () => {
   it('one line per warning and near miss, each with file:line; the summary shows them as WARNING', () => {
-    const plan = testPlan({ PUBLIC_INTERFACE: 'eth1', NOVA_BRANH: 'stable/2025.1', Q_AGENT: 'ovn' });
+    const plan = testPlan({ PUBLIC_BRIDGE_MTU: '9000', NOVA_BRANH: 'stable/2025.1', Q_AGENT: 'linuxbridge' });
     const lines = configWarnings(plan.config);
     expect(lines).toEqual([
-      'test-local.conf:2: PUBLIC_INTERFACE is a devstack setting tstack does not read: tstack seeds its own ' +
-        'public network (FLOATING_RANGE on PUBLIC_BRIDGE, no physical port)',
-      'test-local.conf:4: Q_AGENT=ovn: ML2/OVN is not implemented: tstack configures ML2/OVS (enable q-agt q-dhcp ' +
-        'q-l3 q-meta for its agents)',
+      'test-local.conf:2: PUBLIC_BRIDGE_MTU is a devstack setting tstack does not read: tstack seeds ' +
+        "devstack's networks and router (no MTU, veth or fixed network size)",
+      'test-local.conf:4: Q_AGENT=linuxbridge: the linuxbridge agent is not implemented: tstack runs ML2/OVN (ovn) ' +
+        'or ML2/OVS (openvswitch)',
       'test-local.conf:3: NOVA_BRANH is not a tstack setting; did you mean NOVA_BRANCH?',
     ]);
     const summary = formatSummary(

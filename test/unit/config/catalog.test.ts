@@ -22,7 +22,7 @@ describe('buildCatalog', () => {
   it('has the core rows alone when no module contributes', () => {
     const c = buildCatalog([]);
     expect(c.settings.map((s) => s.name)).toEqual(CORE_SETTINGS.map((s) => s.name));
-    expect(c.serviceName('tempest')).toMatchObject({ implemented: false, project: 'tempest' });
+    expect(c.serviceName('c-bak')).toMatchObject({ implemented: false, project: 'cinder' });
     expect(c.passwords).toEqual([]);
   });
 

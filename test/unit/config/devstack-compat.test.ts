@@ -57,10 +57,10 @@ describe('devstack project names in the service functions', () => {
     const c = resolve('enable_plugin heat https://opendev.org/openstack/heat\ndisable_service cinder neutron');
     expect(c.enabledServices.filter((s) => s.startsWith('c-'))).toEqual([]);
     // devstack's is_service_enabled neutron stays true while a q-* service is listed (a legacy special case)
-    expect(c.enabledServices.filter((s) => s.startsWith('q-'))).toEqual(['q-svc', 'q-agt', 'q-dhcp', 'q-l3', 'q-meta']);
+    expect(c.enabledServices.filter((s) => s.startsWith('q-'))).toEqual(['q-svc', 'q-ovn-metadata-agent']);
     expect(c.plugins.map((p) => p.name)).toEqual(['heat']);
     expect(messages(c)).toEqual([
-      '3: disable_service neutron changes nothing in devstack while q-svc, q-agt, q-dhcp, q-l3, q-meta are enabled ' +
+      '3: disable_service neutron changes nothing in devstack while q-svc, q-ovn-metadata-agent are enabled ' +
         '(is_service_enabled neutron stays true), so they run; disable them by name',
     ]);
   });
@@ -252,12 +252,12 @@ describe('random-value idioms and command substitution', () => {
 
 describe('devstack variables tstack ignores', () => {
   it('one warning each, naming the line and what tstack does instead', () => {
-    const c = resolve('PUBLIC_INTERFACE=eth1\nPUBLIC_INTERFACE=eth2\nIP_VERSION=4+6\nMY_PLUGIN_THING=1');
+    const c = resolve('PUBLIC_BRIDGE_MTU=9000\nPUBLIC_BRIDGE_MTU=1450\nHOST_IPV6=fd00::2\nMY_PLUGIN_THING=1');
     expect(messages(c)).toEqual([
-      '3: PUBLIC_INTERFACE is a devstack setting tstack does not read: tstack seeds its own public network ' +
-        '(FLOATING_RANGE on PUBLIC_BRIDGE, no physical port)',
-      '4: IP_VERSION is a devstack setting tstack does not read: tstack runs an IPv4-only stack (no IPv6 subnets are ' +
-        'seeded)',
+      '3: PUBLIC_BRIDGE_MTU is a devstack setting tstack does not read: tstack seeds ' +
+        "devstack's networks and router (no MTU, veth or fixed network size)",
+      '4: HOST_IPV6 is a devstack setting tstack does not read: tstack serves the APIs over IPv4 ' +
+        '(SERVICE_IP_VERSION=4)',
     ]);
   });
 
@@ -266,13 +266,23 @@ describe('devstack variables tstack ignores', () => {
     expect(both).toEqual([]);
   });
 
-  it('Q_AGENT=ovn is accepted: the default applies and the warning says so', () => {
-    const c = resolve('Q_AGENT=ovn');
-    expect(c.values.Q_AGENT).toBe('openvswitch');
-    expect(messages(c)).toEqual([
-      '2: Q_AGENT=ovn: ML2/OVN is not implemented: tstack configures ML2/OVS (enable q-agt q-dhcp q-l3 q-meta for ' +
-        'its agents)',
+  it("Q_AGENT=ovn is the default and devstack's OVN settings are rows; linuxbridge falls back with a warning", () => {
+    const c = resolve('Q_AGENT=ovn\nOVN_L3_CREATE_PUBLIC_NETWORK=False\nENABLE_CHASSIS_AS_GW=True');
+    expect([c.values.Q_AGENT, c.values.Q_ML2_PLUGIN_MECHANISM_DRIVERS, c.values.Q_ML2_TENANT_NETWORK_TYPE]).toEqual([
+      'ovn',
+      'ovn',
+      'geneve',
     ]);
+    expect(c.values.OVN_L3_CREATE_PUBLIC_NETWORK).toBe('False');
+    expect(messages(c)).toEqual([]);
+    const ovs = resolve('Q_AGENT=openvswitch');
+    expect([ovs.values.Q_ML2_PLUGIN_MECHANISM_DRIVERS, ovs.values.Q_ML2_TENANT_NETWORK_TYPE]).toEqual([
+      'openvswitch',
+      'vxlan',
+    ]);
+    const lb = resolve('Q_AGENT=linuxbridge');
+    expect(lb.values.Q_AGENT).toBe('ovn');
+    expect(messages(lb)[0]).toMatch(/^2: Q_AGENT=linuxbridge: the linuxbridge agent is not implemented/);
   });
 });
 

@@ -174,7 +174,9 @@ describe('errors name file:line', () => {
     expect(errorOf('A=1\nsource ./other.sh')).toMatch(
       new RegExp(`^${FILE}:3: unknown command 'source': the localrc section takes VAR=value`),
     );
-    expect(errorOf('if [ -x foo ]')).toMatch(`${FILE}:2: unknown command 'if'`);
+    expect(errorOf('if [ -x foo ]; then A=1; fi')).toMatch(
+      `${FILE}:2: if [ -x foo ]: tstack evaluates only [[ A == B ]]`,
+    );
   });
 
   it('text after an assignment (an unquoted space)', () => {
@@ -206,5 +208,77 @@ describe('evaluateLocalrc', () => {
     expect(r.vars.get('A')?.value).toBe('outside');
     expect(r.vars.get('C')?.value).toBe('2');
     expect(asked).toEqual(['B']);
+  });
+});
+
+describe('unset, ; and if (bash accepts them in localrc)', () => {
+  it('unset: the default applies again, not the environment; ENABLED_SERVICES becomes empty', () => {
+    const c = resolve('REGION_NAME=RegionTwo\nunset REGION_NAME\nunset -v FLOATING_RANGE\n', {
+      FLOATING_RANGE: '203.0.113.0/24',
+    });
+    expect(c.values.REGION_NAME).toBe('RegionOne');
+    expect(c.values.FLOATING_RANGE).toBe('172.24.4.0/24');
+    expect(resolve('unset REGION_NAME\nREGION_NAME=Again\n').values.REGION_NAME).toBe('Again');
+    expect(resolve('unset ENABLED_SERVICES\nenable_service key\n').enabledServices).toEqual(['key', 'memcached']);
+    expect(resolve('unset -f foo\n').warnings.map((w) => w.message)).toEqual([
+      'unset -f foo: no such function, nothing to do',
+    ]);
+    expect(errorOf('unset "A B"')).toMatch(`${FILE}:2: unset: 'A B' is not a variable name`);
+  });
+
+  it('; separates commands on one line', () => {
+    const c = resolve('REGION_NAME=R2; FLOATING_RANGE=203.0.113.0/24 ;disable_service horizon');
+    expect([c.values.REGION_NAME, c.values.FLOATING_RANGE]).toEqual(['R2', '203.0.113.0/24']);
+    expect(c.enabledServices).not.toContain('horizon');
+  });
+
+  it('if/elif/else/fi on string tests, one per line or joined with ;', () => {
+    const body = (arch: string) =>
+      [
+        `ARCH=${arch}`,
+        'if [[ "$ARCH" == "aarch64" ]]; then',
+        '  REGION_NAME=Arm',
+        'elif [ "$ARCH" = x86_64 ]',
+        'then',
+        '  REGION_NAME=X86',
+        '  if [[ -z "$UNSET_THING" ]]; then FLOATING_RANGE=203.0.113.0/24; fi',
+        'else',
+        '  REGION_NAME=Other',
+        'fi',
+      ].join('\n');
+    expect(resolve(body('aarch64')).values.REGION_NAME).toBe('Arm');
+    const x86 = resolve(body('x86_64'));
+    expect([x86.values.REGION_NAME, x86.values.FLOATING_RANGE]).toEqual(['X86', '203.0.113.0/24']);
+    const other = resolve(body('riscv64'));
+    expect([other.values.REGION_NAME, other.values.FLOATING_RANGE]).toEqual(['Other', '172.24.4.0/24']);
+    expect(resolve('if test -n "$X"; then REGION_NAME=Set; fi').values.REGION_NAME).toBe('RegionOne');
+    expect(resolve('if [[ ! -n "$X" ]]; then REGION_NAME=Empty; fi').values.REGION_NAME).toBe('Empty');
+    expect(resolve('if ! true; then REGION_NAME=No; else REGION_NAME=Yes; fi').values.REGION_NAME).toBe('Yes');
+  });
+
+  it("is_service_enabled answers as devstack's does at that line (projects included)", () => {
+    const body = [
+      'disable_all_services',
+      'enable_service key q-svc',
+      'if is_service_enabled neutron; then REGION_NAME=WithNeutron; fi',
+      'if is_service_enabled n-cpu c-vol; then FLOATING_RANGE=203.0.113.0/24; fi',
+    ].join('\n');
+    const c = resolve(body);
+    expect([c.values.REGION_NAME, c.values.FLOATING_RANGE]).toEqual(['WithNeutron', '172.24.4.0/24']);
+  });
+
+  it('a branch bash skips runs nothing, not even a command tstack would refuse', () => {
+    expect(resolve('if false; then\n  source ./other.sh\nfi\nREGION_NAME=After').values.REGION_NAME).toBe('After');
+  });
+
+  it('what tstack does not evaluate, or a broken if, is an error with its line and what to write', () => {
+    expect(errorOf('if [[ $(uname -m) == x86_64 ]]; then A=1; fi')).toMatch(/^.*local\.conf:2: /);
+    expect(errorOf('X=x86\nif [[ $X == x8* ]]; then A=1; fi')).toMatch(
+      `${FILE}:3: if [[ $X == x8* ]]: tstack evaluates only`,
+    );
+    expect(errorOf('if grep -q foo /etc/hosts; then A=1; fi')).toMatch('write the settings without this if');
+    expect(errorOf('if true; then\nA=1\n')).toBe(`${FILE}:2: if without fi (the localrc section ends first)`);
+    expect(errorOf('A=1\nfi')).toBe(`${FILE}:3: 'fi' without a matching if`);
+    expect(errorOf('if true\nA=1\nfi')).toBe(`${FILE}:3: expected 'then' after the condition of the if at line 2`);
   });
 });

@@ -7,18 +7,33 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../lib/config/resolve.ts';
 import { buildPlan } from '../../../lib/plan/plan.ts';
 import { formatPlan } from '../../../lib/plan/format.ts';
+import { buildPhases, formatPhases } from '../../../lib/phases/stack-phases.ts';
+import { seedSteps } from '../../../lib/seed/index.ts';
 import { ignoredDevstackVariable } from '../../../lib/config/devstack-variables.ts';
 import { stackCatalog } from '../../../lib/cli/catalog.ts';
 import { SERVICE_MODULES } from '../../../lib/services/registry.ts';
-import { fakeHost, fixture } from './helpers.ts';
+import { fakeHost, fixture, tempDir, writeConf } from './helpers.ts';
 
+/** What `./stack.ts --dry-run` prints: the plan, then every phase's steps (the seed steps among them). */
 function dryRun(name: string) {
   const config = loadConfig({ configPath: fixture(name), env: {}, host: fakeHost(), catalog: stackCatalog() });
   const plan = buildPlan(config, { method: 'distro', reason: 'test' }, SERVICE_MODULES);
-  return { config, plan, text: formatPlan(plan) };
+  const panes = { start: async () => undefined, waitReady: async () => undefined };
+  const phases = formatPhases(buildPhases(plan, { install: [], seed: seedSteps(plan), panes }));
+  return { config, plan, text: `${formatPlan(plan)}\n\n${phases}` };
 }
 
-const FILES = ['compute-node.conf', 'provider-node.conf', 'ovn.conf', 'plugin-heavy.conf', 'multinode-controller.conf'];
+const FILES = [
+  'compute-node.conf',
+  'provider-node.conf',
+  'ovn.conf',
+  'ovn-allinone.conf',
+  'ovn-compute.conf',
+  'plugin-heavy.conf',
+  'multinode-controller.conf',
+];
+
+const panes = (plan: { processes: { name: string }[] }) => plan.processes.map((p) => p.name);
 
 describe.each(FILES)('dry-run of %s', (name) => {
   it('every enabled service is planned or named as not run; every ignored devstack variable is a warning', () => {
@@ -47,21 +62,81 @@ describe('what each file plans', () => {
     expect(text).toMatch(/compute-node.conf:8: GLANCE_HOSTPORT is a devstack setting tstack does not read/);
   });
 
-  it('provider-network node: the provider settings are named as not done; cinder is off by project name', () => {
+  it('provider-network node: eth1 joins br-ex, public is a flat provider net with its pool, VLANs on physnet1', () => {
     const { plan, text } = dryRun('provider-node.conf');
     expect(plan.config.enabledServices.filter((s) => s.startsWith('c-'))).toEqual([]);
-    for (const v of ['PUBLIC_INTERFACE', 'Q_USE_PROVIDERNET_FOR_PUBLIC', 'IP_VERSION']) {
-      expect(text).toContain(`${v} is a devstack setting tstack does not read`);
+    for (const v of ['PUBLIC_INTERFACE', 'Q_USE_PROVIDERNET_FOR_PUBLIC', 'OVS_BRIDGE_MAPPINGS', 'IP_VERSION']) {
+      expect(text).not.toContain(`${v} is a devstack setting tstack does not read`);
     }
+    expect(text).toContain(
+      '- br-ex, br-eth1 on the netdev datapath; PUBLIC_INTERFACE eth1 joins br-ex with its IPv4 addresses and ' +
+        'default route',
+    );
+    expect(text).toContain(
+      '(public: flat provider network on physnet public, 198.51.100.0/24 (floating 198.51.100.100-198.51.100.200); ' +
+        'private: /26 from 10.0.0.0/22; router1 (if neutron routes))',
+    );
     expect(plan.config.values.PUBLIC_NETWORK_GATEWAY).toBe('198.51.100.1');
   });
 
-  it('OVN: accepted; ML2/OVN and the OVN services are named as not run', () => {
+  it("OVN with devstack's newer q-ovn-agent: ML2/OVN, and Zed's metadata agent in its place", () => {
     const { plan, text } = dryRun('ovn.conf');
-    expect(plan.config.values.Q_AGENT).toBe('openvswitch');
-    expect(text).toContain('Q_AGENT=ovn: ML2/OVN is not implemented');
-    expect(text).toMatch(/not implemented by tstack, ignored: .*ovn-northd, ovn-controller, q-ovn-agent/);
+    expect(plan.config.values.Q_AGENT).toBe('ovn');
+    expect(text).toMatch(/not implemented by tstack, ignored: q-ovn-agent/);
+    expect(panes(plan)).toEqual(
+      expect.arrayContaining(['ovn-ovsdb-nb', 'ovn-ovsdb-sb', 'ovn-northd', 'ovn-controller', 'q-ovn-metadata-agent']),
+    );
+    expect(panes(plan).filter((p) => ['q-agt', 'q-dhcp', 'q-l3', 'q-meta'].includes(p))).toEqual([]);
     expect(plan.processes.some((p) => p.name.startsWith('c-'))).toBe(false);
+  });
+
+  it("neutron's OVN all-in-one sample: the OVN panes, q-svc on ovn,logger, and the plan says why", () => {
+    const { plan, text } = dryRun('ovn-allinone.conf');
+    expect(plan.config.values.Q_ML2_PLUGIN_MECHANISM_DRIVERS).toBe('ovn,logger');
+    expect(plan.config.values.Q_ML2_TENANT_NETWORK_TYPE).toBe('geneve');
+    expect(panes(plan).filter((p) => p.startsWith('ovn') || p.startsWith('q-') || p.startsWith('ovs'))).toEqual([
+      'ovsdb-server',
+      'ovs-vswitchd',
+      'ovn-ovsdb-nb',
+      'ovn-ovsdb-sb',
+      'q-svc',
+      'ovn-northd',
+      'ovn-controller',
+      'q-ovn-metadata-agent',
+    ]);
+    expect(text).toMatch(
+      /Q_AGENT: ovn \(ML2\/OVN, mechanism drivers ovn,logger\)\n {2}why: set in .*ovn-allinone.conf:10/,
+    );
+    expect(plan.packages).toEqual(expect.arrayContaining(['ovn-central', 'ovn-host', 'neutron-ovn-metadata-agent']));
+    expect(plan.packages).not.toContain('neutron-l3-agent');
+  });
+
+  it("neutron's OVN compute sample: ovn-controller and the metadata agent, no OVN databases", () => {
+    const { plan, text } = dryRun('ovn-compute.conf');
+    expect(panes(plan)).toEqual(expect.arrayContaining(['ovn-controller', 'q-ovn-metadata-agent', 'n-cpu']));
+    expect(panes(plan).filter((p) => ['ovn-northd', 'ovn-ovsdb-nb', 'ovn-ovsdb-sb', 'q-svc'].includes(p))).toEqual([]);
+    expect(text).toContain('added q-ovn-metadata-agent: neutron-ovn-metadata-agent is its new-style name');
+    expect(plan.config.values.OVN_SB_REMOTE).toBe('tcp:192.168.56.10:6642');
+  });
+
+  it('ML2/OVS agents with the default Q_AGENT=ovn: refused, naming what to change', () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const path = writeConf(dir, '[[local|localrc]]\nADMIN_PASSWORD=a\nenable_service q-agt q-dhcp\n');
+      const config = loadConfig({ configPath: path, env: {}, host: fakeHost(), catalog: stackCatalog() });
+      expect(() => buildPlan(config, { method: 'distro', reason: 'test' }, SERVICE_MODULES)).toThrow(
+        'Q_AGENT=ovn (the default) runs ML2/OVN, but q-agt, q-dhcp of ML2/OVS are enabled. Either set ' +
+          'Q_AGENT=openvswitch, or disable_service q-agt q-dhcp q-l3 q-meta and enable_service ovn-northd ' +
+          'ovn-controller q-ovn-metadata-agent',
+      );
+      const ovs = writeConf(dir, '[[local|localrc]]\nADMIN_PASSWORD=a\nQ_AGENT=openvswitch\n', 'ovs.conf');
+      const c2 = loadConfig({ configPath: ovs, env: {}, host: fakeHost(), catalog: stackCatalog() });
+      expect(() => buildPlan(c2, { method: 'distro', reason: 'test' }, SERVICE_MODULES)).toThrow(
+        /ovs.conf:3: Q_AGENT=openvswitch runs ML2\/OVS, but ovn-northd, ovn-controller, q-ovn-metadata-agent of ML2/,
+      );
+    } finally {
+      cleanup();
+    }
   });
 
   it('plugin-heavy: plugins recorded, their meta-sections not merged, cinder off, neutron as devstack has it', () => {

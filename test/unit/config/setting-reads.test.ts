@@ -21,20 +21,16 @@ import { keystoneConf, bootstrapArgv } from '../../../lib/services/keystone.ts';
 import { glanceApiConf } from '../../../lib/services/glance.ts';
 import { placementConf } from '../../../lib/services/placement.ts';
 import { novaConf, novaCpuConf, cellMappingsSql } from '../../../lib/services/nova.ts';
-import {
-  neutronConf,
-  ml2Conf,
-  ovsAgentConf,
-  dhcpAgentConf,
-  l3AgentConf,
-  metadataAgentConf,
-} from '../../../lib/services/neutron.ts';
+import { neutronConf, ml2Conf } from '../../../lib/services/neutron.ts';
+import { ovsAgentConf, dhcpAgentConf, l3AgentConf, metadataAgentConf } from '../../../lib/services/neutron/ml2-ovs.ts';
 import { cinderConf } from '../../../lib/services/cinder.ts';
 import { cinderBackends } from '../../../lib/services/cinder/backends.ts';
 import { horizonSnippet } from '../../../lib/services/horizon.ts';
 import { mariadbCnf } from '../../../lib/services/mysql.ts';
 import { rabbitmqEnvConf } from '../../../lib/services/rabbit.ts';
 import { REPO } from './helpers.ts';
+import { BACKEND_SERVICES } from '../../../lib/services/neutron/backend.ts';
+import { ovnMetadataAgentConf } from '../../../lib/services/neutron/ovn-conf.ts';
 import { testConfig, testPlan } from '../plan-fixture.ts';
 
 const CATALOG = stackCatalog();
@@ -111,11 +107,18 @@ describe('every setting the code reads has a row', () => {
     expect(() => plan.int('API_WORKER')).toThrow(/not in the settings table/);
   });
 
-  it('whole plans (every service, both methods, libvirt, every library from git) read only rows', () => {
-    const all = CATALOG.serviceNames.filter((n) => n.implemented).map((n) => n.name);
-    for (const method of ['distro', 'source'] as const) {
+  it('whole plans (every service, both methods and ML2 backends, libvirt, all LIBS_FROM_GIT) read only rows', () => {
+    const implemented = CATALOG.serviceNames.filter((n) => n.implemented).map((n) => n.name);
+    for (const [method, agent] of [
+      ['distro', 'ovn'],
+      ['source', 'ovn'],
+      ['distro', 'openvswitch'],
+    ] as const) {
+      const other = BACKEND_SERVICES[agent === 'ovn' ? 'openvswitch' : 'ovn'];
+      const all = implemented.filter((n) => !other.includes(n));
       const plan = testPlan(
         {
+          Q_AGENT: agent,
           ADMIN_PASSWORD: 'a',
           DATABASE_PASSWORD: 'b',
           RABBIT_PASSWORD: 'c',
@@ -154,6 +157,7 @@ describe('every setting the code reads has a row', () => {
         l3AgentConf,
         metadataAgentConf,
         mariadbCnf,
+        (p: typeof plan) => ovnMetadataAgentConf(p, 'tcp:127.0.0.1:6640', '/var/lib/neutron'),
       ]) {
         expect(gen(plan).length, gen.name).toBeGreaterThan(0);
       }

@@ -3,6 +3,7 @@ import {
   DEFAULT_ENABLED_SERVICES,
   SETTING_GROUPS,
   apiWorkersFor,
+  inProcessUnlessMany,
   defaultHostIp,
   normalizeValue,
   trueOrFalse,
@@ -136,6 +137,16 @@ describe('computed defaults', () => {
     expect([1, 2, 3, 4, 8, 9, 16, 64].map(apiWorkersFor)).toEqual([1, 1, 2, 2, 2, 2, 4, 16]);
     expect(resolverWith({}, fakeHost({ cpus: 2 })).get('API_WORKERS')).toBe('1');
     expect(resolverWith({}, fakeHost({ cpus: 32 })).get('API_WORKERS')).toBe('8');
+  });
+
+  it('GLANCE_WORKERS: in-process (0) while API_WORKERS is 1, else API_WORKERS', () => {
+    expect(['0', '1', '2', '8', 'x'].map(inProcessUnlessMany)).toEqual(['0', '0', '2', '8', '0']);
+    const small = resolverWith({}, fakeHost({ cpus: 2 }));
+    expect([small.get('GLANCE_WORKERS'), small.get('NEUTRON_METADATA_WORKERS')]).toEqual(['0', '1']);
+    const big = resolverWith({}, fakeHost({ cpus: 32 }));
+    expect([big.get('GLANCE_WORKERS'), big.get('NEUTRON_METADATA_WORKERS')]).toEqual(['8', '8']);
+    expect(resolverWith({ API_WORKERS: '3' }, fakeHost({ cpus: 2 })).get('GLANCE_WORKERS')).toBe('3');
+    expect(resolverWith({ GLANCE_WORKERS: '1' }, fakeHost({ cpus: 2 })).get('GLANCE_WORKERS')).toBe('1');
   });
 
   it('VIRT_DRIVER: libvirt, as in devstack, whatever the host (LIBVIRT_TYPE is what the KVM probe decides)', () => {

@@ -8,7 +8,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import {
+  CURL,
   CONSOLE_MARKERS,
   INIT,
   JSON_AWK,
@@ -118,6 +122,8 @@ describe('scripts', () => {
       'usr/bin/cirros-metadata',
       'usr/bin/cirros-json',
       'usr/bin/sudo',
+      'usr/bin/curl',
+      'usr/bin/blkid',
       'lib/cirros/common.sh',
     ]) {
       const r = spawnSync('busybox', ['sh', '-n', '-c', text(p)]);
@@ -161,5 +167,39 @@ describe('scripts', () => {
     expect(INIT).toContain(`grep -qw ${PROBE_ARG} /proc/cmdline`);
     expect(INIT).toContain(PROBE_MARKER);
     expect(INIT).toContain('poweroff -f');
+  });
+});
+
+describe("the image's curl (busybox wget), as tempest calls it", () => {
+  const curl = (args: string[]) =>
+    new Promise<{ code: number; out: string; err: string }>((resolve) => {
+      execFile('busybox', ['sh', '-c', CURL, 'curl', ...args], (e, out, err) =>
+        resolve({ code: e ? Number(e.code ?? 1) : 0, out, err }),
+      );
+    });
+
+  it('GETs a URL to stdout and POSTs -d data (the metadata password)', async () => {
+    const posted: string[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        if (req.method === 'POST') posted.push(body);
+        res.end(req.method === 'GET' ? '203.0.113.7' : '');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/latest/meta-data/public-ipv4`;
+    try {
+      expect(await curl([url])).toEqual({ code: 0, out: '203.0.113.7', err: '' });
+      expect((await curl(['-s', '-m', '5', url])).out).toBe('203.0.113.7');
+      expect((await curl(['-X', 'POST', '-d', 'abcXYZ123', url])).code).toBe(0);
+      expect(posted).toEqual(['abcXYZ123']);
+      const bad = await curl(['-X', 'PUT', url]);
+      expect(bad.code).toBe(2);
+      expect(bad.err).toMatch(/-X PUT is not supported/);
+    } finally {
+      server.close();
+    }
   });
 });

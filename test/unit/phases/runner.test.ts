@@ -203,3 +203,65 @@ describe('phase runner', () => {
     expect(table).toContain('apt');
   });
 });
+
+describe('stamped steps', () => {
+  /** A "db sync": at head once it ran for the current code version; a later step changes `shared`. */
+  function world() {
+    const state = { code: 'v1', schema: '', shared: 0, syncs: 0, seeds: 0 };
+    const sync: Step = {
+      id: 'sync',
+      title: 'sync',
+      stamp: async () => `${state.code} ${state.schema} ${state.shared}`,
+      run: async () => {
+        state.syncs++;
+        state.schema = state.code;
+      },
+    };
+    const seed: Step = {
+      id: 'seed',
+      title: 'seed',
+      after: ['sync'],
+      run: async () => {
+        state.seeds++;
+        state.shared = 1;
+      },
+    };
+    return { state, phases: [{ name: 'init', steps: [sync, seed] }] as PhasePlan[] };
+  }
+
+  it('skip while their stamp equals the one recorded after the last run; --force and a change run them', async () => {
+    const { state, phases } = world();
+    const j = journal();
+    const { reporter, lines } = recorder();
+    await runPhases(phases, ctx, { journal: j, reporter });
+    // the stamp is recorded again at the end: the seed changed what the sync's stamp reads
+    const again = await runPhases(phases, ctx, { journal: j, reporter });
+    expect(again.steps.map((s) => [s.id, s.status])).toEqual([
+      ['sync', 'skipped'],
+      ['seed', 'done'],
+    ]);
+    expect(lines.join('\n')).toContain('sync: skipped (unchanged since it last ran)');
+    await runPhases(phases, ctx, { journal: j, reporter, force: true });
+    expect(state.syncs).toBe(2);
+    state.code = 'v2'; // a new package version
+    await runPhases(phases, ctx, { journal: j, reporter });
+    expect(state.syncs).toBe(3);
+  });
+
+  it('run when the stamp cannot be read (the database is down)', async () => {
+    const j = journal();
+    let runs = 0;
+    const step: Step = {
+      id: 'x',
+      title: 'x',
+      stamp: async () => {
+        throw new Error('mysql is not running');
+      },
+      run: async () => void runs++,
+    };
+    const { reporter } = recorder();
+    await runPhases([{ name: 'init', steps: [step] }], ctx, { journal: j, reporter });
+    await runPhases([{ name: 'init', steps: [step] }], ctx, { journal: j, reporter });
+    expect(runs).toBe(2);
+  });
+});

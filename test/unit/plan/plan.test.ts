@@ -217,10 +217,11 @@ describe('buildPlan with the real registry', () => {
       'n-sch',
       'n-cpu',
       'q-svc',
-      'q-agt',
-      'q-dhcp',
-      'q-l3',
-      'q-meta',
+      'ovn-ovsdb-nb',
+      'ovn-ovsdb-sb',
+      'ovn-northd',
+      'ovn-controller',
+      'q-ovn-metadata-agent',
       'c-api',
       'c-sch',
       'c-vol',
@@ -235,11 +236,10 @@ describe('buildPlan with the real registry', () => {
         if (names.includes(a)) expect(names.indexOf(a), `${p.name} after ${a}`).toBeLessThan(names.indexOf(p.name));
       expect(p.argv[0].startsWith('/'), p.name).toBe(true);
     }
-    // every module but swift and heat, which are enabled on request as in devstack
-    const optIn = ['swift', 'heat'];
-    expect(plan.services.map((m) => m.name)).toEqual(
-      SERVICE_MODULES.map((m) => m.name).filter((n) => !optIn.includes(n)),
-    );
+    // every module but ML2/OVS's agents (the default backend is ML2/OVN), and tempest, swift and heat (off, as in
+    // devstack: enabled on request)
+    const off = new Set(['ml2-ovs', 'tempest', 'swift', 'heat']);
+    expect(plan.services.map((m) => m.name)).toEqual(SERVICE_MODULES.map((m) => m.name).filter((n) => !off.has(n)));
     expect(plan.packages.length).toBeGreaterThan(10);
     expect(new Set(plan.packages).size).toBe(plan.packages.length);
     expect(plan.repos).toEqual([]);

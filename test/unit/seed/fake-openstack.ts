@@ -47,6 +47,8 @@ export class FakeOpenStack {
   networks: Obj[] = [];
   subnets: Obj[] = [];
   routers: Obj[] = [];
+  /** Aliases GET /v2.0/extensions lists (neutron's with service_plugins=router). */
+  networkExtensions = ['router', 'external-net', 'auto-allocated-topology', 'subnet_allocation'];
   ports: Obj[] = [];
   securityGroups: Obj[] = [];
   // glance
@@ -312,6 +314,9 @@ export class FakeOpenStack {
       ports: [this.ports, 'port'],
       'security-groups': [this.securityGroups, 'security_group'],
     };
+    if (s[0] === 'extensions' && method === 'GET') {
+      return this.send(res, 200, { extensions: this.networkExtensions.map((alias) => ({ alias, name: alias })) });
+    }
     if (s[0] === 'security-group-rules' && method === 'POST') {
       const r = body.security_group_rule;
       const sg = this.securityGroups.find((g) => g.id === r.security_group_id)!;

@@ -1,20 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { getOption, renderIni, parseIni, type IniDoc } from '../../../lib/util/ini.ts';
 import { keystoneConf, bootstrapArgv, bootstrapEnv } from '../../../lib/services/keystone.ts';
-import { glanceApiConf } from '../../../lib/services/glance.ts';
+import { glanceApiConf, glanceModule } from '../../../lib/services/glance.ts';
 import { placementConf } from '../../../lib/services/placement.ts';
 import { novaConf, novaCpuConf, novaModule, cellMappingsSql } from '../../../lib/services/nova.ts';
 import { withoutRecommends } from '../../../lib/plan/plan.ts';
-import {
-  neutronNamespaces,
-  neutronConf,
-  ml2Conf,
-  ovsAgentConf,
-  dhcpAgentConf,
-  l3AgentConf,
-  metadataAgentConf,
-  neutronFiles,
-} from '../../../lib/services/neutron.ts';
+import { neutronNamespaces, neutronConf, ml2Conf, neutronFiles } from '../../../lib/services/neutron.ts';
+import { ovsAgentConf, dhcpAgentConf, l3AgentConf, metadataAgentConf } from '../../../lib/services/neutron/ml2-ovs.ts';
 import { uwsgiIni, osloEscape } from '../../../lib/services/common.ts';
 import { mariadbCnf } from '../../../lib/services/mysql.ts';
 import { rabbitmqEnvConf } from '../../../lib/services/rabbit.ts';
@@ -197,6 +189,7 @@ describe('nova', () => {
     );
     expect(plan.packages.filter((p) => /nova-compute|libguestfs|linux-image/.test(p))).toEqual([]);
     expect([...withoutRecommends(plan)].sort()).toEqual([
+      'genisoimage',
       'libvirt-clients',
       'libvirt-daemon-driver-qemu',
       'libvirt-daemon-system',
@@ -333,4 +326,28 @@ describe('nova uses cinder', () => {
       expect(getOption(novaConf(without), 'cinder', 'os_region_name')).toBeUndefined();
     },
   );
+});
+
+describe('single node, as devstack sets it up (issue 12)', () => {
+  it('nova resizes to the same host (nova.conf and the compute config)', () => {
+    const plan = makePlan();
+    expect(getOption(novaConf(plan), 'DEFAULT', 'allow_resize_to_same_host')).toEqual(['true']);
+    expect(getOption(novaCpuConf(plan), 'DEFAULT', 'allow_resize_to_same_host')).toEqual(['true']);
+  });
+
+  it("glance loads its metadata definitions after db_sync: Debian's, or the checkout's", async () => {
+    const argvs: string[][] = [];
+    for (const [method, dir] of [
+      ['distro', '/etc/glance/metadefs'],
+      ['source', '/opt/stack/glance/etc/metadefs'],
+    ] as const) {
+      const plan = makePlan({}, { method });
+      const step = glanceModule.steps!(plan).start!.find((s) => s.id === 'glance:metadefs')!;
+      expect(step.after).toEqual(['glance:db-sync']);
+      const sh = { run: async (argv: string[]) => (argvs.push(argv), { code: 0, stdout: '', stderr: '' }) };
+      await step.run({ plan, sh, log: { info: () => undefined } } as never);
+      expect(argvs.at(-1)!.slice(-2)).toEqual(['db_load_metadefs', dir]);
+    }
+    expect(glanceModule.processes(makePlan())[0].after).toContain('glance:metadefs');
+  });
 });

@@ -13,18 +13,25 @@ export const PASSWORDS = {
   ADMIN_PASSWORD: 'admin-secret',
 };
 
+/** The services of tstack's ML2/OVS stack (Q_AGENT=openvswitch, which makePlan sets unless told otherwise). */
 export const DEFAULT_SERVICES = [
   ...['mysql', 'rabbit', 'memcached', 'key', 'g-api', 'placement-api', 'placement-client'],
   ...['n-api', 'n-api-meta', 'n-cond', 'n-sch', 'n-cpu', 'ovsdb-server', 'ovs-vswitchd'],
   ...['q-svc', 'q-agt', 'q-dhcp', 'q-l3', 'q-meta'],
 ].join(',');
 
+/** The same stack on ML2/OVN, devstack's default backend (Q_AGENT=ovn). */
+export const OVN_SERVICES = DEFAULT_SERVICES.replace(
+  'q-svc,q-agt,q-dhcp,q-l3,q-meta',
+  'q-svc,ovn-northd,ovn-controller,q-ovn-metadata-agent',
+);
+
 export function makePlan(
   values: Record<string, string> = {},
   opts: { services?: string; metaSections?: MetaSection[]; method?: 'distro' | 'source' } = {},
 ): Plan {
   return testPlan(
-    { ...PASSWORDS, ...values },
+    { ...PASSWORDS, Q_AGENT: 'openvswitch', ...values },
     { services: opts.services ?? DEFAULT_SERVICES, metaSections: opts.metaSections, method: opts.method },
   );
 }

@@ -5,9 +5,11 @@
 import { describe, expect, it } from 'vitest';
 import type { RunOptions, RunResult, Shell } from '../../../lib/types/shell.ts';
 import type { StackContext, Step } from '../../../lib/types/stack.ts';
-import { neutronModule, publicGatewayCidr } from '../../../lib/services/neutron.ts';
+import { publicGatewayCidr } from '../../../lib/services/neutron.ts';
+import { ml2OvnModule } from '../../../lib/services/neutron/ml2-ovn.ts';
+import { ml2OvsModule } from '../../../lib/services/neutron/ml2-ovs.ts';
+import { OVN_SERVICES, makePlan as planOf } from './fixture.ts';
 import { ovsModule } from '../../../lib/services/ovs.ts';
-import { makePlan } from './fixture.ts';
 
 class RecordingShell implements Shell {
   calls: string[][] = [];
@@ -17,7 +19,7 @@ class RecordingShell implements Shell {
   }
 }
 
-async function runStep(step: Step | undefined, plan = makePlan()): Promise<string[][]> {
+async function runStep(step: Step | undefined, plan = planOf()): Promise<string[][]> {
   if (!step) throw new Error('no such step');
   const sh = new RecordingShell();
   const ctx = {
@@ -34,24 +36,43 @@ const stepOf = (steps: Step[] | undefined, id: string) => steps?.find((s) => s.i
 
 describe('guest networking on the userspace datapath', () => {
   it('br-ex carries the public gateway, as devstack configures it: the host reaches floating IPs', async () => {
-    const plan = makePlan();
+    const plan = planOf();
     expect(publicGatewayCidr(plan)).toBe('172.24.4.1/24');
-    const calls = await runStep(stepOf(neutronModule.steps!(plan).start, 'neutron:br-ex'), plan);
-    expect(calls).toContainEqual(['ip', 'addr', 'replace', '172.24.4.1/24', 'dev', 'br-ex']);
-    expect(calls).toContainEqual(['ip', 'link', 'set', 'br-ex', 'up']);
-    expect(
-      publicGatewayCidr(makePlan({ FLOATING_RANGE: '203.0.113.0/25', PUBLIC_NETWORK_GATEWAY: '203.0.113.1' })),
-    ).toBe('203.0.113.1/25');
+    // both backends: ML2/OVS (the agent's bridge_mappings) and ML2/OVN (ovn-bridge-mappings)
+    const ovn = planOf({ Q_AGENT: 'ovn' }, { services: OVN_SERVICES });
+    for (const [p, m] of [
+      [plan, ml2OvsModule],
+      [ovn, ml2OvnModule],
+    ] as const) {
+      const calls = await runStep(stepOf(m.steps!(p).start, 'neutron:br-ex'), p);
+      expect(calls).toContainEqual([
+        'ovs-vsctl',
+        '--db=unix:/var/run/openvswitch/db.sock',
+        '--may-exist',
+        'add-br',
+        'br-ex',
+        '--',
+        'set',
+        'bridge',
+        'br-ex',
+        'datapath_type=netdev',
+      ]);
+      expect(calls).toContainEqual(['ip', 'addr', 'replace', '172.24.4.1/24', 'dev', 'br-ex']);
+      expect(calls).toContainEqual(['ip', 'link', 'set', 'br-ex', 'up']);
+    }
+    expect(publicGatewayCidr(planOf({ FLOATING_RANGE: '203.0.113.0/25', PUBLIC_NETWORK_GATEWAY: '203.0.113.1' }))).toBe(
+      '203.0.113.1/25',
+    );
   });
 
   it('dnsmasq (user nobody) can get through /var/lib/neutron to its host and opts files', async () => {
-    const plan = makePlan();
-    const calls = await runStep(stepOf(neutronModule.steps!(plan).configure, 'neutron:configure'), plan);
+    const plan = planOf();
+    const calls = await runStep(stepOf(ml2OvsModule.steps!(plan).configure, 'ml2-ovs:configure'), plan);
     expect(calls).toContainEqual(['chmod', 'o+x', '/var/lib/neutron']);
   });
 
   it('ovs-vswitchd speaks vnet headers on taps (userspace TSO), set before it starts', async () => {
-    const plan = makePlan();
+    const plan = planOf();
     const calls = await runStep(stepOf(ovsModule.steps!(plan).start, 'ovs:init'), plan);
     expect(calls).toContainEqual([
       'ovs-vsctl',

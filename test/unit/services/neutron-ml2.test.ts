@@ -12,23 +12,27 @@ import { resolveConfig } from '../../../lib/config/resolve.ts';
 import { stackCatalog } from '../../../lib/cli/catalog.ts';
 import { buildPlan } from '../../../lib/plan/plan.ts';
 import { SERVICE_MODULES } from '../../../lib/services/registry.ts';
+import { ml2Conf, neutronFiles, neutronModule } from '../../../lib/services/neutron.ts';
 import {
   agentBridges,
-  ml2Conf,
-  neutronFiles,
-  neutronModule,
+  ml2OvsModule,
   ovsAgentConf,
   ovsAgentConfigFiles,
-} from '../../../lib/services/neutron.ts';
+} from '../../../lib/services/neutron/ml2-ovs.ts';
 import type { Plan, StackContext } from '../../../lib/types/stack.ts';
 import { ConfigError } from '../../../lib/util/errors.ts';
 import { fakeHost } from '../config/helpers.ts';
 
 const PASSWORDS = 'ADMIN_PASSWORD=a1\nDATABASE_PASSWORD=d1\nRABBIT_PASSWORD=r1\nSERVICE_PASSWORD=s1\n';
 
-/** A local.conf: `localrc` lines after the passwords, then any other meta-sections. */
+/** ML2/OVS, as devstack's guide selects it (after the case's lines, so their line numbers stay). */
+const ML2_OVS =
+  'Q_AGENT=openvswitch\ndisable_service ovn-northd ovn-controller q-ovn-metadata-agent\n' +
+  'enable_service q-agt q-dhcp q-l3 q-meta\n';
+
+/** A local.conf on ML2/OVS: `localrc` lines after the passwords, then any other meta-sections. */
 function planOf(localrc: string, rest = ''): Plan {
-  const text = `[[local|localrc]]\n${PASSWORDS}${localrc}\n${rest}`;
+  const text = `[[local|localrc]]\n${PASSWORDS}${localrc}\n${ML2_OVS}${rest}`;
   const config = resolveConfig({
     localConf: parseLocalConf(text, 'ml2-local.conf'),
     env: {},
@@ -53,6 +57,7 @@ async function neutronFilesOf(plan: Plan): Promise<Map<string, string>> {
     },
   } as unknown as StackContext;
   await neutronModule.steps!(plan).configure![0].run(ctx);
+  await ml2OvsModule.steps!(plan).configure![0].run(ctx);
   return files;
 }
 
@@ -168,7 +173,7 @@ describe('ML2 type drivers and ranges, read by neutron-server', () => {
   const vlan = server(
     planOf(
       'Q_ML2_TENANT_NETWORK_TYPE=vlan\nPHYSICAL_NETWORK=physnet1\nTENANT_VLAN_RANGE=1000:1999\n' +
-        'OVS_PHYSICAL_BRIDGE=br-eth1\n',
+        'OVS_PHYSICAL_BRIDGE=br-eth1\nOVS_BRIDGE_MAPPINGS=public:br-ex,physnet1:br-eth1\n',
     ),
   );
   it('Q_ML2_TENANT_NETWORK_TYPE=vlan with TENANT_VLAN_RANGE: the range on PHYSICAL_NETWORK', () => {
@@ -240,7 +245,8 @@ describe('ML2 type drivers and ranges, read by neutron-server', () => {
   });
 
   const postConfigPlan = planOf(
-    'Q_ML2_TENANT_NETWORK_TYPE=vlan\nPHYSICAL_NETWORK=default\n',
+    // devstack's provider-network guide: no l3 agent, the VLANs on physnet default
+    'Q_ML2_TENANT_NETWORK_TYPE=vlan\nPHYSICAL_NETWORK=default\ndisable_service q-l3\n',
     '[[post-config|/$Q_PLUGIN_CONF_FILE]]\n[ml2_type_vlan]\nnetwork_vlan_ranges = default:100:200\n',
   );
   const postConfig = server(postConfigPlan);
@@ -303,5 +309,15 @@ describe('the OVS agent reads ml2_conf.ini too (devstack writes its options ther
     const plan = planOf('Q_ML2_PLUGIN_TYPE_DRIVERS=flat,vxlan\n');
     expect(ml2Conf(plan).map((s) => s.name)).toEqual(['ml2', 'ml2_type_flat', 'ml2_type_vxlan', 'securitygroup']);
     expect(ovsAgentConf(plan).map((s) => s.name)).toEqual(['ovs', 'agent', 'securitygroup']);
+  });
+});
+
+describe('the public provider network needs a bridge', () => {
+  it('PUBLIC_PHYSICAL_NETWORK unmapped is refused where q-l3 routes; mapped, or no provider net, fine', () => {
+    expect(configError(() => planOf('PUBLIC_PHYSICAL_NETWORK=ext\n')).message).toMatch(
+      /^ml2-local\.conf:6: the public network is a provider network on physnet 'ext'.*maps to no bridge/,
+    );
+    expect(() => planOf('PUBLIC_PHYSICAL_NETWORK=ext\nOVS_BRIDGE_MAPPINGS=public:br-ex,ext:br-ext\n')).not.toThrow();
+    expect(() => planOf('PUBLIC_PHYSICAL_NETWORK=ext\nQ_USE_PROVIDERNET_FOR_PUBLIC=False\n')).not.toThrow();
   });
 });

@@ -34,6 +34,7 @@ import {
 import { ENGINE_READY, authEncryptionKey, heatConf, heatModule } from '../../../lib/services/heat.ts';
 import { passwordProblem } from '../../../lib/config/password-rules.ts';
 import { testPlan } from '../plan-fixture.ts';
+import { DEFAULT_ENABLED_SERVICES } from '../../../lib/config/settings.ts';
 import { DEFAULT_SERVICES, makePlan } from './fixture.ts';
 
 const SWIFT = 's-proxy,s-object,s-container,s-account';
@@ -291,7 +292,8 @@ describe('enabling', () => {
   it('neither is in the default set; one enable_service line each brings in all their panes', () => {
     const plain = testPlan({ ADMIN_PASSWORD: 'x' });
     expect(plain.processes.map((p) => p.name).filter((n) => /^(s|h)-/.test(n))).toEqual([]);
-    const both = testPlan({ ADMIN_PASSWORD: 'x' }, { services: `${DEFAULT_SERVICES},${SWIFT},${HEAT}` });
+    // the default set plus the two lines
+    const both = testPlan({ ADMIN_PASSWORD: 'x' }, { services: [...DEFAULT_ENABLED_SERVICES, SWIFT, HEAT].join(',') });
     expect(both.processes.map((p) => p.name).filter((n) => /^(s|h)-/.test(n))).toEqual([
       's-object',
       's-container',

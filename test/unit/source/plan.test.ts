@@ -83,7 +83,10 @@ describe('plans with INSTALL_METHOD=source', () => {
 
   it('every module with an OpenStack pane declares its checkout, and every checkout is installed and listed', () => {
     const plan = sourcePlan();
-    const withCode = new Set(plan.processes.filter((p) => p.codeFrom === 'checkout').map((p) => owner(plan, p).name));
+    // a pane's checkout is its project's: ML2/OVN's metadata agent runs neutron's, which the neutron module declares
+    const withCode = new Set(
+      plan.processes.filter((p) => p.codeFrom === 'checkout').map((p) => owner(plan, p).project),
+    );
     expect([...withCode].sort()).toEqual(['cinder', 'glance', 'horizon', 'keystone', 'neutron', 'nova', 'placement']);
     for (const name of withCode) {
       const repos = plan.services.find((s) => s.name === name)!.repos ?? [];
@@ -130,7 +133,7 @@ describe('plans with INSTALL_METHOD=source', () => {
     const configured = new Map<string, Map<string, string>>();
     for (const pane of plan.processes.filter((p) => p.codeFrom === 'checkout')) {
       const module = owner(plan, pane);
-      const scripts = declaredScripts(SETUP_CFG_SCRIPTS[module.name]);
+      const scripts = declaredScripts(SETUP_CFG_SCRIPTS[module.project]);
       let executable: string;
       if (pane.argv[0] === UWSGI) {
         if (!configured.has(module.name)) configured.set(module.name, await configuredFiles(plan, module));
@@ -149,7 +152,7 @@ describe('plans with INSTALL_METHOD=source', () => {
       expect(dirname(executable), pane.name).toBe(venvBin);
       expect(
         scripts,
-        `${pane.name} runs ${basename(executable)}, which ${module.name}'s setup.cfg does not declare`,
+        `${pane.name} runs ${basename(executable)}, which ${module.project}'s setup.cfg does not declare`,
       ).toContain(basename(executable));
     }
     expect(configured.size).toBe(5); // keystone, placement, nova, cinder, horizon are served by uwsgi

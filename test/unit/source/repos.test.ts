@@ -136,6 +136,7 @@ describe('source settings and repos', () => {
         ['source:checkouts', []],
         ['source:venv', ['apt:install']],
         ['source:install', ['source:checkouts', 'source:venv', 'apt:install']],
+        ['source:rootwrap', ['source:install']],
         ['source:owner', ['source:install']],
       ]);
       expect(edges(false)[0]).toEqual(['source:checkouts', ['apt:install']]);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { RunOptions, RunResult, Shell } from '../../../lib/types/shell.ts';
 import {
-  AptProgress,
+  AptStatusReader,
+  formatAptStatus,
   debconfPreseed,
   aptInstallArgv,
   aptInstallStep,
@@ -17,6 +18,7 @@ import {
   sqlString,
 } from '../../../lib/system/mysql.ts';
 import { ensureRabbitUser, parseUserList } from '../../../lib/system/rabbit.ts';
+import { schemaVersions, tableChecksums } from '../../../lib/system/mysql.ts';
 import type { StackContext } from '../../../lib/types/stack.ts';
 import { makePlan } from '../services/fixture.ts';
 import { SERVICE_MODULES } from '../../../lib/services/registry.ts';
@@ -55,21 +57,54 @@ describe('apt', () => {
     for (const l of dbQuestions) expect(l).toMatch(/ boolean false$/);
   });
 
-  it('counts simulated installs and reports progress every N packages', () => {
+  it('counts simulated installs', () => {
     expect(countSimulatedInstalls('Inst a (1 x)\nConf a (1 x)\nInst b (2 y)\n')).toBe(2);
-    const shown: string[] = [];
-    const p = new AptProgress(4, (m) => shown.push(m), 3);
-    for (const l of [
-      'Fetched 243 MB in 17s (14 MB/s)',
-      'Unpacking a',
-      'Unpacking b',
-      'Setting up a',
-      'Setting up b',
-      'noise',
-    ])
-      p.line(l);
-    expect(shown).toEqual(['apt: Fetched 243 MB in 17s (14 MB/s)', 'apt: 2 unpacked, 1 set up (of about 4)']);
-    expect(p.configured).toBe(2);
+  });
+
+  it("reads apt's status lines: files fetched, then packages installed, percent and the current package", () => {
+    const r = new AptStatusReader(3);
+    const seen = [
+      'Get:1 http://deb.debian.org/debian bookworm/main amd64 libfoo amd64 1.0 [10 kB]',
+      'dlstatus:1:33.3333:Retrieving file 1 of 3',
+      'dlstatus:3:100:Retrieving file 3 of 3',
+      'pmstatus:dpkg-exec:0.0000:Running dpkg',
+      'pmstatus:libfoo:amd64:8.3333:Preparing libfoo:amd64',
+      'pmstatus:libfoo:amd64:16.6667:Unpacking libfoo:amd64',
+      'Setting up libfoo:amd64 (1.0) ...',
+      'pmstatus:libfoo:amd64:50:Installed libfoo:amd64',
+      'pmstatus:nova-common:58.3333:Preparing to configure nova-common (all)',
+      'pmstatus:nova-common:66.6667:Installed nova-common (all)',
+      'pmstatus:keystone:75:Configuring keystone (all)',
+    ]
+      .map((l) => r.line(l))
+      .filter((s) => s !== undefined)
+      .map((s) => formatAptStatus(s));
+    expect(seen).toEqual([
+      'download 1/3 files (33%)',
+      'download 3/3 files (100%)',
+      'install 0/3 packages (0%): dpkg-exec',
+      'install 0/3 packages (8%): libfoo',
+      'install 0/3 packages (16%): libfoo',
+      'install 1/3 packages (50%): libfoo',
+      'install 1/3 packages (58%): nova-common',
+      'install 2/3 packages (66%): nova-common',
+      'install 2/3 packages (75%): keystone',
+    ]);
+  });
+
+  it('downloads first, then installs under eatmydata, with the status fd on stdout', () => {
+    expect(aptInstallArgv(['a'], { downloadOnly: true, recommends: false }).slice(0, 6)).toEqual([
+      'apt-get',
+      'install',
+      '-y',
+      '--download-only',
+      '--no-install-recommends',
+      '-o',
+    ]);
+    const install = aptInstallArgv(['a'], { eatmydata: true });
+    expect(install.slice(0, 3)).toEqual(['/usr/bin/eatmydata', 'apt-get', 'install']);
+    expect(install).toContain('APT::Status-Fd=1');
+    expect(install).not.toContain('--download-only');
   });
 
   it('the install step is fingerprinted by the package list and skips when all is installed', async () => {
@@ -118,17 +153,25 @@ describe('apt', () => {
         writeFile: async (path: string, content: string) => void written.push({ path, content }),
       } as unknown as StackContext;
       await aptInstallStep(plan).run(ctx);
-      const cmds = sh.calls.map((c) => c.argv.slice(0, 3).join(' '));
-      expect(cmds.slice(0, 4)).toEqual([
+      // (policy-rc.d is removed with rm, or put back when the host had one: checked below)
+      const cmds = sh.calls.map((c) => c.argv.slice(0, 3).join(' ')).filter((c) => !c.startsWith('rm '));
+      expect(cmds).toEqual([
         'dpkg-query -W -f',
         'dpkg --configure -a',
         'apt-get install -s',
+        'dpkg-query -W -f', // eatmydata (APT_EATMYDATA), installed first the usual way
+        'apt-get install -y',
         'debconf-set-selections',
+        'apt-get install -y', // every .deb downloaded first
+        '/usr/bin/eatmydata apt-get install', // then installed without fsync
+        'dpkg-query -W -f',
       ]);
+      expect(sh.calls[4].argv.at(-1)).toBe('eatmydata');
+      expect(sh.calls[6].argv).toContain('--download-only');
       expect(sh.calls.find((c) => c.argv[0] === 'debconf-set-selections')!.opts.input).toContain(
         'keystone keystone/configure_db boolean false',
       );
-      const install = sh.calls.find((c) => c.argv[0] === 'apt-get' && !c.argv.includes('-s'))!;
+      const install = sh.calls.find((c) => c.argv[0] === '/usr/bin/eatmydata')!;
       expect(install.argv).toContain('keystone');
       expect(install.argv).not.toContain('memcached');
       // policy-rc.d forbids starting daemons during the install (exit 101), then the host's own is put back or removed.
@@ -190,5 +233,33 @@ describe('rabbit', () => {
     const sh = new RecordingShell((argv) => (argv.includes('list_users') ? { stdout: 'stackrabbit\t[]\n' } : {}));
     expect(await ensureRabbitUser(sh, 'stackrabbit', 'new')).toBe('updated');
     expect(sh.calls.map((c) => c.argv[1])).toEqual(['-q', 'change_password', 'set_permissions']);
+  });
+});
+
+describe('stamp queries', () => {
+  it('read each database schema version and identity in one mysql call; a missing one is undefined', async () => {
+    const sh = new RecordingShell(() => ({
+      stdout: 'nova_api 2026-11-30 10:05:37 b30f573d3377\nnova 2026-11-30 10:06:14 ccb0fa1a2252\n',
+    }));
+    expect(await schemaVersions(sh, ['nova_api', 'nova'])).toBe(
+      'nova_api 2026-11-30 10:05:37 b30f573d3377\nnova 2026-11-30 10:06:14 ccb0fa1a2252',
+    );
+    expect(sh.calls).toHaveLength(1);
+    expect(sh.calls[0].opts.input).toContain('FROM `nova`.alembic_version');
+    // a database synced to nothing (no rows: GROUP_CONCAT is NULL and CONCAT_WS leaves it out)
+    const empty = new RecordingShell(() => ({ stdout: 'nova 2026-11-30 10:06:14\n' }));
+    expect(await schemaVersions(empty, ['nova'])).toBeUndefined();
+    const missing = new RecordingShell(() => ({ code: 1, stdout: '' }));
+    expect(await schemaVersions(missing, ['nova'])).toBeUndefined();
+  });
+
+  it('checksum tables, undefined when one is missing (NULL)', async () => {
+    const sh = new RecordingShell(() => ({ stdout: 'keystone.user\t1234\nneutron.networks\t99\n' }));
+    expect(await tableChecksums(sh, ['keystone.user', 'neutron.networks'])).toBe(
+      'keystone.user\t1234\nneutron.networks\t99',
+    );
+    expect(sh.calls[0].opts.input).toBe('CHECKSUM TABLE `keystone`.`user`, `neutron`.`networks`;\n');
+    const gone = new RecordingShell(() => ({ stdout: 'keystone.user\tNULL\n' }));
+    expect(await tableChecksums(gone, ['keystone.user'])).toBeUndefined();
   });
 });

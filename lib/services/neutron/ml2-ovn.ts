@@ -1,0 +1,211 @@
+// ML2/OVN, devstack's default neutron backend: the northbound and southbound
+// ovsdb-servers with ovn-northd between them (the `ovn-northd` service),
+// ovn-controller programming br-int from the southbound database, and
+// neutron's OVN metadata agent (haproxy per network in an ovnmeta-
+// namespace). OVN gives DHCP, routing and NAT itself: no dnsmasq, no router
+// namespaces. This host is the only chassis and the gateway; br-int is on the
+// userspace datapath like every bridge here (ovn-bridge-datapath-type=netdev).
+//
+// os-vif plugs guests' ports with `add-br br-int ... datapath_type=system` when
+// the port binding names no datapath (ML2/OVN in Zed names none); ovn-controller
+// sets br-int back to ovn-bridge-datapath-type on its next iteration.
+
+import { existsSync } from 'node:fs';
+import type { ProcessSpec } from '../../types/process.ts';
+import type { Plan, ServiceModule, StackContext, Step } from '../../types/stack.ts';
+import { codeFrom as paneCodeFrom } from '../../source/index.ts';
+import { binPath } from '../../source/paths.ts';
+import { afterPanes, localHost, writeConf } from '../common.ts';
+import { OVS_DB_SOCK } from '../ovs.ts';
+import {
+  NEUTRON_STATE,
+  PUBLIC_BRIDGE_STEP,
+  bridgesStep,
+  deleteNamespaces,
+  neutronFiles,
+  ovsDatapath,
+  ovsdbTcp,
+  publicBridge,
+  stopNamespaceProcesses,
+  writeServerConfs,
+} from '../neutron.ts';
+import {
+  OVN_DB_DIR,
+  OVN_NB,
+  OVN_RUN_DIR,
+  OVN_SB,
+  OVN_SETTINGS,
+  type OvnDb,
+  chassisExternalIds,
+  mappedBridges,
+  ovnDbServerArgv,
+  ovnMetadataAgentConf,
+} from './ovn-conf.ts';
+
+export const OVN_NB_PANE = 'ovn-ovsdb-nb';
+export const OVN_SB_PANE = 'ovn-ovsdb-sb';
+const CHASSIS_STEP = 'ml2-ovn:chassis';
+
+const metaConf = (plan: Plan): string => plan.get('OVN_META_CONF');
+
+/** Create a database file, or convert it when the installed schema is newer. */
+async function ensureDb(ctx: StackContext, db: OvnDb): Promise<void> {
+  if (!existsSync(db.file)) {
+    await ctx.sh.run(['ovsdb-tool', 'create', db.file, db.schema]);
+    return;
+  }
+  const r = await ctx.sh.run(['ovsdb-tool', 'needs-conversion', db.file, db.schema]);
+  if (r.stdout.trim() === 'yes') await ctx.sh.run(['ovsdb-tool', 'convert', db.file, db.schema]);
+}
+
+const vsctl = (...args: string[]) => ['ovs-vsctl', `--db=unix:${OVS_DB_SOCK}`, ...args];
+
+/** PUBLIC_BRIDGE and the bridges of OVN_BRIDGE_MAPPINGS, which ovn-controller patches br-int to. */
+const ovnBridges = (plan: Plan): string[] => [
+  ...new Set([publicBridge(plan), ...mappedBridges(plan.get('OVN_BRIDGE_MAPPINGS'))]),
+];
+
+/** This host as a chassis (external-ids), and the manager os-vif and the metadata agent reach. */
+function chassisStep(plan: Plan): Step {
+  return {
+    id: CHASSIS_STEP,
+    title: 'this host as an OVN chassis (gateway, br-int on the userspace datapath)',
+    after: [...afterPanes(plan, 'ovsdb-server'), PUBLIC_BRIDGE_STEP],
+    async run(ctx) {
+      const p = ctx.plan;
+      const datapath = ovsDatapath(p);
+      const ids = chassisExternalIds(p, datapath);
+      const set = Object.entries(ids)
+        .filter(([, v]) => v !== '')
+        .map(([k, v]) => `external-ids:${k}=${v}`);
+      await ctx.sh.run(vsctl('set', 'Open_vSwitch', '.', ...set));
+      for (const [k] of Object.entries(ids).filter(([, v]) => v === ''))
+        await ctx.sh.run(vsctl('remove', 'Open_vSwitch', '.', 'external-ids', k));
+      // nova's os-vif and the metadata agent talk to Open vSwitch over TCP (ML2/OVS's agent opens this itself)
+      await ctx.sh.run(vsctl('set-manager', `ptcp:6640:${localHost(p)}`));
+    },
+  };
+}
+
+function ovnSteps(plan: Plan): Partial<Record<'configure' | 'start', Step[]>> {
+  return {
+    configure: [
+      {
+        id: 'ml2-ovn:configure',
+        title: 'OVN databases and the OVN metadata agent',
+        async run(ctx) {
+          const p = ctx.plan;
+          await ctx.sh.run(['install', '-d', '-m', '0755', OVN_RUN_DIR, OVN_DB_DIR, '/var/log/ovn']);
+          if (p.isEnabled('ovn-northd')) for (const db of [OVN_NB, OVN_SB]) await ensureDb(ctx, db);
+          if (p.isEnabled('q-ovn-metadata-agent')) {
+            // a compute-only node has no q-svc to write neutron.conf, which the agent reads first
+            if (!p.isEnabled('q-svc')) await writeServerConfs(ctx);
+            await writeConf(ctx, metaConf(p), ovnMetadataAgentConf(p, ovsdbTcp(p), NEUTRON_STATE), 'neutron');
+          }
+        },
+      },
+    ],
+    start: plan.isEnabled('ovn-controller') ? [bridgesStep(plan, ovnBridges), chassisStep(plan)] : [],
+  };
+}
+
+/** `ovn-appctl -t TARGET COMMAND` prints EXPECTED (exit status alone says only that the daemon answers). */
+function appctlProbe(target: string, command: string, expected: string): ProcessSpec['probe'] {
+  return {
+    kind: 'command',
+    argv: ['/bin/sh', '-c', `/usr/bin/ovn-appctl -t ${target} ${command} | grep -qx '${expected}'`],
+  };
+}
+
+function ovnProcesses(plan: Plan): ProcessSpec[] {
+  const dbPane = (name: string, db: OvnDb): ProcessSpec => ({
+    name,
+    project: 'neutron',
+    argv: ovnDbServerArgv(plan, db),
+    probe: { kind: 'command', argv: ['/usr/bin/ovsdb-client', 'list-dbs', `unix:${db.sock}`] },
+    codeFrom: 'package',
+  });
+  const northd: ProcessSpec[] = plan.isEnabled('ovn-northd')
+    ? [
+        dbPane(OVN_NB_PANE, OVN_NB),
+        dbPane(OVN_SB_PANE, OVN_SB),
+        {
+          name: 'ovn-northd',
+          project: 'neutron',
+          argv: [
+            '/usr/bin/ovn-northd',
+            `--ovnnb-db=unix:${OVN_NB.sock}`,
+            `--ovnsb-db=unix:${OVN_SB.sock}`,
+            `--pidfile=${OVN_RUN_DIR}/ovn-northd.pid`,
+            '-vconsole:info',
+            '-vsyslog:off',
+          ],
+          probe: appctlProbe('ovn-northd', 'status', 'Status: active'),
+          after: [OVN_NB_PANE, OVN_SB_PANE],
+          codeFrom: 'package',
+        },
+      ]
+    : [];
+  const chassis: ProcessSpec[] = [
+    {
+      name: 'ovn-controller',
+      project: 'neutron',
+      argv: [
+        '/usr/bin/ovn-controller',
+        `unix:${OVS_DB_SOCK}`,
+        `--pidfile=${OVN_RUN_DIR}/ovn-controller.pid`,
+        '-vconsole:info',
+        '-vsyslog:off',
+      ],
+      // connected to the southbound database: br-int exists and the chassis is registered
+      probe: appctlProbe('ovn-controller', 'connection-status', 'connected'),
+      after: ['ovs-vswitchd', CHASSIS_STEP, OVN_SB_PANE],
+      codeFrom: 'package',
+    },
+    {
+      name: 'q-ovn-metadata-agent',
+      project: 'neutron',
+      argv: [
+        binPath(plan, 'neutron-ovn-metadata-agent'),
+        '--config-file',
+        neutronFiles(plan).neutron,
+        '--config-file',
+        metaConf(plan),
+      ],
+      user: 'neutron',
+      cwd: NEUTRON_STATE,
+      // it serves the haproxies on a unix socket; a connect proves it listens (a stale file refuses)
+      probe: {
+        kind: 'command',
+        argv: [
+          '/usr/bin/python3',
+          '-c',
+          'import socket,sys; socket.socket(socket.AF_UNIX).connect(sys.argv[1])',
+          `${NEUTRON_STATE}/metadata_proxy`,
+        ],
+      },
+      after: ['ovn-controller', 'q-svc'],
+      codeFrom: paneCodeFrom(plan),
+    },
+  ];
+  return [...northd, ...chassis.filter((p) => plan.isEnabled(p.name))];
+}
+
+export const ml2OvnModule: ServiceModule = {
+  name: 'ml2-ovn',
+  project: 'neutron',
+  shortNames: ['ovn-northd', 'ovn-controller', 'q-ovn-metadata-agent'],
+  paneNames: [OVN_NB_PANE, OVN_SB_PANE],
+  settings: OVN_SETTINGS,
+  configFiles: (plan) => [neutronFiles(plan).neutron, neutronFiles(plan).ml2, metaConf(plan)],
+  steps: ovnSteps,
+  processes: ovnProcesses,
+  stop: stopNamespaceProcesses,
+  async clean(ctx) {
+    await deleteNamespaces(ctx);
+    // the logical network lives in these two files; neutron's database is dropped by its own module
+    const files = [OVN_NB, OVN_SB].flatMap((db) => [db.file, db.file.replace(/([^/]+)$/, '.$1.~lock~')]);
+    await ctx.sh.run(['rm', '-f', ...files]);
+    await ctx.sh.run(['find', OVN_RUN_DIR, '-mindepth', '1', '-delete'], { allowFailure: true });
+  },
+};

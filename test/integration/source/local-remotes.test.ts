@@ -1,0 +1,58 @@
+// The local remotes for real, from the code Debian installed on this machine:
+// neutron and oslo.config are built, cloned, installed editable into a
+// venv with system site-packages (SOURCE_DEPS=distro, as the source method
+// does), and the venv imports them from the checkout and has their scripts.
+// Needs python3-neutron, python3-oslo.config, git, python3-venv, python3-pbr
+// (.ci/run installs them before npm test); no root.
+
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SystemShell } from '../../../lib/system/exec.ts';
+import { buildLocalRemotes } from '../../../lib/source/local-remotes.ts';
+import { installEditable } from '../../../lib/source/pip.ts';
+import { ensureVenv } from '../../../lib/source/venv.ts';
+import { missingScripts } from '../../../lib/source/scripts.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'tstack-remotes-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('make-local-remotes', () => {
+  it('builds remotes that clone and install editable, with the data files the source method reads', async () => {
+    const sh = new SystemShell();
+    const built = await buildLocalRemotes(sh, root, { projects: ['oslo.config', 'neutron'] });
+    expect(built.gitBase).toBe(`file://${join(root, 'git')}`);
+    const venv = join(root, 'venv');
+    await ensureVenv(sh, venv, 'distro');
+    const dest = join(root, 'dest');
+    for (const r of built.remotes) {
+      const dir = join(dest, r.repo);
+      execFileSync('git', ['clone', '-q', `${built.gitBase}/openstack/${r.repo}.git`, dir]);
+      expect(execFileSync('git', ['-C', dir, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim()).toBe(r.head);
+      await installEditable(
+        sh,
+        { name: r.repo, url: '', ref: 'master', dir, distroPackage: `python3-${r.repo}` },
+        { venv, deps: 'distro' },
+      );
+      expect(missingScripts(dir, venv)).toEqual([]);
+    }
+    const where = execFileSync(
+      join(venv, 'bin', 'python'),
+      ['-c', 'import oslo_config, neutron; print(oslo_config.__file__); print(neutron.__file__)'],
+      { encoding: 'utf8' },
+    );
+    expect(where.trim().split('\n')).toEqual([
+      join(dest, 'oslo.config', 'oslo_config', '__init__.py'),
+      join(dest, 'neutron', 'neutron', '__init__.py'),
+    ]);
+    for (const s of ['neutron-server', 'neutron-openvswitch-agent', 'neutron-rootwrap', 'oslo-config-generator'])
+      expect(existsSync(join(venv, 'bin', s)), s).toBe(true);
+    // what the source method reads from a checkout, where upstream keeps it (lib/source/rootwrap.ts, neutron.ts)
+    expect(readFileSync(join(dest, 'neutron', 'etc', 'neutron', 'rootwrap.d', 'rootwrap.filters'), 'utf8')).toMatch(
+      /\[Filters\]/,
+    );
+    expect(readFileSync(join(dest, 'neutron', 'etc', 'api-paste.ini'), 'utf8')).toMatch(/\[composite:neutron\]/);
+  }, 300_000);
+});
