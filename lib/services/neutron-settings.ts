@@ -273,8 +273,9 @@ export const NEUTRON_SETTINGS: readonly Setting[] = [
       type: 'string',
       default: '',
       description:
-        'A host interface added to OVS_PHYSICAL_BRIDGE (with q-l3 or Q_USE_PROVIDER_NETWORKING); with q-l3 its IPv4 ' +
-        'addresses and default route move to the bridge (unstack moves them back), as devstack does.',
+        'A host interface added to OVS_PHYSICAL_BRIDGE where this host routes the public network (q-l3, or OVN ' +
+        'with OVN_L3_CREATE_PUBLIC_NETWORK) or with Q_USE_PROVIDER_NETWORKING; where it routes the public network, ' +
+        'its IPv4 addresses and default route move to the bridge (unstack moves them back), as devstack does.',
     },
     {
       name: 'Q_FLOATING_ALLOCATION_POOL',

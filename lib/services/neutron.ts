@@ -125,7 +125,7 @@ export function bridgesStep(plan: Plan, bridges: (plan: Plan) => string[]): Step
       `${bridges(plan).join(', ')} on the ${ovsDatapath(plan)} datapath` +
       (takesPublicInterface(plan)
         ? `; PUBLIC_INTERFACE ${plan.get('PUBLIC_INTERFACE')} joins ${plan.get('OVS_PHYSICAL_BRIDGE')}` +
-          (plan.isEnabled('q-l3') ? ' with its IPv4 addresses and default route' : '')
+          (routesPublicNetwork(plan) ? ' with its IPv4 addresses and default route' : '')
         : ''),
     // only ovsdb is needed (ovs-vsctl --may-exist): the agents want the bridges of their mappings to exist
     after: afterPanes(plan, 'ovsdb-server', 'ovs-vswitchd'),
@@ -155,15 +155,30 @@ export function bridgesStep(plan: Plan, bridges: (plan: Plan) => string[]): Step
   };
 }
 
-/** devstack makes PUBLIC_INTERFACE a port of the bridge for the l3 agent's public network or a provider network. */
+/**
+ * Whether this host routes the public network, so PUBLIC_INTERFACE's addresses and default route move to the
+ * bridge (devstack's _configure_public_network_connectivity): the l3 agent's set-up, or OVN's create_public_bridge,
+ * which devstack runs when OVN_L3_CREATE_PUBLIC_NETWORK and NEUTRON_CREATE_INITIAL_NETWORKS are both on.
+ */
+function routesPublicNetwork(plan: Plan): boolean {
+  if (plan.isEnabled('q-l3')) return true;
+  return (
+    plan.isEnabled('ovn-controller') &&
+    plan.bool('OVN_L3_CREATE_PUBLIC_NETWORK') &&
+    plan.bool('NEUTRON_CREATE_INITIAL_NETWORKS')
+  );
+}
+
+/** devstack makes PUBLIC_INTERFACE a port of the bridge for the public network it routes or a provider network. */
 function takesPublicInterface(plan: Plan): boolean {
-  return Boolean(plan.get('PUBLIC_INTERFACE')) && (plan.isEnabled('q-l3') || plan.bool('Q_USE_PROVIDER_NETWORKING'));
+  return Boolean(plan.get('PUBLIC_INTERFACE')) && (routesPublicNetwork(plan) || plan.bool('Q_USE_PROVIDER_NETWORKING'));
 }
 
 /**
- * PUBLIC_INTERFACE joins OVS_PHYSICAL_BRIDGE; with q-l3 its IPv4 addresses and default route move to the bridge
- * (devstack's _move_neutron_addresses_route). What moved is kept in MOVED_INTERFACE_FILE for unstack; a re-run
- * finds the addresses already on the bridge and keeps the file it wrote the first time.
+ * PUBLIC_INTERFACE joins OVS_PHYSICAL_BRIDGE; where this host routes the public network, its IPv4 addresses and
+ * default route move to the bridge (devstack's _move_neutron_addresses_route). What moved is kept in
+ * MOVED_INTERFACE_FILE for unstack; a re-run finds the addresses already on the bridge and keeps the file it wrote
+ * the first time.
  */
 async function takePublicInterface(ctx: StackContext): Promise<void> {
   const iface = ctx.plan.get('PUBLIC_INTERFACE');
@@ -175,8 +190,9 @@ async function takePublicInterface(ctx: StackContext): Promise<void> {
   await ctx.sh.run(['ovs-vsctl', `--db=unix:${OVS_DB_SOCK}`, '--may-exist', 'add-port', bridge, iface]);
   const routes = await ctx.sh.run(['ip', '-j', '-4', 'route', 'show', 'default']);
   const gateway = defaultGateway(routes.stdout, iface);
-  // its addresses move with the l3 agent's set-up only (devstack's _configure_public_network_connectivity)
-  const moves = ctx.plan.isEnabled('q-l3');
+  // its addresses move only where this host routes the public network (devstack's
+  // _configure_public_network_connectivity); a provider network node keeps them on the interface
+  const moves = routesPublicNetwork(ctx.plan);
   const moved: MovedInterface = {
     interface: iface,
     bridge,

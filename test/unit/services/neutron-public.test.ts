@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { RunOptions, RunResult, Shell } from '../../../lib/types/shell.ts';
 import type { StackContext } from '../../../lib/types/stack.ts';
 import { ml2OvsModule } from '../../../lib/services/neutron/ml2-ovs.ts';
+import { ml2OvnModule } from '../../../lib/services/neutron/ml2-ovn.ts';
 import {
   defaultGateway,
   defaultV6RouteDevices,
@@ -17,7 +18,7 @@ import {
   restorePublicInterface,
 } from '../../../lib/services/neutron-public.ts';
 import { firstSubnet64, parseCidr6, ulaPrefix } from '../../../lib/util/ipv6.ts';
-import { makePlan } from './fixture.ts';
+import { makePlan, OVN_SERVICES } from './fixture.ts';
 
 // `ip -j -4 addr show dev eth1` and `ip -j -4 route show default` as iproute2 6.1 prints them
 const ADDR = JSON.stringify([
@@ -131,6 +132,30 @@ describe('PUBLIC_INTERFACE as devstack uses it without q-l3', () => {
 
   it('neither q-l3 nor provider networking: devstack does nothing with it, nor does tstack', async () => {
     const calls = await brEx({ PUBLIC_INTERFACE: 'eth1' }, agentOnly);
+    expect(calls.some((c) => c.includes('eth1'))).toBe(false);
+  });
+});
+
+describe('PUBLIC_INTERFACE with OVN, the default backend', () => {
+  async function brEx(values: Record<string, string>) {
+    const plan = makePlan({ Q_AGENT: 'ovn', ...values }, { services: OVN_SERVICES });
+    const sh = new RecordingShell();
+    const ctx = { plan, sh, log: { info() {} }, writeFile: async () => true } as unknown as StackContext;
+    await ml2OvnModule.steps!(plan)
+      .start!.find((s) => s.id === 'neutron:br-ex')!
+      .run(ctx);
+    return sh.calls;
+  }
+
+  it("OVN making the public network (devstack's create_public_bridge): it joins, addresses move", async () => {
+    const calls = await brEx({ PUBLIC_INTERFACE: 'eth1' });
+    expect(calls.filter((c) => c.includes('add-port')).map((c) => c.slice(-2))).toEqual([['br-ex', 'eth1']]);
+    expect(calls).toContainEqual(['ip', 'addr', 'del', '198.51.100.5/24', 'dev', 'eth1']);
+    expect(calls).toContainEqual(['ip', 'route', 'replace', 'default', 'via', '198.51.100.1', 'dev', 'br-ex']);
+  });
+
+  it('OVN_L3_CREATE_PUBLIC_NETWORK=False: devstack leaves the interface alone, and so does tstack', async () => {
+    const calls = await brEx({ PUBLIC_INTERFACE: 'eth1', OVN_L3_CREATE_PUBLIC_NETWORK: 'False' });
     expect(calls.some((c) => c.includes('eth1'))).toBe(false);
   });
 });
