@@ -809,11 +809,21 @@ describe.runIf(process.getuid?.() === 0)('distro stack, end to end (issue 4)', (
       portId,
     ]);
     expect([bound.binding_vif_type, bound.binding_host_id.length > 0]).toEqual(['ovs', true]);
-    // OSC gives a dict of lists, older ones `private=10.0.0.5`
-    journey.fixedIp =
+    // OSC gives a dict of lists, older ones `private=10.0.0.5, fd..::5`; with devstack's IP_VERSION=4+6 the
+    // port has a SLAAC IPv6 address too, and the console shows the DHCPv4 one
+    const fixed =
       typeof active.addresses === 'string'
-        ? active.addresses.split('=')[1].split(',')[0].trim()
-        : active.addresses.private[0];
+        ? active.addresses
+            .split('=')[1]
+            .split(',')
+            .map((a) => a.trim())
+        : active.addresses.private;
+    expect(
+      fixed.some((a) => a.includes(':')),
+      `IPv6 address of the port: ${fixed}`,
+    ).toBe(true);
+    journey.fixedIp = fixed.find((a) => /^\d+\.\d+\.\d+\.\d+$/.test(a)) ?? '';
+    expect(journey.fixedIp, `IPv4 address of the port: ${fixed}`).not.toBe('');
     const fip = await os<{ floating_ip_address: string }>('devstack', ['floating', 'ip', 'create', 'public']);
     journey.fip = fip.floating_ip_address;
     await run(OPENSTACK, ['--os-cloud', 'devstack', 'server', 'add', 'floating', 'ip', created.id, journey.fip], {
