@@ -87,17 +87,29 @@ export function totals(tests: readonly TestResult[]): RunTotals {
   };
 }
 
+/** The last index whose line matches, or -1 (Array#findLastIndex is ES2023, beyond this project's lib). */
+function lastIndex(lines: readonly string[], match: (line: string, i: number) => boolean): number {
+  for (let i = lines.length - 1; i >= 0; i--) if (match(lines[i], i)) return i;
+  return -1;
+}
+
 /**
  * The lines that say what went wrong: the exception at the end of the last
- * traceback (after its last `File "...", line N` frame and that frame's code
- * line), else the first lines of the details.
+ * traceback (after its last `File "...", line N` frame, that frame's code
+ * line and Python 3.11's `^^^^` marker lines), else the first lines of the
+ * details. stestr may put blank lines between frames and indent the header.
  */
 export function errorLines(details: readonly string[], max = 6): string[] {
-  const tb = details.lastIndexOf('Traceback (most recent call last):');
+  const tb = lastIndex(details, (l) => l.trim() === 'Traceback (most recent call last):');
   if (tb >= 0) {
     let end = tb + 1;
-    while (end < details.length && /^\s+File "/.test(details[end])) end += 2;
-    const out = details.slice(end).filter((l) => l.trim() !== '');
+    const lastFrame = lastIndex(details, (l, i) => i > tb && /^\s*File "/.test(l));
+    if (lastFrame > tb) {
+      end = lastFrame + 1;
+      while (end < details.length && details[end].trim() === '') end++;
+      end++; // the frame's code line
+    }
+    const out = details.slice(end).filter((l) => l.trim() !== '' && !/^\s*[\^~]+\s*$/.test(l));
     const stop = out.findIndex((l) => /^Captured \S+:$/.test(l));
     const msg = stop >= 0 ? out.slice(0, stop) : out;
     if (msg.length > 0) return msg.slice(0, max);

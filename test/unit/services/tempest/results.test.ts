@@ -74,6 +74,31 @@ describe('tempest results', () => {
     expect(errorLines(['no traceback here', '', 'second'])).toEqual(['no traceback here', 'second']);
   });
 
+  it("finds the exception in Python 3.11's tracebacks as stestr prints them (blank lines, ^^^^ markers)", () => {
+    // the shape of a real failure of tempest 33 on this stack (test_create_application_credential_expires)
+    const details = [
+      '    Traceback (most recent call last):',
+      '',
+      '      File "/usr/lib/python3/dist-packages/tempest/api/identity/base.py", line 329, in create_app_cred',
+      '    resp, body = self.post(url,',
+      '                 ^^^^^^^^^^^^^^',
+      '',
+      '      File "/usr/lib/python3/dist-packages/tempest/lib/common/rest_client.py", line 831, in _error_checker',
+      '    raise exceptions.BadRequest(resp_body, resp=resp)',
+      '',
+      '    tempest.lib.exceptions.BadRequest: Bad request',
+      "Details: {'code': 400, 'message': 'Invalid application credential'}",
+      '',
+      'Captured pythonlogging:',
+      '~~~~~~~~~~~~~~~~~~~~~~~',
+      '    2026-11-30 12:27:24,874 21929 INFO     [tempest.lib.common.rest_client] Request ... 400 POST',
+    ];
+    expect(errorLines(details)).toEqual([
+      '    tempest.lib.exceptions.BadRequest: Bad request',
+      "Details: {'code': 400, 'message': 'Invalid application credential'}",
+    ]);
+  });
+
   it('the report lists each failure with its error lines, then the totals', () => {
     const text = formatReport(r, 41.2);
     expect(text).toContain('Failures (2):\n  tempest.api.volume.test_volumes_get.VolumesGetTest.test_volume');
