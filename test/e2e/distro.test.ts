@@ -57,6 +57,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shellSingleQuote } from '../../lib/util/shell-quote.ts';
 import { paneMarker } from '../../lib/proc/launch.ts';
 import { TOP_DIR } from '../../lib/util/paths.ts';
+import { eventually } from './eventually.ts';
 
 const run = promisify(execFile);
 const OPENSTACK = '/usr/bin/openstack';
@@ -175,22 +176,6 @@ async function os<T = unknown>(cloud: string, args: string[]): Promise<T> {
     throw new Error(`openstack ${args.join(' ')} (cloud ${cloud}) failed (exit ${err.code}): ${err.stderr ?? ''}`);
   });
   return JSON.parse(r.stdout) as T;
-}
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutSec = 120): Promise<T> {
-  const deadline = Date.now() + timeoutSec * 1000;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`${what}: not reached in ${timeoutSec}s${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 2000));
-  }
 }
 
 /** The journey's server, shared by its steps. */

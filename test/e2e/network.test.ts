@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOP_DIR } from '../../lib/util/paths.ts';
+import { eventually } from './eventually.ts';
 
 const run = promisify(execFile);
 const OPENSTACK = '/usr/bin/openstack';
@@ -54,22 +55,6 @@ async function os<T = unknown>(args: string[]): Promise<T> {
     throw new Error(`openstack ${args.join(' ')} failed (exit ${err.code}): ${err.stderr ?? ''}`);
   });
   return JSON.parse(r.stdout) as T;
-}
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutSec = 120): Promise<T> {
-  const deadline = Date.now() + timeoutSec * 1000;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`${what}: not reached in ${timeoutSec}s${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 2000));
-  }
 }
 
 /** Global addresses (`addr/len`) of a link, both families. */

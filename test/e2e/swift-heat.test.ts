@@ -26,6 +26,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shellSingleQuote } from '../../lib/util/shell-quote.ts';
 import { TOP_DIR } from '../../lib/util/paths.ts';
+import { eventually } from './eventually.ts';
 
 const run = promisify(execFile);
 const OPENSTACK = '/usr/bin/openstack';
@@ -91,22 +92,6 @@ function swift(token: string, storageUrl: string, args: string[]) {
     timeout: 5 * 60_000,
     maxBuffer: 64 * 1024 * 1024,
   });
-}
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutSec = 120): Promise<T> {
-  const deadline = Date.now() + timeoutSec * 1000;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`${what}: not reached in ${timeoutSec}s${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 2000));
-  }
 }
 
 const sha256 = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
