@@ -10,19 +10,20 @@ import { clearSecrets } from '../../../lib/util/secrets.ts';
 import { FakeOpenStack } from './fake-openstack.ts';
 import { fakePlan } from './fixtures.ts';
 
-describe('flavors and networks', () => {
-  let os: FakeOpenStack;
-  let client: RestClient;
-  beforeEach(async () => {
-    os = new FakeOpenStack();
-    await os.start();
-    client = await os.adminClient();
-  });
-  afterEach(async () => {
-    await os.stop();
-    clearSecrets();
-  });
+// every test talks to a fresh fake cloud
+let os: FakeOpenStack;
+let client: RestClient;
+beforeEach(async () => {
+  os = new FakeOpenStack();
+  await os.start();
+  client = await os.adminClient();
+});
+afterEach(async () => {
+  await os.stop();
+  clearSecrets();
+});
 
+describe('flavors and networks', () => {
   it("creates devstack's flavors with its ids and sizes and hw_rng:allowed; a re-run only reads", async () => {
     const created = await ensureFlavors(client);
     expect(created).toEqual([
@@ -288,18 +289,6 @@ describe('flavors and networks', () => {
 });
 
 describe('IP_VERSION and the public network the devstack way', () => {
-  let os: FakeOpenStack;
-  let client: RestClient;
-  beforeEach(async () => {
-    os = new FakeOpenStack();
-    await os.start();
-    client = await os.adminClient();
-  });
-  afterEach(async () => {
-    await os.stop();
-    clearSecrets();
-  });
-
   it('4+6: both pools, SLAAC private and public IPv6 subnets, a router interface on each private one', async () => {
     await ensureAccounts(client, 'pw');
     const spec = networkSpec(fakePlan({ IPV6_ADDRS_SAFE_TO_USE: 'fd12:3456:789a::/56' }));
