@@ -1,7 +1,7 @@
 // What a tempest run printed, read back: stestr's subunit-trace writes one
 // line per test (`{worker} test_id [0.5s] ... ok`, `... SKIPPED: reason`,
-// `... FAILED`), a failure followed by its attachments indented four
-// spaces. This turns those lines into totals, failures with their error
+// `... FAILED`), a failure followed by its attachments, each chunk indented
+// four spaces. This turns those lines into totals, failures with their error
 // lines, and totals per area (tempest.api.compute, tempest.scenario...).
 
 export type TestStatus = 'pass' | 'fail' | 'skip';
@@ -60,11 +60,14 @@ export class ResultReader {
       return t;
     }
     if (!this.current) return undefined;
-    // attachments: a title line, its ~~~ underline, and lines indented by four; anything else ends them
-    if (line.startsWith('    ')) this.current.details.push(line.slice(4));
-    // the titles stay, so a traceback ends where the next attachment (the captured log) begins
-    else if (/^Captured \S+:$/.test(line)) this.current.details.push(line);
-    else if (!/^(~+|)$/.test(line)) this.current = undefined;
+    // attachments: a title line, its ~~~ underline, and lines indented by four; stestr's summary (`======`
+    // Totals) ends them
+    if (/^=+$/.test(line)) this.current = undefined;
+    else if (line.startsWith('    ')) this.current.details.push(line.slice(4));
+    // subunit-trace indents each chunk of an attachment, not each line: an exception's second line
+    // (testtools' `Details: {...}`) comes unindented. The titles stay too, so a traceback ends where
+    // the next attachment (the captured log) begins.
+    else if (!/^~*$/.test(line)) this.current.details.push(line);
     return undefined;
   }
 
