@@ -16,7 +16,7 @@ import { EXIT } from '../exit.ts';
 import { locateStack } from '../../config/locate.ts';
 import { loadSettings } from '../../config/resolve.ts';
 import { SystemHostFacts } from '../../system/host-facts.ts';
-import { SystemShell } from '../../system/exec.ts';
+import { killRunningCommands, SystemShell } from '../../system/exec.ts';
 import { UsageError } from '../../util/errors.ts';
 import { stackCatalog } from '../catalog.ts';
 import { tempestDir } from '../../services/tempest.ts';
@@ -55,6 +55,14 @@ async function run(args: ParsedArgs, modules: readonly ServiceModule[]): Promise
   const reader = new ResultReader();
   const t0 = Date.now();
   process.stdout.write(`${argv.join(' ')}  (in ${dir})\n`);
+  // tempest runs in its own process group, out of reach of a terminal's Ctrl-C or a CI timeout's SIGTERM:
+  // pass them on, so tempest and its workers end and the report shows what ran
+  let stopped: NodeJS.Signals | undefined;
+  const stop = (signal: NodeJS.Signals) => {
+    stopped = signal;
+    killRunningCommands('SIGTERM');
+  };
+  process.on('SIGINT', stop).on('SIGTERM', stop);
   const r = await new SystemShell(join(dir, 'tempest-run.log')).run(argv, {
     cwd: dir,
     // stestr starts its workers with $PYTHON when set: Debian's python3, which has tempest (not pyenv's)
@@ -64,7 +72,8 @@ async function run(args: ParsedArgs, modules: readonly ServiceModule[]): Promise
       reader.push(line);
       process.stdout.write(line + '\n');
     },
-  });
+  }).finally(() => process.off('SIGINT', stop).off('SIGTERM', stop));
+  if (stopped) process.stdout.write(`\ntempest stopped (${stopped}): the totals count the tests that finished\n`);
   if (args.flags.list) return r.code === 0 ? EXIT.ok : EXIT.failure;
   const results = reader.results();
   process.stdout.write(formatReport(results, (Date.now() - t0) / 1000));
