@@ -38,9 +38,14 @@ export function tempestStateDir(plan: Plan): string {
 
 /**
  * Whether a guest can reach cinder's volumes. The fake volume driver makes
- * no block device: nova's fake driver "attaches" anything, but a real guest
- * (libvirt) cannot use such a volume, so attach and boot-from-volume tests
- * could only fail; tempest then treats cinder as absent.
+ * no block device: its connection info names an iSCSI target that does not
+ * exist. nova's fake driver "attaches" anything, but libvirt's os-brick finds
+ * no target, so attach and boot-from-volume tests (in tempest's smoke set:
+ * VolumesActionsTest, ServersTestBootFromVolume) could only fail. Tempest has
+ * no flag for "volumes but no attach"; devstack's way to say a deployment has
+ * no usable cinder is [service_available] cinder = False, so that is said.
+ * This happens where the kernel has no device-mapper (an LVM backend falls
+ * back to the fake driver, cinder/backends.ts), e.g. a Firecracker VM's kernel.
  */
 export function volumesUsable(plan: Plan, backends: TempestFacts['volumeBackends']): boolean {
   if (!plan.isEnabled('c-api') || !plan.isEnabled('c-vol')) return false;
