@@ -63,16 +63,18 @@ async function run(args: ParsedArgs, modules: readonly ServiceModule[]): Promise
     killRunningCommands('SIGTERM');
   };
   process.on('SIGINT', stop).on('SIGTERM', stop);
-  const r = await new SystemShell(join(dir, 'tempest-run.log')).run(argv, {
-    cwd: dir,
-    // stestr starts its workers with $PYTHON when set: Debian's python3, which has tempest (not pyenv's)
-    env: { PYTHON: '/usr/bin/python3' },
-    allowFailure: true,
-    onLine: (line) => {
-      reader.push(line);
-      process.stdout.write(line + '\n');
-    },
-  }).finally(() => process.off('SIGINT', stop).off('SIGTERM', stop));
+  const r = await new SystemShell(join(dir, 'tempest-run.log'))
+    .run(argv, {
+      cwd: dir,
+      // stestr starts its workers with $PYTHON when set: Debian's python3, which has tempest (not pyenv's)
+      env: { PYTHON: '/usr/bin/python3' },
+      allowFailure: true,
+      onLine: (line) => {
+        reader.push(line);
+        process.stdout.write(line + '\n');
+      },
+    })
+    .finally(() => process.off('SIGINT', stop).off('SIGTERM', stop));
   if (stopped) process.stdout.write(`\ntempest stopped (${stopped}): the totals count the tests that finished\n`);
   if (args.flags.list) return r.code === 0 ? EXIT.ok : EXIT.failure;
   const results = reader.results();
