@@ -51,6 +51,24 @@ import { libvirtHypervisor } from './nova/hypervisor-libvirt.ts';
 
 export const NOVA_API_UWSGI = '/etc/nova/tstack-api-uwsgi.ini';
 export const NOVA_METADATA_UWSGI = '/etc/nova/tstack-metadata-uwsgi.ini';
+
+// nova's WSGI apps monkey-patch eventlet, and oslo.messaging's RPC reply poller is a greenthread in the hub of
+// the uwsgi thread whose request first made an RPC call. A call waiting in another uwsgi thread never sees its
+// reply: MessagingTimeout after rpc_response_timeout, then "No calling threads waiting for msg_id" when the
+// poller's thread serves its next request (tempest's get_console_output, test_network_basic_ops, hit it at
+// random). devstack runs these apps with uwsgi's default of one thread per process; so does tstack.
+const NOVA_UWSGI_THREADS = 1;
+
+export function novaApiUwsgi(plan: Plan): IniDoc {
+  const o = { wsgiFile: binPath(plan, 'nova-api-wsgi'), port: novaApiPort(plan), chdir: STATE, name: 'nova-api' };
+  return uwsgiIni(plan, { ...o, threads: NOVA_UWSGI_THREADS });
+}
+
+/** The metadata API answers guests from instance objects it loads through nova-conductor: RPC calls too. */
+export function novaMetadataUwsgi(plan: Plan): IniDoc {
+  const o = { wsgiFile: binPath(plan, 'nova-metadata-wsgi'), port: metadataPort(plan), chdir: STATE };
+  return uwsgiIni(plan, { ...o, name: 'nova-metadata', threads: NOVA_UWSGI_THREADS });
+}
 const STATE = '/var/lib/nova';
 
 export const novaConfPath = (plan: Plan): string => plan.get('NOVA_CONF');
@@ -303,20 +321,8 @@ export const novaModule: ServiceModule = {
           const p = ctx.plan;
           await writeConf(ctx, novaConfPath(p), novaConf(p), 'nova');
           await writeConf(ctx, novaCpuConfPath(p), novaCpuConf(p), 'nova');
-          const api = uwsgiIni(p, {
-            wsgiFile: binPath(p, 'nova-api-wsgi'),
-            port: novaApiPort(p),
-            chdir: STATE,
-            name: 'nova-api',
-          });
-          await writeConf(ctx, NOVA_API_UWSGI, api, 'nova', 0o644);
-          const meta = uwsgiIni(p, {
-            wsgiFile: binPath(p, 'nova-metadata-wsgi'),
-            port: metadataPort(p),
-            chdir: STATE,
-            name: 'nova-metadata',
-          });
-          await writeConf(ctx, NOVA_METADATA_UWSGI, meta, 'nova', 0o644);
+          await writeConf(ctx, NOVA_API_UWSGI, novaApiUwsgi(p), 'nova', 0o644);
+          await writeConf(ctx, NOVA_METADATA_UWSGI, novaMetadataUwsgi(p), 'nova', 0o644);
           await ensureDirs(ctx, 'nova', [STATE, `${STATE}/tmp`, `${STATE}/instances`]);
           // qemu runs as libvirt-qemu and opens the disks under instances/: it must get through
           if (virtDriver(p) === 'libvirt') await ctx.sh.run(['chmod', 'o+x', STATE, `${STATE}/instances`]);

@@ -3,7 +3,14 @@ import { getOption, renderIni, parseIni, type IniDoc } from '../../../lib/util/i
 import { keystoneConf, bootstrapArgv, bootstrapEnv } from '../../../lib/services/keystone.ts';
 import { glanceApiConf, glanceModule } from '../../../lib/services/glance.ts';
 import { placementConf } from '../../../lib/services/placement.ts';
-import { novaConf, novaCpuConf, novaModule, cellMappingsSql } from '../../../lib/services/nova.ts';
+import {
+  novaConf,
+  novaCpuConf,
+  novaModule,
+  cellMappingsSql,
+  novaApiUwsgi,
+  novaMetadataUwsgi,
+} from '../../../lib/services/nova.ts';
 import { withoutRecommends } from '../../../lib/plan/plan.ts';
 import { neutronNamespaces, neutronConf, ml2Conf, neutronFiles } from '../../../lib/services/neutron.ts';
 import { ovsAgentConf, dhcpAgentConf, l3AgentConf, metadataAgentConf } from '../../../lib/services/neutron/ml2-ovs.ts';
@@ -143,6 +150,16 @@ describe('uwsgi', () => {
 });
 
 describe('nova', () => {
+  it("runs its eventlet APIs with one uwsgi thread per process (an RPC reply reaches only its poller's thread)", () => {
+    const plan = makePlan({ API_WORKERS: '2' });
+    for (const ini of [novaApiUwsgi(plan), novaMetadataUwsgi(plan)]) {
+      expect(one(ini, 'uwsgi', 'threads')).toBe('1');
+      expect(one(ini, 'uwsgi', 'processes')).toBe('2');
+    }
+    expect(one(novaApiUwsgi(plan), 'uwsgi', 'wsgi-file')).toBe('/usr/bin/nova-api-wsgi');
+    expect(one(novaMetadataUwsgi(plan), 'uwsgi', 'http-socket')).toBe('0.0.0.0:8775');
+  });
+
   it('fake driver: FakeDriver in the compute config, which carries no DB credentials', () => {
     const plan = makePlan({ VIRT_DRIVER: 'fake' });
     const cpu = novaCpuConf(plan);
