@@ -15,7 +15,14 @@
 //      daemons run the venv's privsep-helper.
 //   4. LIBS_FROM_GIT=oslo.config: an edit of the library's checkout shows in
 //      the log of a restarted nova pane.
-//   5. ./unstack.ts -a; the developer user is removed.
+//   5. RECLONE on a multi-pane project: nova's remote moves on, the checkout
+//      has an uncommitted edit, ./stack.ts runs again with RECLONE=True: the
+//      edit is kept with a warning naming the file, every nova pane restarts
+//      exactly once (its checkout changed since it started) and no other pane
+//      restarts; n-api serves the edit.
+//   6. The TUI (./stack.ts attach in tmux): `r` on n-api after another edit
+//      restarts it from the checkout and the edit is served.
+//   7. ./unstack.ts -a; the developer user is removed.
 
 import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -47,14 +54,15 @@ const NEUTRON_MARKER = 'edited in the neutron checkout';
 let root: string;
 let dest: string;
 let stateDir: string;
+let gitBase: string;
 let stacked = false;
 let passed = 0;
 let stackenvBefore: string | undefined;
 
-async function tstack(args: string[], timeoutMs = 30 * 60_000, script = 'stack.ts') {
+async function tstack(args: string[], timeoutMs = 30 * 60_000, script = 'stack.ts', env: NodeJS.ProcessEnv = {}) {
   const r = await run(join(TOP_DIR, script), args, {
     cwd: TOP_DIR,
-    env: { ...process.env, CI: 'true' },
+    env: { ...process.env, CI: 'true', ...env },
     timeout: timeoutMs,
     maxBuffer: 64 * 1024 * 1024,
   }).catch((err: { code?: number; stdout?: string; stderr?: string }) => {
@@ -119,6 +127,36 @@ async function restartUntil(panes: string[], what: string, served: () => Promise
   return s;
 }
 
+const TMUX_SOCKET = `tstack-e2e-loop-${process.pid}`;
+const tmux = (...args: string[]) => run('tmux', ['-L', TMUX_SOCKET, ...args]);
+const screen = async () => (await tmux('capture-pane', '-p', '-t', 'tui')).stdout;
+
+async function waitForScreen(what: RegExp, timeoutSec: number): Promise<string> {
+  let text = '';
+  return eventually(
+    `the TUI shows ${what}`,
+    async () => {
+      text = await screen();
+      return what.test(text) ? text : undefined;
+    },
+    timeoutSec,
+  ).catch((err: Error) => {
+    throw new Error(`${err.message}; it shows:\n${text}`);
+  });
+}
+
+/** How often the supervisor started a pane: one header line per start in its log. */
+function starts(pane: string): number {
+  return (readFileSync(record(pane).logFile, 'utf8').match(new RegExp(`^==== tstack: ${pane} started `, 'gm')) ?? [])
+    .length;
+}
+
+/** The version document's "updated" as n-api serves it now. */
+async function novaUpdated(): Promise<string> {
+  return (JSON.parse(await (await fetch(await endpoint('compute'))).text()) as { version: { updated: string } }).version
+    .updated;
+}
+
 function privsepHelpers(): string[][] {
   return readdirSync('/proc')
     .filter((d) => /^\d+$/.test(d))
@@ -142,34 +180,35 @@ beforeAll(async () => {
   const t0 = Date.now();
   const out = await tstack(['tools', 'make-local-remotes', join(root, 'remotes'), ...PROJECTS], 10 * 60_000);
   console.log(`make-local-remotes ${PROJECTS.join(' ')}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  const gitBase = /^GIT_BASE=(\S+)$/m.exec(out)?.[1];
+  gitBase = /^GIT_BASE=(\S+)$/m.exec(out)?.[1] ?? '';
   expect(gitBase).toBe(`file://${join(root, 'remotes', 'git')}`);
-  writeFileSync(
-    join(root, 'local.conf'),
-    [
-      '[[local|localrc]]',
-      `ADMIN_PASSWORD=${PASSWORD}`,
-      'DATABASE_PASSWORD=$ADMIN_PASSWORD',
-      'RABBIT_PASSWORD=$ADMIN_PASSWORD',
-      'SERVICE_PASSWORD=$ADMIN_PASSWORD',
-      'RECREATE_DATABASES=True',
-      `DEST=${dest}`,
-      'INSTALL_METHOD=source',
-      'SOURCE_DEPS=distro',
-      `STACK_USER=${DEVELOPER}`,
-      `GIT_BASE=${gitBase}`,
-      'VIRT_DRIVER=fake',
-      // the agents' loop (q-agt, q-dhcp restarted from the checkout) is ML2/OVS's; OVN's chassis are packages
-      'Q_AGENT=openvswitch',
-      'LIBS_FROM_GIT=oslo.config',
-      'DOWNLOAD_DEFAULT_IMAGES=False',
-      'disable_all_services',
-      'enable_service mysql rabbit memcached key g-api placement-api',
-      `enable_service ${[...NOVA_PANES, ...NEUTRON_PANES].join(' ')}`,
-      '',
-    ].join('\n'),
-  );
+  writeFileSync(join(root, 'local.conf'), localConf(['RECREATE_DATABASES=True']));
 }, 15 * 60_000);
+
+function localConf(extra: string[]): string {
+  return [
+    '[[local|localrc]]',
+    `ADMIN_PASSWORD=${PASSWORD}`,
+    'DATABASE_PASSWORD=$ADMIN_PASSWORD',
+    'RABBIT_PASSWORD=$ADMIN_PASSWORD',
+    'SERVICE_PASSWORD=$ADMIN_PASSWORD',
+    ...extra,
+    `DEST=${dest}`,
+    'INSTALL_METHOD=source',
+    'SOURCE_DEPS=distro',
+    `STACK_USER=${DEVELOPER}`,
+    `GIT_BASE=${gitBase}`,
+    'VIRT_DRIVER=fake',
+    // the agents' loop (q-agt, q-dhcp restarted from the checkout) is ML2/OVS's; OVN's chassis are packages
+    'Q_AGENT=openvswitch',
+    'LIBS_FROM_GIT=oslo.config',
+    'DOWNLOAD_DEFAULT_IMAGES=False',
+    'disable_all_services',
+    'enable_service mysql rabbit memcached key g-api placement-api',
+    `enable_service ${[...NOVA_PANES, ...NEUTRON_PANES].join(' ')}`,
+    '',
+  ].join('\n');
+}
 
 afterAll(async () => {
   if (stacked) await tstack(['-a'], 5 * 60_000, 'unstack.ts');
@@ -180,7 +219,8 @@ afterAll(async () => {
       rmSync(f, { recursive: true, force: true });
   if (stackenvBefore === undefined) rmSync(STACKENV, { force: true });
   else writeFileSync(STACKENV, stackenvBefore);
-  if (passed === 5) rmSync(root, { recursive: true, force: true });
+  await tmux('kill-server').catch(() => undefined);
+  if (passed === 7) rmSync(root, { recursive: true, force: true });
 }, 10 * 60_000);
 
 describe('source method: the nova and neutron loops', () => {
@@ -333,6 +373,89 @@ describe('source method: the nova and neutron loops', () => {
     const log = () => readFileSync(record('n-sch').logFile, 'utf8');
     expect(log()).not.toContain(OSLO_MARKER);
     await restartUntil(['n-sch'], 'n-sch logs the oslo.config edit', async () => log().includes(OSLO_MARKER));
+    passed++;
+  });
+
+  it('RECLONE=True keeps an uncommitted nova edit (warned); every nova pane restarts exactly once, no other', async () => {
+    // the developer reverts the library edit: the panes started before it run that code again, so they stay
+    await asDeveloper(['git', '-C', join(dest, 'oslo.config'), 'checkout', '--', OSLO_CFG]);
+    // nova's remote moves on, so RECLONE=True would update the checkout; it has a new uncommitted edit
+    const src = join(root, 'remotes', 'src', 'nova');
+    const g = (...args: string[]) =>
+      run('git', ['-c', 'user.name=tstack e2e', '-c', 'user.email=e2e@tstack.invalid', '-C', src, ...args]);
+    writeFileSync(join(src, 'UPSTREAM'), 'a commit the checkout does not have\n');
+    await g('add', 'UPSTREAM');
+    await g('commit', '-q', '-m', 'Upstream moves on');
+    await g('push', '-q', join(root, 'remotes', 'git', 'openstack', 'nova.git'), 'master');
+    const file = join(dest, 'nova', VERSIONS);
+    await asDeveloper(['sed', '-i', `s|"updated": "${NOVA_MARKER}"|"updated": "${NOVA_MARKER}-reclone"|`, file]);
+    const head = async () =>
+      (await run('git', ['-c', 'safe.directory=*', '-C', join(dest, 'nova'), 'rev-parse', 'HEAD'])).stdout.trim();
+    const headBefore = await head();
+
+    const panes = readdirSync(join(stateDir, 'panes'))
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => f.slice(0, -'.json'.length));
+    const pids = new Map(panes.map((p) => [p, record(p).pid]));
+    const counts = new Map(NOVA_PANES.map((p) => [p, starts(p)]));
+    writeFileSync(join(root, 'local.conf.reclone'), localConf(['RECREATE_DATABASES=False']));
+    const t0 = Date.now();
+    const out = await tstack(['--config', join(root, 'local.conf.reclone'), '--no-tui'], 15 * 60_000, 'stack.ts', {
+      RECLONE: 'True',
+    });
+    console.log(`stack.ts again (RECLONE=True, nova edited): ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    expect(out).toMatch(
+      new RegExp(
+        `nova: RECLONE=True would move .* uncommitted changes in 1 file\\(s\\): ${VERSIONS.replace(/\./g, '\\.')}`,
+      ),
+    );
+    expect(await head()).toBe(headBefore);
+    expect(readFileSync(file, 'utf8')).toContain(`${NOVA_MARKER}-reclone`);
+    for (const p of NOVA_PANES) {
+      expect(starts(p), `${p} started once`).toBe(counts.get(p)! + 1);
+      expect(record(p).pid, p).not.toBe(pids.get(p));
+    }
+    const others = panes.filter((p) => !NOVA_PANES.includes(p));
+    expect(others).toEqual(expect.arrayContaining(['key', 'g-api', 'placement-api', ...NEUTRON_PANES, 'mysql']));
+    for (const p of others) expect(record(p).pid, `${p} was not restarted`).toBe(pids.get(p));
+    expect(await novaUpdated()).toBe(`${NOVA_MARKER}-reclone`);
+    passed++;
+  });
+
+  it('the TUI: `r` on n-api restarts it from the checkout and the edit is served', async () => {
+    const file = join(dest, 'nova', VERSIONS);
+    await asDeveloper(['sed', '-i', `s|"updated": "${NOVA_MARKER}-reclone"|"updated": "${NOVA_MARKER}-tui"|`, file]);
+    const pid = record('n-api').pid;
+    await tmux(
+      'new-session',
+      '-d',
+      '-s',
+      'tui',
+      '-x',
+      '160',
+      '-y',
+      '45',
+      `cd ${TOP_DIR} && env -u CI NCURSES_NO_UTF8_ACS=1 ./stack.ts attach; sleep 600`,
+    );
+    await waitForScreen(/j\/k select {2}r restart/, 60);
+    // select n-api: the info line names the selected pane and its project
+    for (let i = 0; i < 40 && !/\bn-api {2}\[nova\]/.test(await screen()); i++) {
+      await tmux('send-keys', '-t', 'tui', 'j');
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    await waitForScreen(/\bn-api {2}\[nova\]/, 5);
+    const t0 = Date.now();
+    await tmux('send-keys', '-t', 'tui', 'r');
+    await eventually(
+      'n-api serves the edit',
+      async () => ((await novaUpdated()) === `${NOVA_MARKER}-tui` ? true : undefined),
+      180,
+    );
+    console.log(`TUI r on n-api until the edit is served: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    await waitForScreen(/n-api ready/, 60);
+    expect(record('n-api').pid).not.toBe(pid);
+    await tmux('send-keys', '-t', 'tui', 'q');
+    await tmux('kill-server').catch(() => undefined);
     passed++;
   });
 
