@@ -24,6 +24,8 @@ export interface LocalRemoteProject {
   distroPackage: string;
   /** Installed file or directory -> path in the checkout (upstream's layout). */
   dataFiles: readonly (readonly [string, string])[];
+  /** What the stack writes into the checkout, ignored as upstream's .gitignore does (horizon's settings, static). */
+  ignore?: readonly string[];
 }
 
 export const LOCAL_REMOTE_PROJECTS: readonly LocalRemoteProject[] = [
@@ -82,6 +84,16 @@ export const LOCAL_REMOTE_PROJECTS: readonly LocalRemoteProject[] = [
         '/usr/share/openstack-dashboard/examples/local_settings.py',
         'openstack_dashboard/local/local_settings.py.example',
       ],
+      // Debian moves these out of openstack_dashboard (symlinks there, not copied): upstream keeps them inside
+      ['/usr/share/openstack-dashboard/wsgi.py', 'openstack_dashboard/wsgi.py'],
+      ['/usr/share/openstack-dashboard/themes', 'openstack_dashboard/themes'],
+      ['/etc/openstack-dashboard/policy', 'openstack_dashboard/conf'],
+    ],
+    ignore: [
+      '/static/',
+      'openstack_dashboard/local/local_settings.py',
+      'openstack_dashboard/local/local_settings.d/*.py',
+      'openstack_dashboard/local/.secret_key_store',
     ],
   },
   { repo: 'oslo.config', metadata: 'oslo.config', distroPackage: 'python3-oslo.config', dataFiles: [] },
@@ -199,7 +211,7 @@ export async function buildLocalRemote(
   }
   writeFileSync(join(src, 'setup.cfg'), setupCfg(meta));
   writeFileSync(join(src, 'setup.py'), SETUP_PY);
-  writeFileSync(join(src, '.gitignore'), GITIGNORE);
+  writeFileSync(join(src, '.gitignore'), GITIGNORE + (p.ignore ?? []).map((l) => `${l}\n`).join(''));
   await git(sh, src, ['init', '-q']);
   await git(sh, src, ['add', '-A']);
   await git(sh, src, ['commit', '-q', '-m', `Import ${meta.name} ${meta.version} as installed by Debian`]);
