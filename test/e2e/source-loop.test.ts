@@ -376,7 +376,7 @@ describe('source method: the nova and neutron loops', () => {
     passed++;
   });
 
-  it('RECLONE=True keeps an uncommitted nova edit (warned); every nova pane restarts exactly once, no other', async () => {
+  it('RECLONE=True keeps an uncommitted nova edit (warned); each nova pane restarts once, no other', async () => {
     // the developer reverts the library edit: the panes started before it run that code again, so they stay
     await asDeveloper(['git', '-C', join(dest, 'oslo.config'), 'checkout', '--', OSLO_CFG]);
     // nova's remote moves on, so RECLONE=True would update the checkout; it has a new uncommitted edit

@@ -37,7 +37,7 @@ describe('codeDigest', () => {
     expect(await codeDigest([nova, lib])).toBe(a);
   });
 
-  it('moves with an uncommitted edit (staged or not), an untracked file, a new HEAD, in any of the checkouts', async () => {
+  it('moves with an uncommitted edit (staged or not), an untracked file, a new HEAD, in either checkout', async () => {
     const seen = new Set<string | undefined>([await codeDigest([nova, lib])]);
     const step = async (what: string, change: () => void) => {
       change();

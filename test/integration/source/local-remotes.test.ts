@@ -58,7 +58,7 @@ describe('make-local-remotes', () => {
 });
 
 describe('make-local-remotes horizon', () => {
-  it('puts wsgi.py, the themes and the policy files inside openstack_dashboard, and ignores what the stack writes', async () => {
+  it('puts wsgi.py, themes and policies inside openstack_dashboard, ignores what the stack writes', async () => {
     const built = await buildLocalRemotes(new SystemShell(), join(root, 'h'), { projects: ['horizon'] });
     const dir = join(root, 'h', 'dest', 'horizon');
     execFileSync('git', ['clone', '-q', `${built.gitBase}/openstack/horizon.git`, dir]);
