@@ -3,9 +3,12 @@
 // remotes `./stack.ts tools make-local-remotes` builds from Debian's code.
 //
 //   1. keystone, glance, placement, nova (VIRT_DRIVER=fake: the loop is about
-//      nova's code, and a TCG guest would double the CI time) and neutron
-//      (q-svc, q-agt, q-dhcp) come up from $DEST checkouts: every OpenStack
-//      pane runs the venv's script or uwsgi with the venv; rootwrap is the venv's.
+//      nova's code, and a TCG guest would double the CI time), neutron (q-svc,
+//      q-agt, q-dhcp), cinder (c-api, c-sch, c-vol on LVM) and horizon come up
+//      from $DEST checkouts: every OpenStack pane runs the venv's script or
+//      uwsgi with the venv; rootwrap is the venv's. An image upload (glance), a
+//      volume attached to a server (cinder, nova, placement) and a Horizon login
+//      in headless Chromium pass as on the distro stack.
 //   2. nova: a string of the v2.1 version document is edited in the checkout,
 //      `./stack.ts restart n-api` serves it; `./stack.ts restart 'n-*'`
 //      restarts every nova pane and a server still becomes ACTIVE.
@@ -22,13 +25,15 @@
 //      restarts; n-api serves the edit.
 //   6. The TUI (./stack.ts attach in tmux): `r` on n-api after another edit
 //      restarts it from the checkout and the edit is served.
-//   7. ./unstack.ts -a; the developer user is removed.
+//   7. ./unstack.ts --clean (the LVM volume group and its loop device go); the
+//      developer user is removed.
 
 import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProcessRecord } from '../../lib/types/process.ts';
 import { TOP_DIR } from '../../lib/util/paths.ts';
@@ -38,9 +43,12 @@ const PASSWORD = 'e2e-source-loop-secret';
 const DEVELOPER = 'tstack-e2e-loop';
 const CLOUDS_YAML = '/etc/openstack/clouds.yaml';
 const STACKENV = join(TOP_DIR, '.stackenv');
-const PROJECTS = ['keystone', 'glance', 'placement', 'nova', 'neutron', 'oslo.config'];
+const PROJECTS = ['keystone', 'glance', 'placement', 'nova', 'neutron', 'cinder', 'horizon', 'oslo.config'];
 const NOVA_PANES = ['n-api', 'n-cond', 'n-sch', 'n-cpu'];
 const NEUTRON_PANES = ['q-svc', 'q-agt', 'q-dhcp'];
+const CINDER_PANES = ['c-api', 'c-sch', 'c-vol'];
+/** Every pane that runs OpenStack code, all from checkouts. */
+const CHECKOUT_PANES = ['key', 'g-api', 'placement-api', ...NOVA_PANES, ...NEUTRON_PANES, ...CINDER_PANES, 'horizon'];
 /** nova/api/openstack/compute/versions.py: v2.1's "updated" (Zed: 2013-07-23T11:33:21Z). */
 const VERSIONS = join('nova', 'api', 'openstack', 'compute', 'versions.py');
 const NOVA_MARKER = '2099-01-01T00:00:00Z-nova-checkout';
@@ -55,6 +63,8 @@ let root: string;
 let dest: string;
 let stateDir: string;
 let gitBase: string;
+let horizonUrl = '';
+let serverId = '';
 let stacked = false;
 let passed = 0;
 let stackenvBefore: string | undefined;
@@ -205,43 +215,46 @@ function localConf(extra: string[]): string {
     'DOWNLOAD_DEFAULT_IMAGES=False',
     'disable_all_services',
     'enable_service mysql rabbit memcached key g-api placement-api',
-    `enable_service ${[...NOVA_PANES, ...NEUTRON_PANES].join(' ')}`,
+    `enable_service ${[...NOVA_PANES, ...NEUTRON_PANES, ...CINDER_PANES, 'horizon'].join(' ')}`,
     '',
   ].join('\n');
 }
 
 afterAll(async () => {
-  if (stacked) await tstack(['-a'], 5 * 60_000, 'unstack.ts');
+  if (stacked) await tstack(['--clean', '--config', join(root, 'local.conf')], 5 * 60_000, 'unstack.ts');
   await run('userdel', ['--remove', DEVELOPER]).catch(() => undefined);
   // unstack -a keeps configs; the source method's rootwrap files name this test's venv, so they go too
-  for (const p of ['glance', 'nova', 'neutron'])
+  for (const p of ['glance', 'nova', 'neutron', 'cinder'])
     for (const f of [`/etc/sudoers.d/tstack-${p}`, `/etc/${p}/tstack-rootwrap.conf`, `/etc/${p}/tstack-rootwrap.d`])
       rmSync(f, { recursive: true, force: true });
   if (stackenvBefore === undefined) rmSync(STACKENV, { force: true });
   else writeFileSync(STACKENV, stackenvBefore);
   await tmux('kill-server').catch(() => undefined);
-  if (passed === 7) rmSync(root, { recursive: true, force: true });
+  if (passed === 8) rmSync(root, { recursive: true, force: true });
 }, 10 * 60_000);
 
 describe('source method: the nova and neutron loops', () => {
-  it('stacks nova and neutron from checkouts: every pane from the venv, rootwrap from the venv', async () => {
+  it('stacks every service from checkouts: every pane from the venv, rootwrap from the venv', async () => {
     stacked = true;
     const t0 = Date.now();
-    await tstack(['--config', join(root, 'local.conf'), '--no-tui']);
+    const out = await tstack(['--config', join(root, 'local.conf'), '--no-tui']);
     console.log(`stack.ts (source: ${PROJECTS.join(' ')}; fake virt): ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    horizonUrl = /^Horizon:\s+(\S+)/m.exec(out)?.[1] ?? '';
+    expect(horizonUrl).toMatch(/^http:\/\/[^/]+:8080\/$/);
     stateDir = (JSON.parse(readFileSync(STACKENV, 'utf8')) as { stateDir: string }).stateDir;
     const venv = join(dest, 'data', 'venv');
-    for (const pane of [...NOVA_PANES, ...NEUTRON_PANES]) {
+    for (const pane of CHECKOUT_PANES) {
       const r = record(pane);
       expect(r.spec.codeFrom, pane).toBe('checkout');
       // a console script of the venv, or uwsgi told to use the venv
       const argv = r.spec.argv.join(' ');
       if (argv.includes('uwsgi')) expect(readFileSync(r.spec.argv[2], 'utf8'), pane).toContain(`virtualenv = ${venv}`);
-      else expect(r.spec.argv[0], pane).toMatch(new RegExp(`^${venv}/bin/(nova|neutron)-`));
+      else expect(r.spec.argv[0], pane).toMatch(new RegExp(`^${venv}/bin/(nova|neutron|cinder|glance)-`));
     }
     for (const [project, user] of [
       ['nova', 'nova'],
       ['neutron', 'neutron'],
+      ['cinder', 'cinder'],
     ]) {
       const sudoers = readFileSync(`/etc/sudoers.d/tstack-${project}`, 'utf8');
       expect(sudoers).toContain(`${user} ALL = (root) NOPASSWD: ${venv}/bin/${project}-rootwrap`);
@@ -318,6 +331,56 @@ describe('source method: the nova and neutron loops', () => {
     ]);
     console.log(`server create --wait after restart 'n-*': ${((Date.now() - t1) / 1000).toFixed(1)} s`);
     expect(server.status).toBe('ACTIVE');
+    serverId = server.id;
+    passed++;
+  });
+
+  it('cinder and horizon from checkouts: a volume attaches to the server; Horizon logs admin in', async () => {
+    const t0 = Date.now();
+    const created = await os<{ id: string }>(['volume', 'create', '--size', '1', 'e2e-loop']);
+    const volume = async () =>
+      os<{ status: string; attachments: { server_id: string }[] }>(['volume', 'show', created.id]);
+    await eventually('the volume is available', async () => {
+      const v = await volume();
+      if (v.status === 'error') throw new Error('volume went to error (see c-vol.log)');
+      return v.status === 'available' ? v : undefined;
+    });
+    await run('/usr/bin/openstack', ['--os-cloud', 'devstack-admin', 'server', 'add', 'volume', serverId, created.id], {
+      env: { ...process.env, OS_CLIENT_CONFIG_FILE: CLOUDS_YAML, OS_COMPUTE_API_VERSION: '2.72' },
+      timeout: 2 * 60_000,
+    });
+    const inUse = await eventually('the volume is in-use', async () => {
+      const v = await volume();
+      return v.status === 'in-use' ? v : undefined;
+    });
+    expect(inUse.attachments.map((a) => a.server_id)).toContain(serverId);
+    console.log(`volume create until attached: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+    const profile = mkdtempSync('/tmp/tstack-e2e-chromium-');
+    const browser = await chromium.launchPersistentContext(profile, {
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+    });
+    try {
+      const page = browser.pages()[0] ?? (await browser.newPage());
+      const login = await page.goto(new URL('project/instances/', horizonUrl).href, { waitUntil: 'load' });
+      expect(login?.status()).toBe(200);
+      expect(page.url()).toContain('/auth/login/');
+      expect(await page.title()).toMatch(/Login - OpenStack Dashboard/);
+      await page.fill('input[name="username"]', 'admin');
+      await page.fill('input[name="password"]', PASSWORD);
+      await Promise.all([
+        page.waitForURL(/\/project\/instances\/$/, { timeout: 90_000 }),
+        page.click('button[type="submit"]'),
+      ]);
+      expect(await page.title()).toMatch(/Instances - OpenStack Dashboard/);
+    } finally {
+      await browser.close();
+      rmSync(profile, { recursive: true, force: true });
+    }
+    // the page came from the checkout: uwsgi loads its wsgi.py, which puts the checkout first on sys.path
+    const ini = readFileSync(record('horizon').spec.argv[2], 'utf8');
+    expect(ini).toContain(`wsgi-file = ${join(dest, 'horizon', 'openstack_dashboard', 'wsgi.py')}`);
     passed++;
   });
 
@@ -416,7 +479,9 @@ describe('source method: the nova and neutron loops', () => {
       expect(record(p).pid, p).not.toBe(pids.get(p));
     }
     const others = panes.filter((p) => !NOVA_PANES.includes(p));
-    expect(others).toEqual(expect.arrayContaining(['key', 'g-api', 'placement-api', ...NEUTRON_PANES, 'mysql']));
+    expect(others).toEqual(
+      expect.arrayContaining(['key', 'g-api', 'placement-api', ...NEUTRON_PANES, ...CINDER_PANES, 'horizon', 'mysql']),
+    );
     for (const p of others) expect(record(p).pid, `${p} was not restarted`).toBe(pids.get(p));
     expect(await novaUpdated()).toBe(`${NOVA_MARKER}-reclone`);
     passed++;
@@ -459,8 +524,8 @@ describe('source method: the nova and neutron loops', () => {
     passed++;
   });
 
-  it('unstacks', async () => {
-    await tstack(['-a'], 5 * 60_000, 'unstack.ts');
+  it('unstacks --clean: the volume group and its loop device go', async () => {
+    await tstack(['--clean', '--config', join(root, 'local.conf')], 5 * 60_000, 'unstack.ts');
     stacked = false;
     passed++;
   });
