@@ -190,6 +190,20 @@ async function git(sh: Shell, dir: string | undefined, args: string[]): Promise<
   return (await sh.run([bin, ...GIT_IDENTITY, ...rest])).stdout.trim();
 }
 
+/**
+ * git tracks no empty directory, but Python imports one as a namespace package
+ * (horizon's settings import `openstack_dashboard.local.enabled`, empty in
+ * Debian's package): a `.gitkeep` keeps each in the commit.
+ */
+export function keepEmptyDirs(dir: string): void {
+  const entries = readdirSync(dir, { withFileTypes: true });
+  if (entries.length === 0) {
+    writeFileSync(join(dir, '.gitkeep'), '');
+    return;
+  }
+  for (const e of entries) if (e.isDirectory()) keepEmptyDirs(join(dir, e.name));
+}
+
 /** Build `<root>/git/openstack/<repo>.git` (bare, one commit on master) from the installed project. */
 export async function buildLocalRemote(
   sh: Shell,
@@ -209,6 +223,7 @@ export async function buildLocalRemote(
     mkdirSync(dirname(join(src, to)), { recursive: true });
     cpSync(from, join(src, to), { recursive: true, filter: copyable });
   }
+  keepEmptyDirs(src);
   writeFileSync(join(src, 'setup.cfg'), setupCfg(meta));
   writeFileSync(join(src, 'setup.py'), SETUP_PY);
   writeFileSync(join(src, '.gitignore'), GITIGNORE + (p.ignore ?? []).map((l) => `${l}\n`).join(''));

@@ -66,6 +66,11 @@ describe('make-local-remotes horizon', () => {
     expect(readFileSync(join(dash, 'wsgi.py'), 'utf8')).toContain('get_wsgi_application()');
     expect(existsSync(join(dash, 'themes', 'default', '_variables.scss'))).toBe(true);
     expect(readFileSync(join(dash, 'conf', 'nova_policy.yaml'), 'utf8')).toMatch(/os_compute_api/);
+    // an empty package directory of Debian's (settings.py imports it) is in the clone
+    expect(existsSync(join(dash, 'local', 'enabled'))).toBe(true);
+    execFileSync('/usr/bin/python3', ['-c', 'import openstack_dashboard.local.enabled as e; print(e.__path__)'], {
+      cwd: dir,
+    });
     // no symlink into /etc or /usr/share came along
     const links = execFileSync('find', [dir, '-type', 'l'], { encoding: 'utf8' }).trim();
     expect(links).toBe('');
