@@ -107,8 +107,11 @@ export class Supervisor {
       throw new UsageError(`pane ${spec.name}: working directory ${spec.cwd} does not exist`);
     const prev = this.store.read(spec.name);
     const code = await codeDigest(spec.codeDirs);
+    let restartedFor: ProcessRecord['restartedFor'];
     if (prev && this.isRunning(prev)) {
-      if (sameSpec(prev.spec, spec) && prev.codeDigest === code) return prev;
+      const same = sameSpec(prev.spec, spec);
+      if (same && prev.codeDigest === code) return prev;
+      restartedFor = same ? 'code' : 'spec';
       await this.stop(spec.name);
     } else if (prev) {
       // A crashed pane may have left children behind; never run two copies.
@@ -147,6 +150,7 @@ export class Supervisor {
       logOffset,
       seq: prev?.seq ?? this.store.nextSeq(),
       ...(code ? { codeDigest: code } : {}),
+      ...(restartedFor ? { restartedFor } : {}),
     };
     this.store.write(rec);
     return rec;

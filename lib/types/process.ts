@@ -72,6 +72,11 @@ export interface ProcessRecord {
   readyAt?: string;
   /** The state of spec.codeDirs when this start began (HEAD, uncommitted and untracked files). */
   codeDigest?: string;
+  /**
+   * Why this start replaced a running pane: its spec changed (command, config
+   * files) or the code in its checkouts did. Unset for a first start or a restart asked for by name.
+   */
+  restartedFor?: 'spec' | 'code';
   /** Set by `stop`; distinguishes stopped from crashed. */
   stoppedAt?: string;
   /** Set when the process exited on its own. */

@@ -64,6 +64,7 @@ describe('start', () => {
     expect(again.startedAt).toBe(first.startedAt);
     const changed = await sup.start({ ...s, env: { A: '2' } });
     expect(changed.pid).not.toBe(first.pid);
+    expect(changed.restartedFor).toBe('spec');
     expect(pidAlive(first.pid)).toBe(false);
     expect(changed.seq).toBe(first.seq);
     const env = readFileSync(`/proc/${changed.pid}/environ`, 'latin1').split('\0');
@@ -90,12 +91,14 @@ describe('start', () => {
     expect(second[0].pid).not.toBe(first[0].pid);
     expect(second[1].pid).not.toBe(first[1].pid);
     expect(second[2].pid).toBe(first[2].pid); // another checkout's pane stays
+    expect(second[0].restartedFor).toBe('code');
     for (const [i, s] of panes.entries()) expect((await sup.start(s)).pid, 'once only').toBe(second[i].pid);
 
     // a manual restart after another edit records that code: the next re-run leaves the pane alone
     writeFileSync(join(dir, 'versions.py'), 'UPDATED = 3\n');
     const restarted = await sup.restart('n-api');
     expect(restarted.codeDigest).not.toBe(second[0].codeDigest);
+    expect(restarted.restartedFor).toBeUndefined(); // asked for by name
     expect((await sup.start(panes[0])).pid).toBe(restarted.pid);
     expect((await sup.start(panes[1])).pid).not.toBe(second[1].pid);
   });
