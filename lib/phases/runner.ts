@@ -29,6 +29,10 @@ export interface RunReport {
   phases: { name: PhaseName; ms: number; steps: number; skipped: number }[];
   steps: StepTiming[];
   totalMs: number;
+  /** Time from the process's start to the first phase (node start-up, config, plan): the warm converge's floor. */
+  setupMs?: number;
+  /** Recording every stamped step's stamp after the run. */
+  stampsMs?: number;
 }
 
 export interface RunnerOptions {
@@ -94,7 +98,7 @@ class Semaphore {
 export async function runPhases(phases: PhasePlan[], ctx: StackContext, opts: RunnerOptions): Promise<RunReport> {
   for (const p of phases) checkGraph(p.name, p.steps);
   const started = Date.now();
-  const report: RunReport = { phases: [], steps: [], totalMs: 0 };
+  const report: RunReport = { phases: [], steps: [], totalMs: 0, setupMs: Math.round(performance.now()) };
   const aborted = opts.aborted ?? (() => false);
   try {
     for (const phase of phases) {
@@ -112,7 +116,9 @@ export async function runPhases(phases: PhasePlan[], ctx: StackContext, opts: Ru
       });
       await opts.reporter.phaseDone(phase.name, ms);
     }
+    const t0 = Date.now();
     await recordStamps(phases, ctx, opts.journal);
+    report.stampsMs = Date.now() - t0;
   } finally {
     report.totalMs = Date.now() - started;
   }
@@ -156,6 +162,8 @@ async function runPhase(
   const runOne = async (step: Step): Promise<StepTiming> => {
     const deps = await Promise.all((step.after ?? []).map((id) => results.get(id)!));
     const base = { phase: phase.name, id: step.id, title: step.title };
+    // a skipped step's ms is what deciding to skip it cost (its stamp's reads): the warm converge's figure
+    const checkStart = Date.now();
     if (failure || deps.some((d) => d.status === 'failed' || d.status === 'not-run')) {
       opts.reporter.stepNotRun(step);
       return { ...base, status: 'not-run', ms: 0 };
@@ -168,7 +176,7 @@ async function runPhase(
       const stamp = await stampOf(step, ctx);
       if (stamp !== undefined && opts.journal.isDone(step.id, stamp)) {
         opts.reporter.stepSkipped(step, 'unchanged since it last ran');
-        return { ...base, status: 'skipped', ms: 0 };
+        return { ...base, status: 'skipped', ms: Date.now() - checkStart };
       }
     }
     await sem.acquire();
