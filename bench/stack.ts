@@ -202,9 +202,8 @@ async function main(): Promise<void> {
   console.log(`    node start-up, config, plan   ${secs(setup).padStart(8)}`);
   console.log(`    phases                        ${secs(phasesMs).padStart(8)}`);
   console.log(`    stamps recorded after the run ${secs(warmReport.stampsMs ?? 0).padStart(8)}`);
-  console.log(
-    `    summary and exit              ${secs(warm.ms - setup - warmReport.totalMs).padStart(8)}  (wall minus the rest)`,
-  );
+  const rest = warm.ms - setup - warmReport.totalMs;
+  console.log(`    summary and exit              ${secs(rest).padStart(8)}  (wall minus the rest)`);
   console.log("  steps of at least 0.1 s (a skipped step's time is its stamp check):");
   for (const s of warmReport.steps.filter((x) => x.ms >= 100).sort((a, b) => b.ms - a.ms)) {
     console.log(`    ${s.id.padEnd(28)} ${secs(s.ms).padStart(8)}  ${s.status}`);
