@@ -117,7 +117,7 @@ export async function runPhases(phases: PhasePlan[], ctx: StackContext, opts: Ru
       await opts.reporter.phaseDone(phase.name, ms);
     }
     const t0 = Date.now();
-    await recordStamps(phases, ctx, opts.journal);
+    await recordStamps(phases, ctx, opts.journal, report.steps);
     report.stampsMs = Date.now() - t0;
   } finally {
     report.totalMs = Date.now() - started;
@@ -130,8 +130,18 @@ export async function runPhases(phases: PhasePlan[], ctx: StackContext, opts: Ru
  * what an earlier one depends on (the accounts seeded after the catalog), and the next run compares
  * against the state this run left.
  */
-async function recordStamps(phases: PhasePlan[], ctx: StackContext, journal: StepJournal): Promise<void> {
+async function recordStamps(
+  phases: PhasePlan[],
+  ctx: StackContext,
+  journal: StepJournal,
+  timings: StepTiming[],
+): Promise<void> {
   const stamped = phases.flatMap((p) => p.steps).filter((s) => s.stamp);
+  // When every stamped step was skipped, the journal holds exactly the stamps just read: reading them all again
+  // (mysql and dpkg-query for each) would only cost a warm converge its time. An unstamped step that changed what
+  // a stamp reads (a hook adding a rule) makes that step run once more next time, never skip wrongly.
+  const ran = new Set(timings.filter((t) => t.status === 'done').map((t) => t.id));
+  if (!stamped.some((s) => ran.has(s.id))) return;
   const stamps = await Promise.all(stamped.map((s) => stampOf(s, ctx)));
   for (const [i, step] of stamped.entries()) {
     const stamp = stamps[i];
