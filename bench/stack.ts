@@ -21,7 +21,7 @@
 // The stack is left running (bench:seed runs against it) unless --unstack.
 
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
@@ -177,8 +177,11 @@ function stackPss(panes: PaneStatus[]): { stack: number; other: number } {
 
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('bench/stack.ts runs ./stack.ts for real: run it as root');
+  // no local.conf: the default services, as ./stack.ts runs them without one
   const config = arg('config', join(TOP_DIR, 'local.conf'));
-  console.log(`bench/stack.ts: local.conf ${config}; ${new Date().toISOString()}`);
+  const configArgs = existsSync(config) ? ['--config', config] : [];
+  const what = configArgs.length ? `local.conf ${config}` : 'no local.conf (default services)';
+  console.log(`bench/stack.ts: ${what}; ${new Date().toISOString()}`);
 
   if (!has('no-cold')) {
     const clean = await tstack('unstack.ts', ['--clean']).catch((e: Error) => {
@@ -187,12 +190,12 @@ async function main(): Promise<void> {
       return { ms: 0, out: '' };
     });
     console.log(`./unstack.ts --clean: ${secs(clean.ms)}`);
-    const cold = await tstack('stack.ts', ['--config', config]);
+    const cold = await tstack('stack.ts', configArgs);
     printRun('cold ./stack.ts', cold.ms, lastRun());
     console.log(`  ${aptNote(cold.out)}`);
   }
 
-  const warm = await tstack('stack.ts', ['--config', config]);
+  const warm = await tstack('stack.ts', configArgs);
   const warmReport = lastRun();
   printRun('warm ./stack.ts (converge)', warm.ms, warmReport);
   // issue 15's target: a running, unchanged stack converges in at most 5 s (node start-up included)
