@@ -8,8 +8,8 @@
 //   3. Both hooks ran: their lines in the run's output, the flavor and the rule exist.
 //   4. A real `server create`: `./stack.ts trace REQ-ID` of its request prints lines of n-api, n-cond,
 //      n-sch, placement-api and n-cpu, in time order.
-//   5. A second ./stack.ts converges: every db sync, the bootstrap, the RabbitMQ user and the account
-//      seeding are skipped (the time is printed, not asserted).
+//   5. A second ./stack.ts converges: every db sync, glance's metadefs, the bootstrap, the RabbitMQ user and
+//      the account seeding are skipped (the time is printed, not asserted).
 // Then ./unstack.ts --clean.
 
 import { execFile } from 'node:child_process';
@@ -193,6 +193,7 @@ describe('issue 15: HOST_IP, trace, hooks, warm converge', () => {
       'keystone:db-sync',
       'keystone:bootstrap',
       'glance:db-sync',
+      'glance:metadefs',
       'placement:db-sync',
       'neutron:db-sync',
       'nova:db-sync',
