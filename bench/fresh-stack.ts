@@ -143,7 +143,17 @@ async function busyPorts(): Promise<number[]> {
 async function copyTstack(dir: string, config?: string): Promise<void> {
   const dest = join(dir, TSTACK);
   mkdirSync(dest, { recursive: true });
-  await sh(['sh', '-c', `cd "${TOP_DIR}" && git ls-files -z | xargs -0 cp --parents -t "${dest}"`]);
+  if (existsSync(join(TOP_DIR, '.git'))) {
+    await sh(['sh', '-c', `cd "${TOP_DIR}" && git ls-files -z | xargs -0 cp --parents -t "${dest}"`]);
+  } else {
+    // an exported tree (git archive): all of it but the dependencies and a run's own state
+    const skip = ['node_modules', '.stackenv', '.localrc.password', 'local.conf', 'openrc'];
+    await sh([
+      'sh',
+      '-c',
+      `tar -C "${TOP_DIR}" ${skip.map((s) => `--exclude=./${s}`).join(' ')} -cf - . | tar -C "${dest}" -xf -`,
+    ]);
+  }
   if (config) await sh(['cp', config, join(dest, 'local.conf')]);
 }
 
