@@ -188,6 +188,9 @@ describe('issue 15: HOST_IP, trace, hooks, warm converge', () => {
     const { seconds } = await tstack('stack.ts', ['--config', conf]);
     const report = lastRun();
     console.log(`warm converge of the lean stack: ${seconds.toFixed(1)} s wall (runner ${report.totalMs} ms)`);
+    // where it went (the hooks run every time, as devstack's local.sh does; a skipped step's time is its check)
+    for (const s of report.steps.filter((x) => x.ms >= 100).sort((a, b) => b.ms - a.ms))
+      console.log(`  ${s.id.padEnd(28)} ${(s.ms / 1000).toFixed(1).padStart(5)} s  ${s.status}`);
     const status = Object.fromEntries(report.steps.map((s) => [s.id, s.status]));
     for (const id of [
       'keystone:db-sync',
