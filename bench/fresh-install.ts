@@ -1,25 +1,22 @@
 // The install phase as on a fresh VM, measured without touching this shared machine's packages:
 //
-//   npm run bench:fresh -- [--config PATH] [--keep]
+//   npm run bench:fresh-apt -- [--config PATH] [--keep]
 //
-// A Debian 12 chroot (debootstrap --variant=minbase, from the host's own apt mirror) gets the plan's
-// packages with the apt-get command lines the install step uses (lib/system/apt.ts aptInstallArgv), each
+// A Debian 12 chroot (bench/fresh-chroot.ts: debootstrap --variant=minbase, the host's own apt mirror) gets the
+// plan's packages with the apt-get command lines the install step uses (lib/system/apt.ts aptInstallArgv), each
 // candidate in its own copy of the chroot, all from one download:
 //   download   apt-get install --download-only (every .deb into the cache, as the step does first)
 //   plain      apt-get install from the cache, dpkg with its fsyncs
 //   eatmydata  the same under eatmydata (APT_EATMYDATA=True, the default)
 // apt already fetches everything before dpkg starts, so "download first, then install" changes the
-// order of nothing: the figure is download + install. The fresh cold estimate adds the rest of a cold
-// run measured on this machine (bench:stack's cold run minus its apt step, which found everything installed).
+// order of nothing: the figure is download + install. The whole fresh cold run, every phase in the chroot,
+// is bench/fresh-stack.ts's (npm run bench:fresh).
 //
 // Root, under the machine lock (it runs apt-get and dpkg, in the chroot). Nothing outside /var/tmp/tstack-fresh
 // changes; --keep keeps the chroots for a look.
 
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { promisify } from 'node:util';
 import { loadConfig } from '../lib/config/resolve.ts';
 import { stackCatalog } from '../lib/cli/catalog.ts';
 import { SystemHostFacts } from '../lib/system/host-facts.ts';
@@ -34,31 +31,11 @@ import {
   POLICY_RC_D_CONTENT,
 } from '../lib/system/apt.ts';
 import { TOP_DIR } from '../lib/util/paths.ts';
-
-const run = promisify(execFile);
-const WORK = '/var/tmp/tstack-fresh';
-const MIRROR = 'http://deb.debian.org/debian';
-const secs = (ms: number) => `${(ms / 1000).toFixed(0)} s`;
+import { checkPrerequisites, ensureBase, secs, sh, timed, WORK } from './fresh-chroot.ts';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
-
-async function sh(argv: string[], env: Record<string, string> = {}): Promise<string> {
-  const r = await run(argv[0], argv.slice(1), {
-    env: { ...process.env, ...env, LC_ALL: 'C.UTF-8' },
-    maxBuffer: 256 * 1024 * 1024,
-  });
-  return r.stdout;
-}
-
-async function timed(label: string, argv: string[], env: Record<string, string> = {}): Promise<number> {
-  const t0 = performance.now();
-  await sh(argv, env);
-  const ms = performance.now() - t0;
-  console.log(`  ${label.padEnd(34)} ${secs(ms).padStart(6)}`);
-  return ms;
 }
 
 /** A copy of the base chroot with /proc and /dev for the maintainer scripts, and a policy-rc.d. */
@@ -102,7 +79,7 @@ async function release(dir: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  if (process.getuid?.() !== 0) throw new Error('bench/fresh-install.ts runs debootstrap and apt-get: run it as root');
+  checkPrerequisites('bench/fresh-install.ts');
   const configPath = arg('config', join(TOP_DIR, 'local.conf'));
   const config = loadConfig({
     configPath: existsSync(configPath) ? configPath : undefined,
@@ -120,30 +97,7 @@ async function main(): Promise<void> {
     `bench/fresh-install.ts: ${packages.length} packages of the plan (${configPath}); ${new Date().toISOString()}`,
   );
 
-  mkdirSync(WORK, { recursive: true });
-  const base = join(WORK, 'base');
-  if (!existsSync(join(base, 'usr/bin/apt-get'))) {
-    await sh(['rm', '-rf', base]);
-    await timed('debootstrap (not part of the figure)', [
-      'debootstrap',
-      '--variant=minbase',
-      '--include=eatmydata,ca-certificates',
-      'bookworm',
-      base,
-      MIRROR,
-    ]);
-    // the archive this machine installs from (/etc/apt/sources.list.d/debian.sources), security updates included
-    writeFileSync(
-      join(base, 'etc/apt/sources.list'),
-      [
-        `deb ${MIRROR} bookworm main`,
-        `deb ${MIRROR} bookworm-updates main`,
-        'deb http://deb.debian.org/debian-security bookworm-security main',
-        '',
-      ].join('\n'),
-    );
-    await sh(['chroot', base, 'apt-get', 'update', '-q'], APT_ENV);
-  }
+  const base = await ensureBase();
 
   const inChroot = (dir: string, argv: string[]) => ['chroot', dir, ...argv];
   console.log("\nfresh install of the plan's packages (a Debian 12 minbase chroot):");
@@ -194,9 +148,7 @@ async function main(): Promise<void> {
   row('download', downloadMs, false);
   row('install, plain dpkg', results.plain);
   row('install, eatmydata', results.eatmydata);
-  console.log(
-    "  fresh cold ./stack.ts = this download + install + a cold run's other phases (bench:stack, packages present)",
-  );
+  console.log('  the whole fresh cold ./stack.ts, every phase: npm run bench:fresh (bench/fresh-stack.ts)');
 }
 
 main().catch((e: unknown) => {

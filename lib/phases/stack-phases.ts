@@ -12,13 +12,14 @@
 
 import { contentDigest } from '../system/files.ts';
 import type { Plan, Step } from '../types/stack.ts';
-import type { ProcessSpec } from '../types/process.ts';
+import type { ProcessRecord, ProcessSpec } from '../types/process.ts';
 import { PHASES, type PhaseName } from '../types/step.ts';
 import type { PhasePlan } from './runner.ts';
 
 /** What starts and waits for a pane; the supervisor in production. */
 export interface PaneStarter {
-  start(spec: ProcessSpec): Promise<unknown>;
+  /** Resolves to the record; `restartedFor` says why a running pane was replaced. */
+  start(spec: ProcessSpec): Promise<Pick<ProcessRecord, 'restartedFor'> | undefined>;
   waitReady(name: string, timeoutSec?: number): Promise<void>;
 }
 
@@ -57,10 +58,13 @@ export function startSteps(plan: Plan, panes: PaneStarter, catalogId?: string): 
       ...(p.after ?? []).filter((a) => a.includes(':')),
       ...(catalogId && !NEEDS_NO_CATALOG.has(p.project) ? [catalogId] : []),
     ],
-    run: async () => {
+    run: async (ctx) => {
       // read when the step runs: the configure phase has written the files by then
       const digest = configDigest(paneConfigFiles(plan, p.name));
-      await panes.start(digest ? { ...p, configDigest: digest } : p);
+      const rec = await panes.start(digest ? { ...p, configDigest: digest } : p);
+      if (rec?.restartedFor === 'code')
+        ctx.log.info(`${p.name}: restarted, the code in ${p.codeDirs?.join(', ')} changed since it started`);
+      else if (rec?.restartedFor === 'spec') ctx.log.info(`${p.name}: restarted, its command or config files changed`);
       if (p.probe) await panes.waitReady(p.name, p.readyTimeoutSec ?? timeout);
     },
   }));

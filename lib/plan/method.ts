@@ -42,6 +42,11 @@ export async function chooseMethod(
     return { method: set as InstallMethod, reason: `INSTALL_METHOD=${set} in ${origin}` };
   }
 
+  // Local (dpkg/apt-cache), so it runs alongside the network probes: a warm run does not wait for them in turn.
+  const distroAnswer = bounded(probes.distro(budgetMs), budgetMs, {
+    ships: false,
+    description: 'the distribution check timed out',
+  });
   let why: string;
   if (v('OFFLINE') === 'True') {
     why = 'OFFLINE=True, so nothing is fetched from GIT_BASE';
@@ -67,10 +72,7 @@ export async function chooseMethod(
       .join('; ');
   }
 
-  const distro = await bounded(probes.distro(budgetMs), budgetMs, {
-    ships: false,
-    description: 'the distribution check timed out',
-  });
+  const distro = await distroAnswer;
   if (distro.ships) return { method: 'distro', reason: `${why}; ${distro.description}` };
   throw new ConfigError(
     `cannot choose an install method: ${why}, and ${distro.description}. ` +

@@ -10,7 +10,7 @@ import type { Plan, ServiceModule } from '../types/stack.ts';
 import { SERVICE_MODULES } from '../services/registry.ts';
 import { readBool, readInt, readSetting } from '../config/read.ts';
 import { TOP_DIR } from '../util/paths.ts';
-import { serviceRepo, sourceRepos } from '../source/repos.ts';
+import { paneCodeDirs, serviceRepo, sourceRepos } from '../source/repos.ts';
 import { sourcePackages } from '../source/index.ts';
 import type { MethodChoice, PlanDecision, PlanDirs } from '../types/plan.ts';
 
@@ -123,6 +123,9 @@ export function buildPlan(
     );
     const { dataRepos, installRepos } = sourceRepos(plan);
     plan.repos = [...dataRepos, ...installRepos];
+    plan.processes = plan.processes.map((p) =>
+      p.codeFrom === 'checkout' ? { ...p, codeDirs: paneCodeDirs(plan, p.project) } : p,
+    );
   }
 
   plan.packages = unique(

@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { shellQuote } from '../util/shell-quote.ts';
 import { UsageError } from '../util/errors.ts';
 import { mask } from '../util/secrets.ts';
+import { codeDigest } from './code-state.ts';
 import { ReadinessError, StopError } from './errors.ts';
 import { matchesAny } from './glob.ts';
 import { isWrapperCmdline, launchArgv, paneEnv, paneMarker, PANE_MARKER_VAR, sameSpec } from './launch.ts';
@@ -94,9 +95,10 @@ export class Supervisor {
   }
 
   /**
-   * Start a pane. Already running with an identical spec: a no-op returning
-   * the record, so re-running ./stack.ts converges. Running with a different
-   * spec: restarted with the new one.
+   * Start a pane. Already running with an identical spec and the same code
+   * in its checkouts (spec.codeDirs): a no-op returning the record, so
+   * re-running ./stack.ts converges. Running with a different spec, or with
+   * checkouts that moved on since it started: restarted.
    */
   async start(spec: ProcessSpec): Promise<ProcessRecord> {
     if (!validPaneName(spec.name)) throw new UsageError(`invalid pane name '${spec.name}'`);
@@ -104,8 +106,12 @@ export class Supervisor {
     if (spec.cwd && !existsSync(spec.cwd))
       throw new UsageError(`pane ${spec.name}: working directory ${spec.cwd} does not exist`);
     const prev = this.store.read(spec.name);
+    const code = await codeDigest(spec.codeDirs);
+    let restartedFor: ProcessRecord['restartedFor'];
     if (prev && this.isRunning(prev)) {
-      if (sameSpec(prev.spec, spec)) return prev;
+      const same = sameSpec(prev.spec, spec);
+      if (same && prev.codeDigest === code) return prev;
+      restartedFor = same ? 'code' : 'spec';
       await this.stop(spec.name);
     } else if (prev) {
       // A crashed pane may have left children behind; never run two copies.
@@ -143,6 +149,8 @@ export class Supervisor {
       logFile,
       logOffset,
       seq: prev?.seq ?? this.store.nextSeq(),
+      ...(code ? { codeDigest: code } : {}),
+      ...(restartedFor ? { restartedFor } : {}),
     };
     this.store.write(rec);
     return rec;

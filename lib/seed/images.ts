@@ -251,6 +251,8 @@ export interface SeedImageDeps {
   client: OpenStackClient;
   sh: Shell;
   log: (line: string) => void;
+  /** Download progress (the step's progress line); the log when absent. */
+  progress?: (line: string) => void;
   dirs: { filesDir: string; topDir: string };
   properties?: Record<string, string>;
   download?: DownloadOptions;
@@ -280,7 +282,8 @@ export async function seedImage(url: string, deps: SeedImageDeps): Promise<Image
         deps.log(`${name}: using cached ${path}`);
       } else {
         deps.log(`${name}: downloading ${url}`);
-        await download(url, path, { ...deps.download, onProgress: (b, t) => deps.log(formatProgress(name, b, t)) });
+        const show = deps.progress ?? deps.log;
+        await download(url, path, { ...deps.download, onProgress: (b, t) => show(formatProgress(name, b, t)) });
       }
     }
     const diskFormat = await detectDiskFormat(deps.sh, path);
@@ -346,6 +349,7 @@ export function imagesStep(plan: Plan, report: SeedReport, handoff: TestImageHan
           client,
           sh: ctx.sh,
           log: (l) => ctx.log.info(l),
+          progress: ctx.progress,
           dirs: plan.dirs,
           properties,
         });

@@ -49,10 +49,13 @@ export function sourcePackages(plan: Pick<Plan, 'get' | 'bool' | 'int' | 'dirs' 
  * git's percentages only to the debug log (every 25 %), so the console shows
  * movement without a flood.
  */
-export function progressReporter(log: Logger): (p: CheckoutProgress) => void {
+export function progressReporter(log: Logger, progress?: (line: string) => void): (p: CheckoutProgress) => void {
   const lastPercent = new Map<string, number>();
   return (p) => {
     const counter = `[${p.finished}/${p.total}]`;
+    // the step's own progress line (listr2's task line on a terminal, a plain line every few seconds headless)
+    if (p.percent !== undefined) progress?.(`${counter} ${p.repo}: ${p.detail} ${p.percent}%`);
+    else if (p.phase !== 'queued') progress?.(`${counter} ${p.repo}: ${p.phase === 'done' ? 'done' : p.phase}`);
     switch (p.phase) {
       case 'queued':
       case 'inspecting':
@@ -84,7 +87,10 @@ export function progressReporter(log: Logger): (p: CheckoutProgress) => void {
 }
 
 async function checkoutsStep(ctx: StackContext, repos: RepoSpec[], s: SourceSettings): Promise<void> {
-  const outcomes = await syncCheckouts(repos, cloneSettings(s), { sh: ctx.sh, onProgress: progressReporter(ctx.log) });
+  const outcomes = await syncCheckouts(repos, cloneSettings(s), {
+    sh: ctx.sh,
+    onProgress: progressReporter(ctx.log, ctx.progress),
+  });
   for (const o of outcomes) {
     if (o.action?.action === 'keep' && o.action.warning) {
       ctx.log.warn(o.action.warning);

@@ -24,6 +24,8 @@ export interface LocalRemoteProject {
   distroPackage: string;
   /** Installed file or directory -> path in the checkout (upstream's layout). */
   dataFiles: readonly (readonly [string, string])[];
+  /** What the stack writes into the checkout, ignored as upstream's .gitignore does (horizon's settings, static). */
+  ignore?: readonly string[];
 }
 
 export const LOCAL_REMOTE_PROJECTS: readonly LocalRemoteProject[] = [
@@ -82,6 +84,16 @@ export const LOCAL_REMOTE_PROJECTS: readonly LocalRemoteProject[] = [
         '/usr/share/openstack-dashboard/examples/local_settings.py',
         'openstack_dashboard/local/local_settings.py.example',
       ],
+      // Debian moves these out of openstack_dashboard (symlinks there, not copied): upstream keeps them inside
+      ['/usr/share/openstack-dashboard/wsgi.py', 'openstack_dashboard/wsgi.py'],
+      ['/usr/share/openstack-dashboard/themes', 'openstack_dashboard/themes'],
+      ['/etc/openstack-dashboard/policy', 'openstack_dashboard/conf'],
+    ],
+    ignore: [
+      '/static/',
+      'openstack_dashboard/local/local_settings.py',
+      'openstack_dashboard/local/local_settings.d/*.py',
+      'openstack_dashboard/local/.secret_key_store',
     ],
   },
   { repo: 'oslo.config', metadata: 'oslo.config', distroPackage: 'python3-oslo.config', dataFiles: [] },
@@ -178,6 +190,20 @@ async function git(sh: Shell, dir: string | undefined, args: string[]): Promise<
   return (await sh.run([bin, ...GIT_IDENTITY, ...rest])).stdout.trim();
 }
 
+/**
+ * git tracks no empty directory, but Python imports one as a namespace package
+ * (horizon's settings import `openstack_dashboard.local.enabled`, empty in
+ * Debian's package): a `.gitkeep` keeps each in the commit.
+ */
+export function keepEmptyDirs(dir: string): void {
+  const entries = readdirSync(dir, { withFileTypes: true });
+  if (entries.length === 0) {
+    writeFileSync(join(dir, '.gitkeep'), '');
+    return;
+  }
+  for (const e of entries) if (e.isDirectory()) keepEmptyDirs(join(dir, e.name));
+}
+
 /** Build `<root>/git/openstack/<repo>.git` (bare, one commit on master) from the installed project. */
 export async function buildLocalRemote(
   sh: Shell,
@@ -197,9 +223,10 @@ export async function buildLocalRemote(
     mkdirSync(dirname(join(src, to)), { recursive: true });
     cpSync(from, join(src, to), { recursive: true, filter: copyable });
   }
+  keepEmptyDirs(src);
   writeFileSync(join(src, 'setup.cfg'), setupCfg(meta));
   writeFileSync(join(src, 'setup.py'), SETUP_PY);
-  writeFileSync(join(src, '.gitignore'), GITIGNORE);
+  writeFileSync(join(src, '.gitignore'), GITIGNORE + (p.ignore ?? []).map((l) => `${l}\n`).join(''));
   await git(sh, src, ['init', '-q']);
   await git(sh, src, ['add', '-A']);
   await git(sh, src, ['commit', '-q', '-m', `Import ${meta.name} ${meta.version} as installed by Debian`]);

@@ -150,3 +150,15 @@ export function sourceRepos(plan: PlanView & Pick<Plan, 'repos'>): SourceRepos {
   const installRepos = [...libraryRepos(plan), ...plan.repos.filter((r) => !isRequirements(r))].filter(uniq);
   return { dataRepos, installRepos };
 }
+
+/**
+ * The checkouts a pane of `project` runs code from, with the source method:
+ * the project's own (nova for n-api and n-cpu alike) and every LIBS_FROM_GIT
+ * library; the supervisor restarts the pane when one of them moves on.
+ */
+export function paneCodeDirs(plan: PlanView & Pick<Plan, 'repos'>, project: string): string[] {
+  const libraries = new Set(libraryRepos(plan).map((r) => r.dir));
+  return sourceRepos(plan)
+    .installRepos.filter((r) => r.name === project || libraries.has(r.dir))
+    .map((r) => r.dir);
+}

@@ -78,6 +78,11 @@ export interface AptStatus {
   percent: number;
   /** Files fetched, or packages installed (configured). */
   done: number;
+  /**
+   * Packages unpacked so far (install): a large install unpacks nearly everything before it configures, so
+   * `done` stays flat for minutes while this moves.
+   */
+  unpacked?: number;
   total: number;
   /** The package being worked on (install), or apt's description (download). */
   current: string;
@@ -94,6 +99,7 @@ const PMSTATUS = /^pmstatus:(.+?):(\d+(?:\.\d+)?):(.*)$/;
  */
 export class AptStatusReader {
   private installed = new Set<string>();
+  private unpacked = new Set<string>();
   status?: AptStatus;
 
   constructor(readonly total: number) {}
@@ -116,10 +122,12 @@ export class AptStatusReader {
     if (!pm) return undefined;
     const pkg = pm[1].replace(/:[a-z0-9]+$/, '');
     if (pm[3].startsWith('Installed ')) this.installed.add(pkg);
+    if (pm[3].startsWith('Unpacking ')) this.unpacked.add(pkg);
     this.status = {
       stage: 'install',
       percent: Number(pm[2]),
       done: this.installed.size,
+      unpacked: this.unpacked.size,
       total: Math.max(this.total, this.installed.size),
       current: pkg,
     };
@@ -127,11 +135,15 @@ export class AptStatusReader {
   }
 }
 
-/** `install 123/650 packages (41%): nova-common` / `download 12/36 files (20%)`. */
+/**
+ * `install 123/650 packages (41%): nova-common`, with `, 600 unpacked` while dpkg unpacks ahead of configuring;
+ * `download 12/36 files (20%)`.
+ */
 export function formatAptStatus(s: AptStatus): string {
   const pct = `${Math.floor(s.percent)}%`;
   if (s.stage === 'download') return `download ${s.done}/${s.total} files (${pct})`;
-  return `install ${s.done}/${s.total} packages (${pct}): ${s.current}`;
+  const ahead = (s.unpacked ?? 0) > s.done ? `, ${s.unpacked} unpacked` : '';
+  return `install ${s.done}/${s.total} packages (${pct})${ahead}: ${s.current}`;
 }
 
 /** How many packages apt would install, from `apt-get -s` output. */

@@ -92,6 +92,12 @@ export function aptCandidate(policyOutput: string): string | undefined {
   return m && m[1] !== '(none)' ? m[1] : undefined;
 }
 
+/** `dpkg-query -W -f '${Status}\t${Version}'` -> the version when the package is installed. */
+export function dpkgInstalled(output: string): string | undefined {
+  const [status, version] = output.split('\t');
+  return status?.trim() === 'install ok installed' && version ? version.trim() : undefined;
+}
+
 /**
  * The probes chooseMethod uses on a real host. Commands (git ls-remote,
  * apt-cache) go through `sh`; HTTP through fetch, under the caller's deadline.
@@ -128,10 +134,21 @@ export function systemProbes(env: NodeJS.ProcessEnv = process.env, sh: Shell = n
     async distro(timeoutMs) {
       const os = existsSync('/etc/os-release') ? parseOsRelease(readFileSync('/etc/os-release', 'utf8')) : {};
       const name = os.PRETTY_NAME ?? 'this distribution';
-      const r = await sh
-        .run(['apt-cache', 'policy', 'keystone'], { allowFailure: true, timeoutSec: timeoutMs / 1000 })
+      // An installed keystone answers in milliseconds; apt-cache rebuilds its cache on every call where
+      // pkgcache.bin is not kept (Debian's container images): a second of every warm run.
+      const installed = await sh
+        .run(['dpkg-query', '-W', '-f', '${Status}\t${Version}', 'keystone'], {
+          allowFailure: true,
+          timeoutSec: timeoutMs / 1000,
+        })
         .catch(() => undefined);
-      const candidate = r && r.code === 0 ? aptCandidate(r.stdout) : undefined;
+      const version = installed && installed.code === 0 ? dpkgInstalled(installed.stdout) : undefined;
+      const r = version
+        ? undefined
+        : await sh
+            .run(['apt-cache', 'policy', 'keystone'], { allowFailure: true, timeoutSec: timeoutMs / 1000 })
+            .catch(() => undefined);
+      const candidate = version ? `${version}, installed` : r && r.code === 0 ? aptCandidate(r.stdout) : undefined;
       if (!candidate) return { ships: false, description: `${name} has no keystone package in its apt sources` };
       const series = os.ID === 'debian' && os.VERSION_CODENAME ? DEBIAN_SERIES[os.VERSION_CODENAME] : undefined;
       return {

@@ -44,6 +44,13 @@ export interface ProcessSpec {
    * or a changed post-config block reaches the process, not only its files.
    */
   configDigest?: string;
+  /**
+   * The checkouts the pane's code comes from (source method: its project's
+   * checkout and the LIBS_FROM_GIT libraries). The supervisor records their
+   * state at each start and restarts a running pane whose code moved on, so
+   * a re-run after RECLONE or a branch change restarts each pane once.
+   */
+  codeDirs?: string[];
 }
 
 export type PaneState = 'starting' | 'ready' | 'running' | 'crashed' | 'stopped';
@@ -63,6 +70,13 @@ export interface ProcessRecord {
   seq: number;
   /** Set when the supervisor saw readiness. */
   readyAt?: string;
+  /** The state of spec.codeDirs when this start began (HEAD, uncommitted and untracked files). */
+  codeDigest?: string;
+  /**
+   * Why this start replaced a running pane: its spec changed (command, config
+   * files) or the code in its checkouts did. Unset for a first start or a restart asked for by name.
+   */
+  restartedFor?: 'spec' | 'code';
   /** Set by `stop`; distinguishes stopped from crashed. */
   stoppedAt?: string;
   /** Set when the process exited on its own. */

@@ -23,7 +23,6 @@ import { buildPhases, formatPhases, type PhaseSources } from '../../phases/stack
 import { runPhases, formatTimings, InterruptedError, type RunReport } from '../../phases/runner.ts';
 import { StepJournal } from '../../phases/journal.ts';
 import { PlainReporter, type Reporter } from '../../phases/reporter.ts';
-import { ListrReporter } from '../../phases/listr-reporter.ts';
 import { createContext, type Note } from '../../phases/context.ts';
 import { formatSummary } from '../../phases/summary.ts';
 import { SystemShell } from '../../system/exec.ts';
@@ -159,7 +158,10 @@ interface Converged {
 async function converge(plan: Plan, opts: { headless: boolean; force: boolean }): Promise<Converged> {
   const sh = new SystemShell(plan.get('LOGFILE'));
   const log = new PlainLogger(process.stdout);
-  const reporter: Reporter = opts.headless ? new PlainReporter() : new ListrReporter();
+  // listr2 only on a terminal: headless runs (CI, the bench's warm converge) do not load it
+  const reporter: Reporter = opts.headless
+    ? new PlainReporter()
+    : new (await import('../../phases/listr-reporter.ts')).ListrReporter();
   const supervisor = new Supervisor({ stateDir: plan.get('SERVICE_DIR'), logDir: plan.dirs.logDir });
   const ctx = createContext({ plan, sh, log, force: opts.force, openstack: () => openstackClient(plan) });
   const phases = buildPhases(plan, sources(plan, supervisor));

@@ -1,7 +1,9 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ReadinessError } from '../../../lib/proc/errors.ts';
 import { Supervisor } from '../../../lib/proc/supervisor.ts';
+import { git } from '../source/gitfixture.ts';
 import {
   fixture,
   freePort,
@@ -62,11 +64,43 @@ describe('start', () => {
     expect(again.startedAt).toBe(first.startedAt);
     const changed = await sup.start({ ...s, env: { A: '2' } });
     expect(changed.pid).not.toBe(first.pid);
+    expect(changed.restartedFor).toBe('spec');
     expect(pidAlive(first.pid)).toBe(false);
     expect(changed.seq).toBe(first.seq);
     const env = readFileSync(`/proc/${changed.pid}/environ`, 'latin1').split('\0');
     expect(env).toContain('A=2');
     expect(env).toContain('PYTHONUNBUFFERED=1');
+  });
+
+  it('restarts every pane of a checkout once when its code moved on; restart records the code it started', async () => {
+    const dir = join(t.dest, 'nova');
+    mkdirSync(dir);
+    git(dir, 'init', '-q');
+    writeFileSync(join(dir, 'versions.py'), 'UPDATED = 1\n');
+    git(dir, 'add', '.');
+    git(dir, 'commit', '-q', '-m', 'one');
+    const panes = ['n-api', 'n-cond'].map((n) => spec(n, [fixture('late.sh'), '0'], { codeDirs: [dir] }));
+    const other = spec('q-svc', [fixture('late.sh'), '0'], { codeDirs: [join(t.dest, 'neutron')] });
+    const first = await Promise.all([...panes, other].map((s) => sup.start(s)));
+    expect(first[0].codeDigest).toMatch(/^[0-9a-f]{16}$/);
+    // a re-run with nothing changed converges
+    for (const [i, s] of [...panes, other].entries()) expect((await sup.start(s)).pid).toBe(first[i].pid);
+
+    writeFileSync(join(dir, 'versions.py'), 'UPDATED = 2\n'); // the developer's uncommitted edit
+    const second = await Promise.all([...panes, other].map((s) => sup.start(s)));
+    expect(second[0].pid).not.toBe(first[0].pid);
+    expect(second[1].pid).not.toBe(first[1].pid);
+    expect(second[2].pid).toBe(first[2].pid); // another checkout's pane stays
+    expect(second[0].restartedFor).toBe('code');
+    for (const [i, s] of panes.entries()) expect((await sup.start(s)).pid, 'once only').toBe(second[i].pid);
+
+    // a manual restart after another edit records that code: the next re-run leaves the pane alone
+    writeFileSync(join(dir, 'versions.py'), 'UPDATED = 3\n');
+    const restarted = await sup.restart('n-api');
+    expect(restarted.codeDigest).not.toBe(second[0].codeDigest);
+    expect(restarted.restartedFor).toBeUndefined(); // asked for by name
+    expect((await sup.start(panes[0])).pid).toBe(restarted.pid);
+    expect((await sup.start(panes[1])).pid).not.toBe(second[1].pid);
   });
 
   it('gives each new pane the next seq, so unstack can go in reverse', async () => {

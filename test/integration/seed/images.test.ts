@@ -164,10 +164,18 @@ describe('seeding images into the fake glance', () => {
       expect(upload.bytes).toBe(size);
       expect(os.images[0].status).toBe('active');
 
+      // with a progress callback (the step's progress line), the byte counts go there instead of the log
+      const progress: string[] = [];
+      const logged: string[] = [];
+      rmSync(join(filesDir, 'images', 'cirros-test.img'));
+      await seedImage(`${httpBase}/cirros-test.img`, { ...deps(logged), progress: (l) => progress.push(l) });
+      expect(progress.at(-1)).toMatch(/^cirros-test: [\d.]+ MiB of [\d.]+ MiB \(100%\)$/);
+      expect(logged.some((l) => l.includes('MiB of'))).toBe(false);
+
       const mark = os.requests.length;
       const again = await seedImage(`${httpBase}/cirros-test.img`, deps(lines));
       expect(again).toMatchObject({ status: 'present', imageId: out.imageId });
-      expect(served).toBe(1);
+      expect(served).toBe(2); // the first download and the one after the cache was removed; not this re-run
       expect(os.writes(mark)).toEqual([]);
       expect(os.tokensIssued).toBe(1);
     },

@@ -63,9 +63,10 @@ describe('parallel checkouts', () => {
     );
   });
 
-  it('reports progress lines to the log: phases at info, percentages at debug', () => {
+  it('reports progress lines to the log: phases at info, percentages at debug; every one to the step', () => {
     const log = new MemoryLogger();
-    const report = progressReporter(log);
+    const step: string[] = [];
+    const report = progressReporter(log, (l) => step.push(l));
     report({ repo: 'nova', phase: 'cloning', finished: 0, total: 2 });
     for (const percent of [1, 10, 30, 31, 80, 100])
       report({ repo: 'nova', phase: 'cloning', percent, detail: 'Receiving objects', finished: 0, total: 2 });
@@ -79,6 +80,12 @@ describe('parallel checkouts', () => {
       'debug: [0/2] nova: Receiving objects 100%',
       'info: [1/2] nova: cloned x master at abc (1.0 s)',
       'warn: [2/2] glance: cannot clone',
+    ]);
+    expect(step).toEqual([
+      '[0/2] nova: cloning',
+      ...[1, 10, 30, 31, 80, 100].map((p) => `[0/2] nova: Receiving objects ${p}%`),
+      '[1/2] nova: done',
+      '[2/2] glance: failed',
     ]);
   });
 

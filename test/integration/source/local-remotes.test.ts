@@ -6,7 +6,7 @@
 // (.ci/run installs them before npm test); no root.
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -54,5 +54,32 @@ describe('make-local-remotes', () => {
       /\[Filters\]/,
     );
     expect(readFileSync(join(dest, 'neutron', 'etc', 'api-paste.ini'), 'utf8')).toMatch(/\[composite:neutron\]/);
+  }, 300_000);
+});
+
+describe('make-local-remotes horizon', () => {
+  it('puts wsgi.py, themes and policies inside openstack_dashboard, ignores what the stack writes', async () => {
+    const built = await buildLocalRemotes(new SystemShell(), join(root, 'h'), { projects: ['horizon'] });
+    const dir = join(root, 'h', 'dest', 'horizon');
+    execFileSync('git', ['clone', '-q', `${built.gitBase}/openstack/horizon.git`, dir]);
+    const dash = join(dir, 'openstack_dashboard');
+    expect(readFileSync(join(dash, 'wsgi.py'), 'utf8')).toContain('get_wsgi_application()');
+    expect(existsSync(join(dash, 'themes', 'default', '_variables.scss'))).toBe(true);
+    expect(readFileSync(join(dash, 'conf', 'nova_policy.yaml'), 'utf8')).toMatch(/os_compute_api/);
+    // an empty package directory of Debian's (settings.py imports it) is in the clone
+    expect(existsSync(join(dash, 'local', 'enabled'))).toBe(true);
+    execFileSync('/usr/bin/python3', ['-c', 'import openstack_dashboard.local.enabled as e; print(e.__path__)'], {
+      cwd: dir,
+    });
+    // no symlink into /etc or /usr/share came along
+    const links = execFileSync('find', [dir, '-type', 'l'], { encoding: 'utf8' }).trim();
+    expect(links).toBe('');
+    // the source method's local_settings.py, its snippet and collectstatic's output are no local changes
+    mkdirSync(join(dash, 'local', 'local_settings.d'), { recursive: true });
+    writeFileSync(join(dash, 'local', 'local_settings.py'), 'DEBUG = False\n');
+    writeFileSync(join(dash, 'local', 'local_settings.d', '_0100_tstack.py'), 'X = 1\n');
+    mkdirSync(join(dir, 'static', 'dashboard'), { recursive: true });
+    writeFileSync(join(dir, 'static', 'dashboard', 'manifest.json'), '{}\n');
+    expect(execFileSync('git', ['-C', dir, 'status', '--porcelain'], { encoding: 'utf8' })).toBe('');
   }, 300_000);
 });

@@ -29,6 +29,7 @@ async function startedSpec(): Promise<ProcessSpec> {
   let started: ProcessSpec | undefined;
   const start = async (s: ProcessSpec) => {
     started = s;
+    return undefined;
   };
   const [step] = startSteps(plan, { start, waitReady: async () => {} });
   await step.run({} as never);
@@ -51,5 +52,26 @@ describe('config digest of a pane', () => {
     expect(sameSpec(first, await startedSpec())).toBe(true);
     writeFileSync(cnf, '[client]\npassword = "new"\n');
     expect(sameSpec(first, await startedSpec())).toBe(false);
+  });
+});
+
+describe('the start step says why a running pane was replaced', () => {
+  async function logged(restartedFor: 'spec' | 'code' | undefined): Promise<string[]> {
+    const lines: string[] = [];
+    const p = { ...pane, codeDirs: ['/opt/stack/oslo.config', '/opt/stack/nova'] };
+    const [step] = startSteps({ ...plan, processes: [p] } as Plan, {
+      start: async () => ({ restartedFor }),
+      waitReady: async () => {},
+    });
+    await step.run({ log: { info: (m: string) => lines.push(m), warn: () => {}, debug: () => {} } } as never);
+    return lines;
+  }
+
+  it('its checkouts moved on, its spec changed, or nothing (first start, unchanged)', async () => {
+    expect(await logged('code')).toEqual([
+      'n-cond: restarted, the code in /opt/stack/oslo.config, /opt/stack/nova changed since it started',
+    ]);
+    expect(await logged('spec')).toEqual(['n-cond: restarted, its command or config files changed']);
+    expect(await logged(undefined)).toEqual([]);
   });
 });

@@ -248,6 +248,24 @@ describe('stamped steps', () => {
     expect(state.syncs).toBe(3);
   });
 
+  it('a run that skipped every stamped step reads each stamp once (no second read to record it)', async () => {
+    const { phases } = world();
+    let reads = 0;
+    const sync = phases[0].steps[0];
+    const counted: Step = { ...sync, stamp: async (c) => (reads++, sync.stamp!(c)) };
+    const counting = [{ name: 'init', steps: [counted, phases[0].steps[1]] }] as PhasePlan[];
+    const j = journal();
+    const { reporter } = recorder();
+    await runPhases(counting, ctx, { journal: j, reporter });
+    expect(reads).toBe(3); // before (nothing recorded yet), after it ran, and after the whole run
+    reads = 0;
+    const warm = await runPhases(counting, ctx, { journal: j, reporter });
+    expect(warm.steps.find((s) => s.id === 'sync')?.status).toBe('skipped');
+    expect(reads).toBe(1);
+    // and the next run still skips it: the journal kept the stamp
+    expect((await runPhases(counting, ctx, { journal: j, reporter })).steps[0].status).toBe('skipped');
+  });
+
   it('run when the stamp cannot be read (the database is down)', async () => {
     const j = journal();
     let runs = 0;

@@ -71,6 +71,8 @@ describe('chooseMethod', () => {
       'GIT_BASE https://opendev.org answers (HTTP 200); package index https://pypi.org/simple/ answers',
     );
     expect(p.calls).toEqual([
+      // the local distribution check runs alongside the network probes; its answer is not needed here
+      'distro',
       'git https://opendev.org https://opendev.org/openstack/requirements.git 3000',
       'index 3000',
     ]);

@@ -116,6 +116,23 @@ describe('plans with INSTALL_METHOD=source', () => {
       expect(text).toMatch(new RegExp(`^  ${p.name}\\s+\\S+\\s+\\S+\\s+${p.codeFrom}\\b`, 'm'));
   });
 
+  it("a checkout pane's code is its project's checkout and the LIBS_FROM_GIT libraries (restart digest)", () => {
+    const plan = sourcePlan({ LIBS_FROM_GIT: 'oslo.config,os-vif' });
+    for (const pane of plan.processes) {
+      if (pane.codeFrom !== 'checkout') {
+        expect(pane.codeDirs, pane.name).toBeUndefined();
+        continue;
+      }
+      const own = join('/opt/stack', pane.project);
+      expect(plan.repos.map((r) => r.dir)).toContain(own);
+      expect(pane.codeDirs, pane.name).toEqual(['/opt/stack/oslo.config', '/opt/stack/os-vif', own]);
+    }
+    // every nova pane shares one checkout: an edit there restarts n-api, n-cond, n-sch and n-cpu alike
+    const nova = plan.processes.filter((p) => p.project === 'nova' && p.codeFrom === 'checkout');
+    expect(nova.map((p) => p.name)).toEqual(expect.arrayContaining(['n-api', 'n-cond', 'n-sch', 'n-cpu']));
+    expect(makePlan({}, { services: ALL_SERVICES, method: 'distro' }).processes.some((p) => p.codeDirs)).toBe(false);
+  });
+
   it('<SVC>_REPO and <SVC>_BRANCH override a service checkout', () => {
     const plan = sourcePlan({
       NOVA_REPO: '/srv/mine/nova',

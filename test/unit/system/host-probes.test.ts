@@ -1,7 +1,13 @@
 // The probes chooseMethod asks the host (lib/system/host-probes.ts): the parts that need no network.
 import { describe, expect, it } from 'vitest';
 import { chooseMethod } from '../../../lib/plan/method.ts';
-import { aptCandidate, parseOsRelease, pipIndexUrl, systemProbes } from '../../../lib/system/host-probes.ts';
+import {
+  aptCandidate,
+  dpkgInstalled,
+  parseOsRelease,
+  pipIndexUrl,
+  systemProbes,
+} from '../../../lib/system/host-probes.ts';
 import { tempDir, writeConf } from '../config/helpers.ts';
 import type { RunOptions, RunResult, Shell } from '../../../lib/types/shell.ts';
 import { testConfig } from '../plan-fixture.ts';
@@ -67,6 +73,8 @@ describe('the real probes (local parts)', () => {
         argvs.push(argv);
         expect(opts?.allowFailure).toBe(true);
         if (argv[0] === 'git') return { code: 1, stdout: '', stderr: '', timedOut: true };
+        // keystone known to dpkg but not installed: apt-cache is asked for the candidate
+        if (argv[0] === 'dpkg-query') return { code: 0, stdout: 'unknown ok not-installed\t', stderr: '' };
         return { code: 0, stdout: 'keystone:\n  Installed: (none)\n  Candidate: 2:22.0.2-0+deb12u6\n', stderr: '' };
       },
     };
@@ -80,7 +88,23 @@ describe('the real probes (local parts)', () => {
     expect(distro.description).toContain('(keystone 2:22.0.2-0+deb12u6)');
     expect(argvs).toEqual([
       ['git', 'ls-remote', '--heads', 'git://mirror.invalid/openstack/requirements'],
+      ['dpkg-query', '-W', '-f', '${Status}\t${Version}', 'keystone'],
       ['apt-cache', 'policy', 'keystone'],
     ]);
+  });
+
+  it('takes an installed keystone from dpkg without asking apt-cache', async () => {
+    const argvs: string[][] = [];
+    const sh: Shell = {
+      async run(argv: string[]): Promise<RunResult> {
+        argvs.push(argv);
+        return { code: 0, stdout: 'install ok installed\t2:22.0.2-0+deb12u3', stderr: '' };
+      },
+    };
+    const distro = await systemProbes({}, sh).distro(500);
+    expect(distro).toMatchObject({ ships: true });
+    expect(distro.description).toContain('(keystone 2:22.0.2-0+deb12u3, installed)');
+    expect(argvs.map((a) => a[0])).toEqual(['dpkg-query']);
+    expect(dpkgInstalled('deinstall ok config-files\t2:22.0.2')).toBeUndefined();
   });
 });

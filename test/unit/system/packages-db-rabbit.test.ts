@@ -61,7 +61,7 @@ describe('apt', () => {
     expect(countSimulatedInstalls('Inst a (1 x)\nConf a (1 x)\nInst b (2 y)\n')).toBe(2);
   });
 
-  it("reads apt's status lines: files fetched, then packages installed, percent and the current package", () => {
+  it("reads apt's status lines: files fetched, then packages installed (and unpacked), percent, package", () => {
     const r = new AptStatusReader(3);
     const seen = [
       'Get:1 http://deb.debian.org/debian bookworm/main amd64 libfoo amd64 1.0 [10 kB]',
@@ -84,7 +84,7 @@ describe('apt', () => {
       'download 3/3 files (100%)',
       'install 0/3 packages (0%): dpkg-exec',
       'install 0/3 packages (8%): libfoo',
-      'install 0/3 packages (16%): libfoo',
+      'install 0/3 packages (16%), 1 unpacked: libfoo',
       'install 1/3 packages (50%): libfoo',
       'install 1/3 packages (58%): nova-common',
       'install 2/3 packages (66%): nova-common',

@@ -1,0 +1,274 @@
+// A cold `./stack.ts` on a fresh Debian 12, default services, with its phase table: issue 15's fresh-VM figure.
+//
+//   npm run bench:fresh -- [--config PATH] [--keep]
+//
+// This machine is shared and its packages may not be purged, so the fresh system is a debootstrap minbase
+// chroot (bench/fresh-chroot.ts), and the stack runs inside it: tstack's own apt step installs every package
+// from Debian's archive (download included), then every other phase runs as on a VM. The chroot shares this
+// machine's kernel and network, so it runs under the machine lock with no other stack up (checked: the ports
+// of MariaDB, RabbitMQ, keystone and the OVN databases must be free).
+//
+// Not in the figure, as on a VM: debootstrap and the first `apt-get update`, node itself (bound in from the
+// host, as `apt-get install nodejs` would put it) and node_modules (bound in read-only, as `npm ci` would).
+//
+// Isolation and clean-up: the chroot's mounts (proc, sys, dev, /lib/modules, node) live in a private mount
+// namespace held by one `unshare` process, so they (and `ip netns` mounts the stack makes) vanish with it and
+// never show on the host. Afterwards `./unstack.ts -a` runs in the chroot, then every process still in that
+// namespace is ended by PID, network devices the run created (OVS taps, veths) are deleted by name, and the
+// copy is removed (--keep keeps it). The host's /etc/resolv.conf is never touched: the chroot has its own copy.
+
+import { spawn } from 'node:child_process';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { RunReport } from '../lib/phases/runner.ts';
+import { TOP_DIR } from '../lib/util/paths.ts';
+import { checkPrerequisites, ensureBase, secs, sh, WORK } from './fresh-chroot.ts';
+
+/** Where tstack lives inside the chroot. */
+const TSTACK = '/opt/tstack';
+const CHROOT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+/** Ports a running stack holds: MariaDB, RabbitMQ, memcached, keystone (uwsgi), the OVN NB/SB databases. */
+const STACK_PORTS = [3306, 5672, 11211, 5000, 6641, 6642];
+/** Network devices a stack makes (OVS bridges and taps, Geneve, veths into ovnmeta- namespaces, libvirt's). */
+const STACK_LINK = /^(br-|ovs-|genev_sys|tap|veth|virbr|vnet)/;
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+}
+
+/** The private mount namespace the chroot's mounts and processes live in. */
+class ChrootNamespace {
+  private constructor(
+    readonly dir: string,
+    readonly holder: number,
+    readonly ns: string,
+  ) {}
+
+  static async create(dir: string): Promise<ChrootNamespace> {
+    const child = spawn('unshare', ['--mount', '--propagation', 'private', '--', 'sleep', 'infinity'], {
+      stdio: 'ignore',
+      detached: true,
+    });
+    child.unref();
+    const pid = child.pid!;
+    const own = readlinkSync('/proc/self/ns/mnt');
+    // unshare execs sleep once the namespace is made
+    for (let i = 0; i < 100 && readlinkSync(`/proc/${pid}/ns/mnt`) === own; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return new ChrootNamespace(dir, pid, readlinkSync(`/proc/${pid}/ns/mnt`));
+  }
+
+  /** argv run in the namespace, on the host's side of the chroot (mounts). */
+  outside(argv: string[]): string[] {
+    return ['nsenter', `--mount=/proc/${this.holder}/ns/mnt`, '--', ...argv];
+  }
+
+  /** argv run in the chroot with a VM login's clean environment. */
+  inside(argv: string[], env: Record<string, string> = {}): string[] {
+    const vars = Object.entries({ PATH: CHROOT_PATH, HOME: '/root', LANG: 'C.UTF-8', TERM: 'dumb', ...env });
+    return this.outside(['chroot', this.dir, 'env', '-i', ...vars.map(([k, v]) => `${k}=${v}`), ...argv]);
+  }
+
+  async mounts(): Promise<void> {
+    const m = (...argv: string[]) => sh(this.outside(['mount', ...argv]));
+    await m('-t', 'proc', 'proc', join(this.dir, 'proc'));
+    await m('--rbind', '/sys', join(this.dir, 'sys'));
+    await m('--rbind', '/dev', join(this.dir, 'dev'));
+    // the kernel's modules, as a VM has them for its own kernel (modprobe openvswitch, nbd...)
+    mkdirSync(join(this.dir, 'lib/modules'), { recursive: true });
+    await m('--bind', '-o', 'ro', '/lib/modules', join(this.dir, 'lib/modules'));
+    await m('-t', 'tmpfs', 'tmpfs', join(this.dir, 'run'));
+    // node as `apt-get install nodejs` puts it; tstack's node_modules as `npm ci` leaves them
+    await sh(['touch', join(this.dir, 'usr/bin/node')]);
+    await m('--bind', '-o', 'ro', realpathSync('/usr/bin/node'), join(this.dir, 'usr/bin/node'));
+    mkdirSync(join(this.dir, TSTACK, 'node_modules'), { recursive: true });
+    await m('--bind', '-o', 'ro', realpathSync(join(TOP_DIR, 'node_modules')), join(this.dir, TSTACK, 'node_modules'));
+  }
+
+  /** Every process in the namespace (the holder last): what the stack left, ended by PID. */
+  members(): number[] {
+    const out: number[] = [];
+    for (const p of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+      try {
+        if (readlinkSync(`/proc/${p}/ns/mnt`) === this.ns && Number(p) !== this.holder) out.push(Number(p));
+      } catch {
+        // gone, or a kernel thread
+      }
+    }
+    return out;
+  }
+
+  async end(): Promise<number> {
+    const signal = (pids: number[], sig: NodeJS.Signals) => {
+      for (const pid of pids) {
+        try {
+          process.kill(pid, sig);
+        } catch {
+          // gone already
+        }
+      }
+    };
+    const left = this.members();
+    signal(left, 'SIGTERM');
+    for (let i = 0; i < 50 && this.members().length; i++) await new Promise((r) => setTimeout(r, 100));
+    signal(this.members(), 'SIGKILL');
+    signal([this.holder], 'SIGKILL');
+    return left.length;
+  }
+}
+
+function linkNames(): Promise<Set<string>> {
+  return sh(['ip', '-o', 'link', 'show']).then(
+    (out) => new Set(out.split('\n').flatMap((l) => (/^\d+: ([^:@]+)/.exec(l) ? [/^\d+: ([^:@]+)/.exec(l)![1]] : []))),
+  );
+}
+
+async function busyPorts(): Promise<number[]> {
+  const out = await sh(['ss', '-Hltn']);
+  return STACK_PORTS.filter((p) => new RegExp(`:${p}\\s`).test(out));
+}
+
+/** The chroot's copy of tstack: the files git knows, as they are in the work tree (uncommitted edits too). */
+async function copyTstack(dir: string, config?: string): Promise<void> {
+  const dest = join(dir, TSTACK);
+  mkdirSync(dest, { recursive: true });
+  if (existsSync(join(TOP_DIR, '.git'))) {
+    await sh(['sh', '-c', `cd "${TOP_DIR}" && git ls-files -z | xargs -0 cp --parents -t "${dest}"`]);
+  } else {
+    // an exported tree (git archive): all of it but the dependencies and a run's own state
+    const skip = ['node_modules', '.stackenv', '.localrc.password', 'local.conf', 'openrc'];
+    await sh([
+      'sh',
+      '-c',
+      `tar -C "${TOP_DIR}" ${skip.map((s) => `--exclude=./${s}`).join(' ')} -cf - . | tar -C "${dest}" -xf -`,
+    ]);
+  }
+  if (config) await sh(['cp', config, join(dest, 'local.conf')]);
+}
+
+/** `./stack.ts` in the chroot, its output to `logFile`; the wall time and the exit code. */
+function runStack(ns: ChrootNamespace, logFile: string): Promise<{ ms: number; code: number }> {
+  const t0 = performance.now();
+  const argv = ns.inside([join(TSTACK, 'stack.ts')], { CI: 'true' });
+  const log = createWriteStream(logFile);
+  return new Promise((resolve) => {
+    const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.pipe(log);
+    child.stderr.pipe(log);
+    // a few lines as it goes: the apt step's progress and each phase
+    child.stdout.on('data', (b: Buffer) => {
+      for (const l of b.toString().split('\n')) if (/\] phase |apt:|FAILED/.test(l)) console.log(`    | ${l}`);
+    });
+    child.on('close', (code) => resolve({ ms: performance.now() - t0, code: code ?? 1 }));
+  });
+}
+
+function printReport(wallMs: number, report: RunReport, out: string): void {
+  console.log(
+    `\nfresh cold ./stack.ts (chroot): ${secs(wallMs)} wall (target 150 s; runner total ${secs(report.totalMs)})`,
+  );
+  console.log(`  ${'node start-up, config, plan'.padEnd(28)} ${secs(report.setupMs ?? 0).padStart(6)}`);
+  for (const p of report.phases) {
+    if (p.steps === 0) continue;
+    console.log(`  ${p.name.padEnd(28)} ${secs(p.ms).padStart(6)}  ${p.steps} steps, ${p.skipped} skipped`);
+  }
+  const apt = /apt: \d+ package\(s\) downloaded in \d+ s, installed in .*/.exec(out)?.[0];
+  console.log(`  ${apt ?? 'apt: no install line in the output'}`);
+  console.log('  slowest steps:');
+  for (const s of [...report.steps].sort((a, b) => b.ms - a.ms).slice(0, 8)) {
+    console.log(`    ${s.id.padEnd(26)} ${secs(s.ms).padStart(6)}`);
+  }
+}
+
+/** The run's record in the chroot (SERVICE_DIR/last-run.json), when the run got that far. */
+function lastRun(dir: string): RunReport | undefined {
+  const env = join(dir, TSTACK, '.stackenv');
+  if (!existsSync(env)) return undefined;
+  const file = join(dir, (JSON.parse(readFileSync(env, 'utf8')) as { stateDir: string }).stateDir, 'last-run.json');
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { report: RunReport }).report : undefined;
+}
+
+function printWarm(wallMs: number, report: RunReport): void {
+  const tenths = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  const phases = report.phases.reduce((a, p) => a + p.ms, 0);
+  console.log(`\nwarm converge (./stack.ts again, unchanged): ${tenths(wallMs)} wall (target 5.0 s)`);
+  console.log(`  node start-up, config, plan ${tenths(report.setupMs ?? 0).padStart(7)}`);
+  console.log(`  phases                      ${tenths(phases).padStart(7)}`);
+  console.log(`  summary and exit            ${tenths(wallMs - (report.setupMs ?? 0) - report.totalMs).padStart(7)}`);
+  for (const s of report.steps.filter((x) => x.ms >= 100).sort((a, b) => b.ms - a.ms)) {
+    console.log(`    ${s.id.padEnd(26)} ${tenths(s.ms).padStart(7)}  ${s.status}`);
+  }
+}
+
+async function main(): Promise<void> {
+  checkPrerequisites('bench/fresh-stack.ts');
+  const config = arg('config');
+  if (config && !existsSync(config)) throw new Error(`--config ${config}: no such file`);
+  const busy = await busyPorts();
+  if (busy.length) {
+    throw new Error(`ports ${busy.join(', ')} are in use: a stack runs on this machine (./unstack.ts -a first)`);
+  }
+  console.log(`bench/fresh-stack.ts: ${config ?? 'default services (no local.conf)'}; ${new Date().toISOString()}`);
+  const base = await ensureBase();
+  const dir = join(WORK, 'stack');
+  await sh(['rm', '-rf', '--one-file-system', dir]);
+  await sh(['cp', '-a', base, dir]);
+  // a fresh VM has no eatmydata: the apt step installs it first, as it would there
+  await sh(['chroot', dir, 'dpkg', '--purge', 'eatmydata', 'libeatmydata1']);
+  await copyTstack(dir, config);
+  const linksBefore = await linkNames();
+  const ns = await ChrootNamespace.create(dir);
+  const logFile = join(WORK, 'stack.log');
+  let failure: Error | undefined;
+  try {
+    await ns.mounts();
+    console.log(`  ./stack.ts in ${dir} (log ${logFile}):`);
+    const r = await runStack(ns, logFile);
+    const out = readFileSync(logFile, 'utf8');
+    const report = lastRun(dir);
+    if (report) printReport(r.ms, report, out);
+    if (r.code !== 0 && r.code !== 3) {
+      failure = new Error(`./stack.ts in the chroot failed (exit ${r.code}); its last lines:\n${out.slice(-3000)}`);
+    } else {
+      // the same stack, unchanged: issue 15's warm converge on the default services
+      const warmLog = join(WORK, 'stack-warm.log');
+      const w = await runStack(ns, warmLog);
+      const warm = lastRun(dir);
+      if (warm) printWarm(w.ms, warm);
+      if (w.code !== 0 && w.code !== 3) console.log(`  warm converge failed (exit ${w.code}): see ${warmLog}`);
+    }
+  } catch (e) {
+    failure = e as Error;
+  } finally {
+    const t0 = performance.now();
+    await sh(ns.inside([join(TSTACK, 'unstack.ts'), '-a'], { CI: 'true' })).catch((e: Error) =>
+      console.log(`  ./unstack.ts -a in the chroot failed: ${e.message.split('\n')[0]}`),
+    );
+    const ended = await ns.end();
+    const created = [...(await linkNames())].filter((n) => !linksBefore.has(n) && STACK_LINK.test(n));
+    for (const link of created) await sh(['ip', 'link', 'delete', link]).catch(() => undefined);
+    const still = [...(await linkNames())].filter((n) => !linksBefore.has(n));
+    console.log(
+      `\nclean-up: ./unstack.ts -a and ${ended} leftover process(es) ended in ${secs(performance.now() - t0)}; ` +
+        `links deleted: ${created.join(' ') || 'none'}${still.length ? `; STILL THERE: ${still.join(' ')}` : ''}`,
+    );
+    if (!process.argv.includes('--keep')) await sh(['rm', '-rf', '--one-file-system', dir]);
+  }
+  if (failure) throw failure;
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : String(e));
+  process.exit(1);
+});
