@@ -58,10 +58,9 @@ import { shellSingleQuote } from '../../lib/util/shell-quote.ts';
 import { paneMarker } from '../../lib/proc/launch.ts';
 import { TOP_DIR } from '../../lib/util/paths.ts';
 import { eventually } from './eventually.ts';
+import { CLOUDS_YAML, OPENSTACK, openstack } from './openstack-cli.ts';
 
 const run = promisify(execFile);
-const OPENSTACK = '/usr/bin/openstack';
-const CLOUDS_YAML = '/etc/openstack/clouds.yaml';
 /** Ports of the panes of both service sets (OVS's 6640/6633 and OVN's databases' 6641/6642 included). */
 const STACK_PORTS = [
   3306, 4369, 5672, 25672, 11211, 5000, 9292, 8778, 8774, 8775, 9696, 8776, 8080, 6640, 6633, 6641, 6642,
@@ -166,16 +165,9 @@ async function tstack(
   return { out: r.stdout, seconds: (Date.now() - t0) / 1000 };
 }
 
-/** The openstack CLI as one of clouds.yaml's clouds; JSON output parsed. */
-async function os<T = unknown>(cloud: string, args: string[]): Promise<T> {
-  const r = await run(OPENSTACK, ['--os-cloud', cloud, ...args, '-f', 'json'], {
-    env: { ...process.env, OS_CLIENT_CONFIG_FILE: CLOUDS_YAML, OS_COMPUTE_API_VERSION: '2.72' },
-    timeout: 5 * 60_000,
-    maxBuffer: 16 * 1024 * 1024,
-  }).catch((err: { code?: number; stdout?: string; stderr?: string }) => {
-    throw new Error(`openstack ${args.join(' ')} (cloud ${cloud}) failed (exit ${err.code}): ${err.stderr ?? ''}`);
-  });
-  return JSON.parse(r.stdout) as T;
+/** The openstack CLI as one of clouds.yaml's clouds, at the compute microversion the checks read. */
+function os<T = unknown>(cloud: string, args: string[]): Promise<T> {
+  return openstack<T>(cloud, args, { env: { OS_COMPUTE_API_VERSION: '2.72' } });
 }
 
 /** The journey's server, shared by its steps. */

@@ -20,10 +20,9 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOP_DIR } from '../../lib/util/paths.ts';
 import { eventually } from './eventually.ts';
+import { openstack } from './openstack-cli.ts';
 
 const run = promisify(execFile);
-const OPENSTACK = '/usr/bin/openstack';
-const CLOUDS_YAML = '/etc/openstack/clouds.yaml';
 const VETH = 'tsv-pub0';
 const VETH_PEER = 'tsv-pub1';
 const VETH_ADDR = '198.51.100.5/24';
@@ -46,15 +45,8 @@ async function tstack(script: 'stack.ts' | 'unstack.ts', args: string[]): Promis
   return { out: r.stdout, seconds: (Date.now() - t0) / 1000 };
 }
 
-async function os<T = unknown>(args: string[]): Promise<T> {
-  const r = await run(OPENSTACK, ['--os-cloud', 'devstack-admin', ...args, '-f', 'json'], {
-    env: { ...process.env, OS_CLIENT_CONFIG_FILE: CLOUDS_YAML },
-    timeout: 5 * 60_000,
-    maxBuffer: 16 * 1024 * 1024,
-  }).catch((err: { code?: number; stderr?: string }) => {
-    throw new Error(`openstack ${args.join(' ')} failed (exit ${err.code}): ${err.stderr ?? ''}`);
-  });
-  return JSON.parse(r.stdout) as T;
+function os<T = unknown>(args: string[]): Promise<T> {
+  return openstack<T>('devstack-admin', args);
 }
 
 /** Global addresses (`addr/len`) of a link, both families. */

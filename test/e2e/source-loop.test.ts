@@ -49,11 +49,11 @@ import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProcessRecord } from '../../lib/types/process.ts';
 import { TOP_DIR } from '../../lib/util/paths.ts';
+import { CLOUDS_YAML, openstack } from './openstack-cli.ts';
 
 const run = promisify(execFile);
 const PASSWORD = 'e2e-source-loop-secret';
 const DEVELOPER = 'tstack-e2e-loop';
-const CLOUDS_YAML = '/etc/openstack/clouds.yaml';
 const STACKENV = join(TOP_DIR, '.stackenv');
 const PROJECTS = ['keystone', 'glance', 'placement', 'nova', 'neutron', 'cinder', 'horizon', 'oslo.config'];
 const NOVA_PANES = ['n-api', 'n-cond', 'n-sch', 'n-cpu'];
@@ -95,15 +95,8 @@ async function tstack(args: string[], timeoutMs = 30 * 60_000, script = 'stack.t
   return r.stdout;
 }
 
-async function os<T = unknown>(args: string[], cloud = 'devstack-admin'): Promise<T> {
-  const r = await run('/usr/bin/openstack', ['--os-cloud', cloud, ...args, '-f', 'json'], {
-    env: { ...process.env, OS_CLIENT_CONFIG_FILE: CLOUDS_YAML },
-    timeout: 5 * 60_000,
-    maxBuffer: 16 * 1024 * 1024,
-  }).catch((err: { code?: number; stderr?: string }) => {
-    throw new Error(`openstack ${args.join(' ')} failed (exit ${err.code}): ${err.stderr ?? ''}`);
-  });
-  return JSON.parse(r.stdout) as T;
+function os<T = unknown>(args: string[], cloud = 'devstack-admin'): Promise<T> {
+  return openstack<T>(cloud, args);
 }
 
 async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutSec = 120): Promise<T> {

@@ -27,11 +27,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shellSingleQuote } from '../../lib/util/shell-quote.ts';
 import { TOP_DIR } from '../../lib/util/paths.ts';
 import { eventually } from './eventually.ts';
+import { openstack } from './openstack-cli.ts';
 
 const run = promisify(execFile);
-const OPENSTACK = '/usr/bin/openstack';
 const SWIFT_CLI = '/usr/bin/swift';
-const CLOUDS_YAML = '/etc/openstack/clouds.yaml';
 const SWIFT_DATA = '/opt/stack/data/swift';
 /** Passwords with characters the proxy's paste file and heat.conf must carry (% for ConfigParser, $ for oslo). */
 const PASSWORDS = {
@@ -64,20 +63,9 @@ async function tstack(
   return { out: r.stdout, seconds: (Date.now() - t0) / 1000 };
 }
 
-function osEnv(): NodeJS.ProcessEnv {
-  return { ...process.env, OS_CLIENT_CONFIG_FILE: CLOUDS_YAML };
-}
-
-/** The openstack CLI as one of clouds.yaml's clouds; JSON output parsed. */
-async function os<T = unknown>(cloud: string, args: string[], json = true): Promise<T> {
-  const r = await run(OPENSTACK, ['--os-cloud', cloud, ...args, ...(json ? ['-f', 'json'] : [])], {
-    env: osEnv(),
-    timeout: 10 * 60_000,
-    maxBuffer: 16 * 1024 * 1024,
-  }).catch((err: { code?: number; stdout?: string; stderr?: string }) => {
-    throw new Error(`openstack ${args.join(' ')} (cloud ${cloud}) failed (exit ${err.code}): ${err.stderr ?? ''}`);
-  });
-  return (json ? JSON.parse(r.stdout) : r.stdout) as T;
+/** The openstack CLI as one of clouds.yaml's clouds (stack creates and object uploads may take minutes). */
+function os<T = unknown>(cloud: string, args: string[], json = true): Promise<T> {
+  return openstack<T>(cloud, args, { json, timeoutMs: 10 * 60_000 });
 }
 
 /** A token and the account URL of a cloud's project, for the `swift` client and plain HTTP. */
