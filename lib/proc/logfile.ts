@@ -5,7 +5,6 @@
 
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 
-/** The last `n` lines of a file (without reading all of a large file). */
 /** The last `n` lines of `file`, or of its first `end` bytes when given (where a follower starts). */
 export function readLastLines(file: string, n: number, maxBytes = 1024 * 1024, end?: number): string[] {
   if (n <= 0) return [];

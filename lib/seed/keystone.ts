@@ -3,6 +3,7 @@
 // costs a handful of GETs and makes no writes at all.
 
 import type { OpenStackClient } from '../types/openstack.ts';
+import { passwordAccepted } from '../openstack/password-login.ts';
 
 export const DEFAULT_DOMAIN = 'default';
 
@@ -43,23 +44,7 @@ export type PasswordCheck = (name: string, password: string) => Promise<boolean>
  * means stale; anything else unexpected is an error, not a reason to reset.
  */
 export function keystonePasswordCheck(identityUrl: string): PasswordCheck {
-  return async (name, password) => {
-    const body = {
-      auth: {
-        identity: { methods: ['password'], password: { user: { name, domain: { id: DEFAULT_DOMAIN }, password } } },
-      },
-    };
-    const r = await fetch(`${identityUrl.replace(/\/$/, '')}/auth/tokens`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(30_000),
-    });
-    await r.arrayBuffer();
-    if (r.status === 201) return true;
-    if (r.status === 401) return false;
-    throw new Error(`checking ${name}'s password: keystone answered HTTP ${r.status}`);
-  };
+  return (name, password) => passwordAccepted(identityUrl, { name, domain: { id: DEFAULT_DOMAIN } }, password, name);
 }
 
 export class KeystoneDirectory {

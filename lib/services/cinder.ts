@@ -30,6 +30,7 @@ import {
   uwsgiIni,
   uwsgiPane,
   writeConf,
+  declinePkgTools,
 } from './common.ts';
 import { serviceUrl } from '../config/urls.ts';
 import { glanceUrl } from './glance.ts';
@@ -164,12 +165,7 @@ export function createCinderModule(dm: DeviceMapperProbe = systemDeviceMapper): 
       ]),
     ],
     repos: [{ name: 'cinder', distroPackage: 'python3-cinder' }],
-    debconf: [
-      'cinder-common cinder/configure_db boolean false',
-      'cinder-common cinder/configure_rabbit boolean false',
-      'cinder-common cinder/configure_ksat boolean false',
-      'cinder-api cinder/configure_api-endpoint boolean false',
-    ],
+    debconf: declinePkgTools('cinder', ['configure_db', 'configure_rabbit', 'configure_ksat'], 'cinder-api'),
     configFiles: (plan) => [cinderConfPath(plan), CINDER_UWSGI, databaseClientFile('cinder')],
     steps: (plan) => {
       const backends = cinderBackends(plan, dm);

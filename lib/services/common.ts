@@ -103,6 +103,30 @@ export function osloEscape(value: string): string {
   return value.replace(/\$/g, '$$$$');
 }
 
+/** The openstack-pkg-tools questions tstack answers "no" to: it writes the configs, databases and endpoints itself. */
+export type PkgToolsQuestion =
+  | 'configure_db'
+  | 'configure_rabbit'
+  | 'configure_ksat'
+  | 'configure_neutron'
+  | 'configure_nova'
+  | 'configure_placement';
+
+/**
+ * debconf lines declining openstack-pkg-tools' setup for `<project>-common`
+ * (and the API package's endpoint registration): left on, the postinst
+ * scripts would prompt, or write their own database URL and catalog entries.
+ */
+export function declinePkgTools(
+  project: string,
+  questions: readonly PkgToolsQuestion[],
+  apiPackage?: string,
+): string[] {
+  const lines = questions.map((q) => `${project}-common ${project}/${q} boolean false`);
+  if (apiPackage) lines.push(`${apiPackage} ${project}/configure_api-endpoint boolean false`);
+  return lines;
+}
+
 export function memcacheServers(plan: Plan): string {
   return plan.get('MEMCACHE_SERVERS');
 }

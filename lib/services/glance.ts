@@ -20,6 +20,7 @@ import {
   writeConf,
   dropDatabases,
   removeDirs,
+  declinePkgTools,
 } from './common.ts';
 import { serviceUrl } from '../config/urls.ts';
 
@@ -84,12 +85,7 @@ export const glanceModule: ServiceModule = {
     ]),
   ],
   repos: [{ name: 'glance', distroPackage: 'python3-glance' }],
-  debconf: [
-    'glance-common glance/configure_db boolean false',
-    'glance-common glance/configure_rabbit boolean false',
-    'glance-common glance/configure_ksat boolean false',
-    'glance-api glance/configure_api-endpoint boolean false',
-  ],
+  debconf: declinePkgTools('glance', ['configure_db', 'configure_rabbit', 'configure_ksat'], 'glance-api'),
   configFiles: (plan) => [glanceApiConfPath(plan), databaseClientFile('glance')],
   steps: (plan) => ({
     configure: [

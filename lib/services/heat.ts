@@ -29,6 +29,7 @@ import {
   secret,
   transportUrl,
   writeConf,
+  declinePkgTools,
 } from './common.ts';
 import { STACK_DOMAIN, STACK_DOMAIN_ADMIN, ensureHeatDomain, userIdPasswordCheck } from './heat/domain.ts';
 
@@ -145,12 +146,7 @@ export const heatModule: ServiceModule = {
     ]),
   ],
   repos: [{ name: 'heat', distroPackage: 'python3-heat' }],
-  debconf: [
-    'heat-common heat/configure_db boolean false',
-    'heat-common heat/configure_rabbit boolean false',
-    'heat-common heat/configure_ksat boolean false',
-    'heat-api heat/configure_api-endpoint boolean false',
-  ],
+  debconf: declinePkgTools('heat', ['configure_db', 'configure_rabbit', 'configure_ksat'], 'heat-api'),
   configFiles: (plan) => [heatConfPath(plan), databaseClientFile('heat')],
   steps: (plan) => ({
     configure: [

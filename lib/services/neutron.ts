@@ -34,6 +34,7 @@ import {
   writeConf,
   dropDatabases,
   removeDirs,
+  declinePkgTools,
 } from './common.ts';
 import { serviceUrl } from '../config/urls.ts';
 import { OVS_DB_SOCK } from './ovs.ts';
@@ -348,12 +349,7 @@ export const neutronModule: ServiceModule = {
   shortNames: ['q-svc'],
   settings: NEUTRON_SETTINGS,
   repos: [{ name: 'neutron', distroPackage: 'python3-neutron' }],
-  debconf: [
-    'neutron-common neutron/configure_db boolean false',
-    'neutron-common neutron/configure_rabbit boolean false',
-    'neutron-common neutron/configure_ksat boolean false',
-    'neutron-common neutron/configure_nova boolean false',
-  ],
+  debconf: declinePkgTools('neutron', ['configure_db', 'configure_rabbit', 'configure_ksat', 'configure_nova']),
   configFiles: (plan) => [neutronFiles(plan).neutron, neutronFiles(plan).ml2, databaseClientFile('neutron')],
   steps: (plan) => ({
     configure: [

@@ -44,6 +44,7 @@ import {
   writeConf,
   dropDatabases,
   removeDirs,
+  declinePkgTools,
 } from './common.ts';
 import type { Hypervisor } from './nova/hypervisor.ts';
 import { fakeHypervisor } from './nova/hypervisor-fake.ts';
@@ -278,13 +279,13 @@ export const novaModule: ServiceModule = {
   ],
   repos: [{ name: 'nova', distroPackage: 'python3-nova' }],
   debconf: [
-    'nova-common nova/configure_db boolean false',
-    'nova-common nova/configure_rabbit boolean false',
-    'nova-common nova/configure_ksat boolean false',
-    'nova-common nova/configure_neutron boolean false',
-    'nova-common nova/configure_placement boolean false',
+    ...declinePkgTools(
+      'nova',
+      ['configure_db', 'configure_rabbit', 'configure_ksat', 'configure_neutron', 'configure_placement'],
+      'nova-api',
+    ),
+    // nova-api asks for its own (nova_api) database too
     'nova-api novaapi/configure_db boolean false',
-    'nova-api nova/configure_api-endpoint boolean false',
   ],
   extraPackages: (plan) => (plan.isEnabled('n-cpu') ? hypervisor(plan).packages(plan) : []),
   configFiles: (plan) => [

@@ -18,6 +18,7 @@ import {
   uwsgiPane,
   writeConf,
   dropDatabases,
+  declinePkgTools,
 } from './common.ts';
 import { serviceUrl } from '../config/urls.ts';
 
@@ -64,11 +65,7 @@ export const placementModule: ServiceModule = {
     ]),
   ],
   repos: [{ name: 'placement', distroPackage: 'python3-placement' }],
-  debconf: [
-    'placement-common placement/configure_db boolean false',
-    'placement-common placement/configure_ksat boolean false',
-    'placement-api placement/configure_api-endpoint boolean false',
-  ],
+  debconf: declinePkgTools('placement', ['configure_db', 'configure_ksat'], 'placement-api'),
   configFiles: () => [PLACEMENT_CONF, PLACEMENT_UWSGI, databaseClientFile('placement')],
   steps: (plan) => ({
     configure: [

@@ -5,6 +5,7 @@
 // converged re-run lists and writes nothing new.
 
 import type { OpenStackClient } from '../../types/openstack.ts';
+import { passwordAccepted } from '../../openstack/password-login.ts';
 
 export const STACK_DOMAIN = 'heat';
 export const STACK_DOMAIN_ADMIN = 'heat_domain_admin';
@@ -86,17 +87,5 @@ export async function ensureHeatDomain(
 
 /** A PasswordCheck by user id: an unscoped password login at keystone (401 means stale). */
 export function userIdPasswordCheck(identityUrl: string): (userId: string, pw: string) => Promise<boolean> {
-  return async (userId, password) => {
-    const body = { auth: { identity: { methods: ['password'], password: { user: { id: userId, password } } } } };
-    const r = await fetch(`${identityUrl.replace(/\/$/, '')}/auth/tokens`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(30_000),
-    });
-    await r.arrayBuffer();
-    if (r.status === 201) return true;
-    if (r.status === 401) return false;
-    throw new Error(`checking ${STACK_DOMAIN_ADMIN}'s password: keystone answered HTTP ${r.status}`);
-  };
+  return (userId, password) => passwordAccepted(identityUrl, { id: userId }, password, STACK_DOMAIN_ADMIN);
 }
