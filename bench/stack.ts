@@ -121,12 +121,26 @@ async function memory(): Promise<void> {
     `machine memory (free -b): total ${mib(Number(free[1]))}, used ${mib(Number(free[2]))}, available ` +
       `${mib(Number(free[6]))}`,
   );
+  console.log(`  ${usedVerdict('free used', Number(free[2]))}`);
   console.log('  (the machine is shared: "used" includes whatever else runs on it)');
   const pss = stackPss(panes);
   console.log(
     `proportional set size (PSS, shared pages split): the stack ${mib(pss.stack)} (panes and what they left: ` +
       `privsep helpers, haproxy, guests), everything else ${mib(pss.other)}; ` +
       `used without everything else ${mib(Number(free[2]) - pss.other)}`,
+  );
+  console.log(`  ${usedVerdict('used without everything else', Number(free[2]) - pss.other)}`);
+}
+
+/** Issue 13's memory target: free's used at most 3 GB, read as strictly as possible (3.0e9 bytes, not 3 GiB). */
+const USED_TARGET_BYTES = 3e9;
+
+/** free's used in MiB and GB beside the verdict against the 3 GB target, so no reading of "3 GB" is left open. */
+function usedVerdict(label: string, usedBytes: number): string {
+  const within = usedBytes <= USED_TARGET_BYTES;
+  return (
+    `${label} ${mib(usedBytes)} = ${(usedBytes / 1e9).toFixed(2)} GB: ` +
+    `${within ? 'within' : 'OVER'} the 3 GB target (at most ${mib(USED_TARGET_BYTES)} = 3.00 GB)`
   );
 }
 

@@ -89,11 +89,29 @@ export function cinderConf(plan: Plan, backends: readonly CinderBackend[]): IniD
 
 // ---------------------------------------------------------------- module
 
-function daemonPane(plan: Plan, name: string, script: string, probePattern: string, after: string[]): ProcessSpec {
+/**
+ * devstack's glibc tuning for cinder-volume (and cinder-backup): one malloc arena for all threads and fixed
+ * mmap/trim thresholds, since its native threads (eventlet's tpool) otherwise each grow an arena of their own.
+ */
+export const CINDER_VOLUME_MALLOC: Readonly<Record<string, string>> = {
+  MALLOC_ARENA_MAX: '1',
+  MALLOC_MMAP_THRESHOLD_: '131072',
+  MALLOC_TRIM_THRESHOLD_: '262144',
+};
+
+function daemonPane(
+  plan: Plan,
+  name: string,
+  script: string,
+  probePattern: string,
+  after: string[],
+  env?: Record<string, string>,
+): ProcessSpec {
   return {
     name,
     project: 'cinder',
     argv: [binPath(plan, script), '--config-file', cinderConfPath(plan)],
+    env,
     user: 'cinder',
     cwd: STATE,
     probe: { kind: 'log', pattern: probePattern },
@@ -234,10 +252,14 @@ export function createCinderModule(dm: DeviceMapperProbe = systemDeviceMapper): 
         },
         daemonPane(plan, 'c-sch', 'cinder-scheduler', 'Starting cinder-scheduler node', ['cinder:db-sync']),
         // one child per backend; the first that finished its driver set-up makes the pane ready
-        daemonPane(plan, 'c-vol', 'cinder-volume', 'Driver post RPC initialization completed successfully', [
-          'cinder:db-sync',
-          ...(lvm ? ['tgtd'] : []),
-        ]),
+        daemonPane(
+          plan,
+          'c-vol',
+          'cinder-volume',
+          'Driver post RPC initialization completed successfully',
+          ['cinder:db-sync', ...(lvm ? ['tgtd'] : [])],
+          { ...CINDER_VOLUME_MALLOC },
+        ),
       ];
       const enabled = enabledPanes(plan, panes);
       if (lvm) {

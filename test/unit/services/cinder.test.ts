@@ -268,6 +268,13 @@ describe('the cinder module', () => {
         expect.arrayContaining(['cinder-common', 'cinder-scheduler', 'cinder-volume', 'python3-cinder']),
       );
       expect(plan.packages).not.toContain('tgt');
+      // devstack's glibc malloc tuning, for cinder-volume only (start_cinder)
+      expect(byName.get('c-vol')!.env).toEqual({
+        MALLOC_ARENA_MAX: '1',
+        MALLOC_MMAP_THRESHOLD_: '131072',
+        MALLOC_TRIM_THRESHOLD_: '262144',
+      });
+      expect(byName.get('c-sch')!.env).toBeUndefined();
     },
   );
 

@@ -368,3 +368,27 @@ describe('single node, as devstack sets it up (issue 12)', () => {
     expect(glanceModule.processes(makePlan())[0].after).toContain('glance:metadefs');
   });
 });
+
+describe('MYSQL_REDUCE_MEMORY', () => {
+  const mysqld = (over: Record<string, string>) => (k: string) => one(mariadbCnf(makePlan(over)), 'mysqld', k);
+  it("is on by default, as in devstack: devstack's values plus MariaDB's own caches", () => {
+    const get = mysqld({});
+    expect([get('innodb_buffer_pool_size'), get('thread_stack'), get('max_allowed_packet')]).toEqual([
+      '16M',
+      '192K',
+      '8M',
+    ]);
+    expect([get('aria_pagecache_buffer_size'), get('key_buffer_size'), get('innodb_log_buffer_size')]).toEqual([
+      '8M',
+      '8M',
+      '2M',
+    ]);
+  });
+  it("False leaves MariaDB's defaults", () => {
+    const get = mysqld({ MYSQL_REDUCE_MEMORY: 'False' });
+    for (const k of ['innodb_buffer_pool_size', 'aria_pagecache_buffer_size', 'key_buffer_size']) {
+      expect(get(k), k).toBeUndefined();
+    }
+    expect(get('bind-address')).toBe('127.0.0.1');
+  });
+});
