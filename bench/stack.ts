@@ -1,6 +1,6 @@
 // Figures for a whole stack on this machine, printed (no timed assertions):
 //
-//   npm run bench:stack -- [--config PATH] [--no-cold] [--unstack]
+//   npm run bench:stack -- [--config PATH] [--no-cold] [--unstack] [--memory-only]
 //
 //   1. cold: `./unstack.ts --clean`, then `./stack.ts` from scratch, with the
 //      time of each phase and of the apt step (from $SERVICE_DIR/last-run.json,
@@ -13,8 +13,9 @@
 //   3. restart-to-ready of `key` and `n-api`: the CLI's wall time
 //      (`./stack.ts restart NAME`, node start-up included) and the
 //      supervisor's (the pane record's startedAt -> readyAt).
-//   4. each pane's RSS and their total (`./stack.ts status --json`), and the
-//      machine's memory in use (`free -b`), everything up.
+//   4. each pane's RSS and their total (`./stack.ts status --json`), each pane's PSS and USS (from
+//      smaps_rollup: what a change to that pane can save), and the machine's memory in use (`free -b`),
+//      everything up. --memory-only prints just this, for a stack that is already up.
 //
 // Root, and the machine to itself: run it under the shared lock, e.g.
 //   flock /work/tmp/stack.lock sh -c 'npm run bench:stack; ./unstack.ts -a'
@@ -27,6 +28,8 @@ import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import type { PaneStatus, ProcessRecord } from '../lib/types/process.ts';
 import type { RunReport } from '../lib/phases/runner.ts';
+import { paneOfMarker, PANE_MARKER_VAR } from '../lib/proc/launch.ts';
+import { readCmdline, readEnvVar, readMemory, type ProcMemory } from '../lib/proc/procfs.ts';
 import { TOP_DIR } from '../lib/util/paths.ts';
 
 const run = promisify(execFile);
@@ -106,13 +109,34 @@ async function memory(): Promise<void> {
     (e: { stdout?: string }) => ({ stdout: e.stdout ?? '[]' }),
   );
   const panes = JSON.parse(stdout) as PaneStatus[];
-  console.log('\npane RSS (./stack.ts status --json; the pane process group):');
+  const mem = stackMemory(panes);
+  console.log(
+    '\nmemory per pane: RSS of the pane process group (./stack.ts status --json); PSS (shared pages split among ' +
+      'their sharers) and USS (private: what the pane alone would give back) of everything the pane left, ' +
+      'helpers included:',
+  );
+  console.log(
+    `  ${'pane'.padEnd(21)} ${'state'.padEnd(9)} ${'RSS'.padStart(9)} ${'PSS'.padStart(9)} ` +
+      `${'USS'.padStart(9)}  procs`,
+  );
   let total = 0;
-  for (const p of [...panes].sort((a, b) => (b.rssBytes ?? 0) - (a.rssBytes ?? 0))) {
-    total += p.rssBytes ?? 0;
-    console.log(`  ${p.name.padEnd(14)} ${p.state.padEnd(9)} ${mib(p.rssBytes ?? 0).padStart(9)}`);
+  const row = (name: string, state: string, rss: number | undefined, m: PaneMemory | undefined) =>
+    console.log(
+      `  ${name.padEnd(21)} ${state.padEnd(9)} ${(rss === undefined ? '' : mib(rss)).padStart(9)} ` +
+        `${mib(m?.pss ?? 0).padStart(9)} ${mib(m?.uss ?? 0).padStart(9)}  ${m?.procs ?? 0}`,
+    );
+  const byPss = (a: string, b: string) => (mem.panes.get(b)?.pss ?? 0) - (mem.panes.get(a)?.pss ?? 0);
+  const states = new Map(panes.map((p) => [p.name, p]));
+  for (const name of [...new Set([...states.keys(), ...mem.panes.keys()])].sort(byPss)) {
+    const p = states.get(name);
+    total += p?.rssBytes ?? 0;
+    row(name, p?.state ?? '', p?.rssBytes, mem.panes.get(name));
   }
-  console.log(`  ${'total'.padEnd(14)} ${''.padEnd(9)} ${mib(total).padStart(9)}  (${panes.length} panes)`);
+  const all = [...mem.panes.values()].reduce(
+    (a, m) => ({ rss: 0, pss: a.pss + m.pss, uss: a.uss + m.uss, procs: a.procs + m.procs }),
+    { rss: 0, pss: 0, uss: 0, procs: 0 },
+  );
+  row(`total (${panes.length} panes)`, '', total, all);
   const free = (await run('free', ['-b'])).stdout
     .split('\n')
     .find((l) => l.startsWith('Mem:'))!
@@ -123,13 +147,12 @@ async function memory(): Promise<void> {
   );
   console.log(`  ${usedVerdict('free used', Number(free[2]))}`);
   console.log('  (the machine is shared: "used" includes whatever else runs on it)');
-  const pss = stackPss(panes);
   console.log(
-    `proportional set size (PSS, shared pages split): the stack ${mib(pss.stack)} (panes and what they left: ` +
-      `privsep helpers, haproxy, guests), everything else ${mib(pss.other)}; ` +
-      `used without everything else ${mib(Number(free[2]) - pss.other)}`,
+    `proportional set size (PSS, shared pages split): the stack ${mib(all.pss)} (panes and what they left: ` +
+      `privsep helpers, haproxy, guests), everything else ${mib(mem.other)}; ` +
+      `used without everything else ${mib(Number(free[2]) - mem.other)}`,
   );
-  console.log(`  ${usedVerdict('used without everything else', Number(free[2]) - pss.other)}`);
+  console.log(`  ${usedVerdict('used without everything else', Number(free[2]) - mem.other)}`);
 }
 
 /** Issue 13's memory target: free's used at most 3 GB, read as strictly as possible (3.0e9 bytes, not 3 GiB). */
@@ -153,40 +176,33 @@ function pgidOf(pid: string): number {
   }
 }
 
-/** Pss of one process in bytes (smaps_rollup), 0 when gone or unreadable. */
-function pssBytes(pid: string): number {
-  try {
-    const m = /^Pss:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : 0;
-  } catch {
-    return 0;
-  }
+interface PaneMemory extends ProcMemory {
+  procs: number;
 }
 
 /**
- * The stack's memory apart from the rest of a shared machine: processes in a pane's process group (the pane's
- * sh wrapper leads it; privsep helpers and rootwrap daemons stay in it), or carrying the pane marker, plus nova's
- * guests (libvirt starts qemu in its own group).
+ * The stack's memory apart from the rest of a shared machine, per pane: processes in a pane's process group (the
+ * pane's sh wrapper leads it; privsep helpers and rootwrap daemons stay in it), or carrying the pane marker, plus
+ * nova's guests (libvirt starts qemu in its own group) as "guests"; everything else is summed as other (PSS).
  */
-function stackPss(panes: PaneStatus[]): { stack: number; other: number } {
-  const groups = new Set(panes.map((p) => (p.pid === undefined ? -1 : pgidOf(String(p.pid)))));
-  let stack = 0;
+function stackMemory(panes: PaneStatus[]): { panes: Map<string, PaneMemory>; other: number } {
+  const groups = new Map(panes.flatMap((p) => (p.pid === undefined ? [] : [[pgidOf(String(p.pid)), p.name]])));
+  const out = new Map<string, PaneMemory>();
   let other = 0;
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    const pgid = pgidOf(pid);
-    let marked = false;
-    let cmd = '';
-    try {
-      marked = readFileSync(`/proc/${pid}/environ`, 'latin1').includes('TSTACK_PANE=');
-      cmd = readFileSync(`/proc/${pid}/cmdline`, 'latin1');
-    } catch {
-      // gone, or a kernel thread
+    const m = readMemory(Number(pid));
+    if (!m) continue;
+    const marker = readEnvVar(Number(pid), PANE_MARKER_VAR);
+    const guest = readCmdline(Number(pid)).some((a) => a.startsWith('guest=instance-'));
+    const name = groups.get(pgidOf(pid)) ?? (marker ? paneOfMarker(marker) : undefined) ?? (guest ? 'guests' : '');
+    if (!name) {
+      other += m.pss;
+      continue;
     }
-    const bytes = pssBytes(pid);
-    if (groups.has(pgid) || marked || cmd.includes('guest=instance-')) stack += bytes;
-    else other += bytes;
+    const acc = out.get(name) ?? { rss: 0, pss: 0, uss: 0, procs: 0 };
+    out.set(name, { rss: acc.rss + m.rss, pss: acc.pss + m.pss, uss: acc.uss + m.uss, procs: acc.procs + 1 });
   }
-  return { stack, other };
+  return { panes: out, other };
 }
 
 async function main(): Promise<void> {
@@ -197,6 +213,10 @@ async function main(): Promise<void> {
   const what = configArgs.length ? `local.conf ${config}` : 'no local.conf (default services)';
   console.log(`bench/stack.ts: ${what}; ${new Date().toISOString()}`);
 
+  if (has('memory-only')) {
+    await memory();
+    return;
+  }
   if (!has('no-cold')) {
     const clean = await tstack('unstack.ts', ['--clean']).catch((e: Error) => {
       // nothing recorded yet: a first run on this machine is cold already

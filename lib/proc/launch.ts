@@ -35,6 +35,12 @@ export function paneMarker(stateDir: string, name: string, startedAt: string): s
   return `${stateDir}/panes/${name}@${startedAt}`;
 }
 
+/** The pane a marker names (see paneMarker), undefined for anything else. */
+export function paneOfMarker(marker: string): string | undefined {
+  const m = /\/panes\/([^/@]+)@[^/@]+$/.exec(marker);
+  return m?.[1];
+}
+
 /** argv0 shown by sh in its own error messages (`tstack:n-api: 1: /usr/bin/x: not found`). */
 export function wrapperName(name: string): string {
   return `tstack:${name}`;

@@ -135,3 +135,33 @@ export function rssBytes(pid: number): number {
     return 0;
   }
 }
+
+/**
+ * One process's memory from smaps_rollup, in bytes. rss counts shared pages in full in every process that maps
+ * them; pss splits each shared page among its sharers (so pss sums to the machine's real use); uss is the private
+ * part, what ending or slimming that process alone would give back.
+ */
+export interface ProcMemory {
+  rss: number;
+  pss: number;
+  uss: number;
+}
+
+/** Parse /proc/<pid>/smaps_rollup (kB fields); undefined when it has no Rss line (a kernel thread). */
+export function parseSmapsRollup(text: string): ProcMemory | undefined {
+  const kb = (field: string): number | undefined => {
+    const m = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(text);
+    return m ? Number(m[1]) * 1024 : undefined;
+  };
+  const rss = kb('Rss');
+  if (rss === undefined) return undefined;
+  return { rss, pss: kb('Pss') ?? 0, uss: (kb('Private_Clean') ?? 0) + (kb('Private_Dirty') ?? 0) };
+}
+
+export function readMemory(pid: number): ProcMemory | undefined {
+  try {
+    return parseSmapsRollup(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}

@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatStatusTable, formatUptime } from '../../../lib/proc/format.ts';
 import { globToRegExp, selectPanes } from '../../../lib/proc/glob.ts';
-import { isWrapperCmdline, launchArgv, paneEnv, sameSpec } from '../../../lib/proc/launch.ts';
+import { isWrapperCmdline, launchArgv, paneEnv, paneMarker, paneOfMarker, sameSpec } from '../../../lib/proc/launch.ts';
 import { LogFollower, readLastLines } from '../../../lib/proc/logfile.ts';
 import { httpStatusReady, LogScanner } from '../../../lib/proc/probe.ts';
-import { parseStat } from '../../../lib/proc/procfs.ts';
+import { parseSmapsRollup, parseStat, readMemory } from '../../../lib/proc/procfs.ts';
 import { specSecrets } from '../../../lib/proc/secrets.ts';
 import { parseExitFile, validPaneName } from '../../../lib/proc/state.ts';
 import { commandLine } from '../../../lib/proc/supervisor.ts';
@@ -34,6 +34,28 @@ describe('procfs', () => {
       session: 4100,
       startTicks: 99887,
     });
+  });
+
+  it('reads rss, pss and uss (private clean + dirty) from smaps_rollup', () => {
+    const text = [
+      '55d0c0a00000-7ffd5e1f5000 ---p 00000000 00:00 0                          [rollup]',
+      'Rss:              137244 kB',
+      'Pss:              126100 kB',
+      'Pss_Dirty:        122000 kB',
+      'Shared_Clean:      11000 kB',
+      'Private_Clean:       244 kB',
+      'Private_Dirty:    122000 kB',
+    ].join('\n');
+    expect(parseSmapsRollup(text)).toEqual({ rss: 137244 * 1024, pss: 126100 * 1024, uss: 122244 * 1024 });
+    expect(parseSmapsRollup('')).toBeUndefined();
+  });
+
+  it('reads its own memory from /proc: uss and pss within rss', () => {
+    const m = readMemory(process.pid)!;
+    expect(m.rss).toBeGreaterThan(0);
+    expect(m.uss).toBeLessThanOrEqual(m.pss);
+    expect(m.pss).toBeLessThanOrEqual(m.rss);
+    expect(readMemory(-1)).toBeUndefined();
   });
 });
 
@@ -70,6 +92,14 @@ describe('pane names and globs', () => {
 });
 
 describe('launch', () => {
+  it('names the pane of a marker, and nothing for other values', () => {
+    expect(paneOfMarker(paneMarker('/opt/stack/data/tstack', 'q-ovn-metadata-agent', '2026-11-30T16:35:23.478Z'))).toBe(
+      'q-ovn-metadata-agent',
+    );
+    expect(paneOfMarker('/opt/stack/data/tstack')).toBeUndefined();
+    expect(paneOfMarker('')).toBeUndefined();
+  });
+
   const spec = {
     name: 'n-cpu',
     project: 'nova',
