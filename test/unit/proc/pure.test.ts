@@ -133,9 +133,13 @@ describe('launch', () => {
       USER: 'stack',
       LOGNAME: 'stack',
       PYTHONUNBUFFERED: '1',
+      EVENTLET_NO_GREENDNS: 'yes',
+      SETUPTOOLS_USE_DISTUTILS: 'stdlib',
       OS_CLOUD: 'devstack',
       TSTACK_PANE: 'M',
     });
+    // a service that needs eventlet's green resolver back sets it in its own spec
+    expect(paneEnv({ ...spec, env: { EVENTLET_NO_GREENDNS: 'no' } }, 'M', '/').EVENTLET_NO_GREENDNS).toBe('no');
   });
 
   it('compares specs regardless of key order and undefined fields', () => {
