@@ -30,6 +30,7 @@ import type { PaneStatus, ProcessRecord } from '../lib/types/process.ts';
 import type { RunReport } from '../lib/phases/runner.ts';
 import { paneOfMarker, PANE_MARKER_VAR } from '../lib/proc/launch.ts';
 import { readCmdline, readEnvVar, readMemory, type ProcMemory } from '../lib/proc/procfs.ts';
+import { readKsm } from '../lib/system/ksm.ts';
 import { TOP_DIR } from '../lib/util/paths.ts';
 
 const run = promisify(execFile);
@@ -98,6 +99,59 @@ async function restartToReady(pane: string): Promise<{ cliMs: number; supervisor
   const rec = JSON.parse(readFileSync(join(stateDir(), 'panes', `${pane}.json`), 'utf8')) as ProcessRecord;
   if (!rec.readyAt) throw new Error(`${pane}: restarted but not ready`);
   return { cliMs: ms, supervisorMs: Date.parse(rec.readyAt) - Date.parse(rec.startedAt) };
+}
+
+/** ksmd's CPU time in seconds (utime + stime of the kernel thread), undefined when there is none. */
+function ksmdCpuSec(): number | undefined {
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (!stat.includes('(ksmd)')) continue;
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(f[11]) + Number(f[12])) / 100;
+    } catch {
+      // gone
+    }
+  }
+  return undefined;
+}
+
+/**
+ * With ENABLE_KSM, memory is read once ksmd has merged what it finds: until pages_sharing grew by less than 1%
+ * over 30 s after at least two full scans, at most KSM_SETTLE_CAP_SEC. Prints ksmd's figures and CPU time.
+ */
+const KSM_SETTLE_CAP_SEC = 300;
+async function settleKsm(): Promise<void> {
+  const first = readKsm();
+  if (first?.run !== 1) {
+    console.log(`\nksm: ${first ? `ksmd not running (run=${first.run})` : 'no KSM in this kernel'}`);
+    return;
+  }
+  const t0 = performance.now();
+  const cpu0 = ksmdCpuSec() ?? 0;
+  const history: number[] = [];
+  let now = first;
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 10_000));
+    now = readKsm() ?? now;
+    history.push(now.pagesSharing);
+    const waited = (performance.now() - t0) / 1000;
+    const old = history.at(-4);
+    if (now.fullScans - first.fullScans >= 2 && old !== undefined && now.pagesSharing <= old * 1.01) break;
+    if (waited >= KSM_SETTLE_CAP_SEC) {
+      console.log(`\nksm: still merging after ${KSM_SETTLE_CAP_SEC} s; read as it is`);
+      break;
+    }
+  }
+  const waited = (performance.now() - t0) / 1000;
+  const cpu = (ksmdCpuSec() ?? 0) - cpu0;
+  const profit = now.generalProfitBytes === undefined ? '' : `, general_profit ${mib(now.generalProfitBytes)}`;
+  console.log(
+    `\nksm (ENABLE_KSM): after ${secs(waited * 1000)}: pages_sharing ${now.pagesSharing} ` +
+      `(${mib(now.pagesSharing * 4096)} saved) on ${now.pagesShared} shared pages${profit}, ` +
+      `${now.fullScans - first.fullScans} full scans; ` +
+      `ksmd used ${cpu.toFixed(1)} s of CPU in that time (${((cpu / waited) * 100).toFixed(1)}% of one core)`,
+  );
 }
 
 async function memory(): Promise<void> {
@@ -214,6 +268,7 @@ async function main(): Promise<void> {
   console.log(`bench/stack.ts: ${what}; ${new Date().toISOString()}`);
 
   if (has('memory-only')) {
+    await settleKsm();
     await memory();
     return;
   }
@@ -252,6 +307,7 @@ async function main(): Promise<void> {
     console.log(`  ${pane.padEnd(6)} ${secs(r.cliMs).padStart(8)} / ${secs(r.supervisorMs).padStart(8)}`);
   }
 
+  await settleKsm();
   await memory();
 
   if (has('unstack')) {

@@ -6,7 +6,7 @@
 
 import { checkFlags, parseArgs } from './args.ts';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { EXIT } from './exit.ts';
 import { unstackHelp } from './help.ts';
 import { loadConfig } from '../config/resolve.ts';
@@ -21,6 +21,7 @@ import type { StopResult } from '../proc/supervisor.ts';
 import { SERVICE_MODULES } from '../services/registry.ts';
 import { stackCatalog } from './catalog.ts';
 import { SystemShell } from '../system/exec.ts';
+import { restoreKsm } from '../system/ksm.ts';
 import { PlainLogger } from '../util/logger.ts';
 import { SystemHostFacts } from '../system/host-facts.ts';
 
@@ -100,6 +101,8 @@ export async function main(
       }
     }
   }
+  // ksmd as the first ./stack.ts found it (lib/system/ksm.ts); its note lives in the state dir that --clean removes
+  restoreKsm(dirname(sup.store.dir), new PlainLogger(process.stdout));
   if (clean) {
     const log = new PlainLogger(process.stdout);
     const plan = planForClean(configPath, sup.store.dir, modules, topDir);

@@ -113,6 +113,8 @@ export function buildPlan(
   const duplicate = specs.find((s, i) => specs.findIndex((t) => t.name === s.name) !== i);
   if (duplicate) throw new Error(`two panes are named '${duplicate.name}'`);
   plan.processes = orderProcesses(specs);
+  // ENABLE_KSM: every pane's memory may be merged (lib/system/ksm.ts switches ksmd on)
+  if (plan.bool('ENABLE_KSM')) plan.processes = plan.processes.map((p) => ({ ...p, memoryMerge: true }));
 
   if (method.method === 'source') {
     // The service repos, plus LIBS_FROM_GIT, plus requirements only when pip

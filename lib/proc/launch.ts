@@ -46,8 +46,21 @@ export function wrapperName(name: string): string {
   return `tstack:${name}`;
 }
 
+/**
+ * Run the rest of argv with the process marked for same-page merging (PR_SET_MEMORY_MERGE = 67, Linux 6.4; kept
+ * across fork and, since 6.7, exec). python because node has no prctl and /usr/bin/python3 is on every host
+ * that runs OpenStack; it execs away at once. A kernel without it (EINVAL) runs the command unmarked.
+ */
+export const MEMORY_MERGE_ARGV: readonly string[] = [
+  '/usr/bin/python3',
+  '-c',
+  'import ctypes, os, sys; ctypes.CDLL(None).prctl(67, 1, 0, 0, 0); os.execvp(sys.argv[1], sys.argv[1:])',
+];
+
 export function launchArgv(spec: ProcessSpec, exitFile: string): string[] {
-  return ['/bin/sh', '-c', WRAPPER_SCRIPT, wrapperName(spec.name), exitFile, ...asUser(spec.argv, spec.user)];
+  // inside the wrapper, so the group leader stays the sh that isWrapperCmdline knows
+  const merge = spec.memoryMerge ? MEMORY_MERGE_ARGV : [];
+  return ['/bin/sh', '-c', WRAPPER_SCRIPT, wrapperName(spec.name), exitFile, ...merge, ...asUser(spec.argv, spec.user)];
 }
 
 /** True when a process's cmdline is this pane's wrapper (guards against pid reuse). */

@@ -51,6 +51,11 @@ export interface ProcessSpec {
    * a re-run after RECLONE or a branch change restarts each pane once.
    */
   codeDirs?: string[];
+  /**
+   * Mark every process of the pane for kernel same-page merging (prctl PR_SET_MEMORY_MERGE before exec; forks
+   * and execs inherit it): ENABLE_KSM, set on every pane by the plan.
+   */
+  memoryMerge?: boolean;
 }
 
 export type PaneState = 'starting' | 'ready' | 'running' | 'crashed' | 'stopped';

@@ -28,6 +28,7 @@ import { formatSummary } from '../../phases/summary.ts';
 import { SystemShell } from '../../system/exec.ts';
 import { trapInterrupts } from '../interrupt.ts';
 import { aptInstallStep } from '../../system/apt.ts';
+import { ksmStep } from '../../system/ksm.ts';
 import { mergeStep } from '../../phases/merge.ts';
 import { hookSteps } from '../../phases/hooks.ts';
 import { sourceSteps } from '../../source/index.ts';
@@ -43,6 +44,7 @@ function sources(plan: Plan, panes: PhaseSources['panes']): PhaseSources {
   return {
     install: [
       aptInstallStep(plan, withoutRecommends(plan)),
+      ...(plan.bool('ENABLE_KSM') ? [ksmStep(plan)] : []),
       ...(plan.method.method === 'source' ? sourceSteps(plan) : []),
     ],
     catalog: catalogStep(plan),

@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readCmdline as readCmdlineOf } from '../../../lib/proc/procfs.ts';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ReadinessError } from '../../../lib/proc/errors.ts';
@@ -54,6 +55,38 @@ describe('start', () => {
     const [st] = await sup.status();
     expect(st).toMatchObject({ name: 'late', state: 'ready', ready: true, pid: rec.pid });
     expect(st.rssBytes).toBeGreaterThan(100 * 1024);
+  });
+
+  it('marks a memoryMerge pane for same-page merging: the kernel reports it for the command and forks', async () => {
+    // the command forks a child; both must carry the mark (ksm_stat: ksm_merge_any, Linux 6.4+)
+    const argv = ['/bin/sh', '-c', 'sleep 30 & echo READY; wait'];
+    const marked = await sup.start(
+      spec('merged', argv, { memoryMerge: true, probe: { kind: 'log', pattern: 'READY' } }),
+    );
+    const plain = await sup.start(spec('plain', argv, { probe: { kind: 'log', pattern: 'READY' } }));
+    await sup.waitReady('merged', 5);
+    await sup.waitReady('plain', 5);
+    const mergeAny = (pid: number) => /ksm_merge_any: yes/.test(readFileSync(`/proc/${pid}/ksm_stat`, 'utf8'));
+    const tree = (leader: number) => {
+      const all = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+      const ppid = (pid: string) => {
+        try {
+          const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
+          return Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[1]);
+        } catch {
+          return -1;
+        }
+      };
+      const command = all.filter((p) => ppid(p) === leader).map(Number);
+      return [...command, ...all.filter((p) => command.includes(ppid(p))).map(Number)];
+    };
+    const m = tree(marked.pid);
+    expect(m.length).toBe(2);
+    expect(m.every(mergeAny)).toBe(true);
+    expect(readCmdlineOf(m[0])).toEqual(argv);
+    const p = tree(plain.pid);
+    expect(p.length).toBe(2);
+    expect(p.some(mergeAny)).toBe(false);
   });
 
   it('is a no-op for a running pane with the same spec, and restarts it when the spec changed', async () => {
