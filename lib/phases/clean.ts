@@ -16,6 +16,7 @@ import type { Logger } from '../types/logger.ts';
 import { createContext } from './context.ts';
 import { CLOUDS_YAML_MARKER } from '../seed/clouds-yaml.ts';
 import { rootwrapLeftovers } from '../source/rootwrap.ts';
+import { SUDO_ENV_FILE } from '../system/sudo-env.ts';
 
 /** Panes the clean hooks need (databases, rabbit user). */
 export const CLEAN_NEEDS = ['mysql', 'rabbit'];
@@ -31,6 +32,7 @@ export function generatedFiles(plan: Plan): string[] {
     ...plan.services.flatMap((m) => m.configFiles?.(plan) ?? []),
     join(plan.dirs.topDir, 'openrc'),
     join(plan.dirs.topDir, '.stackenv'),
+    SUDO_ENV_FILE,
     // the source method's rootwrap conf and sudoers entries (they name the venv removed below)
     ...rootwrapLeftovers(
       plan,

@@ -29,6 +29,8 @@ import { SystemShell } from '../../system/exec.ts';
 import { trapInterrupts } from '../interrupt.ts';
 import { aptInstallStep } from '../../system/apt.ts';
 import { ksmStep } from '../../system/ksm.ts';
+import { sudoEnvStep } from '../../system/sudo-env.ts';
+import { PANE_PYTHON_ENV } from '../../proc/launch.ts';
 import { mergeStep } from '../../phases/merge.ts';
 import { hookSteps } from '../../phases/hooks.ts';
 import { sourceSteps } from '../../source/index.ts';
@@ -45,6 +47,7 @@ function sources(plan: Plan, panes: PhaseSources['panes']): PhaseSources {
     install: [
       aptInstallStep(plan, withoutRecommends(plan)),
       ...(plan.bool('ENABLE_KSM') ? [ksmStep(plan)] : []),
+      sudoEnvStep(Object.keys(PANE_PYTHON_ENV)),
       ...(plan.method.method === 'source' ? sourceSteps(plan) : []),
     ],
     catalog: catalogStep(plan),
