@@ -503,8 +503,9 @@ export const CORE_SETTINGS: readonly Setting[] = [
       default: 'True',
       description:
         "Kernel same-page merging (devstack's lib/host name and default): ksmd runs while the stack does, and " +
-        "every pane's processes are marked mergeable (as systemd's MemoryKSM=yes), about 100 MiB less on the " +
-        'default stack for a few percent of one core. unstack puts ksmd back as it found it.',
+        "every pane's processes are marked mergeable (as systemd's MemoryKSM=yes): about 100 MiB less on the " +
+        "default stack once ksmd has gone over it (minutes at the kernel's own pace, a few percent of one core). " +
+        'unstack puts ksmd back as it found it.',
     },
     {
       name: 'SERVICE_TIMEOUT',
