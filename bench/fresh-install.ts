@@ -1,8 +1,9 @@
 // The install phase as on a fresh VM, measured without touching this shared machine's packages:
 //
-//   npm run bench:fresh-apt -- [--config PATH] [--keep]
+//   npm run bench:fresh-apt -- [--config PATH] [--keep] [--minbase]
 //
-// A Debian 12 chroot (bench/fresh-chroot.ts: debootstrap --variant=minbase, the host's own apt mirror) gets the
+// A Debian 12 chroot (bench/fresh-chroot.ts: the VM image's packages on a debootstrap minbase, or the bare
+// minbase with --minbase; the host's own apt archive) gets the
 // plan's packages with the apt-get command lines the install step uses (lib/system/apt.ts aptInstallArgv), each
 // candidate in its own copy of the chroot, all from one download:
 //   download   apt-get install --download-only (every .deb into the cache, as the step does first)
@@ -31,7 +32,7 @@ import {
   POLICY_RC_D_CONTENT,
 } from '../lib/system/apt.ts';
 import { TOP_DIR } from '../lib/util/paths.ts';
-import { checkPrerequisites, ensureBase, secs, sh, timed, WORK } from './fresh-chroot.ts';
+import { checkPrerequisites, ensureFresh, secs, sh, timed, WORK } from './fresh-chroot.ts';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -39,10 +40,10 @@ function arg(name: string, fallback: string): string {
 }
 
 /** A copy of the base chroot with /proc and /dev for the maintainer scripts, and a policy-rc.d. */
-async function chrootCopy(name: string): Promise<string> {
+async function chrootCopy(fresh: string, name: string): Promise<string> {
   const dir = join(WORK, name);
   await sh(['rm', '-rf', dir]);
-  await sh(['cp', '-a', join(WORK, 'base'), dir]);
+  await sh(['cp', '-a', fresh, dir]);
   writeFileSync(join(dir, POLICY_RC_D), POLICY_RC_D_CONTENT, { mode: 0o755 });
   // the install step's debconf answers (no database configured behind our back)
   writeFileSync(join(dir, 'tmp/preseed'), `${debconfPreseed(SERVICE_MODULES).join('\n')}\n`);
@@ -97,12 +98,12 @@ async function main(): Promise<void> {
     `bench/fresh-install.ts: ${packages.length} packages of the plan (${configPath}); ${new Date().toISOString()}`,
   );
 
-  const base = await ensureBase();
+  const base = await ensureFresh(process.argv.includes('--minbase'));
 
   const inChroot = (dir: string, argv: string[]) => ['chroot', dir, ...argv];
-  console.log("\nfresh install of the plan's packages (a Debian 12 minbase chroot):");
-  // one download for every candidate: the base's apt cache is copied with it
-  const dl = await chrootCopy('download');
+  console.log("\nfresh install of the plan's packages (a Debian 12 chroot):");
+  // one download for every candidate: its cache is copied into each
+  const dl = await chrootCopy(base, 'download');
   let downloadMs = 0;
   let total = 0;
   for (const r of runs) {
@@ -118,14 +119,14 @@ async function main(): Promise<void> {
       APT_ENV,
     );
   }
-  await sh(['sh', '-c', `cp ${dl}/var/cache/apt/archives/*.deb ${base}/var/cache/apt/archives/`]);
-  await release(dl);
   console.log(`  ${total} packages; download ${secs(downloadMs)}`);
 
   const results: Record<string, number> = {};
   for (const eatmydata of [false, true]) {
     const name = eatmydata ? 'eatmydata' : 'plain';
-    const dir = await chrootCopy(name);
+    const dir = await chrootCopy(base, name);
+    // the one download, into this copy's cache only (the fresh system keeps an empty cache)
+    await sh(['sh', '-c', `cp ${dl}/var/cache/apt/archives/*.deb ${dir}/var/cache/apt/archives/`]);
     let ms = 0;
     try {
       for (const r of runs) {
@@ -140,6 +141,7 @@ async function main(): Promise<void> {
     }
     results[name] = ms;
   }
+  await release(dl);
   console.log('\nfigures:');
   const row = (label: string, ms: number, withDownload = true) => {
     const sum = withDownload ? `   (download + install ${secs(downloadMs + ms)})` : '';

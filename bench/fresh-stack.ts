@@ -1,10 +1,12 @@
 // A cold `./stack.ts` on a fresh Debian 12, default services, with its phase table: issue 15's fresh-VM figure.
 //
-//   npm run bench:fresh -- [--config PATH] [--keep]
+//   npm run bench:fresh -- [--config PATH] [--keep] [--minbase]
 //
-// This machine is shared and its packages may not be purged, so the fresh system is a debootstrap minbase
-// chroot (bench/fresh-chroot.ts), and the stack runs inside it: tstack's own apt step installs every package
-// from Debian's archive (download included), then every other phase runs as on a VM. The chroot shares this
+// This machine is shared and its packages may not be purged, so the fresh system is a chroot
+// (bench/fresh-chroot.ts): a debootstrap minbase plus the packages a fresh VM of this kind comes with
+// (bench/vm-image-packages.txt), or the bare minbase with --minbase. The stack runs inside it: tstack's own
+// apt step installs every package from Debian's archive (download included), then every other phase runs as
+// on a VM. The chroot shares this
 // machine's kernel and network, so it runs under the machine lock with no other stack up (checked: the ports
 // of MariaDB, RabbitMQ, keystone and the OVN databases must be free).
 //
@@ -31,7 +33,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { RunReport } from '../lib/phases/runner.ts';
 import { TOP_DIR } from '../lib/util/paths.ts';
-import { checkPrerequisites, ensureBase, secs, sh, WORK } from './fresh-chroot.ts';
+import { checkPrerequisites, ensureFresh, secs, sh, WORK } from './fresh-chroot.ts';
 
 /** Where tstack lives inside the chroot. */
 const TSTACK = '/opt/tstack';
@@ -174,9 +176,11 @@ function runStack(ns: ChrootNamespace, logFile: string): Promise<{ ms: number; c
   });
 }
 
+const minbaseLabel = () => (process.argv.includes('--minbase') ? 'minbase chroot' : 'VM-image chroot');
+
 function printReport(wallMs: number, report: RunReport, out: string): void {
   console.log(
-    `\nfresh cold ./stack.ts (chroot): ${secs(wallMs)} wall (target 150 s; runner total ${secs(report.totalMs)})`,
+    `\nfresh cold ./stack.ts (${minbaseLabel()}): ${secs(wallMs)} wall (target 150 s; runner total ${secs(report.totalMs)})`,
   );
   console.log(`  ${'node start-up, config, plan'.padEnd(28)} ${secs(report.setupMs ?? 0).padStart(6)}`);
   for (const p of report.phases) {
@@ -219,8 +223,13 @@ async function main(): Promise<void> {
   if (busy.length) {
     throw new Error(`ports ${busy.join(', ')} are in use: a stack runs on this machine (./unstack.ts -a first)`);
   }
-  console.log(`bench/fresh-stack.ts: ${config ?? 'default services (no local.conf)'}; ${new Date().toISOString()}`);
-  const base = await ensureBase();
+  const minbase = process.argv.includes('--minbase');
+  console.log(
+    `bench/fresh-stack.ts: ${config ?? 'default services (no local.conf)'}; ` +
+      `${minbase ? 'a bare debootstrap minbase' : 'the VM image (bench/vm-image-packages.txt)'}; ` +
+      new Date().toISOString(),
+  );
+  const base = await ensureFresh(minbase);
   const dir = join(WORK, 'stack');
   await sh(['rm', '-rf', '--one-file-system', dir]);
   await sh(['cp', '-a', base, dir]);
