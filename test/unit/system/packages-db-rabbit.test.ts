@@ -6,6 +6,7 @@ import {
   debconfPreseed,
   aptInstallArgv,
   aptInstallStep,
+  aptRuns,
   countSimulatedInstalls,
   missingFromDpkgQuery,
 } from '../../../lib/system/apt.ts';
@@ -59,6 +60,18 @@ describe('apt', () => {
 
   it('counts simulated installs', () => {
     expect(countSimulatedInstalls('Inst a (1 x)\nConf a (1 x)\nInst b (2 y)\n')).toBe(2);
+  });
+
+  it('installs in one run without Recommends (APT_NO_INSTALL_RECOMMENDS), else keeps the lean modules apart', () => {
+    const lean = new Set(['qemu-system-x86']);
+    expect(aptRuns(['keystone', 'qemu-system-x86'], lean, true)).toEqual([
+      { packages: ['keystone', 'qemu-system-x86'], recommends: false },
+    ]);
+    expect(aptRuns(['keystone', 'qemu-system-x86'], lean, false)).toEqual([
+      { packages: ['keystone'], recommends: true },
+      { packages: ['qemu-system-x86'], recommends: false },
+    ]);
+    expect(aptRuns([], lean, true)).toEqual([]);
   });
 
   it("reads apt's status lines: files fetched, then packages installed (and unpacked), percent, package", () => {
@@ -174,6 +187,9 @@ describe('apt', () => {
       const install = sh.calls.find((c) => c.argv[0] === '/usr/bin/eatmydata')!;
       expect(install.argv).toContain('keystone');
       expect(install.argv).not.toContain('memcached');
+      // APT_NO_INSTALL_RECOMMENDS defaults to True: the simulation counts what the install installs
+      expect(install.argv).toContain('--no-install-recommends');
+      expect(sh.calls[2].argv).toContain('--no-install-recommends');
       // policy-rc.d forbids starting daemons during the install (exit 101), then the host's own is put back or removed.
       expect(written[0]).toEqual({ path: '/usr/sbin/policy-rc.d', content: expect.stringMatching(/exit 101/) });
       expect(written.length === 2 || cmds.includes('rm -f /usr/sbin/policy-rc.d')).toBe(true);
