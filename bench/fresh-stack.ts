@@ -10,6 +10,9 @@
 // machine's kernel and network, so it runs under the machine lock with no other stack up (checked: the ports
 // of MariaDB, RabbitMQ, keystone and the OVN databases must be free).
 //
+// Then the stack does real work (a server to ACTIVE, a volume attached to it: smoke()), so a package apt no
+// longer brings (APT_NO_INSTALL_RECOMMENDS) shows here, where nothing was installed by hand; then the warm converge.
+//
 // Not in the figure, as on a VM: debootstrap and the first `apt-get update`, node itself (bound in from the
 // host, as `apt-get install nodejs` would put it) and node_modules (bound in read-only, as `npm ci` would).
 //
@@ -203,6 +206,41 @@ function lastRun(dir: string): RunReport | undefined {
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { report: RunReport }).report : undefined;
 }
 
+/**
+ * The fresh stack does real work, with only what apt installed for it: a server to ACTIVE, a volume attached to
+ * it (`openstack` as demo, clouds.yaml's `devstack`), both deleted again. Its lines, or why it failed.
+ */
+const SMOKE = `set -e
+export OS_CLOUD=devstack
+image=$(openstack image list -f value -c Name | head -n 1)
+t0=$(date +%s)
+openstack server create --flavor m1.tiny --image "$image" --network private --wait -f value -c status fresh-vm
+t1=$(date +%s)
+echo "server fresh-vm ($image): ACTIVE in $((t1 - t0)) s"
+openstack volume create --size 1 -f value -c id fresh-vol >/dev/null
+for i in $(seq 60); do [ "$(openstack volume show -f value -c status fresh-vol)" = available ] && break; sleep 1; done
+openstack server add volume fresh-vm fresh-vol
+for i in $(seq 60); do [ "$(openstack volume show -f value -c status fresh-vol)" = in-use ] && break; sleep 1; done
+echo "volume fresh-vol: $(openstack volume show -f value -c status fresh-vol) in $(($(date +%s) - t1)) s"
+openstack server delete --wait fresh-vm
+for i in $(seq 60); do [ "$(openstack volume show -f value -c status fresh-vol)" = available ] && break; sleep 1; done
+openstack volume delete fresh-vol
+`;
+
+async function smoke(ns: ChrootNamespace): Promise<void> {
+  const t0 = performance.now();
+  try {
+    const out = await sh(ns.inside(['bash', '-c', SMOKE]));
+    console.log(`\nsmoke (server create + volume attach, as demo): ok in ${secs(performance.now() - t0)}`);
+    for (const l of out.split('\n').filter((x) => /ACTIVE|volume/.test(x))) console.log(`  ${l}`);
+  } catch (e) {
+    const err = e as Error & { stdout?: string; stderr?: string };
+    console.log(
+      `\nsmoke FAILED after ${secs(performance.now() - t0)}:\n${`${err.stdout ?? ''}${err.stderr ?? ''}`.slice(-2000)}`,
+    );
+  }
+}
+
 function printWarm(wallMs: number, report: RunReport): void {
   const tenths = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
   const phases = report.phases.reduce((a, p) => a + p.ms, 0);
@@ -250,6 +288,7 @@ async function main(): Promise<void> {
     if (r.code !== 0 && r.code !== 3) {
       failure = new Error(`./stack.ts in the chroot failed (exit ${r.code}); its last lines:\n${out.slice(-3000)}`);
     } else {
+      await smoke(ns);
       // the same stack, unchanged: issue 15's warm converge on the default services
       const warmLog = join(WORK, 'stack-warm.log');
       const w = await runStack(ns, warmLog);
