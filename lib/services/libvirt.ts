@@ -15,6 +15,7 @@ import type { Plan, ServiceModule, StackContext } from '../types/stack.ts';
 import type { Shell } from '../types/shell.ts';
 import type { Logger } from '../types/logger.ts';
 import { ensureTestImage, testImageDir } from '../image/test-image.ts';
+import { APT_STEP, EARLY_APT_STEP } from '../system/apt.ts';
 import { unixSocketProbe } from './common.ts';
 import { chooseLibvirtType, kvmRefused, probeKvm, systemVirtTypeHost, type ProbeGuest } from './libvirt/virt-type.ts';
 
@@ -132,6 +133,12 @@ export function chooseLibvirtTypeFor(config: Parameters<typeof chooseLibvirtType
   return chooseLibvirtType(config, systemVirtTypeHost(filesDir, probeGuestSource(filesDir)));
 }
 
+/** What the KVM probe needs installed: qemu to boot its guest, qemu-img to build the test image it boots. */
+const KVM_PROBE_PACKAGES = ['qemu-system-x86', 'qemu-utils'];
+
+/** The plan's LIBVIRT_TYPE waits for the probe (a first run, before qemu was installed). */
+const kvmProbePending = (plan: Plan) => plan.decisions?.some((d) => d.setting === 'LIBVIRT_TYPE' && d.pending) ?? false;
+
 export const libvirtModule: ServiceModule = {
   name: 'libvirt',
   project: 'nova',
@@ -139,13 +146,16 @@ export const libvirtModule: ServiceModule = {
   paneNames: ['libvirtd', 'virtlogd'],
   impliedBy: libvirtCompute,
   installRecommends: false,
+  // the KVM probe boots its guest with qemu and builds the test image with qemu-img: both first, so the
+  // probe (some 20 s) runs while apt installs everything else
+  earlyPackages: (plan) => (kvmProbePending(plan) ? [...KVM_PROBE_PACKAGES] : []),
   configFiles: () => [LIBVIRTD_CONF],
-  steps: () => ({
+  steps: (plan) => ({
     install: [
       {
         id: 'libvirt:kvm-probe',
         title: 'can KVM guests run here? (LIBVIRT_TYPE)',
-        after: ['apt:install'],
+        after: [kvmProbePending(plan) ? EARLY_APT_STEP : APT_STEP],
         async run(ctx: StackContext) {
           // The plan had its answer (a forced kvm was checked then); only a first run, before qemu was
           // installed, asks here.

@@ -249,15 +249,46 @@ async function installMissing(
   if (still.length > 0) throw new Error(`apt: still not installed after apt-get: ${still.join(' ')}`);
 }
 
+export const APT_STEP = 'apt:install';
+/** The early wave's step id: what a module's step waits for when it needs only its earlyPackages. */
+export const EARLY_APT_STEP = 'apt:install-early';
+
+/** The packages of the early wave: every module's earlyPackages that the plan installs. */
+export function earlyPackages(plan: Plan): string[] {
+  const planned = new Set(plan.packages);
+  return [...new Set(plan.services.flatMap((m) => m.earlyPackages?.(plan) ?? []))].filter((p) => planned.has(p)).sort();
+}
+
 /** The install-phase step: installs `plan.packages`; re-runs skip it while the list is unchanged. */
 /** `lean`: packages installed with --no-install-recommends (plan.ts withoutRecommends). */
 export function aptInstallStep(plan: Plan, lean: ReadonlySet<string> = new Set()): Step {
   const packages = [...new Set(plan.packages)].sort();
   const preseed = debconfPreseed(plan.services);
   return {
-    id: 'apt:install',
+    id: APT_STEP,
     title: `install ${packages.length} Debian package(s)`,
     fingerprint: `apt:${packages.join(',')}`,
     run: (ctx) => installMissing(ctx, packages, preseed, lean),
   };
+}
+
+/**
+ * The install phase's apt steps: an early wave first when modules ask for one (earlyPackages, e.g. what the KVM
+ * probe boots its guest with), so their steps run while the main wave installs the rest; then the main wave
+ * (APT_STEP: everything, the early packages already there).
+ */
+export function aptInstallSteps(plan: Plan, lean: ReadonlySet<string> = new Set()): Step[] {
+  const main = aptInstallStep(plan, lean);
+  const early = earlyPackages(plan);
+  if (early.length === 0) return [main];
+  const preseed = debconfPreseed(plan.services);
+  return [
+    {
+      id: EARLY_APT_STEP,
+      title: `install ${early.length} Debian package(s) first: ${early.join(' ')}`,
+      fingerprint: `apt:${early.join(',')}`,
+      run: (ctx) => installMissing(ctx, early, preseed, lean),
+    },
+    { ...main, after: [...(main.after ?? []), EARLY_APT_STEP] },
+  ];
 }

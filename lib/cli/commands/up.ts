@@ -27,7 +27,7 @@ import { createContext, type Note } from '../../phases/context.ts';
 import { formatSummary } from '../../phases/summary.ts';
 import { SystemShell } from '../../system/exec.ts';
 import { trapInterrupts } from '../interrupt.ts';
-import { aptInstallStep } from '../../system/apt.ts';
+import { aptInstallSteps } from '../../system/apt.ts';
 import { mergeStep } from '../../phases/merge.ts';
 import { hookSteps } from '../../phases/hooks.ts';
 import { sourceSteps } from '../../source/index.ts';
@@ -42,7 +42,7 @@ import { SystemHostFacts } from '../../system/host-facts.ts';
 function sources(plan: Plan, panes: PhaseSources['panes']): PhaseSources {
   return {
     install: [
-      aptInstallStep(plan, withoutRecommends(plan)),
+      ...aptInstallSteps(plan, withoutRecommends(plan)),
       ...(plan.method.method === 'source' ? sourceSteps(plan) : []),
     ],
     catalog: catalogStep(plan),

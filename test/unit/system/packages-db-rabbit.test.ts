@@ -6,8 +6,11 @@ import {
   debconfPreseed,
   aptInstallArgv,
   aptInstallStep,
+  APT_STEP,
+  aptInstallSteps,
   aptRuns,
   countSimulatedInstalls,
+  EARLY_APT_STEP,
   missingFromDpkgQuery,
 } from '../../../lib/system/apt.ts';
 import {
@@ -23,6 +26,8 @@ import { schemaVersions, tableChecksums } from '../../../lib/system/mysql.ts';
 import type { StackContext } from '../../../lib/types/stack.ts';
 import { makePlan } from '../services/fixture.ts';
 import { SERVICE_MODULES } from '../../../lib/services/registry.ts';
+import { buildPhases } from '../../../lib/phases/stack-phases.ts';
+import { checkGraph } from '../../../lib/phases/runner.ts';
 
 /** A Shell that records commands and answers from a script. */
 class RecordingShell implements Shell {
@@ -277,5 +282,37 @@ describe('stamp queries', () => {
     expect(sh.calls[0].opts.input).toBe('CHECKSUM TABLE `keystone`.`user`, `neutron`.`networks`;\n');
     const gone = new RecordingShell(() => ({ stdout: 'keystone.user\tNULL\n' }));
     expect(await tableChecksums(gone, ['keystone.user'])).toBeUndefined();
+  });
+});
+
+describe('apt waves', () => {
+  const pendingKvm = () => {
+    const plan = makePlan({ VIRT_DRIVER: 'libvirt' });
+    plan.decisions = [{ setting: 'LIBVIRT_TYPE', value: 'qemu', reason: 'qemu not installed yet', pending: true }];
+    return plan;
+  };
+  const phases = (plan: ReturnType<typeof makePlan>) =>
+    buildPhases(plan, {
+      install: aptInstallSteps(plan),
+      seed: [],
+      panes: { start: async () => undefined, waitReady: async () => undefined },
+    });
+
+  it('installs what the KVM probe boots with first, and the probe overlaps the main wave', () => {
+    const plan = pendingKvm();
+    const install = phases(plan).find((p) => p.name === 'install')!;
+    checkGraph('install', install.steps);
+    const early = install.steps.find((s) => s.id === EARLY_APT_STEP)!;
+    expect(early.title).toBe('install 2 Debian package(s) first: qemu-system-x86 qemu-utils');
+    expect(install.steps.find((s) => s.id === APT_STEP)!.after).toEqual([EARLY_APT_STEP]);
+    expect(install.steps.find((s) => s.id === 'libvirt:kvm-probe')!.after).toEqual([EARLY_APT_STEP]);
+  });
+
+  it('has no early wave once LIBVIRT_TYPE is known: the probe waits for the install, as before', () => {
+    const plan = makePlan({ VIRT_DRIVER: 'libvirt' });
+    const install = phases(plan).find((p) => p.name === 'install')!;
+    checkGraph('install', install.steps);
+    expect(install.steps.map((s) => s.id)).not.toContain(EARLY_APT_STEP);
+    expect(install.steps.find((s) => s.id === 'libvirt:kvm-probe')!.after).toEqual([APT_STEP]);
   });
 });
