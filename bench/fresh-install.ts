@@ -3,12 +3,12 @@
 //   npm run bench:fresh-apt -- [--config PATH] [--keep] [--minbase]
 //
 // A Debian 12 chroot (bench/fresh-chroot.ts: the VM image's packages on a debootstrap minbase, or the bare
-// minbase with --minbase; the host's own apt archive) gets the
-// plan's packages with the apt-get command lines the install step uses (lib/system/apt.ts aptInstallArgv), each
-// candidate in its own copy of the chroot, all from one download:
-//   download   apt-get install --download-only (every .deb into the cache, as the step does first)
-//   plain      apt-get install from the cache, dpkg with its fsyncs
-//   eatmydata  the same under eatmydata (APT_EATMYDATA=True, the default)
+// minbase with --minbase; the host's own apt archive) gets the plan's packages with the apt-get runs and command
+// lines the install step uses (lib/system/apt.ts aptRuns, aptInstallArgv), each candidate in its own copy of the
+// chroot, downloading its own .debs first (as the step does) and then installing them:
+//   Recommends too, eatmydata   APT_NO_INSTALL_RECOMMENDS=False (lean modules apart, as before it)
+//   no Recommends, plain dpkg   APT_EATMYDATA=False: dpkg with its fsyncs
+//   no Recommends, eatmydata    the defaults
 // apt already fetches everything before dpkg starts, so "download first, then install" changes the
 // order of nothing: the figure is download + install. The whole fresh cold run, every phase in the chroot,
 // is bench/fresh-stack.ts's (npm run bench:fresh).
@@ -26,10 +26,12 @@ import { SERVICE_MODULES } from '../lib/services/registry.ts';
 import {
   APT_ENV,
   aptInstallArgv,
-  countSimulatedInstalls,
+  aptRuns,
   debconfPreseed,
   POLICY_RC_D,
   POLICY_RC_D_CONTENT,
+  simulateArgv,
+  simulatedInstalls,
 } from '../lib/system/apt.ts';
 import { TOP_DIR } from '../lib/util/paths.ts';
 import { checkPrerequisites, ensureFresh, secs, sh, timed, WORK } from './fresh-chroot.ts';
@@ -79,6 +81,19 @@ async function release(dir: string): Promise<void> {
   if (!process.argv.includes('--keep')) await sh(['rm', '-rf', '--one-file-system', dir]);
 }
 
+/** One way of installing the plan's packages, in its own copy of the fresh system. */
+interface Candidate {
+  label: string;
+  noRecommends: boolean;
+  eatmydata: boolean;
+}
+
+const CANDIDATES: Candidate[] = [
+  { label: 'Recommends too, eatmydata', noRecommends: false, eatmydata: true },
+  { label: 'no Recommends, plain dpkg', noRecommends: true, eatmydata: false },
+  { label: 'no Recommends, eatmydata', noRecommends: true, eatmydata: true },
+];
+
 async function main(): Promise<void> {
   checkPrerequisites('bench/fresh-install.ts');
   const configPath = arg('config', join(TOP_DIR, 'local.conf'));
@@ -90,66 +105,46 @@ async function main(): Promise<void> {
   const plan = buildPlan(config, { method: 'distro', reason: 'bench' }, SERVICE_MODULES);
   const lean = withoutRecommends(plan);
   const packages = [...new Set(plan.packages)].sort();
-  const runs = [
-    { packages: packages.filter((p) => !lean.has(p)), recommends: true },
-    { packages: packages.filter((p) => lean.has(p)), recommends: false },
-  ].filter((r) => r.packages.length);
   console.log(
     `bench/fresh-install.ts: ${packages.length} packages of the plan (${configPath}); ${new Date().toISOString()}`,
   );
 
   const base = await ensureFresh(process.argv.includes('--minbase'));
-
   const inChroot = (dir: string, argv: string[]) => ['chroot', dir, ...argv];
-  console.log("\nfresh install of the plan's packages (a Debian 12 chroot):");
-  // one download for every candidate: its cache is copied into each
-  const dl = await chrootCopy(base, 'download');
-  let downloadMs = 0;
-  let total = 0;
-  for (const r of runs) {
-    total += countSimulatedInstalls(
-      await sh(
-        inChroot(dl, ['apt-get', 'install', '-s', ...(r.recommends ? [] : ['--no-install-recommends']), ...r.packages]),
-        APT_ENV,
-      ),
-    );
-    downloadMs += await timed(
-      `download (${r.recommends ? 'with' : 'without'} recommends)`,
-      inChroot(dl, aptInstallArgv(r.packages, { recommends: r.recommends, downloadOnly: true })),
-      APT_ENV,
-    );
-  }
-  console.log(`  ${total} packages; download ${secs(downloadMs)}`);
-
-  const results: Record<string, number> = {};
-  for (const eatmydata of [false, true]) {
-    const name = eatmydata ? 'eatmydata' : 'plain';
-    const dir = await chrootCopy(base, name);
-    // the one download, into this copy's cache only (the fresh system keeps an empty cache)
-    await sh(['sh', '-c', `cp ${dl}/var/cache/apt/archives/*.deb ${dir}/var/cache/apt/archives/`]);
-    let ms = 0;
+  console.log("\nfresh install of the plan's packages (a Debian 12 chroot), download included:");
+  const rows: { c: Candidate; count: number; download: number; install: number }[] = [];
+  for (const c of CANDIDATES) {
+    const dir = await chrootCopy(base, c.label.replace(/\W+/g, '-'));
     try {
+      // the install step's runs (lib/system/apt.ts aptRuns): one without Recommends, or lean modules apart
+      const runs = aptRuns(packages, lean, c.noRecommends);
+      const counted = new Set<string>();
       for (const r of runs) {
-        ms += await timed(
-          `install, ${name} (${r.recommends ? 'with' : 'without'} recommends)`,
-          inChroot(dir, aptInstallArgv(r.packages, { recommends: r.recommends, eatmydata })),
-          APT_ENV,
-        );
+        const sim = await sh(inChroot(dir, simulateArgv(r.packages, r.recommends)), APT_ENV);
+        for (const p of simulatedInstalls(sim)) counted.add(p);
       }
+      let download = 0;
+      let install = 0;
+      for (const r of runs) {
+        const argv = aptInstallArgv(r.packages, { recommends: r.recommends, downloadOnly: true });
+        download += await timed(`${c.label}: download`, inChroot(dir, argv), APT_ENV);
+      }
+      for (const r of runs) {
+        const argv = aptInstallArgv(r.packages, { recommends: r.recommends, eatmydata: c.eatmydata });
+        install += await timed(`${c.label}: install`, inChroot(dir, argv), APT_ENV);
+      }
+      rows.push({ c, count: counted.size, download, install });
     } finally {
       await release(dir);
     }
-    results[name] = ms;
   }
-  await release(dl);
-  console.log('\nfigures:');
-  const row = (label: string, ms: number, withDownload = true) => {
-    const sum = withDownload ? `   (download + install ${secs(downloadMs + ms)})` : '';
-    console.log(`  ${label.padEnd(24)} ${secs(ms).padStart(6)}${sum}`);
-  };
-  row('download', downloadMs, false);
-  row('install, plain dpkg', results.plain);
-  row('install, eatmydata', results.eatmydata);
+  console.log('\nfigures (APT_NO_INSTALL_RECOMMENDS=True and APT_EATMYDATA=True are the defaults):');
+  for (const r of rows) {
+    console.log(
+      `  ${r.c.label.padEnd(28)} ${String(r.count).padStart(5)} packages  download ${secs(r.download).padStart(5)}` +
+        `  install ${secs(r.install).padStart(5)}  total ${secs(r.download + r.install).padStart(5)}`,
+    );
+  }
   console.log('  the whole fresh cold ./stack.ts, every phase: npm run bench:fresh (bench/fresh-stack.ts)');
 }
 
