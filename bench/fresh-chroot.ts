@@ -104,7 +104,10 @@ export async function ensureFresh(minbase: boolean): Promise<string> {
   await sh(['rm', '-rf', '--one-file-system', image]);
   await sh(['cp', '-a', base, image]);
   writeFileSync(join(image, POLICY_RC_D), POLICY_RC_D_CONTENT, { mode: 0o755 });
+  // the maintainer scripts need /proc and the host's /dev (/dev/pts among it): without them they fail on I/O
   await sh(['mount', '-t', 'proc', 'proc', join(image, 'proc')]);
+  await sh(['mount', '--rbind', '/dev', join(image, 'dev')]);
+  await sh(['mount', '--make-rslave', join(image, 'dev')]);
   try {
     await timed(
       `the image's ${packages.length} packages (not part of the figure)`,
@@ -112,7 +115,7 @@ export async function ensureFresh(minbase: boolean): Promise<string> {
       APT_ENV,
     );
   } finally {
-    await sh(['umount', '-l', join(image, 'proc')]).catch(() => undefined);
+    for (const m of ['dev', 'proc']) await sh(['umount', '-R', '-l', join(image, m)]).catch(() => undefined);
   }
   await sh(['rm', '-f', join(image, POLICY_RC_D)]);
   // the .debs of the image are not in a fresh VM's cache

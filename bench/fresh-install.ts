@@ -51,7 +51,10 @@ async function chrootCopy(fresh: string, name: string): Promise<string> {
   writeFileSync(join(dir, 'tmp/preseed'), `${debconfPreseed(SERVICE_MODULES).join('\n')}\n`);
   await sh(['chroot', dir, 'debconf-set-selections', '/tmp/preseed']);
   await sh(['mount', '-t', 'proc', 'proc', join(dir, 'proc')]);
-  await sh(['mount', '--bind', '/dev', join(dir, 'dev')]);
+  // the host's /dev with /dev/pts (apt runs dpkg on a pty; without one the maintainer scripts fail on I/O),
+  // a slave so that unmounting it here never unmounts anything of the host's
+  await sh(['mount', '--rbind', '/dev', join(dir, 'dev')]);
+  await sh(['mount', '--make-rslave', join(dir, 'dev')]);
   return dir;
 }
 
@@ -77,7 +80,7 @@ async function release(dir: string): Promise<void> {
       /* gone already */
     }
   }
-  for (const m of ['proc', 'dev']) await sh(['umount', '-l', join(dir, m)]).catch(() => undefined);
+  for (const m of ['proc', 'dev']) await sh(['umount', '-R', '-l', join(dir, m)]).catch(() => undefined);
   if (!process.argv.includes('--keep')) await sh(['rm', '-rf', '--one-file-system', dir]);
 }
 
