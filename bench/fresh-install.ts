@@ -1,6 +1,6 @@
 // The install phase as on a fresh VM, measured without touching this shared machine's packages:
 //
-//   npm run bench:fresh-apt -- [--config PATH] [--keep] [--minbase]
+//   npm run bench:fresh-apt -- [--config PATH] [--keep] [--minbase] [--only 'Recommends too']
 //
 // A Debian 12 chroot (bench/fresh-chroot.ts: the VM image's packages on a debootstrap minbase, or the bare
 // minbase with --minbase; the host's own apt archive) gets the plan's packages with the apt-get runs and command
@@ -116,7 +116,9 @@ async function main(): Promise<void> {
   const inChroot = (dir: string, argv: string[]) => ['chroot', dir, ...argv];
   console.log("\nfresh install of the plan's packages (a Debian 12 chroot), download included:");
   const rows: { c: Candidate; count: number; download: number; install: number }[] = [];
-  for (const c of CANDIDATES) {
+  // --only TEXT: the candidates whose label has TEXT (one take of the machine lock may not hold all three)
+  const only = process.argv.includes('--only') ? arg('only', '') : '';
+  for (const c of CANDIDATES.filter((x) => x.label.includes(only))) {
     const dir = await chrootCopy(base, c.label.replace(/\W+/g, '-'));
     try {
       // the install step's runs (lib/system/apt.ts aptRuns): one without Recommends, or lean modules apart
