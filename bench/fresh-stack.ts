@@ -214,9 +214,11 @@ const SMOKE = `set -e
 export OS_CLOUD=devstack
 image=$(openstack image list -f value -c Name | head -n 1)
 t0=$(date +%s)
-openstack server create --flavor m1.tiny --image "$image" --network private --wait -f value -c status fresh-vm
+openstack server create --flavor m1.tiny --image "$image" --network private --wait fresh-vm >/dev/null
 t1=$(date +%s)
-echo "server fresh-vm ($image): ACTIVE in $((t1 - t0)) s"
+status=$(openstack server show -f value -c status fresh-vm)
+echo "server fresh-vm ($image): $status in $((t1 - t0)) s"
+[ "$status" = ACTIVE ]
 openstack volume create --size 1 -f value -c id fresh-vol >/dev/null
 for i in $(seq 60); do [ "$(openstack volume show -f value -c status fresh-vol)" = available ] && break; sleep 1; done
 openstack server add volume fresh-vm fresh-vol
@@ -238,9 +240,15 @@ async function smoke(ns: ChrootNamespace): Promise<void> {
     console.log(
       `\nsmoke FAILED after ${secs(performance.now() - t0)}:\n${`${err.stdout ?? ''}${err.stderr ?? ''}`.slice(-2000)}`,
     );
+    console.log(await sh(ns.inside(['bash', '-c', SMOKE_FAULT])).catch((x: Error) => x.message));
   }
 }
 
+/** Why a server went to ERROR: its fault (admin sees the details) and n-cpu's last errors. */
+const SMOKE_FAULT = `export OS_CLOUD=devstack-admin
+openstack server show fresh-vm -f value -c status -c fault 2>&1 | cut -c1-1500
+grep -h -E 'ERROR|Error|Traceback' /opt/stack/logs/n-cpu.log /opt/stack/logs/n-cond.log 2>/dev/null | tail -n 25 | cut -c1-400
+`;
 function printWarm(wallMs: number, report: RunReport): void {
   const tenths = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
   const phases = report.phases.reduce((a, p) => a + p.ms, 0);
@@ -311,6 +319,9 @@ async function main(): Promise<void> {
       `\nclean-up: ./unstack.ts -a and ${ended} leftover process(es) ended in ${secs(performance.now() - t0)}; ` +
         `links deleted: ${created.join(' ') || 'none'}${still.length ? `; STILL THERE: ${still.join(' ')}` : ''}`,
     );
+    // the stack's logs outlive the copy, for a look after the run
+    await sh(['rm', '-rf', join(WORK, 'logs')]);
+    await sh(['cp', '-a', join(dir, 'opt/stack/logs'), join(WORK, 'logs')]).catch(() => undefined);
     if (!process.argv.includes('--keep')) await sh(['rm', '-rf', '--one-file-system', dir]);
   }
   if (failure) throw failure;
