@@ -186,7 +186,8 @@ const minbaseLabel = () => (process.argv.includes('--minbase') ? 'minbase chroot
 
 function printReport(wallMs: number, report: RunReport, out: string): void {
   console.log(
-    `\nfresh cold ./stack.ts (${minbaseLabel()}): ${secs(wallMs)} wall (target 150 s; runner total ${secs(report.totalMs)})`,
+    `\nfresh cold ./stack.ts (${minbaseLabel()}): ${secs(wallMs)} wall ` +
+      `(target 150 s; runner total ${secs(report.totalMs)})`,
   );
   console.log(`  ${'node start-up, config, plan'.padEnd(28)} ${secs(report.setupMs ?? 0).padStart(6)}`);
   for (const p of report.phases) {
