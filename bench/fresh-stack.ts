@@ -194,8 +194,9 @@ function printReport(wallMs: number, report: RunReport, out: string): void {
     if (p.steps === 0) continue;
     console.log(`  ${p.name.padEnd(28)} ${secs(p.ms).padStart(6)}  ${p.steps} steps, ${p.skipped} skipped`);
   }
-  const apt = /apt: \d+ package\(s\) downloaded in \d+ s, installed in .*/.exec(out)?.[0];
-  console.log(`  ${apt ?? 'apt: no install line in the output'}`);
+  // one line per apt wave (the early one first, when there is one)
+  const apt = [...out.matchAll(/apt: \d+ package\(s\) downloaded in \d+ s, installed in .*/g)].map((m) => m[0]);
+  for (const line of apt.length ? apt : ['apt: no install line in the output']) console.log(`  ${line}`);
   console.log('  slowest steps:');
   for (const s of [...report.steps].sort((a, b) => b.ms - a.ms).slice(0, 8)) {
     console.log(`    ${s.id.padEnd(26)} ${secs(s.ms).padStart(6)}`);
