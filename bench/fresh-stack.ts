@@ -12,6 +12,9 @@
 //
 // Then the stack does real work (a server to ACTIVE, a volume attached to it: smoke()), so a package apt no
 // longer brings (APT_NO_INSTALL_RECOMMENDS) shows here, where nothing was installed by hand; then the warm converge.
+// Known limit: in the chroot qemu still fails to start (`Could not open '/dev/urandom'` inside the per-guest /dev
+// that libvirt builds, after the / mount-point fix below), so the server ends in ERROR there: the smoke proves the
+// packages of everything up to qemu's start (scheduling, port binding, disk and config drive), not a running guest.
 //
 // Not in the figure, as on a VM: debootstrap and the first `apt-get update`, node itself (bound in from the
 // host, as `apt-get install nodejs` would put it) and node_modules (bound in read-only, as `npm ci` would).
