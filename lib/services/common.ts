@@ -5,7 +5,7 @@
 import type { IniSection } from '../types/config.ts';
 import type { Plan, StackContext, Step } from '../types/stack.ts';
 import { binPath, venvDir } from '../source/paths.ts';
-import type { ProcessSpec } from '../types/process.ts';
+import type { Probe, ProcessSpec } from '../types/process.ts';
 import { addSecret } from '../util/secrets.ts';
 import * as urls from '../config/urls.ts';
 import { iniDoc, mergeIni, osloString, renderIni, type IniDoc, type IniSpec } from '../util/ini.ts';
@@ -125,6 +125,14 @@ export function declinePkgTools(
   const lines = questions.map((q) => `${project}-common ${project}/${q} boolean false`);
   if (apiPackage) lines.push(`${apiPackage} ${project}/configure_api-endpoint boolean false`);
   return lines;
+}
+
+/** Ready when a connect to the unix socket `path` succeeds: a stale socket file left by an earlier run refuses. */
+export function unixSocketProbe(path: string): Probe {
+  return {
+    kind: 'command',
+    argv: ['/usr/bin/python3', '-c', 'import socket,sys; socket.socket(socket.AF_UNIX).connect(sys.argv[1])', path],
+  };
 }
 
 export function memcacheServers(plan: Plan): string {

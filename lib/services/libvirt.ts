@@ -15,6 +15,7 @@ import type { Plan, ServiceModule, StackContext } from '../types/stack.ts';
 import type { Shell } from '../types/shell.ts';
 import type { Logger } from '../types/logger.ts';
 import { ensureTestImage, testImageDir } from '../image/test-image.ts';
+import { unixSocketProbe } from './common.ts';
 import { chooseLibvirtType, kvmRefused, probeKvm, systemVirtTypeHost, type ProbeGuest } from './libvirt/virt-type.ts';
 
 export const LIBVIRTD_CONF = '/etc/libvirt/tstack-libvirtd.conf';
@@ -222,15 +223,7 @@ export const libvirtModule: ServiceModule = {
       name: 'virtlogd',
       project: 'nova',
       argv: ['/usr/sbin/virtlogd'],
-      probe: {
-        kind: 'command',
-        argv: [
-          '/usr/bin/python3',
-          '-c',
-          'import socket,sys; socket.socket(socket.AF_UNIX).connect(sys.argv[1])',
-          VIRTLOGD_SOCK,
-        ],
-      },
+      probe: unixSocketProbe(VIRTLOGD_SOCK),
       codeFrom: 'package',
     },
     {

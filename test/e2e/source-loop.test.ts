@@ -49,6 +49,7 @@ import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProcessRecord } from '../../lib/types/process.ts';
 import { TOP_DIR } from '../../lib/util/paths.ts';
+import { runTstack } from './tstack-cli.ts';
 import { CLOUDS_YAML, openstack } from './openstack-cli.ts';
 
 const run = promisify(execFile);
@@ -81,18 +82,13 @@ let stacked = false;
 let passed = 0;
 let stackenvBefore: string | undefined;
 
-async function tstack(args: string[], timeoutMs = 30 * 60_000, script = 'stack.ts', env: NodeJS.ProcessEnv = {}) {
-  const r = await run(join(TOP_DIR, script), args, {
-    cwd: TOP_DIR,
-    env: { ...process.env, CI: 'true', ...env },
-    timeout: timeoutMs,
-    maxBuffer: 64 * 1024 * 1024,
-  }).catch((err: { code?: number; stdout?: string; stderr?: string }) => {
-    throw new Error(
-      `./${script} ${args.join(' ')} failed (exit ${err.code}):\n${err.stdout ?? ''}\n${err.stderr ?? ''}`,
-    );
-  });
-  return r.stdout;
+async function tstack(
+  args: string[],
+  timeoutMs = 30 * 60_000,
+  script: 'stack.ts' | 'unstack.ts' = 'stack.ts',
+  env: NodeJS.ProcessEnv = {},
+) {
+  return runTstack(script, args, timeoutMs, env);
 }
 
 function os<T = unknown>(args: string[], cloud = 'devstack-admin'): Promise<T> {

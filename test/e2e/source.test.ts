@@ -31,6 +31,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProcessRecord } from '../../lib/types/process.ts';
 import { TOP_DIR } from '../../lib/util/paths.ts';
+import { runTstack } from './tstack-cli.ts';
 import { buildKeystoneRemote, type KeystoneRemote } from './keystone-remote.ts';
 
 const run = promisify(execFile);
@@ -59,17 +60,7 @@ async function tstack(
   timeoutMs = 30 * 60_000,
   env: Record<string, string> = {},
 ) {
-  const r = await run(join(TOP_DIR, script), args, {
-    cwd: TOP_DIR,
-    env: { ...process.env, CI: 'true', ...env },
-    timeout: timeoutMs,
-    maxBuffer: 64 * 1024 * 1024,
-  }).catch((err: { code?: number; stdout?: string; stderr?: string }) => {
-    throw new Error(
-      `./${script} ${args.join(' ')} failed (exit ${err.code}):\n${err.stdout ?? ''}\n${err.stderr ?? ''}`,
-    );
-  });
-  return r.stdout;
+  return runTstack(script, args, timeoutMs, env);
 }
 
 async function versionDocument(): Promise<string> {

@@ -15,7 +15,7 @@ import type { ProcessSpec } from '../../types/process.ts';
 import type { Plan, ServiceModule, StackContext, Step } from '../../types/stack.ts';
 import { codeFrom as paneCodeFrom } from '../../source/index.ts';
 import { binPath } from '../../source/paths.ts';
-import { afterPanes, localHost, writeConf } from '../common.ts';
+import { afterPanes, localHost, unixSocketProbe, writeConf } from '../common.ts';
 import { OVS_DB_SOCK } from '../ovs.ts';
 import {
   NEUTRON_STATE,
@@ -175,15 +175,7 @@ function ovnProcesses(plan: Plan): ProcessSpec[] {
       user: 'neutron',
       cwd: NEUTRON_STATE,
       // it serves the haproxies on a unix socket; a connect proves it listens (a stale file refuses)
-      probe: {
-        kind: 'command',
-        argv: [
-          '/usr/bin/python3',
-          '-c',
-          'import socket,sys; socket.socket(socket.AF_UNIX).connect(sys.argv[1])',
-          `${NEUTRON_STATE}/metadata_proxy`,
-        ],
-      },
+      probe: unixSocketProbe(`${NEUTRON_STATE}/metadata_proxy`),
       after: ['ovn-controller', 'q-svc'],
       codeFrom: paneCodeFrom(plan),
     },

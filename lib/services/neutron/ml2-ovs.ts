@@ -9,7 +9,16 @@ import type { Plan, ServiceModule } from '../../types/stack.ts';
 import { codeFrom as paneCodeFrom } from '../../source/index.ts';
 import { binPath } from '../../source/paths.ts';
 import { getOption, iniDoc, mergeIni, type IniDoc } from '../../util/ini.ts';
-import { debug, enabledPanes, hostIp, metaSectionsFor, removeDirs, serviceHost, writeConf } from '../common.ts';
+import {
+  debug,
+  enabledPanes,
+  hostIp,
+  metaSectionsFor,
+  removeDirs,
+  serviceHost,
+  unixSocketProbe,
+  writeConf,
+} from '../common.ts';
 import { metadataPort, metadataSecret } from '../nova.ts';
 import { type EffectiveOption, mappingBridges, ml2Layout, ml2Problems } from '../neutron-ml2.ts';
 import {
@@ -175,15 +184,7 @@ export const ml2OvsModule: ServiceModule = {
       {
         ...agent('q-meta', 'neutron-metadata-agent', [f.metadata], '', []),
         // it serves the metadata proxies on a unix socket; a connect proves it listens (a stale file refuses)
-        probe: {
-          kind: 'command',
-          argv: [
-            '/usr/bin/python3',
-            '-c',
-            'import socket,sys; socket.socket(socket.AF_UNIX).connect(sys.argv[1])',
-            `${STATE}/metadata_proxy`,
-          ],
-        },
+        probe: unixSocketProbe(`${STATE}/metadata_proxy`),
       },
     ]);
   },
