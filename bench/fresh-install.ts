@@ -1,13 +1,14 @@
 // The install phase as on a fresh VM, measured without touching this shared machine's packages:
 //
-//   npm run bench:fresh-apt -- [--config PATH] [--keep]
+//   npm run bench:fresh-apt -- [--config PATH] [--keep] [--minbase] [--only 'Recommends too']
 //
-// A Debian 12 chroot (bench/fresh-chroot.ts: debootstrap --variant=minbase, the host's own apt mirror) gets the
-// plan's packages with the apt-get command lines the install step uses (lib/system/apt.ts aptInstallArgv), each
-// candidate in its own copy of the chroot, all from one download:
-//   download   apt-get install --download-only (every .deb into the cache, as the step does first)
-//   plain      apt-get install from the cache, dpkg with its fsyncs
-//   eatmydata  the same under eatmydata (APT_EATMYDATA=True, the default)
+// A Debian 12 chroot (bench/fresh-chroot.ts: the VM image's packages on a debootstrap minbase, or the bare
+// minbase with --minbase; the host's own apt archive) gets the plan's packages with the apt-get runs and command
+// lines the install step uses (lib/system/apt.ts aptRuns, aptInstallArgv), each candidate in its own copy of the
+// chroot, downloading its own .debs first (as the step does) and then installing them:
+//   Recommends too, eatmydata   APT_NO_INSTALL_RECOMMENDS=False (lean modules apart, as before it)
+//   no Recommends, plain dpkg   APT_EATMYDATA=False: dpkg with its fsyncs
+//   no Recommends, eatmydata    the defaults
 // apt already fetches everything before dpkg starts, so "download first, then install" changes the
 // order of nothing: the figure is download + install. The whole fresh cold run, every phase in the chroot,
 // is bench/fresh-stack.ts's (npm run bench:fresh).
@@ -25,13 +26,15 @@ import { SERVICE_MODULES } from '../lib/services/registry.ts';
 import {
   APT_ENV,
   aptInstallArgv,
-  countSimulatedInstalls,
+  aptRuns,
   debconfPreseed,
   POLICY_RC_D,
   POLICY_RC_D_CONTENT,
+  simulateArgv,
+  simulatedInstalls,
 } from '../lib/system/apt.ts';
 import { TOP_DIR } from '../lib/util/paths.ts';
-import { checkPrerequisites, ensureBase, secs, sh, timed, WORK } from './fresh-chroot.ts';
+import { checkPrerequisites, ensureFresh, secs, sh, timed, WORK } from './fresh-chroot.ts';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -39,16 +42,19 @@ function arg(name: string, fallback: string): string {
 }
 
 /** A copy of the base chroot with /proc and /dev for the maintainer scripts, and a policy-rc.d. */
-async function chrootCopy(name: string): Promise<string> {
+async function chrootCopy(fresh: string, name: string): Promise<string> {
   const dir = join(WORK, name);
   await sh(['rm', '-rf', dir]);
-  await sh(['cp', '-a', join(WORK, 'base'), dir]);
+  await sh(['cp', '-a', fresh, dir]);
   writeFileSync(join(dir, POLICY_RC_D), POLICY_RC_D_CONTENT, { mode: 0o755 });
   // the install step's debconf answers (no database configured behind our back)
   writeFileSync(join(dir, 'tmp/preseed'), `${debconfPreseed(SERVICE_MODULES).join('\n')}\n`);
   await sh(['chroot', dir, 'debconf-set-selections', '/tmp/preseed']);
   await sh(['mount', '-t', 'proc', 'proc', join(dir, 'proc')]);
-  await sh(['mount', '--bind', '/dev', join(dir, 'dev')]);
+  // the host's /dev with /dev/pts (apt runs dpkg on a pty; without one the maintainer scripts fail on I/O),
+  // a slave so that unmounting it here never unmounts anything of the host's
+  await sh(['mount', '--rbind', '/dev', join(dir, 'dev')]);
+  await sh(['mount', '--make-rslave', join(dir, 'dev')]);
   return dir;
 }
 
@@ -74,9 +80,22 @@ async function release(dir: string): Promise<void> {
       /* gone already */
     }
   }
-  for (const m of ['proc', 'dev']) await sh(['umount', '-l', join(dir, m)]).catch(() => undefined);
+  for (const m of ['proc', 'dev']) await sh(['umount', '-R', '-l', join(dir, m)]).catch(() => undefined);
   if (!process.argv.includes('--keep')) await sh(['rm', '-rf', '--one-file-system', dir]);
 }
+
+/** One way of installing the plan's packages, in its own copy of the fresh system. */
+interface Candidate {
+  label: string;
+  noRecommends: boolean;
+  eatmydata: boolean;
+}
+
+const CANDIDATES: Candidate[] = [
+  { label: 'Recommends too, eatmydata', noRecommends: false, eatmydata: true },
+  { label: 'no Recommends, plain dpkg', noRecommends: true, eatmydata: false },
+  { label: 'no Recommends, eatmydata', noRecommends: true, eatmydata: true },
+];
 
 async function main(): Promise<void> {
   checkPrerequisites('bench/fresh-install.ts');
@@ -89,65 +108,48 @@ async function main(): Promise<void> {
   const plan = buildPlan(config, { method: 'distro', reason: 'bench' }, SERVICE_MODULES);
   const lean = withoutRecommends(plan);
   const packages = [...new Set(plan.packages)].sort();
-  const runs = [
-    { packages: packages.filter((p) => !lean.has(p)), recommends: true },
-    { packages: packages.filter((p) => lean.has(p)), recommends: false },
-  ].filter((r) => r.packages.length);
   console.log(
     `bench/fresh-install.ts: ${packages.length} packages of the plan (${configPath}); ${new Date().toISOString()}`,
   );
 
-  const base = await ensureBase();
-
+  const base = await ensureFresh(process.argv.includes('--minbase'));
   const inChroot = (dir: string, argv: string[]) => ['chroot', dir, ...argv];
-  console.log("\nfresh install of the plan's packages (a Debian 12 minbase chroot):");
-  // one download for every candidate: the base's apt cache is copied with it
-  const dl = await chrootCopy('download');
-  let downloadMs = 0;
-  let total = 0;
-  for (const r of runs) {
-    total += countSimulatedInstalls(
-      await sh(
-        inChroot(dl, ['apt-get', 'install', '-s', ...(r.recommends ? [] : ['--no-install-recommends']), ...r.packages]),
-        APT_ENV,
-      ),
-    );
-    downloadMs += await timed(
-      `download (${r.recommends ? 'with' : 'without'} recommends)`,
-      inChroot(dl, aptInstallArgv(r.packages, { recommends: r.recommends, downloadOnly: true })),
-      APT_ENV,
-    );
-  }
-  await sh(['sh', '-c', `cp ${dl}/var/cache/apt/archives/*.deb ${base}/var/cache/apt/archives/`]);
-  await release(dl);
-  console.log(`  ${total} packages; download ${secs(downloadMs)}`);
-
-  const results: Record<string, number> = {};
-  for (const eatmydata of [false, true]) {
-    const name = eatmydata ? 'eatmydata' : 'plain';
-    const dir = await chrootCopy(name);
-    let ms = 0;
+  console.log("\nfresh install of the plan's packages (a Debian 12 chroot), download included:");
+  const rows: { c: Candidate; count: number; download: number; install: number }[] = [];
+  // --only TEXT: the candidates whose label has TEXT (one take of the machine lock may not hold all three)
+  const only = process.argv.includes('--only') ? arg('only', '') : '';
+  for (const c of CANDIDATES.filter((x) => x.label.includes(only))) {
+    const dir = await chrootCopy(base, c.label.replace(/\W+/g, '-'));
     try {
+      // the install step's runs (lib/system/apt.ts aptRuns): one without Recommends, or lean modules apart
+      const runs = aptRuns(packages, lean, c.noRecommends);
+      const counted = new Set<string>();
       for (const r of runs) {
-        ms += await timed(
-          `install, ${name} (${r.recommends ? 'with' : 'without'} recommends)`,
-          inChroot(dir, aptInstallArgv(r.packages, { recommends: r.recommends, eatmydata })),
-          APT_ENV,
-        );
+        const sim = await sh(inChroot(dir, simulateArgv(r.packages, r.recommends)), APT_ENV);
+        for (const p of simulatedInstalls(sim)) counted.add(p);
       }
+      let download = 0;
+      let install = 0;
+      for (const r of runs) {
+        const argv = aptInstallArgv(r.packages, { recommends: r.recommends, downloadOnly: true });
+        download += await timed(`${c.label}: download`, inChroot(dir, argv), APT_ENV);
+      }
+      for (const r of runs) {
+        const argv = aptInstallArgv(r.packages, { recommends: r.recommends, eatmydata: c.eatmydata });
+        install += await timed(`${c.label}: install`, inChroot(dir, argv), APT_ENV);
+      }
+      rows.push({ c, count: counted.size, download, install });
     } finally {
       await release(dir);
     }
-    results[name] = ms;
   }
-  console.log('\nfigures:');
-  const row = (label: string, ms: number, withDownload = true) => {
-    const sum = withDownload ? `   (download + install ${secs(downloadMs + ms)})` : '';
-    console.log(`  ${label.padEnd(24)} ${secs(ms).padStart(6)}${sum}`);
-  };
-  row('download', downloadMs, false);
-  row('install, plain dpkg', results.plain);
-  row('install, eatmydata', results.eatmydata);
+  console.log('\nfigures (APT_NO_INSTALL_RECOMMENDS=True and APT_EATMYDATA=True are the defaults):');
+  for (const r of rows) {
+    console.log(
+      `  ${r.c.label.padEnd(28)} ${String(r.count).padStart(5)} packages  download ${secs(r.download).padStart(5)}` +
+        `  install ${secs(r.install).padStart(5)}  total ${secs(r.download + r.install).padStart(5)}`,
+    );
+  }
   console.log('  the whole fresh cold ./stack.ts, every phase: npm run bench:fresh (bench/fresh-stack.ts)');
 }
 

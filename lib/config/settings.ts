@@ -310,6 +310,15 @@ export const CORE_SETTINGS: readonly Setting[] = [
         "Install Debian's packages under eatmydata (package eatmydata): dpkg's fsync calls become no-ops, safe on a " +
         'dev VM (a power cut mid-install can leave packages half-written: reinstall them).',
     },
+    {
+      name: 'APT_NO_INSTALL_RECOMMENDS',
+      type: 'bool',
+      default: 'True',
+      description:
+        "Install Debian's packages with apt-get --no-install-recommends: only what they depend on (about half " +
+        'as many packages on a fresh VM); every Recommends a service really uses is named in its files/debs list. ' +
+        "False: apt's own default, Recommends too.",
+    },
   ]),
   ...group('source', [
     { name: 'GIT_BASE', type: 'url', default: 'https://opendev.org', description: 'Base of every default *_REPO.' },

@@ -9,12 +9,13 @@
 // guests alone, as a real libvirtd restart does. `./unstack.ts` ends them
 // afterwards (stop), `--clean` removes nova's domains and their taps (clean).
 
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Plan, ServiceModule, StackContext } from '../types/stack.ts';
 import type { Shell } from '../types/shell.ts';
 import type { Logger } from '../types/logger.ts';
 import { ensureTestImage, testImageDir } from '../image/test-image.ts';
+import { APT_STEP, EARLY_APT_STEP } from '../system/apt.ts';
 import { unixSocketProbe } from './common.ts';
 import { chooseLibvirtType, kvmRefused, probeKvm, systemVirtTypeHost, type ProbeGuest } from './libvirt/virt-type.ts';
 
@@ -49,6 +50,32 @@ export function libvirtdConf(): string {
     'log_outputs = "3:stderr"',
     '',
   ].join('\n');
+}
+
+export const KVM_DEVICE = '/dev/kvm';
+
+/**
+ * The commands that give /dev/kvm the group Debian's udev rules give it (kvm, read-write), or none when it has it.
+ * Without udev (this kind of VM) the node may carry a foreign group, so libvirt-qemu (group kvm) cannot open it
+ * while libvirtd (root) can. libvirt then finds "KVM was enabled when probing qemu, but it is not available now"
+ * and probes qemu's capabilities again, about 4 s of CPU, on every lookup: every domain start and many of nova's
+ * calls. Under load that held each guest's start for a minute or more. Guests still run under TCG when
+ * LIBVIRT_TYPE=qemu; this only makes libvirt's view of the device stable.
+ */
+export function kvmDeviceFixes(dev: { gid: number; mode: number } | undefined, kvmGid: number | undefined): string[][] {
+  if (!dev || kvmGid === undefined) return [];
+  const fixes: string[][] = [];
+  if (dev.gid !== kvmGid) fixes.push(['chgrp', 'kvm', KVM_DEVICE]);
+  if ((dev.mode & 0o060) !== 0o060) fixes.push(['chmod', 'g+rw', KVM_DEVICE]);
+  return fixes;
+}
+
+function kvmGroupId(): number | undefined {
+  const line = readFileSync('/etc/group', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('kvm:'));
+  const gid = Number(line?.split(':')[2]);
+  return Number.isInteger(gid) ? gid : undefined;
 }
 
 /** The domain names nova defined, from libvirt's persistent configs (`instance-0000000a.xml`). */
@@ -132,6 +159,12 @@ export function chooseLibvirtTypeFor(config: Parameters<typeof chooseLibvirtType
   return chooseLibvirtType(config, systemVirtTypeHost(filesDir, probeGuestSource(filesDir)));
 }
 
+/** What the KVM probe needs installed: qemu to boot its guest, qemu-img to build the test image it boots. */
+const KVM_PROBE_PACKAGES = ['qemu-system-x86', 'qemu-utils'];
+
+/** The plan's LIBVIRT_TYPE waits for the probe (a first run, before qemu was installed). */
+const kvmProbePending = (plan: Plan) => plan.decisions?.some((d) => d.setting === 'LIBVIRT_TYPE' && d.pending) ?? false;
+
 export const libvirtModule: ServiceModule = {
   name: 'libvirt',
   project: 'nova',
@@ -139,13 +172,16 @@ export const libvirtModule: ServiceModule = {
   paneNames: ['libvirtd', 'virtlogd'],
   impliedBy: libvirtCompute,
   installRecommends: false,
+  // the KVM probe boots its guest with qemu and builds the test image with qemu-img: both first, so the
+  // probe (some 20 s) runs while apt installs everything else
+  earlyPackages: (plan) => (kvmProbePending(plan) ? [...KVM_PROBE_PACKAGES] : []),
   configFiles: () => [LIBVIRTD_CONF],
-  steps: () => ({
+  steps: (plan) => ({
     install: [
       {
         id: 'libvirt:kvm-probe',
         title: 'can KVM guests run here? (LIBVIRT_TYPE)',
-        after: ['apt:install'],
+        after: [kvmProbePending(plan) ? EARLY_APT_STEP : APT_STEP],
         async run(ctx: StackContext) {
           // The plan had its answer (a forced kvm was checked then); only a first run, before qemu was
           // installed, asks here.
@@ -183,6 +219,11 @@ export const libvirtModule: ServiceModule = {
           // libvirt-daemon-config-network autostarts a NATed 192.168.122.0/24 with its own dnsmasq: not ours
           await ctx.sh.run(['rm', '-f', `${QEMU_ETC}/networks/autostart/default.xml`]);
           if (ctx.plan.isEnabled('n-cpu')) await ctx.sh.run(['usermod', '-a', '-G', LIBVIRT_GROUP, 'nova']);
+          const dev = existsSync(KVM_DEVICE) ? statSync(KVM_DEVICE) : undefined;
+          for (const fix of kvmDeviceFixes(dev, kvmGroupId())) {
+            ctx.log.info(`libvirt: ${fix.join(' ')} (the group udev gives it; libvirt re-probed qemu on every call)`);
+            await ctx.sh.run(fix);
+          }
         },
       },
     ],

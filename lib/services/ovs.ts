@@ -2,6 +2,17 @@
 // vswitchd opens tap devices and raw sockets). This kernel has no openvswitch
 // module, so every bridge uses datapath_type=netdev; the init script is never
 // used (it would try to load the module).
+//
+// ovs-tap-guard: on the userspace datapath vswitchd opens a guest's tap as
+// soon as libvirt creates it and then makes it promiscuous by writing back
+// the interface flags it cached at open. When libvirt set the tap up in
+// between, that write clears IFF_UP again, and the guest is cut off for its
+// whole life (no DHCP lease, no floating IP; tempest's test_network_basic_ops
+// failed so). The kernel datapath sets promiscuity inside the kernel and has
+// no such race. Each plug also makes vswitchd re-create br-int (os-vif sets
+// datapath_type=system, which ML2/OVN in Zed does not tell it otherwise, and
+// ovn-controller sets it back), which reopens every tap and widens the window.
+// The guard brings back up any tap that OVS has made promiscuous but left down.
 
 import { existsSync } from 'node:fs';
 import type { ServiceModule } from '../types/stack.ts';
@@ -35,10 +46,33 @@ export function leftoverTaps(queryOutput: string): string[] {
   return [...names];
 }
 
+/** The pane that keeps the userspace datapath's taps up (see the head of this file). */
+export const TAP_GUARD_PANE = 'ovs-tap-guard';
+
+/**
+ * Reads `ip -o monitor link` lines on stdin; a tap (nova's and neutron's
+ * names start so) that is PROMISC but not UP is one vswitchd has taken down:
+ * it is set up again. Creation (not yet promiscuous) and deletion are left to
+ * their owners.
+ */
+export const TAP_GUARD_LOOP = [
+  'set -f',
+  'while read -r line; do',
+  '  case "$line" in Deleted*) continue ;; esac',
+  '  set -- $line',
+  '  name=${2%:}; name=${name%%@*}; flags=",${3#<}"; flags="${flags%>},"',
+  '  case "$name" in tap*) ;; *) continue ;; esac',
+  '  case "$flags" in *,UP,*) continue ;; *,PROMISC,*) ;; *) continue ;; esac',
+  '  echo "$name is promiscuous but down (${3}): setting it up"',
+  '  ip link set dev "$name" up || true',
+  'done',
+].join('\n');
+
 export const ovsModule: ServiceModule = {
   name: 'ovs',
   project: 'neutron',
   shortNames: ['ovsdb-server', 'ovs-vswitchd'],
+  paneNames: [TAP_GUARD_PANE],
   steps: (plan) => ({
     configure: [
       {
@@ -110,8 +144,8 @@ export const ovsModule: ServiceModule = {
     // every bridge and port lives in this database; configure creates it again
     await ctx.sh.run(['rm', '-f', OVS_DB, `${OVS_RUN_DIR}/ovsdb-server.pid`, `${OVS_RUN_DIR}/ovs-vswitchd.pid`]);
   },
-  processes: (plan) =>
-    enabledPanes(plan, [
+  processes: (plan) => [
+    ...enabledPanes(plan, [
       {
         name: 'ovsdb-server',
         project: 'neutron',
@@ -143,4 +177,17 @@ export const ovsModule: ServiceModule = {
         codeFrom: 'package',
       },
     ]),
+    ...(plan.isEnabled('ovs-vswitchd') && plan.get('OVS_DATAPATH_TYPE') === 'netdev'
+      ? [
+          {
+            name: TAP_GUARD_PANE,
+            project: 'neutron',
+            argv: ['/bin/sh', '-c', `ip -o monitor link | { ${TAP_GUARD_LOOP}\n}`],
+            env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+            after: ['ovs-vswitchd'],
+            codeFrom: 'package' as const,
+          },
+        ]
+      : []),
+  ],
 };

@@ -34,12 +34,13 @@ export function codeFrom(plan: Pick<Plan, 'method'>): 'checkout' | 'package' {
  * Debian packages the source method needs on top of the services' lists:
  * git and venv always; with SOURCE_DEPS=distro, pbr (setup.py imports it with
  * --no-build-isolation) and the package of every checkout, which supplies its
- * dependencies.
+ * dependencies. Packages install without Recommends (APT_NO_INSTALL_RECOMMENDS), so what git and gcc only
+ * recommend is named: ca-certificates for https clones, libc6-dev for pip's C extensions.
  */
 export function sourcePackages(plan: Pick<Plan, 'get' | 'bool' | 'int' | 'dirs' | 'repos'>): string[] {
   const s = sourceSettings(plan);
-  const base = ['git', 'python3-venv'];
-  if (s.sourceDeps !== 'distro') return [...base, 'python3-dev', 'gcc'];
+  const base = ['git', 'ca-certificates', 'python3-venv'];
+  if (s.sourceDeps !== 'distro') return [...base, 'python3-dev', 'gcc', 'libc6-dev'];
   const pkgs = sourceRepos(plan).installRepos.flatMap((r) => (r.distroPackage ? [r.distroPackage] : []));
   return [...new Set([...base, 'python3-pbr', ...pkgs])];
 }

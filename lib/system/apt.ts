@@ -146,9 +146,36 @@ export function formatAptStatus(s: AptStatus): string {
   return `install ${s.done}/${s.total} packages (${pct})${ahead}: ${s.current}`;
 }
 
+/** The packages apt would install, from `apt-get -s` output. */
+export function simulatedInstalls(output: string): string[] {
+  return output.split('\n').flatMap((l) => (/^Inst (\S+)/.exec(l) ? [/^Inst (\S+)/.exec(l)![1]] : []));
+}
+
 /** How many packages apt would install, from `apt-get -s` output. */
 export function countSimulatedInstalls(output: string): number {
-  return output.split('\n').filter((l) => l.startsWith('Inst ')).length;
+  return simulatedInstalls(output).length;
+}
+
+export function simulateArgv(packages: readonly string[], recommends: boolean): string[] {
+  return ['apt-get', 'install', '-s', ...(recommends ? [] : ['--no-install-recommends']), ...packages];
+}
+
+/**
+ * The apt-get runs for `packages`: one, without Recommends, under APT_NO_INSTALL_RECOMMENDS; else two, as
+ * apt's Install-Recommends applies to a whole run: the modules that install lean (`lean`) apart. Pure.
+ */
+export function aptRuns(
+  packages: readonly string[],
+  lean: ReadonlySet<string>,
+  noRecommends: boolean,
+): { packages: string[]; recommends: boolean }[] {
+  if (noRecommends) return packages.length ? [{ packages: [...packages], recommends: false }] : [];
+  const usual = packages.filter((p) => !lean.has(p));
+  const bare = packages.filter((p) => lean.has(p));
+  return [
+    ...(usual.length ? [{ packages: usual, recommends: true }] : []),
+    ...(bare.length ? [{ packages: bare, recommends: false }] : []),
+  ];
 }
 
 async function installMissing(
@@ -168,14 +195,18 @@ async function installMissing(
   // and apt then refuses everything until it is finished; a no-op otherwise.
   await sh.run(['dpkg', '--configure', '-a'], { env: APT_ENV, timeoutSec: 1800 });
 
-  let sim = await sh.run(['apt-get', 'install', '-s', ...missing], { allowFailure: true, env: APT_ENV });
-  if (sim.code !== 0) {
+  const runs = aptRuns(missing, lean, ctx.plan.bool('APT_NO_INSTALL_RECOMMENDS'));
+  const simulate = (allowFailure: boolean) =>
+    Promise.all(runs.map((r) => sh.run(simulateArgv(r.packages, r.recommends), { allowFailure, env: APT_ENV })));
+  let sims = await simulate(true);
+  if (sims.some((s) => s.code !== 0)) {
     // stale or absent package lists ("Unable to locate package"): refresh once
     log.info('apt: refreshing package lists (apt-get update)');
     await sh.run(['apt-get', 'update'], { env: APT_ENV, timeoutSec: 600 });
-    sim = await sh.run(['apt-get', 'install', '-s', ...missing], { env: APT_ENV });
+    sims = await simulate(false);
   }
-  const total = countSimulatedInstalls(sim.stdout);
+  // two runs can share dependencies: count each package once
+  const total = new Set(sims.flatMap((s) => simulatedInstalls(s.stdout))).size;
   const eatmydata = ctx.plan.bool('APT_EATMYDATA');
   if (eatmydata && (await missingPackages(sh, ['eatmydata'])).length > 0) {
     // installed the usual way (a second): everything after it skips fsync
@@ -186,13 +217,7 @@ async function installMissing(
   await ctx.writeFile(POLICY_RC_D, POLICY_RC_D_CONTENT, { mode: 0o755 });
   try {
     await sh.run(['debconf-set-selections'], { input: preseed.join('\n') + '\n' });
-    // two runs: apt's Install-Recommends applies to a whole run, not to one package
-    const usual = missing.filter((p) => !lean.has(p));
-    const bare = missing.filter((p) => lean.has(p));
-    const runs = [
-      ...(usual.length ? [{ packages: usual, recommends: true }] : []),
-      ...(bare.length ? [{ packages: bare, recommends: false }] : []),
-    ];
+    const runs = aptRuns(missing, lean, ctx.plan.bool('APT_NO_INSTALL_RECOMMENDS'));
     const reader = new AptStatusReader(total);
     const onLine = (l: string) => {
       const s = reader.line(l);
@@ -224,15 +249,46 @@ async function installMissing(
   if (still.length > 0) throw new Error(`apt: still not installed after apt-get: ${still.join(' ')}`);
 }
 
+export const APT_STEP = 'apt:install';
+/** The early wave's step id: what a module's step waits for when it needs only its earlyPackages. */
+export const EARLY_APT_STEP = 'apt:install-early';
+
+/** The packages of the early wave: every module's earlyPackages that the plan installs. */
+export function earlyPackages(plan: Plan): string[] {
+  const planned = new Set(plan.packages);
+  return [...new Set(plan.services.flatMap((m) => m.earlyPackages?.(plan) ?? []))].filter((p) => planned.has(p)).sort();
+}
+
 /** The install-phase step: installs `plan.packages`; re-runs skip it while the list is unchanged. */
 /** `lean`: packages installed with --no-install-recommends (plan.ts withoutRecommends). */
 export function aptInstallStep(plan: Plan, lean: ReadonlySet<string> = new Set()): Step {
   const packages = [...new Set(plan.packages)].sort();
   const preseed = debconfPreseed(plan.services);
   return {
-    id: 'apt:install',
+    id: APT_STEP,
     title: `install ${packages.length} Debian package(s)`,
     fingerprint: `apt:${packages.join(',')}`,
     run: (ctx) => installMissing(ctx, packages, preseed, lean),
   };
+}
+
+/**
+ * The install phase's apt steps: an early wave first when modules ask for one (earlyPackages, e.g. what the KVM
+ * probe boots its guest with), so their steps run while the main wave installs the rest; then the main wave
+ * (APT_STEP: everything, the early packages already there).
+ */
+export function aptInstallSteps(plan: Plan, lean: ReadonlySet<string> = new Set()): Step[] {
+  const main = aptInstallStep(plan, lean);
+  const early = earlyPackages(plan);
+  if (early.length === 0) return [main];
+  const preseed = debconfPreseed(plan.services);
+  return [
+    {
+      id: EARLY_APT_STEP,
+      title: `install ${early.length} Debian package(s) first: ${early.join(' ')}`,
+      fingerprint: `apt:${early.join(',')}`,
+      run: (ctx) => installMissing(ctx, early, preseed, lean),
+    },
+    { ...main, after: [...(main.after ?? []), EARLY_APT_STEP] },
+  ];
 }

@@ -112,6 +112,11 @@ export interface ServiceModule extends ConfigContribution {
   debconf?: readonly string[];
   /** false: this module's packages are installed with --no-install-recommends. */
   installRecommends?: boolean;
+  /**
+   * Packages of its list that a step of its own needs before the others are installed (a step `after` the
+   * early wave, EARLY_APT_STEP): installed by a first, small apt run, so that step overlaps the main one.
+   */
+  earlyPackages?(plan: Plan): string[];
   /** Per-phase steps. The `start` phase is generated from processes(); modules rarely add to it. */
   steps?(plan: Plan): Partial<Record<PhaseName, Step[]>>;
   /** The panes this module runs when enabled. */

@@ -27,7 +27,7 @@ import { createContext, type Note } from '../../phases/context.ts';
 import { formatSummary } from '../../phases/summary.ts';
 import { SystemShell } from '../../system/exec.ts';
 import { trapInterrupts } from '../interrupt.ts';
-import { aptInstallStep } from '../../system/apt.ts';
+import { aptInstallSteps } from '../../system/apt.ts';
 import { ksmStep } from '../../system/ksm.ts';
 import { sudoEnvStep } from '../../system/sudo-env.ts';
 import { PANE_PYTHON_ENV } from '../../proc/launch.ts';
@@ -45,7 +45,7 @@ import { SystemHostFacts } from '../../system/host-facts.ts';
 function sources(plan: Plan, panes: PhaseSources['panes']): PhaseSources {
   return {
     install: [
-      aptInstallStep(plan, withoutRecommends(plan)),
+      ...aptInstallSteps(plan, withoutRecommends(plan)),
       ...(plan.bool('ENABLE_KSM') ? [ksmStep(plan)] : []),
       sudoEnvStep(Object.keys(PANE_PYTHON_ENV)),
       ...(plan.method.method === 'source' ? sourceSteps(plan) : []),

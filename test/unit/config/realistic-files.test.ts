@@ -97,6 +97,7 @@ describe('what each file plans', () => {
     expect(panes(plan).filter((p) => p.startsWith('ovn') || p.startsWith('q-') || p.startsWith('ovs'))).toEqual([
       'ovsdb-server',
       'ovs-vswitchd',
+      'ovs-tap-guard',
       'ovn-ovsdb-nb',
       'ovn-ovsdb-sb',
       'q-svc',

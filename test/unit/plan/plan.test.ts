@@ -185,8 +185,9 @@ describe('formatPlan', () => {
       ),
     );
     expect(text).toContain('SERVICE_DIR  /opt/stack/status (pane records, finished steps)');
-    // mariadb-server, plus what the source method needs with pip deps: git, python3-venv, python3-dev, gcc.
-    expect(text).toContain('Distro packages: 6');
+    // mariadb-server, plus what the source method needs with pip deps: git, ca-certificates, python3-venv, python3-dev,
+    // gcc, libc6-dev.
+    expect(text).toContain('Distro packages: 8');
     expect(text).toContain('Checkouts (3): requirements@master, keystone@master, nova@master');
     expect(text).toContain(
       'Phases: pre-install -> install -> configure -> post-config -> init -> start -> extra -> post-extra -> ' +

@@ -13,7 +13,7 @@ import {
   type ProbeRunner,
   type VirtTypeHost,
 } from '../../../lib/services/libvirt/virt-type.ts';
-import { isNovaTap, libvirtdConf, novaDomains } from '../../../lib/services/libvirt.ts';
+import { isNovaTap, kvmDeviceFixes, libvirtdConf, novaDomains } from '../../../lib/services/libvirt.ts';
 import { ConfigError } from '../../../lib/util/errors.ts';
 import { testConfig } from '../plan-fixture.ts';
 
@@ -170,6 +170,18 @@ describe('libvirt module', () => {
     expect(conf).toContain('unix_sock_group = "libvirt"');
     expect(conf).toContain('auth_unix_rw = "none"');
     expect(conf).toContain('log_outputs = "3:stderr"');
+  });
+
+  it("/dev/kvm gets udev's group (kvm, rw) when it has another; nothing when it has it or is absent", () => {
+    // this machine's node: crw-rw---- root:104 (a group other than kvm, 110)
+    expect(kvmDeviceFixes({ gid: 104, mode: 0o20660 }, 110)).toEqual([['chgrp', 'kvm', '/dev/kvm']]);
+    expect(kvmDeviceFixes({ gid: 104, mode: 0o20600 }, 110)).toEqual([
+      ['chgrp', 'kvm', '/dev/kvm'],
+      ['chmod', 'g+rw', '/dev/kvm'],
+    ]);
+    expect(kvmDeviceFixes({ gid: 110, mode: 0o20660 }, 110)).toEqual([]);
+    expect(kvmDeviceFixes(undefined, 110)).toEqual([]);
+    expect(kvmDeviceFixes({ gid: 104, mode: 0o20660 }, undefined)).toEqual([]);
   });
 
   it('clean removes only the domains nova defined, and only port-named taps', () => {

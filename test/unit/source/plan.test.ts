@@ -27,6 +27,7 @@ const PACKAGE_PANES = new Set([
   'memcached',
   'ovsdb-server',
   'ovs-vswitchd',
+  'ovs-tap-guard',
   'tgtd',
   'virtlogd',
   'libvirtd',

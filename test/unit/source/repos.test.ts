@@ -109,15 +109,18 @@ describe('source settings and repos', () => {
     };
     expect(sourcePackages(fakePlan({ SOURCE_DEPS: 'distro' }, { dest: '/d', repos: [keystone] }))).toEqual([
       'git',
+      'ca-certificates',
       'python3-venv',
       'python3-pbr',
       'python3-keystone',
     ]);
     expect(sourcePackages(fakePlan({}, { dest: '/d', repos: [keystone] }))).toEqual([
       'git',
+      'ca-certificates',
       'python3-venv',
       'python3-dev',
       'gcc',
+      'libc6-dev',
     ]);
     expect(codeFrom(fakePlan({}, { dest: '/d' }))).toBe('checkout');
     expect(codeFrom(fakePlan({}, { dest: '/d', method: 'distro' }))).toBe('package');

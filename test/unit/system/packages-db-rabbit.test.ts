@@ -6,7 +6,11 @@ import {
   debconfPreseed,
   aptInstallArgv,
   aptInstallStep,
+  APT_STEP,
+  aptInstallSteps,
+  aptRuns,
   countSimulatedInstalls,
+  EARLY_APT_STEP,
   missingFromDpkgQuery,
 } from '../../../lib/system/apt.ts';
 import {
@@ -22,6 +26,8 @@ import { schemaVersions, tableChecksums } from '../../../lib/system/mysql.ts';
 import type { StackContext } from '../../../lib/types/stack.ts';
 import { makePlan } from '../services/fixture.ts';
 import { SERVICE_MODULES } from '../../../lib/services/registry.ts';
+import { buildPhases } from '../../../lib/phases/stack-phases.ts';
+import { checkGraph } from '../../../lib/phases/runner.ts';
 
 /** A Shell that records commands and answers from a script. */
 class RecordingShell implements Shell {
@@ -59,6 +65,18 @@ describe('apt', () => {
 
   it('counts simulated installs', () => {
     expect(countSimulatedInstalls('Inst a (1 x)\nConf a (1 x)\nInst b (2 y)\n')).toBe(2);
+  });
+
+  it('installs in one run without Recommends (APT_NO_INSTALL_RECOMMENDS), else keeps the lean modules apart', () => {
+    const lean = new Set(['qemu-system-x86']);
+    expect(aptRuns(['keystone', 'qemu-system-x86'], lean, true)).toEqual([
+      { packages: ['keystone', 'qemu-system-x86'], recommends: false },
+    ]);
+    expect(aptRuns(['keystone', 'qemu-system-x86'], lean, false)).toEqual([
+      { packages: ['keystone'], recommends: true },
+      { packages: ['qemu-system-x86'], recommends: false },
+    ]);
+    expect(aptRuns([], lean, true)).toEqual([]);
   });
 
   it("reads apt's status lines: files fetched, then packages installed (and unpacked), percent, package", () => {
@@ -174,6 +192,9 @@ describe('apt', () => {
       const install = sh.calls.find((c) => c.argv[0] === '/usr/bin/eatmydata')!;
       expect(install.argv).toContain('keystone');
       expect(install.argv).not.toContain('memcached');
+      // APT_NO_INSTALL_RECOMMENDS defaults to True: the simulation counts what the install installs
+      expect(install.argv).toContain('--no-install-recommends');
+      expect(sh.calls[2].argv).toContain('--no-install-recommends');
       // policy-rc.d forbids starting daemons during the install (exit 101), then the host's own is put back or removed.
       expect(written[0]).toEqual({ path: '/usr/sbin/policy-rc.d', content: expect.stringMatching(/exit 101/) });
       expect(written.length === 2 || cmds.includes('rm -f /usr/sbin/policy-rc.d')).toBe(true);
@@ -261,5 +282,37 @@ describe('stamp queries', () => {
     expect(sh.calls[0].opts.input).toBe('CHECKSUM TABLE `keystone`.`user`, `neutron`.`networks`;\n');
     const gone = new RecordingShell(() => ({ stdout: 'keystone.user\tNULL\n' }));
     expect(await tableChecksums(gone, ['keystone.user'])).toBeUndefined();
+  });
+});
+
+describe('apt waves', () => {
+  const pendingKvm = () => {
+    const plan = makePlan({ VIRT_DRIVER: 'libvirt' });
+    plan.decisions = [{ setting: 'LIBVIRT_TYPE', value: 'qemu', reason: 'qemu not installed yet', pending: true }];
+    return plan;
+  };
+  const phases = (plan: ReturnType<typeof makePlan>) =>
+    buildPhases(plan, {
+      install: aptInstallSteps(plan),
+      seed: [],
+      panes: { start: async () => undefined, waitReady: async () => undefined },
+    });
+
+  it('installs what the KVM probe boots with first, and the probe overlaps the main wave', () => {
+    const plan = pendingKvm();
+    const install = phases(plan).find((p) => p.name === 'install')!;
+    checkGraph('install', install.steps);
+    const early = install.steps.find((s) => s.id === EARLY_APT_STEP)!;
+    expect(early.title).toBe('install 2 Debian package(s) first: qemu-system-x86 qemu-utils');
+    expect(install.steps.find((s) => s.id === APT_STEP)!.after).toEqual([EARLY_APT_STEP]);
+    expect(install.steps.find((s) => s.id === 'libvirt:kvm-probe')!.after).toEqual([EARLY_APT_STEP]);
+  });
+
+  it('has no early wave once LIBVIRT_TYPE is known: the probe waits for the install, as before', () => {
+    const plan = makePlan({ VIRT_DRIVER: 'libvirt' });
+    const install = phases(plan).find((p) => p.name === 'install')!;
+    checkGraph('install', install.steps);
+    expect(install.steps.map((s) => s.id)).not.toContain(EARLY_APT_STEP);
+    expect(install.steps.find((s) => s.id === 'libvirt:kvm-probe')!.after).toEqual([APT_STEP]);
   });
 });
