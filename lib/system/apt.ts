@@ -148,12 +148,7 @@ export function formatAptStatus(s: AptStatus): string {
 
 /** The packages apt would install, from `apt-get -s` output. */
 export function simulatedInstalls(output: string): string[] {
-  return output.split('\n').flatMap((l) => (/^Inst (\S+)/.exec(l) ? [/^Inst (\S+)/.exec(l)![1]] : []));
-}
-
-/** How many packages apt would install, from `apt-get -s` output. */
-export function countSimulatedInstalls(output: string): number {
-  return simulatedInstalls(output).length;
+  return [...output.matchAll(/^Inst (\S+)/gm)].map((m) => m[1]);
 }
 
 export function simulateArgv(packages: readonly string[], recommends: boolean): string[] {
@@ -217,7 +212,6 @@ async function installMissing(
   await ctx.writeFile(POLICY_RC_D, POLICY_RC_D_CONTENT, { mode: 0o755 });
   try {
     await sh.run(['debconf-set-selections'], { input: preseed.join('\n') + '\n' });
-    const runs = aptRuns(missing, lean, ctx.plan.bool('APT_NO_INSTALL_RECOMMENDS'));
     const reader = new AptStatusReader(total);
     const onLine = (l: string) => {
       const s = reader.line(l);
