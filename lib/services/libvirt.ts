@@ -16,6 +16,7 @@ import type { Shell } from '../types/shell.ts';
 import type { Logger } from '../types/logger.ts';
 import { ensureTestImage, testImageDir } from '../image/test-image.ts';
 import { APT_STEP, EARLY_APT_STEP } from '../system/apt.ts';
+import { gidOf } from '../system/files.ts';
 import { unixSocketProbe } from './common.ts';
 import { chooseLibvirtType, kvmRefused, probeKvm, systemVirtTypeHost, type ProbeGuest } from './libvirt/virt-type.ts';
 
@@ -70,12 +71,13 @@ export function kvmDeviceFixes(dev: { gid: number; mode: number } | undefined, k
   return fixes;
 }
 
+/** The kvm group's id, undefined on a host without that group (nothing to give /dev/kvm then). */
 function kvmGroupId(): number | undefined {
-  const line = readFileSync('/etc/group', 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith('kvm:'));
-  const gid = Number(line?.split(':')[2]);
-  return Number.isInteger(gid) ? gid : undefined;
+  try {
+    return gidOf('kvm');
+  } catch {
+    return undefined;
+  }
 }
 
 /** The domain names nova defined, from libvirt's persistent configs (`instance-0000000a.xml`). */
