@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { APT_ENV, aptInstallArgv, POLICY_RC_D, POLICY_RC_D_CONTENT } from '../lib/system/apt.ts';
+import { parsePackageList } from '../lib/plan/plan.ts';
 import { TOP_DIR } from '../lib/util/paths.ts';
 
 const run = promisify(execFile);
@@ -25,14 +26,6 @@ const HOST_SOURCES = '/etc/apt/sources.list.d/debian.sources';
 /** The archive URIs of the host's deb822 sources, in order (the main archive first, then security). */
 export function sourcesUris(deb822: string): string[] {
   return [...deb822.matchAll(/^URIs:\s*(\S+)/gm)].map((m) => m[1]);
-}
-
-/** A package list file: one name a line, `#` comments. */
-export function readPackageFile(text: string): string[] {
-  return text
-    .split('\n')
-    .map((l) => l.replace(/#.*/, '').trim())
-    .filter(Boolean);
 }
 
 export const secs = (ms: number) => `${(ms / 1000).toFixed(0)} s`;
@@ -95,7 +88,7 @@ export async function ensureFresh(minbase: boolean): Promise<string> {
   if (minbase) return base;
   const image = join(WORK, 'image');
   const list = join(TOP_DIR, 'bench/vm-image-packages.txt');
-  const packages = readPackageFile(readFileSync(list, 'utf8'));
+  const packages = parsePackageList(readFileSync(list, 'utf8'));
   const stamp = join(image, 'var/lib/tstack-image-packages');
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === packages.join('\n')) {
     await sh(['chroot', image, 'apt-get', 'update', '-q'], APT_ENV);

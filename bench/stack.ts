@@ -29,7 +29,7 @@ import { promisify } from 'node:util';
 import type { PaneStatus, ProcessRecord } from '../lib/types/process.ts';
 import type { RunReport } from '../lib/phases/runner.ts';
 import { paneOfMarker, PANE_MARKER_VAR } from '../lib/proc/launch.ts';
-import { readCmdline, readEnvVar, readMemory, type ProcMemory } from '../lib/proc/procfs.ts';
+import { readCmdline, readEnvVar, readMemory, readStat, type ProcMemory } from '../lib/proc/procfs.ts';
 import { readKsm } from '../lib/system/ksm.ts';
 import { TOP_DIR } from '../lib/util/paths.ts';
 
@@ -104,14 +104,8 @@ async function restartToReady(pane: string): Promise<{ cliMs: number; supervisor
 /** ksmd's CPU time in seconds (utime + stime of the kernel thread), undefined when there is none. */
 function ksmdCpuSec(): number | undefined {
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (!stat.includes('(ksmd)')) continue;
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return (Number(f[11]) + Number(f[12])) / 100;
-    } catch {
-      // gone
-    }
+    const st = readStat(Number(pid));
+    if (st?.comm === 'ksmd') return st.cpuTicks / 100;
   }
   return undefined;
 }

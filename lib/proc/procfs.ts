@@ -16,6 +16,8 @@ export interface ProcStat {
   session: number;
   /** Start time in clock ticks after boot: with the pid, identifies one process across pid reuse. */
   startTicks: number;
+  /** CPU time used so far (utime + stime), in clock ticks. */
+  cpuTicks: number;
 }
 
 /** Parse /proc/<pid>/stat. comm may contain spaces and parentheses, so split at the last ')'. */
@@ -34,6 +36,7 @@ export function parseStat(text: string): ProcStat | undefined {
     pgrp: Number(rest[2]),
     session: Number(rest[3]),
     startTicks: Number(rest[19]),
+    cpuTicks: Number(rest[11]) + Number(rest[12]),
   };
 }
 

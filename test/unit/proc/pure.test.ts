@@ -33,7 +33,14 @@ describe('procfs', () => {
       pgrp: 4200,
       session: 4100,
       startTicks: 99887,
+      cpuTicks: 0,
     });
+  });
+
+  it('sums utime and stime (fields 14 and 15 of /proc/<pid>/stat) into cpuTicks', () => {
+    const st = parseStat('7 (ksmd) S 2 0 0 0 -1 2097216 0 0 0 0 7 5 0 0 25 5 1 0 163 0 0');
+    expect(st?.cpuTicks).toBe(12);
+    expect(st?.startTicks).toBe(163);
   });
 
   it('reads rss, pss and uss (private clean + dirty) from smaps_rollup', () => {
