@@ -21,28 +21,12 @@ interface Handle {
 
 export class ListrReporter implements Reporter {
   private handles = new Map<string, Handle>();
+  private started = new Set<string>();
   private running?: Promise<unknown>;
 
-  async phaseStart(phase: PhaseName, steps: Step[]): Promise<void> {
-    const tasks = steps.map((step) => {
-      let handle!: Handle;
-      const done = new Promise<void>((resolve, reject) => {
-        handle = { resolve, reject };
-      });
-      done.catch(() => {}); // the failure is reported by the runner, not as an unhandled rejection
-      this.handles.set(step.id, handle);
-      return {
-        // listr starts every task at once; the runner decides when a step really
-        // starts, so until then the title says it is waiting for its turn.
-        title: `${step.title} (waiting)`,
-        task: async (_ctx: unknown, task: Task) => {
-          handle.task = task;
-          if (handle.pendingTitle !== undefined) task.title = handle.pendingTitle;
-          if (handle.pendingSkip !== undefined) task.skip(handle.pendingSkip);
-          await done;
-        },
-      };
-    });
+  async phaseStart(phase: PhaseName, steps: Step[], carried: Step[] = []): Promise<void> {
+    // steps of an earlier phase still running are drawn again here: one listr at a time owns the terminal
+    const tasks = [...carried, ...steps].map((s) => this.task(s));
     const listr = new Listr(
       [{ title: `${phase}`, task: (_ctx, t) => t.newListr(tasks, { concurrent: true, exitOnError: false }) }],
       {
@@ -54,7 +38,34 @@ export class ListrReporter implements Reporter {
     this.running = listr.run().catch(() => {});
   }
 
-  async phaseDone(): Promise<void> {
+  /** A listr task that ends when the runner says the step has ended. */
+  private task(step: Step) {
+    let handle!: Handle;
+    const done = new Promise<void>((resolve, reject) => {
+      handle = { resolve, reject };
+    });
+    done.catch(() => {}); // the failure is reported by the runner, not as an unhandled rejection
+    this.handles.set(step.id, handle);
+    const started = this.started.has(step.id);
+    return {
+      // listr starts every task at once; the runner decides when a step really
+      // starts, so until then the title says it is waiting for its turn.
+      title: started ? `${step.title} (running on from an earlier phase)` : `${step.title} (waiting)`,
+      task: async (_ctx: unknown, task: Task) => {
+        handle.task = task;
+        if (handle.pendingTitle !== undefined) task.title = handle.pendingTitle;
+        if (handle.pendingSkip !== undefined) task.skip(handle.pendingSkip);
+        await done;
+      },
+    };
+  }
+
+  async phaseDone(_phase: PhaseName, _ms: number, carried: Step[] = []): Promise<void> {
+    // the overlapping steps leave this phase's tree, still running; the next phase's tree draws them on
+    for (const step of carried) {
+      this.setTitle(step.id, `${step.title} (runs on into the next phase)`);
+      this.handles.get(step.id)?.resolve();
+    }
     await this.running;
   }
 
@@ -65,6 +76,7 @@ export class ListrReporter implements Reporter {
     else h.pendingTitle = title;
   }
   stepStart(step: Step): void {
+    this.started.add(step.id);
     this.setTitle(step.id, step.title);
   }
   stepOutput(stepId: string, line: string): void {

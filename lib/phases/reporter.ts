@@ -6,8 +6,10 @@ import type { Step } from '../types/stack.ts';
 import { mask } from '../util/secrets.ts';
 
 export interface Reporter {
-  phaseStart(phase: PhaseName, steps: Step[]): void | Promise<void>;
-  phaseDone(phase: PhaseName, ms: number): void | Promise<void>;
+  /** `carried`: steps of earlier phases that overlap into this one and have not ended (overlapsUntil). */
+  phaseStart(phase: PhaseName, steps: Step[], carried?: Step[]): void | Promise<void>;
+  /** `carried`: the overlapping steps that run on into the next phase. */
+  phaseDone(phase: PhaseName, ms: number, carried?: Step[]): void | Promise<void>;
   stepStart(step: Step): void;
   /** A progress line from inside a step (download percent, apt output...). */
   stepOutput(stepId: string, line: string): void;
@@ -41,8 +43,9 @@ export class PlainReporter implements Reporter {
     for (const s of steps) this.phaseOf.set(s.id, phase);
     this.line(phase, `phase ${phase}: ${steps.length} step${steps.length === 1 ? '' : 's'}`);
   }
-  phaseDone(phase: PhaseName, ms: number): void {
-    this.line(phase, `phase ${phase} done in ${secs(ms)}`);
+  phaseDone(phase: PhaseName, ms: number, carried: Step[] = []): void {
+    const on = carried.length ? ` (${carried.length} step(s) run on)` : '';
+    this.line(phase, `phase ${phase} done in ${secs(ms)}${on}`);
   }
   stepStart(step: Step): void {
     this.line(this.phaseOf.get(step.id) ?? '?', `${step.title} ...`);

@@ -1,7 +1,9 @@
 // The phase runner: devstack's stack.sh order as data.
 //
 // Phases run one after another; the steps of one phase run concurrently as
-// far as their `after` edges allow (bounded by `concurrency`). A step whose
+// far as their `after` edges allow (bounded by `concurrency`). A step with
+// `overlapsUntil` runs on into the next phases, up to the one it names, which
+// waits for it; the phases in between wait for it only through `after`. A step whose
 // fingerprint matches the one recorded by the last successful run is skipped
 // (resume), unless `force`. The first failure stops new steps from starting,
 // lets the running ones settle, and surfaces as a StepError naming the phase.
@@ -52,29 +54,53 @@ export class InterruptedError extends Error {
   }
 }
 
-/** Validate the step graph of one phase: unique ids, known `after` targets, no cycles. */
-export function checkGraph(phase: PhaseName, steps: Step[]): void {
+/**
+ * Validate the step graph of one phase: unique ids, known `after` targets (of this phase, or overlapping steps of
+ * `earlier` phases), no cycles.
+ */
+export function checkGraph(phase: PhaseName, steps: Step[], earlier: ReadonlySet<string> = new Set()): void {
   const ids = new Set<string>();
   for (const s of steps) {
-    if (ids.has(s.id)) throw new Error(`phase ${phase}: duplicate step id '${s.id}'`);
+    if (ids.has(s.id) || earlier.has(s.id)) throw new Error(`phase ${phase}: duplicate step id '${s.id}'`);
     ids.add(s.id);
   }
   for (const s of steps) {
     for (const a of s.after ?? []) {
-      if (!ids.has(a)) throw new Error(`phase ${phase}: step '${s.id}' waits for unknown step '${a}'`);
+      if (!ids.has(a) && !earlier.has(a))
+        throw new Error(`phase ${phase}: step '${s.id}' waits for unknown step '${a}'`);
     }
   }
   const state = new Map<string, 'visiting' | 'done'>();
   const byId = new Map(steps.map((s) => [s.id, s]));
   const visit = (id: string, path: string[]): void => {
     const st = state.get(id);
-    if (st === 'done') return;
+    if (st === 'done' || !byId.has(id)) return;
     if (st === 'visiting') throw new Error(`phase ${phase}: dependency cycle ${[...path, id].join(' -> ')}`);
     state.set(id, 'visiting');
     for (const a of byId.get(id)!.after ?? []) visit(a, [...path, id]);
     state.set(id, 'done');
   };
   for (const s of steps) visit(s.id, []);
+}
+
+/**
+ * Every phase's graph, where an `after` may also name a step of an earlier phase that overlaps into this one; an
+ * overlap must end in a later phase, and no later than the last.
+ */
+export function checkRun(phases: PhasePlan[]): void {
+  const order = phases.map((p) => p.name);
+  const overlapping = new Map<string, number>(); // step id -> index of the phase that waits for it
+  for (const [i, p] of phases.entries()) {
+    for (const [id, until] of overlapping) if (until < i) overlapping.delete(id);
+    checkGraph(p.name, p.steps, new Set(overlapping.keys()));
+    for (const s of p.steps) {
+      if (s.overlapsUntil === undefined) continue;
+      const until = order.indexOf(s.overlapsUntil);
+      if (until <= i)
+        throw new Error(`phase ${p.name}: step '${s.id}' overlaps until ${s.overlapsUntil}, which does not follow`);
+      overlapping.set(s.id, until);
+    }
+  }
 }
 
 /** A counting semaphore, so concurrency stays bounded however wide the graph is. */
@@ -95,31 +121,51 @@ class Semaphore {
   }
 }
 
+/** What one run shares across its phases: every step's result so far, the overlapping steps, the first failure. */
+interface RunState {
+  results: Map<string, Promise<StepTiming>>;
+  /** Overlapping steps that have not settled yet. */
+  overlapping: Map<string, Step>;
+  /** Every overlapping step's id, under the phase that waits for it. */
+  due: Map<PhaseName, string[]>;
+  failure?: StepError | InterruptedError;
+}
+
 export async function runPhases(phases: PhasePlan[], ctx: StackContext, opts: RunnerOptions): Promise<RunReport> {
-  for (const p of phases) checkGraph(p.name, p.steps);
+  checkRun(phases);
   const started = Date.now();
   const report: RunReport = { phases: [], steps: [], totalMs: 0, setupMs: Math.round(performance.now()) };
   const aborted = opts.aborted ?? (() => false);
+  const state: RunState = { results: new Map(), overlapping: new Map(), due: new Map() };
+  const sem = new Semaphore(Math.max(1, opts.concurrency ?? 4));
+  const carried = () => [...state.overlapping.values()];
   try {
     for (const phase of phases) {
       if (aborted()) throw new InterruptedError();
       const t0 = Date.now();
-      await opts.reporter.phaseStart(phase.name, phase.steps);
-      const timings = await runPhase(phase, ctx, opts, aborted);
-      report.steps.push(...timings);
+      await opts.reporter.phaseStart(phase.name, phase.steps, carried());
+      const own = startPhase(phase, ctx, opts, aborted, state, sem);
+      const due = state.due.get(phase.name) ?? [];
+      const ended = await Promise.all([...own.waited, ...due].map((id) => state.results.get(id)!));
+      // each step once, in its own phase's place: an overlapping one when the phase that waits for it ends
+      report.steps.push(...ended);
+      if (state.failure) throw state.failure;
       const ms = Date.now() - t0;
+      const ownEnded = ended.filter((t) => t.phase === phase.name);
       report.phases.push({
         name: phase.name,
         ms,
         steps: phase.steps.length,
-        skipped: timings.filter((t) => t.status === 'skipped').length,
+        skipped: ownEnded.filter((t) => t.status === 'skipped').length,
       });
-      await opts.reporter.phaseDone(phase.name, ms);
+      await opts.reporter.phaseDone(phase.name, ms, carried());
     }
     const t0 = Date.now();
     await recordStamps(phases, ctx, opts.journal, report.steps);
     report.stampsMs = Date.now() - t0;
   } finally {
+    // a failed or interrupted run still lets the overlapping steps it started settle
+    await Promise.allSettled(state.results.values());
     report.totalMs = Date.now() - started;
   }
   return report;
@@ -159,22 +205,25 @@ async function stampOf(step: Step, ctx: StackContext): Promise<string | undefine
   }
 }
 
-async function runPhase(
+/**
+ * Start every step of `phase`: each waits for its `after` steps, then for a free slot. `waited`: the ids the phase's
+ * end waits for (all but the overlapping steps, which a later phase waits for).
+ */
+function startPhase(
   phase: PhasePlan,
   ctx: StackContext,
   opts: RunnerOptions,
   aborted: () => boolean,
-): Promise<StepTiming[]> {
-  const sem = new Semaphore(Math.max(1, opts.concurrency ?? 4));
-  const results = new Map<string, Promise<StepTiming>>();
-  let failure: StepError | InterruptedError | undefined;
-
+  state: RunState,
+  sem: Semaphore,
+): { waited: string[] } {
+  const { results } = state;
   const runOne = async (step: Step): Promise<StepTiming> => {
     const deps = await Promise.all((step.after ?? []).map((id) => results.get(id)!));
     const base = { phase: phase.name, id: step.id, title: step.title };
     // a skipped step's ms is what deciding to skip it cost (its stamp's reads): the warm converge's figure
     const checkStart = Date.now();
-    if (failure || deps.some((d) => d.status === 'failed' || d.status === 'not-run')) {
+    if (state.failure || deps.some((d) => d.status === 'failed' || d.status === 'not-run')) {
       opts.reporter.stepNotRun(step);
       return { ...base, status: 'not-run', ms: 0 };
     }
@@ -182,7 +231,7 @@ async function runPhase(
       opts.reporter.stepSkipped(step, 'done on an earlier run');
       return { ...base, status: 'skipped', ms: 0 };
     }
-    if (!opts.force && step.stamp && !failure) {
+    if (!opts.force && step.stamp && !state.failure) {
       const stamp = await stampOf(step, ctx);
       if (stamp !== undefined && opts.journal.isDone(step.id, stamp)) {
         opts.reporter.stepSkipped(step, 'unchanged since it last ran');
@@ -191,8 +240,8 @@ async function runPhase(
     }
     await sem.acquire();
     try {
-      if (failure || aborted()) {
-        failure ??= new InterruptedError();
+      if (state.failure || aborted()) {
+        state.failure ??= new InterruptedError();
         opts.reporter.stepNotRun(step);
         return { ...base, status: 'not-run', ms: 0 };
       }
@@ -202,8 +251,8 @@ async function runPhase(
         await step.run({ ...ctx, progress: (line) => opts.reporter.stepOutput(step.id, line) });
       } catch (err) {
         const ms = Date.now() - t0;
-        if (aborted()) failure ??= new InterruptedError();
-        else failure ??= new StepError(phase.name, step.id, err);
+        if (aborted()) state.failure ??= new InterruptedError();
+        else state.failure ??= new StepError(phase.name, step.id, err);
         opts.reporter.stepFailed(step, err, ms);
         return { ...base, status: 'failed', ms };
       }
@@ -223,10 +272,15 @@ async function runPhase(
 
   // Create every promise before awaiting any, so `after` lookups always resolve.
   const ordered = topoOrder(phase.steps);
-  for (const step of ordered) results.set(step.id, runOne(step));
-  const timings = await Promise.all(ordered.map((s) => results.get(s.id)!));
-  if (failure) throw failure;
-  return timings;
+  for (const step of ordered) {
+    const result = runOne(step);
+    results.set(step.id, result);
+    if (step.overlapsUntil === undefined) continue;
+    state.overlapping.set(step.id, step);
+    state.due.set(step.overlapsUntil, [...(state.due.get(step.overlapsUntil) ?? []), step.id]);
+    void result.finally(() => state.overlapping.delete(step.id));
+  }
+  return { waited: ordered.filter((s) => s.overlapsUntil === undefined).map((s) => s.id) };
 }
 
 /** Steps ordered so that each comes after everything it waits for (stable otherwise). */
@@ -237,7 +291,8 @@ export function topoOrder(steps: Step[]): Step[] {
   const visit = (s: Step): void => {
     if (seen.has(s.id)) return;
     seen.add(s.id);
-    for (const a of s.after ?? []) visit(byId.get(a)!);
+    // a step of an earlier phase is already under way
+    for (const a of s.after ?? []) if (byId.has(a)) visit(byId.get(a)!);
     out.push(s);
   };
   steps.forEach(visit);

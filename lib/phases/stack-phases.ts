@@ -1,7 +1,9 @@
 // Assemble the whole run from the plan: devstack's stack.sh order as data.
 //
 //   pre-install  module hooks
-//   install      apt (or nothing when all installed), source checkouts + venv
+//   install      apt (or nothing when all installed), source checkouts + venv; on a distro install, the
+//                infrastructure (earlyStart modules: mysql, rabbit, memcached, keystone) is installed first
+//                and configured, initialised and started here, while apt installs the rest
 //   configure    every module writes its config files whole
 //   post-config  local.conf [[post-config|file]] merged last
 //   init         databases, db syncs, keystone bootstrap
@@ -15,6 +17,8 @@ import type { Plan, Step } from '../types/stack.ts';
 import type { ProcessRecord, ProcessSpec } from '../types/process.ts';
 import { PHASES, type PhaseName } from '../types/step.ts';
 import type { PhasePlan } from './runner.ts';
+import { EARLY_APT_STEP } from '../system/apt.ts';
+import { ACCOUNTS_STEP } from '../seed/accounts.ts';
 
 /** What starts and waits for a pane; the supervisor in production. */
 export interface PaneStarter {
@@ -70,18 +74,79 @@ export function startSteps(plan: Plan, panes: PaneStarter, catalogId?: string): 
   }));
 }
 
+/** The phases the earlyStart modules' steps are moved out of, into install; the last one waits for them. */
+const HOISTED: readonly PhaseName[] = ['configure', 'post-config', 'init', 'start'];
+
+/**
+ * The earlyStart modules' configure, init and start steps (their panes' starts and keystone's catalog included)
+ * move into the install phase, where they run after the early apt wave and alongside the main one, in their
+ * phases' order among themselves. They overlap the next phases up to `start` (overlapsUntil): a later step that
+ * needs one of them says so in `after`, as the other services' database and pane steps do for mysql and key.
+ */
+function hoistEarlyStart(byPhase: Map<PhaseName, Step[]>, early: ReadonlySet<string>): void {
+  const install = byPhase.get('install')!;
+  if (early.size === 0 || !install.some((s) => s.id === EARLY_APT_STEP)) return;
+  const hoisted = new Set<string>();
+  let before = [EARLY_APT_STEP];
+  for (const phase of HOISTED) {
+    const [moved, kept] = partition(byPhase.get(phase)!, (s) => early.has(s.id));
+    for (const s of moved) {
+      const local = (s.after ?? []).filter((a) => !hoisted.has(a));
+      const stray = local.find((a) => !moved.some((m) => m.id === a));
+      if (stray) throw new Error(`step ${s.id} starts early, but waits for ${stray}, which does not`);
+      install.push({ ...s, after: [...before, ...(s.after ?? [])], overlapsUntil: HOISTED[HOISTED.length - 1] });
+    }
+    for (const s of moved) hoisted.add(s.id);
+    if (moved.length) before = moved.map((s) => s.id);
+    byPhase.set(phase, kept);
+  }
+  // after `start` they have all ended
+  for (const phase of PHASES.slice(PHASES.indexOf(HOISTED[HOISTED.length - 1]) + 1)) {
+    byPhase.set(
+      phase,
+      byPhase.get(phase)!.map((s) => (s.after ? { ...s, after: s.after.filter((a) => !hoisted.has(a)) } : s)),
+    );
+  }
+}
+
+function partition<T>(items: readonly T[], test: (t: T) => boolean): [T[], T[]] {
+  return [items.filter(test), items.filter((t) => !test(t))];
+}
+
 export function buildPhases(plan: Plan, src: PhaseSources): PhasePlan[] {
   const byPhase = new Map<PhaseName, Step[]>(PHASES.map((p) => [p, []]));
+  const early = new Set<string>(); // the ids of the earlyStart modules' steps
+  const earlyModules = new Set(plan.earlyStart);
+  const earlyPanes = new Set<string>();
   for (const m of plan.services) {
     const steps = m.steps?.(plan) ?? {};
     for (const phase of PHASES) byPhase.get(phase)!.push(...(steps[phase] ?? []));
+    if (!earlyModules.has(m.name)) continue;
+    for (const phase of HOISTED) for (const s of steps[phase] ?? []) early.add(s.id);
+    for (const p of m.processes(plan)) earlyPanes.add(p.name);
   }
   byPhase.get('install')!.unshift(...src.install);
   const start = byPhase.get('start')!;
   const catalog = src.catalog && plan.processes.some((p) => p.name === 'key') ? src.catalog : undefined;
-  start.unshift(...startSteps(plan, src.panes, catalog?.id));
-  if (catalog) start.push({ ...catalog, after: [...(catalog.after ?? []), 'start:key'] });
-  byPhase.get('extra')!.push(...src.seed);
+  const paneSteps = startSteps(plan, src.panes, catalog?.id);
+  for (const s of paneSteps) if (earlyPanes.has(s.id.slice('start:'.length))) early.add(s.id);
+  start.unshift(...paneSteps);
+  let seed = src.seed;
+  if (catalog) {
+    start.push({ ...catalog, after: [...(catalog.after ?? []), 'start:key'] });
+    // the service users and endpoints, and devstack's accounts, need nothing but keystone
+    const accounts = seed.find((s) => s.id === ACCOUNTS_STEP);
+    if (early.has('start:key')) {
+      early.add(catalog.id);
+      if (accounts) {
+        start.push({ ...accounts, after: [...(accounts.after ?? []), catalog.id] });
+        early.add(accounts.id);
+        seed = seed.filter((s) => s !== accounts);
+      }
+    }
+  }
+  byPhase.get('extra')!.push(...seed);
+  hoistEarlyStart(byPhase, early);
   for (const phase of ['post-config', 'extra', 'post-extra', 'test-config'] as const) {
     const merge = src.merge?.(phase);
     if (!merge) continue;

@@ -103,6 +103,8 @@ export function buildPlan(
     processes: [],
     repos: [],
     packages: [],
+    earlyPackages: [],
+    earlyStart: [],
   };
 
   // A module's pane named after one of its short names runs only when that name is enabled
@@ -130,13 +132,20 @@ export function buildPlan(
     );
   }
 
+  const modulePackages = (m: ServiceModule) => [...readPackageList(topDir, m.name), ...(m.extraPackages?.(plan) ?? [])];
   plan.packages = unique(
-    [
-      ...plan.services.flatMap((m) => [...readPackageList(topDir, m.name), ...(m.extraPackages?.(plan) ?? [])]),
-      ...(method.method === 'source' ? sourcePackages(plan) : []),
-    ],
+    [...plan.services.flatMap(modulePackages), ...(method.method === 'source' ? sourcePackages(plan) : [])],
     (p) => p,
   );
+  const early = method.method === 'distro' ? plan.services.filter((m) => m.earlyStart) : [];
+  plan.earlyStart = early.map((m) => m.name);
+  const planned = new Set(plan.packages);
+  plan.earlyPackages = unique(
+    [...early.flatMap(modulePackages), ...plan.services.flatMap((m) => m.earlyPackages?.(plan) ?? [])],
+    (p) => p,
+  )
+    .filter((p) => planned.has(p))
+    .sort();
   return plan;
 }
 

@@ -138,9 +138,12 @@ export async function ensureAccounts(
   return { created: dir.created, grantsAdded, projectIds };
 }
 
+/** devstack's projects, users and roles: they need nothing but keystone. */
+export const ACCOUNTS_STEP = 'seed:accounts';
+
 export function accountsStep(plan: Plan): Step {
   return {
-    id: 'seed:accounts',
+    id: ACCOUNTS_STEP,
     title: 'devstack accounts (projects, users, roles)',
     // every user's password is checked by logging in (seconds of bcrypt): only when keystone's
     // identity tables changed since the last run, or ADMIN_PASSWORD did

@@ -19,6 +19,7 @@ import { createSeedReport, type SeedReport } from './report.ts';
 import { keystoneAuthUrl, regionName } from '../config/urls.ts';
 
 export { catalogStep } from './catalog.ts';
+export { ACCOUNTS_STEP } from './accounts.ts';
 export { createSeedReport, imagesSeeded, type SeedReport, type ImageOutcome } from './report.ts';
 
 export function seedSteps(plan: Plan, report: SeedReport = createSeedReport()): Step[] {

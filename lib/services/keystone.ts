@@ -84,6 +84,7 @@ export function bootstrapArgv(plan: Plan): string[] {
 
 export const keystoneModule: ServiceModule = {
   name: 'keystone',
+  earlyStart: true,
   project: 'keystone',
   shortNames: ['key'],
   settings: [

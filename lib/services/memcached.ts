@@ -8,6 +8,7 @@ export const MEMCACHED_PORT = 11211;
 
 export const memcachedModule: ServiceModule = {
   name: 'memcached',
+  earlyStart: true,
   project: 'infra',
   shortNames: ['memcached'],
   settings: settingGroup('database and messaging', [

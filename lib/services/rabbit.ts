@@ -36,6 +36,7 @@ export function rabbitmqEnvConf(plan: Plan): string {
 
 export const rabbitModule: ServiceModule = {
   name: 'rabbit',
+  earlyStart: true,
   project: 'infra',
   shortNames: ['rabbit'],
   settings: settingGroup('database and messaging', [

@@ -244,14 +244,8 @@ async function installMissing(
 }
 
 export const APT_STEP = 'apt:install';
-/** The early wave's step id: what a module's step waits for when it needs only its earlyPackages. */
+/** The early wave's step id (plan.earlyPackages): what a step waits for when it needs only those packages. */
 export const EARLY_APT_STEP = 'apt:install-early';
-
-/** The packages of the early wave: every module's earlyPackages that the plan installs. */
-export function earlyPackages(plan: Plan): string[] {
-  const planned = new Set(plan.packages);
-  return [...new Set(plan.services.flatMap((m) => m.earlyPackages?.(plan) ?? []))].filter((p) => planned.has(p)).sort();
-}
 
 /** The install-phase step: installs `plan.packages`; re-runs skip it while the list is unchanged. */
 /** `lean`: packages installed with --no-install-recommends (plan.ts withoutRecommends). */
@@ -266,20 +260,27 @@ export function aptInstallStep(plan: Plan, lean: ReadonlySet<string> = new Set()
   };
 }
 
+/** What the early wave is for: the modules that start early, and the packages other modules need first. */
+function earlyWaveFor(plan: Plan): string[] {
+  const packages = plan.services.flatMap((m) => m.earlyPackages?.(plan) ?? []);
+  return [...plan.earlyStart, ...packages.filter((p) => plan.earlyPackages.includes(p))];
+}
+
 /**
- * The install phase's apt steps: an early wave first when modules ask for one (earlyPackages, e.g. what the KVM
- * probe boots its guest with), so their steps run while the main wave installs the rest; then the main wave
+ * The install phase's apt steps: an early wave first when modules ask for one (plan.earlyPackages: the
+ * infrastructure that starts early, what the KVM probe boots its guest with), so their steps run while the main
+ * wave installs the rest; then the main wave
  * (APT_STEP: everything, the early packages already there).
  */
 export function aptInstallSteps(plan: Plan, lean: ReadonlySet<string> = new Set()): Step[] {
   const main = aptInstallStep(plan, lean);
-  const early = earlyPackages(plan);
+  const early = plan.earlyPackages;
   if (early.length === 0) return [main];
   const preseed = debconfPreseed(plan.services);
   return [
     {
       id: EARLY_APT_STEP,
-      title: `install ${early.length} Debian package(s) first: ${early.join(' ')}`,
+      title: `install ${early.length} Debian package(s) first: ${earlyWaveFor(plan).join(', ')}`,
       fingerprint: `apt:${early.join(',')}`,
       run: (ctx) => installMissing(ctx, early, preseed, lean),
     },

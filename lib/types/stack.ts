@@ -37,6 +37,14 @@ export interface Plan {
   repos: RepoSpec[];
   /** Distro packages to install. */
   packages: string[];
+  /**
+   * The first apt wave of a distro install, a subset of `packages`: the earlyStart modules' packages and every
+   * module's earlyPackages. Empty when nothing needs to come first.
+   */
+  earlyPackages: string[];
+  /** The modules (names) whose configure, init and start steps run while the main apt wave installs the rest. */
+  // only on distro installs: from source, every service's code comes after the whole apt run
+  earlyStart: string[];
 }
 
 /** Everything a hook may use. Side effects only through these objects. */
@@ -68,8 +76,13 @@ export interface Step {
   /** Unique id, `<service>:<what>`, e.g. `keystone:db-sync`. */
   id: string;
   title: string;
-  /** Steps (ids) that must finish first, within the same phase. */
+  /** Steps (ids) that must finish first: of the same phase, or of an earlier one that overlaps (overlapsUntil). */
   after?: string[];
+  /**
+   * The step runs on while the next phases run, up to this one: their steps do not wait for it unless they name it
+   * in `after`, and this phase does not end before it has (the infrastructure starting while apt installs the rest).
+   */
+  overlapsUntil?: PhaseName;
   /**
    * Inputs that make a finished step still valid. When set and equal to the
    * value recorded on the last successful run, the step is skipped on resume
@@ -117,6 +130,13 @@ export interface ServiceModule extends ConfigContribution {
    * early wave, EARLY_APT_STEP): installed by a first, small apt run, so that step overlaps the main one.
    */
   earlyPackages?(plan: Plan): string[];
+  /**
+   * Infrastructure that every other service needs first (devstack's order: databases, the message queue,
+   * memcached, keystone). On a distro install, its packages come in the early apt wave and its configure, init and
+   * start steps run in the install phase, alongside the main wave: dpkg configures on one core and the stack's
+   * start work takes the other. Its steps must then wait only for steps of earlyStart modules.
+   */
+  earlyStart?: boolean;
   /** Per-phase steps. The `start` phase is generated from processes(); modules rarely add to it. */
   steps?(plan: Plan): Partial<Record<PhaseName, Step[]>>;
   /** The panes this module runs when enabled. */

@@ -4,7 +4,7 @@
 // here: what a test does not set comes from the settings rows.
 
 import type { HostFacts, MetaSection, StackConfig } from '../../lib/types/config.ts';
-import type { InstallMethod } from '../../lib/types/plan.ts';
+import type { InstallMethod, PlanDecision } from '../../lib/types/plan.ts';
 import type { Plan, ServiceModule } from '../../lib/types/stack.ts';
 import { parseLocalConf } from '../../lib/config/localconf.ts';
 import { resolveConfig } from '../../lib/config/resolve.ts';
@@ -47,6 +47,8 @@ export interface TestPlanOptions extends TestConfigOptions {
   /** The modules the plan runs (default: the registry). */
   modules?: readonly ServiceModule[];
   topDir?: string;
+  /** Settings chosen from probes of the machine, as up.ts passes them (LIBVIRT_TYPE). */
+  decisions?: PlanDecision[];
 }
 
 export function testPlan(values: Record<string, string> = {}, o: TestPlanOptions = {}): Plan {
@@ -54,6 +56,6 @@ export function testPlan(values: Record<string, string> = {}, o: TestPlanOptions
     testConfig(values, o),
     { method: o.method ?? 'distro', reason: 'test' },
     o.modules ?? SERVICE_MODULES,
-    { topDir: o.topDir },
+    { topDir: o.topDir, decisions: o.decisions },
   );
 }

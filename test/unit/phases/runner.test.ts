@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkGraph, formatTimings, runPhases, type PhasePlan } from '../../../lib/phases/runner.ts';
+import { checkGraph, checkRun, formatTimings, runPhases, type PhasePlan } from '../../../lib/phases/runner.ts';
 import { StepJournal } from '../../../lib/phases/journal.ts';
 import { PlainReporter } from '../../../lib/phases/reporter.ts';
 import type { StackContext, Step } from '../../../lib/types/stack.ts';
@@ -201,6 +201,99 @@ describe('phase runner', () => {
     expect(table).toMatch(/^phase\s+seconds\s+steps\s+skipped/);
     expect(table).toMatch(/install\s+0\.\d\s+1\s+0/);
     expect(table).toContain('apt');
+  });
+});
+
+describe('overlapping steps (overlapsUntil)', () => {
+  /** A step that logs its start and end; `gate` holds it until released. */
+  function logged(events: string[], id: string, extra: Partial<Step> = {}, gate?: Promise<void>): Step {
+    return {
+      id,
+      title: id,
+      ...extra,
+      run: async () => {
+        events.push(`start ${id}`);
+        await (gate ?? sleep(5));
+        events.push(`end ${id}`);
+      },
+    };
+  }
+
+  it('run on into the next phases; a later step waits through `after`, the named phase for all', async () => {
+    const events: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const phases: PhasePlan[] = [
+      { name: 'install', steps: [logged(events, 'apt'), logged(events, 'db', { overlapsUntil: 'start' }, gate)] },
+      {
+        name: 'configure',
+        steps: [
+          {
+            id: 'conf',
+            title: 'conf',
+            run: async () => {
+              events.push('start conf');
+              // the overlapping step is still running: its phase ended without it
+              release();
+            },
+          },
+        ],
+      },
+      { name: 'init', steps: [logged(events, 'sync', { after: ['db'] })] },
+      { name: 'start', steps: [logged(events, 'pane')] },
+      { name: 'extra', steps: [logged(events, 'seed')] },
+    ];
+    const { lines, reporter } = recorder();
+    const report = await runPhases(phases, ctx, { journal: journal(), reporter });
+    expect(events.indexOf('start conf')).toBeLessThan(events.indexOf('end db'));
+    expect(events.indexOf('end db')).toBeLessThan(events.indexOf('start sync'));
+    expect(events.indexOf('end db')).toBeLessThan(events.indexOf('start seed'));
+    // each step once in the report, under its own phase
+    expect(report.steps.map((s) => `${s.phase}/${s.id}`).sort()).toEqual(
+      ['configure/conf', 'extra/seed', 'init/sync', 'install/apt', 'install/db', 'start/pane'].sort(),
+    );
+    expect(lines.some((l) => /phase install done in .* \(1 step\(s\) run on\)/.test(l))).toBe(true);
+  });
+
+  it('stop the run when one fails, naming its phase, after letting the steps under way settle', async () => {
+    const ran: string[] = [];
+    const step = (id: string, ms: number, extra: Partial<Step> = {}, fail = false): Step => ({
+      id,
+      title: id,
+      ...extra,
+      run: async () => {
+        ran.push(id);
+        await sleep(ms);
+        if (fail) throw new Error(`${id} broke`);
+        ran.push(`${id} ended`);
+      },
+    });
+    const phases: PhasePlan[] = [
+      { name: 'install', steps: [step('apt', 5), step('db', 30, { overlapsUntil: 'start' }, true)] },
+      { name: 'configure', steps: [step('conf', 60)] },
+      { name: 'start', steps: [step('pane', 5)] },
+    ];
+    const err = await runPhases(phases, ctx, { journal: journal(), reporter: recorder().reporter }).catch((e) => e);
+    expect(err).toBeInstanceOf(StepError);
+    expect(err.phase).toBe('install');
+    expect(err.message).toContain('db broke');
+    expect(ran).toEqual(['apt', 'db', 'apt ended', 'conf', 'conf ended']);
+  });
+
+  it('must end in a later phase, and cannot be named after it', () => {
+    const s = (id: string, extra: Partial<Step> = {}): Step => ({ id, title: id, ...extra, run: async () => {} });
+    expect(() => checkRun([{ name: 'start', steps: [s('a', { overlapsUntil: 'init' })] }])).toThrow(
+      "phase start: step 'a' overlaps until init, which does not follow",
+    );
+    expect(() =>
+      checkRun([
+        { name: 'install', steps: [s('a', { overlapsUntil: 'init' })] },
+        { name: 'init', steps: [s('b', { after: ['a'] })] },
+        { name: 'start', steps: [s('c', { after: ['a'] })] },
+      ]),
+    ).toThrow("phase start: step 'c' waits for unknown step 'a'");
   });
 });
 

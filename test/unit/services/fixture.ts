@@ -2,9 +2,8 @@
 // the test's values) resolved by the real resolveConfig, built by the real
 // plan builder over the real registry.
 
-import type { MetaSection } from '../../../lib/types/config.ts';
 import type { Plan } from '../../../lib/types/stack.ts';
-import { testPlan } from '../plan-fixture.ts';
+import { type TestPlanOptions, testPlan } from '../plan-fixture.ts';
 
 export const PASSWORDS = {
   DATABASE_PASSWORD: 'db p@ss:/word%$',
@@ -28,10 +27,10 @@ export const OVN_SERVICES = DEFAULT_SERVICES.replace(
 
 export function makePlan(
   values: Record<string, string> = {},
-  opts: { services?: string; metaSections?: MetaSection[]; method?: 'distro' | 'source' } = {},
+  opts: Pick<TestPlanOptions, 'metaSections' | 'method' | 'decisions'> & { services?: string } = {},
 ): Plan {
   return testPlan(
     { ...PASSWORDS, Q_AGENT: 'openvswitch', ...values },
-    { services: opts.services ?? DEFAULT_SERVICES, metaSections: opts.metaSections, method: opts.method },
+    { ...opts, services: opts.services ?? DEFAULT_SERVICES },
   );
 }

@@ -286,11 +286,11 @@ describe('stamp queries', () => {
 });
 
 describe('apt waves', () => {
-  const pendingKvm = () => {
-    const plan = makePlan({ VIRT_DRIVER: 'libvirt' });
-    plan.decisions = [{ setting: 'LIBVIRT_TYPE', value: 'qemu', reason: 'qemu not installed yet', pending: true }];
-    return plan;
-  };
+  const pendingKvm = () =>
+    makePlan(
+      { VIRT_DRIVER: 'libvirt' },
+      { decisions: [{ setting: 'LIBVIRT_TYPE', value: 'qemu', reason: 'qemu not installed yet', pending: true }] },
+    );
   const phases = (plan: ReturnType<typeof makePlan>) =>
     buildPhases(plan, {
       install: aptInstallSteps(plan),
@@ -298,21 +298,36 @@ describe('apt waves', () => {
       panes: { start: async () => undefined, waitReady: async () => undefined },
     });
 
-  it('installs what the KVM probe boots with first, and the probe overlaps the main wave', () => {
+  it('installs the infrastructure and what the KVM probe boots with first; the probe overlaps the main wave', () => {
     const plan = pendingKvm();
+    expect(plan.earlyPackages).toEqual(
+      expect.arrayContaining(['mariadb-server', 'rabbitmq-server', 'memcached', 'keystone', 'qemu-system-x86']),
+    );
+    expect(plan.earlyPackages).not.toContain('python3-nova');
     const install = phases(plan).find((p) => p.name === 'install')!;
     checkGraph('install', install.steps);
     const early = install.steps.find((s) => s.id === EARLY_APT_STEP)!;
-    expect(early.title).toBe('install 2 Debian package(s) first: qemu-system-x86 qemu-utils');
+    expect(early.title).toBe(
+      `install ${plan.earlyPackages.length} Debian package(s) first: mysql, rabbit, memcached, keystone, ` +
+        'qemu-system-x86, qemu-utils',
+    );
     expect(install.steps.find((s) => s.id === APT_STEP)!.after).toEqual([EARLY_APT_STEP]);
     expect(install.steps.find((s) => s.id === 'libvirt:kvm-probe')!.after).toEqual([EARLY_APT_STEP]);
   });
 
-  it('has no early wave once LIBVIRT_TYPE is known: the probe waits for the install, as before', () => {
+  it('has only the infrastructure first once LIBVIRT_TYPE is known: the probe waits for the install', () => {
     const plan = makePlan({ VIRT_DRIVER: 'libvirt' });
+    expect(plan.earlyPackages).not.toContain('qemu-system-x86');
     const install = phases(plan).find((p) => p.name === 'install')!;
     checkGraph('install', install.steps);
-    expect(install.steps.map((s) => s.id)).not.toContain(EARLY_APT_STEP);
     expect(install.steps.find((s) => s.id === 'libvirt:kvm-probe')!.after).toEqual([APT_STEP]);
+  });
+
+  it('has no early wave for a source install that knows LIBVIRT_TYPE: the code comes after the whole apt run', () => {
+    const plan = makePlan({ VIRT_DRIVER: 'libvirt' }, { method: 'source' });
+    expect(plan.earlyStart).toEqual([]);
+    expect(plan.earlyPackages).toEqual([]);
+    const install = phases(plan).find((p) => p.name === 'install')!;
+    expect(install.steps.map((s) => s.id)).not.toContain(EARLY_APT_STEP);
   });
 });
