@@ -17,6 +17,7 @@ import { createContext } from './context.ts';
 import { CLOUDS_YAML_MARKER } from '../seed/clouds-yaml.ts';
 import { rootwrapLeftovers } from '../source/rootwrap.ts';
 import { SUDO_ENV_FILE } from '../system/sudo-env.ts';
+import { BYTECOMPILE_EXCLUDE_FILE } from '../system/apt.ts';
 
 /** Panes the clean hooks need (databases, rabbit user). */
 export const CLEAN_NEEDS = ['mysql', 'rabbit'];
@@ -33,6 +34,7 @@ export function generatedFiles(plan: Plan): string[] {
     join(plan.dirs.topDir, 'openrc'),
     join(plan.dirs.topDir, '.stackenv'),
     SUDO_ENV_FILE,
+    BYTECOMPILE_EXCLUDE_FILE,
     // the source method's rootwrap conf and sudoers entries (they name the venv removed below)
     ...rootwrapLeftovers(
       plan,

@@ -22,6 +22,22 @@ export const POLICY_RC_D = '/usr/sbin/policy-rc.d';
 export const POLICY_RC_D_CONTENT =
   '#!/bin/sh\n# tstack: packages never start daemons; the stack runs them in panes\nexit 101\n';
 
+/**
+ * dh-python's byte-compile exclude list: py3compile, which every Python package's postinst runs, skips what
+ * the files in /usr/share/python3/bcep match. This one names the test suites the OpenStack packages ship
+ * (nova/tests, neutron/tests...): a stack never imports them, and python compiles whatever it does import.
+ */
+export const BYTECOMPILE_EXCLUDE_FILE = '/usr/share/python3/bcep/tstack';
+export const BYTECOMPILE_EXCLUDE =
+  '# tstack (APT_BYTECOMPILE_TESTS=False): no byte-compiling of the test suites Python packages ship\n' +
+  're||/usr/lib/python3/dist-packages/|.*/tests/.*\n';
+
+/** The exclude list as APT_BYTECOMPILE_TESTS asks, before dpkg runs any postinst. */
+async function setBytecompileExclude(ctx: StackContext): Promise<void> {
+  if (!ctx.plan.bool('APT_BYTECOMPILE_TESTS')) await ctx.writeFile(BYTECOMPILE_EXCLUDE_FILE, BYTECOMPILE_EXCLUDE);
+  else await ctx.sh.run(['rm', '-f', BYTECOMPILE_EXCLUDE_FILE]);
+}
+
 /** `dpkg-query` output -> the packages not fully installed. Pure, for tests. */
 export function missingFromDpkgQuery(wanted: readonly string[], output: string): string[] {
   const installed = new Set<string>();
@@ -210,6 +226,7 @@ async function installMissing(
 
   const previousPolicy = existsSync(POLICY_RC_D) ? readFileSync(POLICY_RC_D, 'utf8') : undefined;
   await ctx.writeFile(POLICY_RC_D, POLICY_RC_D_CONTENT, { mode: 0o755 });
+  await setBytecompileExclude(ctx);
   try {
     await sh.run(['debconf-set-selections'], { input: preseed.join('\n') + '\n' });
     const reader = new AptStatusReader(total);

@@ -22,7 +22,9 @@ describe('listr2 progress', () => {
       id,
       title: `step ${id}`,
       ...extra,
-      run: () => sleep(ms),
+      run: async () => {
+        await sleep(ms);
+      },
     });
     const phases: PhasePlan[] = [
       { name: 'install', steps: [step('apt', 5), step('key', 80, { overlapsUntil: 'start' })] },

@@ -10,6 +10,9 @@ import {
   aptInstallSteps,
   aptRuns,
   EARLY_APT_STEP,
+  BYTECOMPILE_EXCLUDE,
+  BYTECOMPILE_EXCLUDE_FILE,
+  POLICY_RC_D,
   missingFromDpkgQuery,
   simulatedInstalls,
 } from '../../../lib/system/apt.ts';
@@ -197,7 +200,10 @@ describe('apt', () => {
       expect(sh.calls[2].argv).toContain('--no-install-recommends');
       // policy-rc.d forbids starting daemons during the install (exit 101), then the host's own is put back or removed.
       expect(written[0]).toEqual({ path: '/usr/sbin/policy-rc.d', content: expect.stringMatching(/exit 101/) });
-      expect(written.length === 2 || cmds.includes('rm -f /usr/sbin/policy-rc.d')).toBe(true);
+      const removed = sh.calls.filter((c) => c.argv[0] === 'rm').map((c) => c.argv.at(-1));
+      expect(written.slice(2).some((w) => w.path === POLICY_RC_D) || removed.includes(POLICY_RC_D)).toBe(true);
+      // APT_BYTECOMPILE_TESTS defaults to False: dh-python's exclude list is there before dpkg runs a postinst
+      expect(written[1]).toEqual({ path: BYTECOMPILE_EXCLUDE_FILE, content: BYTECOMPILE_EXCLUDE });
     },
   );
 });
