@@ -2,8 +2,9 @@
 //
 //   pre-install  module hooks
 //   install      apt (or nothing when all installed), source checkouts + venv; on a distro install, the
-//                infrastructure (earlyStart modules: mysql, rabbit, memcached, keystone) is installed first
-//                and configured, initialised and started here, while apt installs the rest
+//                infrastructure (early modules: mysql, rabbit, memcached, keystone) is installed first and
+//                configured, initialised and started here, while apt installs the rest; the dashboard's
+//                packages (late modules) install last, while the next phases run
 //   configure    every module writes its config files whole
 //   post-config  local.conf [[post-config|file]] merged last
 //   init         databases, db syncs, keystone bootstrap
@@ -17,7 +18,7 @@ import type { Plan, Step } from '../types/stack.ts';
 import type { ProcessRecord, ProcessSpec } from '../types/process.ts';
 import { PHASES, type PhaseName } from '../types/step.ts';
 import type { PhasePlan } from './runner.ts';
-import { EARLY_APT_STEP } from '../system/apt.ts';
+import { EARLY_APT_STEP, LATE_APT_STEP } from '../system/apt.ts';
 import { ACCOUNTS_STEP } from '../seed/accounts.ts';
 
 /** What starts and waits for a pane; the supervisor in production. */
@@ -74,11 +75,11 @@ export function startSteps(plan: Plan, panes: PaneStarter, catalogId?: string): 
   }));
 }
 
-/** The phases the earlyStart modules' steps are moved out of, into install; the last one waits for them. */
+/** The phases the early modules' steps are moved out of, into install; the last one waits for them. */
 const HOISTED: readonly PhaseName[] = ['configure', 'post-config', 'init', 'start'];
 
 /**
- * The earlyStart modules' configure, init and start steps (their panes' starts and keystone's catalog included)
+ * The early modules' configure, init and start steps (their panes' starts and keystone's catalog included)
  * move into the install phase, where they run after the early apt wave and alongside the main one, in their
  * phases' order among themselves. They overlap the next phases up to `start` (overlapsUntil): a later step that
  * needs one of them says so in `after`, as the other services' database and pane steps do for mysql and key.
@@ -109,28 +110,43 @@ function hoistEarlyStart(byPhase: Map<PhaseName, Step[]>, early: ReadonlySet<str
   }
 }
 
+/** The late modules' steps up to `start` wait for their packages: the late apt wave, which overlaps into them. */
+function waitForLateWave(byPhase: Map<PhaseName, Step[]>, late: ReadonlySet<string>): void {
+  if (!byPhase.get('install')!.some((s) => s.id === LATE_APT_STEP)) return;
+  for (const phase of HOISTED) {
+    byPhase.set(
+      phase,
+      byPhase.get(phase)!.map((s) => (late.has(s.id) ? { ...s, after: [LATE_APT_STEP, ...(s.after ?? [])] } : s)),
+    );
+  }
+}
+
 function partition<T>(items: readonly T[], test: (t: T) => boolean): [T[], T[]] {
   return [items.filter(test), items.filter((t) => !test(t))];
 }
 
 export function buildPhases(plan: Plan, src: PhaseSources): PhasePlan[] {
   const byPhase = new Map<PhaseName, Step[]>(PHASES.map((p) => [p, []]));
-  const early = new Set<string>(); // the ids of the earlyStart modules' steps
-  const earlyModules = new Set(plan.earlyStart);
-  const earlyPanes = new Set<string>();
+  // the ids of the early and the late modules' steps up to `start`, their panes' starts included
+  const wave = { early: new Set<string>(), late: new Set<string>() };
+  const panesOf = { early: new Set<string>(), late: new Set<string>() };
   for (const m of plan.services) {
     const steps = m.steps?.(plan) ?? {};
     for (const phase of PHASES) byPhase.get(phase)!.push(...(steps[phase] ?? []));
-    if (!earlyModules.has(m.name)) continue;
-    for (const phase of HOISTED) for (const s of steps[phase] ?? []) early.add(s.id);
-    for (const p of m.processes(plan)) earlyPanes.add(p.name);
+    const w = (['early', 'late'] as const).find((w) => plan.waves[w].modules.includes(m.name));
+    if (!w) continue;
+    for (const phase of HOISTED) for (const s of steps[phase] ?? []) wave[w].add(s.id);
+    for (const p of m.processes(plan)) panesOf[w].add(p.name);
   }
   byPhase.get('install')!.unshift(...src.install);
   const start = byPhase.get('start')!;
   const catalog = src.catalog && plan.processes.some((p) => p.name === 'key') ? src.catalog : undefined;
   const paneSteps = startSteps(plan, src.panes, catalog?.id);
-  for (const s of paneSteps) if (earlyPanes.has(s.id.slice('start:'.length))) early.add(s.id);
+  for (const s of paneSteps) {
+    for (const w of ['early', 'late'] as const) if (panesOf[w].has(s.id.slice('start:'.length))) wave[w].add(s.id);
+  }
   start.unshift(...paneSteps);
+  const early = wave.early;
   let seed = src.seed;
   if (catalog) {
     start.push({ ...catalog, after: [...(catalog.after ?? []), 'start:key'] });
@@ -147,6 +163,7 @@ export function buildPhases(plan: Plan, src: PhaseSources): PhasePlan[] {
   }
   byPhase.get('extra')!.push(...seed);
   hoistEarlyStart(byPhase, early);
+  waitForLateWave(byPhase, wave.late);
   for (const phase of ['post-config', 'extra', 'post-extra', 'test-config'] as const) {
     const merge = src.merge?.(phase);
     if (!merge) continue;

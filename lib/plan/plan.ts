@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StackConfig } from '../types/config.ts';
 import type { ProcessSpec } from '../types/process.ts';
-import type { Plan, ServiceModule } from '../types/stack.ts';
+import type { InstallWave, Plan, ServiceModule } from '../types/stack.ts';
 import { SERVICE_MODULES } from '../services/registry.ts';
 import { readBool, readInt, readSetting } from '../config/read.ts';
 import { TOP_DIR } from '../util/paths.ts';
@@ -103,8 +103,7 @@ export function buildPlan(
     processes: [],
     repos: [],
     packages: [],
-    earlyPackages: [],
-    earlyStart: [],
+    waves: { early: { modules: [], packages: [] }, late: { modules: [], packages: [] } },
   };
 
   // A module's pane named after one of its short names runs only when that name is enabled
@@ -137,16 +136,30 @@ export function buildPlan(
     [...plan.services.flatMap(modulePackages), ...(method.method === 'source' ? sourcePackages(plan) : [])],
     (p) => p,
   );
-  const early = method.method === 'distro' ? plan.services.filter((m) => m.earlyStart) : [];
-  plan.earlyStart = early.map((m) => m.name);
+  plan.waves = installWaves(plan, modulePackages);
+  return plan;
+}
+
+/**
+ * The apt runs around the main one (ServiceModule.installWave), for a distro install; from source, none. The early
+ * wave carries every module's earlyPackages too; the late one only what no module of another wave lists.
+ */
+function installWaves(plan: Plan, packagesOf: (m: ServiceModule) => string[]): Plan['waves'] {
+  const distro = plan.method.method === 'distro';
+  const inWave = (w: InstallWave) => (distro ? plan.services.filter((m) => m.installWave === w) : []);
+  const [early, late] = [inWave('early'), inWave('late')];
   const planned = new Set(plan.packages);
-  plan.earlyPackages = unique(
-    [...early.flatMap(modulePackages), ...plan.services.flatMap((m) => m.earlyPackages?.(plan) ?? [])],
-    (p) => p,
-  )
+  const earlyPackages = [
+    ...new Set([...early.flatMap(packagesOf), ...plan.services.flatMap((m) => m.earlyPackages?.(plan) ?? [])]),
+  ]
     .filter((p) => planned.has(p))
     .sort();
-  return plan;
+  const others = new Set([...earlyPackages, ...plan.services.filter((m) => !late.includes(m)).flatMap(packagesOf)]);
+  const latePackages = [...new Set(late.flatMap(packagesOf))].filter((p) => !others.has(p)).sort();
+  return {
+    early: { modules: early.map((m) => m.name), packages: earlyPackages },
+    late: { modules: late.map((m) => m.name), packages: latePackages },
+  };
 }
 
 /**

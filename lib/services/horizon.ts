@@ -197,6 +197,9 @@ async function rebuildStatic(ctx: StackContext, layout: HorizonLayout, reason: s
 
 export const horizonModule: ServiceModule = {
   name: 'horizon',
+  // needed by no other service, and only once they are up: its packages (Django, some 40 XStatic, the
+  // postinst's collectstatic and compress) install while the others start
+  installWave: 'late',
   project: 'horizon',
   shortNames: ['horizon'],
   settings: [

@@ -84,7 +84,7 @@ export function bootstrapArgv(plan: Plan): string[] {
 
 export const keystoneModule: ServiceModule = {
   name: 'keystone',
-  earlyStart: true,
+  installWave: 'early',
   project: 'keystone',
   shortNames: ['key'],
   settings: [

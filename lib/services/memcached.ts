@@ -8,7 +8,7 @@ export const MEMCACHED_PORT = 11211;
 
 export const memcachedModule: ServiceModule = {
   name: 'memcached',
-  earlyStart: true,
+  installWave: 'early',
   project: 'infra',
   shortNames: ['memcached'],
   settings: settingGroup('database and messaging', [

@@ -50,7 +50,7 @@ export function mariadbCnf(plan: Plan): IniDoc {
 
 export const mysqlModule: ServiceModule = {
   name: 'mysql',
-  earlyStart: true,
+  installWave: 'early',
   project: 'infra',
   shortNames: ['mysql'],
   passwords: ['DATABASE_PASSWORD'],

@@ -36,7 +36,7 @@ export function rabbitmqEnvConf(plan: Plan): string {
 
 export const rabbitModule: ServiceModule = {
   name: 'rabbit',
-  earlyStart: true,
+  installWave: 'early',
   project: 'infra',
   shortNames: ['rabbit'],
   settings: settingGroup('database and messaging', [

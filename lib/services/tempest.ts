@@ -39,6 +39,8 @@ export function tempestPlugins(plan: Pick<Plan, 'isEnabled'>): string[] {
 
 export const tempestModule: ServiceModule = {
   name: 'tempest',
+  // its steps come after `start`: its packages install while the services start
+  installWave: 'late',
   project: 'tempest',
   shortNames: ['tempest'],
   settings: [

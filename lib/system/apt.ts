@@ -261,13 +261,18 @@ async function installMissing(
 }
 
 export const APT_STEP = 'apt:install';
-/** The early wave's step id (plan.earlyPackages): what a step waits for when it needs only those packages. */
+/** The early wave's step id (plan.waves.early): what a step waits for when it needs only those packages. */
 export const EARLY_APT_STEP = 'apt:install-early';
+/** The late wave's step id (plan.waves.late): what the late modules' steps wait for. */
+export const LATE_APT_STEP = 'apt:install-late';
 
-/** The install-phase step: installs `plan.packages`; re-runs skip it while the list is unchanged. */
-/** `lean`: packages installed with --no-install-recommends (plan.ts withoutRecommends). */
+/**
+ * The install-phase step of the main wave: `plan.packages` but the late wave's; re-runs skip it while the list is
+ * unchanged. `lean`: packages installed with --no-install-recommends (plan.ts withoutRecommends).
+ */
 export function aptInstallStep(plan: Plan, lean: ReadonlySet<string> = new Set()): Step {
-  const packages = [...new Set(plan.packages)].sort();
+  const late = new Set(plan.waves.late.packages);
+  const packages = [...new Set(plan.packages)].filter((p) => !late.has(p)).sort();
   const preseed = debconfPreseed(plan.services);
   return {
     id: APT_STEP,
@@ -280,27 +285,40 @@ export function aptInstallStep(plan: Plan, lean: ReadonlySet<string> = new Set()
 /** What the early wave is for: the modules that start early, and the packages other modules need first. */
 function earlyWaveFor(plan: Plan): string[] {
   const packages = plan.services.flatMap((m) => m.earlyPackages?.(plan) ?? []);
-  return [...plan.earlyStart, ...packages.filter((p) => plan.earlyPackages.includes(p))];
+  return [...plan.waves.early.modules, ...packages.filter((p) => plan.waves.early.packages.includes(p))];
 }
 
 /**
- * The install phase's apt steps: an early wave first when modules ask for one (plan.earlyPackages: the
- * infrastructure that starts early, what the KVM probe boots its guest with), so their steps run while the main
- * wave installs the rest; then the main wave
- * (APT_STEP: everything, the early packages already there).
+ * The install phase's apt steps (one apt run at a time: dpkg has one lock):
+ * - an early wave first when modules ask for one (plan.waves.early: the infrastructure that starts early, what the
+ *   KVM probe boots its guest with), so their steps run while the main wave installs the rest;
+ * - the main wave (APT_STEP), the early packages already there;
+ * - a late wave (LATE_APT_STEP: the dashboard's packages), which runs on while the next phases configure and start
+ *   the others, up to `start` (overlapsUntil); the late modules' steps wait for it.
  */
 export function aptInstallSteps(plan: Plan, lean: ReadonlySet<string> = new Set()): Step[] {
-  const main = aptInstallStep(plan, lean);
-  const early = plan.earlyPackages;
-  if (early.length === 0) return [main];
   const preseed = debconfPreseed(plan.services);
-  return [
-    {
+  const { early, late } = plan.waves;
+  const main = aptInstallStep(plan, lean);
+  const steps: Step[] = [];
+  if (early.packages.length) {
+    steps.push({
       id: EARLY_APT_STEP,
-      title: `install ${early.length} Debian package(s) first: ${earlyWaveFor(plan).join(', ')}`,
-      fingerprint: `apt:${early.join(',')}`,
-      run: (ctx) => installMissing(ctx, early, preseed, lean),
-    },
-    { ...main, after: [...(main.after ?? []), EARLY_APT_STEP] },
-  ];
+      title: `install ${early.packages.length} Debian package(s) first: ${earlyWaveFor(plan).join(', ')}`,
+      fingerprint: `apt:${early.packages.join(',')}`,
+      run: (ctx) => installMissing(ctx, early.packages, preseed, lean),
+    });
+  }
+  steps.push(early.packages.length ? { ...main, after: [...(main.after ?? []), EARLY_APT_STEP] } : main);
+  if (late.packages.length) {
+    steps.push({
+      id: LATE_APT_STEP,
+      title: `install ${late.packages.length} Debian package(s) last: ${late.modules.join(', ')}`,
+      fingerprint: `apt:${late.packages.join(',')}`,
+      after: [APT_STEP],
+      overlapsUntil: 'start',
+      run: (ctx) => installMissing(ctx, late.packages, preseed, lean),
+    });
+  }
+  return steps;
 }

@@ -17,6 +17,9 @@ import type { CatalogEntry, RepoSpec } from './service.ts';
 import type { Shell } from './shell.ts';
 import type { NoteKind, PhaseName } from './step.ts';
 
+/** The apt runs around the main one: see ServiceModule.installWave. */
+export type InstallWave = 'early' | 'late';
+
 /** The resolved plan: what will run, where, and how it is installed. Built by lib/plan/plan.ts; pure data. */
 export interface Plan {
   config: StackConfig;
@@ -38,13 +41,12 @@ export interface Plan {
   /** Distro packages to install. */
   packages: string[];
   /**
-   * The first apt wave of a distro install, a subset of `packages`: the earlyStart modules' packages and every
-   * module's earlyPackages. Empty when nothing needs to come first.
+   * The apt waves around the main one on a distro install (empty from source: every service's code comes after
+   * the whole apt run). early: the modules that start while the main wave installs, with their packages and
+   * every module's earlyPackages; late: the modules installed last, while the others start, with the packages
+   * only they need.
    */
-  earlyPackages: string[];
-  /** The modules (names) whose configure, init and start steps run while the main apt wave installs the rest. */
-  // only on distro installs: from source, every service's code comes after the whole apt run
-  earlyStart: string[];
+  waves: Record<InstallWave, { modules: string[]; packages: string[] }>;
 }
 
 /** Everything a hook may use. Side effects only through these objects. */
@@ -131,12 +133,14 @@ export interface ServiceModule extends ConfigContribution {
    */
   earlyPackages?(plan: Plan): string[];
   /**
-   * Infrastructure that every other service needs first (devstack's order: databases, the message queue,
-   * memcached, keystone). On a distro install, its packages come in the early apt wave and its configure, init and
-   * start steps run in the install phase, alongside the main wave: dpkg configures on one core and the stack's
-   * start work takes the other. Its steps must then wait only for steps of earlyStart modules.
+   * Its apt wave on a distro install (the main one when unset). `early`: infrastructure every other service needs
+   * first (devstack's order: databases, the message queue, memcached, keystone): its packages come in the first apt
+   * run, and its configure, init and start steps run in the install phase, alongside the main wave (dpkg
+   * configures on one core, the stack's start work takes the other); its steps may wait only for early ones.
+   * `late`: needed by no other service (the dashboard): its packages install last, while the others' configure,
+   * init and start steps run; its own wait for that wave.
    */
-  earlyStart?: boolean;
+  installWave?: InstallWave;
   /** Per-phase steps. The `start` phase is generated from processes(); modules rarely add to it. */
   steps?(plan: Plan): Partial<Record<PhaseName, Step[]>>;
   /** The panes this module runs when enabled. */

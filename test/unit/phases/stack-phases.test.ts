@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { buildPhases } from '../../../lib/phases/stack-phases.ts';
 import { checkRun, type PhasePlan } from '../../../lib/phases/runner.ts';
-import { APT_STEP, aptInstallSteps, EARLY_APT_STEP } from '../../../lib/system/apt.ts';
+import { APT_STEP, aptInstallSteps, EARLY_APT_STEP, LATE_APT_STEP } from '../../../lib/system/apt.ts';
 import { SERVICE_MODULES } from '../../../lib/services/registry.ts';
 import type { ServiceModule, Step } from '../../../lib/types/stack.ts';
-import { makePlan } from '../services/fixture.ts';
+import { DEFAULT_SERVICES, makePlan } from '../services/fixture.ts';
 import { seedSteps } from '../../../lib/seed/index.ts';
 import { testPlan } from '../plan-fixture.ts';
 
@@ -50,11 +50,11 @@ describe('the infrastructure starts while apt installs the rest (earlyStart)', (
   ];
 
   it('names mysql, rabbit, memcached and keystone, and installs their packages in the early wave', () => {
-    expect(plan.earlyStart).toEqual(['mysql', 'rabbit', 'memcached', 'keystone']);
-    expect(plan.earlyPackages).toEqual(
+    expect(plan.waves.early.modules).toEqual(['mysql', 'rabbit', 'memcached', 'keystone']);
+    expect(plan.waves.early.packages).toEqual(
       expect.arrayContaining(['mariadb-server', 'rabbitmq-server', 'memcached', 'keystone', 'uwsgi-core']),
     );
-    expect(plan.earlyPackages.filter((p) => /nova|neutron|glance|cinder/.test(p))).toEqual([]);
+    expect(plan.waves.early.packages.filter((p: string) => /nova|neutron|glance|cinder/.test(p))).toEqual([]);
   });
 
   it('moves their configure, init and start steps into the install phase, after the early wave only', () => {
@@ -131,5 +131,36 @@ describe('the infrastructure starts while apt installs the rest (earlyStart)', (
     expect(() => phasesOf(plan)).toThrow(
       'step keystone:bootstrap starts early, but waits for glance:db-sync, which does not',
     );
+  });
+});
+
+describe("the dashboard's packages install last, while the others start (installWave late)", () => {
+  const plan = makePlan({}, { services: `${DEFAULT_SERVICES},horizon` });
+  const phases = phasesOf(plan);
+  const step = (id: string) => phases.flatMap((p) => p.steps).find((s) => s.id === id)!;
+
+  it('puts only what the dashboard alone needs in the late wave', () => {
+    expect(plan.waves.late.modules).toEqual(['horizon']);
+    expect(plan.waves.late.packages).toEqual(expect.arrayContaining(['openstack-dashboard', 'python3-django-horizon']));
+    // keystone's too: in the early wave
+    expect(plan.waves.late.packages).not.toContain('uwsgi-core');
+    expect(step(APT_STEP).fingerprint).not.toContain('openstack-dashboard');
+  });
+
+  it('runs the late wave after the main one, on into the next phases up to start', () => {
+    checkRun(phases);
+    const late = step(LATE_APT_STEP);
+    expect(phases.find((p) => p.name === 'install')!.steps).toContain(late);
+    expect(late.after).toEqual([APT_STEP]);
+    expect(late.overlapsUntil).toBe('start');
+  });
+
+  it("has the dashboard's own steps wait for it, and the other services' not", () => {
+    for (const id of ['horizon:configure', 'horizon:static', 'start:horizon']) {
+      expect(step(id).after).toContain(LATE_APT_STEP);
+    }
+    for (const id of ['nova:configure', 'nova:db-sync', 'start:n-api']) {
+      expect(step(id).after ?? []).not.toContain(LATE_APT_STEP);
+    }
   });
 });

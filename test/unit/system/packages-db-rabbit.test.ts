@@ -306,15 +306,15 @@ describe('apt waves', () => {
 
   it('installs the infrastructure and what the KVM probe boots with first; the probe overlaps the main wave', () => {
     const plan = pendingKvm();
-    expect(plan.earlyPackages).toEqual(
+    expect(plan.waves.early.packages).toEqual(
       expect.arrayContaining(['mariadb-server', 'rabbitmq-server', 'memcached', 'keystone', 'qemu-system-x86']),
     );
-    expect(plan.earlyPackages).not.toContain('python3-nova');
+    expect(plan.waves.early.packages).not.toContain('python3-nova');
     const install = phases(plan).find((p) => p.name === 'install')!;
     checkGraph('install', install.steps);
     const early = install.steps.find((s) => s.id === EARLY_APT_STEP)!;
     expect(early.title).toBe(
-      `install ${plan.earlyPackages.length} Debian package(s) first: mysql, rabbit, memcached, keystone, ` +
+      `install ${plan.waves.early.packages.length} Debian package(s) first: mysql, rabbit, memcached, keystone, ` +
         'qemu-system-x86, qemu-utils',
     );
     expect(install.steps.find((s) => s.id === APT_STEP)!.after).toEqual([EARLY_APT_STEP]);
@@ -323,7 +323,7 @@ describe('apt waves', () => {
 
   it('has only the infrastructure first once LIBVIRT_TYPE is known: the probe waits for the install', () => {
     const plan = makePlan({ VIRT_DRIVER: 'libvirt' });
-    expect(plan.earlyPackages).not.toContain('qemu-system-x86');
+    expect(plan.waves.early.packages).not.toContain('qemu-system-x86');
     const install = phases(plan).find((p) => p.name === 'install')!;
     checkGraph('install', install.steps);
     expect(install.steps.find((s) => s.id === 'libvirt:kvm-probe')!.after).toEqual([APT_STEP]);
@@ -331,8 +331,8 @@ describe('apt waves', () => {
 
   it('has no early wave for a source install that knows LIBVIRT_TYPE: the code comes after the whole apt run', () => {
     const plan = makePlan({ VIRT_DRIVER: 'libvirt' }, { method: 'source' });
-    expect(plan.earlyStart).toEqual([]);
-    expect(plan.earlyPackages).toEqual([]);
+    expect(plan.waves.early.modules).toEqual([]);
+    expect(plan.waves.early.packages).toEqual([]);
     const install = phases(plan).find((p) => p.name === 'install')!;
     expect(install.steps.map((s) => s.id)).not.toContain(EARLY_APT_STEP);
   });
