@@ -324,9 +324,9 @@ export const CORE_SETTINGS: readonly Setting[] = [
       type: 'bool',
       default: 'False',
       description:
-        'Byte-compile the test suites that Debian\'s Python packages ship (nova/tests, neutron/tests...) while dpkg ' +
+        "Byte-compile the test suites that Debian's Python packages ship (nova/tests, neutron/tests...) while dpkg " +
         'installs them. False: dh-python skips them (an exclude file, /usr/share/python3/bcep/tstack), as a stack ' +
-        'never imports them; a fifth of dpkg\'s configuring on a fresh VM.',
+        "never imports them; a fifth of dpkg's configuring on a fresh VM.",
     },
   ]),
   ...group('source', [

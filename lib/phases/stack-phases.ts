@@ -110,13 +110,20 @@ function hoistEarlyStart(byPhase: Map<PhaseName, Step[]>, early: ReadonlySet<str
   }
 }
 
-/** The late modules' steps up to `start` wait for their packages: the late apt wave, which overlaps into them. */
+/**
+ * The late modules' steps up to `start` wait for their packages: the late apt wave, which overlaps into them.
+ * Those before `start` overlap too, up to it, so that configure and init do not wait for the late wave.
+ */
 function waitForLateWave(byPhase: Map<PhaseName, Step[]>, late: ReadonlySet<string>): void {
   if (!byPhase.get('install')!.some((s) => s.id === LATE_APT_STEP)) return;
+  const until = HOISTED[HOISTED.length - 1];
   for (const phase of HOISTED) {
+    const overlap = phase === until ? {} : { overlapsUntil: until };
     byPhase.set(
       phase,
-      byPhase.get(phase)!.map((s) => (late.has(s.id) ? { ...s, after: [LATE_APT_STEP, ...(s.after ?? [])] } : s)),
+      byPhase
+        .get(phase)!
+        .map((s) => (late.has(s.id) ? { ...s, after: [LATE_APT_STEP, ...(s.after ?? [])], ...overlap } : s)),
     );
   }
 }

@@ -159,6 +159,9 @@ describe("the dashboard's packages install last, while the others start (install
     for (const id of ['horizon:configure', 'horizon:static', 'start:horizon']) {
       expect(step(id).after).toContain(LATE_APT_STEP);
     }
+    // nor do configure and init wait for the late wave: the dashboard's configuring runs on up to start
+    expect(step('horizon:configure').overlapsUntil).toBe('start');
+    expect(step('start:horizon').overlapsUntil).toBeUndefined();
     for (const id of ['nova:configure', 'nova:db-sync', 'start:n-api']) {
       expect(step(id).after ?? []).not.toContain(LATE_APT_STEP);
     }
