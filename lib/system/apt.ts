@@ -62,6 +62,8 @@ export interface AptRunOptions {
   downloadOnly?: boolean;
   /** Run under eatmydata (APT_EATMYDATA): no fsync in dpkg and the maintainer scripts. */
   eatmydata?: boolean;
+  /** apt's .deb cache (Dir::Cache::Archives) when not its own: where the prefetch put them. */
+  archives?: string;
 }
 
 export const EATMYDATA = '/usr/bin/eatmydata';
@@ -75,6 +77,7 @@ export function aptInstallArgv(packages: readonly string[], opts: AptRunOptions 
     '-y',
     ...(opts.downloadOnly ? ['--download-only'] : []),
     ...(opts.recommends === false ? ['--no-install-recommends'] : []),
+    ...(opts.archives ? ['-o', `Dir::Cache::Archives=${opts.archives}/`] : []),
     '-o',
     'APT::Status-Fd=1',
     '-o',
@@ -194,6 +197,7 @@ async function installMissing(
   packages: string[],
   preseed: readonly string[],
   lean: ReadonlySet<string> = new Set(),
+  archives?: string,
 ): Promise<void> {
   const { sh, log } = ctx;
   const missing = await missingPackages(sh, packages);
@@ -238,12 +242,12 @@ async function installMissing(
     // every .deb first, then dpkg from the cache: the download shows its own progress, and a network
     // failure stops the run before dpkg has touched anything
     for (const r of runs) {
-      const argv = aptInstallArgv(r.packages, { recommends: r.recommends, downloadOnly: true });
+      const argv = aptInstallArgv(r.packages, { recommends: r.recommends, downloadOnly: true, archives });
       await sh.run(argv, { env: APT_ENV, onLine, timeoutSec: 3600 });
     }
     const t1 = Date.now();
     for (const r of runs) {
-      const argv = aptInstallArgv(r.packages, { recommends: r.recommends, eatmydata });
+      const argv = aptInstallArgv(r.packages, { recommends: r.recommends, eatmydata, archives });
       await sh.run(argv, { env: APT_ENV, onLine, timeoutSec: 3600 });
     }
     const secs = (ms: number) => `${(ms / 1000).toFixed(0)} s`;
@@ -260,6 +264,53 @@ async function installMissing(
   if (still.length > 0) throw new Error(`apt: still not installed after apt-get: ${still.join(' ')}`);
 }
 
+/**
+ * `Inst name [installed] (version suite [arch])` lines of a simulation -> `name=version`, as `apt-get download`
+ * takes them. Pure, for tests.
+ */
+export function simulatedVersions(output: string): string[] {
+  return [...output.matchAll(/^Inst (\S+) (?:\[[^\]]*\] )?\((\S+)/gm)].map((m) => `${m[1]}=${m[2]}`);
+}
+
+/**
+ * Where the main and late waves' .debs are fetched while the early wave installs: apt-get holds its own cache's
+ * lock for a whole install, and `apt-get download` takes none, so they go to a cache of their own.
+ */
+export const PREFETCH_ARCHIVES = '/var/cache/tstack/debs';
+export const PREFETCH_STEP = 'apt:prefetch';
+
+/**
+ * Fetch the .debs `packages` would install (what apt-get simulates now) into PREFETCH_ARCHIVES. Never fatal: a
+ * wave downloads whatever is not there.
+ */
+async function prefetch(ctx: StackContext, packages: string[], lean: ReadonlySet<string>): Promise<void> {
+  const { sh, log } = ctx;
+  const missing = await missingPackages(sh, packages);
+  if (missing.length === 0) return;
+  const t0 = Date.now();
+  await sh.run(['install', '-d', `${PREFETCH_ARCHIVES}/partial`]);
+  const runs = aptRuns(missing, lean, ctx.plan.bool('APT_NO_INSTALL_RECOMMENDS'));
+  const sims = await Promise.all(
+    runs.map((r) => sh.run(simulateArgv(r.packages, r.recommends), { allowFailure: true, env: APT_ENV })),
+  );
+  const wanted = [...new Set(sims.filter((r) => r.code === 0).flatMap((r) => simulatedVersions(r.stdout)))];
+  if (wanted.length === 0) return;
+  const reader = new AptStatusReader(wanted.length);
+  const r = await sh.run(['apt-get', 'download', '-o', 'APT::Status-Fd=1', ...wanted], {
+    cwd: PREFETCH_ARCHIVES,
+    env: APT_ENV,
+    allowFailure: true,
+    timeoutSec: 3600,
+    onLine: (l) => {
+      const s = reader.line(l);
+      if (s) ctx.progress?.(formatAptStatus(s));
+    },
+  });
+  const secs = ((Date.now() - t0) / 1000).toFixed(0);
+  if (r.code === 0) log.info(`apt: ${wanted.length} .deb(s) fetched in ${secs} s while the early wave installs`);
+  else log.info(`apt: fetching ahead stopped (exit ${r.code}); the install downloads what is missing`);
+}
+
 export const APT_STEP = 'apt:install';
 /** The early wave's step id (plan.waves.early): what a step waits for when it needs only those packages. */
 export const EARLY_APT_STEP = 'apt:install-early';
@@ -270,7 +321,7 @@ export const LATE_APT_STEP = 'apt:install-late';
  * The install-phase step of the main wave: `plan.packages` but the late wave's; re-runs skip it while the list is
  * unchanged. `lean`: packages installed with --no-install-recommends (plan.ts withoutRecommends).
  */
-export function aptInstallStep(plan: Plan, lean: ReadonlySet<string> = new Set()): Step {
+export function aptInstallStep(plan: Plan, lean: ReadonlySet<string> = new Set(), archives?: string): Step {
   const late = new Set(plan.waves.late.packages);
   const packages = [...new Set(plan.packages)].filter((p) => !late.has(p)).sort();
   const preseed = debconfPreseed(plan.services);
@@ -278,7 +329,7 @@ export function aptInstallStep(plan: Plan, lean: ReadonlySet<string> = new Set()
     id: APT_STEP,
     title: `install ${packages.length} Debian package(s)`,
     fingerprint: `apt:${packages.join(',')}`,
-    run: (ctx) => installMissing(ctx, packages, preseed, lean),
+    run: (ctx) => installMissing(ctx, packages, preseed, lean, archives),
   };
 }
 
@@ -292,33 +343,47 @@ function earlyWaveFor(plan: Plan): string[] {
  * The install phase's apt steps (one apt run at a time: dpkg has one lock):
  * - an early wave first when modules ask for one (plan.waves.early: the infrastructure that starts early, what the
  *   KVM probe boots its guest with), so their steps run while the main wave installs the rest;
- * - the main wave (APT_STEP), the early packages already there;
+ * - the main wave (APT_STEP), the early packages already there, its .debs (and the late wave's) fetched while the
+ *   early wave installs (PREFETCH_STEP);
  * - a late wave (LATE_APT_STEP: the dashboard's packages), which runs on while the next phases configure and start
  *   the others, up to `start` (overlapsUntil); the late modules' steps wait for it.
  */
 export function aptInstallSteps(plan: Plan, lean: ReadonlySet<string> = new Set()): Step[] {
   const preseed = debconfPreseed(plan.services);
   const { early, late } = plan.waves;
-  const main = aptInstallStep(plan, lean);
-  const steps: Step[] = [];
-  if (early.packages.length) {
-    steps.push({
+  const packages = [...new Set(plan.packages)].sort();
+  if (early.packages.length === 0) return [aptInstallStep(plan, lean), ...lateWave(plan, preseed, lean)];
+  // the others' .debs are fetched while the early wave installs: the network and dpkg overlap
+  const main = aptInstallStep(plan, lean, PREFETCH_ARCHIVES);
+  return [
+    {
       id: EARLY_APT_STEP,
       title: `install ${early.packages.length} Debian package(s) first: ${earlyWaveFor(plan).join(', ')}`,
       fingerprint: `apt:${early.packages.join(',')}`,
       run: (ctx) => installMissing(ctx, early.packages, preseed, lean),
-    });
-  }
-  steps.push(early.packages.length ? { ...main, after: [...(main.after ?? []), EARLY_APT_STEP] } : main);
-  if (late.packages.length) {
-    steps.push({
+    },
+    {
+      id: PREFETCH_STEP,
+      title: 'fetch the other packages while the first ones install',
+      fingerprint: `apt:${packages.join(',')}`,
+      run: (ctx) => prefetch(ctx, packages, lean),
+    },
+    { ...main, after: [...(main.after ?? []), EARLY_APT_STEP, PREFETCH_STEP] },
+    ...lateWave(plan, preseed, lean, PREFETCH_ARCHIVES),
+  ];
+}
+
+function lateWave(plan: Plan, preseed: readonly string[], lean: ReadonlySet<string>, archives?: string): Step[] {
+  const { late } = plan.waves;
+  if (late.packages.length === 0) return [];
+  return [
+    {
       id: LATE_APT_STEP,
       title: `install ${late.packages.length} Debian package(s) last: ${late.modules.join(', ')}`,
       fingerprint: `apt:${late.packages.join(',')}`,
       after: [APT_STEP],
       overlapsUntil: 'start',
-      run: (ctx) => installMissing(ctx, late.packages, preseed, lean),
-    });
-  }
-  return steps;
+      run: (ctx) => installMissing(ctx, late.packages, preseed, lean, archives),
+    },
+  ];
 }

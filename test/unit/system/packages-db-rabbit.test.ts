@@ -10,6 +10,8 @@ import {
   aptInstallSteps,
   aptRuns,
   EARLY_APT_STEP,
+  PREFETCH_STEP,
+  simulatedVersions,
   BYTECOMPILE_EXCLUDE,
   BYTECOMPILE_EXCLUDE_FILE,
   POLICY_RC_D,
@@ -317,7 +319,10 @@ describe('apt waves', () => {
       `install ${plan.waves.early.packages.length} Debian package(s) first: mysql, rabbit, memcached, keystone, ` +
         'qemu-system-x86, qemu-utils',
     );
-    expect(install.steps.find((s) => s.id === APT_STEP)!.after).toEqual([EARLY_APT_STEP]);
+    // its .debs are fetched while the early wave installs, into a cache of their own the main wave installs from
+    const main = install.steps.find((s) => s.id === APT_STEP)!;
+    expect(main.after).toEqual([EARLY_APT_STEP, PREFETCH_STEP]);
+    expect(install.steps.find((s) => s.id === PREFETCH_STEP)!.after ?? []).toEqual([]);
     expect(install.steps.find((s) => s.id === 'libvirt:kvm-probe')!.after).toEqual([EARLY_APT_STEP]);
   });
 
@@ -327,6 +332,19 @@ describe('apt waves', () => {
     const install = phases(plan).find((p) => p.name === 'install')!;
     checkGraph('install', install.steps);
     expect(install.steps.find((s) => s.id === 'libvirt:kvm-probe')!.after).toEqual([APT_STEP]);
+  });
+
+  it('reads the versions apt would install from its simulation, as apt-get download takes them', () => {
+    const out = [
+      'NOTE: This is only a simulation!',
+      'Inst python3-nova (2:26.2.2-1~deb12u3 Debian:12.12/stable [all])',
+      'Inst libc6 [2.36-9+deb12u9] (2.36-9+deb12u10 Debian-Security:12/stable-security [amd64])',
+      'Conf python3-nova (2:26.2.2-1~deb12u3 Debian:12.12/stable [all])',
+    ].join('\n');
+    expect(simulatedVersions(out)).toEqual(['python3-nova=2:26.2.2-1~deb12u3', 'libc6=2.36-9+deb12u10']);
+    expect(aptInstallArgv(['nova-api'], { archives: '/var/cache/tstack/debs' })).toEqual(
+      expect.arrayContaining(['-o', 'Dir::Cache::Archives=/var/cache/tstack/debs/']),
+    );
   });
 
   it('has no early wave for a source install that knows LIBVIRT_TYPE: the code comes after the whole apt run', () => {
