@@ -369,6 +369,9 @@ export const novaModule: ServiceModule = {
               id: 'nova:discover-hosts',
               title: 'nova-manage cell_v2 discover_hosts (map the compute host)',
               after: afterPanes(plan, 'n-cpu'),
+              // the compute node record takes seconds to appear; seeding flavors, images and networks needs no
+              // mapped host, so it runs meanwhile, and the extra phase does not end before the host is mapped
+              overlapsUntil: 'extra',
               async run(ctx: StackContext) {
                 // The compute node record appears a few seconds after n-cpu starts; map it once it is
                 // there. Queries rather than nova-manage calls while waiting: each call is seconds of start-up.

@@ -180,7 +180,8 @@ async function converge(plan: Plan, opts: { headless: boolean; force: boolean })
       journal: new StepJournal(join(plan.get('SERVICE_DIR'), 'steps.json')),
       reporter,
       force: opts.force,
-      concurrency: 3,
+      // two cores; an apt wave that runs on into the next phases holds one of these
+      concurrency: 4,
       aborted: () => trap.interrupted(),
     });
   } catch (err) {

@@ -92,6 +92,9 @@ describe('the infrastructure starts while apt installs the rest (earlyStart)', (
     // the demo project's network: the accounts are there by the extra phase
     expect(ids('extra')).toContain('seed:network');
     expect(step('seed:network').after ?? []).not.toContain('seed:accounts');
+    // mapping the compute host waits for its record; the seeds do not need it, the extra phase ends after it
+    expect(step('nova:discover-hosts').overlapsUntil).toBe('extra');
+    expect(ids('start')).toContain('nova:discover-hosts');
     // the start phase does not end before them; nothing later needs to name them
     for (const id of early) expect(step(id).overlapsUntil).toBe('start');
     const moved = new Set(early);
