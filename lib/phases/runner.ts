@@ -103,22 +103,64 @@ export function checkRun(phases: PhasePlan[]): void {
   }
 }
 
-/** A counting semaphore, so concurrency stays bounded however wide the graph is. */
+/**
+ * A counting semaphore, so concurrency stays bounded however wide the graph is. Of the steps waiting for a slot,
+ * the one more steps wait for goes first (the nova database chain before a lone seed): requests made at the same
+ * moment are sorted before any is granted.
+ */
 class Semaphore {
-  private waiters: (() => void)[] = [];
+  private waiters: { weight: number; grant: () => void }[] = [];
+  private scheduled = false;
   constructor(private free: number) {}
-  async acquire(): Promise<void> {
-    if (this.free > 0) {
-      this.free--;
-      return;
-    }
-    await new Promise<void>((r) => this.waiters.push(r));
+  acquire(weight = 0): Promise<void> {
+    return new Promise<void>((grant) => {
+      this.waiters.push({ weight, grant });
+      this.schedule();
+    });
   }
   release(): void {
-    const next = this.waiters.shift();
-    if (next) next();
-    else this.free++;
+    this.free++;
+    // the steps that waited for the one that ended ask for a slot first
+    this.schedule();
   }
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.dispatch();
+    });
+  }
+  private dispatch(): void {
+    // stable: equal weights keep their order
+    this.waiters.sort((a, b) => b.weight - a.weight);
+    while (this.free > 0 && this.waiters.length > 0) {
+      this.free--;
+      this.waiters.shift()!.grant();
+    }
+  }
+}
+
+/** For each step, how many steps of the run wait for it, directly or through others. */
+export function dependents(phases: PhasePlan[]): Map<string, number> {
+  const steps = phases.flatMap((p) => p.steps);
+  const waitsFor = new Map<string, Set<string>>();
+  const closure = (s: Step): Set<string> => {
+    let out = waitsFor.get(s.id);
+    if (out) return out;
+    out = new Set();
+    waitsFor.set(s.id, out);
+    for (const a of s.after ?? []) {
+      out.add(a);
+      const dep = byId.get(a);
+      if (dep) for (const x of closure(dep)) out.add(x);
+    }
+    return out;
+  };
+  const byId = new Map(steps.map((s) => [s.id, s]));
+  const count = new Map<string, number>(steps.map((s) => [s.id, 0]));
+  for (const s of steps) for (const a of closure(s)) count.set(a, (count.get(a) ?? 0) + 1);
+  return count;
 }
 
 /** What one run shares across its phases: every step's result so far, the overlapping steps, the first failure. */
@@ -138,13 +180,14 @@ export async function runPhases(phases: PhasePlan[], ctx: StackContext, opts: Ru
   const aborted = opts.aborted ?? (() => false);
   const state: RunState = { results: new Map(), overlapping: new Map(), due: new Map() };
   const sem = new Semaphore(Math.max(1, opts.concurrency ?? 4));
+  const weights = dependents(phases);
   const carried = () => [...state.overlapping.values()];
   try {
     for (const phase of phases) {
       if (aborted()) throw new InterruptedError();
       const t0 = Date.now();
       await opts.reporter.phaseStart(phase.name, phase.steps, carried());
-      const own = startPhase(phase, ctx, opts, aborted, state, sem);
+      const own = startPhase(phase, ctx, opts, aborted, state, sem, weights);
       const due = state.due.get(phase.name) ?? [];
       const ended = await Promise.all([...own.waited, ...due].map((id) => state.results.get(id)!));
       // each step once, in its own phase's place: an overlapping one when the phase that waits for it ends
@@ -216,6 +259,7 @@ function startPhase(
   aborted: () => boolean,
   state: RunState,
   sem: Semaphore,
+  weights: ReadonlyMap<string, number>,
 ): { waited: string[] } {
   const { results } = state;
   const runOne = async (step: Step): Promise<StepTiming> => {
@@ -238,7 +282,7 @@ function startPhase(
         return { ...base, status: 'skipped', ms: Date.now() - checkStart };
       }
     }
-    await sem.acquire();
+    await sem.acquire(weights.get(step.id));
     try {
       if (state.failure || aborted()) {
         state.failure ??= new InterruptedError();

@@ -172,6 +172,25 @@ describe('phase runner', () => {
     expect(ran).toEqual(['a']);
   });
 
+  it('gives a free slot to the step more steps wait for first', async () => {
+    const order: string[] = [];
+    const step = (id: string, after?: string[]): Step => ({
+      id,
+      title: id,
+      after,
+      run: async () => {
+        order.push(id);
+        await sleep(2);
+      },
+    });
+    const phases: PhasePlan[] = [
+      { name: 'start', steps: [step('lone'), step('seed'), step('db'), step('sync', ['db']), step('api', ['sync'])] },
+    ];
+    await runPhases(phases, ctx, { journal: journal(), reporter: recorder().reporter, concurrency: 1 });
+    // db and then sync have steps waiting for them; lone, seed and api do not, and keep their order
+    expect(order).toEqual(['db', 'sync', 'lone', 'seed', 'api']);
+  });
+
   it('rejects unknown dependencies and cycles before running anything', () => {
     const s = (id: string, after: string[]): Step => ({ id, title: id, after, run: async () => {} });
     expect(() => checkGraph('init', [s('a', ['zz'])])).toThrow(/unknown step 'zz'/);
