@@ -159,7 +159,9 @@ function ovnProcesses(plan: Plan): ProcessSpec[] {
       ],
       // connected to the southbound database: br-int exists and the chassis is registered
       probe: appctlProbe('ovn-controller', 'connection-status', 'connected'),
-      after: ['ovs-vswitchd', CHASSIS_STEP, OVN_SB_PANE],
+      // after northd too, where it runs here: OVN 23.03's controller dies of SIGSEGV on a southbound database
+      // that northd has not filled yet (no SB_Global row), seen when it happened to start first
+      after: ['ovs-vswitchd', CHASSIS_STEP, OVN_SB_PANE, 'ovn-northd'],
       codeFrom: 'package',
     },
     {

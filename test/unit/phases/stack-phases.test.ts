@@ -4,7 +4,7 @@ import { checkRun, type PhasePlan } from '../../../lib/phases/runner.ts';
 import { APT_STEP, aptInstallSteps, EARLY_APT_STEP, LATE_APT_STEP } from '../../../lib/system/apt.ts';
 import { SERVICE_MODULES } from '../../../lib/services/registry.ts';
 import type { ServiceModule, Step } from '../../../lib/types/stack.ts';
-import { DEFAULT_SERVICES, makePlan } from '../services/fixture.ts';
+import { DEFAULT_SERVICES, makePlan, OVN_SERVICES } from '../services/fixture.ts';
 import { seedSteps } from '../../../lib/seed/index.ts';
 import { testPlan } from '../plan-fixture.ts';
 
@@ -168,5 +168,15 @@ describe("the dashboard's packages install last, while the others start (install
     for (const id of ['nova:configure', 'nova:db-sync', 'start:n-api']) {
       expect(step(id).after ?? []).not.toContain(LATE_APT_STEP);
     }
+  });
+});
+
+describe('OVN start order', () => {
+  it('starts ovn-controller after ovn-northd has filled the southbound database', () => {
+    const plan = makePlan({ Q_AGENT: 'ovn' }, { services: OVN_SERVICES });
+    const phases = phasesOf(plan);
+    checkRun(phases);
+    const controller = phases.flatMap((p) => p.steps).find((s) => s.id === 'start:ovn-controller')!;
+    expect(controller.after).toContain('start:ovn-northd');
   });
 });
