@@ -140,6 +140,10 @@ export function buildPhases(plan: Plan, src: PhaseSources): PhasePlan[] {
   for (const m of plan.services) {
     const steps = m.steps?.(plan) ?? {};
     for (const phase of PHASES) byPhase.get(phase)!.push(...(steps[phase] ?? []));
+    // a step that needs only the early wave joins it when the early modules start early (a distro install)
+    if (plan.waves.early.modules.length > 0) {
+      for (const phase of HOISTED) for (const s of steps[phase] ?? []) if (s.earlyWave) wave.early.add(s.id);
+    }
     const w = (['early', 'late'] as const).find((w) => plan.waves[w].modules.includes(m.name));
     if (!w) continue;
     for (const phase of HOISTED) for (const s of steps[phase] ?? []) wave[w].add(s.id);

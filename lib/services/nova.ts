@@ -313,11 +313,15 @@ export const novaModule: ServiceModule = {
     NOVA_METADATA_UWSGI,
     databaseClientFile('nova'),
   ],
+  // the databases and their sync (half a minute: api_db, cell0, cell1, db sync) need only nova-common and
+  // python3-nova: on a distro install they run while the main apt wave installs the rest (Step.earlyWave)
+  earlyPackages: (plan) => (plan.method.method === 'distro' ? ['nova-common', 'python3-nova'] : []),
   steps: (plan) => ({
     configure: [
       {
         id: 'nova:configure',
         title: 'nova.conf, the compute config and uwsgi',
+        earlyWave: true,
         async run(ctx) {
           const p = ctx.plan;
           await writeConf(ctx, novaConfPath(p), novaConf(p), 'nova');
@@ -329,14 +333,15 @@ export const novaModule: ServiceModule = {
           if (virtDriver(p) === 'libvirt') await ctx.sh.run(['chmod', 'o+x', STATE, `${STATE}/instances`]);
         },
       },
-      databaseClientStep('nova', 'nova'),
+      { ...databaseClientStep('nova', 'nova'), earlyWave: true },
     ],
     start: [
-      databaseStep(plan, 'nova', 'nova', ['nova_api', 'nova', 'nova_cell0']),
+      { ...databaseStep(plan, 'nova', 'nova', ['nova_api', 'nova', 'nova_cell0']), earlyWave: true },
       {
         id: 'nova:db-sync',
         title: 'nova-manage api_db sync, cell0/cell1, db sync',
         after: ['nova:db'],
+        earlyWave: true,
         stamp: stepStamp((p) => ({
           repos: novaModule.repos,
           schemas: ['nova_api', 'nova', 'nova_cell0'],

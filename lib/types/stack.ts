@@ -86,6 +86,12 @@ export interface Step {
    */
   overlapsUntil?: PhaseName;
   /**
+   * Needs only packages of the early apt wave (its module's earlyPackages) and steps that start early: on a distro
+   * install it moves into the install phase with the early modules' steps, and runs while the main wave installs
+   * (nova's databases and their long sync).
+   */
+  earlyWave?: boolean;
+  /**
    * Inputs that make a finished step still valid. When set and equal to the
    * value recorded on the last successful run, the step is skipped on resume
    * (unless --force). When unset, the step always runs and must be idempotent.

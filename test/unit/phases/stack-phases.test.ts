@@ -47,6 +47,10 @@ describe('the infrastructure starts while apt installs the rest (earlyStart)', (
     'start:key',
     'keystone:catalog',
     'seed:accounts',
+    // nova's databases and their sync need only nova-common and python3-nova (Step.earlyWave)
+    'nova:configure',
+    'nova:db',
+    'nova:db-sync',
   ];
 
   it('names mysql, rabbit, memcached and keystone, and installs their packages in the early wave', () => {
@@ -54,7 +58,10 @@ describe('the infrastructure starts while apt installs the rest (earlyStart)', (
     expect(plan.waves.early.packages).toEqual(
       expect.arrayContaining(['mariadb-server', 'rabbitmq-server', 'memcached', 'keystone', 'uwsgi-core']),
     );
-    expect(plan.waves.early.packages.filter((p: string) => /nova|neutron|glance|cinder/.test(p))).toEqual([]);
+    expect(plan.waves.early.packages.filter((p: string) => /nova|neutron|glance|cinder/.test(p))).toEqual([
+      'nova-common',
+      'python3-nova',
+    ]);
   });
 
   it('moves their configure, init and start steps into the install phase, after the early wave only', () => {
@@ -84,11 +91,12 @@ describe('the infrastructure starts while apt installs the rest (earlyStart)', (
 
   it('leaves the other services where they were; they wait for the moved steps they need through `after`', () => {
     checkRun(phases);
-    expect(ids('start')).toEqual(expect.arrayContaining(['start:n-api', 'start:q-svc', 'nova:db-sync']));
-    expect(ids('configure')).toContain('nova:configure');
+    expect(ids('start')).toEqual(expect.arrayContaining(['start:n-api', 'start:q-svc', 'neutron:db-sync']));
+    expect(ids('configure')).toContain('neutron:configure');
     const step = (id: string) => phases.flatMap((p) => p.steps).find((s) => s.id === id)!;
     expect(step('start:n-api').after).toContain('keystone:catalog');
     expect(step('nova:db').after).toContain('start:mysql');
+    expect(step('start:n-api').after).toContain('nova:db-sync');
     // the demo project's network: the accounts are there by the extra phase
     expect(ids('extra')).toContain('seed:network');
     expect(step('seed:network').after ?? []).not.toContain('seed:accounts');
