@@ -12,16 +12,14 @@
 //
 // Then the stack does real work (a server to ACTIVE, a volume attached to it: smoke()), so a package apt no
 // longer brings (APT_NO_INSTALL_RECOMMENDS) shows here, where nothing was installed by hand; then the warm converge.
-// Known limit: in the chroot qemu still fails to start (`Could not open '/dev/urandom'` inside the per-guest /dev
-// that libvirt builds, after the / mount-point fix below), so the server ends in ERROR there: the smoke proves the
-// packages of everything up to qemu's start (scheduling, port binding, disk and config drive), not a running guest.
 //
 // Not in the figure, as on a VM: debootstrap and the first `apt-get update`, node itself (bound in from the
 // host, as `apt-get install nodejs` would put it) and node_modules (bound in read-only, as `npm ci` would).
 //
 // Isolation and clean-up: the chroot's mounts (proc, sys, dev, /lib/modules, node) live in a private mount
 // namespace held by one `unshare` process, so they (and `ip netns` mounts the stack makes) vanish with it and
-// never show on the host. Afterwards `./unstack.ts -a` runs in the chroot, then every process still in that
+// never show on the host. The copy is that namespace's root (pivot_root, not chroot), as a VM's disk is: libvirt
+// fills each guest's own /dev from the root of qemu's mount namespace. Afterwards `./unstack.ts -a` runs in the chroot, then every process still in that
 // namespace is ended by PID, network devices the run created (OVS taps, veths) are deleted by name, and the
 // copy is removed (--keep keeps it). The host's /etc/resolv.conf is never touched: the chroot has its own copy.
 
@@ -34,6 +32,7 @@ import {
   readFileSync,
   readlinkSync,
   realpathSync,
+  statSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -77,15 +76,18 @@ class ChrootNamespace {
     return new ChrootNamespace(dir, pid, readlinkSync(`/proc/${pid}/ns/mnt`));
   }
 
-  /** argv run in the namespace, on the host's side of the chroot (mounts). */
+  /** argv run in the namespace: before pivot(), on the host's side of the copy (mounts); after it, in the copy. */
   outside(argv: string[]): string[] {
     return ['nsenter', `--mount=/proc/${this.holder}/ns/mnt`, '--', ...argv];
   }
 
-  /** argv run in the chroot with a VM login's clean environment. */
+  /**
+   * argv run in the copy with a VM login's clean environment. Entering the namespace puts a process at the
+   * namespace's root, which pivot() made the copy: no chroot, whose root setns(2) would drop.
+   */
   inside(argv: string[], env: Record<string, string> = {}): string[] {
     const vars = Object.entries({ PATH: CHROOT_PATH, HOME: '/root', LANG: 'C.UTF-8', TERM: 'dumb', ...env });
-    return this.outside(['chroot', this.dir, 'env', '-i', ...vars.map(([k, v]) => `${k}=${v}`), ...argv]);
+    return this.outside(['env', '-i', ...vars.map(([k, v]) => `${k}=${v}`), ...argv]);
   }
 
   async mounts(): Promise<void> {
@@ -105,14 +107,34 @@ class ChrootNamespace {
     await m('--bind', '-o', 'ro', realpathSync('/usr/bin/node'), join(this.dir, 'usr/bin/node'));
     mkdirSync(join(this.dir, TSTACK, 'node_modules'), { recursive: true });
     await m('--bind', '-o', 'ro', realpathSync(join(TOP_DIR, 'node_modules')), join(this.dir, TSTACK, 'node_modules'));
+    await this.pivot();
+  }
+
+  /**
+   * The copy becomes the namespace's root mount (pivot_root), as a VM's disk is its root: a chroot is not
+   * enough. libvirt gives each qemu a mount namespace with its own /dev and fills it from libvirtd through
+   * setns(2), which puts the filling process at the namespace's root: under a chroot, that was the host's /,
+   * so the guest's /dev/urandom and disk were made or looked for there, and qemu failed on
+   * `Could not open '/dev/urandom'`. The host's tree is detached from the namespace afterwards.
+   */
+  private async pivot(): Promise<void> {
+    const old = '.host-root';
+    await sh(this.outside(['sh', '-c', `cd "$1" && mkdir -p ${old} && pivot_root . ${old}`, 'pivot', this.dir]));
+    await sh(this.outside(['sh', '-c', `umount -R -l /${old} && rmdir /${old}`]));
   }
 
   /** Every process in the namespace (the holder last): what the stack left, ended by PID. */
   members(): number[] {
     const out: number[] = [];
+    // qemu runs in a mount namespace of its own (libvirt's), whose root is still the copy's root directory
+    const root = statSync(this.dir);
     for (const p of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+      if (Number(p) === this.holder) continue;
       try {
-        if (readlinkSync(`/proc/${p}/ns/mnt`) === this.ns && Number(p) !== this.holder) out.push(Number(p));
+        const r = statSync(`/proc/${p}/root`);
+        if (readlinkSync(`/proc/${p}/ns/mnt`) === this.ns || (r.dev === root.dev && r.ino === root.ino)) {
+          out.push(Number(p));
+        }
       } catch {
         // gone, or a kernel thread
       }
