@@ -4,6 +4,7 @@
 // against 25 with the settings; ML2/OVS runs about ten of them, OVN's metadata agent one per namespace kind).
 
 import type { Step } from '../types/stack.ts';
+import { APT_STEP } from './apt.ts';
 
 export const SUDO_ENV_FILE = '/etc/sudoers.d/tstack-pane-env';
 
@@ -18,12 +19,17 @@ export function sudoEnvText(names: readonly string[]): string {
   ].join('\n');
 }
 
-/** The install-phase step writing the drop-in, checked by visudo first; re-runs skip it while it is unchanged. */
+/**
+ * The install-phase step writing the drop-in, checked by visudo first; re-runs skip it while it is unchanged.
+ * It waits for the apt step: a fresh VM has no sudo (nor visudo) until nova-common, neutron-common or
+ * cinder-common bring it.
+ */
 export function sudoEnvStep(names: readonly string[], file = SUDO_ENV_FILE): Step {
   const text = sudoEnvText(names);
   return {
     id: 'host:sudo-env',
     title: "sudo keeps the panes' python settings (privsep and rootwrap daemons)",
+    after: [APT_STEP],
     fingerprint: `sudo-env:${file}:${text}`,
     run: async (ctx) => {
       await ctx.sh.run(['visudo', '-c', '-q', '-f', '-'], { input: text });

@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { generatedFiles } from '../../../lib/phases/clean.ts';
 import { PANE_PYTHON_ENV } from '../../../lib/proc/launch.ts';
+import { APT_STEP } from '../../../lib/system/apt.ts';
 import { SUDO_ENV_FILE, sudoEnvStep, sudoEnvText } from '../../../lib/system/sudo-env.ts';
 import { testPlan } from '../plan-fixture.ts';
 
@@ -17,6 +18,10 @@ describe('sudo env_keep for the panes', () => {
 
   it('refuses what is not a variable name (a quote would end the list)', () => {
     expect(() => sudoEnvText(['A" ALL'])).toThrow(/not a variable name/);
+  });
+
+  it('waits for the apt step, which brings sudo and visudo to a fresh VM', () => {
+    expect(sudoEnvStep(['A']).after).toEqual([APT_STEP]);
   });
 
   it('is fingerprinted by its text, and unstack --clean removes it', () => {
