@@ -21,9 +21,10 @@
 // Isolation and clean-up: the chroot's mounts (proc, sys, dev, /lib/modules, node) live in a private mount
 // namespace held by one `unshare` process, so they (and `ip netns` mounts the stack makes) vanish with it and
 // never show on the host. The copy is that namespace's root (pivot_root, not chroot), as a VM's disk is: libvirt
-// fills each guest's own /dev from the root of qemu's mount namespace. Afterwards `./unstack.ts -a` runs in the chroot, then every process still in that
-// namespace is ended by PID, network devices the run created (OVS taps, veths) are deleted by name, and the
-// copy is removed (--keep keeps it). The host's /etc/resolv.conf is never touched: the chroot has its own copy.
+// fills each guest's own /dev from the root of qemu's mount namespace. Afterwards `./unstack.ts -a` runs in the
+// chroot, then every process still in that namespace is ended by PID, network devices the run created (OVS
+// taps, veths) are deleted by name, and the copy is removed (--keep keeps it). The host's /etc/resolv.conf is
+// never touched: the chroot has its own copy.
 
 import { spawn } from 'node:child_process';
 import {
