@@ -19,12 +19,15 @@ export function py3compileRuns(log: string): { ms: number; runs: number; byPacka
 
 /**
  * The unpack and configure passes from dpkg.log lines (`YYYY-MM-DD HH:MM:SS action package ...`; an unpack is
- * logged as `install` or `upgrade`): unpack from the first of those to the first `configure`, configure from there
- * to the last line; and each package's configure, up to the next one (its triggers too). Seconds, as dpkg logs them.
+ * logged as `install` or `upgrade`). apt configures a few packages while it still unpacks, so the unpack pass runs
+ * from the first unpack to the last, the configure pass from there to the last line. Each configure (`trigproc`:
+ * a package's triggers, as `package (triggers)`) lasts up to the next configure or trigproc. Seconds, as dpkg
+ * logs them.
  */
 export function dpkgPasses(log: string): {
   unpackMs: number;
   configureMs: number;
+  configured: number;
   configures: Map<string, number>;
 } {
   const lines = [...log.matchAll(/^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) (\S+) (\S+)/gm)].map((m) => ({
@@ -32,14 +35,19 @@ export function dpkgPasses(log: string): {
     action: m[2],
     pkg: m[3],
   }));
-  const unpack = lines.find((l) => l.action === 'install' || l.action === 'upgrade')?.t;
-  const configs = lines.filter((l) => l.action === 'configure');
-  const last = lines.at(-1)?.t;
+  const unpacks = lines.filter((l) => l.action === 'install' || l.action === 'upgrade');
+  const steps = lines.filter((l) => l.action === 'configure' || l.action === 'trigproc');
+  const last = lines.at(-1)?.t ?? 0;
   const configures = new Map<string, number>();
-  for (const [i, c] of configs.entries()) configures.set(c.pkg, (configs[i + 1]?.t ?? last ?? c.t) - c.t);
+  for (const [i, c] of steps.entries()) {
+    const name = c.action === 'trigproc' ? `${c.pkg} (triggers)` : c.pkg;
+    configures.set(name, (configures.get(name) ?? 0) + (steps[i + 1]?.t ?? last) - c.t);
+  }
+  const lastUnpack = unpacks.at(-1)?.t;
   return {
-    unpackMs: unpack !== undefined && configs.length ? configs[0].t - unpack : 0,
-    configureMs: configs.length && last !== undefined ? last - configs[0].t : 0,
+    unpackMs: unpacks.length ? lastUnpack! - unpacks[0].t : 0,
+    configureMs: lastUnpack !== undefined && steps.length ? last - lastUnpack : 0,
+    configured: lines.filter((l) => l.action === 'configure').length,
     configures,
   };
 }

@@ -17,7 +17,8 @@
 // packages run `py3compile -p PACKAGE` (dh_python3's postinst snippet); in each copy, and only there, py3compile is
 // diverted (dpkg-divert, so that an upgrade of python3-minimal would not overwrite it) to a shim that times each
 // run. Printed per candidate: the unpack and configure passes (from the copy's /var/log/dpkg.log, to the second),
-// py3compile's total and run count, and the packages that took longest.
+// py3compile's total and run count, and the packages that took longest; the install's dpkg.log and the shim's
+// log stay in /var/tmp/tstack-fresh/<candidate>.{dpkg,py3compile}.log.
 //
 // Root, under the machine lock (it runs apt-get and dpkg, in the chroot). Nothing outside /var/tmp/tstack-fresh
 // changes; --keep keeps the chroots for a look.
@@ -132,11 +133,11 @@ function compileFigures(dpkgLog: string, dir: string): string[] {
   const row = ([p, ms]: [string, number]) => `  ${p.padEnd(40)} ${(ms / 1000).toFixed(1).padStart(6)} s`;
   return [
     `unpack pass ${secs(passes.unpackMs)}, configure pass ${secs(passes.configureMs)} ` +
-      `(${passes.configures.size} packages configured; dpkg.log, to the second)`,
+      `(${passes.configured} packages configured; dpkg.log, to the second)`,
     `py3compile: ${secs(runs.ms)} in ${runs.runs} runs for ${runs.byPackage.size} packages${share}`,
     'longest py3compile runs (per package):',
     ...top(runs.byPackage).map(row),
-    'longest configures (dpkg.log, to the next configure: triggers included):',
+    'longest configures and trigger runs (dpkg.log: each up to the next one):',
     ...top(passes.configures).map(row),
   ];
 }
@@ -188,7 +189,14 @@ async function main(): Promise<void> {
         install += await timed(`${c.label}: install`, inChroot(dir, argv), APT_ENV);
       }
       rows.push({ c, count: counted.size, download, install });
-      if (py3) compiles.push({ c, lines: compileFigures(readFileSync(dpkgLog).subarray(before).toString(), dir) });
+      if (py3) {
+        const log = readFileSync(dpkgLog).subarray(before).toString();
+        compiles.push({ c, lines: compileFigures(log, dir) });
+        // for a look after the run (the copy goes): this install's dpkg.log and the shim's
+        const keep = join(WORK, `${c.label.replace(/\W+/g, '-')}`);
+        writeFileSync(`${keep}.dpkg.log`, log);
+        await sh(['cp', join(dir, PY3COMPILE_LOG.slice(1)), `${keep}.py3compile.log`]).catch(() => undefined);
+      }
     } finally {
       await release(dir);
     }

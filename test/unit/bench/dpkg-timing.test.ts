@@ -5,27 +5,36 @@ import { dpkgPasses, py3compileRuns } from '../../../bench/dpkg-timing.ts';
 
 // lines as dpkg 1.21 writes them to /var/log/dpkg.log
 const DPKG_LOG = `2026-11-30 20:08:02 startup archives unpack
-2026-11-30 20:08:02 install python3-six:all <none> 1.16.0-4
-2026-11-30 20:08:02 status half-installed python3-six:all 1.16.0-4
-2026-11-30 20:08:03 status unpacked python3-six:all 1.16.0-4
-2026-11-30 20:08:33 status unpacked python3-nova:all 2:26.2.2-1~deb12u4
-2026-11-30 20:08:34 startup packages configure
-2026-11-30 20:08:34 configure python3-six:all 1.16.0-4 <none>
-2026-11-30 20:08:34 status half-configured python3-six:all 1.16.0-4
-2026-11-30 20:08:35 status installed python3-six:all 1.16.0-4
+2026-11-30 20:08:02 install libc-bin:amd64 <none> 2.36-9
+2026-11-30 20:08:02 status unpacked libc-bin:amd64 2.36-9
+2026-11-30 20:08:03 configure libc-bin:amd64 2.36-9 <none>
+2026-11-30 20:08:03 status installed libc-bin:amd64 2.36-9
+2026-11-30 20:08:04 install python3-six:all <none> 1.16.0-4
+2026-11-30 20:08:04 status half-installed python3-six:all 1.16.0-4
+2026-11-30 20:08:34 install python3-nova:all <none> 2:26.2.2-1~deb12u4
+2026-11-30 20:08:34 status unpacked python3-nova:all 2:26.2.2-1~deb12u4
+2026-11-30 20:08:35 startup packages configure
+2026-11-30 20:08:35 configure python3-six:all 1.16.0-4 <none>
+2026-11-30 20:08:35 status half-configured python3-six:all 1.16.0-4
+2026-11-30 20:08:36 status installed python3-six:all 1.16.0-4
+2026-11-30 20:08:36 trigproc man-db:amd64 2.11.2-2 <none>
+2026-11-30 20:09:10 status installed man-db:amd64 2.11.2-2
 2026-11-30 20:09:50 configure python3-nova:all 2:26.2.2-1~deb12u4 <none>
 2026-11-30 20:09:54 status installed python3-nova:all 2:26.2.2-1~deb12u4
 `;
 
 describe('dpkg timing', () => {
-  it('splits dpkg.log into the unpack and the configure pass', () => {
-    // unpack: the first unpack (logged as install) to the first configure; configure: to the last line
+  it('splits dpkg.log into the unpack and the configure pass, and times each configure and trigger run', () => {
     const passes = dpkgPasses(DPKG_LOG);
+    // unpack: the first unpack to the last (libc-bin's early configure inside it); configure: on to the end
     expect(passes.unpackMs).toBe(32_000);
     expect(passes.configureMs).toBe(80_000);
-    // each configure runs up to the next one, the last to the end of the log
+    expect(passes.configured).toBe(3);
+    // each lasts up to the next configure or trigproc, the last one to the end of the log
     expect([...passes.configures]).toEqual([
-      ['python3-six:all', 76_000],
+      ['libc-bin:amd64', 32_000],
+      ['python3-six:all', 1_000],
+      ['man-db:amd64 (triggers)', 74_000],
       ['python3-nova:all', 4_000],
     ]);
   });
