@@ -18,11 +18,12 @@ export function py3compileRuns(log: string): { ms: number; runs: number; byPacka
 }
 
 /**
- * The unpack and configure passes from dpkg.log lines (`YYYY-MM-DD HH:MM:SS action package ...`; an unpack is
- * logged as `install` or `upgrade`). apt configures a few packages while it still unpacks, so the unpack pass runs
- * from the first unpack to the last, the configure pass from there to the last line. Each configure (`trigproc`:
- * a package's triggers, as `package (triggers)`) lasts up to the next configure or trigproc. Seconds, as dpkg
- * logs them.
+ * The unpack and configure passes of one dpkg run (apt's), from its dpkg.log lines (`YYYY-MM-DD HH:MM:SS action
+ * package ...`; an unpack is logged as `install` or `upgrade`). apt configures a few packages while it still
+ * unpacks, so the unpack pass runs from the first unpack to the last, the configure pass from there to the last
+ * line. Each configure (`trigproc`: a package's triggers, as `package (triggers)`) lasts up to the next line that
+ * starts something else (any but `status` and `conffile`), so early configures are not charged with the unpacks
+ * after them. Seconds, as dpkg logs them.
  */
 export function dpkgPasses(log: string): {
   unpackMs: number;
@@ -36,17 +37,18 @@ export function dpkgPasses(log: string): {
     pkg: m[3],
   }));
   const unpacks = lines.filter((l) => l.action === 'install' || l.action === 'upgrade');
-  const steps = lines.filter((l) => l.action === 'configure' || l.action === 'trigproc');
   const last = lines.at(-1)?.t ?? 0;
   const configures = new Map<string, number>();
-  for (const [i, c] of steps.entries()) {
+  for (const [i, c] of lines.entries()) {
+    if (c.action !== 'configure' && c.action !== 'trigproc') continue;
+    const next = lines.slice(i + 1).find((l) => l.action !== 'status' && l.action !== 'conffile');
     const name = c.action === 'trigproc' ? `${c.pkg} (triggers)` : c.pkg;
-    configures.set(name, (configures.get(name) ?? 0) + (steps[i + 1]?.t ?? last) - c.t);
+    configures.set(name, (configures.get(name) ?? 0) + (next?.t ?? last) - c.t);
   }
   const lastUnpack = unpacks.at(-1)?.t;
   return {
-    unpackMs: unpacks.length ? lastUnpack! - unpacks[0].t : 0,
-    configureMs: lastUnpack !== undefined && steps.length ? last - lastUnpack : 0,
+    unpackMs: lastUnpack !== undefined ? lastUnpack - unpacks[0].t : 0,
+    configureMs: lastUnpack !== undefined ? last - lastUnpack : 0,
     configured: lines.filter((l) => l.action === 'configure').length,
     configures,
   };

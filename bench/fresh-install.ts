@@ -123,22 +123,29 @@ const CANDIDATES: Candidate[] = [
   { label: 'no Recommends, eatmydata', noRecommends: true, eatmydata: true },
 ];
 
-/** The --py3compile figures of one copy, as lines. */
-function compileFigures(dpkgLog: string, dir: string): string[] {
-  const passes = dpkgPasses(dpkgLog);
+/** The --py3compile figures of one copy (the dpkg.log part of each apt run), as lines. */
+function compileFigures(logs: readonly string[], dir: string): string[] {
+  const passes = logs.map(dpkgPasses);
+  const sum = (f: (p: (typeof passes)[number]) => number) => passes.reduce((a, p) => a + f(p), 0);
+  const configures = new Map<string, number>();
+  for (const p of passes) for (const [k, ms] of p.configures) configures.set(k, (configures.get(k) ?? 0) + ms);
+  const configureMs = sum((p) => p.configureMs);
   const shimLog = join(dir, PY3COMPILE_LOG.slice(1));
   const runs = py3compileRuns(existsSync(shimLog) ? readFileSync(shimLog, 'utf8') : '');
-  const share = passes.configureMs ? ` (${((100 * runs.ms) / passes.configureMs).toFixed(0)}% of it)` : '';
+  const summed = [...configures.values()].reduce((a, b) => a + b, 0);
+  const share = (ms: number) => (ms ? `${((100 * runs.ms) / ms).toFixed(0)}%` : '-');
   const top = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]).slice(0, 12);
   const row = ([p, ms]: [string, number]) => `  ${p.padEnd(40)} ${(ms / 1000).toFixed(1).padStart(6)} s`;
   return [
-    `unpack pass ${secs(passes.unpackMs)}, configure pass ${secs(passes.configureMs)} ` +
-      `(${passes.configured} packages configured; dpkg.log, to the second)`,
-    `py3compile: ${secs(runs.ms)} in ${runs.runs} runs for ${runs.byPackage.size} packages${share}`,
+    `unpack pass ${secs(sum((p) => p.unpackMs))}, configure pass ${secs(configureMs)} ` +
+      `(last unpack to the end; ${sum((p) => p.configured)} packages configured; dpkg.log, to the second)`,
+    `every configure and trigger run, summed: ${secs(summed)} (early ones during the unpack pass too)`,
+    `py3compile: ${secs(runs.ms)} in ${runs.runs} runs for ${runs.byPackage.size} packages ` +
+      `(${share(configureMs)} of the configure pass, ${share(summed)} of the summed runs)`,
     'longest py3compile runs (per package):',
     ...top(runs.byPackage).map(row),
-    'longest configures and trigger runs (dpkg.log: each up to the next one):',
-    ...top(passes.configures).map(row),
+    'longest configures and trigger runs (dpkg.log):',
+    ...top(configures).map(row),
   ];
 }
 
@@ -183,15 +190,18 @@ async function main(): Promise<void> {
       }
       if (py3) await timePy3compile(dir);
       const dpkgLog = join(dir, 'var/log/dpkg.log');
-      const before = existsSync(dpkgLog) ? statSync(dpkgLog).size : 0;
+      // each apt run's part of dpkg.log: its passes are its own
+      const logs: string[] = [];
       for (const r of runs) {
         const argv = aptInstallArgv(r.packages, { recommends: r.recommends, eatmydata: c.eatmydata });
+        const before = existsSync(dpkgLog) ? statSync(dpkgLog).size : 0;
         install += await timed(`${c.label}: install`, inChroot(dir, argv), APT_ENV);
+        logs.push(readFileSync(dpkgLog).subarray(before).toString());
       }
       rows.push({ c, count: counted.size, download, install });
       if (py3) {
-        const log = readFileSync(dpkgLog).subarray(before).toString();
-        compiles.push({ c, lines: compileFigures(log, dir) });
+        const log = logs.join('');
+        compiles.push({ c, lines: compileFigures(logs, dir) });
         // for a look after the run (the copy goes): this install's dpkg.log and the shim's
         const keep = join(WORK, `${c.label.replace(/\W+/g, '-')}`);
         writeFileSync(`${keep}.dpkg.log`, log);
