@@ -459,7 +459,8 @@ export const novaModule: ServiceModule = {
         }),
         codeFrom,
       },
-      daemon('n-cond', 'nova-conductor', 'conductor', [...rabbit, ...SYNC_AFTER]),
+      // Zed's conductor asks placement for its API versions as it starts, and exits when there is none yet
+      daemon('n-cond', 'nova-conductor', 'conductor', [...rabbit, ...SYNC_AFTER, 'placement-api']),
       daemon('n-sch', 'nova-scheduler', 'scheduler', [...rabbit, ...SYNC_AFTER, 'placement-api']),
       {
         name: 'n-cpu',

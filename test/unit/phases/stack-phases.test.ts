@@ -179,7 +179,13 @@ describe("the dashboard's packages install last, while the others start (install
   });
 });
 
-describe('OVN start order', () => {
+describe('start order', () => {
+  it('starts nova-conductor after placement answers: it asks placement for its versions as it starts', () => {
+    const phases = phasesOf(makePlan());
+    const conductor = phases.flatMap((p) => p.steps).find((s) => s.id === 'start:n-cond')!;
+    expect(conductor.after).toContain('start:placement-api');
+  });
+
   it('starts ovn-controller after ovn-northd has filled the southbound database', () => {
     const plan = makePlan({ Q_AGENT: 'ovn' }, { services: OVN_SERVICES });
     const phases = phasesOf(plan);
