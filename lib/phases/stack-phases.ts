@@ -18,7 +18,7 @@ import type { Plan, Step } from '../types/stack.ts';
 import type { ProcessRecord, ProcessSpec } from '../types/process.ts';
 import { PHASES, type PhaseName } from '../types/step.ts';
 import type { PhasePlan } from './runner.ts';
-import { EARLY_APT_STEP, LATE_APT_STEP } from '../system/apt.ts';
+import { EARLY_APT_STEP, LATE_APT_STEP, LATE_UNTIL } from '../system/apt.ts';
 import { ACCOUNTS_STEP } from '../seed/accounts.ts';
 
 /** What starts and waits for a pane; the supervisor in production. */
@@ -112,18 +112,19 @@ function hoistEarlyStart(byPhase: Map<PhaseName, Step[]>, early: ReadonlySet<str
 
 /**
  * The late modules' steps up to `start` wait for their packages: the late apt wave, which overlaps into them.
- * Those before `start` overlap too, up to it, so that configure and init do not wait for the late wave.
+ * They overlap too, as the wave does, up to `extra` (LATE_UNTIL): no phase before it waits for the dashboard, and
+ * the seeding starts once the APIs it needs are up.
  */
 function waitForLateWave(byPhase: Map<PhaseName, Step[]>, late: ReadonlySet<string>): void {
   if (!byPhase.get('install')!.some((s) => s.id === LATE_APT_STEP)) return;
-  const until = HOISTED[HOISTED.length - 1];
   for (const phase of HOISTED) {
-    const overlap = phase === until ? {} : { overlapsUntil: until };
     byPhase.set(
       phase,
       byPhase
         .get(phase)!
-        .map((s) => (late.has(s.id) ? { ...s, after: [LATE_APT_STEP, ...(s.after ?? [])], ...overlap } : s)),
+        .map((s) =>
+          late.has(s.id) ? { ...s, after: [LATE_APT_STEP, ...(s.after ?? [])], overlapsUntil: LATE_UNTIL } : s,
+        ),
     );
   }
 }

@@ -316,6 +316,8 @@ export const APT_STEP = 'apt:install';
 export const EARLY_APT_STEP = 'apt:install-early';
 /** The late wave's step id (plan.waves.late): what the late modules' steps wait for. */
 export const LATE_APT_STEP = 'apt:install-late';
+/** The phase that waits for the late wave (and the late modules' steps up to start): the seeding. */
+export const LATE_UNTIL = 'extra';
 
 /**
  * The install-phase step of the main wave: `plan.packages` but the late wave's; re-runs skip it while the list is
@@ -346,7 +348,7 @@ function earlyWaveFor(plan: Plan): string[] {
  * - the main wave (APT_STEP), the early packages already there, its .debs (and the late wave's) fetched while the
  *   early wave installs (PREFETCH_STEP);
  * - a late wave (LATE_APT_STEP: the dashboard's packages), which runs on while the next phases configure and start
- *   the others, up to `start` (overlapsUntil); the late modules' steps wait for it.
+ *   the others, up to `extra` (overlapsUntil); the late modules' steps wait for it.
  */
 export function aptInstallSteps(plan: Plan, lean: ReadonlySet<string> = new Set()): Step[] {
   const preseed = debconfPreseed(plan.services);
@@ -382,7 +384,7 @@ function lateWave(plan: Plan, preseed: readonly string[], lean: ReadonlySet<stri
       title: `install ${late.packages.length} Debian package(s) last: ${late.modules.join(', ')}`,
       fingerprint: `apt:${late.packages.join(',')}`,
       after: [APT_STEP],
-      overlapsUntil: 'start',
+      overlapsUntil: LATE_UNTIL,
       run: (ctx) => installMissing(ctx, late.packages, preseed, lean, archives),
     },
   ];

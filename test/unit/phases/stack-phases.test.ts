@@ -158,21 +158,21 @@ describe("the dashboard's packages install last, while the others start (install
     expect(step(APT_STEP).fingerprint).not.toContain('openstack-dashboard');
   });
 
-  it('runs the late wave after the main one, on into the next phases up to start', () => {
+  it('runs the late wave after the main one, on into the next phases up to extra', () => {
     checkRun(phases);
     const late = step(LATE_APT_STEP);
     expect(phases.find((p) => p.name === 'install')!.steps).toContain(late);
     expect(late.after).toEqual([APT_STEP]);
-    expect(late.overlapsUntil).toBe('start');
+    expect(late.overlapsUntil).toBe('extra');
   });
 
   it("has the dashboard's own steps wait for it, and the other services' not", () => {
     for (const id of ['horizon:configure', 'horizon:static', 'start:horizon']) {
       expect(step(id).after).toContain(LATE_APT_STEP);
     }
-    // nor do configure and init wait for the late wave: the dashboard's configuring runs on up to start
-    expect(step('horizon:configure').overlapsUntil).toBe('start');
-    expect(step('start:horizon').overlapsUntil).toBeUndefined();
+    // nor do configure, init and start wait for the late wave: the dashboard's steps run on up to extra
+    expect(step('horizon:configure').overlapsUntil).toBe('extra');
+    expect(step('start:horizon').overlapsUntil).toBe('extra');
     for (const id of ['nova:configure', 'nova:db-sync', 'start:n-api']) {
       expect(step(id).after ?? []).not.toContain(LATE_APT_STEP);
     }
