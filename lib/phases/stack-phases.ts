@@ -129,6 +129,35 @@ function waitForLateWave(byPhase: Map<PhaseName, Step[]>, late: ReadonlySet<stri
   }
 }
 
+/**
+ * A module's steps that overlap later phases (moved early, or waiting for the late wave) no longer come before its
+ * later steps by phase order alone: each later step of the module waits for them by name.
+ */
+function keepModuleOrder(
+  byPhase: Map<PhaseName, Step[]>,
+  own: ReadonlyMap<string, ReadonlyMap<PhaseName, string[]>>,
+  overlapping: ReadonlySet<string>,
+): void {
+  const waits = new Map<string, string[]>();
+  for (const phases of own.values()) {
+    const before: string[] = [];
+    for (const phase of HOISTED) {
+      const ids = phases.get(phase) ?? [];
+      for (const id of ids) if (before.length) waits.set(id, [...before]);
+      before.push(...ids.filter((id) => overlapping.has(id)));
+    }
+  }
+  for (const [phase, steps] of byPhase) {
+    byPhase.set(
+      phase,
+      steps.map((s) => {
+        const add = (waits.get(s.id) ?? []).filter((a) => !(s.after ?? []).includes(a));
+        return add.length ? { ...s, after: [...(s.after ?? []), ...add] } : s;
+      }),
+    );
+  }
+}
+
 function partition<T>(items: readonly T[], test: (t: T) => boolean): [T[], T[]] {
   return [items.filter(test), items.filter((t) => !test(t))];
 }
@@ -138,9 +167,16 @@ export function buildPhases(plan: Plan, src: PhaseSources): PhasePlan[] {
   // the ids of the early and the late modules' steps up to `start`, their panes' starts included
   const wave = { early: new Set<string>(), late: new Set<string>() };
   const panesOf = { early: new Set<string>(), late: new Set<string>() };
+  // each module's steps up to `start` by the phase they come from, its panes' starts under `start`
+  const own = new Map<string, Map<PhaseName, string[]>>();
   for (const m of plan.services) {
     const steps = m.steps?.(plan) ?? {};
     for (const phase of PHASES) byPhase.get(phase)!.push(...(steps[phase] ?? []));
+    own.set(m.name, new Map(HOISTED.map((phase) => [phase, (steps[phase] ?? []).map((s) => s.id)])));
+    own
+      .get(m.name)!
+      .get('start')!
+      .push(...m.processes(plan).map((p) => `start:${p.name}`));
     // a step that needs only the early wave joins it when the early modules start early (a distro install)
     if (plan.waves.early.modules.length > 0) {
       for (const phase of HOISTED) for (const s of steps[phase] ?? []) if (s.earlyWave) wave.early.add(s.id);
@@ -176,6 +212,7 @@ export function buildPhases(plan: Plan, src: PhaseSources): PhasePlan[] {
   byPhase.get('extra')!.push(...seed);
   hoistEarlyStart(byPhase, early);
   waitForLateWave(byPhase, wave.late);
+  keepModuleOrder(byPhase, own, new Set([...early, ...wave.late]));
   for (const phase of ['post-config', 'extra', 'post-extra', 'test-config'] as const) {
     const merge = src.merge?.(phase);
     if (!merge) continue;
