@@ -80,25 +80,25 @@ const HOISTED: readonly PhaseName[] = ['configure', 'post-config', 'init', 'star
 
 /**
  * The early modules' configure, init and start steps (their panes' starts and keystone's catalog included)
- * move into the install phase, where they run after the early apt wave and alongside the main one, in their
- * phases' order among themselves. They overlap the next phases up to `start` (overlapsUntil): a later step that
- * needs one of them says so in `after`, as the other services' database and pane steps do for mysql and key.
+ * move into the install phase, where they run after the early apt wave and alongside the main one. No phase
+ * boundary holds them back any more: each waits for its own `after` and for its module's steps of earlier phases
+ * (keepModuleOrder), so MariaDB and RabbitMQ start while keystone's key repositories are written (7 s of
+ * keystone-manage). They overlap the next phases up to `start` (overlapsUntil): a later step that needs one of
+ * them says so in `after`, as the other services' database and pane steps do for mysql and key.
  */
 function hoistEarlyStart(byPhase: Map<PhaseName, Step[]>, early: ReadonlySet<string>): void {
   const install = byPhase.get('install')!;
   if (early.size === 0 || !install.some((s) => s.id === EARLY_APT_STEP)) return;
   const hoisted = new Set<string>();
-  let before = [EARLY_APT_STEP];
   for (const phase of HOISTED) {
     const [moved, kept] = partition(byPhase.get(phase)!, (s) => early.has(s.id));
     for (const s of moved) {
       const local = (s.after ?? []).filter((a) => !hoisted.has(a));
       const stray = local.find((a) => !moved.some((m) => m.id === a));
       if (stray) throw new Error(`step ${s.id} starts early, but waits for ${stray}, which does not`);
-      install.push({ ...s, after: [...before, ...(s.after ?? [])], overlapsUntil: HOISTED[HOISTED.length - 1] });
+      install.push({ ...s, after: [EARLY_APT_STEP, ...(s.after ?? [])], overlapsUntil: HOISTED[HOISTED.length - 1] });
     }
     for (const s of moved) hoisted.add(s.id);
-    if (moved.length) before = moved.map((s) => s.id);
     byPhase.set(phase, kept);
   }
   // after `start` they have all ended

@@ -234,25 +234,25 @@ async function installMissing(
   try {
     await sh.run(['debconf-set-selections'], { input: preseed.join('\n') + '\n' });
     const reader = new AptStatusReader(total);
+    const t0 = Date.now();
+    // apt fetches every .deb before dpkg touches anything (a network failure stops it there); its first dpkg
+    // status line ends the download. One apt-get per run: a separate --download-only run cost a second
+    // dependency resolution (2 s for the early wave) on the way to dpkg.
+    let t1: number | undefined;
     const onLine = (l: string) => {
       const s = reader.line(l);
-      if (s) ctx.progress?.(formatAptStatus(s));
+      if (!s) return;
+      if (s.stage === 'install') t1 ??= Date.now();
+      ctx.progress?.(formatAptStatus(s));
     };
-    const t0 = Date.now();
-    // every .deb first, then dpkg from the cache: the download shows its own progress, and a network
-    // failure stops the run before dpkg has touched anything
-    for (const r of runs) {
-      const argv = aptInstallArgv(r.packages, { recommends: r.recommends, downloadOnly: true, archives });
-      await sh.run(argv, { env: APT_ENV, onLine, timeoutSec: 3600 });
-    }
-    const t1 = Date.now();
     for (const r of runs) {
       const argv = aptInstallArgv(r.packages, { recommends: r.recommends, eatmydata, archives });
       await sh.run(argv, { env: APT_ENV, onLine, timeoutSec: 3600 });
     }
+    const t2 = Date.now();
     const secs = (ms: number) => `${(ms / 1000).toFixed(0)} s`;
     log.info(
-      `apt: ${total} package(s) downloaded in ${secs(t1 - t0)}, installed in ${secs(Date.now() - t1)}` +
+      `apt: ${total} package(s) downloaded in ${secs((t1 ?? t2) - t0)}, installed in ${secs(t2 - (t1 ?? t2))}` +
         (eatmydata ? ' (eatmydata)' : ''),
     );
   } finally {
@@ -280,20 +280,32 @@ export const PREFETCH_ARCHIVES = '/var/cache/tstack/debs';
 export const PREFETCH_STEP = 'apt:prefetch';
 
 /**
- * Fetch the .debs `packages` would install (what apt-get simulates now) into PREFETCH_ARCHIVES. Never fatal: a
- * wave downloads whatever is not there.
+ * Fetch the .debs `packages` would install (what apt-get simulates now) into PREFETCH_ARCHIVES, but those of
+ * `first` (the early wave's, which fetches its own meanwhile: both downloads at once halve its bandwidth). Never
+ * fatal: a wave downloads whatever is not there.
  */
-async function prefetch(ctx: StackContext, packages: string[], lean: ReadonlySet<string>): Promise<void> {
+async function prefetch(
+  ctx: StackContext,
+  packages: string[],
+  first: string[],
+  lean: ReadonlySet<string>,
+): Promise<void> {
   const { sh, log } = ctx;
   const missing = await missingPackages(sh, packages);
   if (missing.length === 0) return;
   const t0 = Date.now();
   await sh.run(['install', '-d', `${PREFETCH_ARCHIVES}/partial`]);
-  const runs = aptRuns(missing, lean, ctx.plan.bool('APT_NO_INSTALL_RECOMMENDS'));
-  const sims = await Promise.all(
-    runs.map((r) => sh.run(simulateArgv(r.packages, r.recommends), { allowFailure: true, env: APT_ENV })),
-  );
-  const wanted = [...new Set(sims.filter((r) => r.code === 0).flatMap((r) => simulatedVersions(r.stdout)))];
+  const simulated = async (wanted: string[]) => {
+    const runs = aptRuns(wanted, lean, ctx.plan.bool('APT_NO_INSTALL_RECOMMENDS'));
+    const sims = await Promise.all(
+      runs.map((r) => sh.run(simulateArgv(r.packages, r.recommends), { allowFailure: true, env: APT_ENV })),
+    );
+    return sims.filter((r) => r.code === 0).flatMap((r) => simulatedVersions(r.stdout));
+  };
+  const firstMissing = missing.filter((p) => first.includes(p));
+  const [all, early] = await Promise.all([simulated(missing), firstMissing.length ? simulated(firstMissing) : []]);
+  const fetchedByEarly = new Set(early);
+  const wanted = [...new Set(all)].filter((v) => !fetchedByEarly.has(v));
   if (wanted.length === 0) return;
   const reader = new AptStatusReader(wanted.length);
   const r = await sh.run(['apt-get', 'download', '-o', 'APT::Status-Fd=1', ...wanted], {
@@ -352,7 +364,7 @@ function earlyWaveFor(plan: Plan): string[] {
  */
 export function aptInstallSteps(plan: Plan, lean: ReadonlySet<string> = new Set()): Step[] {
   const preseed = debconfPreseed(plan.services);
-  const { early, late } = plan.waves;
+  const { early } = plan.waves;
   const packages = [...new Set(plan.packages)].sort();
   if (early.packages.length === 0) return [aptInstallStep(plan, lean), ...lateWave(plan, preseed, lean)];
   // the others' .debs are fetched while the early wave installs: the network and dpkg overlap
@@ -368,7 +380,7 @@ export function aptInstallSteps(plan: Plan, lean: ReadonlySet<string> = new Set(
       id: PREFETCH_STEP,
       title: 'fetch the other packages while the first ones install',
       fingerprint: `apt:${packages.join(',')}`,
-      run: (ctx) => prefetch(ctx, packages, lean),
+      run: (ctx) => prefetch(ctx, packages, early.packages, lean),
     },
     { ...main, after: [...(main.after ?? []), EARLY_APT_STEP, PREFETCH_STEP] },
     ...lateWave(plan, preseed, lean, PREFETCH_ARCHIVES),

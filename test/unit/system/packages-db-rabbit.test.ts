@@ -10,6 +10,7 @@ import {
   aptInstallSteps,
   aptRuns,
   EARLY_APT_STEP,
+  EATMYDATA,
   PREFETCH_STEP,
   simulatedVersions,
   BYTECOMPILE_EXCLUDE,
@@ -156,7 +157,7 @@ describe('apt', () => {
       const plan = makePlan();
       plan.packages = ['keystone', 'memcached'];
       let installed = false;
-      const sh = new RecordingShell((argv) => {
+      const sh = new RecordingShell((argv, opts) => {
         if (argv[0] === 'dpkg-query')
           return {
             stdout: installed
@@ -165,14 +166,24 @@ describe('apt', () => {
           };
         if (argv[0] === 'apt-get' && argv.includes('-s'))
           return { stdout: 'Inst keystone (2:22.0.2)\nInst python3-keystone (2:22.0.2)\n' };
-        if (argv[0] === 'apt-get' && argv.includes('install')) installed = true;
+        if (argv[0] === EATMYDATA) {
+          // apt's status lines: the download, then dpkg
+          for (const l of ['dlstatus:1:50:Retrieving file 1 of 2', 'pmstatus:dpkg-exec:0:Running dpkg'])
+            opts.onLine?.(l);
+          for (const l of ['pmstatus:keystone:40:Unpacking keystone', 'pmstatus:keystone:90:Installed keystone'])
+            opts.onLine?.(l);
+          installed = true;
+        }
         return {};
       });
       const written: { path: string; content: string }[] = [];
+      const logged: string[] = [];
+      const progress: string[] = [];
       const ctx = {
         plan,
         sh,
-        log: { info() {}, warn() {}, debug() {} },
+        log: { info: (m: string) => logged.push(m), warn() {}, debug() {} },
+        progress: (m: string) => progress.push(m),
         writeFile: async (path: string, content: string) => void written.push({ path, content }),
       } as unknown as StackContext;
       await aptInstallStep(plan).run(ctx);
@@ -185,12 +196,19 @@ describe('apt', () => {
         'dpkg-query -W -f', // eatmydata (APT_EATMYDATA), installed first the usual way
         'apt-get install -y',
         'debconf-set-selections',
-        'apt-get install -y', // every .deb downloaded first
-        '/usr/bin/eatmydata apt-get install', // then installed without fsync
+        '/usr/bin/eatmydata apt-get install', // one apt-get: it downloads every .deb, then dpkg runs without fsync
         'dpkg-query -W -f',
       ]);
       expect(sh.calls[4].argv.at(-1)).toBe('eatmydata');
-      expect(sh.calls[6].argv).toContain('--download-only');
+      expect(sh.calls.some((c) => c.argv.includes('--download-only'))).toBe(false);
+      // the progress follows apt's status lines; the log splits download and install at dpkg's first line
+      expect(progress).toEqual([
+        'download 1/2 files (50%)',
+        'install 0/2 packages (0%): dpkg-exec',
+        'install 0/2 packages (40%), 1 unpacked: keystone',
+        'install 1/2 packages (90%): keystone',
+      ]);
+      expect(logged.at(-1)).toMatch(/^apt: 2 package\(s\) downloaded in \d+ s, installed in \d+ s \(eatmydata\)$/);
       expect(sh.calls.find((c) => c.argv[0] === 'debconf-set-selections')!.opts.input).toContain(
         'keystone keystone/configure_db boolean false',
       );
@@ -345,6 +363,30 @@ describe('apt waves', () => {
     expect(aptInstallArgv(['nova-api'], { archives: '/var/cache/tstack/debs' })).toEqual(
       expect.arrayContaining(['-o', 'Dir::Cache::Archives=/var/cache/tstack/debs/']),
     );
+  });
+
+  it('fetches ahead only what the early wave does not fetch itself (both at once share the bandwidth)', async () => {
+    const plan = pendingKvm();
+    const early = new Set(plan.waves.early.packages);
+    const sh = new RecordingShell((argv) => {
+      if (argv[0] === 'dpkg-query') return { stdout: '' };
+      if (argv[0] === 'apt-get' && argv.includes('-s')) {
+        // an early simulation names only early packages; the other one names everything
+        const onlyEarly = argv
+          .filter((a) => !a.startsWith('-') && a !== 'apt-get' && a !== 'install')
+          .every((a) => early.has(a));
+        const inst = ['Inst libc6 [2.36-9] (2.36-10 Debian:12 [amd64])', 'Inst python3-nova (2:26 Debian:12 [all])'];
+        return { stdout: (onlyEarly ? inst : [...inst, 'Inst neutron-server (2:21 Debian:12 [all])']).join('\n') };
+      }
+      return {};
+    });
+    const ctx = { plan, sh, log: { info() {}, warn() {}, debug() {} } } as unknown as StackContext;
+    await aptInstallSteps(plan)
+      .find((s) => s.id === PREFETCH_STEP)!
+      .run(ctx);
+    const download = sh.calls.find((c) => c.argv[1] === 'download')!;
+    expect(download.argv.slice(4)).toEqual(['neutron-server=2:21']);
+    expect(download.opts.cwd).toBe('/var/cache/tstack/debs');
   });
 
   it('has no early wave for a source install that knows LIBVIRT_TYPE: the code comes after the whole apt run', () => {
