@@ -105,8 +105,8 @@ export function checkRun(phases: PhasePlan[]): void {
 
 /**
  * A counting semaphore, so concurrency stays bounded however wide the graph is. Of the steps waiting for a slot,
- * the one more steps wait for goes first (the nova database chain before a lone seed): requests made at the same
- * moment are sorted before any is granted.
+ * the one with the highest weight (priorities()) goes first: requests made at the same moment are sorted before
+ * any is granted.
  */
 class Semaphore {
   private waiters: { weight: number; grant: () => void }[] = [];
@@ -163,6 +163,39 @@ export function dependents(phases: PhasePlan[]): Map<string, number> {
   return count;
 }
 
+/** A step's `expectSec`, else a second: most steps write a file, or start a pane that answers in a few. */
+const DEFAULT_EXPECT_SEC = 1;
+
+/**
+ * For each step, the longest chain of expected seconds (Step.expectSec) from its start to the end of the last step
+ * that waits for it: the step that holds up the most time goes first (neutron's 20 s db sync before cinder's 7 s
+ * one, though more panes wait for placement's), which the count of dependents alone gets wrong.
+ */
+export function chainSeconds(phases: PhasePlan[]): Map<string, number> {
+  const steps = phases.flatMap((p) => p.steps);
+  const waitedBy = new Map<string, Step[]>(steps.map((s) => [s.id, []]));
+  for (const s of steps) for (const a of s.after ?? []) waitedBy.get(a)?.push(s);
+  const chain = new Map<string, number>();
+  const visit = (s: Step): number => {
+    const known = chain.get(s.id);
+    if (known !== undefined) return known;
+    const rest = Math.max(0, ...waitedBy.get(s.id)!.map(visit));
+    const total = (s.expectSec ?? DEFAULT_EXPECT_SEC) + rest;
+    chain.set(s.id, total);
+    return total;
+  };
+  for (const s of steps) visit(s);
+  return chain;
+}
+
+/** The order of the steps waiting for a slot: the longest chain first, then the one more steps wait for. */
+export function priorities(phases: PhasePlan[]): Map<string, number> {
+  const count = dependents(phases);
+  const chain = chainSeconds(phases);
+  // a run has far fewer than 10000 steps: the count only breaks ties between equal chains
+  return new Map([...chain].map(([id, sec]) => [id, sec * 10000 + (count.get(id) ?? 0)]));
+}
+
 /** What one run shares across its phases: every step's result so far, the overlapping steps, the first failure. */
 interface RunState {
   results: Map<string, Promise<StepTiming>>;
@@ -180,7 +213,7 @@ export async function runPhases(phases: PhasePlan[], ctx: StackContext, opts: Ru
   const aborted = opts.aborted ?? (() => false);
   const state: RunState = { results: new Map(), overlapping: new Map(), due: new Map() };
   const sem = new Semaphore(Math.max(1, opts.concurrency ?? 4));
-  const weights = dependents(phases);
+  const weights = priorities(phases);
   const carried = () => [...state.overlapping.values()];
   try {
     for (const phase of phases) {

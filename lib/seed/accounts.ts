@@ -144,6 +144,7 @@ export const ACCOUNTS_STEP = 'seed:accounts';
 export function accountsStep(plan: Plan): Step {
   return {
     id: ACCOUNTS_STEP,
+    expectSec: 4,
     title: 'devstack accounts (projects, users, roles)',
     // every user's password is checked by logging in (seconds of bcrypt): only when keystone's
     // identity tables changed since the last run, or ADMIN_PASSWORD did

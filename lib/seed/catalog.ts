@@ -154,6 +154,7 @@ async function ensureRegion(client: OpenStackClient, region: string): Promise<vo
 export function catalogStep(plan: Plan): Step {
   return {
     id: 'keystone:catalog',
+    expectSec: 4,
     title: 'service users and catalog',
     // service users' passwords are checked by logging in: only when keystone's tables or the inputs changed
     stamp: stepStamp((p) => ({

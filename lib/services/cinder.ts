@@ -194,6 +194,7 @@ export function createCinderModule(dm: DeviceMapperProbe = systemDeviceMapper): 
           databaseStep(plan, 'cinder', 'cinder', ['cinder']),
           manageStep({
             id: 'cinder:db-sync',
+            expectSec: 7,
             title: 'cinder-manage db sync',
             after: ['cinder:db'],
             user: 'cinder',

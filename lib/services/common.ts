@@ -307,11 +307,14 @@ export function manageStep(o: {
   env?: (plan: Plan) => Record<string, string>;
   /** Skipped while these are unchanged (Step.stamp): a db sync with nothing to do costs seconds of python. */
   stamp?: (plan: Plan) => StampInputs;
+  /** Step.expectSec: a db sync of many migrations holds up what waits for it. */
+  expectSec?: number;
 }): Step {
   return {
     id: o.id,
     title: o.title,
     after: o.after,
+    expectSec: o.expectSec,
     stamp: o.stamp ? stepStamp(o.stamp) : undefined,
     async run(ctx) {
       for (const argv of o.argv(ctx.plan)) {

@@ -130,6 +130,7 @@ export const glanceModule: ServiceModule = {
       databaseStep(plan, 'glance', 'glance', ['glance']),
       manageStep({
         id: 'glance:db-sync',
+        expectSec: 5,
         title: 'glance-manage db_sync',
         after: ['glance:db'],
         user: 'glance',
@@ -140,6 +141,7 @@ export const glanceModule: ServiceModule = {
       // flavor/image properties come from (GET /v2/metadefs/...); existing namespaces are kept on a re-run
       manageStep({
         id: 'glance:metadefs',
+        expectSec: 5,
         title: 'glance-manage db_load_metadefs',
         after: ['glance:db-sync'],
         user: 'glance',

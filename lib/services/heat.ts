@@ -164,6 +164,7 @@ export const heatModule: ServiceModule = {
       databaseStep(plan, 'heat', 'heat', ['heat']),
       manageStep({
         id: 'heat:db-sync',
+        expectSec: 8,
         title: 'heat-manage db_sync',
         after: ['heat:db'],
         user: 'heat',

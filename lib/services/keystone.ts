@@ -138,6 +138,7 @@ export const keystoneModule: ServiceModule = {
     init: [
       {
         id: 'keystone:keys',
+        expectSec: 7,
         title: 'fernet and credential key repositories',
         async run(ctx) {
           // both commands leave an existing repository alone, so tokens survive re-runs; when both
@@ -156,6 +157,7 @@ export const keystoneModule: ServiceModule = {
       databaseStep(plan, 'keystone', 'keystone', ['keystone']),
       manageStep({
         id: 'keystone:db-sync',
+        expectSec: 6,
         title: 'keystone-manage db_sync',
         after: ['keystone:db'],
         user: 'keystone',
@@ -164,6 +166,7 @@ export const keystoneModule: ServiceModule = {
       }),
       manageStep({
         id: 'keystone:bootstrap',
+        expectSec: 5,
         title: 'keystone-manage bootstrap (admin, RegionOne, identity endpoint)',
         after: ['keystone:db-sync'],
         user: 'keystone',

@@ -182,6 +182,8 @@ export const libvirtModule: ServiceModule = {
     install: [
       {
         id: 'libvirt:kvm-probe',
+        // a KVM guest that never boots waits out its 15 s deadline
+        expectSec: 19,
         title: 'can KVM guests run here? (LIBVIRT_TYPE)',
         after: [kvmProbePending(plan) ? EARLY_APT_STEP : APT_STEP],
         async run(ctx: StackContext) {

@@ -360,6 +360,8 @@ export const neutronModule: ServiceModule = {
       databaseStep(plan, 'neutron', 'neutron', ['neutron']),
       {
         id: 'neutron:db-sync',
+        // some 300 alembic migrations
+        expectSec: 20,
         title: 'neutron-db-manage upgrade heads',
         after: ['neutron:db'],
         stamp: stepStamp((p) => ({

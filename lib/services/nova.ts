@@ -339,6 +339,8 @@ export const novaModule: ServiceModule = {
       { ...databaseStep(plan, 'nova', 'nova', ['nova_api', 'nova', 'nova_cell0']), earlyWave: true },
       {
         id: 'nova:db-sync',
+        // four nova-manage runs
+        expectSec: 25,
         title: 'nova-manage api_db sync, cell0/cell1, db sync',
         after: ['nova:db'],
         earlyWave: true,

@@ -91,6 +91,7 @@ export const placementModule: ServiceModule = {
           databaseStep(plan, 'placement', 'placement', ['placement']),
           manageStep({
             id: 'placement:db-sync',
+            expectSec: 3,
             title: 'placement-manage db sync',
             after: ['placement:db'],
             user: 'placement',

@@ -335,6 +335,9 @@ export const LATE_UNTIL = 'extra';
  * The install-phase step of the main wave: `plan.packages` but the late wave's; re-runs skip it while the list is
  * unchanged. `lean`: packages installed with --no-install-recommends (plan.ts withoutRecommends).
  */
+/** Step.expectSec of an apt wave: 35-55 s each on a fresh VM (the scheduler starts what the most time waits for). */
+const APT_WAVE_SEC = 40;
+
 export function aptInstallStep(plan: Plan, lean: ReadonlySet<string> = new Set(), archives?: string): Step {
   const late = new Set(plan.waves.late.packages);
   const packages = [...new Set(plan.packages)].filter((p) => !late.has(p)).sort();
@@ -343,6 +346,7 @@ export function aptInstallStep(plan: Plan, lean: ReadonlySet<string> = new Set()
     id: APT_STEP,
     title: `install ${packages.length} Debian package(s)`,
     fingerprint: `apt:${packages.join(',')}`,
+    expectSec: APT_WAVE_SEC,
     run: (ctx) => installMissing(ctx, packages, preseed, lean, archives),
   };
 }
@@ -374,12 +378,14 @@ export function aptInstallSteps(plan: Plan, lean: ReadonlySet<string> = new Set(
       id: EARLY_APT_STEP,
       title: `install ${early.packages.length} Debian package(s) first: ${earlyWaveFor(plan).join(', ')}`,
       fingerprint: `apt:${early.packages.join(',')}`,
+      expectSec: APT_WAVE_SEC,
       run: (ctx) => installMissing(ctx, early.packages, preseed, lean),
     },
     {
       id: PREFETCH_STEP,
       title: 'fetch the other packages while the first ones install',
       fingerprint: `apt:${packages.join(',')}`,
+      expectSec: 10,
       run: (ctx) => prefetch(ctx, packages, early.packages, lean),
     },
     { ...main, after: [...(main.after ?? []), EARLY_APT_STEP, PREFETCH_STEP] },
@@ -397,6 +403,7 @@ function lateWave(plan: Plan, preseed: readonly string[], lean: ReadonlySet<stri
       fingerprint: `apt:${late.packages.join(',')}`,
       after: [APT_STEP],
       overlapsUntil: LATE_UNTIL,
+      expectSec: APT_WAVE_SEC,
       run: (ctx) => installMissing(ctx, late.packages, preseed, lean, archives),
     },
   ];

@@ -92,6 +92,11 @@ export interface Step {
    */
   earlyWave?: boolean;
   /**
+   * How long the step takes on a first run on a 2-core VM, in seconds, when that is more than a second or two (a db
+   * sync): only for the order in which waiting steps get a slot (the longest chain first), never a timeout.
+   */
+  expectSec?: number;
+  /**
    * Inputs that make a finished step still valid. When set and equal to the
    * value recorded on the last successful run, the step is skipped on resume
    * (unless --force). When unset, the step always runs and must be idempotent.

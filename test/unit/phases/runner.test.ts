@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkGraph, checkRun, formatTimings, runPhases, type PhasePlan } from '../../../lib/phases/runner.ts';
+import {
+  chainSeconds,
+  checkGraph,
+  checkRun,
+  formatTimings,
+  runPhases,
+  type PhasePlan,
+} from '../../../lib/phases/runner.ts';
 import { StepJournal } from '../../../lib/phases/journal.ts';
 import { PlainReporter } from '../../../lib/phases/reporter.ts';
 import type { StackContext, Step } from '../../../lib/types/stack.ts';
@@ -189,6 +196,33 @@ describe('phase runner', () => {
     await runPhases(phases, ctx, { journal: journal(), reporter: recorder().reporter, concurrency: 1 });
     // db and then sync have steps waiting for them; lone, seed and api do not, and keep their order
     expect(order).toEqual(['db', 'sync', 'lone', 'seed', 'api']);
+  });
+
+  it('gives a free slot to the longest chain of expected seconds first, then to the step more wait for', async () => {
+    const order: string[] = [];
+    const step = (id: string, after?: string[], expectSec?: number): Step => ({
+      id,
+      title: id,
+      after,
+      expectSec,
+      run: async () => {
+        order.push(id);
+        await sleep(2);
+      },
+    });
+    // placement's short sync has three panes waiting for it, neutron's long one a single pane
+    const steps = [
+      step('placement:db-sync', [], 3),
+      step('start:placement-api', ['placement:db-sync']),
+      ...['n-cond', 'n-api', 'n-cpu'].map((n) => step(`start:${n}`, ['start:placement-api'])),
+      step('neutron:db-sync', [], 20),
+      step('start:q-svc', ['neutron:db-sync']),
+    ];
+    const phases: PhasePlan[] = [{ name: 'start', steps }];
+    expect(chainSeconds(phases).get('neutron:db-sync')).toBe(21);
+    expect(chainSeconds(phases).get('placement:db-sync')).toBe(5);
+    await runPhases(phases, ctx, { journal: journal(), reporter: recorder().reporter, concurrency: 1 });
+    expect(order.slice(0, 2)).toEqual(['neutron:db-sync', 'placement:db-sync']);
   });
 
   it('rejects unknown dependencies and cycles before running anything', () => {
