@@ -40,7 +40,7 @@ import { serviceUrl } from '../config/urls.ts';
 import { OVS_DB_SOCK } from './ovs.ts';
 import { NEUTRON_SETTINGS } from './neutron-settings.ts';
 import { ml2Backend } from './neutron/backend.ts';
-import { ovnMl2Sections } from './neutron/ovn-conf.ts';
+import { OVN_NB_REPAIR_STEP, ovnMl2Sections } from './neutron/ovn-conf.ts';
 import { ConfigError } from '../util/errors.ts';
 import { type EffectiveOption, ml2Layout, ml2Problems } from './neutron-ml2.ts';
 import {
@@ -415,8 +415,16 @@ export const neutronModule: ServiceModule = {
         cwd: STATE,
         probe: { kind: 'http', url: `${neutronUrl(plan)}/` },
         port: neutronPort(plan),
-        // with OVN, the server syncs to the northbound database and watches the southbound one at start
-        after: ['key', ...rabbit, 'neutron:db-sync', 'ovn-ovsdb-nb', 'ovn-ovsdb-sb'],
+        // with OVN, the server syncs to the northbound database and watches the southbound one at start; that
+        // database holds what neutron's does once ml2-ovn's repair has run (it runs where ovn-northd does)
+        after: [
+          'key',
+          ...rabbit,
+          'neutron:db-sync',
+          'ovn-ovsdb-nb',
+          'ovn-ovsdb-sb',
+          ...(ml2Backend(plan) === 'ovn' && plan.isEnabled('ovn-northd') ? [OVN_NB_REPAIR_STEP] : []),
+        ],
         codeFrom: paneCodeFrom(plan),
       },
     ]);

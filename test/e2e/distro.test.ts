@@ -117,6 +117,8 @@ let server: Server;
 let localConf: string;
 /** tstack's defaults (libvirt, the default image): the Ctrl-C run, its resume and issue 11's journey. */
 let journeyConf: string;
+/** The converged stack's passwords, on tstack's default backend (OVN): a backend switch after `unstack -a`. */
+let switchConf: string;
 let freshConf: string;
 let resolvBefore: Buffer;
 let horizonUrl: string;
@@ -390,6 +392,9 @@ describe.runIf(process.getuid?.() === 0)('distro stack, end to end (issue 4)', (
     changedConf = join(root, 'changed', 'local.conf');
     mkdirSync(join(root, 'changed'));
     writeFileSync(changedConf, conf([...fake, ...passwordLines(CHANGED_PASSWORDS)]));
+    switchConf = join(root, 'switch', 'local.conf');
+    mkdirSync(join(root, 'switch'));
+    writeFileSync(switchConf, conf(['VIRT_DRIVER=fake', ...passwordLines(CHANGED_PASSWORDS)]));
     // tstack's defaults (libvirt, the built default image) with issue 10's hostile passwords
     journeyConf = join(root, 'journey', 'local.conf');
     mkdirSync(join(root, 'journey'));
@@ -658,6 +663,27 @@ describe.runIf(process.getuid?.() === 0)('distro stack, end to end (issue 4)', (
     expect(open).toEqual([]);
     expect(readFileSync('/etc/resolv.conf').equals(resolvBefore)).toBe(true);
   });
+  it(
+    'issue 13: Q_AGENT switched to OVN on what ML2/OVS left (unstack -a keeps the databases): the northbound ' +
+      "database is rebuilt from neutron's, and a server on the old private network becomes ACTIVE",
+    async () => {
+      const { out, seconds } = await tstack('stack.ts', ['--config', switchConf]);
+      console.log(`./stack.ts switched from ML2/OVS to ML2/OVN: ${seconds.toFixed(0)} s`);
+      for (const pane of PANES) expect(out).toMatch(new RegExp(`^${pane}\\s+\\S+\\s+ready`, 'm'));
+      expect(out).toMatch(/OVN northbound database: \d+ of neutron's \d+ networks and routers were missing/);
+      const images = await os<{ ID: string; Name: string }[]>('devstack', ['image', 'list']);
+      const server = await bootServer('e2e-switch-server', images[0].ID);
+      expect(server.status).toBe('ACTIVE');
+      await run(OPENSTACK, ['--os-cloud', 'devstack', 'server', 'delete', '--wait', server.id], {
+        env: { ...process.env, OS_CLIENT_CONFIG_FILE: CLOUDS_YAML },
+      });
+      // the next run finds nothing missing: no rebuild
+      const again = await tstack('stack.ts', ['--config', switchConf]);
+      expect(again.out).not.toMatch(/OVN northbound database: /);
+      await tstack('unstack.ts', ['-a']);
+    },
+  );
+
   it(
     './unstack.ts --clean leaves nothing: processes, ports, namespaces, OVS bridges, loop devices, ' + 'databases',
     async () => {

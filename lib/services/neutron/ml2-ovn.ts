@@ -15,6 +15,8 @@ import type { ProcessSpec } from '../../types/process.ts';
 import type { Plan, ServiceModule, StackContext, Step } from '../../types/stack.ts';
 import { codeFrom as paneCodeFrom } from '../../source/index.ts';
 import { binPath } from '../../source/paths.ts';
+import { queryColumn } from '../../system/mysql.ts';
+import { getOption, iniDoc, type IniDoc } from '../../util/ini.ts';
 import { afterPanes, localHost, unixSocketProbe, writeConf } from '../common.ts';
 import { OVS_DB_SOCK } from '../ovs.ts';
 import {
@@ -22,6 +24,7 @@ import {
   PUBLIC_BRIDGE_STEP,
   bridgesStep,
   deleteNamespaces,
+  effectiveMl2Conf,
   neutronFiles,
   ovsDatapath,
   ovsdbTcp,
@@ -32,12 +35,14 @@ import {
 import {
   OVN_DB_DIR,
   OVN_NB,
+  OVN_NB_REPAIR_STEP,
   OVN_RUN_DIR,
   OVN_SB,
   OVN_SETTINGS,
   type OvnDb,
   chassisExternalIds,
   mappedBridges,
+  missingFromNorthbound,
   ovnDbServerArgv,
   ovnMetadataAgentConf,
 } from './ovn-conf.ts';
@@ -87,6 +92,65 @@ function chassisStep(plan: Plan): Step {
   };
 }
 
+/** The repair's extra config file, there only while it runs. */
+const DB_SYNC_CONF = `${NEUTRON_STATE}/ovn-db-sync.ini`;
+
+/**
+ * neutron-ovn-db-sync-util loads the qos service plugin whatever neutron.conf names, and that plugin refuses to
+ * start without ML2's qos extension driver: ml2_conf.ini's extension drivers (local.conf's included) and qos.
+ */
+export function ovnDbSyncConf(plan: Plan): IniDoc {
+  const drivers = (getOption(effectiveMl2Conf(plan), 'ml2', 'extension_drivers')?.at(-1) ?? '')
+    .split(',')
+    .map((d) => d.trim())
+    .filter(Boolean);
+  return iniDoc({ ml2: { extension_drivers: [...new Set([...drivers, 'qos'])].join(',') } });
+}
+
+/**
+ * A stack that ran ML2/OVS and is brought up again with OVN (`./unstack.ts -a`, not --clean, keeps neutron's
+ * database) has networks and routers that OVN's fresh northbound database lacks: neutron-server at start only logs
+ * that (OVN_NEUTRON_SYNC_MODE=log), and every port on them fails (`RowNotFound: Cannot find Logical_Switch`).
+ * Neutron's own tool rebuilds them before the server starts. Checking costs two queries; a stack that was OVN all
+ * along, or has no network yet, skips the tool.
+ */
+function northboundRepairStep(plan: Plan): Step {
+  return {
+    id: OVN_NB_REPAIR_STEP,
+    title: "OVN's northbound database against neutron's (rebuilt when networks or routers are missing)",
+    after: ['neutron:db-sync', `start:${OVN_NB_PANE}`, `start:${OVN_SB_PANE}`, ...afterPanes(plan, 'ovn-northd')],
+    async run(ctx) {
+      const nbctl = (table: string) =>
+        ctx.sh.run(['ovn-nbctl', `--db=unix:${OVN_NB.sock}`, '--bare', '--columns=name', 'list', table]);
+      const [ids, switches, routers] = await Promise.all([
+        queryColumn(ctx.sh, 'SELECT id FROM neutron.networks UNION ALL SELECT id FROM neutron.routers;'),
+        nbctl('Logical_Switch'),
+        nbctl('Logical_Router'),
+      ]);
+      const names = `${switches.stdout}\n${routers.stdout}`.split('\n').map((l) => l.trim());
+      const missing = missingFromNorthbound(ids, names);
+      if (missing.length === 0) return;
+      const p = ctx.plan;
+      const f = neutronFiles(p);
+      const t0 = Date.now();
+      await writeConf(ctx, DB_SYNC_CONF, ovnDbSyncConf(p), 'neutron');
+      try {
+        const confs = [f.neutron, f.ml2, DB_SYNC_CONF].flatMap((c) => ['--config-file', c]);
+        const argv = [binPath(p, 'neutron-ovn-db-sync-util'), ...confs, '--ovn-neutron_sync_mode', 'repair'];
+        await ctx.sh.run(argv, { user: 'neutron', cwd: '/' });
+      } finally {
+        await ctx.sh.run(['rm', '-f', DB_SYNC_CONF]);
+      }
+      ctx.log.info(
+        `OVN northbound database: ${missing.length} of neutron's ${ids.length} networks and routers were missing ` +
+          `(ML2/OVS ran on these databases?); rebuilt by neutron-ovn-db-sync-util in ${secs(Date.now() - t0)}`,
+      );
+    },
+  };
+}
+
+const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
 function ovnSteps(plan: Plan): Partial<Record<'configure' | 'start', Step[]>> {
   return {
     configure: [
@@ -105,7 +169,10 @@ function ovnSteps(plan: Plan): Partial<Record<'configure' | 'start', Step[]>> {
         },
       },
     ],
-    start: plan.isEnabled('ovn-controller') ? [bridgesStep(plan, ovnBridges), chassisStep(plan)] : [],
+    start: [
+      ...(plan.isEnabled('ovn-controller') ? [bridgesStep(plan, ovnBridges), chassisStep(plan)] : []),
+      ...(plan.isEnabled('ovn-northd') && plan.isEnabled('q-svc') ? [northboundRepairStep(plan)] : []),
+    ],
   };
 }
 

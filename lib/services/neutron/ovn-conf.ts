@@ -43,6 +43,18 @@ function ovnDb(name: 'nb' | 'sb'): OvnDb {
 }
 
 export const OVN_NB = ovnDb('nb');
+
+/**
+ * The step that rebuilds OVN's northbound database from neutron's when networks or routers are missing from it
+ * (ml2-ovn.ts): neutron-server waits for it, so it never serves ports of a switch OVN does not have.
+ */
+export const OVN_NB_REPAIR_STEP = 'ml2-ovn:nb-repair';
+
+/** The `neutron-<uuid>` rows of neutron's networks and routers that OVN's northbound database lacks. Pure. */
+export function missingFromNorthbound(neutronIds: readonly string[], northboundNames: readonly string[]): string[] {
+  const present = new Set(northboundNames);
+  return neutronIds.filter((id) => !present.has(`neutron-${id}`));
+}
 export const OVN_SB = ovnDb('sb');
 
 export const OVN_SETTINGS: readonly Setting[] = settingGroup('OVN', [

@@ -8,17 +8,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ml2Conf, neutronConf } from '../../../lib/services/neutron.ts';
-import { ml2OvnModule } from '../../../lib/services/neutron/ml2-ovn.ts';
+import { ml2OvnModule, ovnDbSyncConf } from '../../../lib/services/neutron/ml2-ovn.ts';
 import {
   OVN_NB,
+  OVN_NB_REPAIR_STEP,
   chassisExternalIds,
   mappedBridges,
+  missingFromNorthbound,
   ovnDbServerArgv,
   ovnMetadataAgentConf,
   ovsdbListener,
 } from '../../../lib/services/neutron/ovn-conf.ts';
 import { getOption, renderIni, type IniDoc } from '../../../lib/util/ini.ts';
 import { OVN_SERVICES, makePlan } from './fixture.ts';
+import { neutronModule } from '../../../lib/services/neutron.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tstack-ovn-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -159,5 +162,35 @@ describe('ML2/OVN configuration', () => {
       { services: 'n-cpu,placement-client,ovn-controller,q-ovn-metadata-agent,ovsdb-server,ovs-vswitchd' },
     );
     expect(ml2OvnModule.processes(compute).map((p) => p.name)).toEqual(['ovn-controller', 'q-ovn-metadata-agent']);
+  });
+
+  it("rebuilds the northbound database only when neutron's networks or routers are missing from it", () => {
+    const net = '5e2a2fe5-25ea-4833-b2ac-347eb9124b43';
+    const router = 'a01887b4-9f0f-4bf7-aa5c-032df889d029';
+    // a stack that ran ML2/OVS: neutron's rows, an empty northbound database
+    expect(missingFromNorthbound([net, router], [''])).toEqual([net, router]);
+    expect(missingFromNorthbound([net, router], [`neutron-${net}`, `neutron-${router}`])).toEqual([]);
+    // a fresh stack: nothing in neutron's database yet
+    expect(missingFromNorthbound([], [])).toEqual([]);
+  });
+
+  it("the repair's extra config gives neutron-ovn-db-sync-util the qos extension driver its qos plugin needs", () => {
+    expect(readByNeutron(ovnDbSyncConf(plan), ['ml2.extension_drivers'])).toEqual({
+      'ml2.extension_drivers': ['port_security', 'qos'],
+    });
+  });
+
+  it('neutron-server waits for the repair, which waits for the db sync and the OVN databases; not with ML2/OVS', () => {
+    const repair = ml2OvnModule.steps!(plan).start!.find((s) => s.id === OVN_NB_REPAIR_STEP)!;
+    expect(repair.after).toEqual(
+      expect.arrayContaining(['neutron:db-sync', 'start:ovn-ovsdb-nb', 'start:ovn-ovsdb-sb', 'start:ovn-northd']),
+    );
+    const qSvc = (p: typeof plan) => neutronModule.processes(p).find((x) => x.name === 'q-svc')!;
+    expect(qSvc(plan).after).toContain(OVN_NB_REPAIR_STEP);
+    const ovs = makePlan(
+      { Q_AGENT: 'openvswitch' },
+      { services: 'key,mysql,rabbit,q-svc,q-agt,q-dhcp,q-l3,q-meta,ovsdb-server,ovs-vswitchd' },
+    );
+    expect(qSvc(ovs).after).not.toContain(OVN_NB_REPAIR_STEP);
   });
 });
