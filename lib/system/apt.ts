@@ -174,6 +174,11 @@ export function simulateArgv(packages: readonly string[], recommends: boolean): 
   return ['apt-get', 'install', '-s', ...(recommends ? [] : ['--no-install-recommends']), ...packages];
 }
 
+/** apt-get's simulation of each run (aptRuns), at once: apt-get -s takes no lock. */
+function simulateRuns(sh: Shell, runs: ReturnType<typeof aptRuns>, allowFailure: boolean) {
+  return Promise.all(runs.map((r) => sh.run(simulateArgv(r.packages, r.recommends), { allowFailure, env: APT_ENV })));
+}
+
 /**
  * The apt-get runs for `packages`: one, without Recommends, under APT_NO_INSTALL_RECOMMENDS; else two, as
  * apt's Install-Recommends applies to a whole run: the modules that install lean (`lean`) apart. Pure.
@@ -211,14 +216,12 @@ async function installMissing(
   await sh.run(['dpkg', '--configure', '-a'], { env: APT_ENV, timeoutSec: 1800 });
 
   const runs = aptRuns(missing, lean, ctx.plan.bool('APT_NO_INSTALL_RECOMMENDS'));
-  const simulate = (allowFailure: boolean) =>
-    Promise.all(runs.map((r) => sh.run(simulateArgv(r.packages, r.recommends), { allowFailure, env: APT_ENV })));
-  let sims = await simulate(true);
+  let sims = await simulateRuns(sh, runs, true);
   if (sims.some((s) => s.code !== 0)) {
     // stale or absent package lists ("Unable to locate package"): refresh once
     log.info('apt: refreshing package lists (apt-get update)');
     await sh.run(['apt-get', 'update'], { env: APT_ENV, timeoutSec: 600 });
-    sims = await simulate(false);
+    sims = await simulateRuns(sh, runs, false);
   }
   // two runs can share dependencies: count each package once
   const total = new Set(sims.flatMap((s) => simulatedInstalls(s.stdout))).size;
@@ -296,10 +299,7 @@ async function prefetch(
   const t0 = Date.now();
   await sh.run(['install', '-d', `${PREFETCH_ARCHIVES}/partial`]);
   const simulated = async (wanted: string[]) => {
-    const runs = aptRuns(wanted, lean, ctx.plan.bool('APT_NO_INSTALL_RECOMMENDS'));
-    const sims = await Promise.all(
-      runs.map((r) => sh.run(simulateArgv(r.packages, r.recommends), { allowFailure: true, env: APT_ENV })),
-    );
+    const sims = await simulateRuns(sh, aptRuns(wanted, lean, ctx.plan.bool('APT_NO_INSTALL_RECOMMENDS')), true);
     return sims.filter((r) => r.code === 0).flatMap((r) => simulatedVersions(r.stdout));
   };
   const firstMissing = missing.filter((p) => first.includes(p));
@@ -331,13 +331,13 @@ export const LATE_APT_STEP = 'apt:install-late';
 /** The phase that waits for the late wave (and the late modules' steps up to start): the seeding. */
 export const LATE_UNTIL = 'extra';
 
+/** Step.expectSec of an apt wave: 35-55 s each on a fresh VM (the scheduler starts what the most time waits for). */
+const APT_WAVE_SEC = 40;
+
 /**
  * The install-phase step of the main wave: `plan.packages` but the late wave's; re-runs skip it while the list is
  * unchanged. `lean`: packages installed with --no-install-recommends (plan.ts withoutRecommends).
  */
-/** Step.expectSec of an apt wave: 35-55 s each on a fresh VM (the scheduler starts what the most time waits for). */
-const APT_WAVE_SEC = 40;
-
 export function aptInstallStep(plan: Plan, lean: ReadonlySet<string> = new Set(), archives?: string): Step {
   const late = new Set(plan.waves.late.packages);
   const packages = [...new Set(plan.packages)].filter((p) => !late.has(p)).sort();

@@ -143,13 +143,12 @@ function northboundRepairStep(plan: Plan): Step {
       }
       ctx.log.info(
         `OVN northbound database: ${missing.length} of neutron's ${ids.length} networks and routers were missing ` +
-          `(ML2/OVS ran on these databases?); rebuilt by neutron-ovn-db-sync-util in ${secs(Date.now() - t0)}`,
+          '(ML2/OVS ran on these databases?); rebuilt by neutron-ovn-db-sync-util in ' +
+          `${((Date.now() - t0) / 1000).toFixed(1)} s`,
       );
     },
   };
 }
-
-const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 function ovnSteps(plan: Plan): Partial<Record<'configure' | 'start', Step[]>> {
   return {

@@ -43,6 +43,7 @@ function ovnDb(name: 'nb' | 'sb'): OvnDb {
 }
 
 export const OVN_NB = ovnDb('nb');
+export const OVN_SB = ovnDb('sb');
 
 /**
  * The step that rebuilds OVN's northbound database from neutron's when networks or routers are missing from it
@@ -55,7 +56,6 @@ export function missingFromNorthbound(neutronIds: readonly string[], northboundN
   const present = new Set(northboundNames);
   return neutronIds.filter((id) => !present.has(`neutron-${id}`));
 }
-export const OVN_SB = ovnDb('sb');
 
 export const OVN_SETTINGS: readonly Setting[] = settingGroup('OVN', [
   {
